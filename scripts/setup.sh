@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package predwatch needs to build, test and run the demo.
+# Idempotent: packages already present are skipped; apt-get update runs only when
+# something is missing. Run as root (or with sudo available).
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake ninja-build pkg-config clang-format
+  # libraries
+  librdkafka-dev prometheus-cpp-dev libgrpc++-dev protobuf-compiler-grpc
+  libprotobuf-dev protobuf-compiler libyaml-cpp-dev libsimdjson-dev libspdlog-dev
+  libfmt-dev libcli11-dev libboost-dev libabsl-dev libpugixml-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-grpc-tools
+  python3-numpy python3-scipy python3-yaml
+  # integration tests: real Kafka broker (jars via Maven), real Prometheus, kcat
+  default-jre-headless maven prometheus kcat curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
