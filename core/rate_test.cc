@@ -1,0 +1,149 @@
+#include "core/rate_test.h"
+
+#include <algorithm>
+#include <boost/math/special_functions/beta.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+#include <cassert>
+#include <cmath>
+#include <numeric>
+
+namespace predwatch::core {
+namespace {
+
+namespace bmp = boost::math::policies;
+// Report domain/overflow problems as NaN/inf instead of throwing: callers see a value.
+using NoThrowPolicy =
+    bmp::policy<bmp::domain_error<bmp::ignore_error>, bmp::overflow_error<bmp::ignore_error>,
+                bmp::evaluation_error<bmp::ignore_error>, bmp::pole_error<bmp::ignore_error>>;
+
+double sanitize(double p) { return std::isnan(p) ? 1.0 : std::clamp(p, 0.0, 1.0); }
+
+size_t hypothesis_count(std::span<const double> p_values, size_t num_hypotheses) {
+  return std::max(p_values.size(), num_hypotheses);
+}
+
+RateTestResult prepare(const RateCounts& c, const RateTestOptions& options) {
+  assert(c.window_hits <= c.window_frames && c.baseline_hits <= c.baseline_frames);
+  RateTestResult r;
+  r.baseline_rate = smoothed_baseline_rate(c.baseline_hits, c.baseline_frames, options);
+  r.window_rate = c.window_frames > 0
+                      ? static_cast<double>(c.window_hits) / static_cast<double>(c.window_frames)
+                      : 0.0;
+  r.expected = static_cast<double>(c.window_frames) * r.baseline_rate;
+  r.lift = r.window_rate / r.baseline_rate;
+  return r;
+}
+
+}  // namespace
+
+double smoothed_baseline_rate(uint64_t baseline_hits, uint64_t baseline_frames,
+                              const RateTestOptions& options) {
+  return (static_cast<double>(baseline_hits) + options.prior_a) /
+         (static_cast<double>(baseline_frames) + options.prior_a + options.prior_b);
+}
+
+double binomial_upper_tail(uint64_t k, uint64_t n, double p) {
+  if (k == 0) return 1.0;
+  if (k > n || p <= 0) return 0.0;
+  if (p >= 1) return 1.0;
+  // P(X >= k) = I_p(k, n - k + 1).
+  return boost::math::ibeta(static_cast<double>(k), static_cast<double>(n - k + 1), p,
+                            NoThrowPolicy());
+}
+
+double binomial_lower_tail(uint64_t k, uint64_t n, double p) {
+  if (k >= n || p <= 0) return 1.0;
+  if (p >= 1) return 0.0;
+  // P(X <= k) = I_{1-p}(n - k, k + 1) = 1 - I_p(k + 1, n - k).
+  return boost::math::ibetac(static_cast<double>(k + 1), static_cast<double>(n - k), p,
+                             NoThrowPolicy());
+}
+
+double poisson_upper_tail(uint64_t k, double lambda) {
+  if (k == 0) return 1.0;
+  if (lambda <= 0) return 0.0;
+  // P(X >= k) = P(k, lambda), the regularised lower incomplete gamma function.
+  return boost::math::gamma_p(static_cast<double>(k), lambda, NoThrowPolicy());
+}
+
+double poisson_lower_tail(uint64_t k, double lambda) {
+  if (lambda <= 0) return 1.0;
+  // P(X <= k) = Q(k + 1, lambda).
+  return boost::math::gamma_q(static_cast<double>(k + 1), lambda, NoThrowPolicy());
+}
+
+RateTestResult rate_increase_test(const RateCounts& c, const RateTestOptions& options) {
+  RateTestResult r = prepare(c, options);
+  if (c.window_frames == 0 || c.window_hits < options.min_count) return r;
+  r.tested = true;
+  r.p_value = options.model == RateTestOptions::Model::kBinomial
+                  ? binomial_upper_tail(c.window_hits, c.window_frames, r.baseline_rate)
+                  : poisson_upper_tail(c.window_hits, r.expected);
+  return r;
+}
+
+RateTestResult rate_decrease_test(const RateCounts& c, const RateTestOptions& options) {
+  RateTestResult r = prepare(c, options);
+  if (c.window_frames == 0 || r.expected < static_cast<double>(options.min_count)) return r;
+  r.tested = true;
+  r.p_value = options.model == RateTestOptions::Model::kBinomial
+                  ? binomial_lower_tail(c.window_hits, c.window_frames, r.baseline_rate)
+                  : poisson_lower_tail(c.window_hits, r.expected);
+  return r;
+}
+
+RateTestResult appeared_test(const RateCounts& c, const RateTestOptions& options) {
+  if (c.baseline_hits != 0) return prepare(c, options);
+  return rate_increase_test(c, options);
+}
+
+std::vector<double> bonferroni_adjust(std::span<const double> p_values, size_t num_hypotheses) {
+  const double m = static_cast<double>(hypothesis_count(p_values, num_hypotheses));
+  std::vector<double> adjusted(p_values.size());
+  for (size_t i = 0; i < p_values.size(); ++i) {
+    adjusted[i] = std::min(1.0, m * sanitize(p_values[i]));
+  }
+  return adjusted;
+}
+
+std::vector<double> benjamini_hochberg_adjust(std::span<const double> p_values,
+                                              size_t num_hypotheses) {
+  const size_t size = p_values.size();
+  const double m = static_cast<double>(hypothesis_count(p_values, num_hypotheses));
+  // Sorting (p, index) pairs keeps the comparisons in cache; ties keep input order.
+  std::vector<std::pair<double, uint32_t>> sorted(size);
+  for (size_t i = 0; i < size; ++i) sorted[i] = {sanitize(p_values[i]), static_cast<uint32_t>(i)};
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<double> adjusted(size);
+  double running_min = 1.0;
+  // Walk from the largest p-value down, carrying min_{j >= i} m p_(j) / j.
+  for (size_t rank = size; rank >= 1; --rank) {
+    running_min = std::min(running_min, m * sorted[rank - 1].first / static_cast<double>(rank));
+    adjusted[sorted[rank - 1].second] = running_min;
+  }
+  return adjusted;
+}
+
+std::vector<size_t> benjamini_hochberg_reject(std::span<const double> p_values, double alpha,
+                                              size_t num_hypotheses) {
+  const double m = static_cast<double>(hypothesis_count(p_values, num_hypotheses));
+  // Only p <= alpha can satisfy p_(r) <= r alpha / m (r <= m). Those are the smallest
+  // p-values, so their ranks among the candidates are their ranks among all.
+  std::vector<std::pair<double, size_t>> candidates;
+  for (size_t i = 0; i < p_values.size(); ++i) {
+    const double p = sanitize(p_values[i]);
+    if (p <= alpha) candidates.emplace_back(p, i);
+  }
+  std::sort(candidates.begin(), candidates.end());
+  size_t rejected = 0;
+  for (size_t rank = 1; rank <= candidates.size(); ++rank) {
+    if (candidates[rank - 1].first <= static_cast<double>(rank) * alpha / m) rejected = rank;
+  }
+  std::vector<size_t> indices;
+  indices.reserve(rejected);
+  for (size_t r = 0; r < rejected; ++r) indices.push_back(candidates[r].second);
+  std::sort(indices.begin(), indices.end());
+  return indices;
+}
+
+}  // namespace predwatch::core
