@@ -19,11 +19,11 @@ namespace predwatch::core {
 // A detection as decoded: class by name (and optionally by the model's index), box
 // already normalised to [0, 1] of the image.
 struct NamedDetection {
-  std::string_view class_name;   // may be empty when class_index >= 0
-  int32_t class_index = -1;      // the model's class index, -1 when not given
+  std::string_view class_name;  // may be empty when class_index >= 0
+  int32_t class_index = -1;     // the model's class index, -1 when not given
   float confidence = kNoConfidence;
-  Box box;                       // normalised
-  float mask_area = kNoMaskArea; // fraction of the image area, or kNoMaskArea
+  Box box;                        // normalised
+  float mask_area = kNoMaskArea;  // fraction of the image area, or kNoMaskArea
 };
 
 struct Event {

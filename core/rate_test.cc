@@ -14,7 +14,8 @@ namespace bmp = boost::math::policies;
 // Report domain/overflow problems as NaN/inf instead of throwing: callers see a value.
 using NoThrowPolicy =
     bmp::policy<bmp::domain_error<bmp::ignore_error>, bmp::overflow_error<bmp::ignore_error>,
-                bmp::evaluation_error<bmp::ignore_error>, bmp::pole_error<bmp::ignore_error>>;
+                bmp::evaluation_error<bmp::ignore_error>, bmp::pole_error<bmp::ignore_error>,
+                bmp::promote_double<false>>;
 
 double sanitize(double p) { return std::isnan(p) ? 1.0 : std::clamp(p, 0.0, 1.0); }
 
@@ -74,7 +75,11 @@ double poisson_lower_tail(uint64_t k, double lambda) {
 
 RateTestResult rate_increase_test(const RateCounts& c, const RateTestOptions& options) {
   RateTestResult r = prepare(c, options);
-  if (c.window_frames == 0 || c.window_hits < options.min_count) return r;
+  // A rate not above the baseline's is no increase: its p-value would be >= about 1/2.
+  if (c.window_frames == 0 || c.window_hits < options.min_count ||
+      static_cast<double>(c.window_hits) <= r.expected) {
+    return r;
+  }
   r.tested = true;
   r.p_value = options.model == RateTestOptions::Model::kBinomial
                   ? binomial_upper_tail(c.window_hits, c.window_frames, r.baseline_rate)
@@ -84,7 +89,10 @@ RateTestResult rate_increase_test(const RateCounts& c, const RateTestOptions& op
 
 RateTestResult rate_decrease_test(const RateCounts& c, const RateTestOptions& options) {
   RateTestResult r = prepare(c, options);
-  if (c.window_frames == 0 || r.expected < static_cast<double>(options.min_count)) return r;
+  if (c.window_frames == 0 || r.expected < static_cast<double>(options.min_count) ||
+      static_cast<double>(c.window_hits) >= r.expected) {
+    return r;
+  }
   r.tested = true;
   r.p_value = options.model == RateTestOptions::Model::kBinomial
                   ? binomial_lower_tail(c.window_hits, c.window_frames, r.baseline_rate)
@@ -110,14 +118,21 @@ std::vector<double> benjamini_hochberg_adjust(std::span<const double> p_values,
                                               size_t num_hypotheses) {
   const size_t size = p_values.size();
   const double m = static_cast<double>(hypothesis_count(p_values, num_hypotheses));
-  // Sorting (p, index) pairs keeps the comparisons in cache; ties keep input order.
-  std::vector<std::pair<double, uint32_t>> sorted(size);
-  for (size_t i = 0; i < size; ++i) sorted[i] = {sanitize(p_values[i]), static_cast<uint32_t>(i)};
+  assert(size <= UINT32_MAX);
+  // p = 1 (untested, screened out) has q = 1: every m p_(j) / j >= 1 from its rank up. Only
+  // p < 1 is sorted; those are the smallest, so their ranks among themselves are their ranks
+  // among all. Sorting (p, index) pairs keeps the comparisons in cache.
+  std::vector<double> adjusted(size, 1.0);
+  std::vector<std::pair<double, uint32_t>> sorted;
+  sorted.reserve(size);
+  for (size_t i = 0; i < size; ++i) {
+    const double p = sanitize(p_values[i]);
+    if (p < 1.0) sorted.emplace_back(p, static_cast<uint32_t>(i));
+  }
   std::sort(sorted.begin(), sorted.end());
-  std::vector<double> adjusted(size);
   double running_min = 1.0;
   // Walk from the largest p-value down, carrying min_{j >= i} m p_(j) / j.
-  for (size_t rank = size; rank >= 1; --rank) {
+  for (size_t rank = sorted.size(); rank >= 1; --rank) {
     running_min = std::min(running_min, m * sorted[rank - 1].first / static_cast<double>(rank));
     adjusted[sorted[rank - 1].second] = running_min;
   }

@@ -19,10 +19,13 @@
 //                         incomplete gamma). The classical rare-event approximation;
 //                         slightly larger p-values than the binomial when p0 is not small.
 //   lower tail:           P(X <= k) with the same two models, for "class vanished".
-// Minimum support: the upper-tail test runs only if k >= min_count (a pair seen once is never
-// reported, whatever its p-value); the lower-tail test runs only if the expected count n p0 is
-// >= min_count (a window too small to expect the class cannot show it vanished). An untested
-// result has tested = false and p_value = 1.
+// When a test runs: the upper-tail test only if k >= min_count (minimum support: a pair seen
+// once is never reported, whatever its p-value) and k > n p0 (the window rate is above the
+// baseline's); the lower-tail test only if the expected count n p0 >= min_count (a window too
+// small to expect the class cannot show it vanished) and k < n p0. A test skipped for the
+// direction would have a p-value of about 1/2 or more. An untested result has tested = false
+// and p_value = 1 (a conservative p-value: using it in a correction never adds rejections and
+// leaves BH's rejections unchanged), with the descriptive fields filled.
 //
 // Multiple testing: with many pairs tested per evaluation, p-values must be corrected before
 // comparing with alpha. bonferroni_adjust / benjamini_hochberg_adjust return adjusted
@@ -75,11 +78,11 @@ double poisson_upper_tail(uint64_t k, double lambda);          // P(X >= k), X ~
 double poisson_lower_tail(uint64_t k, double lambda);          // P(X <= k), X ~ Poi(lambda)
 
 // Is the window rate higher than the baseline's? (pair_rate, novel_pair)
-// Tested iff n > 0 and k >= min_count.
+// Tested iff n > 0, k >= min_count and k > n p0.
 RateTestResult rate_increase_test(const RateCounts& counts, const RateTestOptions& options = {});
 
 // Is the window rate lower than the baseline's? (class_vanished: k is often 0)
-// Tested iff n > 0 and n * p0 >= min_count.
+// Tested iff n > 0, n p0 >= min_count and k < n p0.
 RateTestResult rate_decrease_test(const RateCounts& counts, const RateTestOptions& options = {});
 
 // class_appeared / novel_pair: the baseline never shows the event (K == 0) and the window
@@ -93,7 +96,8 @@ std::vector<double> bonferroni_adjust(std::span<const double> p_values, size_t n
 // Benjamini-Hochberg step-up adjusted p-values ("q-values", as statsmodels' fdr_bh):
 // q_(i) = min_{j >= i} min(1, m p_(j) / j) over p sorted ascending, m as above. Same order
 // as p; rejecting q <= alpha controls the false discovery rate at alpha (independent or
-// positively dependent tests). O(m log m). NaN p-values are treated as 1.
+// positively dependent tests). O(s log s) for s = #{p < 1} (p = 1 needs no sorting: q = 1).
+// NaN p-values are treated as 1. REQUIRES: p_values.size() < 2^32.
 std::vector<double> benjamini_hochberg_adjust(std::span<const double> p_values,
                                               size_t num_hypotheses = 0);
 

@@ -69,6 +69,13 @@ TEST(RateTest, UpperTailMatchesExactSums) {
     RateTestOptions binomial;
     binomial.min_count = 5;
     const RateTestResult r = rate_increase_test({c.k, c.n, c.K, c.N}, binomial);
+    if (static_cast<double>(c.k) <= r.expected) {
+      // Not above the baseline rate: skipped, conservative p-value 1.
+      EXPECT_FALSE(r.tested);
+      EXPECT_EQ(r.p_value, 1.0);
+      EXPECT_GT(c.binomial, 0.5);
+      continue;
+    }
     EXPECT_TRUE(r.tested);
     expect_rel(r.p_value, c.binomial);
     EXPECT_DOUBLE_EQ(r.baseline_rate, p0);
@@ -137,6 +144,12 @@ TEST(RateTest, MinimumSupport) {
   // Decrease needs an expected count >= min_count: p0 ~ 0.2, 20 frames -> expected ~4.
   EXPECT_FALSE(rate_decrease_test({0, 20, 1000, 5000}, options).tested);
   EXPECT_TRUE(rate_decrease_test({0, 25, 1000, 5000}, options).tested);
+  // Direction: an increase test of a rate at or below the baseline's is skipped, and vice
+  // versa. p0 = 100.5 / 5001 ~ 0.0201: expected 20.1 of 1000 frames.
+  EXPECT_FALSE(rate_increase_test({20, 1000, 100, 5000}, options).tested);
+  EXPECT_TRUE(rate_increase_test({21, 1000, 100, 5000}, options).tested);
+  EXPECT_TRUE(rate_decrease_test({20, 1000, 100, 5000}, options).tested);
+  EXPECT_FALSE(rate_decrease_test({21, 1000, 100, 5000}, options).tested);
 }
 
 TEST(RateTest, AppearedOnlyForUnseenEvents) {
@@ -216,6 +229,31 @@ TEST(MultipleTesting, RejectAgreesWithAdjust) {
     for (size_t i = 0; i < q.size(); ++i)
       if (q[i] <= 0.05) expected.push_back(i);
     EXPECT_EQ(benjamini_hochberg_reject(p, 0.05, 300), expected) << trial;
+  }
+}
+
+// From-scratch BH by its definition, O(m^2): q_i = min over j with p_j >= p_i of
+// min(1, m p_j / rank_j), rank_j = #{l : p_l <= p_j} (ties share the highest rank, which gives
+// the same minimum). Checked against inputs with ties and exact 1s.
+TEST(MultipleTesting, AdjustMatchesDefinitionWithTiesAndOnes) {
+  std::vector<double> p;
+  uint64_t state = 99;
+  for (int i = 0; i < 300; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const int bucket = static_cast<int>((state >> 33) % 40);
+    p.push_back(bucket >= 30 ? 1.0 : (bucket + 1) * 0.0004);  // many ties, 25% exact 1s
+  }
+  const size_t m = 400;
+  const std::vector<double> q = benjamini_hochberg_adjust(p, m);
+  for (size_t i = 0; i < p.size(); ++i) {
+    double expected = 1.0;
+    for (size_t j = 0; j < p.size(); ++j) {
+      if (p[j] < p[i]) continue;
+      size_t rank = 0;
+      for (const double x : p) rank += x <= p[j];
+      expected = std::min(expected, static_cast<double>(m) * p[j] / static_cast<double>(rank));
+    }
+    EXPECT_NEAR(q[i], expected, 1e-12) << i;
   }
 }
 
