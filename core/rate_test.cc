@@ -5,6 +5,7 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace predwatch::core {
@@ -73,11 +74,46 @@ double poisson_lower_tail(uint64_t k, double lambda) {
   return boost::math::gamma_q(static_cast<double>(k + 1), lambda, NoThrowPolicy());
 }
 
+namespace {
+
+// True if the p-value is surely above options.screen_p_value, by the Berry-Esseen bound
+// sup_x |F(x) - Phi((x - mu) / sigma)| <= E, E = C (p^2 + q^2) / sqrt(n p q) for a binomial
+// (sum of n Bernoulli(p)), C = 0.4748 (Shevtsova 2011), and E = C / sqrt(lambda) for a Poisson
+// (its limit). Then P(X >= k) >= Phi_c((k - 1 - mu) / sigma) - E and
+// P(X <= k) >= Phi((k - mu) / sigma) - E. Cheap (one erfc), effective when sigma >~ 10.
+bool screened_out(const RateCounts& c, const RateTestResult& r, const RateTestOptions& options,
+                  bool upper) {
+  if (options.screen_p_value <= 0) return false;
+  constexpr double kBerryEsseen = 0.4748;
+  const double mu = r.expected;
+  double sigma, error;
+  if (options.model == RateTestOptions::Model::kBinomial) {
+    const double p = r.baseline_rate, q = 1 - p;
+    sigma = std::sqrt(mu * q);
+    error = kBerryEsseen * (p * p + q * q) / sigma;
+  } else {
+    sigma = std::sqrt(mu);
+    error = kBerryEsseen / sigma;
+  }
+  if (!(error < 1 - options.screen_p_value)) return false;  // bound too weak (small sigma)
+  const double k = static_cast<double>(c.window_hits);
+  // Phi_c(z) = erfc(z / sqrt 2) / 2; for the lower tail Phi(z) = Phi_c(-z).
+  const double z = upper ? (k - 1 - mu) / sigma : (mu - k) / sigma;
+  const double tail_lower_bound = 0.5 * std::erfc(z * M_SQRT1_2) - error;
+  return tail_lower_bound > options.screen_p_value * (1 + 1e-9);
+}
+
+}  // namespace
+
 RateTestResult rate_increase_test(const RateCounts& c, const RateTestOptions& options) {
   RateTestResult r = prepare(c, options);
   // A rate not above the baseline's is no increase: its p-value would be >= about 1/2.
   if (c.window_frames == 0 || c.window_hits < options.min_count ||
       static_cast<double>(c.window_hits) <= r.expected) {
+    return r;
+  }
+  if (screened_out(c, r, options, /*upper=*/true)) {
+    r.screened = true;
     return r;
   }
   r.tested = true;
@@ -91,6 +127,10 @@ RateTestResult rate_decrease_test(const RateCounts& c, const RateTestOptions& op
   RateTestResult r = prepare(c, options);
   if (c.window_frames == 0 || r.expected < static_cast<double>(options.min_count) ||
       static_cast<double>(c.window_hits) >= r.expected) {
+    return r;
+  }
+  if (screened_out(c, r, options, /*upper=*/false)) {
+    r.screened = true;
     return r;
   }
   r.tested = true;

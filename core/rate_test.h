@@ -56,10 +56,20 @@ struct RateTestOptions {
   uint64_t min_count = 5;
   enum class Model { kBinomial, kPoisson };
   Model model = Model::kBinomial;
+  // Screening (0 = off). When > 0, a test is not computed exactly if a cheap lower bound of
+  // its p-value (normal approximation minus its Berry-Esseen error bound, one erfc) already
+  // exceeds screen_p_value; the result then has screened = true, tested = false, p_value = 1.
+  // With screen_p_value >= the alpha later used with Bonferroni or Benjamini-Hochberg, the
+  // rejected set is exactly the one without screening, and every adjusted p-value <=
+  // screen_p_value is unchanged (a p-value > alpha is never rejected, and raising it to 1
+  // does not change the ranks of the smaller ones). The bound is useful when the expected
+  // count is >~ 100 (sigma >~ 10), where the exact tail is also the most expensive.
+  double screen_p_value = 0;
 };
 
 struct RateTestResult {
-  bool tested = false;       // false: below minimum support (or n = 0); p_value is then 1
+  bool tested = false;       // false: skipped (support, direction, screening); p_value 1
+  bool screened = false;     // skipped: p-value provably > screen_p_value
   double baseline_rate = 0;  // p0 = (K + a) / (N + a + b)
   double window_rate = 0;    // k / n (0 when n = 0)
   double expected = 0;       // n * p0

@@ -162,6 +162,49 @@ TEST(RateTest, AppearedOnlyForUnseenEvents) {
   EXPECT_FALSE(appeared_test({2, 2000, 0, 5000}).tested);  // below min_count 5
 }
 
+// Screening never hides a p-value <= the screen: on a grid of counts around the expected
+// count (z from -4 to 4), every screened test has an exact p-value above the screen, and
+// large-count tests near the null are screened.
+TEST(RateTest, ScreeningOnlySkipsLargePValues) {
+  RateTestOptions exact;
+  exact.min_count = 1;
+  int screened = 0, total = 0;
+  for (const auto model : {RateTestOptions::Model::kBinomial, RateTestOptions::Model::kPoisson}) {
+    exact.model = model;
+    for (const double screen_p : {0.01, 0.05, 0.2}) {
+      RateTestOptions screen = exact;
+      screen.screen_p_value = screen_p;
+      for (uint64_t n : {50u, 1000u, 100000u, 10000000u}) {
+        for (uint64_t K : {0u, 3u, 40u, 800u, 4000u}) {
+          const double mu = static_cast<double>(n) * smoothed_baseline_rate(K, 5000);
+          for (double t = -4; t <= 4; t += 0.125) {
+            const double hits = std::round(mu + t * std::sqrt(mu));
+            if (hits < 0 || hits > static_cast<double>(n)) continue;
+            const RateCounts c{static_cast<uint64_t>(hits), n, K, 5000};
+            for (const bool increase : {true, false}) {
+              const RateTestResult a =
+                  increase ? rate_increase_test(c, exact) : rate_decrease_test(c, exact);
+              const RateTestResult b =
+                  increase ? rate_increase_test(c, screen) : rate_decrease_test(c, screen);
+              if (!a.tested) continue;
+              ++total;
+              if (b.screened) {
+                ++screened;
+                EXPECT_FALSE(b.tested);
+                EXPECT_EQ(b.p_value, 1.0);
+                EXPECT_GT(a.p_value, screen_p) << c.window_hits << " " << n << " " << K;
+              } else {
+                EXPECT_EQ(b.p_value, a.p_value);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(screened, total / 5) << total;  // the screen does skip work
+}
+
 // Hand-worked example, m = 8, alpha = 0.05:
 //   p (input order)  = .01 .04 .03 .005 .20 .5 .025 .9
 //   sorted p_(j)     = .005 .01 .025 .03 .04 .20 .5 .9        (j = 1..8)
