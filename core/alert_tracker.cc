@@ -1,0 +1,203 @@
+#include "core/alert_tracker.h"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cmath>
+
+namespace predwatch::core {
+namespace {
+
+constexpr std::array<std::string_view, kAlertKindCount> kKindNames = {
+    "class_distribution", "pair_rate", "novel_pair",     "objects_per_image", "spatial",
+    "confidence",         "box_size",  "class_appeared", "class_vanished",    "objects_per_frame",
+};
+
+constexpr char kSeparator = '\x1f';
+
+void emit(const Alert& alert, AlertState from, int64_t now_ms, std::vector<AlertTransition>& out) {
+  out.push_back(AlertTransition{from, alert.state, now_ms, alert});
+}
+
+}  // namespace
+
+std::string_view alert_kind_name(AlertKind kind) {
+  const auto index = static_cast<size_t>(kind);
+  return index < kKindNames.size() ? kKindNames[index] : std::string_view("unknown");
+}
+
+std::optional<AlertKind> alert_kind_from_name(std::string_view name) {
+  for (size_t i = 0; i < kKindNames.size(); ++i) {
+    if (kKindNames[i] == name) return static_cast<AlertKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view alert_state_name(AlertState state) {
+  switch (state) {
+    case AlertState::kInactive:
+      return "inactive";
+    case AlertState::kPending:
+      return "pending";
+    case AlertState::kFiring:
+      return "firing";
+    case AlertState::kResolved:
+      return "resolved";
+  }
+  return "unknown";
+}
+
+std::string pair_subject(std::string_view class_a, std::string_view class_b) {
+  if (class_b < class_a) std::swap(class_a, class_b);
+  std::string subject;
+  subject.reserve(class_a.size() + 1 + class_b.size());
+  subject.append(class_a).push_back('|');
+  subject.append(class_b);
+  return subject;
+}
+
+std::string canonical_alert_string(const AlertKey& key) {
+  std::string s;
+  const std::string_view kind = alert_kind_name(key.kind);
+  s.reserve(kind.size() + key.stream.size() + key.window.size() + key.subject.size() + 3);
+  s.append(kind).push_back(kSeparator);
+  s.append(key.stream).push_back(kSeparator);
+  s.append(key.window).push_back(kSeparator);
+  s.append(key.subject);
+  return s;
+}
+
+uint64_t alert_fingerprint(const AlertKey& key) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (const char c : canonical_alert_string(key)) {
+    hash ^= static_cast<uint8_t>(c);
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+std::string fingerprint_hex(uint64_t fingerprint) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(16, '0');
+  for (int i = 15; i >= 0; --i) {
+    hex[i] = kDigits[fingerprint & 0xf];
+    fingerprint >>= 4;
+  }
+  return hex;
+}
+
+AlertTracker::AlertTracker(AlertTrackerOptions options) : options_(options) {
+  assert(options_.for_evaluations >= 1 && options_.resolve_evaluations >= 1);
+  assert(options_.resolve_ratio > 0 && options_.resolve_ratio <= 1);
+}
+
+bool AlertTracker::step(Entry& entry, bool over, bool calm, int64_t now_ms,
+                        std::vector<AlertTransition>& out) {
+  Alert& a = entry.alert;
+  a.last_evaluated_ms = now_ms;
+  if (a.state == AlertState::kPending) {
+    if (!over) {
+      a.state = AlertState::kInactive;
+      a.over_streak = 0;
+      emit(a, AlertState::kPending, now_ms, out);
+      return false;
+    }
+    if (++a.over_streak >= options_.for_evaluations) {
+      a.state = AlertState::kFiring;
+      a.firing_since_ms = now_ms;
+      a.over_streak = 0;
+      a.calm_streak = 0;
+      emit(a, AlertState::kPending, now_ms, out);
+    }
+    return true;
+  }
+  assert(a.state == AlertState::kFiring);
+  if (!calm) {
+    a.calm_streak = 0;
+    return true;
+  }
+  if (++a.calm_streak >= options_.resolve_evaluations) {
+    a.state = AlertState::kResolved;
+    emit(a, AlertState::kFiring, now_ms, out);
+    return false;
+  }
+  return true;
+}
+
+std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
+                                                    std::string_view window,
+                                                    std::span<const AlertObservation> observations,
+                                                    int64_t now_ms) {
+  ++pass_;
+  std::vector<AlertTransition> out;
+  for (const AlertObservation& obs : observations) {
+    assert(obs.key.stream == stream && obs.key.window == window);
+    const bool over = obs.over_threshold;
+    const bool calm =
+        !over && (std::isnan(obs.score) || obs.score < obs.threshold * options_.resolve_ratio);
+    const uint64_t fingerprint = alert_fingerprint(obs.key);
+    auto it = alerts_.find(fingerprint);
+    if (it == alerts_.end()) {
+      if (!over) continue;  // inactive and staying so: nothing to track
+      Entry entry;
+      entry.last_pass = pass_;
+      Alert& a = entry.alert;
+      a.fingerprint = fingerprint;
+      a.state = AlertState::kPending;
+      a.active_since_ms = a.last_evaluated_ms = now_ms;
+      a.over_streak = 1;
+      a.peak_score = std::isfinite(obs.score) ? obs.score : 0;
+      a.last = obs;
+      emit(a, AlertState::kInactive, now_ms, out);
+      if (a.over_streak >= options_.for_evaluations) {
+        a.state = AlertState::kFiring;
+        a.firing_since_ms = now_ms;
+        a.over_streak = 0;
+        emit(a, AlertState::kPending, now_ms, out);
+      }
+      alerts_.emplace(fingerprint, std::move(entry));
+      continue;
+    }
+    Entry& entry = it->second;
+    if (entry.last_pass == pass_) continue;  // repeated key within one pass
+    entry.last_pass = pass_;
+    entry.alert.last = obs;
+    if (std::isfinite(obs.score))
+      entry.alert.peak_score = std::max(entry.alert.peak_score, obs.score);
+    if (!step(entry, over, calm, now_ms, out)) alerts_.erase(it);
+  }
+
+  // Tracked keys of this scope that the pass did not report: one calm evaluation each.
+  std::vector<uint64_t> absent;
+  for (const auto& [fingerprint, entry] : alerts_) {
+    if (entry.last_pass != pass_ && entry.alert.last.key.stream == stream &&
+        entry.alert.last.key.window == window) {
+      absent.push_back(fingerprint);
+    }
+  }
+  std::sort(absent.begin(), absent.end());
+  for (const uint64_t fingerprint : absent) {
+    auto it = alerts_.find(fingerprint);
+    Entry& entry = it->second;
+    entry.last_pass = pass_;
+    entry.alert.last.over_threshold = false;
+    if (!step(entry, /*over=*/false, /*calm=*/true, now_ms, out)) alerts_.erase(it);
+  }
+  return out;
+}
+
+std::vector<Alert> AlertTracker::active() const {
+  std::vector<Alert> list;
+  list.reserve(alerts_.size());
+  for (const auto& [fingerprint, entry] : alerts_) list.push_back(entry.alert);
+  std::sort(list.begin(), list.end(),
+            [](const Alert& a, const Alert& b) { return a.fingerprint < b.fingerprint; });
+  return list;
+}
+
+const Alert* AlertTracker::find(uint64_t fingerprint) const {
+  auto it = alerts_.find(fingerprint);
+  return it == alerts_.end() ? nullptr : &it->second.alert;
+}
+
+}  // namespace predwatch::core

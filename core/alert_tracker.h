@@ -1,0 +1,171 @@
+// Alert lifecycle of the drift engine: turns a stream of per-evaluation verdicts ("this key
+// is over its threshold now") into alerts with Prometheus-like states.
+//
+// An alert is identified by its AlertKey (kind, stream, window, subject) and by the key's
+// fingerprint, a stable 64-bit hash (see alert_fingerprint). Per key:
+//
+//   inactive --over--> pending --over x (for_evaluations - 1) more--> firing
+//   pending  --not over--> inactive ("dropped": it never fired)
+//   firing   --calm x resolve_evaluations consecutive--> resolved (then inactive)
+//
+// "over" is the caller's verdict (AlertObservation::over_threshold). "calm" means not over
+// AND score < threshold * resolve_ratio (hysteresis: a score hovering just under the
+// threshold keeps a firing alert firing, and resets its calm streak). A NaN score counts as
+// calm when not over. With for_evaluations = 1 the first over evaluation emits both the
+// pending and the firing transition.
+//
+// Scores must grow with the anomaly and be on the threshold's scale: distances as they are
+// (js_distance vs 0.1), p-value tests as -log10(p) vs -log10(alpha).
+//
+// Evaluations are per scope (stream, window): evaluate() receives every key evaluated for
+// that scope in this pass. A tracked alert of the scope that is missing from the pass (the
+// pair lost its minimum support, the class left the stream) counts as one calm evaluation;
+// its payload is kept from its last report, with over_threshold = false. Alerts of other
+// scopes are untouched. Only pending and firing alerts are stored: memory is O(active).
+//
+// Time is passed in (milliseconds since the Unix epoch); nothing reads a clock.
+// Not thread-safe: one owner (the drift engine's evaluation loop) calls it.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace predwatch::core {
+
+enum class AlertKind : uint8_t {
+  kClassDistribution,
+  kPairRate,
+  kNovelPair,
+  kObjectsPerImage,
+  kSpatial,
+  kConfidence,
+  kBoxSize,
+  kClassAppeared,
+  kClassVanished,
+  kObjectsPerFrame,
+};
+inline constexpr size_t kAlertKindCount = 10;
+
+// "class_distribution", "pair_rate", "novel_pair", "objects_per_image", "spatial",
+// "confidence", "box_size", "class_appeared", "class_vanished", "objects_per_frame".
+std::string_view alert_kind_name(AlertKind kind);
+// Inverse of alert_kind_name; nullopt for any other string (exact, case-sensitive match).
+std::optional<AlertKind> alert_kind_from_name(std::string_view name);
+
+struct AlertKey {
+  AlertKind kind = AlertKind::kClassDistribution;
+  std::string stream;
+  std::string window;   // the window's configured name, e.g. "5m"
+  std::string subject;  // class name; pair_subject(a, b) for pairs; "" for stream-wide kinds
+
+  bool operator==(const AlertKey&) const = default;
+};
+
+// "a|b" with the two class names in byte order, so (a, b) and (b, a) name the same pair.
+std::string pair_subject(std::string_view class_a, std::string_view class_b);
+
+// The fingerprint's input: kind name, stream, window, subject joined by the byte 0x1F
+// (ASCII unit separator), e.g. "pair_rate\x1f" "cam-1\x1f" "5m\x1f" "chair|horse".
+std::string canonical_alert_string(const AlertKey& key);
+
+// 64-bit FNV-1a (offset basis 0xcbf29ce484222325, prime 0x100000001b3) over the bytes of
+// canonical_alert_string(key). Stable across runs, builds and platforms.
+uint64_t alert_fingerprint(const AlertKey& key);
+
+// 16 lowercase hex digits, zero-padded.
+std::string fingerprint_hex(uint64_t fingerprint);
+
+// Counts behind a verdict. Meaning per kind: rate kinds (pair_rate, novel_pair,
+// class_appeared, class_vanished): frames with the event / frames, in window and baseline;
+// distribution kinds: window_count/baseline_count = mass of the subject's histogram,
+// *_total = all the side's mass. Unused fields stay 0.
+struct AlertCounts {
+  uint64_t window_count = 0;
+  uint64_t window_total = 0;
+  uint64_t baseline_count = 0;
+  uint64_t baseline_total = 0;
+};
+
+// One key's result in one evaluation: the verdict and the payload an alert carries.
+struct AlertObservation {
+  AlertKey key;
+  bool over_threshold = false;
+  double score = 0;
+  double threshold = 0;
+  double p_value = std::numeric_limits<double>::quiet_NaN();  // NaN for non-test measures
+  AlertCounts counts;
+  std::vector<std::string> exemplar_ids;  // recent frames behind the finding
+};
+
+enum class AlertState { kInactive, kPending, kFiring, kResolved };
+// "inactive", "pending", "firing", "resolved".
+std::string_view alert_state_name(AlertState state);
+
+struct Alert {
+  uint64_t fingerprint = 0;
+  AlertState state = AlertState::kInactive;
+  int64_t active_since_ms = 0;  // the evaluation that made it pending
+  int64_t firing_since_ms = 0;  // the evaluation that made it firing; 0 if it never fired
+  int64_t last_evaluated_ms = 0;
+  uint32_t over_streak = 0;  // consecutive over evaluations (pending), reset when firing
+  uint32_t calm_streak = 0;  // consecutive calm evaluations (firing)
+  double peak_score = 0;     // largest finite score seen in this episode
+  AlertObservation last;     // payload of the latest evaluation
+};
+
+struct AlertTransition {
+  AlertState from = AlertState::kInactive;
+  // kPending, kFiring, kResolved, or kInactive when a pending alert is dropped.
+  AlertState to = AlertState::kInactive;
+  int64_t time_ms = 0;  // the evaluation's time
+  Alert alert;          // snapshot after the transition (state == to)
+};
+
+struct AlertTrackerOptions {
+  uint32_t for_evaluations = 3;      // REQUIRES >= 1
+  uint32_t resolve_evaluations = 3;  // REQUIRES >= 1
+  double resolve_ratio = 0.8;        // REQUIRES in (0, 1]
+};
+
+class AlertTracker {
+ public:
+  explicit AlertTracker(AlertTrackerOptions options = {});
+
+  // Applies one evaluation pass of scope (stream, window) at time now_ms and returns the
+  // transitions it caused: first in the order of `observations`, then those of absent keys
+  // in ascending fingerprint order.
+  // REQUIRES: every observation's key has this stream and window; keys are distinct (a
+  // repeated key is ignored after its first occurrence).
+  std::vector<AlertTransition> evaluate(std::string_view stream, std::string_view window,
+                                        std::span<const AlertObservation> observations,
+                                        int64_t now_ms);
+
+  // Pending and firing alerts, ascending by fingerprint.
+  std::vector<Alert> active() const;
+  size_t active_count() const { return alerts_.size(); }
+  // The alert with this fingerprint if it is pending or firing.
+  const Alert* find(uint64_t fingerprint) const;
+
+  const AlertTrackerOptions& options() const { return options_; }
+
+ private:
+  struct Entry {
+    Alert alert;
+    uint64_t last_pass = 0;  // evaluate() call that last reported the key
+  };
+  // Applies one evaluation to a tracked entry; returns false if the entry must be erased.
+  bool step(Entry& entry, bool over, bool calm, int64_t now_ms, std::vector<AlertTransition>& out);
+
+  AlertTrackerOptions options_;
+  uint64_t pass_ = 0;
+  absl::flat_hash_map<uint64_t, Entry> alerts_;
+};
+
+}  // namespace predwatch::core

@@ -1,0 +1,127 @@
+// Distances and a homogeneity test between two histograms over the same bins: the baseline's
+// and the window's. These are the per-table drift measures of the drift engine (class mix,
+// objects per image, confidence, box size, spatial cells...).
+//
+// Inputs are plain count vectors (integer counts or non-negative real weights); bin i of the
+// baseline and bin i of the window must mean the same thing. Proportions are counts divided
+// by the side's total.
+//
+// Measures (p = baseline proportions, q = window proportions, sums over bins):
+//   js_distance      sqrt(JSD), JSD = 1/2 KL2(p||m) + 1/2 KL2(q||m), m = (p+q)/2, logs base 2.
+//                    In [0, 1]. Equals scipy.spatial.distance.jensenshannon(p, q, base=2).
+//   psi              sum (q - p) * ln(q / p) on smoothed proportions (see Smoothing). >= 0
+//                    (up to the smoothing), unbounded. Evidently's definition.
+//   hellinger        sqrt(1/2 * sum (sqrt p - sqrt q)^2) = sqrt(1 - sum sqrt(p q)). In [0, 1].
+//   l_infinity       max |p - q|. In [0, 1].
+//   total_variation  1/2 sum |p - q|. In [0, 1].
+//   chi_square       test of homogeneity of the 2 x k contingency table (baseline row, window
+//                    row), see ChiSquareResult; includes Cramer's V.
+//
+// Smoothing of empty bins. PSI has ln(q/p) and needs every bin non-zero on both sides, so PSI
+// always uses smoothed proportions. The four bounded distances are well defined with empty
+// bins and by default use the raw proportions (smoothing would pull them towards 0 on
+// histograms with many bins: 1000 bins x 1e-4 is 10% of the mass); set
+// `smooth_bounded_measures` to smooth them too (then the smoothed vector is renormalised to
+// sum 1 before use). The chi-square test always uses raw counts.
+//
+// Edge cases:
+//   - a side with total 0 (empty window / empty baseline): `status` is kEmptyWindow /
+//     kEmptyBaseline, every measure is NaN (NaN compares false with any threshold, so it can
+//     never raise an alert), chi_square.status is kEmpty.
+//   - a bin non-empty on only one side: all measures finite (PSI through smoothing; with
+//     epsilon = 0 PSI is +inf).
+//   - a single bin, or all mass of both sides in the same bin: distances 0, chi-square
+//     kTooFewBins.
+//
+// Pure functions; thread-safe; no allocation.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace predwatch::core {
+
+struct Smoothing {
+  enum class Method {
+    // Evidently's rule: a bin whose proportion is 0 gets proportion `epsilon`; other bins
+    // keep theirs; no renormalisation (for PSI). Matches Evidently's PSI numbers.
+    kFloorEmpty,
+    // Every bin gets `epsilon` added, then the vector is divided by (1 + k * epsilon):
+    // p'_i = (p_i + epsilon) / (1 + k epsilon). Always a proper distribution.
+    kAdditive,
+  };
+  Method method = Method::kFloorEmpty;
+  // Pseudo-proportion (not a pseudo-count). REQUIRES: 0 <= epsilon < 1. 0 disables smoothing.
+  double epsilon = 1e-4;
+};
+
+struct ChiSquareOptions {
+  // Cochran's rule on the expected counts E_ij = row_i * col_j / n of the 2 x k' table
+  // (k' = bins non-empty on at least one side): the test is valid only if no E_ij is below
+  // `min_expected_any` and at most `max_fraction_below` of the 2k' cells have E_ij below
+  // `min_expected`. Defaults are Cochran's 1 / 20% / 5.
+  double min_expected_any = 1.0;
+  double min_expected = 5.0;
+  double max_fraction_below = 0.2;
+  // On large samples any tiny difference is "significant"; the test is then reported but
+  // marked kLargeSample and a distance with a threshold should be used instead (Evidently
+  // switches from chi-square to Jensen-Shannon above 1000 reference rows). Applied to the
+  // smaller of the two totals, which bounds the test's power. 0 disables the cut-off.
+  double max_sample = 1000.0;
+};
+
+struct DivergenceOptions {
+  Smoothing smoothing;
+  bool smooth_bounded_measures = false;
+  ChiSquareOptions chi_square;
+};
+
+struct ChiSquareResult {
+  enum class Status {
+    kOk,           // the test is valid: use p_value
+    kEmpty,        // a side has total 0: statistic, p_value, cramers_v are NaN
+    kTooFewBins,   // fewer than 2 bins non-empty on either side: statistic 0, p 1, V 0
+    kSparse,       // Cochran's rule fails: values computed, p_value unreliable
+    kLargeSample,  // min(total) > max_sample: values computed, p_value over-sensitive
+  };
+  Status status = Status::kEmpty;
+  double statistic = 0;  // Pearson's X^2, no continuity correction
+  int dof = 0;           // k' - 1; bins empty on both sides are dropped
+  double p_value = 1;    // upper tail of chi2(dof) at `statistic`
+  // Cramer's V = sqrt(X^2 / (n * min(2 - 1, k' - 1))) = sqrt(X^2 / n), n = both totals.
+  // Effect size in [0, 1], meaningful at any sample size (Deepchecks' drift condition 0.15);
+  // computed whenever status is not kEmpty.
+  double cramers_v = 0;
+
+  bool valid() const { return status == Status::kOk; }
+};
+
+struct DistributionDrift {
+  enum class Status { kOk, kEmptyBaseline, kEmptyWindow };
+  Status status = Status::kOk;
+  double baseline_total = 0;
+  double window_total = 0;
+  double js_distance = 0;
+  double psi = 0;
+  double hellinger = 0;
+  double l_infinity = 0;
+  double total_variation = 0;
+  ChiSquareResult chi_square;
+
+  bool valid() const { return status == Status::kOk; }
+};
+
+// Compares the window's histogram with the baseline's. O(k), one pass plus one chi-square
+// survival function evaluation.
+// REQUIRES: baseline.size() == window.size() >= 1; weights finite and >= 0.
+DistributionDrift compare_distributions(std::span<const uint64_t> baseline,
+                                        std::span<const uint64_t> window,
+                                        const DivergenceOptions& options = {});
+DistributionDrift compare_distributions(std::span<const double> baseline,
+                                        std::span<const double> window,
+                                        const DivergenceOptions& options = {});
+
+std::string_view chi_square_status_name(ChiSquareResult::Status status);
+
+}  // namespace predwatch::core

@@ -1,0 +1,254 @@
+#include "core/alert_tracker.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace predwatch::core {
+namespace {
+
+TEST(AlertKind, NamesRoundTrip) {
+  const std::vector<std::string> names{"class_distribution", "pair_rate",      "novel_pair",
+                                       "objects_per_image",  "spatial",        "confidence",
+                                       "box_size",           "class_appeared", "class_vanished",
+                                       "objects_per_frame"};
+  ASSERT_EQ(names.size(), kAlertKindCount);
+  for (size_t i = 0; i < kAlertKindCount; ++i) {
+    const auto kind = static_cast<AlertKind>(i);
+    EXPECT_EQ(alert_kind_name(kind), names[i]);
+    EXPECT_EQ(alert_kind_from_name(names[i]), kind);
+  }
+  EXPECT_EQ(alert_kind_name(AlertKind::kPairRate), "pair_rate");
+  EXPECT_EQ(alert_kind_name(AlertKind::kObjectsPerFrame), "objects_per_frame");
+  EXPECT_FALSE(alert_kind_from_name("Pair_Rate").has_value());
+  EXPECT_FALSE(alert_kind_from_name("").has_value());
+  EXPECT_EQ(alert_state_name(AlertState::kFiring), "firing");
+}
+
+// Expected fingerprints from a Python one-liner of 64-bit FNV-1a (/usr/bin/python3):
+//   def fnv(s):
+//       h = 0xcbf29ce484222325
+//       for c in s.encode(): h = ((h ^ c) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+//       return h
+//   f"{fnv('a'):016x}"                                              -> af63dc4c8601ec8c
+//   f"{fnv('pair_rate\x1fcam-1\x1f5m\x1fchair|horse'):016x}"         -> 534d466b54bb3432
+//   f"{fnv('class_distribution\x1fcam-1\x1f5m\x1f'):016x}"           -> 6fd95427bd7df3a8
+//   f"{fnv('class_vanished\x1ffactory/line 2\x1f1h\x1ftraffic light'):016x}"
+//                                                                   -> 19b4b25cf3100c5e
+// ('a' -> af63dc4c8601ec8c is also the published FNV-1a 64 test vector.)
+TEST(AlertFingerprint, StableLiteralValues) {
+  const AlertKey pair{AlertKind::kPairRate, "cam-1", "5m", pair_subject("horse", "chair")};
+  EXPECT_EQ(pair.subject, "chair|horse");
+  EXPECT_EQ(canonical_alert_string(pair), std::string("pair_rate\x1f"
+                                                      "cam-1\x1f"
+                                                      "5m\x1f"
+                                                      "chair|horse"));
+  EXPECT_EQ(alert_fingerprint(pair), 0x534d466b54bb3432ull);
+  EXPECT_EQ(fingerprint_hex(alert_fingerprint(pair)), "534d466b54bb3432");
+
+  const AlertKey stream_wide{AlertKind::kClassDistribution, "cam-1", "5m", ""};
+  EXPECT_EQ(fingerprint_hex(alert_fingerprint(stream_wide)), "6fd95427bd7df3a8");
+  const AlertKey vanished{AlertKind::kClassVanished, "factory/line 2", "1h", "traffic light"};
+  EXPECT_EQ(fingerprint_hex(alert_fingerprint(vanished)), "19b4b25cf3100c5e");
+
+  // Hex is zero-padded to 16 digits.
+  EXPECT_EQ(fingerprint_hex(0x1f), "000000000000001f");
+  EXPECT_EQ(fingerprint_hex(0), "0000000000000000");
+  // Pair order does not matter; every field matters.
+  EXPECT_EQ(pair_subject("chair", "horse"), pair_subject("horse", "chair"));
+  AlertKey other = pair;
+  other.kind = AlertKind::kNovelPair;
+  EXPECT_NE(alert_fingerprint(other), alert_fingerprint(pair));
+  other = pair;
+  other.window = "1h";
+  EXPECT_NE(alert_fingerprint(other), alert_fingerprint(pair));
+}
+
+AlertObservation obs(std::string subject, double score, double threshold = 0.1) {
+  AlertObservation o;
+  o.key = {AlertKind::kClassDistribution, "cam", "5m", std::move(subject)};
+  o.score = score;
+  o.threshold = threshold;
+  o.over_threshold = score >= threshold;
+  return o;
+}
+
+std::vector<AlertState> targets(const std::vector<AlertTransition>& ts) {
+  std::vector<AlertState> states;
+  for (const auto& t : ts) states.push_back(t.to);
+  return states;
+}
+
+using S = AlertState;
+
+TEST(AlertTracker, PendingFiringResolvedWithHysteresis) {
+  AlertTracker tracker({.for_evaluations = 3, .resolve_evaluations = 2, .resolve_ratio = 0.8});
+  const uint64_t fp = alert_fingerprint(obs("car", 0).key);
+  auto step = [&](double score, int64_t t) {
+    const std::vector<AlertObservation> pass{obs("car", score)};
+    return tracker.evaluate("cam", "5m", pass, t);
+  };
+  // Under threshold: nothing tracked.
+  EXPECT_TRUE(step(0.05, 1000).empty());
+  EXPECT_EQ(tracker.active_count(), 0u);
+  // First over: pending.
+  auto ts = step(0.15, 2000);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kPending}));
+  EXPECT_EQ(ts[0].from, S::kInactive);
+  EXPECT_EQ(ts[0].time_ms, 2000);
+  EXPECT_EQ(ts[0].alert.fingerprint, fp);
+  EXPECT_EQ(ts[0].alert.active_since_ms, 2000);
+  EXPECT_EQ(ts[0].alert.last.score, 0.15);
+  // Second over: still pending, no transition.
+  EXPECT_TRUE(step(0.20, 3000).empty());
+  ASSERT_NE(tracker.find(fp), nullptr);
+  EXPECT_EQ(tracker.find(fp)->state, S::kPending);
+  EXPECT_EQ(tracker.find(fp)->over_streak, 2u);
+  // Third consecutive over: firing, since 4000, active since 2000.
+  ts = step(0.12, 4000);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kFiring}));
+  EXPECT_EQ(ts[0].from, S::kPending);
+  EXPECT_EQ(ts[0].alert.firing_since_ms, 4000);
+  EXPECT_EQ(ts[0].alert.active_since_ms, 2000);
+  EXPECT_EQ(ts[0].alert.peak_score, 0.20);
+  // Under the threshold but above 0.8 * 0.1 = 0.08: hysteresis band, stays firing.
+  EXPECT_TRUE(step(0.09, 5000).empty());
+  EXPECT_TRUE(step(0.085, 6000).empty());
+  EXPECT_EQ(tracker.find(fp)->state, S::kFiring);
+  EXPECT_EQ(tracker.find(fp)->calm_streak, 0u);
+  // One calm evaluation, then back into the band: the calm streak restarts.
+  EXPECT_TRUE(step(0.05, 7000).empty());
+  EXPECT_EQ(tracker.find(fp)->calm_streak, 1u);
+  EXPECT_TRUE(step(0.09, 8000).empty());
+  EXPECT_EQ(tracker.find(fp)->calm_streak, 0u);
+  // Two consecutive calm evaluations: resolved, and no longer listed.
+  EXPECT_TRUE(step(0.07, 9000).empty());
+  ts = step(0.01, 10000);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kResolved}));
+  EXPECT_EQ(ts[0].from, S::kFiring);
+  EXPECT_EQ(ts[0].time_ms, 10000);
+  EXPECT_EQ(ts[0].alert.firing_since_ms, 4000);
+  EXPECT_EQ(ts[0].alert.last.score, 0.01);
+  EXPECT_EQ(tracker.active_count(), 0u);
+  EXPECT_EQ(tracker.find(fp), nullptr);
+  // A new episode starts from pending with a new since.
+  ts = step(0.3, 11000);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kPending}));
+  EXPECT_EQ(ts[0].alert.active_since_ms, 11000);
+  EXPECT_EQ(ts[0].alert.firing_since_ms, 0);
+}
+
+TEST(AlertTracker, PendingDropsBackWhenItGoesUnder) {
+  AlertTracker tracker({.for_evaluations = 3, .resolve_evaluations = 2, .resolve_ratio = 0.8});
+  auto step = [&](double score, int64_t t) {
+    const std::vector<AlertObservation> pass{obs("dog", score)};
+    return tracker.evaluate("cam", "5m", pass, t);
+  };
+  EXPECT_EQ(targets(step(0.2, 1)), (std::vector<S>{S::kPending}));
+  EXPECT_EQ(targets(step(0.2, 2)), (std::vector<S>{}));
+  // Under the threshold (even inside the hysteresis band) before firing: dropped.
+  const auto ts = step(0.095, 3);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kInactive}));
+  EXPECT_EQ(ts[0].from, S::kPending);
+  EXPECT_EQ(tracker.active_count(), 0u);
+  // The over streak starts again: two more overs are not enough.
+  EXPECT_EQ(targets(step(0.2, 4)), (std::vector<S>{S::kPending}));
+  EXPECT_EQ(targets(step(0.2, 5)), (std::vector<S>{}));
+  EXPECT_EQ(targets(step(0.2, 6)), (std::vector<S>{S::kFiring}));
+}
+
+TEST(AlertTracker, ForOneFiresImmediatelyWithBothTransitions) {
+  AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 1.0});
+  std::vector<AlertObservation> pass{obs("cat", 0.5)};
+  pass[0].p_value = 1e-6;
+  pass[0].counts = {12, 2000, 0, 5000};
+  pass[0].exemplar_ids = {"frame-17", "frame-42"};
+  auto ts = tracker.evaluate("cam", "5m", pass, 100);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kPending, S::kFiring}));
+  EXPECT_EQ(ts[1].alert.firing_since_ms, 100);
+  EXPECT_EQ(ts[1].alert.last.p_value, 1e-6);
+  EXPECT_EQ(ts[1].alert.last.counts.window_count, 12u);
+  EXPECT_EQ(ts[1].alert.last.exemplar_ids, (std::vector<std::string>{"frame-17", "frame-42"}));
+  pass = {obs("cat", 0.099)};  // ratio 1.0: anything under the threshold is calm
+  EXPECT_EQ(targets(tracker.evaluate("cam", "5m", pass, 200)), (std::vector<S>{S::kResolved}));
+}
+
+TEST(AlertTracker, AbsentKeysCountAsCalmOnlyInTheirScope) {
+  AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 2, .resolve_ratio = 0.8});
+  std::vector<AlertObservation> pass{obs("a", 0.5), obs("b", 0.5)};
+  tracker.evaluate("cam", "5m", pass, 1);
+  // Another scope: same subjects, stream "other".
+  std::vector<AlertObservation> other{obs("a", 0.5)};
+  other[0].key.stream = "other";
+  tracker.evaluate("other", "5m", other, 1);
+  EXPECT_EQ(tracker.active_count(), 3u);
+  // "b" disappears from cam/5m; "a" stays over. Evaluating other scopes does not count.
+  pass = {obs("a", 0.5)};
+  const std::vector<AlertObservation> nothing;
+  EXPECT_TRUE(tracker.evaluate("other", "1h", nothing, 2).empty());
+  EXPECT_TRUE(tracker.evaluate("cam", "5m", pass, 2).empty());
+  const Alert* b = tracker.find(alert_fingerprint(obs("b", 0).key));
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->calm_streak, 1u);
+  EXPECT_FALSE(b->last.over_threshold);
+  EXPECT_EQ(b->last.score, 0.5);  // payload kept from its last report
+  const auto ts = tracker.evaluate("cam", "5m", pass, 3);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kResolved}));
+  EXPECT_EQ(ts[0].alert.last.key.subject, "b");
+  // "a" on stream "other" was never re-evaluated and still fires.
+  const auto active = tracker.active();
+  ASSERT_EQ(active.size(), 2u);
+  EXPECT_LT(active[0].fingerprint, active[1].fingerprint);
+  for (const Alert& a : active) EXPECT_EQ(a.state, S::kFiring);
+}
+
+TEST(AlertTracker, AbsentPendingIsDroppedAndNaNIsCalm) {
+  AlertTracker tracker({.for_evaluations = 2, .resolve_evaluations = 1, .resolve_ratio = 0.8});
+  std::vector<AlertObservation> pass{obs("x", 0.5), obs("y", 0.5)};
+  EXPECT_EQ(targets(tracker.evaluate("cam", "5m", pass, 1)),
+            (std::vector<S>{S::kPending, S::kPending}));
+  pass = {obs("y", 0.5)};
+  // y fires; x (absent) is dropped, after the transitions of the reported keys.
+  const auto ts = tracker.evaluate("cam", "5m", pass, 2);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kFiring, S::kInactive}));
+  EXPECT_EQ(ts[1].alert.last.key.subject, "x");
+  // A NaN score (measure undefined, e.g. empty window) that is not over resolves.
+  pass = {obs("y", std::numeric_limits<double>::quiet_NaN())};
+  EXPECT_FALSE(pass[0].over_threshold);
+  EXPECT_EQ(targets(tracker.evaluate("cam", "5m", pass, 3)), (std::vector<S>{S::kResolved}));
+  EXPECT_TRUE(tracker.active().empty());
+}
+
+TEST(AlertTracker, ActiveListsPendingAndFiring) {
+  AlertTracker tracker({.for_evaluations = 2, .resolve_evaluations = 1, .resolve_ratio = 0.8});
+  std::vector<AlertObservation> pass{obs("p", 0.5), obs("f", 0.5), obs("quiet", 0.0)};
+  tracker.evaluate("cam", "5m", pass, 1);
+  pass = {obs("p", 0.5), obs("f", 0.5), obs("quiet", 0.0)};
+  tracker.evaluate("cam", "5m", pass, 2);  // p and f firing
+  pass = {obs("f", 0.5), obs("new", 0.5), obs("p", 0.2)};
+  tracker.evaluate("cam", "5m", pass, 3);
+  const auto active = tracker.active();
+  ASSERT_EQ(active.size(), 3u);
+  int firing = 0, pending = 0;
+  for (const Alert& a : active) {
+    firing += a.state == S::kFiring;
+    pending += a.state == S::kPending;
+    EXPECT_NE(a.last.key.subject, "quiet");
+  }
+  EXPECT_EQ(firing, 2);
+  EXPECT_EQ(pending, 1);
+  EXPECT_EQ(tracker.find(alert_fingerprint(obs("p", 0).key))->last.score, 0.2);
+}
+
+TEST(AlertTracker, RepeatedKeyInOnePassIsIgnored) {
+  AlertTracker tracker({.for_evaluations = 2, .resolve_evaluations = 1, .resolve_ratio = 0.8});
+  const std::vector<AlertObservation> pass{obs("z", 0.5), obs("z", 0.5)};
+  EXPECT_EQ(targets(tracker.evaluate("cam", "5m", pass, 1)), (std::vector<S>{S::kPending}));
+  EXPECT_EQ(tracker.find(alert_fingerprint(obs("z", 0).key))->over_streak, 1u);
+}
+
+}  // namespace
+}  // namespace predwatch::core
