@@ -1,0 +1,104 @@
+// The drift engine's vocabulary: thresholds in, findings out. See docs/DRIFT.md for the
+// decision rules; core/drift_evaluator.h computes a DriftReport from a window's and a
+// baseline's Stats; the daemon turns findings into alerts (core/alert_tracker.h), metrics
+// and gRPC responses.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/alert_tracker.h"
+#include "core/stats.h"
+
+namespace predwatch::core {
+
+enum class BaselineKind { kTrainingAnnotations, kProductionWindow, kDatasetPredictions };
+
+// A baseline as the drift engine sees it: exact statistics, their class names (index =
+// ClassId in `stats`) and what kind of data they came from.
+struct BaselineStats {
+  Stats stats;
+  std::vector<std::string> class_names;
+  BaselineKind kind = BaselineKind::kTrainingAnnotations;
+  // Confidence measures need scores on both sides: annotations have none.
+  bool has_confidence() const { return kind != BaselineKind::kTrainingAnnotations; }
+};
+
+struct DriftThresholds {
+  enum class Measure { kJsDistance, kPsi, kHellinger };
+  enum class Correction { kBenjaminiHochberg, kBonferroni };
+
+  Measure measure = Measure::kJsDistance;  // the distance that decides "effect"
+  double js_distance = 0.1;
+  double psi_warn = 0.1;
+  double psi = 0.25;
+  double hellinger_warn = 0.15;
+  double hellinger = 0.4;
+  double alpha = 0.05;
+  Correction correction = Correction::kBenjaminiHochberg;
+  uint64_t min_frames = 200;       // stream-wide measures: frames in the window
+  uint64_t min_class_images = 30;  // per-class distributions: images with the class, each side
+  uint64_t min_pair_count = 5;     // pairs, appeared, vanished: minimum support
+  double min_rate_ratio = 2.0;     // pair_rate: window rate / smoothed baseline rate
+  double smoothing_epsilon = 1e-4; // empty-bin floor for PSI (Evidently's value)
+  std::array<bool, kAlertKindCount> enabled{true, true, true, true, true,
+                                            true, true, true, true, true};
+
+  bool is_enabled(AlertKind k) const { return enabled[size_t(k)]; }
+  // The effect threshold of the selected measure.
+  double effect_threshold() const {
+    switch (measure) {
+      case Measure::kPsi: return psi;
+      case Measure::kHellinger: return hellinger;
+      default: return js_distance;
+    }
+  }
+};
+
+// Thresholds for a class ("" = stream-wide measures): global, overridden per stream and
+// per class by the caller's configuration.
+using ThresholdResolver = std::function<const DriftThresholds&(std::string_view class_name)>;
+
+struct DriftFinding {
+  AlertKind kind = AlertKind::kClassDistribution;
+  std::string subject_a;  // class, or the first class of a pair (a < b); "" stream-wide
+  std::string subject_b;  // second class of a pair, else ""
+  std::string measure;    // "js_distance", "psi", "hellinger", "binomial", ...
+  double score = std::numeric_limits<double>::quiet_NaN();
+  double threshold = std::numeric_limits<double>::quiet_NaN();
+  // Corrected p-value of the test behind the finding; NaN when no test applies.
+  double p_value = std::numeric_limits<double>::quiet_NaN();
+  bool tested = false;   // the evidence test ran (enough support)
+  bool flagged = false;  // evidence and effect both say "drift"
+  AlertCounts counts;
+  double expected = std::numeric_limits<double>::quiet_NaN();  // rate kinds: n * p0
+  // Other distances of a distribution measure, for export (NaN when not computed).
+  double psi = std::numeric_limits<double>::quiet_NaN();
+  double hellinger = std::numeric_limits<double>::quiet_NaN();
+  double js = std::numeric_limits<double>::quiet_NaN();
+  // Where the change is largest, for exemplars: a heatmap cell (spatial) or a count bucket
+  // (objects_per_image); -1 when not applicable.
+  int32_t hotspot = -1;
+  std::string note;  // why it was not tested ("min support: 12 < 30 images", ...)
+
+  // The subject as the alert tracker names it: class, pair_subject(a, b), or "".
+  std::string subject() const {
+    return subject_b.empty() ? subject_a : pair_subject(subject_a, subject_b);
+  }
+};
+
+struct DriftReport {
+  std::string stream;
+  std::string window;
+  int64_t evaluated_at_ms = 0;
+  uint64_t window_frames = 0;
+  uint64_t baseline_frames = 0;
+  std::vector<DriftFinding> findings;  // every measure evaluated, flagged or not
+};
+
+}  // namespace predwatch::core
