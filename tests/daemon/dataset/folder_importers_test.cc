@@ -92,7 +92,7 @@ TEST(YoloImporter, RootFolderReadsBothSplitsAndVideoFramesHaveNoNames) {
   ASSERT_TRUE(both.result.ok()) << both.result.error;
   EXPECT_EQ(both.result.summary.images, 256u);
   EXPECT_EQ(both.result.summary.objects, 941u + 898u);
-  EXPECT_NE(both.find("labels/val2017/000000000009"), nullptr);
+  EXPECT_NE(both.find("labels/val2017/000000000139"), nullptr);
 
   Imported video = import_with("yolo", kData / "video_frames_yolov5_predictions/exp2/labels");
   ASSERT_TRUE(video.result.ok()) << video.result.error;
