@@ -158,6 +158,14 @@ def main():
     if not args.url:
         ap.error("--url is required")
 
+    # Alerts first: once they fire, the queries (e.g. of ALERTS) see a settled server.
+    missing_alerts = 0
+    if args.wait_alert:
+        missing = wait_alerts(args.url, args.wait_alert, args.timeout)
+        for name in args.wait_alert:
+            print(f"{'FAIL' if name in missing else 'ok  '}  alert {name} firing")
+        missing_alerts = len(missing)
+
     failed = 0
     empty = []
     for q in queries:
@@ -174,11 +182,7 @@ def main():
             print(f"{'FAIL' if required else 'note'}  no data: {q.origin}")
             failed += required
         print(f"check_queries: {len(queries) - len(empty)} of {len(queries)} returned data")
-    if args.wait_alert:
-        missing = wait_alerts(args.url, args.wait_alert, args.timeout)
-        for name in args.wait_alert:
-            print(f"{'FAIL' if name in missing else 'ok  '}  alert {name} firing")
-        failed += len(missing)
+    failed += missing_alerts
     return 1 if failed else 0
 
 
