@@ -16,6 +16,8 @@ PACKAGES=(
   python3-numpy python3-scipy python3-yaml
   # integration tests: real Kafka broker (jars via Maven), real Prometheus, kcat
   default-jre-headless maven prometheus kcat curl
+  # deploy validation: a venv for the PyPI validators (tests/integration/deploy)
+  python3-venv
 )
 
 missing=()
