@@ -1,0 +1,106 @@
+// StreamMonitor: everything predwatch keeps for one stream — its class registry, its
+// windows and its exemplars — and the one entry point that applies a decoded event to
+// them. The daemon holds one per stream; `predwatch replay` and the tests drive it directly.
+//
+// apply(event):
+//   1. renames or drops classes through the stream's class map (dataset names to model
+//      names; an empty target drops the class),
+//   2. resolves names to ClassIds (class_index-only detections are named by
+//      `index_names`, or "#<index>" when the stream has no class list),
+//   3. offers the frame to every window (each decides on its own whether it is late),
+//   4. records the frame as an exemplar of what it contains.
+// advance(now) moves every time window forward (time is an argument, never read here).
+//
+// Not thread-safe: the owner serialises apply(), advance() and every read.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/class_registry.h"
+#include "core/event.h"
+#include "core/exemplars.h"
+#include "core/sliding_window.h"
+
+namespace predwatch::core {
+
+struct WindowSpec {
+  std::string name;
+  enum class Type { kTime, kCount };
+  Type type = Type::kTime;
+  int64_t length_ms = 300'000;  // kTime
+  int64_t pane_ms = 10'000;     // kTime
+  int64_t allowed_lateness_ms = 30'000;
+  size_t frames = 10'000;  // kCount
+};
+
+struct StreamMonitorOptions {
+  StatsLayout layout;
+  size_t max_classes = 1000;
+  std::vector<WindowSpec> windows;  // REQUIRES non-empty, unique names
+  ExemplarOptions exemplars;
+  // Dataset/model name -> name used by the stream; an empty value drops the class.
+  absl::flat_hash_map<std::string, std::string> class_map;
+  // The model's class list, naming detections that carry only a class index.
+  std::vector<std::string> index_names;
+};
+
+struct ApplyResult {
+  uint32_t late_windows = 0;     // how many windows rejected the frame as late
+  uint32_t dropped_objects = 0;  // detections dropped by the class map
+  bool applied() const { return true; }
+};
+
+class StreamMonitor {
+ public:
+  // `seed_classes` fixes the first class ids (e.g. the baseline's class list).
+  StreamMonitor(std::string stream, StreamMonitorOptions options,
+                std::span<const std::string> seed_classes = {});
+
+  ApplyResult apply(const Event& event);
+  void advance(int64_t now_ms);
+
+  const std::string& stream() const { return stream_; }
+  size_t window_count() const { return windows_.size(); }
+  const WindowSpec& spec(size_t i) const { return options_.windows[i]; }
+  const Window& window(size_t i) const { return *windows_[i]; }
+  // Index of the window called `name`, or -1.
+  int find_window(std::string_view name) const;
+  // Start of window i in event time (ms): for count windows, the oldest frame's time.
+  int64_t window_start_ms(size_t i) const;
+  int64_t window_end_ms(size_t i) const;
+  // Covered fraction of the window's length (time) or capacity (count), in [0, 1].
+  double fill_ratio(size_t i) const;
+
+  const ClassRegistry& classes() const { return registry_; }
+  const ExemplarIndex& exemplars() const { return exemplars_; }
+  const StreamMonitorOptions& options() const { return options_; }
+
+  uint64_t applied_events() const { return applied_; }
+  uint64_t dropped_objects() const { return dropped_objects_; }
+  // Event time of the newest applied event; INT64_MIN before the first.
+  int64_t last_event_ms() const { return last_event_ms_; }
+  int64_t first_event_ms() const { return first_event_ms_; }
+
+ private:
+  std::string stream_;
+  StreamMonitorOptions options_;
+  ClassRegistry registry_;
+  std::vector<std::unique_ptr<Window>> windows_;
+  ExemplarIndex exemplars_;
+  Frame frame_;  // scratch, reused
+  std::vector<int64_t> count_window_times_;  // ring of frame times for count windows
+  size_t count_ring_next_ = 0;
+  uint64_t applied_ = 0;
+  uint64_t dropped_objects_ = 0;
+  int64_t last_event_ms_;
+  int64_t first_event_ms_;
+  int64_t now_ms_ = 0;
+  std::string name_scratch_;
+};
+
+}  // namespace predwatch::core
