@@ -20,9 +20,11 @@
 // Smoothing of empty bins. PSI has ln(q/p) and needs every bin non-zero on both sides, so PSI
 // always uses smoothed proportions. The four bounded distances are well defined with empty
 // bins and by default use the raw proportions (smoothing would pull them towards 0 on
-// histograms with many bins: 1000 bins x 1e-4 is 10% of the mass); set
+// histograms with many empty bins: 1000 bins x 1e-4 can add 10% of the mass); set
 // `smooth_bounded_measures` to smooth them too (then the smoothed vector is renormalised to
-// sum 1 before use). The chi-square test always uses raw counts.
+// sum 1 before use). The chi-square test always uses raw counts; for a valid test on sparse
+// histograms, group bins first (merge_bins / merge_counts below) and compare the merged
+// vectors, keeping the distances of the unmerged ones.
 //
 // Edge cases:
 //   - a side with total 0 (empty window / empty baseline): `status` is kEmptyWindow /
