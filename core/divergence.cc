@@ -53,11 +53,13 @@ ChiSquareResult chi_square(std::span<const T> baseline, std::span<const T> windo
     r.cramers_v = 0;
     return r;
   }
+  statistic /= options.design_effect;
   r.statistic = statistic;
   r.dof = columns - 1;
   r.p_value = chi_square_upper_tail(statistic, r.dof);
-  // min(rows - 1, columns - 1) = 1 for a 2-row table.
-  r.cramers_v = std::min(1.0, std::sqrt(statistic / n));
+  // min(rows - 1, columns - 1) = 1 for a 2-row table; X^2 and n both divided by the design
+  // effect.
+  r.cramers_v = std::min(1.0, std::sqrt(statistic * options.design_effect / n));
   if (any_below_floor || cells_below > options.max_fraction_below * (2.0 * columns)) {
     r.status = ChiSquareResult::Status::kSparse;
   } else if (options.max_sample > 0 &&
@@ -148,7 +150,80 @@ DistributionDrift compare(std::span<const T> baseline, std::span<const T> window
   return d;
 }
 
+template <typename T>
+BinMerge merge(std::span<const T> baseline, double window_total, double min_expected) {
+  assert(!baseline.empty() && min_expected > 0);
+  BinMerge m;
+  m.group_of_bin.assign(baseline.size(), 0);
+  double total = 0;
+  for (const T b : baseline) total += static_cast<double>(b);
+  // Baseline mass a group needs: window_total * mass / total >= min_expected.
+  const double needed = window_total > 0 ? min_expected * total / window_total : 0;
+  constexpr uint32_t kUnseen = UINT32_MAX;
+  uint32_t group = 0;
+  double mass = 0;    // of the open group
+  bool open = false;  // a group has bins and is still short of `needed`
+  bool any_closed = false;
+  for (size_t i = 0; i < baseline.size(); ++i) {
+    const double b = static_cast<double>(baseline[i]);
+    if (b <= 0) {
+      m.group_of_bin[i] = kUnseen;
+      continue;
+    }
+    m.group_of_bin[i] = group;
+    mass += b;
+    open = true;
+    if (mass >= needed) {
+      ++group;
+      mass = 0;
+      open = false;
+      any_closed = true;
+    }
+  }
+  if (open && any_closed) {
+    // The short trailing group joins the one before it.
+    for (uint32_t& g : m.group_of_bin) {
+      if (g == group) g = group - 1;
+    }
+  } else if (open) {
+    ++group;  // the only group: all of the baseline's mass is short of `needed`
+  }
+  bool has_unseen = false;
+  for (uint32_t& g : m.group_of_bin) {
+    if (g == kUnseen) {
+      g = group;
+      has_unseen = true;
+    }
+  }
+  m.groups = group + (has_unseen ? 1 : 0);
+  return m;
+}
+
+template <typename T>
+void merge_into(std::span<const T> counts, const BinMerge& m, std::vector<T>& out) {
+  assert(counts.size() == m.group_of_bin.size());
+  out.assign(m.groups, T{0});
+  for (size_t i = 0; i < counts.size(); ++i) out[m.group_of_bin[i]] += counts[i];
+}
+
 }  // namespace
+
+BinMerge merge_bins(std::span<const uint64_t> baseline, double window_total, double min_expected) {
+  return merge(baseline, window_total, min_expected);
+}
+
+BinMerge merge_bins(std::span<const double> baseline, double window_total, double min_expected) {
+  return merge(baseline, window_total, min_expected);
+}
+
+void merge_counts(std::span<const uint64_t> counts, const BinMerge& merge,
+                  std::vector<uint64_t>& out) {
+  merge_into(counts, merge, out);
+}
+
+void merge_counts(std::span<const double> counts, const BinMerge& merge, std::vector<double>& out) {
+  merge_into(counts, merge, out);
+}
 
 DistributionDrift compare_distributions(std::span<const uint64_t> baseline,
                                         std::span<const uint64_t> window,

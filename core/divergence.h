@@ -20,9 +20,11 @@
 // Smoothing of empty bins. PSI has ln(q/p) and needs every bin non-zero on both sides, so PSI
 // always uses smoothed proportions. The four bounded distances are well defined with empty
 // bins and by default use the raw proportions (smoothing would pull them towards 0 on
-// histograms with many bins: 1000 bins x 1e-4 is 10% of the mass); set
+// histograms with many empty bins: 1000 bins x 1e-4 can add 10% of the mass); set
 // `smooth_bounded_measures` to smooth them too (then the smoothed vector is renormalised to
-// sum 1 before use). The chi-square test always uses raw counts.
+// sum 1 before use). The chi-square test always uses raw counts; for a valid test on sparse
+// histograms, group bins first (merge_bins / merge_counts below) and compare the merged
+// vectors, keeping the distances of the unmerged ones.
 //
 // Edge cases:
 //   - a side with total 0 (empty window / empty baseline): `status` is kEmptyWindow /
@@ -33,12 +35,13 @@
 //   - a single bin, or all mass of both sides in the same bin: distances 0, chi-square
 //     kTooFewBins.
 //
-// Pure functions; thread-safe; no allocation.
+// Pure functions; thread-safe; compare_distributions does not allocate.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace predwatch::core {
 
@@ -69,6 +72,10 @@ struct ChiSquareOptions {
   // switches from chi-square to Jensen-Shannon above 1000 reference rows). Applied to the
   // smaller of the two totals, which bounds the test's power. 0 disables the cut-off.
   double max_sample = 1000.0;
+  // Objects on one frame are not independent; the statistic is divided by this design effect
+  // (e.g. the mean number of the subject's objects per frame containing it) before the
+  // p-value. Cramer's V is unaffected (X^2 and n shrink by the same factor). REQUIRES >= 1.
+  double design_effect = 1.0;
 };
 
 struct DivergenceOptions {
@@ -86,7 +93,7 @@ struct ChiSquareResult {
     kLargeSample,  // min(total) > max_sample: values computed, p_value over-sensitive
   };
   Status status = Status::kEmpty;
-  double statistic = 0;  // Pearson's X^2, no continuity correction
+  double statistic = 0;  // Pearson's X^2 / design_effect, no continuity correction
   int dof = 0;           // k' - 1; bins empty on both sides are dropped
   double p_value = 1;    // upper tail of chi2(dof) at `statistic`
   // Cramer's V = sqrt(X^2 / (n * min(2 - 1, k' - 1))) = sqrt(X^2 / n), n = both totals.
@@ -122,6 +129,31 @@ DistributionDrift compare_distributions(std::span<const double> baseline,
                                         std::span<const double> window,
                                         const DivergenceOptions& options = {});
 
+// "ok", "empty", "too_few_bins", "sparse", "large_sample".
 std::string_view chi_square_status_name(ChiSquareResult::Status status);
+
+// Grouping of bins for the chi-square test, chosen from the baseline and the window's size
+// only (never from the window's counts, so the test stays valid). Walking the bins in their
+// natural order (count, size, confidence, row-major cells), adjacent bins with baseline mass
+// are merged until the group expects >= min_expected window observations under the
+// baseline: window_total * (group's baseline mass / baseline total). A trailing group short
+// of that joins the group before it. All bins the baseline never uses (count 0) form one
+// last group of their own: window mass there is exactly the drift to detect.
+// group_of_bin[i] is bin i's group; the groups of baseline-used bins are numbered 0, 1, ...
+// in bin order, and the group of unused bins, if any, is the last (groups - 1).
+struct BinMerge {
+  std::vector<uint32_t> group_of_bin;
+  uint32_t groups = 0;
+};
+// REQUIRES: baseline non-empty; window_total >= 0; min_expected > 0.
+BinMerge merge_bins(std::span<const uint64_t> baseline, double window_total,
+                    double min_expected = 5.0);
+BinMerge merge_bins(std::span<const double> baseline, double window_total,
+                    double min_expected = 5.0);
+// Sums counts per group: out[g] = sum of counts[i] with group_of_bin[i] == g. Reuses `out`.
+// REQUIRES: counts.size() == merge.group_of_bin.size().
+void merge_counts(std::span<const uint64_t> counts, const BinMerge& merge,
+                  std::vector<uint64_t>& out);
+void merge_counts(std::span<const double> counts, const BinMerge& merge, std::vector<double>& out);
 
 }  // namespace predwatch::core

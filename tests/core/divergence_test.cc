@@ -214,5 +214,45 @@ TEST(Divergence, IdenticalShapesAtDifferentScalesAreZero) {
   EXPECT_NEAR(d.chi_square.p_value, 1, 1e-9);
 }
 
+TEST(Divergence, DesignEffectScalesTheStatisticOnly) {
+  // Case A with design effect 2: X^2 = 22.157950157950157 / 2, dof 5;
+  // scipy.stats.chi2.sf(22.157950157950157 / 2, 5) = 0.04983643041786324. V unchanged.
+  const std::vector<uint64_t> b{120, 80, 40, 10, 0, 250}, w{100, 95, 30, 0, 7, 268};
+  DivergenceOptions options;
+  options.chi_square.design_effect = 2;
+  const ChiSquareResult r = compare_distributions(b, w, options).chi_square;
+  expect_rel(r.statistic, 22.157950157950157 / 2);
+  expect_rel(r.p_value, 0.04983643041786324, 1e-8);
+  expect_rel(r.cramers_v, 0.1488554673431586);
+}
+
+TEST(Divergence, MergeBinsFromTheBaselineSide) {
+  // total 67, window 100, min_expected 5 -> a group needs baseline mass 5 * 67 / 100 = 3.35.
+  // bin 0 (10) closes group 0; bin 1 unused -> unseen group; bins 2+3 (2+3 = 5) group 1;
+  // bin 4 (50) group 2; bins 5+6 (1+1 = 2 < 3.35) trail short and join group 2; unseen = 3.
+  const std::vector<uint64_t> baseline{10, 0, 2, 3, 50, 1, 1};
+  const BinMerge m = merge_bins(baseline, 100.0);
+  EXPECT_EQ(m.groups, 4u);
+  EXPECT_EQ(m.group_of_bin, (std::vector<uint32_t>{0, 3, 1, 1, 2, 2, 2}));
+  std::vector<uint64_t> merged;
+  merge_counts(std::vector<uint64_t>{1, 7, 2, 2, 30, 5, 5}, m, merged);
+  EXPECT_EQ(merged, (std::vector<uint64_t>{1, 4, 40, 7}));
+  merge_counts(baseline, m, merged);
+  EXPECT_EQ(merged, (std::vector<uint64_t>{10, 5, 52, 0}));
+  // Every baseline-used group expects >= 5 window observations: 100 * mass / 67.
+  for (size_t g = 0; g + 1 < merged.size(); ++g) EXPECT_GE(100.0 * merged[g] / 67, 5.0) << g;
+
+  // A larger window needs less baseline mass per group: no merging, no unused bins.
+  const BinMerge fine = merge_bins(std::vector<uint64_t>{5, 6, 7}, 1000.0);
+  EXPECT_EQ(fine.groups, 3u);
+  EXPECT_EQ(fine.group_of_bin, (std::vector<uint32_t>{0, 1, 2}));
+  // A tiny window: everything short of the target stays one group.
+  const BinMerge coarse = merge_bins(std::vector<double>{5, 6, 7}, 1.0);
+  EXPECT_EQ(coarse.groups, 1u);
+  EXPECT_EQ(coarse.group_of_bin, (std::vector<uint32_t>{0, 0, 0}));
+  // An empty baseline: one group (all unused).
+  EXPECT_EQ(merge_bins(std::vector<uint64_t>{0, 0}, 10.0).groups, 1u);
+}
+
 }  // namespace
 }  // namespace predwatch::core
