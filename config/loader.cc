@@ -220,6 +220,14 @@ class Parser {
     return view;
   }
 
+  // For list entries that must be maps: false (reported) unless n is a map. map() has
+  // reported non-null non-maps already; null entries ("- " alone) are reported here.
+  bool is_list_entry_map(const YAML::Node& n, const MapView& m) {
+    if (n.IsMap()) return true;
+    if (n.IsNull()) error(m.pos, m.path, "must be a map (got nothing)");
+    return false;
+  }
+
   // A map whose keys are user data (kafka.properties, drift.per_stream): every scalar key
   // accepted, duplicates reported.
   MapView free_map(const YAML::Node& n, Pos p, const std::string& path, std::string_view what) {
@@ -415,20 +423,22 @@ class Parser {
     return parse_enum(f->value, f->pos(), child(m.path, key), names, out);
   }
 
-  // A list of strings; each element checked by `valid` (message `what`). Duplicates reported.
+  // A list of strings; each element checked by `valid` (described as `one`, the list as a
+  // list of `many`). Duplicates reported.
   template <typename Valid>
   bool read_string_list(const MapView& m, std::string_view key, bool allow_empty_list,
-                        std::string_view what, Valid valid, std::vector<std::string>& out) {
+                        std::string_view one, std::string_view many, Valid valid,
+                        std::vector<std::string>& out) {
     const Field* f = m.get(key);
     if (!f) return false;
     const std::string path = child(m.path, key);
     if (!f->value.IsSequence()) {
       error(f->pos(), path,
-            "must be a list of " + std::string(what) + " (got " + describe(f->value) + ")");
+            "must be a list of " + std::string(many) + " (got " + describe(f->value) + ")");
       return false;
     }
     if (f->value.size() == 0 && !allow_empty_list) {
-      error(f->pos(), path, "must list at least one " + std::string(what));
+      error(f->pos(), path, "must be a non-empty list of " + std::string(many));
       return false;
     }
     bool ok = true;
@@ -439,7 +449,7 @@ class Parser {
       positions_[epath] = pos_of(e);
       if (!e.IsScalar() || !valid(e.Scalar())) {
         error(e.IsNull() ? f->pos() : pos_of(e), epath,
-              "must be " + std::string(what) + " (got " + describe(e) + ")");
+              "must be " + std::string(one) + " (got " + describe(e) + ")");
         ok = false;
         continue;
       }
@@ -553,8 +563,8 @@ void parse_kafka(Parser& p, const MapView& root, KafkaSettings& k) {
                   quote(k.brokers));
     }
   }
-  p.read_string_list(m, "topics", false, "Kafka topic names ([A-Za-z0-9._-], at most 249 chars)",
-                     valid_topic, k.topics);
+  p.read_string_list(m, "topics", false, "a Kafka topic name ([A-Za-z0-9._-], at most 249 chars)",
+                     "Kafka topic names", valid_topic, k.topics);
   p.read_string(m, "group_id", false, k.group_id);
   p.read_enum(m, "decoder", kDecoders, k.decoder);
   if (const Field* f = m.get("dead_letter_topic"); f && !f->value.IsNull()) {
@@ -613,6 +623,7 @@ void parse_windows(Parser& p, const MapView& root, std::vector<WindowSettings>& 
     const std::string path = index("windows", i);
     MapView m = p.map(n, n.IsNull() ? f->pos() : pos_of(n), path,
                       {"name", "type", "length", "pane", "allowed_lateness", "frames"});
+    if (!p.is_list_entry_map(n, m)) continue;
     WindowSettings w;
     if (!m.get("name")) {
       p.error(m.pos, path, "window needs a name");
@@ -627,7 +638,10 @@ void parse_windows(Parser& p, const MapView& root, std::vector<WindowSettings>& 
                     std::to_string(prev->second.line) + ")");
       }
     }
-    p.read_enum(m, "type", kWindowTypes, w.type);
+    if (m.get("type") && !p.read_enum(m, "type", kWindowTypes, w.type)) {
+      windows.push_back(std::move(w));  // the type-specific checks would only add noise
+      continue;
+    }
     if (w.type == WindowType::kTime) {
       if (const Field* fr = m.get("frames")) {
         p.error(pos_of(fr->key), path + ".frames", "applies only to windows with type: count");
@@ -722,6 +736,7 @@ void parse_streams(Parser& p, const MapView& root, const std::vector<WindowSetti
     const std::string path = index("streams.entries", i);
     MapView e = p.map(n, n.IsNull() ? f->pos() : pos_of(n), path,
                       {"key", "classes", "class_map", "baseline", "windows"});
+    if (!p.is_list_entry_map(n, e)) continue;
     StreamSettings st;
     if (!e.get("key")) {
       p.error(e.pos, path, "stream needs a key (a stream key, or \"*\" for all unlisted streams)");
@@ -738,8 +753,8 @@ void parse_streams(Parser& p, const MapView& root, const std::vector<WindowSetti
       if (c->value.IsScalar() && c->value.Scalar() == "auto") {
         // empty list == auto
       } else if (c->value.IsSequence()) {
-        if (p.read_string_list(e, "classes", false, "class names (non-empty strings)", non_empty,
-                               st.classes) &&
+        if (p.read_string_list(e, "classes", false, "a non-empty class name",
+                               "class names (or \"auto\")", non_empty, st.classes) &&
             static_cast<std::int64_t>(st.classes.size()) > stats.max_classes) {
           p.error(c->pos(), path + ".classes",
                   "lists " + std::to_string(st.classes.size()) +
@@ -753,7 +768,8 @@ void parse_streams(Parser& p, const MapView& root, const std::vector<WindowSetti
     p.optional_file_path(e, "class_map", st.class_map);
     p.optional_file_path(e, "baseline", st.baseline);
     std::vector<std::string> ws;
-    if (p.read_string_list(e, "windows", false, "window names", non_empty, ws)) {
+    if (p.read_string_list(e, "windows", false, "a window name",
+                           "window names (leave out for all windows)", non_empty, ws)) {
       const YAML::Node& list = e.get("windows")->value;
       bool ok = true;
       for (std::size_t j = 0; j < ws.size(); ++j) {

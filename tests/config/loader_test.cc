@@ -133,9 +133,9 @@ const InvalidCase kInvalid[] = {
      "t.yaml:2:12: kafka.brokers: must be a comma-separated list of host:port (or empty with "
      "kafka.embedded: true)"},
     {"no topics", "kafka:\n  topics: []\n",
-     "t.yaml:2:11: kafka.topics: must list at least one Kafka topic name"},
+     "t.yaml:2:11: kafka.topics: must be a non-empty list of Kafka topic names"},
     {"invalid topic name", "kafka:\n  topics: [ok, \"bad topic\"]\n",
-     R"(t.yaml:2:16: kafka.topics[1]: must be Kafka topic names ([A-Za-z0-9._-], at most 249 chars) (got "bad topic"))"},
+     R"(t.yaml:2:16: kafka.topics[1]: must be a Kafka topic name ([A-Za-z0-9._-], at most 249 chars) (got "bad topic"))"},
     {"dead letter topic consumed", "kafka:\n  topics: [p]\n  dead_letter_topic: p\n",
      R"(t.yaml:3:22: kafka.dead_letter_topic: must differ from the consumed kafka.topics (got "p"))"},
     {"managed librdkafka property", "kafka:\n  properties:\n    group.id: x\n",
