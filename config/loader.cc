@@ -193,7 +193,7 @@ class Parser {
     view.present = true;
     std::map<std::string, Pos> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: *it is a temporary
       if (!key.IsScalar()) {
         error(pos_of(key), path, "keys must be plain strings (got " + describe(key) + ")");
         continue;
@@ -242,7 +242,7 @@ class Parser {
     view.present = true;
     std::set<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;  // a copy: *it is a temporary
       if (!key.IsScalar() || key.Scalar().empty()) {
         error(pos_of(key), path, "keys must be non-empty strings (got " + describe(key) + ")");
         continue;

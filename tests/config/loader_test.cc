@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -452,6 +453,63 @@ TEST(StreamSettings, ExactEntryThenTemplateThenDefaults) {
   s.streams.entries = {{.key = "*", .classes = {"a"}}, {.key = "cam", .windows = {"5m"}}};
   EXPECT_EQ(stream_settings(s, "cam"), s.streams.entries[1]);
   EXPECT_EQ(stream_settings(s, "other"), (StreamSettings{.key = "other", .classes = {"a"}}));
+}
+
+}  // namespace
+}  // namespace predwatch::config
+
+namespace predwatch::config {
+namespace {
+
+// Damaged variants of the example (characters deleted, replaced or duplicated at positions a
+// fixed-seed generator picks) must never throw and must yield either errors that all name the
+// file and say something, or settings that survive a render/load round trip.
+TEST(LoadConfigRobustness, DamagedExamplesGiveErrorsOrValidSettings) {
+  std::ifstream in(PREDWATCH_SOURCE_DIR "/config/predwatch.example.yaml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string example = ss.str();
+  ASSERT_FALSE(example.empty());
+  std::uint64_t state = 42;
+  auto next = [&state](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;  // Knuth's MMIX LCG
+    return (state >> 33) % n;
+  };
+  const std::string replacements = ":-[]{}\"' \n#&*!|>,0a9";
+  int valid = 0, invalid = 0;
+  for (int i = 0; i < 600; ++i) {
+    std::string text = example;
+    for (int edits = 1 + static_cast<int>(next(3)); edits > 0; --edits) {
+      const std::size_t at = next(text.size());
+      switch (next(3)) {
+        case 0:
+          text.erase(at, 1 + next(4));
+          break;
+        case 1:
+          text[at] = replacements[next(replacements.size())];
+          break;
+        default:
+          text.insert(at, text.substr(at, 1 + next(8)));
+      }
+    }
+    LoadResult r;
+    ASSERT_NO_THROW(r = load_config_string(text, "m.yaml")) << text;
+    if (r.ok()) {
+      ++valid;
+      const LoadResult again = load_config_string(render_yaml(*r.settings, false), "r.yaml");
+      ASSERT_TRUE(again.ok()) << again.error_text() << "\nfrom:\n" << text;
+      EXPECT_EQ(*again.settings, *r.settings) << text;
+    } else {
+      ++invalid;
+      for (const ConfigError& e : r.errors) {
+        EXPECT_EQ(e.file, "m.yaml");
+        EXPECT_FALSE(e.message.empty());
+      }
+    }
+  }
+  // Both outcomes occur, so both branches above were exercised.
+  EXPECT_GT(valid, 0);
+  EXPECT_GT(invalid, 0);
 }
 
 }  // namespace
