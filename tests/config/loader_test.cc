@@ -359,8 +359,9 @@ TEST(LoadConfigFile, ExampleIsValidAndEqualsDefaultsPlusExamples) {
        .class_map = {},
        .baseline = {},
        .windows = {"5m", "1h"}}};
-  expected.drift.per_stream["camera-entrance"] = ThresholdOverrides{.psi = 0.3, .min_frames = 500};
-  expected.drift.per_class["person"] = ThresholdOverrides{.js_distance = 0.05};
+  expected.drift.per_stream["camera-entrance"].psi = 0.3;
+  expected.drift.per_stream["camera-entrance"].min_frames = 500;
+  expected.drift.per_class["person"].js_distance = 0.05;
   EXPECT_EQ(*r.settings, expected) << render_yaml(*r.settings);
 }
 
@@ -438,8 +439,10 @@ drift:
 TEST(ResolveThresholds, ApplyOverridesTouchesOnlySetFields) {
   const DriftThresholds base;
   EXPECT_EQ(apply_overrides(base, ThresholdOverrides{}), base);
-  DriftThresholds changed = apply_overrides(
-      base, ThresholdOverrides{.correction = Correction::kBonferroni, .smoothing_epsilon = 0.01});
+  ThresholdOverrides over;
+  over.correction = Correction::kBonferroni;
+  over.smoothing_epsilon = 0.01;
+  DriftThresholds changed = apply_overrides(base, over);
   EXPECT_EQ(changed.correction, Correction::kBonferroni);
   EXPECT_EQ(changed.smoothing_epsilon, 0.01);
   changed.correction = base.correction;
@@ -449,10 +452,18 @@ TEST(ResolveThresholds, ApplyOverridesTouchesOnlySetFields) {
 
 TEST(StreamSettings, ExactEntryThenTemplateThenDefaults) {
   Settings s;
-  EXPECT_EQ(stream_settings(s, "cam"), (StreamSettings{.key = "cam"}));
-  s.streams.entries = {{.key = "*", .classes = {"a"}}, {.key = "cam", .windows = {"5m"}}};
-  EXPECT_EQ(stream_settings(s, "cam"), s.streams.entries[1]);
-  EXPECT_EQ(stream_settings(s, "other"), (StreamSettings{.key = "other", .classes = {"a"}}));
+  StreamSettings expected;
+  expected.key = "cam";
+  EXPECT_EQ(stream_settings(s, "cam"), expected);  // no entries: defaults
+  s.streams.entries.resize(2);
+  s.streams.entries[0].key = "*";
+  s.streams.entries[0].classes = {"a"};
+  s.streams.entries[1].key = "cam";
+  s.streams.entries[1].windows = {"5m"};
+  EXPECT_EQ(stream_settings(s, "cam"), s.streams.entries[1]);  // exact entry
+  expected.key = "other";
+  expected.classes = {"a"};
+  EXPECT_EQ(stream_settings(s, "other"), expected);  // the template, renamed
 }
 
 }  // namespace
