@@ -1059,8 +1059,9 @@ LoadResult load_config_file(const std::filesystem::path& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   LoadOptions options;
-  options.base_dir = path.parent_path();
-  if (options.base_dir.empty()) options.base_dir = ".";
+  std::error_code ec;
+  options.base_dir = std::filesystem::absolute(path, ec).parent_path();
+  if (ec) options.base_dir = path.parent_path();
   options.check_files_exist = true;
   return load_config_string(ss.str(), path.string(), options);
 }

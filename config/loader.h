@@ -53,7 +53,7 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
                               const LoadOptions& options = {});
 
 // Reads the file at path, then as load_config_string with name = path as given,
-// base_dir = the file's directory and check_files_exist = true.
+// base_dir = the file's directory (made absolute) and check_files_exist = true.
 LoadResult load_config_file(const std::filesystem::path& path);
 
 // The effective configuration as YAML that load_config_string accepts and maps back to an
