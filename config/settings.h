@@ -1,0 +1,283 @@
+// predwatch::config::Settings — the one configuration schema of predwatchd.
+//
+// Every setting has its name (the YAML key path), default (the member initializer below),
+// bounds (enforced by config/loader.cc, listed in docs/CONFIG.md) and meaning (the comment
+// next to it). A default-constructed Settings is the configuration of an empty YAML file and
+// is valid. Settings are plain values: copyable, comparable with ==, no invariants beyond
+// those the loader checks. Only the loader produces validated instances; code that builds a
+// Settings by hand is responsible for keeping it within bounds.
+//
+// Thread-safety: plain data; safe to share read-only between threads.
+#ifndef PREDWATCH_CONFIG_SETTINGS_H_
+#define PREDWATCH_CONFIG_SETTINGS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace predwatch::config {
+
+using Millis = std::chrono::milliseconds;
+
+inline constexpr std::int64_t kKiB = 1024;
+inline constexpr std::int64_t kMiB = 1024 * kKiB;
+inline constexpr std::int64_t kGiB = 1024 * kMiB;
+
+// ---- enumerations (YAML spellings in the comments; to_string gives them back) ----
+
+enum class Decoder { kJson, kProtobuf, kAuto };                // json | protobuf | auto
+enum class WindowType { kTime, kCount };                       // time | count
+enum class Correction { kBenjaminiHochberg, kBonferroni };     // bh | bonferroni
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };  // trace|debug|info|warn|error
+enum class LogFormat { kText, kJson };                         // text | json
+enum class DriftKind {
+  kClassDistribution,  // class_distribution
+  kPairRate,           // pair_rate
+  kNovelPair,          // novel_pair
+  kObjectsPerImage,    // objects_per_image
+  kSpatial,            // spatial
+  kConfidence,         // confidence
+  kBoxSize,            // box_size
+  kClassAppeared,      // class_appeared
+  kClassVanished,      // class_vanished
+  kObjectsPerFrame,    // objects_per_frame
+};
+
+// All drift kinds in declaration order (the default of drift.kinds).
+std::vector<DriftKind> all_drift_kinds();
+
+std::string_view to_string(Decoder v);
+std::string_view to_string(WindowType v);
+std::string_view to_string(Correction v);
+std::string_view to_string(LogLevel v);
+std::string_view to_string(LogFormat v);
+std::string_view to_string(DriftKind v);
+
+// ---- kafka ----
+
+struct KafkaSettings {
+  // Comma-separated bootstrap brokers (host:port,...). Must be empty when embedded is true.
+  std::string brokers = "localhost:9092";
+  // true: run librdkafka's in-process mock cluster (demo/tests); brokers is then "".
+  bool embedded = false;
+  // Topics to consume; at least one, no duplicates.
+  std::vector<std::string> topics = {"predictions"};
+  std::string group_id = "predwatch";
+  // Payload decoder; kAuto picks by the message's content-type header.
+  Decoder decoder = Decoder::kAuto;
+  // Where undecodable / over-limit messages are copied; unset = drop (and count).
+  std::optional<std::string> dead_letter_topic;
+  // Extra librdkafka properties, passed through verbatim (secrets masked when rendered).
+  std::map<std::string, std::string> properties;
+  // How often consumed offsets are committed, in milliseconds. [100, 3600000]
+  std::int64_t commit_interval_ms = 5000;
+  // On start, re-read retained history covering the longest time window to rebuild window
+  // state before reporting drift (false: windows start empty at the committed offsets).
+  bool rebuild = true;
+
+  bool operator==(const KafkaSettings&) const = default;
+};
+
+// ---- streams ----
+
+inline constexpr std::string_view kStreamTemplateKey = "*";
+
+struct StreamSettings {
+  // Stream key as carried by events, or "*": the template for every unlisted stream.
+  std::string key;
+  // Expected class names; empty means "auto" (learn the classes from the data).
+  std::vector<std::string> classes;
+  // Path of a YAML file mapping raw labels to class names; resolved against the config
+  // file's directory by load_config_file.
+  std::optional<std::string> class_map;
+  // Path of the baseline file drift is measured against (resolved like class_map).
+  std::optional<std::string> baseline;
+  // Names of windows (from Settings::windows) kept for this stream; empty means all.
+  std::vector<std::string> windows;
+
+  bool operator==(const StreamSettings&) const = default;
+};
+
+struct StreamsSettings {
+  // Maximum number of distinct streams tracked; events of further streams are dropped
+  // (and counted). [1, 1000000]
+  std::int64_t max_streams = 10000;
+  // Per-stream settings; unique keys; at most one "*".
+  std::vector<StreamSettings> entries;
+
+  bool operator==(const StreamsSettings&) const = default;
+};
+
+// ---- windows ----
+
+struct WindowSettings {
+  std::string name;  // unique, [A-Za-z0-9_.-]+
+  WindowType type = WindowType::kTime;
+  // Time windows only: window length and pane (slide granularity); length is a multiple
+  // of pane and length / pane <= 3600. allowed_lateness: how far behind the newest event
+  // time an event may arrive and still be counted (<= length; the loader's default is one
+  // pane).
+  Millis length{0};
+  Millis pane{0};
+  Millis allowed_lateness{0};
+  // Count windows only: number of most recent frames kept. [1, 10000000]
+  std::int64_t frames = 0;
+
+  bool operator==(const WindowSettings&) const = default;
+};
+
+// "5m" (10s panes), "1h" (1m panes), "last10k" (count window of 10000 frames); the time
+// windows allow one pane of lateness.
+std::vector<WindowSettings> default_windows();
+
+// ---- statistics ----
+
+struct StatisticsSettings {
+  std::int64_t heatmap_grid = 16;                // spatial heatmap cells per side. [2, 64]
+  std::int64_t exemplars_per_key = 5;            // example event ids kept per key. [0, 100]
+  std::int64_t max_classes = 1000;               // classes tracked per stream. [1, 100000]
+  std::int64_t max_detections_per_event = 1000;  // detections counted per event. [1, 100000]
+
+  bool operator==(const StatisticsSettings&) const = default;
+};
+
+// ---- drift ----
+
+struct DriftThresholds {
+  double js_distance = 0.1;         // Jensen–Shannon distance (base 2) alarm level. (0, 1]
+  double psi_warn = 0.1;            // PSI "watch" level. (0, 10], <= psi
+  double psi = 0.25;                // PSI "act" level. (0, 10]
+  double hellinger = 0.4;           // Hellinger distance alarm level. (0, 1]
+  double alpha = 0.05;              // significance level of tests after correction. (0, 0.5]
+  std::int64_t min_frames = 200;    // minimum frames in a window before it is judged. [1, 1e7]
+  std::int64_t min_pair_count = 5;  // minimum expected pair count for pair tests. [1, 1e6]
+  Correction correction = Correction::kBenjaminiHochberg;  // multiple-testing correction
+  double smoothing_epsilon = 1e-4;  // added to empty bins before PSI/JS. (0, 0.1]
+
+  bool operator==(const DriftThresholds&) const = default;
+};
+
+// A partial DriftThresholds: set fields replace the layer below.
+struct ThresholdOverrides {
+  std::optional<double> js_distance;
+  std::optional<double> psi_warn;
+  std::optional<double> psi;
+  std::optional<double> hellinger;
+  std::optional<double> alpha;
+  std::optional<std::int64_t> min_frames;
+  std::optional<std::int64_t> min_pair_count;
+  std::optional<Correction> correction;
+  std::optional<double> smoothing_epsilon;
+
+  bool operator==(const ThresholdOverrides&) const = default;
+};
+
+// Returns base with every set field of over replacing the corresponding field.
+DriftThresholds apply_overrides(DriftThresholds base, const ThresholdOverrides& over);
+
+struct DriftSettings {
+  Millis evaluation_interval{10'000};  // how often drift is evaluated. [1s, 1h]
+  DriftThresholds thresholds;
+  std::map<std::string, ThresholdOverrides> per_stream;  // stream key -> overrides
+  std::map<std::string, ThresholdOverrides> per_class;   // class name -> overrides
+  std::vector<DriftKind> kinds = all_drift_kinds();      // enabled kinds, no duplicates
+
+  bool operator==(const DriftSettings&) const = default;
+};
+
+// ---- alerting ----
+
+struct AlertingSettings {
+  std::int64_t for_evaluations = 3;      // consecutive drifting evaluations to fire. [1, 1000]
+  std::int64_t resolve_evaluations = 3;  // consecutive calm evaluations to resolve. [1, 1000]
+  // An evaluation counts as calm when score < resolve_ratio * threshold (hysteresis). (0, 1]
+  double resolve_ratio = 0.8;
+
+  bool operator==(const AlertingSettings&) const = default;
+};
+
+// ---- metrics (Prometheus) ----
+
+struct MetricsSettings {
+  std::string bind = "0.0.0.0:9464";        // host:port of /metrics; port 0 = any
+  std::int64_t max_classes_exported = 200;  // per-class series per stream. [1, max_classes]
+  std::int64_t top_pairs = 20;              // class pairs exported per stream. [0, 1000]
+  std::int64_t max_series = 5000;           // total series cap. [100, 1000000]
+
+  bool operator==(const MetricsSettings&) const = default;
+};
+
+// ---- grpc ----
+
+struct TlsSettings {
+  std::string cert;                      // PEM certificate chain path (required)
+  std::string key;                       // PEM private key path (required)
+  std::optional<std::string> client_ca;  // set: require client certificates signed by it
+
+  bool operator==(const TlsSettings&) const = default;
+};
+
+struct GrpcSettings {
+  std::string bind = "0.0.0.0:50051";          // host:port; port 0 = any
+  std::optional<TlsSettings> tls;              // unset = plaintext
+  std::int64_t max_message_bytes = 16 * kMiB;  // [1 KiB, 1 GiB]
+
+  bool operator==(const GrpcSettings&) const = default;
+};
+
+// ---- limits ----
+
+struct LimitsSettings {
+  // Kafka messages larger than this are rejected (dead-lettered). [1 KiB, 256 MiB]
+  std::int64_t max_message_bytes = 1 * kMiB;
+  // Distinct class names interned process-wide; further names fold into one overflow
+  // class. [1, 1000000], >= statistics.max_classes
+  std::int64_t max_classes = 10000;
+  // Events with more detections are rejected as malformed (dead-lettered).
+  // [1, 1000000], >= statistics.max_detections_per_event
+  std::int64_t max_detections_per_event = 10000;
+
+  bool operator==(const LimitsSettings&) const = default;
+};
+
+// ---- logging ----
+
+struct LoggingSettings {
+  LogLevel level = LogLevel::kInfo;
+  LogFormat format = LogFormat::kText;
+
+  bool operator==(const LoggingSettings&) const = default;
+};
+
+struct Settings {
+  KafkaSettings kafka;
+  StreamsSettings streams;
+  std::vector<WindowSettings> windows = default_windows();
+  StatisticsSettings statistics;
+  DriftSettings drift;
+  AlertingSettings alerting;
+  MetricsSettings metrics;
+  GrpcSettings grpc;
+  LimitsSettings limits;
+  LoggingSettings logging;
+
+  bool operator==(const Settings&) const = default;
+};
+
+// Thresholds in force for (stream, class): drift.thresholds, then drift.per_stream[stream]
+// (if present), then drift.per_class[class_name] (if present); later layers win field by field.
+// An empty class_name means stream-level statistics (per_class is not consulted).
+DriftThresholds resolve_thresholds(const Settings& settings, std::string_view stream,
+                                   std::string_view class_name);
+
+// Settings in force for a stream: its entry in streams.entries, else the "*" template, else
+// defaults (auto classes, no class map, no baseline, all windows). The result's key is stream.
+StreamSettings stream_settings(const Settings& settings, std::string_view stream);
+
+}  // namespace predwatch::config
+
+#endif  // PREDWATCH_CONFIG_SETTINGS_H_
