@@ -45,6 +45,21 @@ double design_effect(Get bucket, uint32_t last, double total_objects) {
   return std::max(1.0, sum_sq / total_objects);
 }
 
+// Two-sample rate tests. The window shows the event on k of n frames, the baseline on K of
+// N. Under "same rate", given k + K, k is hypergeometric; its binomial approximation
+// Bin(k + K, n / (n + N)) is exact in the rare-event limit and conservative otherwise (the
+// binomial has the larger variance). Unlike a test against the baseline's estimated rate,
+// this accounts for the baseline's own sampling noise: a pair seen 0 times in N frames
+// whose true rate is 4 / N is no evidence of anything when it shows 5 times in the window.
+double conditional_upper_p(uint64_t k, uint64_t n, uint64_t K, uint64_t N) {
+  if (n + N == 0) return 1.0;
+  return binomial_upper_tail(k, k + K, double(n) / double(n + N));
+}
+double conditional_lower_p(uint64_t k, uint64_t n, uint64_t K, uint64_t N) {
+  if (n + N == 0) return 1.0;
+  return binomial_lower_tail(k, k + K, double(n) / double(n + N));
+}
+
 std::string format_note(const char* fmt, double a, double b) {
   char buf[160];
   std::snprintf(buf, sizeof buf, fmt, a, b);
@@ -188,15 +203,20 @@ class Evaluator {
       }
     }
     if (!supported) return;
-    const BinMerge merge = merge_bins(std::span<const uint64_t>(bl_), raw.window_total, 5.0);
+    // The baseline is a finite sample: its empty bins join their neighbours (see
+    // UnseenBins in core/divergence.h).
+    const BinMerge merge = merge_bins(std::span<const uint64_t>(bl_), raw.window_total, 5.0,
+                                      UnseenBins::kWithNeighbours);
     merge_counts(std::span<const uint64_t>(bl_), merge, bm_);
     merge_counts(std::span<const uint64_t>(wl_), merge, wm_);
     opt.chi_square.design_effect = std::max(1.0, design_effect);
     const DistributionDrift merged =
         compare_distributions(std::span<const uint64_t>(bm_), std::span<const uint64_t>(wm_), opt);
     const ChiSquareResult& chi = merged.chi_square;
-    // kSparse arises only from the group of bins the baseline never uses (the merge gives
-    // every other group >= 5 expected window observations): its p-value is kept.
+    // kSparse arises when the baseline side is the smaller one, or when the window is too
+    // small for even one group of 5 expected observations; the merge gives every group >= 5
+    // expected window observations otherwise. Its p-value is kept (a test with few
+    // observations rarely reaches a corrected alpha anyway).
     if (chi.status == ChiSquareResult::Status::kEmpty) {
       f.note = "chi-square: empty side";
       return;
@@ -399,7 +419,10 @@ class Evaluator {
       if (!r.tested) f.note = "window rate not above the baseline's";
       // An untested direction counts with p = 1 (see rate_test.h): the family size stays
       // the number of pairs considered, not only those that went up.
-      hypothesis(r.tested ? r.p_value : 1.0, novel ? true : r.lift >= th.min_rate_ratio);
+      hypothesis(r.tested
+                     ? conditional_upper_p(c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()))
+                     : 1.0,
+                 novel ? true : r.lift >= th.min_rate_ratio);
     }
   }
 
@@ -423,7 +446,7 @@ class Evaluator {
           f.note = format_note("min support: %.0f < %.0f frames with the class", double(k),
                                double(th.min_pair_count));
         }
-        hypothesis(r.tested ? r.p_value : 1.0, true);
+        hypothesis(r.tested ? conditional_upper_p(k, wf, 0, bf) : 1.0, true);
       } else if (K > 0 && k == 0 && th.is_enabled(AlertKind::kClassVanished)) {
         const RateTestResult r = rate_decrease_test({0, wf, K, bf}, ro);
         DriftFinding& f = add(AlertKind::kClassVanished, s.name, {}, th);
@@ -436,7 +459,7 @@ class Evaluator {
           f.note = format_note("min support: expected %.2f < %.0f frames with the class",
                                r.expected, double(th.min_pair_count));
         }
-        hypothesis(r.tested ? r.p_value : 1.0, true);
+        hypothesis(r.tested ? conditional_lower_p(0, wf, K, bf) : 1.0, true);
       }
     }
   }

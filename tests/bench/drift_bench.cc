@@ -8,6 +8,8 @@
 //             sizes, scores; baseline 100,000 frames, window 50,000 frames (different seeds).
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -117,6 +119,17 @@ void run(benchmark::State& state, const Setup& s) {
   }
   state.counters["findings"] = double(findings);
   state.counters["flagged"] = double(flagged);
+  if (std::getenv("DRIFT_BENCH_VERBOSE")) {
+    const DriftReport r = evaluate_drift("cam", "5m", s.window, s.names, s.baseline, resolver(), 0);
+    for (const DriftFinding& f : r.findings)
+      if (f.flagged)
+        std::fprintf(stderr, "%s %s score %g p %g counts %llu/%llu %llu/%llu exp %g\n",
+                     std::string(alert_kind_name(f.kind)).c_str(), f.subject().c_str(), f.score,
+                     f.p_value, (unsigned long long)f.counts.window_count,
+                     (unsigned long long)f.counts.window_total,
+                     (unsigned long long)f.counts.baseline_count,
+                     (unsigned long long)f.counts.baseline_total, f.expected);
+  }
 }
 
 void BM_EvaluateDriftCoco80(benchmark::State& state) { run(state, coco80()); }
