@@ -102,6 +102,8 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb, public RdKafka::Ev
   bool compatibility_checked = false;
   SteadyClock::time_point next_compat_probe{};
   SteadyClock::time_point last_commit = SteadyClock::now();
+  const SteadyClock::time_point created = SteadyClock::now();
+  bool warned_not_joined = false;
   bool stored_since_commit = false;
 
   // Stream -> (topic, partition) where it was last seen.
@@ -406,6 +408,24 @@ void KafkaSource::Impl::parse_statistics(const std::string& json) {
   snap.updated_ms = options.now_ms();
   std::string_view state;
   if (!root["cgrp"]["state"].get(state)) snap.group_state = std::string(state);
+  // Fallback for what the ApiVersions probe cannot see (TLS/SASL listeners): a group that
+  // never comes up although the process has run for a minute.
+  if (!warned_not_joined && linked_librdkafka_version() < kFirstLibrdkafkaForKafka4 &&
+      snap.group_state != "up" && SteadyClock::now() - created > std::chrono::seconds(60)) {
+    bool assigned;
+    {
+      std::lock_guard lock(mu);
+      assigned = assigned_once;
+    }
+    if (!assigned) {
+      warned_not_joined = true;
+      spdlog::warn(
+          "kafka: consumer group {} has not come up after 60 s (state \"{}\"). Brokers "
+          "unreachable? If the brokers run Kafka 4.x: librdkafka {} cannot join groups there; "
+          "use Kafka <= 3.9 or librdkafka >= 2.11 (librdkafka issue #4948).",
+          options.group_id, snap.group_state, rd_kafka_version_str());
+    }
+  }
   std::vector<TopicPartition> assigned;
   {
     std::lock_guard lock(mu);
