@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -345,6 +347,62 @@ TEST_F(KafkaIntegration, SecondConsumerTakesOverAndRebuilds) {
   for (const auto& [key, n] : m) EXPECT_EQ(n, 1) << key.second;
   EXPECT_FALSE(sink_a.revoked().empty());
   b->stop();
+}
+
+// A consumer process killed with SIGKILL mid-stream (no final commit, no leave-group): after
+// a restart with the same group, the rebuild holds every frame of the horizon exactly once.
+TEST_F(KafkaIntegration, RestartAfterSigkillRebuildsExactlyOnce) {
+  const std::string topic = Unique("it-kill");
+  const std::string group = Unique("g-kill");
+  Producer producer(bootstrap_);
+  const int64_t now = NowMs();
+  for (int i = 0; i < 30; ++i) {
+    const std::string stream = "cam" + std::to_string(i % 5);
+    producer.send(topic, stream, ProtoEvent(stream, "k" + std::to_string(i), now + i),
+                  "application/x-protobuf");
+  }
+  producer.flush();
+
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    ::execl(PREDWATCH_TEST_CONSUMER, PREDWATCH_TEST_CONSUMER, bootstrap_.c_str(), group.c_str(),
+            topic.c_str(), "3600000", "50", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  FILE* lines = ::fdopen(out[0], "r");
+  int applied = 0;
+  char line[512];
+  while (applied < 10 && std::fgets(line, sizeof line, lines)) {
+    if (line[0] == 'A') ++applied;
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::fclose(lines);
+  ASSERT_EQ(applied, 10) << "the child consumer stopped early";
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  // The killed member still holds its partitions until its session times out (6 s); the new
+  // member then gets them and rebuilds from the horizon.
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(Options(group, topic), sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(
+      WaitFor([&] { return source->rebuild_progress().complete && sink.state().size() >= 30; },
+              std::chrono::seconds(60)));
+  const auto state = Multiplicity(sink.state());
+  EXPECT_EQ(state.size(), 30u);
+  for (const auto& [key, n] : state) EXPECT_EQ(n, 1) << key.second;
+  source->stop();
 }
 
 }  // namespace
