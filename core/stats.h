@@ -48,7 +48,14 @@ namespace predwatch::core {
 // Fixed-point scale of the int64 sums (2^24): a window can hold 2^39 full-image boxes
 // before a sum overflows.
 inline constexpr double kFixedScale = 16777216.0;
-inline int64_t to_fixed(double v) { return std::llround(v * kFixedScale); }
+// Same result as std::llround(v * kFixedScale) (half away from zero) for |v| < 2^28, without
+// the libm call.
+inline int64_t to_fixed(double v) {
+  const double x = v * kFixedScale, a = x < 0 ? -x : x;
+  int64_t r = int64_t(a + 0.5);
+  if (double(r) - a > 0.5) --r;  // a + 0.5 rounded up across an integer
+  return x < 0 ? -r : r;
+}
 
 // The tables as plain arrays. `Count` is int64_t for Stats/StatsData; windows keep their
 // panes as uint32_t counters (a pane never holds 2^32 frames) to halve their memory.
@@ -131,9 +138,13 @@ class FrameDigester {
     ClassId class_id;
     Box box;
   };
+  double union_area(std::span<const Box> boxes);
+
   std::vector<Keyed> keyed_;
   std::vector<Box> boxes_;
-  std::vector<float> xs_;
+  std::vector<float> xs_, ys_;
+  std::vector<uint64_t> xkeys_, ykeys_, cols_;
+  std::vector<uint32_t> x0_, x1_, y0_, y1_;
 };
 
 // Applies a digest to tables with sign +1 or -1; with update_min_max, also folds the boxes
