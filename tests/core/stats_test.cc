@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
+#include "core/box_geometry.h"
 #include "core/stats_layout.h"
 
 namespace predwatch::core {
@@ -255,6 +257,28 @@ TEST(Stats, OverflowBuckets) {
   for (ClassId a = 0; a < 40; ++a)
     for (ClassId b = 0; b < a; ++b) pairs += s.pair_images(a, b);
   EXPECT_EQ(pairs, 780);
+}
+
+// Many boxes of one class (more than 64 distinct y edges, so the union's bitmasks span
+// several words): the area sum equals core::union_area's result exactly, frame by frame.
+TEST(Stats, UnionAreaOfManyBoxesMatchesGeometry) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(0, 1);
+  for (int trial = 0; trial < 50; ++trial) {
+    Frame f;
+    std::vector<Box> boxes;
+    const int n = 2 + trial * 3;  // up to 149 boxes
+    for (int i = 0; i < n; ++i) {
+      float a = u(rng), b = u(rng), c = u(rng), d = u(rng);
+      boxes.push_back({std::min(a, b), std::min(c, d), std::max(a, b), std::max(c, d)});
+      f.detections.push_back(det(0, boxes.back()));
+    }
+    Stats s;
+    s.add(f);
+    const double want = union_area(boxes);
+    EXPECT_EQ(s.data().area_sum[0], std::llround(want * kFixedScale)) << "n = " << n;
+    EXPECT_EQ(s.covered_area_histogram()[std::min(19, int(want * 20))], 1) << "n = " << n;
+  }
 }
 
 }  // namespace
