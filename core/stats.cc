@@ -122,12 +122,6 @@ template void BasicStatsData<int64_t>::combine_min_max(const BasicStatsData<int6
 
 // ---- FrameDigester ------------------------------------------------------------------------
 
-// Union area by coordinate compression: the distinct x edges cut the plane into slabs, the
-// distinct y edges into intervals; each slab gets a bitmask of the y intervals some box
-// covers, and the covered length is summed over runs of set bits. This gives the same
-// slabs, the same merged runs and the same floating-point operations in the same order as
-// core::union_area's sweep, hence bit-identical results (the tests rely on it), without
-// allocating and without its O(k) branchy scan per slab.
 namespace {
 
 // Maps a float to a uint32 whose unsigned order is the float order.
@@ -234,6 +228,31 @@ double FrameDigester::union_area(std::span<const Box> boxes) {
   return total;
 }
 
+namespace {
+// First raster column (or row) whose centre (i + 0.5) / kRaster is >= v, clamped to
+// [0, kRaster]. v * kRaster - 0.5 is exact in double for a float v.
+int raster_edge(float v) {
+  const double e = std::ceil(double(v) * FrameDigester::kRaster - 0.5);
+  return e <= 0 ? 0 : e >= FrameDigester::kRaster ? FrameDigester::kRaster : int(e);
+}
+}  // namespace
+
+double FrameDigester::covered_fraction(std::span<const Box> boxes) {
+  if (boxes.empty()) return 0.0;
+  std::fill(std::begin(raster_), std::end(raster_), 0);
+  for (const Box& b : boxes) {
+    const int x0 = raster_edge(b.x_min), x1 = raster_edge(b.x_max);
+    const int y0 = raster_edge(b.y_min), y1 = raster_edge(b.y_max);
+    if (x1 <= x0 || y1 <= y0) continue;
+    const uint64_t upto = x1 == 64 ? ~uint64_t{0} : (uint64_t{1} << x1) - 1;
+    const uint64_t mask = upto & ~((uint64_t{1} << x0) - 1);
+    for (int y = y0; y < y1; ++y) raster_[y] |= mask;
+  }
+  int cells = 0;
+  for (uint64_t row : raster_) cells += __builtin_popcountll(row);
+  return double(cells) / (kRaster * kRaster);
+}
+
 void FrameDigester::digest(const Frame& frame, const StatsLayout& layout, FrameDigest& out) {
   const size_t n = frame.detections.size();
   out.objects.clear();
@@ -273,7 +292,7 @@ void FrameDigester::digest(const Frame& frame, const StatsLayout& layout, FrameD
     i = j;
   }
   boxes_.resize(n);
-  out.covered_bin = layout.covered_area_bin(union_area(boxes_));
+  out.covered_bin = layout.covered_area_bin(covered_fraction(boxes_));
   out.objects_bucket = StatsLayout::count_bucket(n, layout.max_objects_per_frame);
   out.classes_bucket = StatsLayout::count_bucket(out.classes.size(), layout.max_classes_per_frame);
 }

@@ -129,6 +129,7 @@ TEST(Stats, CooccurrenceAndDistributionsOnHandFixture) {
   EXPECT_EQ(s.classes_per_frame_histogram()[2], 2);
   EXPECT_EQ(s.classes_per_frame_histogram()[0], 1);
   // Covered area: A = 3 * .25 - (.0625 + .0625) = .625 -> bin 12; B = 1 -> bin 19; C -> 0.
+  // (Edges are multiples of 1/64, so the 64 x 64 raster is exact here.)
   EXPECT_EQ(s.covered_area_histogram()[12], 1);
   EXPECT_EQ(s.covered_area_histogram()[19], 1);
   EXPECT_EQ(s.covered_area_histogram()[0], 1);
@@ -277,7 +278,19 @@ TEST(Stats, UnionAreaOfManyBoxesMatchesGeometry) {
     s.add(f);
     const double want = union_area(boxes);
     EXPECT_EQ(s.data().area_sum[0], std::llround(want * kFixedScale)) << "n = " << n;
-    EXPECT_EQ(s.covered_area_histogram()[std::min(19, int(want * 20))], 1) << "n = " << n;
+    // Covered area: the 64 x 64 raster of cell centres (core/stats.h), counted here directly.
+    int cells = 0;
+    for (int j = 0; j < 64; ++j)
+      for (int i = 0; i < 64; ++i)
+        for (const Box& b : boxes)
+          if (b.x_min <= (i + .5) / 64 && (i + .5) / 64 < b.x_max && b.y_min <= (j + .5) / 64 &&
+              (j + .5) / 64 < b.y_max) {
+            ++cells;
+            break;
+          }
+    EXPECT_EQ(s.covered_area_histogram()[std::min(19, cells * 20 / 4096)], 1) << "n = " << n;
+    // The raster is close to the exact union (within half a cell per box edge).
+    EXPECT_NEAR(cells / 4096.0, want, 0.05) << "n = " << n;
   }
 }
 
