@@ -237,9 +237,9 @@ int raster_edge(float v) {
 }
 }  // namespace
 
+// raster_ is all zero between calls: the rows touched are counted and cleared together.
 double FrameDigester::covered_fraction(std::span<const Box> boxes) {
-  if (boxes.empty()) return 0.0;
-  std::fill(std::begin(raster_), std::end(raster_), 0);
+  int row_lo = kRaster, row_hi = 0;
   for (const Box& b : boxes) {
     const int x0 = raster_edge(b.x_min), x1 = raster_edge(b.x_max);
     const int y0 = raster_edge(b.y_min), y1 = raster_edge(b.y_max);
@@ -247,9 +247,19 @@ double FrameDigester::covered_fraction(std::span<const Box> boxes) {
     const uint64_t upto = x1 == 64 ? ~uint64_t{0} : (uint64_t{1} << x1) - 1;
     const uint64_t mask = upto & ~((uint64_t{1} << x0) - 1);
     for (int y = y0; y < y1; ++y) raster_[y] |= mask;
+    row_lo = std::min(row_lo, y0);
+    row_hi = std::max(row_hi, y1);
   }
   int cells = 0;
-  for (uint64_t row : raster_) cells += __builtin_popcountll(row);
+  for (int y = row_lo; y < row_hi; ++y) {
+    // Population count without relying on the POPCNT instruction (not in baseline x86-64).
+    uint64_t v = raster_[y];
+    raster_[y] = 0;
+    v = v - ((v >> 1) & 0x5555555555555555ull);
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    cells += int((v * 0x0101010101010101ull) >> 56);
+  }
   return double(cells) / (kRaster * kRaster);
 }
 

@@ -152,7 +152,7 @@ class FrameDigester {
   std::vector<float> xs_, ys_;
   std::vector<uint64_t> xkeys_, ykeys_, cols_;
   std::vector<uint32_t> x0_, x1_, y0_, y1_;
-  uint64_t raster_[kRaster];
+  uint64_t raster_[kRaster] = {};
 };
 
 // Applies a digest to tables with sign +1 or -1; with update_min_max, also folds the boxes
