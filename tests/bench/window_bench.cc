@@ -10,16 +10,22 @@
 #include <random>
 #include <vector>
 
+#include "core/exemplars.h"
 #include "core/sliding_window.h"
 #include "core/stats.h"
 
 namespace predwatch::core {
 namespace {
 
-std::vector<Frame> make_frames(int objects, uint32_t classes, size_t count = 4096) {
+// zipf = false: classes uniform over C. zipf = true: P(class k) ~ 1/(k+1), a long tail like
+// real detection streams (COCO val2017: person alone is 30% of the boxes).
+std::vector<Frame> make_frames(int objects, uint32_t classes, size_t count = 4096,
+                               bool zipf = false) {
   std::mt19937 rng(42);
   std::uniform_real_distribution<float> side(0.02f, 0.3f), pos(0.f, 0.7f), conf(0.25f, 1.f);
-  std::uniform_int_distribution<uint32_t> cls(0, classes - 1);
+  std::vector<double> weights(classes);
+  for (uint32_t k = 0; k < classes; ++k) weights[k] = zipf ? 1.0 / (k + 1) : 1.0;
+  std::discrete_distribution<uint32_t> cls(weights.begin(), weights.end());
   std::vector<Frame> frames(count);
   for (size_t i = 0; i < count; ++i) {
     Frame& f = frames[i];
@@ -45,7 +51,7 @@ constexpr int64_t kPaneMs = 1000, kPanes = 60, kFrameStepUs = 10;
 void BM_TimeWindowAdd(benchmark::State& state) {
   const int objects = int(state.range(0));
   const uint32_t classes = uint32_t(state.range(1));
-  std::vector<Frame> frames = make_frames(objects, classes);
+  std::vector<Frame> frames = make_frames(objects, classes, 4096, state.range(2) != 0);
   TimeWindow w(kPaneMs * kPanes, kPaneMs, 5000);
   int64_t t_us = 0;
   size_t i = 0;
@@ -62,13 +68,15 @@ void BM_TimeWindowAdd(benchmark::State& state) {
   state.counters["rotations"] = double(w.rotations());
 }
 BENCHMARK(BM_TimeWindowAdd)
-    ->ArgNames({"objects", "classes"})
-    ->Args({5, 80})
-    ->Args({20, 80})
-    ->Args({50, 80})
-    ->Args({5, 1000})
-    ->Args({20, 1000})
-    ->Args({50, 1000});
+    ->ArgNames({"objects", "classes", "zipf"})
+    ->Args({5, 80, 0})
+    ->Args({20, 80, 0})
+    ->Args({50, 80, 0})
+    ->Args({5, 1000, 0})
+    ->Args({20, 1000, 0})
+    ->Args({50, 1000, 0})
+    ->Args({20, 1000, 1})
+    ->Args({50, 1000, 1});
 
 void BM_CountWindowAdd(benchmark::State& state) {
   const int objects = int(state.range(0));
@@ -132,6 +140,22 @@ BENCHMARK(BM_TotalsAfterChange)
     ->Arg(80)
     ->Arg(1000)
     ->Unit(benchmark::kMicrosecond);
+
+// ExemplarIndex::add per frame (a separate cost from the window update).
+void BM_ExemplarAdd(benchmark::State& state) {
+  const std::vector<Frame> frames = make_frames(int(state.range(0)), uint32_t(state.range(1)));
+  ExemplarIndex x;
+  size_t i = 0;
+  for (auto _ : state) x.add(frames[i++ & (frames.size() - 1)]);
+  state.counters["frames/s"] =
+      benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["state_MB"] = double(x.bytes()) / 1e6;
+}
+BENCHMARK(BM_ExemplarAdd)
+    ->ArgNames({"objects", "classes"})
+    ->Args({5, 80})
+    ->Args({20, 80})
+    ->Args({20, 1000});
 
 }  // namespace
 }  // namespace predwatch::core

@@ -164,6 +164,17 @@ TEST(CountWindow, KeepsLastN) {
   EXPECT_TRUE(std::isnan(base.totals().width_summary(0).max));
 }
 
+// Memory contract: C = 1000 classes in every pane of a 60-pane window stays well under
+// 1 GiB (dense 4-byte pane counters: ~3.5 MB per pane at the default layout).
+TEST(TimeWindow, MemoryAtThousandClassesAndSixtyPanes) {
+  TimeWindow w(60'000, 1000, 0);
+  for (int p = 0; p < 60; ++p) w.add(at(p * 1000, {det(999, {0, 0, .5f, .5f})}));
+  EXPECT_EQ(w.totals().num_classes(), 1000u);
+  EXPECT_EQ(w.frames_in_window(), 60);
+  EXPECT_LT(w.bytes(), size_t(300) << 20);
+  EXPECT_GT(w.bytes(), size_t(60) * 3'000'000);  // really dense: 60 panes of ~3.5 MB
+}
+
 // ---- Randomized property test: windows equal a from-scratch recomputation.
 
 Frame random_frame(std::mt19937& rng, int64_t t, uint32_t class_pool) {
