@@ -232,15 +232,19 @@ namespace {
 // First raster column (or row) whose centre (i + 0.5) / kRaster is >= v, clamped to
 // [0, kRaster]. v * kRaster - 0.5 is exact in double for a float v.
 int raster_edge(float v) {
-  const double e = std::ceil(double(v) * FrameDigester::kRaster - 0.5);
-  return e <= 0 ? 0 : e >= FrameDigester::kRaster ? FrameDigester::kRaster : int(e);
+  const double x = double(v) * FrameDigester::kRaster - 0.5;
+  if (!(x > 0)) return 0;  // also NaN
+  if (x >= FrameDigester::kRaster) return FrameDigester::kRaster;
+  const int t = int(x);  // x > 0: truncation is floor; ceil without libm or SSE4.1
+  return t + (double(t) < x);
 }
 }  // namespace
 
 // raster_ is all zero between calls: the rows touched are counted and cleared together.
-double FrameDigester::covered_fraction(std::span<const Box> boxes) {
+double FrameDigester::covered_fraction(const std::vector<Detection>& dets) {
   int row_lo = kRaster, row_hi = 0;
-  for (const Box& b : boxes) {
+  for (const Detection& d : dets) {
+    const Box& b = d.box;
     const int x0 = raster_edge(b.x_min), x1 = raster_edge(b.x_max);
     const int y0 = raster_edge(b.y_min), y1 = raster_edge(b.y_max);
     if (x1 <= x0 || y1 <= y0) continue;
@@ -264,14 +268,15 @@ double FrameDigester::covered_fraction(std::span<const Box> boxes) {
 }
 
 void FrameDigester::digest(const Frame& frame, const StatsLayout& layout, FrameDigest& out) {
-  const size_t n = frame.detections.size();
-  out.objects.clear();
+  const std::vector<Detection>& dets = frame.detections;
+  const size_t n = dets.size();
+  out.objects.resize(n);
   out.classes.clear();
-  keyed_.clear();
-  boxes_.clear();
+  keys_.resize(n);
   uint32_t limit = 0;
-  for (const Detection& d : frame.detections) {
-    FrameDigest::Object o;
+  for (size_t i = 0; i < n; ++i) {
+    const Detection& d = dets[i];
+    FrameDigest::Object& o = out.objects[i];
     o.class_id = d.class_id;
     o.cell = uint16_t(layout.heatmap_cell(d.box));
     o.confidence = d.confidence;
@@ -283,26 +288,27 @@ void FrameDigester::digest(const Frame& frame, const StatsLayout& layout, FrameD
     o.width_bin = uint8_t(layout.size_bin(o.width));
     o.height_bin = uint8_t(layout.size_bin(o.height));
     o.area_bin = uint8_t(layout.size_bin(o.area));
-    out.objects.push_back(o);
-    keyed_.push_back({d.class_id, d.box});
-    boxes_.push_back(d.box);
+    keys_[i] = uint64_t(d.class_id) << 32 | i;
     limit = std::max(limit, d.class_id + 1);
   }
   out.class_limit = limit;
-  std::sort(keyed_.begin(), keyed_.end(),
-            [](const Keyed& a, const Keyed& b) { return a.class_id < b.class_id; });
+  std::sort(keys_.begin(), keys_.end());
   for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j < n && keyed_[j].class_id == keyed_[i].class_id) ++j;
-    // Pack the group's boxes contiguously into boxes_[n ...] (scratch after the frame's).
-    boxes_.resize(n);
-    for (size_t k = i; k < j; ++k) boxes_.push_back(keyed_[k].box);
-    const double u = union_area(std::span<const Box>(boxes_.data() + n, j - i));
-    out.classes.push_back({keyed_[i].class_id, uint32_t(j - i), to_fixed(u)});
+    const ClassId c = ClassId(keys_[i] >> 32);
+    size_t j = i + 1;
+    while (j < n && ClassId(keys_[j] >> 32) == c) ++j;
+    double u;
+    if (j - i == 1) {
+      u = std::max(0.0, double(dets[uint32_t(keys_[i])].box.area()));  // as union_area does
+    } else {
+      boxes_.clear();
+      for (size_t k = i; k < j; ++k) boxes_.push_back(dets[uint32_t(keys_[k])].box);
+      u = union_area(boxes_);
+    }
+    out.classes.push_back({c, uint32_t(j - i), to_fixed(u)});
     i = j;
   }
-  boxes_.resize(n);
-  out.covered_bin = layout.covered_area_bin(covered_fraction(boxes_));
+  out.covered_bin = layout.covered_area_bin(covered_fraction(dets));
   out.objects_bucket = StatsLayout::count_bucket(n, layout.max_objects_per_frame);
   out.classes_bucket = StatsLayout::count_bucket(out.classes.size(), layout.max_classes_per_frame);
 }

@@ -140,14 +140,10 @@ class FrameDigester {
   void digest(const Frame& frame, const StatsLayout& layout, FrameDigest& out);
 
  private:
-  struct Keyed {
-    ClassId class_id;
-    Box box;
-  };
   double union_area(std::span<const Box> boxes);
-  double covered_fraction(std::span<const Box> boxes);
+  double covered_fraction(const std::vector<Detection>& dets);
 
-  std::vector<Keyed> keyed_;
+  std::vector<uint64_t> keys_;  // class << 32 | detection index
   std::vector<Box> boxes_;
   std::vector<float> xs_, ys_;
   std::vector<uint64_t> xkeys_, ykeys_, cols_;
