@@ -10,9 +10,13 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
+// Grows capacity by 1.25x rather than std::vector's 2x: tables are large (the pair table
+// is quadratic in classes) and there are as many copies as panes.
 template <class T>
 void grow_to(std::vector<T>& v, size_t n, T fill = T{}) {
-  if (v.size() < n) v.resize(n, fill);
+  if (v.size() >= n) return;
+  if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4));
+  v.resize(n, fill);
 }
 
 template <class D, class S>
