@@ -323,6 +323,7 @@ class CocoReader {
     double bbox[4] = {0, 0, 0, 0};
     double score = -1, area = -1;
     bool bad_bbox = false;
+    bool is_crowd = false;
     for (auto field : o) {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key))
@@ -358,6 +359,9 @@ class CocoReader {
         if (v.get_double().get(area)) area = -1;
       } else if (key == "id") {
         if (v.get_int64().get(ann_id)) ann_id = -1;
+      } else if (key == "iscrowd") {
+        int64_t crowd = 0;
+        if (!v.get_int64().get(crowd)) is_crowd = crowd != 0;
       } else if (key == "segmentation") {
         has_segm = true;
       }
@@ -391,6 +395,10 @@ class CocoReader {
       return false;
     };
     if (!row.valid) {  // already reported once for the image
+      ++result_.summary.skipped_objects;
+      return false;
+    }
+    if (is_crowd && options_.skip_crowd) {
       ++result_.summary.skipped_objects;
       return false;
     }

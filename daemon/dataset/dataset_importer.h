@@ -80,6 +80,10 @@ struct ImportOptions {
   // Empty: searched for in the label folder and up to three parent folders.
   std::filesystem::path names_file;
 
+  // coco: skip annotations with "iscrowd": 1 (crowd regions). Default: kept, as in the
+  // dataset's own object counts.
+  bool skip_crowd = false;
+
   // voc: skip objects marked <difficult>1</difficult>.
   bool skip_difficult = false;
 

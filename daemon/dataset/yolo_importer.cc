@@ -135,10 +135,11 @@ bool load_yolo_names(const fs::path& file, std::vector<std::string>& names, std:
   return true;
 }
 
-ImportResult YoloImporter::import(const fs::path& path, const ImportOptions& options,
+ImportResult YoloImporter::import(const fs::path& path_arg, const ImportOptions& options,
                                   const EventCallback& on_event) const {
   ImportResult result;
   std::error_code ec;
+  const fs::path path = normalised_folder(path_arg);
   if (!fs::is_directory(path, ec)) {
     result.error = fmt::format("{}: not a folder of YOLO label files", path.string());
     return result;

@@ -419,3 +419,21 @@ TEST(CocoResultsImporterBadInput, NeedsGroundTruthAndAnArray) {
 
 }  // namespace
 }  // namespace predwatch::daemon::testing
+
+namespace predwatch::daemon::testing {
+namespace {
+
+TEST(CocoImporter, SkipCrowdOption) {
+  // coco128 ground truth: 939 annotations, 10 with iscrowd = 1 (counted with Python's json).
+  ImportOptions o;
+  Imported all = import_with("coco", kData / "coco128/instances_train2017.json", o);
+  o.skip_crowd = true;
+  Imported no_crowd = import_with("coco", kData / "coco128/instances_train2017.json", o);
+  ASSERT_TRUE(all.result.ok() && no_crowd.result.ok());
+  EXPECT_EQ(all.result.summary.objects + all.result.summary.skipped_objects, 939u);
+  EXPECT_EQ(all.result.summary.objects - no_crowd.result.summary.objects, 10u);
+  EXPECT_EQ(no_crowd.result.summary.skipped_objects - all.result.summary.skipped_objects, 10u);
+}
+
+}  // namespace
+}  // namespace predwatch::daemon::testing
