@@ -179,7 +179,7 @@ ImportResult YoloImporter::import(const fs::path& path_arg, const ImportOptions&
   std::string_view fields[7];
   for (const fs::path& f : files) {
     file_name = f.string();
-    frame_id = fs::relative(f, path).replace_extension().generic_string();
+    frame_id = f.lexically_relative(path).replace_extension().generic_string();
     std::ifstream in(f);
     if (!in) {
       problems.report(ProblemKind::kMalformedRecord, file_name, "file", frame_id, "",
