@@ -363,7 +363,13 @@ class CocoReader {
         int64_t crowd = 0;
         if (!v.get_int64().get(crowd)) is_crowd = crowd != 0;
       } else if (key == "segmentation") {
-        has_segm = true;
+        // A polygon list or an RLE object; an empty list (box-only exporters) is no mask.
+        od::array polygons;
+        bool empty = false;
+        if (!v.get_array().get(polygons)) {
+          if (polygons.is_empty().get(empty)) empty = true;
+        }
+        has_segm = !empty;
       }
     }
     if (!has_image) {
