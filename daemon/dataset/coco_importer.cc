@@ -449,6 +449,10 @@ class CocoReader {
                         : core::kNoMaskArea;
     rec.class_index = class_index;
     rec.category = cat->second;
+    if (row.cursor >= row.origin + row.count) {
+      // Only when the two reads disagree (e.g. a repeated "image_id" key): never overrun.
+      return skip(ProblemKind::kMalformedRecord, cat_name, "inconsistent record (repeated keys?)");
+    }
     recs_[row.cursor++] = rec;
     return false;
   }

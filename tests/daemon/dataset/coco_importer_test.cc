@@ -482,3 +482,25 @@ TEST(CocoImporter, VocDetectionsWithScoresMatchTheTextFiles) {
 
 }  // namespace
 }  // namespace predwatch::daemon::testing
+
+namespace predwatch::daemon::testing {
+namespace {
+
+TEST(CocoImporterBadInput, RepeatedImageIdKeyNeverOverrunsTheBuffer) {
+  TempDir t;
+  auto f =
+      t.write("x.json", R"({"images": [{"id": 1, "width": 10, "height": 10, "file_name": "a.jpg"},
+      {"id": 2, "width": 10, "height": 10, "file_name": "b.jpg"}], "categories": [{"id": 3, "name": "cat"}],
+      "annotations": [{"id": 7, "image_id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 1, 2, 2]}]})");
+  Imported got = import_with("coco", f);
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  EXPECT_EQ(got.result.summary.images, 2u);
+  EXPECT_EQ(got.result.summary.objects, 0u);
+  EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kMalformedRecord), 1u);
+  EXPECT_TRUE(any_message_contains(got.result.summary,
+                                   {"x.json", "annotations[0] (id 7, image_id 2)", "inconsistent"}))
+      << ::testing::PrintToString(got.result.summary.messages);
+}
+
+}  // namespace
+}  // namespace predwatch::daemon::testing
