@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <string>
 
 namespace predwatch::core {
@@ -9,53 +10,13 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-// Union area of boxes sorted by (y_min, y_max). The same sweep and the same floating-point
-// operations, in the same order, as core::union_area, so both give bit-identical results
-// (the tests rely on it); this one only avoids the per-call allocations.
-double union_area_sorted(std::span<const Box> boxes, std::vector<float>& xs) {
-  if (boxes.empty()) return 0.0;
-  if (boxes.size() == 1) return std::max(0.0, double(boxes[0].area()));
-  xs.clear();
-  for (const Box& b : boxes) {
-    xs.push_back(b.x_min);
-    xs.push_back(b.x_max);
-  }
-  std::sort(xs.begin(), xs.end());
-  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
-  double total = 0.0;
-  for (size_t i = 0; i + 1 < xs.size(); ++i) {
-    const float x0 = xs[i], x1 = xs[i + 1];
-    bool any = false;
-    float lo = 0, hi = 0;
-    double covered = 0.0;
-    for (const Box& b : boxes) {
-      if (!(b.x_min <= x0 && b.x_max >= x1 && b.y_max > b.y_min)) continue;
-      if (!any) {
-        any = true;
-        lo = b.y_min;
-        hi = b.y_max;
-      } else if (b.y_min > hi) {
-        covered += double(hi) - lo;
-        lo = b.y_min;
-        hi = b.y_max;
-      } else {
-        hi = std::max(hi, b.y_max);
-      }
-    }
-    if (!any) continue;
-    covered += double(hi) - lo;
-    total += covered * (double(x1) - x0);
-  }
-  return total;
-}
-
-bool by_y(const Box& a, const Box& b) {
-  return a.y_min < b.y_min || (a.y_min == b.y_min && a.y_max < b.y_max);
-}
-
+// Grows capacity by 1.25x rather than std::vector's 2x: tables are large (the pair table
+// is quadratic in classes) and there are as many copies as panes.
 template <class T>
 void grow_to(std::vector<T>& v, size_t n, T fill = T{}) {
-  if (v.size() < n) v.resize(n, fill);
+  if (v.size() >= n) return;
+  if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4));
+  v.resize(n, fill);
 }
 
 template <class D, class S>
@@ -165,15 +126,161 @@ template void BasicStatsData<int64_t>::combine_min_max(const BasicStatsData<int6
 
 // ---- FrameDigester ------------------------------------------------------------------------
 
+namespace {
+
+// Maps a float to a uint32 whose unsigned order is the float order.
+uint32_t sortable(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+// Sorts the 2n edge keys (value bits << 32 | box << 1 | is_max) and writes the distinct
+// values to `values` and each box's edge ranks to lo/hi.
+void rank_edges(std::vector<uint64_t>& keys, std::vector<float>& values, std::vector<uint32_t>& lo,
+                std::vector<uint32_t>& hi) {
+  std::sort(keys.begin(), keys.end());
+  values.clear();
+  uint32_t prev = 0;
+  for (uint64_t k : keys) {
+    const uint32_t bits = uint32_t(k >> 32);
+    if (values.empty() || bits != prev) {
+      const uint32_t u = (bits & 0x80000000u) ? (bits & 0x7fffffffu) : ~bits;
+      float f;
+      std::memcpy(&f, &u, sizeof f);
+      values.push_back(f);
+      prev = bits;
+    }
+    const uint32_t tag = uint32_t(k);
+    (tag & 1 ? hi : lo)[tag >> 1] = uint32_t(values.size() - 1);
+  }
+}
+
+}  // namespace
+
+// Union area by coordinate compression: the distinct x edges cut the plane into slabs, the
+// distinct y edges into intervals; each slab gets a bitmask of the y intervals some box
+// covers, and the covered length is summed over the runs of set bits. These are the slabs
+// and merged runs of core::union_area's sweep, with the same floating-point operations in
+// the same order, hence bit-identical results (the tests rely on it), but without
+// allocating and without the sweep's O(k) branchy scan and sort per slab.
+double FrameDigester::union_area(std::span<const Box> boxes) {
+  const size_t n = boxes.size();
+  if (n == 0) return 0.0;
+  if (n == 1) return std::max(0.0, double(boxes[0].area()));
+  xkeys_.clear();
+  ykeys_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    const Box& b = boxes[i];
+    xkeys_.push_back(uint64_t(sortable(b.x_min)) << 32 | (i << 1));
+    xkeys_.push_back(uint64_t(sortable(b.x_max)) << 32 | (i << 1 | 1));
+    ykeys_.push_back(uint64_t(sortable(b.y_min)) << 32 | (i << 1));
+    ykeys_.push_back(uint64_t(sortable(b.y_max)) << 32 | (i << 1 | 1));
+  }
+  x0_.resize(n);
+  x1_.resize(n);
+  y0_.resize(n);
+  y1_.resize(n);
+  rank_edges(xkeys_, xs_, x0_, x1_);
+  rank_edges(ykeys_, ys_, y0_, y1_);
+  if (xs_.size() < 2 || ys_.size() < 2) return 0.0;
+  const size_t slabs = xs_.size() - 1, intervals = ys_.size() - 1;
+  const size_t words = (intervals + 63) / 64;
+  cols_.assign(slabs * words, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t xa = x0_[i], xb = x1_[i], ya = y0_[i], yb = y1_[i];
+    if (xb <= xa || yb <= ya) continue;  // no area: the sweep skips it too
+    for (size_t w = ya / 64; w * 64 < yb; ++w) {
+      const size_t lo = std::max(ya, w * 64) - w * 64, hi = std::min(yb, w * 64 + 64) - w * 64;
+      const uint64_t upto_hi = hi == 64 ? ~uint64_t{0} : (uint64_t{1} << hi) - 1;
+      const uint64_t mask = upto_hi & ~((uint64_t{1} << lo) - 1);
+      uint64_t* col = cols_.data() + w;
+      for (size_t s = xa; s < xb; ++s) col[s * words] |= mask;
+    }
+  }
+  double total = 0.0;
+  for (size_t s = 0; s < slabs; ++s) {
+    const uint64_t* col = cols_.data() + s * words;
+    // Runs of set bits: a run starts at a set bit whose lower neighbour is clear and ends at
+    // a set bit whose upper neighbour is clear (neighbours may be in the adjacent word).
+    double covered = 0.0;
+    bool any = false;
+    size_t run_start = 0;
+    for (size_t w = 0; w < words; ++w) {
+      const uint64_t m = col[w];
+      if (m == 0) continue;
+      const uint64_t below = (m << 1) | (w > 0 ? col[w - 1] >> 63 : 0);
+      const uint64_t above = (m >> 1) | (w + 1 < words ? col[w + 1] << 63 : 0);
+      uint64_t starts = m & ~below, ends = m & ~above;
+      // Starts and ends alternate: start <= end within a run.
+      while (starts | ends) {
+        const size_t si = starts ? size_t(__builtin_ctzll(starts)) : 64;
+        const size_t ei = ends ? size_t(__builtin_ctzll(ends)) : 64;
+        if (si <= ei && starts) {
+          run_start = w * 64 + si;
+          starts &= starts - 1;
+        } else {
+          covered += double(ys_[w * 64 + ei + 1]) - ys_[run_start];
+          any = true;
+          ends &= ends - 1;
+        }
+      }
+    }
+    if (!any) continue;
+    total += covered * (double(xs_[s + 1]) - xs_[s]);
+  }
+  return total;
+}
+
+namespace {
+// First raster column (or row) whose centre (i + 0.5) / kRaster is >= v, clamped to
+// [0, kRaster]. v * kRaster - 0.5 is exact in double for a float v.
+int raster_edge(float v) {
+  const double x = double(v) * FrameDigester::kRaster - 0.5;
+  if (!(x > 0)) return 0;  // also NaN
+  if (x >= FrameDigester::kRaster) return FrameDigester::kRaster;
+  const int t = int(x);  // x > 0: truncation is floor; ceil without libm or SSE4.1
+  return t + (double(t) < x);
+}
+}  // namespace
+
+// raster_ is all zero between calls: the rows touched are counted and cleared together.
+double FrameDigester::covered_fraction(const std::vector<Detection>& dets) {
+  int row_lo = kRaster, row_hi = 0;
+  for (const Detection& d : dets) {
+    const Box& b = d.box;
+    const int x0 = raster_edge(b.x_min), x1 = raster_edge(b.x_max);
+    const int y0 = raster_edge(b.y_min), y1 = raster_edge(b.y_max);
+    if (x1 <= x0 || y1 <= y0) continue;
+    const uint64_t upto = x1 == 64 ? ~uint64_t{0} : (uint64_t{1} << x1) - 1;
+    const uint64_t mask = upto & ~((uint64_t{1} << x0) - 1);
+    for (int y = y0; y < y1; ++y) raster_[y] |= mask;
+    row_lo = std::min(row_lo, y0);
+    row_hi = std::max(row_hi, y1);
+  }
+  int cells = 0;
+  for (int y = row_lo; y < row_hi; ++y) {
+    // Population count without relying on the POPCNT instruction (not in baseline x86-64).
+    uint64_t v = raster_[y];
+    raster_[y] = 0;
+    v = v - ((v >> 1) & 0x5555555555555555ull);
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    cells += int((v * 0x0101010101010101ull) >> 56);
+  }
+  return double(cells) / (kRaster * kRaster);
+}
+
 void FrameDigester::digest(const Frame& frame, const StatsLayout& layout, FrameDigest& out) {
-  const size_t n = frame.detections.size();
-  out.objects.clear();
+  const std::vector<Detection>& dets = frame.detections;
+  const size_t n = dets.size();
+  out.objects.resize(n);
   out.classes.clear();
-  keyed_.clear();
-  boxes_.clear();
+  keys_.resize(n);
   uint32_t limit = 0;
-  for (const Detection& d : frame.detections) {
-    FrameDigest::Object o;
+  for (size_t i = 0; i < n; ++i) {
+    const Detection& d = dets[i];
+    FrameDigest::Object& o = out.objects[i];
     o.class_id = d.class_id;
     o.cell = uint16_t(layout.heatmap_cell(d.box));
     o.confidence = d.confidence;
@@ -185,30 +292,27 @@ void FrameDigester::digest(const Frame& frame, const StatsLayout& layout, FrameD
     o.width_bin = uint8_t(layout.size_bin(o.width));
     o.height_bin = uint8_t(layout.size_bin(o.height));
     o.area_bin = uint8_t(layout.size_bin(o.area));
-    out.objects.push_back(o);
-    keyed_.push_back({d.class_id, d.box});
-    boxes_.push_back(d.box);
+    keys_[i] = uint64_t(d.class_id) << 32 | i;
     limit = std::max(limit, d.class_id + 1);
   }
   out.class_limit = limit;
-  std::sort(keyed_.begin(), keyed_.end(), [](const Keyed& a, const Keyed& b) {
-    return a.class_id < b.class_id || (a.class_id == b.class_id && by_y(a.box, b.box));
-  });
-  // Group by class; reuse boxes_' tail as the per-class box list would cost a copy anyway,
-  // so copy each group into a small contiguous run at the front of keyed boxes.
+  std::sort(keys_.begin(), keys_.end());
   for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j < n && keyed_[j].class_id == keyed_[i].class_id) ++j;
-    // Pack the group's boxes contiguously into boxes_[n ...] (scratch after the frame's).
-    boxes_.resize(n);
-    for (size_t k = i; k < j; ++k) boxes_.push_back(keyed_[k].box);
-    const double u = union_area_sorted(std::span<const Box>(boxes_.data() + n, j - i), xs_);
-    out.classes.push_back({keyed_[i].class_id, uint32_t(j - i), to_fixed(u)});
+    const ClassId c = ClassId(keys_[i] >> 32);
+    size_t j = i + 1;
+    while (j < n && ClassId(keys_[j] >> 32) == c) ++j;
+    double u;
+    if (j - i == 1) {
+      u = std::max(0.0, double(dets[uint32_t(keys_[i])].box.area()));  // as union_area does
+    } else {
+      boxes_.clear();
+      for (size_t k = i; k < j; ++k) boxes_.push_back(dets[uint32_t(keys_[k])].box);
+      u = union_area(boxes_);
+    }
+    out.classes.push_back({c, uint32_t(j - i), to_fixed(u)});
     i = j;
   }
-  boxes_.resize(n);
-  std::sort(boxes_.begin(), boxes_.end(), by_y);
-  out.covered_bin = layout.covered_area_bin(union_area_sorted(boxes_, xs_));
+  out.covered_bin = layout.covered_area_bin(covered_fraction(dets));
   out.objects_bucket = StatsLayout::count_bucket(n, layout.max_objects_per_frame);
   out.classes_bucket = StatsLayout::count_bucket(out.classes.size(), layout.max_classes_per_frame);
 }

@@ -14,8 +14,9 @@
 //    bin is floor(n * sqrt(v)). With n = 20 the first area bin is < 0.25% of the image
 //    (32x32 px on a 640x640 image, COCO's "small"), and resolution is finest where most
 //    boxes are.
-//  - Covered area per frame: percent of the image covered by the union of all boxes,
-//    `covered_area_bins` equal bins over [0, 100].
+//  - Covered area per frame: percent of the image covered by the union of all boxes
+//    (measured on a 64 x 64 raster, see core/stats.h), `covered_area_bins` equal bins over
+//    [0, 100].
 //
 // Plain value type; thread-compatible.
 #pragma once

@@ -3,10 +3,7 @@
 // them. The daemon holds one per stream; `predwatch replay` and the tests drive it directly.
 //
 // apply(event):
-//   1. renames or drops classes through the stream's class map (dataset names to model
-//      names; an empty target drops the class),
-//   2. resolves names to ClassIds (class_index-only detections are named by
-//      `index_names`, or "#<index>" when the stream has no class list),
+//   1-2. builds a Frame through the stream's class naming (core/frame_builder.h),
 //   3. offers the frame to every window (each decides on its own whether it is late),
 //   4. records the frame as an exemplar of what it contains.
 // advance(now) moves every time window forward (time is an argument, never read here).
@@ -24,6 +21,7 @@
 #include "core/class_registry.h"
 #include "core/event.h"
 #include "core/exemplars.h"
+#include "core/frame_builder.h"
 #include "core/sliding_window.h"
 
 namespace predwatch::core {
@@ -42,17 +40,13 @@ struct StreamMonitorOptions {
   StatsLayout layout;
   size_t max_classes = 1000;
   std::vector<WindowSpec> windows;  // REQUIRES non-empty, unique names
-  ExemplarOptions exemplars;
-  // Dataset/model name -> name used by the stream; an empty value drops the class.
-  absl::flat_hash_map<std::string, std::string> class_map;
-  // The model's class list, naming detections that carry only a class index.
-  std::vector<std::string> index_names;
+  ExemplarConfig exemplars;
+  ClassNaming naming;  // class map and index names (core/frame_builder.h)
 };
 
 struct ApplyResult {
   uint32_t late_windows = 0;     // how many windows rejected the frame as late
   uint32_t dropped_objects = 0;  // detections dropped by the class map
-  bool applied() const { return true; }
 };
 
 class StreamMonitor {
@@ -92,15 +86,14 @@ class StreamMonitor {
   ClassRegistry registry_;
   std::vector<std::unique_ptr<Window>> windows_;
   ExemplarIndex exemplars_;
-  Frame frame_;  // scratch, reused
-  std::vector<int64_t> count_window_times_;  // ring of frame times for count windows
-  size_t count_ring_next_ = 0;
+  FrameBuilder builder_;
+  Frame frame_;                 // scratch, reused
+  std::vector<int64_t> times_;  // ring of the last frames' times, for count windows
   uint64_t applied_ = 0;
   uint64_t dropped_objects_ = 0;
   int64_t last_event_ms_;
   int64_t first_event_ms_;
-  int64_t now_ms_ = 0;
-  std::string name_scratch_;
+  int64_t now_ms_;
 };
 
 }  // namespace predwatch::core

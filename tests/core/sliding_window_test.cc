@@ -23,6 +23,21 @@ uint32_t unit_bin(double v, uint32_t bins) {
 }
 int64_t fx(double v) { return std::llround(v * 16777216.0); }
 
+// Covered fraction on the 64 x 64 raster of core/stats.h: cells whose centre is in a box.
+double raster_covered(const std::vector<Box>& boxes) {
+  int cells = 0;
+  for (int j = 0; j < 64; ++j)
+    for (int i = 0; i < 64; ++i) {
+      const double cx = (i + 0.5) / 64, cy = (j + 0.5) / 64;
+      for (const Box& b : boxes)
+        if (b.x_min <= cx && cx < b.x_max && b.y_min <= cy && cy < b.y_max) {
+          ++cells;
+          break;
+        }
+    }
+  return cells / 4096.0;
+}
+
 StatsData naive(const std::vector<const Frame*>& frames, const StatsLayout& L, uint32_t classes) {
   StatsData d;
   d.layout = L;
@@ -72,7 +87,7 @@ StatsData naive(const std::vector<const Frame*>& frames, const StatsLayout& L, u
     }
     d.objects_per_frame[std::min<size_t>(f->detections.size(), L.max_objects_per_frame)] += 1;
     d.classes_per_frame[std::min<size_t>(by_class.size(), L.max_classes_per_frame)] += 1;
-    d.covered_area[unit_bin(union_area(all), L.covered_area_bins)] += 1;
+    d.covered_area[unit_bin(raster_covered(all), L.covered_area_bins)] += 1;
   }
   return d;
 }
@@ -147,6 +162,17 @@ TEST(CountWindow, KeepsLastN) {
   EXPECT_EQ(base.totals().pair_images(1, 2), 1);
   EXPECT_DOUBLE_EQ(base.totals().width_summary(1).max, 0.5);
   EXPECT_TRUE(std::isnan(base.totals().width_summary(0).max));
+}
+
+// Memory contract: C = 1000 classes in every pane of a 60-pane window stays well under
+// 1 GiB (dense 4-byte pane counters: ~3.5 MB per pane at the default layout).
+TEST(TimeWindow, MemoryAtThousandClassesAndSixtyPanes) {
+  TimeWindow w(60'000, 1000, 0);
+  for (int p = 0; p < 60; ++p) w.add(at(p * 1000, {det(999, {0, 0, .5f, .5f})}));
+  EXPECT_EQ(w.totals().num_classes(), 1000u);
+  EXPECT_EQ(w.frames_in_window(), 60);
+  EXPECT_LT(w.bytes(), size_t(300) << 20);
+  EXPECT_GT(w.bytes(), size_t(60) * 3'000'000);  // really dense: 60 panes of ~3.5 MB
 }
 
 // ---- Randomized property test: windows equal a from-scratch recomputation.

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
+#include "core/box_geometry.h"
 #include "core/stats_layout.h"
 
 namespace predwatch::core {
@@ -127,6 +129,7 @@ TEST(Stats, CooccurrenceAndDistributionsOnHandFixture) {
   EXPECT_EQ(s.classes_per_frame_histogram()[2], 2);
   EXPECT_EQ(s.classes_per_frame_histogram()[0], 1);
   // Covered area: A = 3 * .25 - (.0625 + .0625) = .625 -> bin 12; B = 1 -> bin 19; C -> 0.
+  // (Edges are multiples of 1/64, so the 64 x 64 raster is exact here.)
   EXPECT_EQ(s.covered_area_histogram()[12], 1);
   EXPECT_EQ(s.covered_area_histogram()[19], 1);
   EXPECT_EQ(s.covered_area_histogram()[0], 1);
@@ -255,6 +258,40 @@ TEST(Stats, OverflowBuckets) {
   for (ClassId a = 0; a < 40; ++a)
     for (ClassId b = 0; b < a; ++b) pairs += s.pair_images(a, b);
   EXPECT_EQ(pairs, 780);
+}
+
+// Many boxes of one class (more than 64 distinct y edges, so the union's bitmasks span
+// several words): the area sum equals core::union_area's result exactly, frame by frame.
+TEST(Stats, UnionAreaOfManyBoxesMatchesGeometry) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(0, 1);
+  for (int trial = 0; trial < 50; ++trial) {
+    Frame f;
+    std::vector<Box> boxes;
+    const int n = 2 + trial * 3;  // up to 149 boxes
+    for (int i = 0; i < n; ++i) {
+      float a = u(rng), b = u(rng), c = u(rng), d = u(rng);
+      boxes.push_back({std::min(a, b), std::min(c, d), std::max(a, b), std::max(c, d)});
+      f.detections.push_back(det(0, boxes.back()));
+    }
+    Stats s;
+    s.add(f);
+    const double want = union_area(boxes);
+    EXPECT_EQ(s.data().area_sum[0], std::llround(want * kFixedScale)) << "n = " << n;
+    // Covered area: the 64 x 64 raster of cell centres (core/stats.h), counted here directly.
+    int cells = 0;
+    for (int j = 0; j < 64; ++j)
+      for (int i = 0; i < 64; ++i)
+        for (const Box& b : boxes)
+          if (b.x_min <= (i + .5) / 64 && (i + .5) / 64 < b.x_max && b.y_min <= (j + .5) / 64 &&
+              (j + .5) / 64 < b.y_max) {
+            ++cells;
+            break;
+          }
+    EXPECT_EQ(s.covered_area_histogram()[std::min(19, cells * 20 / 4096)], 1) << "n = " << n;
+    // The raster is close to the exact union (within half a cell per box edge).
+    EXPECT_NEAR(cells / 4096.0, want, 0.05) << "n = " << n;
+  }
 }
 
 }  // namespace

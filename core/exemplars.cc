@@ -1,0 +1,154 @@
+#include "core/exemplars.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+namespace predwatch::core {
+
+ExemplarIndex::ExemplarIndex(const StatsLayout& layout, const ExemplarConfig& config)
+    : layout_(layout), config_(config) {
+  assert(config.per_key >= 1 && config.recent_frames >= 1 && layout.check().empty());
+  // Largest D with D*(D-1)/2 <= dense_pair_limit.
+  uint32_t d = uint32_t(std::sqrt(2.0 * config.dense_pair_limit)) + 2;
+  while (d > 0 && uint64_t(d) * (d - 1) / 2 > config.dense_pair_limit) --d;
+  dense_classes_ = d;
+  recent_.resize(config.recent_frames);
+}
+
+void ExemplarIndex::grow(uint32_t classes) {
+  if (classes <= num_classes_) return;
+  const size_t k = config_.per_key, c = classes;
+  class_slots_.resize(c * k, 0);
+  cell_slots_.resize(c * layout_.heatmap_cells() * k, 0);
+  bucket_slots_.resize(c * layout_.max_objects_bucket * k, 0);
+  const size_t dc = std::min<size_t>(c, dense_classes_);
+  dense_pair_slots_.resize(dc * (dc - 1) / 2 * k, 0);
+  num_classes_ = classes;
+}
+
+// Overwrites the oldest of the key's K slots, unless this frame is already in it.
+void ExemplarIndex::touch(std::vector<uint64_t>& slots, size_t key, uint64_t seq) {
+  uint64_t* s = slots.data() + key * config_.per_key;
+  size_t oldest = 0;
+  for (size_t i = 0; i < config_.per_key; ++i) {
+    if (s[i] == seq) return;
+    if (s[i] < s[oldest]) oldest = i;
+  }
+  s[oldest] = seq;
+}
+
+void ExemplarIndex::add(const Frame& frame) {
+  const uint64_t seq = ++seq_;
+  Recent& r = recent_[seq % recent_.size()];
+  r.seq = seq;
+  r.time_ms = frame.time_ms;
+  r.frame_id.assign(frame.frame_id);
+
+  scratch_.clear();
+  uint32_t limit = 0;
+  for (const Detection& d : frame.detections) {
+    scratch_.emplace_back(d.class_id, layout_.heatmap_cell(d.box));
+    limit = std::max(limit, d.class_id + 1);
+  }
+  grow(limit);
+  std::sort(scratch_.begin(), scratch_.end());
+  const size_t cells = layout_.heatmap_cells();
+  // Per (class, cell); then per class, its count bucket; classes are compacted in place to
+  // the front of scratch_ for the pair loop.
+  size_t m = 0;
+  for (size_t i = 0; i < scratch_.size();) {
+    const ClassId c = scratch_[i].first;
+    size_t j = i;
+    while (j < scratch_.size() && scratch_[j].first == c) {
+      touch(cell_slots_, size_t(c) * cells + scratch_[j].second, seq);
+      ++j;
+    }
+    touch(class_slots_, c, seq);
+    const uint32_t bucket = StatsLayout::count_bucket(j - i, layout_.max_objects_bucket);
+    touch(bucket_slots_, size_t(c) * layout_.max_objects_bucket + (bucket - 1), seq);
+    scratch_[m++].first = c;
+    i = j;
+  }
+  for (size_t j = 1; j < m; ++j) {
+    const ClassId a = scratch_[j].first;
+    for (size_t i = 0; i < j; ++i) {
+      const ClassId b = scratch_[i].first;  // b < a
+      if (a < dense_classes_) {
+        touch(dense_pair_slots_, size_t(a) * (a - 1) / 2 + b, seq);
+        continue;
+      }
+      const uint64_t key = uint64_t(a) << 32 | b;
+      auto it = hashed_pairs_.find(key);
+      if (it == hashed_pairs_.end()) {
+        if (hashed_pairs_.size() >= config_.max_hashed_pairs) {
+          ++untracked_pairs_;
+          continue;
+        }
+        it = hashed_pairs_.emplace(key, uint32_t(hashed_pairs_.size())).first;
+        hashed_pair_slots_.resize(hashed_pairs_.size() * config_.per_key, 0);
+      }
+      touch(hashed_pair_slots_, it->second, seq);
+    }
+  }
+}
+
+std::vector<Exemplar> ExemplarIndex::collect(const uint64_t* slots, int64_t window_start_ms) const {
+  std::vector<uint64_t> seqs(slots, slots + config_.per_key);
+  std::sort(seqs.rbegin(), seqs.rend());
+  std::vector<Exemplar> out;
+  for (uint64_t s : seqs) {
+    if (s == 0) break;
+    const Recent& r = recent_[s % recent_.size()];
+    if (r.seq != s || r.time_ms < window_start_ms) continue;
+    out.push_back({r.frame_id, r.time_ms});
+  }
+  return out;
+}
+
+std::vector<Exemplar> ExemplarIndex::for_class(ClassId c, int64_t window_start_ms) const {
+  if (c >= num_classes_) return {};
+  return collect(class_slots_.data() + size_t(c) * config_.per_key, window_start_ms);
+}
+
+std::vector<Exemplar> ExemplarIndex::for_pair(ClassId a, ClassId b, int64_t window_start_ms) const {
+  if (a < b) std::swap(a, b);
+  if (a == b || a >= num_classes_) return {};
+  if (a < dense_classes_) {
+    return collect(dense_pair_slots_.data() + (size_t(a) * (a - 1) / 2 + b) * config_.per_key,
+                   window_start_ms);
+  }
+  auto it = hashed_pairs_.find(uint64_t(a) << 32 | b);
+  if (it == hashed_pairs_.end()) return {};
+  return collect(hashed_pair_slots_.data() + size_t(it->second) * config_.per_key, window_start_ms);
+}
+
+std::vector<Exemplar> ExemplarIndex::for_cell(ClassId c, uint32_t cell,
+                                              int64_t window_start_ms) const {
+  if (c >= num_classes_ || cell >= layout_.heatmap_cells()) return {};
+  return collect(
+      cell_slots_.data() + (size_t(c) * layout_.heatmap_cells() + cell) * config_.per_key,
+      window_start_ms);
+}
+
+std::vector<Exemplar> ExemplarIndex::for_count_bucket(ClassId c, uint32_t bucket,
+                                                      int64_t window_start_ms) const {
+  assert(bucket >= 1);
+  if (c >= num_classes_ || bucket < 1 || bucket > layout_.max_objects_bucket) return {};
+  return collect(bucket_slots_.data() +
+                     (size_t(c) * layout_.max_objects_bucket + bucket - 1) * config_.per_key,
+                 window_start_ms);
+}
+
+size_t ExemplarIndex::bytes() const {
+  size_t n = sizeof(*this) + recent_.capacity() * sizeof(Recent);
+  for (const Recent& r : recent_) n += r.frame_id.capacity() > 15 ? r.frame_id.capacity() : 0;
+  for (const auto* v :
+       {&class_slots_, &cell_slots_, &bucket_slots_, &dense_pair_slots_, &hashed_pair_slots_}) {
+    n += v->capacity() * sizeof(uint64_t);
+  }
+  n += hashed_pairs_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
+  return n;
+}
+
+}  // namespace predwatch::core

@@ -1,0 +1,91 @@
+// ExemplarIndex: for each statistics cell, the most recent frames that contributed to it,
+// so that a table cell can link to "the images behind it" (domain.md §2).
+//
+// Keys: a class; a co-occurring pair of classes; a (class, heatmap cell); a (class, objects
+// count bucket) for buckets >= 1 (bucket 0, "frames without the class", has no exemplars).
+// For every key the index keeps the sequence numbers of the last K frames that touched it
+// (K = per_key). Frame ids live once, in a ring of the last `recent_frames` frames; an
+// exemplar whose frame has left that ring is gone. Queries also skip frames older than the
+// window start they are given. So exemplars of a rare key survive for `recent_frames`
+// frames after they were seen, not for the whole window: size the ring to the window's
+// frame count when memory allows.
+//
+// Memory (bounded by the configuration): recent_frames * (24 bytes + id length) +
+// 8 * K * (C + C * heatmap_cells + C * max_objects_bucket + tracked pairs). Pairs among
+// classes with id < dense_pair_classes() are indexed directly; other pairs go through a
+// hash map holding at most max_hashed_pairs keys (further new pairs are not tracked and are
+// counted in untracked_pair_updates()).
+//
+// Cost per frame: O(objects log objects + pairs of distinct classes); no allocation in
+// steady state except when a new key is first tracked. Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/frame.h"
+#include "core/stats_layout.h"
+
+namespace predwatch::core {
+
+struct ExemplarConfig {
+  uint32_t per_key = 5;               // K
+  uint32_t recent_frames = 65536;     // ring of frame ids
+  uint32_t dense_pair_limit = 65536;  // pairs indexed directly (sets dense_pair_classes())
+  uint32_t max_hashed_pairs = 65536;  // further pairs, through a hash map
+};
+
+struct Exemplar {
+  std::string frame_id;
+  int64_t time_ms = 0;
+  bool operator==(const Exemplar&) const = default;
+};
+
+class ExemplarIndex {
+ public:
+  // REQUIRES: per_key >= 1, recent_frames >= 1, layout.check() is empty.
+  explicit ExemplarIndex(const StatsLayout& layout = {}, const ExemplarConfig& config = {});
+
+  // Records `frame` as the newest exemplar of every key it touches. Call it for the frames
+  // a window accepted.
+  void add(const Frame& frame);
+
+  // Newest first, at most per_key, only frames with time_ms >= window_start_ms that are still
+  // in the recent-frames ring.
+  std::vector<Exemplar> for_class(ClassId c, int64_t window_start_ms) const;
+  std::vector<Exemplar> for_pair(ClassId a, ClassId b, int64_t window_start_ms) const;
+  std::vector<Exemplar> for_cell(ClassId c, uint32_t cell, int64_t window_start_ms) const;
+  // REQUIRES: bucket >= 1 (see above).
+  std::vector<Exemplar> for_count_bucket(ClassId c, uint32_t bucket, int64_t window_start_ms) const;
+
+  uint32_t dense_pair_classes() const { return dense_classes_; }
+  uint64_t untracked_pair_updates() const { return untracked_pairs_; }
+  size_t bytes() const;
+
+ private:
+  struct Recent {
+    uint64_t seq = 0;
+    int64_t time_ms = 0;
+    std::string frame_id;
+  };
+  void grow(uint32_t classes);
+  void touch(std::vector<uint64_t>& slots, size_t key, uint64_t seq);
+  std::vector<Exemplar> collect(const uint64_t* slots, int64_t window_start_ms) const;
+
+  StatsLayout layout_;
+  ExemplarConfig config_;
+  uint32_t dense_classes_;
+  uint32_t num_classes_ = 0;
+  uint64_t seq_ = 0;
+  std::vector<Recent> recent_;
+  // Per-key rings of K sequence numbers (0 = empty), key-major.
+  std::vector<uint64_t> class_slots_, cell_slots_, bucket_slots_, dense_pair_slots_;
+  std::vector<uint64_t> hashed_pair_slots_;
+  absl::flat_hash_map<uint64_t, uint32_t> hashed_pairs_;  // (a << 32 | b) -> key index
+  uint64_t untracked_pairs_ = 0;
+  std::vector<std::pair<ClassId, uint32_t>> scratch_;  // (class, cell) of the frame
+};
+
+}  // namespace predwatch::core

@@ -1,0 +1,42 @@
+#include "core/frame_builder.h"
+
+namespace predwatch::core {
+
+uint32_t FrameBuilder::build(const Event& event, Frame& out) {
+  out.frame_id.assign(event.frame_id.data(), event.frame_id.size());
+  out.time_ms = event.time_ms;
+  out.width = event.width;
+  out.height = event.height;
+  out.detections.clear();
+  uint32_t dropped = 0;
+  for (const NamedDetection& d : event.detections) {
+    std::string_view name = d.class_name;
+    if (name.empty() && d.class_index >= 0) {
+      if (size_t(d.class_index) < naming_.index_names.size()) {
+        name = naming_.index_names[size_t(d.class_index)];
+      } else {
+        scratch_ = "#" + std::to_string(d.class_index);
+        name = scratch_;
+      }
+    }
+    if (!naming_.class_map.empty()) {
+      if (auto it = naming_.class_map.find(absl::string_view(name.data(), name.size()));
+          it != naming_.class_map.end()) {
+        if (it->second.empty()) {
+          ++dropped;
+          continue;
+        }
+        name = it->second;
+      }
+    }
+    Detection det;
+    det.class_id = registry_.resolve(name);
+    det.confidence = d.confidence;
+    det.box = d.box;
+    det.mask_area = d.mask_area;
+    out.detections.push_back(det);
+  }
+  return dropped;
+}
+
+}  // namespace predwatch::core

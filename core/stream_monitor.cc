@@ -1,0 +1,89 @@
+#include "core/stream_monitor.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace predwatch::core {
+namespace {
+
+size_t longest_count_window(const std::vector<WindowSpec>& specs) {
+  size_t n = 0;
+  for (const auto& s : specs)
+    if (s.type == WindowSpec::Type::kCount) n = std::max(n, s.frames);
+  return n;
+}
+
+}  // namespace
+
+StreamMonitor::StreamMonitor(std::string stream, StreamMonitorOptions options,
+                             std::span<const std::string> seed_classes)
+    : stream_(std::move(stream)),
+      options_(std::move(options)),
+      registry_(options_.max_classes, seed_classes),
+      exemplars_(options_.layout, options_.exemplars),
+      builder_(options_.naming, registry_),
+      times_(longest_count_window(options_.windows), 0),
+      last_event_ms_(std::numeric_limits<int64_t>::min()),
+      first_event_ms_(std::numeric_limits<int64_t>::min()),
+      now_ms_(std::numeric_limits<int64_t>::min()) {
+  for (const WindowSpec& s : options_.windows) {
+    if (s.type == WindowSpec::Type::kTime) {
+      windows_.push_back(std::make_unique<TimeWindow>(s.length_ms, s.pane_ms, s.allowed_lateness_ms,
+                                                      options_.layout));
+    } else {
+      windows_.push_back(std::make_unique<CountWindow>(s.frames, options_.layout));
+    }
+  }
+}
+
+ApplyResult StreamMonitor::apply(const Event& event) {
+  ApplyResult r;
+  r.dropped_objects = builder_.build(event, frame_);
+  dropped_objects_ += r.dropped_objects;
+  for (auto& w : windows_)
+    if (w->add(frame_) == AddResult::kLate) ++r.late_windows;
+  if (r.late_windows < windows_.size()) exemplars_.add(frame_);
+  if (!times_.empty()) times_[applied_ % times_.size()] = event.time_ms;
+  ++applied_;
+  if (first_event_ms_ == std::numeric_limits<int64_t>::min()) first_event_ms_ = event.time_ms;
+  last_event_ms_ = std::max(last_event_ms_, event.time_ms);
+  return r;
+}
+
+void StreamMonitor::advance(int64_t now_ms) {
+  now_ms_ = std::max(now_ms_, now_ms);
+  for (auto& w : windows_) w->advance(now_ms);
+}
+
+int StreamMonitor::find_window(std::string_view name) const {
+  for (size_t i = 0; i < options_.windows.size(); ++i)
+    if (options_.windows[i].name == name) return int(i);
+  return -1;
+}
+
+int64_t StreamMonitor::window_start_ms(size_t i) const {
+  if (auto* tw = dynamic_cast<const TimeWindow*>(windows_[i].get())) return tw->window_start_ms();
+  const uint64_t in_window = std::min<uint64_t>(applied_, options_.windows[i].frames);
+  if (in_window == 0) return 0;
+  return times_[(applied_ - in_window) % times_.size()];
+}
+
+int64_t StreamMonitor::window_end_ms(size_t i) const {
+  if (auto* tw = dynamic_cast<const TimeWindow*>(windows_[i].get())) return tw->window_end_ms();
+  return applied_ ? last_event_ms_ + 1 : 0;
+}
+
+double StreamMonitor::fill_ratio(size_t i) const {
+  const WindowSpec& s = options_.windows[i];
+  if (s.type == WindowSpec::Type::kCount) {
+    return double(windows_[i]->frames_in_window()) / double(std::max<size_t>(s.frames, 1));
+  }
+  if (applied_ == 0) return 0.0;
+  // Covered share of the window: from the first event (or the window start, if later)
+  // to the window's end.
+  const int64_t start = window_start_ms(i), end = window_end_ms(i);
+  const int64_t covered = end - std::max(start, first_event_ms_);
+  return std::clamp(double(covered) / double(s.length_ms), 0.0, 1.0);
+}
+
+}  // namespace predwatch::core

@@ -1,0 +1,348 @@
+#include "daemon/engine/monitor_engine.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/drift_evaluator.h"
+#include "daemon/convert/stats_convert.h"
+
+namespace predwatch::daemon {
+namespace {
+
+constexpr std::string_view kUnknownStream = "unknown_stream";
+constexpr std::string_view kTooManyStreams = "too_many_streams";
+constexpr std::string_view kTooManyDetections = "too_many_detections";
+constexpr std::string_view kMissingStream = "missing_stream";
+
+core::StreamMonitorOptions monitor_options(const EngineOptions& o, const StreamConfig& c) {
+  core::StreamMonitorOptions m = o.stream;
+  m.naming = c.naming;
+  if (!c.windows.empty()) {
+    std::erase_if(m.windows, [&](const core::WindowSpec& w) {
+      return std::find(c.windows.begin(), c.windows.end(), w.name) == c.windows.end();
+    });
+  }
+  return m;
+}
+
+// Recent frames behind a finding, for the alert payload.
+std::vector<std::string> exemplars_for(const core::StreamMonitor& m, const core::DriftFinding& f,
+                                       int64_t window_start_ms) {
+  const core::ClassRegistry& reg = m.classes();
+  const core::ClassId a = f.subject_a.empty() ? reg.kNotFound : reg.find(f.subject_a);
+  const core::ClassId b = f.subject_b.empty() ? reg.kNotFound : reg.find(f.subject_b);
+  std::vector<core::Exemplar> ex;
+  if (a != reg.kNotFound && b != reg.kNotFound) {
+    ex = m.exemplars().for_pair(a, b, window_start_ms);
+  } else if (a != reg.kNotFound) {
+    if (f.kind == core::AlertKind::kSpatial && f.hotspot >= 0) {
+      ex = m.exemplars().for_cell(a, uint32_t(f.hotspot), window_start_ms);
+    } else if (f.kind == core::AlertKind::kObjectsPerImage && f.hotspot >= 1) {
+      ex = m.exemplars().for_count_bucket(a, uint32_t(f.hotspot), window_start_ms);
+    }
+    if (ex.empty()) ex = m.exemplars().for_class(a, window_start_ms);
+  }
+  std::vector<std::string> ids;
+  for (auto& e : ex) ids.push_back(std::move(e.frame_id));
+  return ids;
+}
+
+}  // namespace
+
+MonitorEngine::MonitorEngine(EngineOptions options)
+    : options_(std::move(options)), tracker_(options_.alerting) {}
+
+MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view stream,
+                                                          std::string_view& reject_reason) {
+  if (auto it = streams_.find(stream); it != streams_.end()) return &it->second;
+  if (stream.empty()) {
+    reject_reason = kMissingStream;
+    return nullptr;
+  }
+  std::optional<StreamConfig> config =
+      options_.stream_config ? options_.stream_config(stream) : StreamConfig{};
+  if (!config) {
+    reject_reason = kUnknownStream;
+    return nullptr;
+  }
+  if (streams_.size() >= options_.max_streams) {
+    reject_reason = kTooManyStreams;
+    return nullptr;
+  }
+  StreamState state;
+  std::vector<std::string> seed;
+  if (config->baseline) {
+    seed = config->baseline->stats.class_names;
+    state.baseline = std::make_shared<const LoadedBaseline>(std::move(*config->baseline));
+  }
+  state.monitor = std::make_unique<core::StreamMonitor>(std::string(stream),
+                                                        monitor_options(options_, *config), seed);
+  return &streams_.emplace(std::string(stream), std::move(state)).first->second;
+}
+
+SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partition,
+                                       std::string_view topic) {
+  std::string_view reason;
+  if (event.detections.size() > options_.max_detections_per_event) {
+    reason = kTooManyDetections;
+  }
+  StreamState* s = reason.empty() ? find_or_create(event.stream, reason) : nullptr;
+  if (!s) {
+    ++counters_.rejected;
+    ++counters_.rejected_by_reason[std::string(reason)];
+    return SinkResult::Rejected(reason);
+  }
+  if (partition >= 0) {
+    s->partition = partition;
+    if (s->topic != topic) s->topic = std::string(topic);
+  }
+  const core::ApplyResult r = s->monitor->apply(event);
+  if (r.late_windows > 0) ++counters_.late_by_stream[s->monitor->stream()];
+  ++counters_.applied;
+  return SinkResult::Applied();
+}
+
+SinkResult MonitorEngine::apply(const core::Event& event, const EventOrigin& origin) {
+  std::lock_guard lock(mu_);
+  return apply_locked(event, origin.partition, origin.topic);
+}
+
+SinkResult MonitorEngine::apply(const core::Event& event) {
+  std::lock_guard lock(mu_);
+  return apply_locked(event, -1, {});
+}
+
+void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions) {
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    const StreamState& s = it->second;
+    const bool hit = std::any_of(partitions.begin(), partitions.end(), [&](const auto& tp) {
+      return tp.partition == s.partition && tp.topic == s.topic;
+    });
+    if (hit) {
+      it = streams_.erase(it);
+      ++counters_.streams_dropped;
+    } else {
+      ++it;
+    }
+  }
+}
+
+void MonitorEngine::on_partitions_assigned(std::span<const TopicPartition> partitions) {
+  std::lock_guard lock(mu_);
+  drop_streams_of(partitions);
+}
+
+void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partitions) {
+  std::lock_guard lock(mu_);
+  drop_streams_of(partitions);
+}
+
+EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
+  struct Job {
+    std::string stream;
+    size_t window = 0;
+    std::string window_name;
+    core::Stats stats;
+    std::vector<std::string> names;
+    std::shared_ptr<const LoadedBaseline> baseline;
+    core::DriftReport report;
+  };
+  std::vector<Job> jobs;
+  decltype(options_.thresholds) thresholds;
+  {
+    std::lock_guard lock(mu_);
+    thresholds = options_.thresholds;
+    for (auto& [name, s] : streams_) {
+      s.monitor->advance(now_ms);
+      if (!s.baseline) continue;
+      for (size_t w = 0; w < s.monitor->window_count(); ++w) {
+        jobs.push_back({name,
+                        w,
+                        s.monitor->spec(w).name,
+                        s.monitor->window(w).totals(),
+                        s.monitor->classes().names(),
+                        s.baseline,
+                        {}});
+      }
+    }
+  }
+
+  for (Job& job : jobs) {
+    std::map<std::string, core::DriftThresholds, std::less<>> cache;
+    core::ThresholdResolver resolve = [&](std::string_view cls) -> const core::DriftThresholds& {
+      auto it = cache.find(cls);
+      if (it == cache.end()) {
+        it = cache
+                 .emplace(std::string(cls),
+                          thresholds ? thresholds(job.stream, cls) : core::DriftThresholds{})
+                 .first;
+      }
+      return it->second;
+    };
+    job.report = core::evaluate_drift(job.stream, job.window_name, job.stats, job.names,
+                                      job.baseline->stats, resolve, now_ms);
+  }
+
+  // Observations per (stream, window), with exemplars for what is flagged.
+  std::vector<std::vector<core::AlertObservation>> observations(jobs.size());
+  {
+    std::lock_guard lock(mu_);
+    ++counters_.evaluations;
+    for (auto& [name, s] : streams_) {
+      if (s.baseline) s.drift.clear();
+    }
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      Job& job = jobs[j];
+      auto it = streams_.find(job.stream);
+      if (it == streams_.end()) continue;  // dropped by a rebalance meanwhile
+      StreamState& s = it->second;
+      const int64_t start = s.monitor->window_start_ms(job.window);
+      for (const core::DriftFinding& f : job.report.findings) {
+        if (!f.tested && !f.flagged) continue;
+        core::AlertObservation o;
+        o.key = {f.kind, job.stream, job.window_name, f.subject()};
+        o.over_threshold = f.flagged;
+        o.score = f.score;
+        o.threshold = f.threshold;
+        o.p_value = f.p_value;
+        o.counts = f.counts;
+        if (f.flagged) o.exemplar_ids = exemplars_for(*s.monitor, f, start);
+        observations[j].push_back(std::move(o));
+      }
+      s.drift.push_back(job.report);
+      s.evaluated_at_ms = now_ms;
+    }
+  }
+
+  std::vector<core::AlertTransition> transitions;
+  std::vector<AlertListener> listeners;
+  {
+    std::lock_guard lock(alerts_mu_);
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      auto t = tracker_.evaluate(jobs[j].stream, jobs[j].window_name, observations[j], now_ms);
+      transitions.insert(transitions.end(), std::make_move_iterator(t.begin()),
+                         std::make_move_iterator(t.end()));
+    }
+    for (auto& [id, l] : listeners_) listeners.push_back(l);
+  }
+  for (const auto& t : transitions)
+    for (const auto& l : listeners) l(t);
+
+  std::lock_guard lock(mu_);
+  return {streams_.size(), jobs.size(), transitions.size()};
+}
+
+bool MonitorEngine::with_stream(std::string_view stream,
+                                const std::function<void(const StreamView&)>& fn) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return false;
+  const StreamState& s = it->second;
+  fn(StreamView{*s.monitor, s.baseline.get(), s.drift, s.evaluated_at_ms, s.partition});
+  return true;
+}
+
+void MonitorEngine::for_each_stream(const std::function<void(const StreamView&)>& fn) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [name, s] : streams_)
+    fn(StreamView{*s.monitor, s.baseline.get(), s.drift, s.evaluated_at_ms, s.partition});
+}
+
+std::vector<std::string> MonitorEngine::stream_names() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, s] : streams_) names.push_back(name);
+  return names;
+}
+
+std::vector<core::Alert> MonitorEngine::alerts(std::string_view stream) const {
+  std::lock_guard lock(alerts_mu_);
+  std::vector<core::Alert> out = tracker_.active();
+  if (!stream.empty()) {
+    std::erase_if(out, [&](const core::Alert& a) { return a.last.key.stream != stream; });
+  }
+  return out;
+}
+
+std::string MonitorEngine::set_baseline(std::string_view stream, LoadedBaseline baseline) {
+  std::lock_guard lock(mu_);
+  std::string_view reason;
+  StreamState* s = find_or_create(stream, reason);
+  if (!s) return "stream '" + std::string(stream) + "' is not accepted: " + std::string(reason);
+  if (!(baseline.stats.stats.layout() == s->monitor->options().layout)) {
+    return "the baseline's histogram layout differs from the stream's (heatmap grid, bins); "
+           "rebuild it with this daemon's statistics settings";
+  }
+  s->baseline = std::make_shared<const LoadedBaseline>(std::move(baseline));
+  return {};
+}
+
+std::optional<v1::Baseline> MonitorEngine::snapshot_baseline(std::string_view stream,
+                                                             std::string_view window, bool install,
+                                                             std::string& error) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) {
+    error = "unknown stream '" + std::string(stream) + "'";
+    return std::nullopt;
+  }
+  StreamState& s = it->second;
+  const int w = window.empty() ? 0 : s.monitor->find_window(window);
+  if (w < 0) {
+    error = "stream '" + std::string(stream) + "' has no window '" + std::string(window) + "'";
+    return std::nullopt;
+  }
+  const core::Stats& stats = s.monitor->window(size_t(w)).totals();
+  if (stats.frames() == 0) {
+    error = "window '" + s.monitor->spec(size_t(w)).name + "' of stream '" + std::string(stream) +
+            "' is empty";
+    return std::nullopt;
+  }
+  std::vector<std::string> names = s.monitor->classes().names();
+  names.resize(stats.num_classes());
+  v1::Baseline b = make_baseline(stats, names, core::BaselineKind::kProductionWindow);
+  v1::WindowOrigin* origin = b.mutable_window();
+  origin->set_stream(std::string(stream));
+  origin->set_window(s.monitor->spec(size_t(w)).name);
+  const int64_t start = s.monitor->window_start_ms(size_t(w));
+  const int64_t end = s.monitor->window_end_ms(size_t(w));
+  origin->mutable_start()->set_seconds(start / 1000);
+  origin->mutable_start()->set_nanos(int32_t(start % 1000) * 1'000'000);
+  origin->mutable_end()->set_seconds(end / 1000);
+  origin->mutable_end()->set_nanos(int32_t(end % 1000) * 1'000'000);
+  if (install) {
+    std::string err;
+    auto loaded = baseline_from_proto(b, err);
+    if (!loaded) {
+      error = err;
+      return std::nullopt;
+    }
+    s.baseline = std::make_shared<const LoadedBaseline>(std::move(*loaded));
+  }
+  return b;
+}
+
+uint64_t MonitorEngine::subscribe(AlertListener listener) {
+  std::lock_guard lock(alerts_mu_);
+  const uint64_t id = next_listener_++;
+  listeners_.emplace(id, std::move(listener));
+  return id;
+}
+
+void MonitorEngine::unsubscribe(uint64_t id) {
+  std::lock_guard lock(alerts_mu_);
+  listeners_.erase(id);
+}
+
+EngineCounters MonitorEngine::counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
+}
+
+void MonitorEngine::reconfigure(EngineOptions options) {
+  std::lock_guard lock(mu_);
+  options.stream = options_.stream;  // windows and layout stay: state is kept
+  options_ = std::move(options);
+}
+
+}  // namespace predwatch::daemon

@@ -1,0 +1,155 @@
+// MonitorEngine: the daemon's state — one StreamMonitor per stream, each stream's baseline,
+// the latest drift reports and the alert lifecycle — behind one thread-safe interface.
+//
+// Data flows one way: sources (the Kafka consumer, the demo generator, `predwatch replay`)
+// call apply(); a periodic evaluate(now) advances the windows, runs the drift evaluator on
+// every (stream, window) against the stream's baseline, and feeds the alert tracker; readers
+// (the gRPC service, the metrics collector, the terminal view) take consistent snapshots
+// through with_stream() / for_each_stream() / alerts() and subscribe to alert transitions.
+//
+// Streams are created on their first event when the configuration allows the key (an
+// explicit entry or the "*" template), up to max_streams; other events are rejected as
+// `unknown_stream`. A stream's baseline comes from its configuration (loaded at creation)
+// or from set_baseline() / snapshot_baseline(); without a baseline, statistics are kept
+// and drift is not evaluated.
+//
+// Kafka: the engine remembers which partition each stream arrived on. When partitions are
+// assigned, the streams of those partitions are dropped, because the consumer replays them
+// from the rebuild horizon; when partitions are revoked, their streams are dropped (another
+// replica owns them now).
+//
+// Thread-safety: every public method may be called from any thread. State is guarded by
+// one mutex (held per event for O(objects + pairs), and while a reader copies what it
+// needs); drift evaluation runs on copies, outside the lock. Alert listeners are called on
+// the evaluating thread, outside the state lock; they must not block.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/alert_tracker.h"
+#include "core/drift_report.h"
+#include "core/stream_monitor.h"
+#include "daemon/baseline/baseline_file.h"
+#include "daemon/ingest/event_sink.h"
+
+namespace predwatch::daemon {
+
+// Per-stream configuration, resolved from the stream key.
+struct StreamConfig {
+  core::ClassNaming naming;                // class map and index names
+  std::vector<std::string> windows;        // window names to keep (empty = all)
+  std::optional<LoadedBaseline> baseline;  // loaded from the configured file, if any
+};
+
+struct EngineOptions {
+  core::StreamMonitorOptions stream;  // layout, max classes, every window, exemplars
+  size_t max_streams = 10'000;
+  size_t max_detections_per_event = 10'000;
+  core::AlertTrackerOptions alerting;
+  // nullopt: the stream key is not configured (the event is rejected as unknown_stream).
+  std::function<std::optional<StreamConfig>(std::string_view stream)> stream_config;
+  // Thresholds for (stream, class); class "" = stream-wide measures.
+  std::function<core::DriftThresholds(std::string_view stream, std::string_view class_name)>
+      thresholds;
+};
+
+// What a reader sees of one stream, valid during the with_stream() callback.
+struct StreamView {
+  const core::StreamMonitor& monitor;
+  const LoadedBaseline* baseline;               // null when the stream has no baseline
+  const std::vector<core::DriftReport>& drift;  // latest evaluation, one per window
+  int64_t evaluated_at_ms;                      // 0 before the first evaluation
+  int32_t partition;                            // -1 when not from Kafka
+};
+
+struct EngineCounters {
+  uint64_t applied = 0;
+  uint64_t rejected = 0;
+  std::map<std::string, uint64_t> rejected_by_reason;  // unknown_stream, too_many_detections, ...
+  std::map<std::string, uint64_t> late_by_stream;      // frames late for at least one window
+  uint64_t evaluations = 0;
+  uint64_t streams_dropped = 0;
+};
+
+struct EvaluationSummary {
+  size_t streams = 0;
+  size_t reports = 0;
+  size_t transitions = 0;
+};
+
+class MonitorEngine : public EventSink {
+ public:
+  explicit MonitorEngine(EngineOptions options);
+
+  // EventSink: from the Kafka consumer thread.
+  SinkResult apply(const core::Event& event, const EventOrigin& origin) override;
+  void on_partitions_assigned(std::span<const TopicPartition> partitions) override;
+  void on_partitions_revoked(std::span<const TopicPartition> partitions) override;
+
+  // From sources without Kafka (generator, replay).
+  SinkResult apply(const core::Event& event);
+
+  // Moves every window to now_ms and evaluates drift on every (stream, window) that has a
+  // baseline; feeds the alert tracker and notifies listeners of transitions.
+  EvaluationSummary evaluate(int64_t now_ms);
+
+  // Readers. Return false when the stream is unknown.
+  bool with_stream(std::string_view stream, const std::function<void(const StreamView&)>& fn) const;
+  void for_each_stream(const std::function<void(const StreamView&)>& fn) const;
+  std::vector<std::string> stream_names() const;
+
+  // Pending and firing alerts (optionally of one stream), by fingerprint.
+  std::vector<core::Alert> alerts(std::string_view stream = {}) const;
+
+  // Baselines. set_baseline replaces the stream's baseline (creating the stream if its key
+  // is configured) and returns "" or an error. snapshot_baseline turns the window's current
+  // contents into a production-window baseline, installs it when asked, and returns it.
+  std::string set_baseline(std::string_view stream, LoadedBaseline baseline);
+  std::optional<v1::Baseline> snapshot_baseline(std::string_view stream, std::string_view window,
+                                                bool install, std::string& error);
+
+  // Alert transitions, as they happen. Returns an id for unsubscribe().
+  using AlertListener = std::function<void(const core::AlertTransition&)>;
+  uint64_t subscribe(AlertListener listener);
+  void unsubscribe(uint64_t id);
+
+  EngineCounters counters() const;
+  const EngineOptions& options() const { return options_; }
+
+  // Replaces thresholds and alerting options and the per-stream configuration source
+  // (SIGHUP); windows and statistics are kept.
+  void reconfigure(EngineOptions options);
+
+ private:
+  struct StreamState {
+    std::unique_ptr<core::StreamMonitor> monitor;
+    std::shared_ptr<const LoadedBaseline> baseline;
+    std::vector<core::DriftReport> drift;
+    int64_t evaluated_at_ms = 0;
+    int32_t partition = -1;
+    std::string topic;
+  };
+
+  StreamState* find_or_create(std::string_view stream, std::string_view& reject_reason);
+  SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic);
+  void drop_streams_of(std::span<const TopicPartition> partitions);
+
+  mutable std::mutex mu_;  // guards everything below except listeners and the tracker
+  EngineOptions options_;
+  std::map<std::string, StreamState, std::less<>> streams_;
+  EngineCounters counters_;
+
+  mutable std::mutex alerts_mu_;  // guards tracker_ and listeners_
+  core::AlertTracker tracker_;
+  std::map<uint64_t, AlertListener> listeners_;
+  uint64_t next_listener_ = 1;
+};
+
+}  // namespace predwatch::daemon

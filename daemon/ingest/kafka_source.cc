@@ -1,0 +1,727 @@
+#include "daemon/ingest/kafka_source.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <fmt/ranges.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafkacpp.h>
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "daemon/ingest/broker_compat.h"
+#include "daemon/ingest/event_decoders.h"
+
+namespace predwatch::daemon {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::vector<std::string> split_servers(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t b = item.find_first_not_of(" \t");
+    const size_t e = item.find_last_not_of(" \t");
+    if (b == std::string::npos) continue;
+    item = item.substr(b, e - b + 1);
+    if (const size_t scheme = item.find("://"); scheme != std::string::npos) {
+      item = item.substr(scheme + 3);
+    }
+    out.push_back(item);
+  }
+  return out;
+}
+
+// Frees the TopicPartition pointers of a librdkafka C++ partition vector.
+struct PartitionVector {
+  std::vector<RdKafka::TopicPartition*> v;
+  ~PartitionVector() { RdKafka::TopicPartition::destroy(v); }
+};
+
+}  // namespace
+
+struct KafkaSource::Impl final : public RdKafka::RebalanceCb, public RdKafka::EventCb {
+  Impl(KafkaSourceOptions o, EventSink& s)
+      : options(std::move(o)),
+        sink(s),
+        decoders(options.default_encoding, options.topic_encodings) {
+    if (!options.now_ms) options.now_ms = system_now_ms;
+  }
+
+  // The consumer's destructor would close it and call back into members declared after it;
+  // close it while they still exist.
+  ~Impl() override {
+    if (consumer && !closed) consumer->close();
+    consumer.reset();
+    dead_letter_producer.reset();
+  }
+
+  // --- configuration -------------------------------------------------------------------
+  bool configure(std::string& error);
+
+  // --- consumer thread -----------------------------------------------------------------
+  void run();
+  void handle_message(RdKafka::Message& msg);
+  void handle_bad_event(RdKafka::Message& msg, const DecodeResult& result);
+  void dead_letter(RdKafka::Message& msg, const DecodeResult& result);
+  void maybe_commit(bool force);
+  bool check_compatibility();
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override;
+  void assign(RdKafka::KafkaConsumer* consumer, std::vector<RdKafka::TopicPartition*>& parts);
+  void revoke(RdKafka::KafkaConsumer* consumer, std::vector<RdKafka::TopicPartition*>& parts);
+  void event_cb(RdKafka::Event& event) override;
+  void parse_statistics(const std::string& json);
+
+  // Index into `partitions` of (topic, partition), or -1. Consumer thread only, but the
+  // vector itself is guarded by `mu` because snapshots read it.
+  int find_partition(std::string_view topic, int32_t partition) const;
+
+  KafkaSourceOptions options;
+  EventSink& sink;
+  EventDecoders decoders;
+  core::Event event;  // reused
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
+  std::unique_ptr<RdKafka::Producer> dead_letter_producer;
+  bool cooperative = true;
+  bool compatibility_checked = false;
+  SteadyClock::time_point next_compat_probe{};
+  SteadyClock::time_point last_commit = SteadyClock::now();
+  const SteadyClock::time_point created = SteadyClock::now();
+  bool warned_not_joined = false;
+  bool stored_since_commit = false;
+
+  // Stream -> (topic, partition) where it was last seen.
+  absl::flat_hash_map<std::string, TopicPartition> stream_partition;
+
+  struct LogLimit {
+    SteadyClock::time_point last{};
+    uint64_t suppressed = 0;
+  };
+  std::array<LogLimit, kDecodeErrorCount> bad_log;
+
+  std::atomic<bool> stop_requested{false};
+  std::thread thread;
+  bool ran = false;
+  bool closed = false;
+
+  mutable std::mutex mu;  // guards everything below
+  KafkaSourceCounters counters;
+  std::vector<PartitionRebuild> partitions;
+  bool assigned_once = false;
+  LagSnapshot lag;
+  std::optional<std::string> fatal_error;
+  simdjson::dom::parser stats_parser;  // consumer thread only
+};
+
+bool KafkaSource::Impl::configure(std::string& error) {
+  if (options.group_id.empty()) {
+    error = "kafka: group_id is required";
+    return false;
+  }
+  if (options.topics.empty()) {
+    error = "kafka: at least one topic is required";
+    return false;
+  }
+  const bool mock = options.properties.count("test.mock.num.brokers") > 0;
+  if (options.bootstrap_servers.empty() && !mock) {
+    error = "kafka: bootstrap_servers is required";
+    return false;
+  }
+  if (options.rebuild_horizon_ms < 0) {
+    error = "kafka: rebuild_horizon_ms must be >= 0";
+    return false;
+  }
+  if (auto it = options.properties.find("enable.auto.offset.store");
+      it != options.properties.end() && it->second != "false") {
+    error =
+        "kafka: enable.auto.offset.store must stay false (offsets are stored after the sink "
+        "applied an event)";
+    return false;
+  }
+
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string err;
+  auto set = [&](const std::string& key, const std::string& value) {
+    if (conf->set(key, value, err) != RdKafka::Conf::CONF_OK) {
+      error = "kafka: property " + key + "=" + value + ": " + err;
+      return false;
+    }
+    return true;
+  };
+  std::map<std::string, std::string> props = {
+      {"group.id", options.group_id},
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "false"},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      {"enable.partition.eof", "true"},
+      {"statistics.interval.ms", std::to_string(options.statistics_interval.count())},
+  };
+  if (!options.bootstrap_servers.empty()) props["bootstrap.servers"] = options.bootstrap_servers;
+  for (const auto& [k, v] : options.properties) props[k] = v;
+  for (const auto& [k, v] : props) {
+    if (!set(k, v)) return false;
+  }
+  if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err) !=
+          RdKafka::Conf::CONF_OK ||
+      conf->set("event_cb", static_cast<RdKafka::EventCb*>(this), err) != RdKafka::Conf::CONF_OK) {
+    error = "kafka: " + err;
+    return false;
+  }
+  consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer) {
+    error = "kafka: cannot create consumer: " + err;
+    return false;
+  }
+
+  if (!options.dead_letter_topic.empty()) {
+    std::unique_ptr<RdKafka::Conf> pconf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::map<std::string, std::string> pprops;
+    if (!options.bootstrap_servers.empty()) pprops["bootstrap.servers"] = options.bootstrap_servers;
+    for (const auto& [k, v] : options.properties) {
+      // Connection settings apply to the producer too; consumer settings do not.
+      if (k.rfind("security.", 0) == 0 || k.rfind("sasl.", 0) == 0 || k.rfind("ssl.", 0) == 0 ||
+          k == "client.id" || k == "bootstrap.servers") {
+        pprops[k] = v;
+      }
+    }
+    pprops["linger.ms"] = "50";
+    for (const auto& [k, v] : pprops) {
+      if (pconf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
+        error = "kafka: dead-letter producer property " + k + ": " + err;
+        return false;
+      }
+    }
+    dead_letter_producer.reset(RdKafka::Producer::create(pconf.get(), err));
+    if (!dead_letter_producer) {
+      error = "kafka: cannot create dead-letter producer: " + err;
+      return false;
+    }
+  }
+
+  if (RdKafka::ErrorCode e = consumer->subscribe(options.topics); e != RdKafka::ERR_NO_ERROR) {
+    error = "kafka: subscribe: " + RdKafka::err2str(e);
+    return false;
+  }
+  return true;
+}
+
+// --- compatibility ------------------------------------------------------------------------
+
+bool KafkaSource::Impl::check_compatibility() {
+  if (compatibility_checked || !options.check_broker_compatibility) return true;
+  if (linked_librdkafka_version() >= kFirstLibrdkafkaForKafka4) {
+    compatibility_checked = true;
+    return true;
+  }
+  if (auto it = options.properties.find("security.protocol");
+      it != options.properties.end() && it->second != "plaintext" && it->second != "PLAINTEXT") {
+    compatibility_checked = true;  // the plain-TCP probe cannot speak TLS/SASL
+    return true;
+  }
+  const auto now = SteadyClock::now();
+  if (now < next_compat_probe) return true;
+  next_compat_probe = now + std::chrono::seconds(10);
+  for (const std::string& server : split_servers(options.bootstrap_servers)) {
+    std::string error;
+    auto versions = probe_api_versions(server, std::chrono::milliseconds(2000), error);
+    if (!versions) {
+      spdlog::debug("kafka: compatibility probe: {}", error);
+      continue;
+    }
+    compatibility_checked = true;
+    if (auto problem = kafka4_incompatibility(*versions, linked_librdkafka_version(),
+                                              rd_kafka_version_str())) {
+      spdlog::error("kafka: {}", *problem);
+      std::lock_guard lock(mu);
+      fatal_error = *problem;
+      return false;
+    }
+    return true;
+  }
+  return true;  // no broker answered yet; try again later
+}
+
+// --- rebalancing ----------------------------------------------------------------------------
+
+void KafkaSource::Impl::rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
+                                     std::vector<RdKafka::TopicPartition*>& parts) {
+  cooperative = c->rebalance_protocol() == "COOPERATIVE";
+  if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+    assign(c, parts);
+  } else if (err == RdKafka::ERR__REVOKE_PARTITIONS) {
+    revoke(c, parts);
+  } else {
+    spdlog::error("kafka: rebalance error: {}", RdKafka::err2str(err));
+    revoke(c, parts);
+  }
+}
+
+void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
+                               std::vector<RdKafka::TopicPartition*>& parts) {
+  std::vector<TopicPartition> tps;
+  tps.reserve(parts.size());
+  for (auto* p : parts) tps.push_back({p->topic(), p->partition()});
+  sink.on_partitions_assigned(tps);
+
+  const int timeout = static_cast<int>(options.broker_timeout.count());
+  if (options.rebuild_horizon_ms > 0 && !parts.empty()) {
+    const int64_t since = options.now_ms() - options.rebuild_horizon_ms;
+    for (auto* p : parts) p->set_offset(since);
+    RdKafka::ErrorCode e = c->offsetsForTimes(parts, timeout);
+    for (auto* p : parts) {
+      if (e != RdKafka::ERR_NO_ERROR || p->err() != RdKafka::ERR_NO_ERROR) {
+        spdlog::error(
+            "kafka: cannot find the offset of {}/{} at time {} for the window rebuild ({}); "
+            "resuming from the committed offset, the windows of its streams start incomplete",
+            p->topic(), p->partition(), since,
+            RdKafka::err2str(e != RdKafka::ERR_NO_ERROR ? e : p->err()));
+        p->set_offset(RdKafka::Topic::OFFSET_STORED);
+      } else if (p->offset() < 0) {
+        p->set_offset(RdKafka::Topic::OFFSET_END);  // nothing newer than the horizon
+      }
+    }
+  }
+
+  std::vector<PartitionRebuild> added;
+  for (auto* p : parts) {
+    PartitionRebuild r;
+    r.partition = {p->topic(), p->partition()};
+    int64_t lo = -1, hi = -1;
+    if (c->query_watermark_offsets(p->topic(), p->partition(), &lo, &hi, timeout) ==
+        RdKafka::ERR_NO_ERROR) {
+      r.target_offset = hi;
+    }
+    r.start_offset = p->offset() >= 0 ? p->offset() : -1;
+    if (p->offset() == RdKafka::Topic::OFFSET_END) r.start_offset = r.target_offset;
+    r.next_offset = r.start_offset;
+    r.caught_up = r.target_offset >= 0 && r.start_offset >= r.target_offset;
+    spdlog::info("kafka: assigned {}/{}: replay from offset {} to {}", p->topic(), p->partition(),
+                 r.start_offset, r.target_offset);
+    added.push_back(std::move(r));
+  }
+  {
+    std::lock_guard lock(mu);
+    for (auto& r : added) {
+      std::erase_if(partitions,
+                    [&](const PartitionRebuild& x) { return x.partition == r.partition; });
+      partitions.push_back(std::move(r));
+    }
+    assigned_once = true;
+    counters.partitions_assigned += parts.size();
+  }
+
+  if (cooperative) {
+    if (RdKafka::Error* e = c->incremental_assign(parts)) {
+      spdlog::error("kafka: incremental_assign: {}", e->str());
+      delete e;
+    }
+  } else if (RdKafka::ErrorCode e = c->assign(parts); e != RdKafka::ERR_NO_ERROR) {
+    spdlog::error("kafka: assign: {}", RdKafka::err2str(e));
+  }
+}
+
+void KafkaSource::Impl::revoke(RdKafka::KafkaConsumer* c,
+                               std::vector<RdKafka::TopicPartition*>& parts) {
+  if (!c->assignment_lost()) {
+    maybe_commit(true);
+  } else {
+    spdlog::warn("kafka: partitions lost (session timeout?); their offsets are not committed");
+  }
+  std::vector<TopicPartition> tps;
+  tps.reserve(parts.size());
+  for (auto* p : parts) tps.push_back({p->topic(), p->partition()});
+  sink.on_partitions_revoked(tps);
+  {
+    std::lock_guard lock(mu);
+    for (const auto& tp : tps) {
+      std::erase_if(partitions, [&](const PartitionRebuild& x) { return x.partition == tp; });
+    }
+    counters.partitions_revoked += parts.size();
+  }
+  if (cooperative) {
+    if (RdKafka::Error* e = c->incremental_unassign(parts)) {
+      spdlog::error("kafka: incremental_unassign: {}", e->str());
+      delete e;
+    }
+  } else {
+    c->unassign();
+  }
+}
+
+// --- events and statistics -------------------------------------------------------------------
+
+void KafkaSource::Impl::event_cb(RdKafka::Event& e) {
+  switch (e.type()) {
+    case RdKafka::Event::EVENT_STATS:
+      parse_statistics(e.str());
+      break;
+    case RdKafka::Event::EVENT_ERROR: {
+      {
+        std::lock_guard lock(mu);
+        ++counters.consumer_errors;
+      }
+      if (e.fatal()) {
+        spdlog::error("kafka: fatal error: {}: {}", RdKafka::err2str(e.err()), e.str());
+        std::lock_guard lock(mu);
+        fatal_error = "kafka: fatal error: " + e.str();
+        stop_requested = true;
+      } else {
+        // Transport errors repeat while a broker is down; keep them at warn.
+        spdlog::warn("kafka: {}: {}", RdKafka::err2str(e.err()), e.str());
+      }
+      break;
+    }
+    case RdKafka::Event::EVENT_LOG:
+      if (e.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR) {
+        spdlog::error("librdkafka: {}: {}", e.fac(), e.str());
+      } else if (e.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
+        spdlog::warn("librdkafka: {}: {}", e.fac(), e.str());
+      } else {
+        spdlog::debug("librdkafka: {}: {}", e.fac(), e.str());
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void KafkaSource::Impl::parse_statistics(const std::string& json) {
+  simdjson::dom::element root;
+  if (stats_parser.parse(json).get(root)) return;
+  LagSnapshot snap;
+  snap.updated_ms = options.now_ms();
+  std::string_view state;
+  if (!root["cgrp"]["state"].get(state)) snap.group_state = std::string(state);
+  // Fallback for what the ApiVersions probe cannot see (TLS/SASL listeners): a group that
+  // never comes up although the process has run for a minute.
+  if (!warned_not_joined && linked_librdkafka_version() < kFirstLibrdkafkaForKafka4 &&
+      snap.group_state != "up" && SteadyClock::now() - created > std::chrono::seconds(60)) {
+    bool assigned;
+    {
+      std::lock_guard lock(mu);
+      assigned = assigned_once;
+    }
+    if (!assigned) {
+      warned_not_joined = true;
+      spdlog::warn(
+          "kafka: consumer group {} has not come up after 60 s (state \"{}\"). Brokers "
+          "unreachable? If the brokers run Kafka 4.x: librdkafka {} cannot join groups there; "
+          "use Kafka <= 3.9 or librdkafka >= 2.11 (librdkafka issue #4948).",
+          options.group_id, snap.group_state, rd_kafka_version_str());
+    }
+  }
+  std::vector<TopicPartition> assigned;
+  {
+    std::lock_guard lock(mu);
+    for (const auto& p : partitions) assigned.push_back(p.partition);
+  }
+  simdjson::dom::object topics;
+  if (!root["topics"].get(topics)) {
+    for (auto [topic, tobj] : topics) {
+      simdjson::dom::object parts;
+      if (tobj["partitions"].get(parts)) continue;
+      for (auto [pkey, pobj] : parts) {
+        int32_t partition = 0;
+        if (pkey == "-1") continue;  // librdkafka's unassigned-messages pseudo partition
+        partition = std::atoi(std::string(pkey).c_str());
+        TopicPartition tp{std::string(topic), partition};
+        if (std::find(assigned.begin(), assigned.end(), tp) == assigned.end()) continue;
+        PartitionLag lag_entry;
+        lag_entry.partition = std::move(tp);
+        auto get = [&](const char* key, int64_t& out) {
+          int64_t v;
+          if (!pobj[key].get(v)) out = v;
+        };
+        get("hi_offset", lag_entry.high_watermark);
+        get("stored_offset", lag_entry.stored_offset);
+        get("committed_offset", lag_entry.committed_offset);
+        get("consumer_lag_stored", lag_entry.lag);
+        get("consumer_lag", lag_entry.committed_lag);
+        snap.partitions.push_back(std::move(lag_entry));
+      }
+    }
+  }
+  std::lock_guard lock(mu);
+  lag = std::move(snap);
+}
+
+// --- consuming -------------------------------------------------------------------------------
+
+int KafkaSource::Impl::find_partition(std::string_view topic, int32_t partition) const {
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (partitions[i].partition.partition == partition && partitions[i].partition.topic == topic) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
+  rd_kafka_message_t* raw = static_cast<rd_kafka_message_t*>(msg.c_ptr());
+  const std::string_view topic = rd_kafka_topic_name(raw->rkt);
+  const std::string_view payload(static_cast<const char*>(raw->payload), raw->len);
+
+  std::optional<std::string_view> content_type;
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(raw, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const void* value = nullptr;
+    size_t size = 0;
+    if (rd_kafka_header_get_last(headers, "content-type", &value, &size) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        rd_kafka_header_get_last(headers, "Content-Type", &value, &size) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+      content_type = std::string_view(static_cast<const char*>(value), value ? size : 0);
+    }
+  }
+
+  bool rebuilding = false;
+  {
+    std::lock_guard lock(mu);
+    ++counters.messages;
+    if (int i = find_partition(topic, raw->partition); i >= 0)
+      rebuilding = !partitions[i].caught_up;
+  }
+
+  const DecodeResult result = decoders.decode(topic, content_type, payload, event);
+  if (!result.ok()) {
+    handle_bad_event(msg, result);
+  } else {
+    bool moved = false;
+    auto it = stream_partition.find(absl::string_view(event.stream.data(), event.stream.size()));
+    if (it == stream_partition.end()) {
+      stream_partition.emplace(std::string(event.stream),
+                               TopicPartition{std::string(topic), raw->partition});
+    } else if (it->second.partition != raw->partition || it->second.topic != topic) {
+      moved = true;
+      it->second = TopicPartition{std::string(topic), raw->partition};
+    }
+    rd_kafka_timestamp_type_t ts_type;
+    const int64_t ts = rd_kafka_message_timestamp(raw, &ts_type);
+    const EventOrigin origin{topic, raw->partition, raw->offset,
+                             ts_type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts, rebuilding};
+    const SinkResult verdict = sink.apply(event, origin);
+    std::lock_guard lock(mu);
+    if (moved) ++counters.stream_moved;
+    if (verdict.applied) {
+      ++counters.applied;
+    } else {
+      ++counters.rejected;
+      auto r = counters.rejected_by_reason.find(verdict.reason);
+      if (r == counters.rejected_by_reason.end()) {
+        counters.rejected_by_reason.emplace(std::string(verdict.reason), 1);
+      } else {
+        ++r->second;
+      }
+    }
+  }
+
+  // The sink has returned (or the bad event was handled): only now the offset may be stored.
+  // rd_kafka_offset_store stores offset + 1, the next message to read.
+  if (rd_kafka_resp_err_t e = rd_kafka_offset_store(raw->rkt, raw->partition, raw->offset);
+      e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    spdlog::warn("kafka: storing offset {}/{}@{}: {}", topic, raw->partition, raw->offset,
+                 rd_kafka_err2str(e));
+  } else {
+    stored_since_commit = true;
+  }
+  std::lock_guard lock(mu);
+  if (int i = find_partition(topic, raw->partition); i >= 0) {
+    PartitionRebuild& p = partitions[i];
+    p.next_offset = raw->offset + 1;
+    if (p.target_offset >= 0 && p.next_offset >= p.target_offset) p.caught_up = true;
+  }
+}
+
+void KafkaSource::Impl::handle_bad_event(RdKafka::Message& msg, const DecodeResult& result) {
+  const size_t reason = static_cast<size_t>(result.error);
+  {
+    std::lock_guard lock(mu);
+    ++counters.bad_events[reason];
+  }
+  LogLimit& limit = bad_log[reason];
+  const auto now = SteadyClock::now();
+  if (limit.last == SteadyClock::time_point{} ||
+      now - limit.last >= options.bad_event_log_interval) {
+    spdlog::warn("kafka: bad event ({}) at {}/{}@{}: {}{}", decode_error_name(result.error),
+                 msg.topic_name(), msg.partition(), msg.offset(), result.message,
+                 limit.suppressed ? fmt::format(" ({} more of this kind since the last report)",
+                                                limit.suppressed)
+                                  : std::string());
+    limit.last = now;
+    limit.suppressed = 0;
+  } else {
+    ++limit.suppressed;
+  }
+  if (dead_letter_producer) dead_letter(msg, result);
+}
+
+void KafkaSource::Impl::dead_letter(RdKafka::Message& msg, const DecodeResult& result) {
+  RdKafka::Headers* headers = RdKafka::Headers::create();
+  headers->add("predwatch-reason", std::string(decode_error_name(result.error)));
+  headers->add("predwatch-error", std::string(result.message));
+  headers->add("predwatch-source",
+               fmt::format("{}/{}@{}", msg.topic_name(), msg.partition(), msg.offset()));
+  if (RdKafka::Headers* original = msg.headers()) {
+    for (const auto& h : original->get_all()) {
+      if (h.key() == "content-type" || h.key() == "Content-Type") {
+        headers->add(h.key(), h.value(), h.value_size());
+      }
+    }
+  }
+  RdKafka::ErrorCode e = RdKafka::ERR_NO_ERROR;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    e = dead_letter_producer->produce(options.dead_letter_topic, RdKafka::Topic::PARTITION_UA,
+                                      RdKafka::Producer::RK_MSG_COPY, msg.payload(), msg.len(),
+                                      msg.key_pointer(), msg.key_len(), 0, headers, nullptr);
+    if (e != RdKafka::ERR__QUEUE_FULL) break;
+    dead_letter_producer->poll(100);
+  }
+  std::lock_guard lock(mu);
+  if (e == RdKafka::ERR_NO_ERROR) {
+    ++counters.dead_lettered;  // headers now belong to librdkafka
+  } else {
+    delete headers;
+    ++counters.dead_letter_errors;
+    spdlog::warn("kafka: dead-letter produce to {}: {}", options.dead_letter_topic,
+                 RdKafka::err2str(e));
+  }
+}
+
+void KafkaSource::Impl::maybe_commit(bool force) {
+  const auto now = SteadyClock::now();
+  if (!force && now - last_commit < options.commit_interval) return;
+  last_commit = now;
+  if (!stored_since_commit) return;
+  const RdKafka::ErrorCode e = force ? consumer->commitSync() : consumer->commitAsync();
+  std::lock_guard lock(mu);
+  if (e == RdKafka::ERR_NO_ERROR) {
+    stored_since_commit = false;
+    ++counters.commits;
+  } else if (e != RdKafka::ERR__NO_OFFSET) {
+    ++counters.commit_errors;
+    spdlog::warn("kafka: commit: {}", RdKafka::err2str(e));
+  }
+}
+
+void KafkaSource::Impl::run() {
+  spdlog::info("kafka: consuming {} as group {} (librdkafka {}, rebuild horizon {} ms)",
+               fmt::join(options.topics, ","), options.group_id, rd_kafka_version_str(),
+               options.rebuild_horizon_ms);
+  while (!stop_requested.load()) {
+    if (!check_compatibility()) break;
+    std::unique_ptr<RdKafka::Message> msg(
+        consumer->consume(static_cast<int>(options.poll_timeout.count())));
+    switch (msg->err()) {
+      case RdKafka::ERR_NO_ERROR:
+        handle_message(*msg);
+        break;
+      case RdKafka::ERR__TIMED_OUT:
+        break;
+      case RdKafka::ERR__PARTITION_EOF: {
+        std::lock_guard lock(mu);
+        if (int i = find_partition(msg->topic_name(), msg->partition()); i >= 0) {
+          if (!partitions[i].caught_up) {
+            spdlog::info("kafka: {}/{} caught up at offset {}", msg->topic_name(), msg->partition(),
+                         msg->offset());
+          }
+          partitions[i].caught_up = true;
+        }
+        break;
+      }
+      default: {
+        std::lock_guard lock(mu);
+        ++counters.consumer_errors;
+        spdlog::warn("kafka: consume: {}", msg->errstr());
+        break;
+      }
+    }
+    if (dead_letter_producer) dead_letter_producer->poll(0);
+    maybe_commit(false);
+  }
+  spdlog::info("kafka: stopping: committing offsets and leaving the group");
+  maybe_commit(true);
+  consumer->close();  // revokes the assignment through rebalance_cb (commit, sink)
+  closed = true;
+  if (dead_letter_producer) {
+    if (dead_letter_producer->flush(5000) != RdKafka::ERR_NO_ERROR) {
+      spdlog::warn("kafka: {} dead-letter messages not delivered at shutdown",
+                   dead_letter_producer->outq_len());
+    }
+  }
+}
+
+// --- KafkaSource -----------------------------------------------------------------------------
+
+std::unique_ptr<KafkaSource> KafkaSource::Create(KafkaSourceOptions options, EventSink& sink,
+                                                 std::string& error) {
+  auto impl = std::make_unique<Impl>(std::move(options), sink);
+  if (!impl->configure(error)) return nullptr;
+  return std::unique_ptr<KafkaSource>(new KafkaSource(std::move(impl)));
+}
+
+KafkaSource::KafkaSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+KafkaSource::~KafkaSource() { stop(); }
+
+void KafkaSource::run() {
+  if (impl_->ran) return;
+  impl_->ran = true;
+  impl_->run();
+}
+
+void KafkaSource::start() {
+  if (impl_->thread.joinable() || impl_->ran) return;
+  impl_->thread = std::thread([this] { run(); });
+}
+
+void KafkaSource::request_stop() { impl_->stop_requested = true; }
+
+void KafkaSource::stop() {
+  request_stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+KafkaSourceCounters KafkaSource::counters() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->counters;
+}
+
+RebuildProgress KafkaSource::rebuild_progress() const {
+  std::lock_guard lock(impl_->mu);
+  RebuildProgress p;
+  p.assigned = impl_->assigned_once;
+  p.partitions = impl_->partitions;
+  p.complete = p.assigned && std::all_of(p.partitions.begin(), p.partitions.end(),
+                                         [](const PartitionRebuild& r) { return r.caught_up; });
+  return p;
+}
+
+LagSnapshot KafkaSource::lag() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->lag;
+}
+
+std::optional<std::string> KafkaSource::fatal_error() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->fatal_error;
+}
+
+std::string KafkaSource::librdkafka_version() { return rd_kafka_version_str(); }
+
+}  // namespace predwatch::daemon

@@ -1,0 +1,44 @@
+// MetricsExporter: serves the Prometheus metrics of docs/METRICS.md on an HTTP endpoint
+// (prometheus-cpp pull exposer). Values are read from their owners at scrape time — the
+// engine's windows and drift reports, the Kafka source's counters and lag — never pushed
+// per event. Cardinality caps (max classes exported, top pairs, max series) are applied at
+// scrape time; what they leave out is counted in predwatch_series_dropped_total.
+//
+// Thread-safety: scrapes run on the exposer's threads and only use the owners' thread-safe
+// snapshot functions; observe_*() may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "daemon/engine/monitor_engine.h"
+#include "daemon/ingest/kafka_source.h"
+
+namespace predwatch::daemon {
+
+struct MetricsOptions {
+  std::string bind = "0.0.0.0:9464";  // "127.0.0.1:0" picks a free port
+  size_t max_classes_exported = 200;
+  size_t top_pairs = 20;
+  size_t max_series = 5000;
+};
+
+class MetricsExporter {
+ public:
+  // `source` may be null (no Kafka: demo generator without a broker, tests). It is read
+  // through a getter so that the daemon can attach the source after the exporter starts.
+  static std::unique_ptr<MetricsExporter> Start(const MonitorEngine& engine,
+                                                std::function<const KafkaSource*()> source,
+                                                const MetricsOptions& options, std::string& error);
+  virtual ~MetricsExporter() = default;
+
+  virtual int port() const = 0;
+  virtual void set_ready(bool ready) = 0;
+  // Latency observations (histograms): one decode+apply, one drift evaluation.
+  virtual void observe_apply(std::chrono::nanoseconds d) = 0;
+  virtual void observe_evaluation(std::chrono::nanoseconds d) = 0;
+};
+
+}  // namespace predwatch::daemon

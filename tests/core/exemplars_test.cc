@@ -1,0 +1,145 @@
+#include "core/exemplars.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <tuple>
+
+namespace predwatch::core {
+namespace {
+
+Frame frame(std::string id, int64_t t, std::vector<std::pair<ClassId, Box>> objs) {
+  Frame f;
+  f.frame_id = std::move(id);
+  f.time_ms = t;
+  for (auto& [c, b] : objs) {
+    Detection d;
+    d.class_id = c;
+    d.box = b;
+    f.detections.push_back(d);
+  }
+  return f;
+}
+
+std::vector<std::string> ids(const std::vector<Exemplar>& v) {
+  std::vector<std::string> out;
+  for (const Exemplar& e : v) out.push_back(e.frame_id);
+  return out;
+}
+
+using S = std::vector<std::string>;
+
+TEST(ExemplarIndex, LastKPerKeyNewestFirst) {
+  ExemplarConfig cfg;
+  cfg.per_key = 2;
+  ExemplarIndex x({}, cfg);
+  const Box tl{0, 0, .1f, .1f};  // centre cell 0 (top-left)
+  const Box br{.9f, .9f, 1, 1};  // centre cell 255
+  x.add(frame("f1", 10, {{0, tl}, {1, tl}}));
+  x.add(frame("f2", 20, {{0, br}}));
+  x.add(frame("f3", 30, {{0, tl}, {0, br}, {2, tl}}));
+  EXPECT_EQ(ids(x.for_class(0, 0)), (S{"f3", "f2"}));  // K = 2: f1 dropped
+  EXPECT_EQ(ids(x.for_class(1, 0)), (S{"f1"}));
+  EXPECT_EQ(ids(x.for_pair(1, 0, 0)), (S{"f1"}));
+  EXPECT_EQ(ids(x.for_pair(0, 2, 0)), (S{"f3"}));
+  EXPECT_TRUE(x.for_pair(1, 2, 0).empty());
+  EXPECT_EQ(ids(x.for_cell(0, 0, 0)), (S{"f3", "f1"}));
+  EXPECT_EQ(ids(x.for_cell(0, 255, 0)), (S{"f3", "f2"}));
+  EXPECT_EQ(ids(x.for_count_bucket(0, 1, 0)), (S{"f2", "f1"}));
+  EXPECT_EQ(ids(x.for_count_bucket(0, 2, 0)), (S{"f3"}));
+  // Window start 25: only f3 is still inside.
+  EXPECT_EQ(ids(x.for_class(0, 25)), (S{"f3"}));
+  EXPECT_EQ(x.for_class(0, 25)[0].time_ms, 30);
+  EXPECT_TRUE(x.for_class(7, 0).empty());
+}
+
+// Against a naive model: every key's full history of frames, last K taken at query time,
+// filtered by the recent-frames ring and the window start.
+TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
+  for (int seed = 0; seed < 200; ++seed) {
+    std::mt19937 rng(seed);
+    StatsLayout layout;
+    layout.heatmap_grid = 2;
+    layout.max_objects_bucket = 3;
+    ExemplarConfig cfg;
+    cfg.per_key = 1 + rng() % 4;
+    cfg.recent_frames = 1 + rng() % 40;
+    cfg.dense_pair_limit = rng() % 20;  // some pairs dense, some hashed
+    cfg.max_hashed_pairs = rng() % 30;
+    ExemplarIndex x(layout, cfg);
+    using Key = std::tuple<int, ClassId, ClassId>;  // kind, a, b
+    std::map<Key, std::vector<int>> history;        // key -> frame numbers
+    std::set<std::pair<ClassId, ClassId>> hashed;
+    std::vector<int64_t> times;
+    const uint32_t classes = 2 + rng() % 12;
+    for (int n = 0; n < 120; ++n) {
+      const int64_t t = n * 10 + int64_t(rng() % 30);
+      std::vector<std::pair<ClassId, Box>> objs;
+      const int k = rng() % 6;
+      for (int i = 0; i < k; ++i) {
+        const float x0 = (rng() % 2) * .5f, y0 = (rng() % 2) * .5f;
+        objs.push_back({ClassId(rng() % classes), Box{x0, y0, x0 + .5f, y0 + .5f}});
+      }
+      Frame f = frame("f" + std::to_string(n), t, objs);
+      x.add(f);
+      times.push_back(t);
+      std::map<ClassId, int> count;
+      std::set<std::pair<ClassId, uint32_t>> cells;
+      for (auto& [c, b] : objs) {
+        count[c]++;
+        cells.insert({c, layout.heatmap_cell(b)});
+      }
+      auto push = [&](Key key) {
+        auto& h = history[key];
+        if (h.empty() || h.back() != n) h.push_back(n);
+      };
+      for (auto& [c, cell] : cells) push({1, c, cell});
+      for (auto& [c, cnt] : count) {
+        push({0, c, 0});
+        push({2, c, std::min<ClassId>(cnt, layout.max_objects_bucket)});
+        for (auto& [b, unused] : count) {
+          if (b >= c) continue;
+          if (c >= x.dense_pair_classes() && !hashed.count({c, b})) {
+            if (hashed.size() >= cfg.max_hashed_pairs) continue;
+            hashed.insert({c, b});
+          }
+          push({3, c, b});
+        }
+      }
+    }
+    const int last = 119;
+    for (int64_t start : {int64_t(0), int64_t(600), int64_t(1100)}) {
+      for (ClassId a = 0; a < classes; ++a) {
+        for (ClassId b = 0; b < std::max<ClassId>(classes, 4); ++b) {
+          for (int kind = 0; kind < 4; ++kind) {
+            if (kind == 0 && b > 0) continue;
+            if (kind == 2 && (b < 1 || b > layout.max_objects_bucket)) continue;
+            if (kind == 3 && b >= a) continue;
+            if (kind == 1 && b >= layout.heatmap_cells()) continue;
+            S want;
+            auto it = history.find({kind, a, b});
+            if (it != history.end()) {
+              const auto& h = it->second;
+              for (size_t i = h.size(); i > 0 && i + cfg.per_key > h.size(); --i) {
+                const int n = h[i - 1];
+                if (last - n < int(cfg.recent_frames) && times[n] >= start)
+                  want.push_back("f" + std::to_string(n));
+              }
+            }
+            std::vector<Exemplar> got = kind == 0   ? x.for_class(a, start)
+                                        : kind == 1 ? x.for_cell(a, b, start)
+                                        : kind == 2 ? x.for_count_bucket(a, b, start)
+                                                    : x.for_pair(a, b, start);
+            ASSERT_EQ(ids(got), want) << "seed " << seed << " kind " << kind << " a " << a << " b "
+                                      << b << " start " << start;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace predwatch::core

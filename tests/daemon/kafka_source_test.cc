@@ -1,0 +1,275 @@
+// KafkaSource against librdkafka's in-process mock cluster: at-least-once offset storing,
+// commit on stop and on revoke, bad-event counting, and the Kafka 4.x detection.
+// (The mock cannot answer ListOffsets by timestamp, so the window rebuild is tested against
+// a real broker in tests/integration/.)
+#include "daemon/ingest/kafka_source.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include "daemon/ingest/broker_compat.h"
+#include "tests/support/recording_sink.h"
+
+namespace predwatch::daemon {
+namespace {
+
+using predwatch::testing::JsonEvent;
+using predwatch::testing::Record;
+using predwatch::testing::RecordingSink;
+using predwatch::testing::WaitFor;
+using ::testing::HasSubstr;
+
+// A mock cluster owned by a producer handle, with helpers to produce and read commits.
+class MockCluster {
+ public:
+  MockCluster() {
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", err, sizeof err);
+    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    mc_ = rd_kafka_handle_mock_cluster(rk_);
+    bootstraps_ = rd_kafka_mock_cluster_bootstraps(mc_);
+  }
+  ~MockCluster() { rd_kafka_destroy(rk_); }
+
+  const std::string& bootstraps() const { return bootstraps_; }
+  rd_kafka_mock_cluster_t* mock() { return mc_; }
+
+  void create_topic(const char* topic, int partitions) {
+    ASSERT_EQ(rd_kafka_mock_topic_create(mc_, topic, partitions, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  void produce(const std::string& topic, int32_t partition, const std::string& payload) {
+    ASSERT_EQ(
+        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+        RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  void flush() { ASSERT_EQ(rd_kafka_flush(rk_, 10000), RD_KAFKA_RESP_ERR_NO_ERROR); }
+
+  // The group's committed offset of each partition, read by an independent client.
+  std::vector<int64_t> committed(const std::string& group, const std::string& topic,
+                                 int partitions) {
+    std::string err;
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    conf->set("bootstrap.servers", bootstraps_, err);
+    conf->set("group.id", group, err);
+    std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
+    std::vector<RdKafka::TopicPartition*> parts;
+    for (int p = 0; p < partitions; ++p) parts.push_back(RdKafka::TopicPartition::create(topic, p));
+    c->committed(parts, 10000);
+    std::vector<int64_t> out;
+    for (auto* p : parts) out.push_back(p->offset());
+    RdKafka::TopicPartition::destroy(parts);
+    c->close();
+    return out;
+  }
+
+ private:
+  rd_kafka_t* rk_ = nullptr;
+  rd_kafka_mock_cluster_t* mc_ = nullptr;
+  std::string bootstraps_;
+};
+
+KafkaSourceOptions MockOptions(const MockCluster& cluster, const std::string& group,
+                               const std::string& topic) {
+  KafkaSourceOptions o;
+  o.bootstrap_servers = cluster.bootstraps();
+  o.group_id = group;
+  o.topics = {topic};
+  o.properties = {{"auto.offset.reset", "earliest"},
+                  {"heartbeat.interval.ms", "200"},
+                  {"session.timeout.ms", "6000"},
+                  {"log_level", "3"}};
+  o.rebuild_horizon_ms = 0;                   // the mock cannot look up offsets by time
+  o.commit_interval = std::chrono::hours(1);  // only explicit commits (stop, revoke)
+  o.statistics_interval = std::chrono::milliseconds(1000);
+  o.poll_timeout = std::chrono::milliseconds(50);
+  return o;
+}
+
+std::vector<int64_t> Offsets(const std::vector<Record>& records) {
+  std::vector<int64_t> out;
+  for (const auto& r : records) out.push_back(r.offset);
+  return out;
+}
+
+TEST(KafkaSourceMock, StoresOffsetsOnlyAfterTheSinkAndCommitsOnStop) {
+  MockCluster cluster;
+  cluster.create_topic("events", 1);
+  for (int i = 0; i < 20; ++i) {
+    if (i == 4) {
+      cluster.produce("events", 0, "{not json");  // offset 4: undecodable
+    } else if (i == 5) {
+      cluster.produce("events", 0, JsonEvent("cam1", "bad", 1000, 1.5));  // bad_confidence
+    } else {
+      cluster.produce("events", 0, JsonEvent("cam1", "f" + std::to_string(i), 1000 + i));
+    }
+  }
+  cluster.flush();
+
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(MockOptions(cluster, "g1", "events"), sink, error);
+  ASSERT_TRUE(source) << error;
+  // The sink stops the source while handling offset 9 and rejects offset 3. Messages after 9
+  // have already been fetched by librdkafka; their offsets must not be stored or committed.
+  sink.on_apply = [&](const Record& r) -> std::string_view {
+    if (r.offset == 9) source->request_stop();
+    return r.offset == 3 ? "late" : "";
+  };
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() >= 8; }));
+  source->stop();
+
+  EXPECT_THAT(Offsets(sink.all()), ::testing::ElementsAre(0, 1, 2, 3, 6, 7, 8, 9));
+  const KafkaSourceCounters c = source->counters();
+  EXPECT_EQ(c.messages, 10u);
+  EXPECT_EQ(c.applied, 7u);
+  EXPECT_EQ(c.rejected, 1u);
+  EXPECT_EQ(c.rejected_by_reason.at("late"), 1u);
+  EXPECT_EQ(c.bad_events[static_cast<size_t>(DecodeError::kUndecodable)], 1u);
+  EXPECT_EQ(c.bad_events[static_cast<size_t>(DecodeError::kBadConfidence)], 1u);
+  ASSERT_EQ(sink.revoked().size(), 1u);  // close() revoked through the sink
+  source.reset();
+
+  // Committed = last handled offset + 1, read by an independent client.
+  EXPECT_THAT(cluster.committed("g1", "events", 1), ::testing::ElementsAre(10));
+
+  // A new member of the same group resumes exactly there: nothing lost, nothing repeated.
+  RecordingSink sink2;
+  auto source2 = KafkaSource::Create(MockOptions(cluster, "g1", "events"), sink2, error);
+  ASSERT_TRUE(source2) << error;
+  source2->start();
+  ASSERT_TRUE(WaitFor([&] { return sink2.size() >= 10; }));
+  source2->stop();
+  EXPECT_THAT(Offsets(sink2.all()), ::testing::ElementsAre(10, 11, 12, 13, 14, 15, 16, 17, 18, 19));
+  EXPECT_THAT(cluster.committed("g1", "events", 1), ::testing::ElementsAre(20));
+}
+
+TEST(KafkaSourceMock, CommitsOnRevokeSoTheNewOwnerDoesNotRepeat) {
+  MockCluster cluster;
+  cluster.create_topic("ev2", 2);
+  for (int p = 0; p < 2; ++p) {
+    for (int i = 0; i < 10; ++i) {
+      cluster.produce("ev2", p, JsonEvent("cam" + std::to_string(p), "f" + std::to_string(i), i));
+    }
+  }
+  cluster.flush();
+
+  RecordingSink sink1, sink2;
+  std::string error;
+  auto source1 = KafkaSource::Create(MockOptions(cluster, "g2", "ev2"), sink1, error);
+  ASSERT_TRUE(source1) << error;
+  source1->start();
+  ASSERT_TRUE(WaitFor([&] { return sink1.size() >= 20; }));
+  ASSERT_TRUE(WaitFor([&] {
+    auto lag = source1->lag();
+    return lag.partitions.size() == 2 && lag.partitions[0].lag == 0 && lag.partitions[1].lag == 0 &&
+           lag.partitions[0].high_watermark == 10;
+  })) << "lag snapshot never showed both partitions consumed";
+  EXPECT_EQ(source1->lag().group_state, "up");
+  EXPECT_TRUE(source1->rebuild_progress().complete);
+  // No periodic commit has happened (interval 1 h).
+  EXPECT_THAT(cluster.committed("g2", "ev2", 2), ::testing::Each(RdKafka::Topic::OFFSET_INVALID));
+
+  auto source2 = KafkaSource::Create(MockOptions(cluster, "g2", "ev2"), sink2, error);
+  ASSERT_TRUE(source2) << error;
+  source2->start();
+  ASSERT_TRUE(WaitFor([&] { return sink1.revoked().size() == 1 && sink2.assigned().size() == 1; },
+                      std::chrono::seconds(60)));
+  const TopicPartition moved = sink1.revoked()[0];
+  EXPECT_EQ(sink2.assigned()[0], moved);
+  // The revoke committed the moved partition's offsets: its new owner starts at the end.
+  EXPECT_EQ(cluster.committed("g2", "ev2", 2)[moved.partition], 10);
+
+  // New messages go to their partition's owner only.
+  for (int p = 0; p < 2; ++p)
+    cluster.produce("ev2", p, JsonEvent("cam" + std::to_string(p), "new", 99));
+  cluster.flush();
+  ASSERT_TRUE(WaitFor([&] { return sink1.size() == 21 && sink2.size() == 1; }));
+  EXPECT_EQ(sink2.all()[0].partition, moved.partition);
+  EXPECT_EQ(sink2.all()[0].offset, 10);
+  EXPECT_EQ(sink1.all().back().partition, 1 - moved.partition);
+  source2->stop();
+  source1->stop();
+  EXPECT_EQ(source1->counters().stream_moved, 0u);
+}
+
+TEST(KafkaSourceMock, CountsStreamsThatMovePartitions) {
+  MockCluster cluster;
+  cluster.create_topic("ev3", 2);
+  cluster.produce("ev3", 0, JsonEvent("camA", "a1", 1));
+  cluster.produce("ev3", 0, JsonEvent("camB", "b1", 1));
+  cluster.flush();
+  cluster.produce("ev3", 1, JsonEvent("camA", "a2", 2));  // camA now on partition 1
+  cluster.flush();
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(MockOptions(cluster, "g3", "ev3"), sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() >= 3; }));
+  source->stop();
+  EXPECT_EQ(source->counters().stream_moved, 1u);
+}
+
+TEST(KafkaSourceMock, ReportsKafka4BrokerWithOldLibrdkafka) {
+  if (linked_librdkafka_version() >= kFirstLibrdkafkaForKafka4) {
+    GTEST_SKIP() << "librdkafka " << KafkaSource::librdkafka_version() << " joins 4.x groups";
+  }
+  MockCluster cluster;
+  // What a Kafka 4.x broker answers: JoinGroup from v2 only (KIP-896).
+  ASSERT_EQ(rd_kafka_mock_set_apiversion(cluster.mock(), 11, 2, 5), RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::string error;
+  auto versions = probe_api_versions(cluster.bootstraps(), std::chrono::seconds(5), error);
+  ASSERT_TRUE(versions) << error;
+  EXPECT_EQ(versions->join_group_min, 2);
+  EXPECT_EQ(versions->join_group_max, 5);
+
+  RecordingSink sink;
+  auto source = KafkaSource::Create(MockOptions(cluster, "g4", "ev4"), sink, error);
+  ASSERT_TRUE(source) << error;
+  source->run();  // returns by itself
+  ASSERT_TRUE(source->fatal_error());
+  const std::string message = *source->fatal_error();
+  EXPECT_THAT(message, HasSubstr(cluster.bootstraps()));
+  EXPECT_THAT(message, HasSubstr("librdkafka " + KafkaSource::librdkafka_version()));
+  EXPECT_THAT(message, HasSubstr("<= 3.9"));
+  EXPECT_THAT(message, HasSubstr(">= 2.11"));
+  EXPECT_THAT(message, HasSubstr("#4948"));
+}
+
+TEST(BrokerCompat, OnlyOldLibrdkafkaWithoutJoinGroupV0IsIncompatible) {
+  BrokerApiVersions kafka39{"b:9092", 0, 9, 70};
+  BrokerApiVersions kafka40{"b:9092", 2, 9, 80};
+  EXPECT_FALSE(kafka4_incompatibility(kafka39, 0x020002ff, "2.0.2"));
+  EXPECT_TRUE(kafka4_incompatibility(kafka40, 0x020002ff, "2.0.2"));
+  EXPECT_TRUE(kafka4_incompatibility(kafka40, 0x020a01ff, "2.10.1"));
+  EXPECT_FALSE(kafka4_incompatibility(kafka40, 0x020b00ff, "2.11.0"));
+}
+
+TEST(KafkaSourceOptionsCheck, RejectsBrokenOptions) {
+  RecordingSink sink;
+  std::string error;
+  KafkaSourceOptions o;
+  o.bootstrap_servers = "127.0.0.1:1";
+  o.topics = {"t"};
+  EXPECT_FALSE(KafkaSource::Create(o, sink, error));
+  EXPECT_THAT(error, HasSubstr("group_id"));
+  o.group_id = "g";
+  o.properties = {{"enable.auto.offset.store", "true"}};
+  EXPECT_FALSE(KafkaSource::Create(o, sink, error));
+  EXPECT_THAT(error, HasSubstr("enable.auto.offset.store"));
+  o.properties = {{"no.such.property", "1"}};
+  EXPECT_FALSE(KafkaSource::Create(o, sink, error));
+  EXPECT_THAT(error, HasSubstr("no.such.property"));
+}
+
+}  // namespace
+}  // namespace predwatch::daemon

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# A real single-node Apache Kafka 3.9 broker (KRaft, combined broker+controller) on loopback,
+# for predwatch's integration tests.
+#
+#   broker.sh start    fetch the jars (once, into lib/ next to this script), format a fresh
+#                      state dir, start the broker, wait until it serves, print the bootstrap
+#   broker.sh stop     stop the broker (whole process group), wait for it, delete the state
+#   broker.sh status   exit 0 and print the bootstrap address if the broker is running
+#   broker.sh topic NAME PARTITIONS   create a topic (TopicCommand) on the running broker
+#
+# Idempotent: start on a running broker prints its address, stop on a stopped one is a no-op.
+# State dir: $PREDWATCH_KAFKA_STATE (default /tmp/predwatch-kafka-$UID). The bootstrap
+# address ("127.0.0.1:PORT") is written to $STATE/bootstrap; the log to $STATE/logs/.
+# Needs: java (>= 11; Debian: default-jre-headless), mvn (Debian: maven), python3 (free ports).
+#
+# Kafka 3.9 specifics (checked against the 3.9.2 jars): KRaft with static
+# controller.quorum.voters and plain `kafka.tools.StorageTool format`; logging through the
+# log4j 1.x API via reload4j (log4j.properties, -Dlog4j.configuration=file:...); topics via
+# org.apache.kafka.tools.TopicCommand from artifact kafka-tools.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+LIB=$HERE/lib
+STATE=${PREDWATCH_KAFKA_STATE:-/tmp/predwatch-kafka-$(id -u)}
+START_TIMEOUT_S=${PREDWATCH_KAFKA_START_TIMEOUT:-90}
+
+log() { echo "broker.sh: $*" >&2; }
+
+running_pid() {
+  [ -f "$STATE/pid" ] || return 1
+  local pid
+  pid=$(cat "$STATE/pid")
+  kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+fetch_jars() {
+  # Re-fetch when the pom changed since the last fetch.
+  local stamp=$LIB/.pom.sha256 want
+  want=$(sha256sum "$HERE/pom.xml" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  log "fetching Kafka jars into $LIB"
+  rm -rf "$LIB"
+  (cd "$HERE" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$LIB") >&2
+  echo "$want" >"$stamp"
+}
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start() {
+  if running_pid >/dev/null; then
+    cat "$STATE/bootstrap"
+    return 0
+  fi
+  fetch_jars
+  rm -rf "$STATE"
+  mkdir -p "$STATE/data" "$STATE/logs"
+  local port ctl
+  port=$(free_port)
+  ctl=$(free_port)
+  while [ "$ctl" = "$port" ]; do ctl=$(free_port); done
+
+  cat >"$STATE/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$ctl
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$ctl
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$STATE/data
+num.partitions=3
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=true
+log.retention.hours=1
+EOF
+  cat >"$STATE/log4j.properties" <<EOF
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$STATE/logs/server.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+log4j.logger.org.apache.kafka=INFO
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.request.logger=WARN
+EOF
+  local java_opts=(-Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+    -Dlog4j.configuration="file:$STATE/log4j.properties" -Dkafka.logs.dir="$STATE/logs"
+    -cp "$LIB/*")
+  local cluster_id
+  cluster_id=$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid)
+  java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
+    -c "$STATE/server.properties" >"$STATE/logs/format.log" 2>&1 || {
+    log "format failed:"; cat "$STATE/logs/format.log" >&2; exit 1; }
+
+  # setsid: the broker leads its own process group, so stop can signal the whole group.
+  setsid java "${java_opts[@]}" kafka.Kafka "$STATE/server.properties" \
+    >"$STATE/logs/stdout.log" 2>&1 </dev/null &
+  echo $! >"$STATE/pid"
+
+  local deadline=$((SECONDS + START_TIMEOUT_S))
+  until grep -q "Kafka Server started" "$STATE/logs/server.log" 2>/dev/null; do
+    if ! running_pid >/dev/null; then
+      log "broker exited during start; last log lines:"
+      tail -n 30 "$STATE/logs/server.log" "$STATE/logs/stdout.log" >&2 || true
+      exit 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      log "broker not ready after ${START_TIMEOUT_S}s"; stop; exit 1
+    fi
+    sleep 0.2
+  done
+  echo "127.0.0.1:$port" >"$STATE/bootstrap"
+  log "broker ready at 127.0.0.1:$port (state $STATE)"
+  cat "$STATE/bootstrap"
+}
+
+stop() {
+  local pid
+  if pid=$(running_pid); then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    local i
+    for i in $(seq 1 150); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "broker did not stop in 30s; killing"
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    fi
+    log "broker stopped"
+  fi
+  rm -rf "$STATE"
+}
+
+status() {
+  if running_pid >/dev/null && [ -f "$STATE/bootstrap" ]; then
+    cat "$STATE/bootstrap"
+    return 0
+  fi
+  echo "not running" >&2
+  return 1
+}
+
+topic() {
+  local bootstrap
+  bootstrap=$(status)
+  java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j.configuration=file:/dev/null -cp "$LIB/*" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create \
+    --if-not-exists --topic "$1" --partitions "$2" --replication-factor 1 2>/dev/null
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  topic) shift; topic "$@" ;;
+  *) echo "usage: $0 {start|stop|status|topic NAME PARTITIONS}" >&2; exit 2 ;;
+esac
