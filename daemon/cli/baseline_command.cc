@@ -29,6 +29,7 @@ struct ShowArgs {
   bool json = false;
   bool tables = false;
   bool full = false;
+  size_t max_classes = 0;
 };
 
 std::string kind_label(v1::Baseline::Kind kind) {
@@ -158,6 +159,7 @@ int run_show(const ShowArgs& args) {
             << (b.has_created_at() ? TimeUtil::ToString(b.created_at()) : std::string("-"))
             << (b.created_by().empty() ? "" : " by " + b.created_by()) << "\n\n";
   StatsReportOptions options;
+  options.max_classes = args.max_classes;
   if (!args.full) options.cooccurrence = options.objects_distribution = options.per_image = false;
   std::cout << render_stats_tables(stats, names, options);
   return 0;
@@ -193,6 +195,8 @@ void add_baseline_commands(CLI::App& app, CommandResult& result) {
   s->add_flag("--tables", show->tables,
               "with --json: also the exact tables, heatmaps, sizes and confidence");
   s->add_flag("--full", show->full, "every statistics table, not only the class balance");
+  s->add_option("--max-classes", show->max_classes, "rows of the per-class tables (0: every class)")
+      ->capture_default_str();
   s->callback([show, &result] { result.exit_code = run_show(*show); });
 }
 

@@ -53,6 +53,35 @@ TEST(DatasetReport, Coco128JsonMatchesAnIndependentCount) {
   EXPECT_EQ(it == r.suspicious_by_reason.end() ? 0 : it->second, duplicate_pairs(images));
 }
 
+// All of COCO val2017 (5000 images): statistics, and the per-image findings of the QA checks
+// against an independent count (duplicates: same-class IoU >= 0.9; degenerate: no area inside
+// the image). Count outliers are checked against NumPy in the core/suspicious tests.
+TEST(DatasetReport, CocoVal2017FindingsMatchAnIndependentCount) {
+  const std::string file = (kData / "coco_val2017/instances_val2017_boxes.json").string();
+  CliRun run = run_cli({"dataset", "report", file, "--format", "coco", "--json"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  ReportJson r = ReportJson::parse(run.out);
+  std::vector<TruthImage> images = read_coco(file);
+  Truth t = Truth::of(images);
+  EXPECT_EQ(t.images, 5000);
+  expect_matches(r, t);
+  int64_t degenerate = 0;
+  for (const auto& img : images) {
+    for (const auto& b : img.boxes) {
+      const double w = std::min(b.x1, img.w) - std::max(b.x0, 0.0);
+      const double h = std::min(b.y1, img.h) - std::max(b.y0, 0.0);
+      degenerate += !(w > 0 && h > 0);
+    }
+  }
+  EXPECT_GT(degenerate, 0);
+  EXPECT_EQ(r.suspicious_by_reason["degenerate_box"], degenerate);
+  EXPECT_EQ(r.problems, degenerate);
+  const int64_t dups = duplicate_pairs(images);
+  EXPECT_GT(dups, 0);
+  EXPECT_EQ(r.suspicious_by_reason["duplicate_box"], dups);
+  EXPECT_GT(r.suspicious_by_reason["class_count_outlier"], 0);
+}
+
 TEST(DatasetReport, CocoVal2014SampleJsonMatchesAnIndependentCount) {
   const std::string file = (kData / "coco_val2014_100/instances_val2014_100.json").string();
   CliRun run = run_cli({"dataset", "report", file, "--format", "coco", "--json"});
