@@ -23,6 +23,8 @@ void DatasetInput::add_options(CLI::App* cmd) {
   cmd->add_flag("--coco80", coco80,
                 "coco-results: category_id is the 0..79 COCO-80 index (YOLOv5-style output)");
   cmd->add_option("--names", names_file, "yolo: class names file (default: searched)");
+  cmd->add_flag("--skip-crowd", skip_crowd, "coco: leave out crowd annotations (iscrowd 1)");
+  cmd->add_flag("--skip-difficult", skip_difficult, "voc: leave out objects marked difficult");
 }
 
 int DatasetInput::analyse(bool check_suspicious, DatasetAnalysis& out) const {
@@ -55,6 +57,8 @@ int DatasetInput::analyse(bool check_suspicious, DatasetAnalysis& out) const {
   ImportOptions options;
   options.ground_truth = ground_truth;
   options.names_file = names_file;
+  options.skip_crowd = skip_crowd;
+  options.skip_difficult = skip_difficult;
   if (coco80) {
     auto table = coco80_category_ids();
     options.category_id_by_index.assign(table.begin(), table.end());

@@ -1,7 +1,7 @@
 // DatasetInput: the options every command that reads a labelled dataset shares (PATH,
-// --format, --map, --ground-truth, --coco80, --names), and the one routine that imports the
-// dataset, accumulates its statistics and (optionally) runs the QA checks of
-// core/suspicious.h over it. Used by `dataset report` and `baseline build`.
+// --format, --map, --ground-truth, --coco80, --names, --skip-crowd, --skip-difficult), and the
+// one routine that imports the dataset, accumulates its statistics and (optionally) runs the QA
+// checks of core/suspicious.h over it. Used by `dataset report` and `baseline build`.
 //
 // Errors are printed on stderr as "predwatch: error: <message>", the message naming the file
 // and the record; the return value is the command's exit code (0 ok, 1 a failure of the
@@ -32,6 +32,8 @@ struct DatasetInput {
   std::string ground_truth;
   std::string names_file;
   bool coco80 = false;
+  bool skip_crowd = false;      // coco: leave out "iscrowd": 1 annotations
+  bool skip_difficult = false;  // voc: leave out <difficult>1</difficult> objects
 
   // Registers PATH and the options above on `cmd`.
   void add_options(CLI::App* cmd);
