@@ -41,11 +41,11 @@ struct DriftThresholds {
   double hellinger = 0.4;
   double alpha = 0.05;
   Correction correction = Correction::kBenjaminiHochberg;
-  uint64_t min_frames = 200;       // stream-wide measures: frames in the window
-  uint64_t min_class_images = 30;  // per-class distributions: images with the class, each side
-  uint64_t min_pair_count = 5;     // pairs, appeared, vanished: minimum support
-  double min_rate_ratio = 2.0;     // pair_rate: window rate / smoothed baseline rate
-  double smoothing_epsilon = 1e-4; // empty-bin floor for PSI (Evidently's value)
+  uint64_t min_frames = 200;        // stream-wide measures: frames in the window
+  uint64_t min_class_images = 30;   // per-class distributions: images with the class, each side
+  uint64_t min_pair_count = 5;      // pairs, appeared, vanished: minimum support
+  double min_rate_ratio = 2.0;      // pair_rate: window rate / smoothed baseline rate
+  double smoothing_epsilon = 1e-4;  // empty-bin floor for PSI (Evidently's value)
   std::array<bool, kAlertKindCount> enabled{true, true, true, true, true,
                                             true, true, true, true, true};
 
@@ -53,9 +53,12 @@ struct DriftThresholds {
   // The effect threshold of the selected measure.
   double effect_threshold() const {
     switch (measure) {
-      case Measure::kPsi: return psi;
-      case Measure::kHellinger: return hellinger;
-      default: return js_distance;
+      case Measure::kPsi:
+        return psi;
+      case Measure::kHellinger:
+        return hellinger;
+      default:
+        return js_distance;
     }
   }
 };

@@ -20,10 +20,12 @@ struct CommandResult {
   int exit_code = 0;
 };
 
-void add_dataset_commands(CLI::App& app, CommandResult& result);   // dataset report
-void add_baseline_commands(CLI::App& app, CommandResult& result);  // baseline build|show|pull|push|snapshot
-void add_replay_commands(CLI::App& app, CommandResult& result);    // replay
-void add_client_commands(CLI::App& app, CommandResult& result);    // streams|stats|drift|alerts|exemplars|health
+void add_dataset_commands(CLI::App& app, CommandResult& result);  // dataset report
+void add_baseline_commands(CLI::App& app,
+                           CommandResult& result);  // baseline build|show|pull|push|snapshot
+void add_replay_commands(CLI::App& app, CommandResult& result);  // replay
+void add_client_commands(CLI::App& app,
+                         CommandResult& result);  // streams|stats|drift|alerts|exemplars|health
 void add_generate_commands(CLI::App& app, CommandResult& result);  // generate
 
 }  // namespace predwatch::daemon

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <cstring>
+#include <span>
 
 #include "daemon/dataset/json_array_scanner.h"
 #include "daemon/dataset/problem_recorder.h"
@@ -74,12 +75,25 @@ class CocoReader {
   CocoReader(const ImportOptions& options, ImportResult& result)
       : options_(options), result_(result), problems_(options, result.summary) {}
 
-  // Pass A over the instances file.
-  bool load_ground_truth(const std::filesystem::path& gt) {
+  // Pass A over the instances file. With `count_annotations`, annotations that come after
+  // the images array are counted per image in the same pass (pass B is then not needed).
+  bool load_ground_truth(const std::filesystem::path& gt, bool count_annotations) {
     gt_file_ = gt.string();
-    constexpr std::string_view keys[] = {"images", "categories"};
-    auto scan = scan_json_arrays(gt, keys, [&](const JsonArrayBatch& b) {
-      if (b.key == "images") {
+    constexpr std::string_view keys[] = {"images", "categories", "annotations"};
+    std::span<const std::string_view> selected(keys, count_annotations ? 3 : 2);
+    bool saw_images = false;
+    counted_ = count_annotations;
+    auto scan = scan_json_arrays(gt, selected, [&](const JsonArrayBatch& b) {
+      if (b.key == "annotations") {
+        if (!saw_images) {
+          counted_ = false;  // the image table is not complete yet: pass B will count
+          return;
+        }
+        for_each_object(
+            b, parser_, scratch_, [&](od::object o, uint64_t, bool) { return count_one(o); },
+            [](uint64_t, std::string_view) {});
+      } else if (b.key == "images") {
+        saw_images = true;
         for_each_object(
             b, parser_, scratch_,
             [&](od::object o, uint64_t i, bool final) { return read_image(o, i, final); },
@@ -101,6 +115,7 @@ class CocoReader {
     if (!has("images")) return fatal(fmt::format("{}: no \"images\" array", gt_file_));
     if (!has("categories")) return fatal(fmt::format("{}: no \"categories\" array", gt_file_));
     if (images_.empty()) return fatal(fmt::format("{}: empty dataset: no images", gt_file_));
+    if (!saw_images) counted_ = false;
     return true;
   }
 
@@ -111,14 +126,19 @@ class CocoReader {
     results_ = results;
     std::vector<std::string_view> keys = {"annotations"};
     if (results) keys.push_back("");
-    // Pass B.
-    auto scan = scan_json_arrays(file, keys, [&](const JsonArrayBatch& b) {
-      for_each_object(
-          b, parser_, scratch_, [&](od::object o, uint64_t, bool) { return count_one(o); },
-          [](uint64_t, std::string_view) {});
-    });
-    if (!scan.error.empty()) return fatal(scan.error);
-    if (results && scan.arrays.empty()) {
+    // Pass B, unless pass A counted already.
+    JsonScanResult scan;
+    if (!counted_) {
+      for (auto& row : images_) row.count = 0;
+      ++passes_;
+      scan = scan_json_arrays(file, keys, [&](const JsonArrayBatch& b) {
+        for_each_object(
+            b, parser_, scratch_, [&](od::object o, uint64_t, bool) { return count_one(o); },
+            [](uint64_t, std::string_view) {});
+      });
+      if (!scan.error.empty()) return fatal(scan.error);
+    }
+    if (results && !counted_ && scan.arrays.empty()) {
       return fatal(fmt::format(
           "{}: neither a JSON array of results nor an object with \"annotations\"", ann_file_));
     }
@@ -303,6 +323,7 @@ class CocoReader {
     double bbox[4] = {0, 0, 0, 0};
     double score = -1, area = -1;
     bool bad_bbox = false;
+    bool is_crowd = false;
     for (auto field : o) {
       std::string_view key;
       if (auto err = field.unescaped_key().get(key))
@@ -338,8 +359,17 @@ class CocoReader {
         if (v.get_double().get(area)) area = -1;
       } else if (key == "id") {
         if (v.get_int64().get(ann_id)) ann_id = -1;
+      } else if (key == "iscrowd") {
+        int64_t crowd = 0;
+        if (!v.get_int64().get(crowd)) is_crowd = crowd != 0;
       } else if (key == "segmentation") {
-        has_segm = true;
+        // A polygon list or an RLE object; an empty list (box-only exporters) is no mask.
+        od::array polygons;
+        bool empty = false;
+        if (!v.get_array().get(polygons)) {
+          if (polygons.is_empty().get(empty)) empty = true;
+        }
+        has_segm = !empty;
       }
     }
     if (!has_image) {
@@ -371,6 +401,10 @@ class CocoReader {
       return false;
     };
     if (!row.valid) {  // already reported once for the image
+      ++result_.summary.skipped_objects;
+      return false;
+    }
+    if (is_crowd && options_.skip_crowd) {
       ++result_.summary.skipped_objects;
       return false;
     }
@@ -415,6 +449,10 @@ class CocoReader {
                         : core::kNoMaskArea;
     rec.class_index = class_index;
     rec.category = cat->second;
+    if (row.cursor >= row.origin + row.count) {
+      // Only when the two reads disagree (e.g. a repeated "image_id" key): never overrun.
+      return skip(ProblemKind::kMalformedRecord, cat_name, "inconsistent record (repeated keys?)");
+    }
     recs_[row.cursor++] = rec;
     return false;
   }
@@ -498,7 +536,8 @@ class CocoReader {
   std::vector<AnnRec> recs_;
   size_t lo_ = 0, hi_ = 0;
   bool first_range_ = true;
-  int passes_ = 0;
+  int passes_ = 1;  // pass A
+  bool counted_ = false;
   core::Event event_;
 };
 
@@ -508,7 +547,9 @@ ImportResult CocoImporter::import(const std::filesystem::path& path, const Impor
                                   const EventCallback& on_event) const {
   ImportResult result;
   CocoReader reader(options, result);
-  if (reader.load_ground_truth(path)) reader.read_annotations(path, /*results=*/false, on_event);
+  if (reader.load_ground_truth(path, /*count_annotations=*/true)) {
+    reader.read_annotations(path, /*results=*/false, on_event);
+  }
   return result;
 }
 
@@ -523,7 +564,7 @@ ImportResult CocoResultsImporter::import(const std::filesystem::path& path,
     return result;
   }
   CocoReader reader(options, result);
-  if (reader.load_ground_truth(options.ground_truth))
+  if (reader.load_ground_truth(options.ground_truth, /*count_annotations=*/false))
     reader.read_annotations(path, /*results=*/true, on_event);
   return result;
 }

@@ -19,7 +19,8 @@
 // and passed over several times:
 //   A. images + categories -> an image table (about 40 bytes per image plus its file name,
 //      plus a hash map id -> row) and a category table;
-//   B. annotations, reading only image_id -> a per-image count;
+//   B. annotations, reading only image_id -> a per-image count (for "coco", done during pass
+//      A when the annotations array follows the images array, the usual layout);
 //   C. annotations again, each one parsed, validated and stored compactly (28 bytes: the
 //      normalised box, score, mask area, category row) in a per-image slot (CSR layout);
 //      then the images are emitted in order.

@@ -13,7 +13,10 @@
 //   - Per-record problems (missing fields, unknown category, image without size, degenerate
 //     box, malformed record) are counted by kind in ImportSummary, the first
 //     ImportOptions::max_messages messages are kept, every problem is also passed to
-//     ImportOptions::on_problem when set, and the record is skipped. They never abort.
+//     ImportOptions::on_problem when set, and the record is skipped (a box that only extends
+//     beyond the image, kBoxOutsideImage, is clipped and kept). They never abort.
+//     Messages read "<file>: <record> (image <frame id>): <kind>: <detail>", where the
+//     record is e.g. "annotations[17] (id 42, image_id 7)", "line 3", "object[2] (line 14)".
 //   - Fatal problems (missing file or folder, malformed top-level JSON/XML, no images at all)
 //     end the import: ImportResult::error holds a message naming the file and the place.
 //     Events already delivered before a fatal problem stay delivered.
@@ -79,6 +82,10 @@ struct ImportOptions {
   // yolo: class-names file (data.yaml/config.yaml with `names`, classes.txt, obj.names).
   // Empty: searched for in the label folder and up to three parent folders.
   std::filesystem::path names_file;
+
+  // coco: skip annotations with "iscrowd": 1 (crowd regions). Default: kept, as in the
+  // dataset's own object counts.
+  bool skip_crowd = false;
 
   // voc: skip objects marked <difficult>1</difficult>.
   bool skip_difficult = false;

@@ -5,12 +5,39 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <memory>
 
 namespace predwatch::daemon {
 namespace {
 
 constexpr size_t kNone = static_cast<size_t>(-1);
+
+// Scanning is most of the importer's work outside simdjson: find the next interesting byte
+// 16 bytes at a time (SSE2 is part of x86-64), byte by byte elsewhere.
+template <char... Cs>
+const char* find_any(const char* p, const char* e) {
+#if defined(__SSE2__)
+  while (e - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i hit = _mm_setzero_si128();
+    ((hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8(Cs)))), ...);
+    int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < e && ((*p != Cs) && ...)) ++p;
+  return p;
+}
+
+const char* find_string_special(const char* p, const char* e) { return find_any<'"', '\\'>(p, e); }
+const char* find_structural(const char* p, const char* e) {
+  return find_any<'"', '{', '[', '}', ']'>(p, e);
+}
 
 // A read buffer over a FILE*. Bytes before `keep` (or before `pos` when nothing is kept) may
 // be discarded on refill; offsets at or after `keep` stay valid relative to `keep`.
@@ -41,7 +68,7 @@ class Reader {
       if (pos_ == end_ && !refill()) return false;
       const char* p = buf_.data() + pos_;
       const char* e = buf_.data() + end_;
-      while (p < e && *p != '"' && *p != '\\') ++p;
+      p = find_string_special(p, e);
       pos_ = p - buf_.data();
       if (p == e) continue;
       ++pos_;
@@ -74,9 +101,13 @@ class Reader {
       return skip_string() ? "" : "unterminated string";
     }
     if (c == '{' || c == '[') {
-      std::vector<char> stack;
+      std::vector<char>& stack = stack_;
+      stack.clear();
       for (;;) {
         if (pos_ == end_ && !refill()) return "unexpected end of file inside a value";
+        const char* p = find_structural(buf_.data() + pos_, buf_.data() + end_);
+        pos_ = p - buf_.data();
+        if (pos_ == end_) continue;
         char b = buf_[pos_++];
         switch (b) {
           case '"':
@@ -138,6 +169,7 @@ class Reader {
 
   std::FILE* f_;
   std::vector<char> buf_;
+  std::vector<char> stack_;  // open brackets of the value being skipped
   size_t pos_ = 0, end_ = 0, keep_ = kNone;
   uint64_t base_ = 0;
 };
@@ -178,6 +210,7 @@ class Scanner {
       ends_.push_back(static_cast<uint32_t>(r_.pos() - r_.keep()) + 1);
       ++count;
       c = r_.skip_ws();
+      if (c < 0) return fail(fmt::format("unexpected end of file in array '{}'", key));
       bool last = c == ']';
       if (!last && c != ',') {
         return fail(

@@ -24,6 +24,12 @@ void ProblemRecorder::report(ProblemKind kind, std::string_view file, std::strin
   }
 }
 
+std::filesystem::path normalised_folder(const std::filesystem::path& folder) {
+  std::filesystem::path p = folder.lexically_normal();
+  if (p.filename().empty() && p.has_parent_path()) p = p.parent_path();
+  return p;
+}
+
 BoxCheck clip_normalised_box(double x0, double y0, double x1, double y1, core::Box& out) {
   if (!std::isfinite(x0) || !std::isfinite(y0) || !std::isfinite(x1) || !std::isfinite(y1)) {
     return BoxCheck::kDegenerate;

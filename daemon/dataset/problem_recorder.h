@@ -4,6 +4,7 @@
 // Thread-safety: not thread-safe; one recorder per import() call.
 #pragma once
 
+#include <filesystem>
 #include <string_view>
 
 #include "core/frame.h"
@@ -33,6 +34,10 @@ enum class BoxCheck { kOk, kClipped, kDegenerate };
 // REQUIRES: width > 0 and height > 0.
 BoxCheck normalise_pixel_box(double x0, double y0, double x1, double y1, double width,
                              double height, core::Box& out);
+
+// `folder` without "." segments or a trailing separator, so that its filename() and
+// comparisons with parent_path() of the files below it behave.
+std::filesystem::path normalised_folder(const std::filesystem::path& folder);
 
 // Same for a box already in [0, 1] units (YOLO).
 BoxCheck clip_normalised_box(double x0, double y0, double x1, double y1, core::Box& out);

@@ -99,10 +99,11 @@ std::optional<std::pair<uint32_t, uint32_t>> supervisely_bitmap_size(std::string
   return std::make_pair(w, h);
 }
 
-ImportResult SuperviselyImporter::import(const fs::path& path, const ImportOptions& options,
+ImportResult SuperviselyImporter::import(const fs::path& path_arg, const ImportOptions& options,
                                          const EventCallback& on_event) const {
   ImportResult result;
   std::error_code ec;
+  const fs::path path = normalised_folder(path_arg);
   if (!fs::is_directory(path, ec)) {
     result.error = fmt::format("{}: not a Supervisely project folder", path.string());
     return result;

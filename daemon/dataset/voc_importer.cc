@@ -46,10 +46,11 @@ std::pair<size_t, size_t> line_col(const std::string& text, ptrdiff_t offset) {
 
 }  // namespace
 
-ImportResult VocImporter::import(const fs::path& path, const ImportOptions& options,
+ImportResult VocImporter::import(const fs::path& path_arg, const ImportOptions& options,
                                  const EventCallback& on_event) const {
   ImportResult result;
   std::error_code ec;
+  const fs::path path = normalised_folder(path_arg);
   if (!fs::is_directory(path, ec)) {
     result.error = fmt::format("{}: not a folder of Pascal VOC XML files", path.string());
     return result;

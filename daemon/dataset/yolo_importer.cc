@@ -135,10 +135,11 @@ bool load_yolo_names(const fs::path& file, std::vector<std::string>& names, std:
   return true;
 }
 
-ImportResult YoloImporter::import(const fs::path& path, const ImportOptions& options,
+ImportResult YoloImporter::import(const fs::path& path_arg, const ImportOptions& options,
                                   const EventCallback& on_event) const {
   ImportResult result;
   std::error_code ec;
+  const fs::path path = normalised_folder(path_arg);
   if (!fs::is_directory(path, ec)) {
     result.error = fmt::format("{}: not a folder of YOLO label files", path.string());
     return result;
@@ -178,7 +179,7 @@ ImportResult YoloImporter::import(const fs::path& path, const ImportOptions& opt
   std::string_view fields[7];
   for (const fs::path& f : files) {
     file_name = f.string();
-    frame_id = fs::relative(f, path).replace_extension().generic_string();
+    frame_id = f.lexically_relative(path).replace_extension().generic_string();
     std::ifstream in(f);
     if (!in) {
       problems.report(ProblemKind::kMalformedRecord, file_name, "file", frame_id, "",

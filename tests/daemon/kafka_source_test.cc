@@ -82,9 +82,10 @@ KafkaSourceOptions MockOptions(const MockCluster& cluster, const std::string& gr
   o.bootstrap_servers = cluster.bootstraps();
   o.group_id = group;
   o.topics = {topic};
-  o.properties = {
-      {"auto.offset.reset", "earliest"}, {"heartbeat.interval.ms", "200"},
-                  {"session.timeout.ms", "6000"}, {"log_level", "3"}};
+  o.properties = {{"auto.offset.reset", "earliest"},
+                  {"heartbeat.interval.ms", "200"},
+                  {"session.timeout.ms", "6000"},
+                  {"log_level", "3"}};
   o.rebuild_horizon_ms = 0;                   // the mock cannot look up offsets by time
   o.commit_interval = std::chrono::hours(1);  // only explicit commits (stop, revoke)
   o.statistics_interval = std::chrono::milliseconds(1000);

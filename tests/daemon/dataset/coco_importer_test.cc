@@ -419,3 +419,88 @@ TEST(CocoResultsImporterBadInput, NeedsGroundTruthAndAnArray) {
 
 }  // namespace
 }  // namespace predwatch::daemon::testing
+
+namespace predwatch::daemon::testing {
+namespace {
+
+TEST(CocoImporter, SkipCrowdOption) {
+  // coco128 ground truth: 939 annotations, 10 with iscrowd = 1 (counted with Python's json).
+  ImportOptions o;
+  Imported all = import_with("coco", kData / "coco128/instances_train2017.json", o);
+  o.skip_crowd = true;
+  Imported no_crowd = import_with("coco", kData / "coco128/instances_train2017.json", o);
+  ASSERT_TRUE(all.result.ok() && no_crowd.result.ok());
+  EXPECT_EQ(all.result.summary.objects + all.result.summary.skipped_objects, 939u);
+  EXPECT_EQ(all.result.summary.objects - no_crowd.result.summary.objects, 10u);
+  EXPECT_EQ(no_crowd.result.summary.skipped_objects - all.result.summary.skipped_objects, 10u);
+}
+
+}  // namespace
+}  // namespace predwatch::daemon::testing
+
+namespace predwatch::daemon::testing {
+namespace {
+
+// Detector output as a COCO object file (images + annotations with score + categories whose
+// ids 0..19 are in yet another order), against the same detections as text files
+// "<class index into voc.names> <score> x1 y1 x2 y2": same counts per class name.
+TEST(CocoImporter, VocDetectionsWithScoresMatchTheTextFiles) {
+  std::vector<std::string> voc_names;
+  {
+    std::ifstream in(kData / "voc_100_multiformat/voc.names");
+    std::string line;
+    while (std::getline(in, line))
+      if (!line.empty())
+        voc_names.push_back(line.back() == '\r' ? line.substr(0, line.size() - 1) : line);
+  }
+  ASSERT_EQ(voc_names.size(), 20u);
+  std::map<std::string, int> per_class;
+  double score_sum = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(kData / "voc_100_multiformat/dets/abs_xyx2y2")) {
+    std::ifstream in(e.path());
+    int cls;
+    double score, x0, y0, x1, y1;
+    while (in >> cls >> score >> x0 >> y0 >> x1 >> y1) {
+      ++per_class[voc_names.at(size_t(cls))];
+      score_sum += score;
+    }
+  }
+  Imported got = import_with("coco", kData / "voc_100_multiformat/dets/coco_format/coco_dets.json");
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  EXPECT_EQ(got.result.summary.images, 98u);    // SOURCE.txt: detections for 98 images
+  EXPECT_EQ(got.result.summary.objects, 452u);  // and 452 boxes
+  EXPECT_EQ(got.per_class(), per_class);
+  double got_sum = 0;
+  for (const auto& e : got.events)
+    for (const auto& d : e.detections) {
+      got_sum += d.confidence;
+      EXPECT_EQ(d.mask_area, core::kNoMaskArea);  // "segmentation": [] is no mask
+    }
+  EXPECT_NEAR(got_sum, score_sum, 452 * 1e-6);  // text files keep 6 decimals
+}
+
+}  // namespace
+}  // namespace predwatch::daemon::testing
+
+namespace predwatch::daemon::testing {
+namespace {
+
+TEST(CocoImporterBadInput, RepeatedImageIdKeyNeverOverrunsTheBuffer) {
+  TempDir t;
+  auto f =
+      t.write("x.json", R"({"images": [{"id": 1, "width": 10, "height": 10, "file_name": "a.jpg"},
+      {"id": 2, "width": 10, "height": 10, "file_name": "b.jpg"}], "categories": [{"id": 3, "name": "cat"}],
+      "annotations": [{"id": 7, "image_id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 1, 2, 2]}]})");
+  Imported got = import_with("coco", f);
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  EXPECT_EQ(got.result.summary.images, 2u);
+  EXPECT_EQ(got.result.summary.objects, 0u);
+  EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kMalformedRecord), 1u);
+  EXPECT_TRUE(any_message_contains(got.result.summary,
+                                   {"x.json", "annotations[0] (id 7, image_id 2)", "inconsistent"}))
+      << ::testing::PrintToString(got.result.summary.messages);
+}
+
+}  // namespace
+}  // namespace predwatch::daemon::testing

@@ -94,6 +94,14 @@ TEST(YoloImporter, RootFolderReadsBothSplitsAndVideoFramesHaveNoNames) {
   EXPECT_EQ(both.result.summary.objects, 941u + 898u);
   EXPECT_NE(both.find("labels/val2017/000000000139"), nullptr);
 
+  // A trailing separator changes nothing.
+  Imported slash = import_with("yolo", (kData / "coco128_yolo").string() + "/");
+  EXPECT_EQ(slash.result.summary.objects, 941u + 898u);
+  Imported sv = import_with(
+      "supervisely", (kData / "supervisely_samples/compare_annotations_demo").string() + "/");
+  ASSERT_FALSE(sv.events.empty());
+  EXPECT_EQ(sv.events[0].frame_id, "compare_annotations_demo/image_1.jpg");
+
   Imported video = import_with("yolo", kData / "video_frames_yolov5_predictions/exp2/labels");
   ASSERT_TRUE(video.result.ok()) << video.result.error;
   EXPECT_EQ(video.result.summary.images, 1106u);  // SOURCE / README: 1106 frames, 18,923 boxes
