@@ -471,6 +471,9 @@ class MonitorService final : public v1::Monitor::CallbackService {
     return unary(ctx, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       if (!req->has_baseline()) return Status(StatusCode::INVALID_ARGUMENT, "baseline is required");
+      if (req->baseline().stats().frames() == 0 && req->baseline().stats().tables().frames() == 0) {
+        return Status(StatusCode::FAILED_PRECONDITION, "baseline: it holds no frames");
+      }
       std::string error;
       std::optional<LoadedBaseline> loaded = baseline_from_proto(req->baseline(), error);
       if (!loaded) return Status(StatusCode::INVALID_ARGUMENT, "baseline: " + error);

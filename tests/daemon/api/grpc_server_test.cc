@@ -231,7 +231,7 @@ TEST_F(GrpcServerTest, OversizedResponseIsResourceExhausted) {
   server_->shutdown(std::chrono::milliseconds(100));
   std::string error;
   server_ =
-      GrpcServer::Start(*env_.engine, {.bind = "127.0.0.1:0", .max_message_bytes = 8192}, error);
+      GrpcServer::Start(*env_.engine, {.bind = "127.0.0.1:0", .max_message_bytes = 4096}, error);
   ASSERT_TRUE(server_) << error;
   server_->set_ready(true);
   auto stub = v1::Monitor::NewStub(grpc::CreateChannel(
@@ -239,6 +239,7 @@ TEST_F(GrpcServerTest, OversizedResponseIsResourceExhausted) {
   grpc::ClientContext ctx;
   v1::GetWindowStatsRequest req;
   req.set_stream("cam");
+  req.set_dense_cooccurrence(true);  // with every section: well over 4 KiB
   v1::GetWindowStatsResponse resp;
   const grpc::Status s = stub->GetWindowStats(&ctx, req, &resp);
   EXPECT_EQ(s.error_code(), StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
