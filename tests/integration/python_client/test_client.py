@@ -25,23 +25,36 @@ def check(cond, what):
 
 
 def generate(proto_dir, out):
+    """Message modules from the system protoc (/usr/bin/protoc, the version of the installed
+    protobuf runtime); service stubs from grpc_tools.protoc. grpc_tools bundles protoc 3.5,
+    which predates proto3 `optional`, so it reads copies without that label (service stubs
+    only name the message classes, so the label does not matter to them)."""
     from grpc_tools import protoc
     import grpc_tools
+    import re
     shutil.rmtree(out, ignore_errors=True)
-    os.makedirs(os.path.join(out, "health_src", "health", "v1"))
-    shutil.copy(os.path.join(proto_dir, "grpc", "health", "v1", "health.proto"),
-                os.path.join(out, "health_src", "health", "v1", "health.proto"))
+    src = os.path.join(out, "src")        # originals, health under health/v1
+    legacy = os.path.join(out, "legacy")  # copies without `optional`
+    files = []
+    for rel, dest in ((os.path.join("grpc", "health", "v1", "health.proto"),
+                       os.path.join("health", "v1", "health.proto")),) + tuple(
+            (os.path.join("predwatch", "v1", f), os.path.join("predwatch", "v1", f))
+            for f in sorted(os.listdir(os.path.join(proto_dir, "predwatch", "v1")))
+            if f.endswith(".proto")):
+        text = open(os.path.join(proto_dir, rel)).read()
+        for root, body in ((src, text), (legacy, re.sub(r"\boptional\s+", "", text))):
+            os.makedirs(os.path.join(root, os.path.dirname(dest)), exist_ok=True)
+            with open(os.path.join(root, dest), "w") as f:
+                f.write(body)
+        files.append(dest)
     well_known = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
-    protos = [os.path.join("predwatch", "v1", f)
-              for f in sorted(os.listdir(os.path.join(proto_dir, "predwatch", "v1")))
-              if f.endswith(".proto")]
-    for includes, files in (([proto_dir], protos),
-                            ([os.path.join(out, "health_src")], ["health/v1/health.proto"])):
-        args = ["protoc"] + ["-I" + i for i in includes] + ["-I" + well_known,
-                "--python_out=" + out, "--grpc_python_out=" + out] + files
-        rc = protoc.main(args)
-        if rc != 0:
-            sys.exit("protoc failed: %s" % " ".join(args))
+    cmd = ["/usr/bin/protoc", "-I" + src, "--python_out=" + out] + files
+    if subprocess.run(cmd).returncode != 0:
+        sys.exit("protoc failed: %s" % " ".join(cmd))
+    args = ["grpc_tools.protoc", "-I" + legacy, "-I" + well_known,
+            "--grpc_python_out=" + out] + files
+    if protoc.main(args) != 0:
+        sys.exit("grpc_tools.protoc failed: %s" % " ".join(args))
     for d in ("predwatch", os.path.join("predwatch", "v1"), "health", os.path.join("health", "v1")):
         open(os.path.join(out, d, "__init__.py"), "a").close()
     sys.path.insert(0, out)
@@ -58,7 +71,6 @@ def main():
     import grpc
     monitor_pb2 = importlib.import_module("predwatch.v1.monitor_pb2")
     monitor_grpc = importlib.import_module("predwatch.v1.monitor_pb2_grpc")
-    stats_pb2 = importlib.import_module("predwatch.v1.stats_pb2")
     health_pb2 = importlib.import_module("health.v1.health_pb2")
     health_grpc = importlib.import_module("health.v1.health_pb2_grpc")
 
@@ -111,7 +123,7 @@ def main():
             if match:
                 check(r.dense_cooccurrence[i * c + i] == match[0].images, "dense diagonal " + name)
         r = stub.GetWindowStats(monitor_pb2.GetWindowStatsRequest(
-            stream="cam", sections=[stats_pb2.STATS_SECTION_CLASS_BALANCE], classes=["k00"]),
+            stream="cam", sections=[monitor_pb2.STATS_SECTION_CLASS_BALANCE], classes=["k00"]),
             timeout=10)
         check([x.name for x in r.stats.classes] == ["k00"] and not r.stats.pairs,
               "stats: sections and classes filter")
