@@ -137,6 +137,12 @@ std::string state_text(v1::Alert::State s) {
   }
 }
 
+std::string format_g3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 std::string percent(double ratio) { return format_number(100.0 * ratio, 1) + "%"; }
 
 // ---- JSON for `stats --json`: the shape of `predwatch dataset report --json` ------------
@@ -426,9 +432,8 @@ int run_drift(const ClientOptions& o, const std::string& stream, const std::stri
   for (const auto* d : rows) {
     t.add_row({d->flagged() ? "DRIFT" : "", d->kind(), d->window(), subject_text(d->subject()),
                d->measure(), format_number(d->score(), 4), format_number(d->threshold(), 4),
-               d->has_p_value() ? format_number(d->p_value(), 4) : "-",
-               std::to_string(d->window_count()), format_number(d->expected_count(), 1),
-               d->note()});
+               d->has_p_value() ? format_g3(d->p_value()) : "-", std::to_string(d->window_count()),
+               format_number(d->expected_count(), 1), d->note()});
   }
   std::cout << "stream " << resp.stream() << ", evaluated " << format_time(resp.evaluated_at())
             << "\n"
@@ -457,7 +462,7 @@ int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
       std::cout << to_json(resp) << "\n";
       return 0;
     }
-    TextTable t({"state", "kind", "stream", "window", "subject", "score", "threshold", "frames",
+    TextTable t({"state", "kind", "stream", "window", "subject", "score", "threshold", "count",
                  "since", "fingerprint"});
     for (const auto& a : resp.alerts()) alert_row(t, a);
     std::cout << t.render();
