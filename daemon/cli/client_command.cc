@@ -33,6 +33,8 @@
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/cli/command.h"
 #include "daemon/cli/heatmap_render.h"
+#include "daemon/cli/json_writer.h"
+#include "daemon/cli/stats_report.h"
 #include "daemon/cli/text_table.h"
 #include "daemon/convert/stats_convert.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -145,138 +147,6 @@ std::string format_g3(double v) {
 
 std::string percent(double ratio) { return format_number(100.0 * ratio, 1) + "%"; }
 
-// ---- JSON for `stats --json`: the shape of `predwatch dataset report --json` ------------
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += char(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(int64_t(v));
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-// {"<bucket>": n} with non-zero buckets (and "0" when `keep_zero`), last one ">=max".
-std::string json_buckets(const std::vector<int64_t>& counts, bool keep_zero) {
-  std::string out = "{";
-  bool first = true;
-  const uint32_t max = uint32_t(counts.size()) - 1;
-  for (uint32_t i = 0; i < counts.size(); ++i) {
-    if (counts[i] == 0 && !(keep_zero && i == 0)) continue;
-    out += (first ? "" : ",") + json_string(core::StatsLayout::count_bucket_label(i, max)) + ":" +
-           std::to_string(counts[i]);
-    first = false;
-  }
-  return out + "}";
-}
-
-std::string stats_json(const core::Stats& st, const std::vector<std::string>& names,
-                       const std::string& stream, const v1::WindowInfo& window) {
-  const uint32_t C = st.num_classes();
-  auto name = [&](core::ClassId c) {
-    return c < names.size() && !names[c].empty() ? names[c] : "#" + std::to_string(c);
-  };
-  std::vector<core::ClassId> order(C);
-  for (uint32_t c = 0; c < C; ++c) order[c] = c;
-  std::sort(order.begin(), order.end(), [&](core::ClassId a, core::ClassId b) {
-    if (st.images_with(a) != st.images_with(b)) return st.images_with(a) > st.images_with(b);
-    if (st.objects_of(a) != st.objects_of(b)) return st.objects_of(a) > st.objects_of(b);
-    return name(a) < name(b);
-  });
-  bool scored = false;
-  for (uint32_t c = 0; c < C; ++c) scored |= st.scored_objects(c) > 0;
-  std::string o = "{\"images\":" + std::to_string(st.frames()) +
-                  ",\"objects\":" + std::to_string(st.objects()) + ",\"classes\":[";
-  for (size_t i = 0; i < order.size(); ++i) {
-    const core::ClassId c = order[i];
-    o += std::string(i ? "," : "") + "{\"name\":" + json_string(name(c)) +
-         ",\"images\":" + std::to_string(st.images_with(c)) +
-         ",\"objects\":" + std::to_string(st.objects_of(c)) +
-         ",\"avg_count_on_image\":" + json_number(st.avg_count_on_image(c)) +
-         ",\"avg_area_pct\":" + json_number(st.avg_area_pct(c));
-    if (scored) o += ",\"mean_confidence\":" + json_number(st.mean_confidence(c));
-    o += "}";
-  }
-  o += "],\"cooccurrence\":[";
-  struct Pair {
-    std::string a, b;
-    int64_t images;
-  };
-  std::vector<Pair> pairs;
-  for (uint32_t a = 0; a < C; ++a)
-    for (uint32_t b = a + 1; b < C; ++b) {
-      const int64_t n = st.pair_images(a, b);
-      if (n <= 0) continue;
-      std::string x = name(a), y = name(b);
-      if (y < x) std::swap(x, y);
-      pairs.push_back({x, y, n});
-    }
-  std::sort(pairs.begin(), pairs.end(), [](const Pair& p, const Pair& q) {
-    if (p.images != q.images) return p.images > q.images;
-    if (p.a != q.a) return p.a < q.a;
-    return p.b < q.b;
-  });
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    o += std::string(i ? "," : "") + "{\"a\":" + json_string(pairs[i].a) +
-         ",\"b\":" + json_string(pairs[i].b) + ",\"images\":" + std::to_string(pairs[i].images) +
-         "}";
-  }
-  o += "],\"objects_distribution\":{";
-  for (size_t i = 0; i < order.size(); ++i) {
-    o += std::string(i ? "," : "") + json_string(name(order[i])) + ":" +
-         json_buckets(st.objects_distribution(order[i]), true);
-  }
-  auto vec = [](std::span<const int64_t> s) { return std::vector<int64_t>(s.begin(), s.end()); };
-  o +=
-      "},\"per_image\":{\"objects\":" + json_buckets(vec(st.objects_per_frame_histogram()), false) +
-      ",\"classes\":" + json_buckets(vec(st.classes_per_frame_histogram()), false) +
-      ",\"covered_area_pct\":{";
-  const auto edges = st.layout().covered_area_pct_edges();
-  const auto cov = st.covered_area_histogram();
-  bool first = true;
-  for (size_t i = 0; i < cov.size(); ++i) {
-    if (cov[i] == 0) continue;
-    o += (first ? "" : ",") +
-         json_string(format_number(edges[i]) + "-" + format_number(edges[i + 1])) + ":" +
-         std::to_string(cov[i]);
-    first = false;
-  }
-  o += "}},\"suspicious\":[],\"stream\":" + json_string(stream) +
-       ",\"window\":" + to_json(window, false) + "}";
-  return o;
-}
-
 // ---- commands -------------------------------------------------------------------------
 
 int run_streams(const ClientOptions& o) {
@@ -333,7 +203,12 @@ int run_stats(const ClientOptions& o, const StatsArgs& a) {
   }
   const core::Stats st = core::Stats::from_data(data);
   if (o.json) {
-    std::cout << stats_json(st, names, resp.stream(), resp.window()) << "\n";
+    // The shape of `predwatch dataset report --json`, plus where the numbers come from.
+    std::cout << stats_report_json(st, names, [&](JsonWriter& w) {
+      w.key("suspicious").begin_array().end_array();
+      w.key("stream").value(resp.stream());
+      w.key("window").raw(to_json(resp.window(), false));
+    }) << "\n";
     return 0;
   }
   const v1::WindowInfo& w = resp.window();
@@ -577,8 +452,9 @@ int run_health(const ClientOptions& o, const std::string& service) {
   const std::string status =
       grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status());
   if (o.json) {
-    std::cout << "{\"service\":" << json_string(service) << ",\"status\":" << json_string(status)
-              << "}\n";
+    JsonWriter w;
+    w.begin_object().key("service").value(service).key("status").value(status).end_object();
+    std::cout << w.str() << "\n";
   } else {
     std::cout << (service.empty() ? "predwatchd" : service) << ": " << status << "\n";
   }
