@@ -15,6 +15,7 @@
 #include "core/drift_evaluator.h"
 #include "core/stream_monitor.h"
 #include "daemon/baseline/baseline_file.h"
+#include "daemon/cli/json_writer.h"
 #include "daemon/cli/text_table.h"
 #include "daemon/dataset/dataset_importer.h"
 #include "daemon/ingest/json_event_decoder.h"
@@ -32,48 +33,6 @@ std::string iso_time(int64_t ms) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
   return buf;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
-void append_json_number(std::string& out, double v) {
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  out += buf;
 }
 
 core::WindowSpec to_spec(const config::WindowSettings& w) {
@@ -239,51 +198,33 @@ class Replay {
                       format_number(o.p_value, 3), iso_time(a.active_since_ms)});
       return;
     }
-    std::string line = "{\"time\":";
-    append_json_string(line, iso_time(tr.time_ms));
-    line += ",\"time_ms\":" + std::to_string(tr.time_ms);
-    line += ",\"state\":";
-    append_json_string(line, state);
-    line += ",\"from\":";
-    append_json_string(line, alert_state_name(tr.from));
-    line += ",\"kind\":";
-    append_json_string(line, alert_kind_name(o.key.kind));
-    line += ",\"stream\":";
-    append_json_string(line, o.key.stream);
-    line += ",\"window\":";
-    append_json_string(line, o.key.window);
-    line += ",\"subject\":[";
+    JsonWriter w;
+    w.begin_object();
+    w.key("time").value(iso_time(tr.time_ms)).key("time_ms").value(tr.time_ms);
+    w.key("state").value(state).key("from").value(alert_state_name(tr.from));
+    w.key("kind").value(alert_kind_name(o.key.kind));
+    w.key("stream").value(o.key.stream).key("window").value(o.key.window);
+    w.key("subject").begin_array();
     if (auto it = subjects_.find(a.fingerprint); it != subjects_.end()) {
-      if (!it->second.first.empty()) append_json_string(line, it->second.first);
-      if (!it->second.second.empty()) {
-        line += ',';
-        append_json_string(line, it->second.second);
-      }
+      if (!it->second.first.empty()) w.value(it->second.first);
+      if (!it->second.second.empty()) w.value(it->second.second);
     }
-    line += "],\"score\":";
-    append_json_number(line, o.score);
-    line += ",\"threshold\":";
-    append_json_number(line, o.threshold);
-    line += ",\"fingerprint\":";
-    append_json_string(line, core::fingerprint_hex(a.fingerprint));
-    line += ",\"p_value\":";
-    append_json_number(line, o.p_value);
-    line += ",\"counts\":{\"window_count\":" + std::to_string(o.counts.window_count) +
-            ",\"window_total\":" + std::to_string(o.counts.window_total) +
-            ",\"baseline_count\":" + std::to_string(o.counts.baseline_count) +
-            ",\"baseline_total\":" + std::to_string(o.counts.baseline_total) + "}";
-    line += ",\"since\":";
-    append_json_string(line, iso_time(a.active_since_ms));
-    line += ",\"since_ms\":" + std::to_string(a.active_since_ms);
-    line += ",\"peak_score\":";
-    append_json_number(line, a.peak_score);
-    line += ",\"exemplars\":[";
-    for (size_t k = 0; k < o.exemplar_ids.size(); ++k) {
-      if (k) line += ',';
-      append_json_string(line, o.exemplar_ids[k]);
-    }
-    line += "]}\n";
-    out_ << line;
+    w.end_array();
+    w.key("score").value(o.score).key("threshold").value(o.threshold);
+    w.key("fingerprint").value(core::fingerprint_hex(a.fingerprint));
+    w.key("p_value").value(o.p_value);
+    w.key("counts").begin_object();
+    w.key("window_count").value(o.counts.window_count);
+    w.key("window_total").value(o.counts.window_total);
+    w.key("baseline_count").value(o.counts.baseline_count);
+    w.key("baseline_total").value(o.counts.baseline_total);
+    w.end_object();
+    w.key("since").value(iso_time(a.active_since_ms)).key("since_ms").value(a.active_since_ms);
+    w.key("peak_score").value(a.peak_score);
+    w.key("exemplars").begin_array();
+    for (const std::string& id : o.exemplar_ids) w.value(id);
+    w.end_array().end_object();
+    out_ << w.str() << '\n';
   }
 
   const ReplayOptions& options_;
