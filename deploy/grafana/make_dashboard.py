@@ -245,11 +245,12 @@ def build():
         targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SW},measure!~".*pvalue"}}) / max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SW},measure!~".*pvalue"}})', "{{stream}} {{window}} {{kind}} {{subject}} {{measure}}")),
         unit="none", thr=thresholds((None, "green"), (1, "red")), minv=0), 12, 9)
     L.add(timeseries(
-        "p-values against thresholds (below = drift)",
-        "χ² and rate-test p-values (solid) and their thresholds (dashed), log scale.",
-        targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SW},measure=~".*pvalue"}})', "{{stream}} {{window}} {{kind}} {{subject}}"),
-                (f'max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SW},measure=~".*pvalue"}})', "threshold {{stream}} {{window}} {{kind}} {{subject}}")),
-        unit="none", log=True, overrides=dashed_for("threshold.*")), 12, 9)
+        "Rare-event evidence: −log10 corrected p (above threshold = drift)",
+        "Novel pairs, classes that appeared or vanished: −log10 of the p-value after the "
+        "multiple-testing correction (solid) against −log10 α (dashed).",
+        targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SW},measure="binomial"}})', "{{stream}} {{window}} {{kind}} {{subject}}"),
+                (f'max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SW},measure="binomial"}})', "threshold {{stream}} {{window}} {{kind}} {{subject}}")),
+        unit="none", overrides=dashed_for("threshold.*")), 12, 9)
     L.add(timeseries(
         "Drift scores and thresholds for the selected classes",
         "Raw scores (solid) and thresholds (dashed) of the per-class drift measures whose "
