@@ -4,10 +4,14 @@
 // Checks: a rejection carries a message; an accepted baseline has frames > 0, a class name
 // per class, and every Stats accessor works for every class (and for one class beyond the
 // table, which must read as empty) without a crash or sanitizer report; stats_to_proto of
-// the accepted baseline validates again into equal tables.
+// the accepted baseline validates again into equal tables. With PREDWATCH_FUZZ_EXPECT_VALID
+// set, a rejection fails (ctest runs the valid_* seeds so, to show the accessor checks run).
+#include <google/protobuf/stubs/logging.h>
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "daemon/baseline/baseline_file.h"
@@ -16,12 +20,20 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace predwatch;
+  static const bool expect_valid = [] {
+    google::protobuf::SetLogHandler(nullptr);  // no "invalid UTF-8" log per input
+    return std::getenv("PREDWATCH_FUZZ_EXPECT_VALID") != nullptr;
+  }();
   v1::Baseline proto;
-  if (!proto.ParseFromArray(data, static_cast<int>(size))) return 0;
+  if (!proto.ParseFromArray(data, static_cast<int>(size))) {
+    FUZZ_CHECK(!expect_valid, "valid baseline does not parse");
+    return 0;
+  }
   std::string error;
   const auto loaded = daemon::baseline_from_proto(proto, error);
   if (!loaded) {
     FUZZ_CHECK(!error.empty(), "rejected without a message");
+    FUZZ_CHECK(!expect_valid, "valid baseline rejected: %s", error.c_str());
     return 0;
   }
   const core::Stats& s = loaded->stats.stats;

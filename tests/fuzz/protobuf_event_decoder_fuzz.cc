@@ -5,6 +5,7 @@
 // header comment of event_normalizer.h promises that the same event sent as JSON or as
 // protobuf decodes to the same core::Event or the same error, so every input that parses as
 // a PredictionEvent is also converted to protobuf's JSON mapping and decoded as JSON.
+#include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <cstddef>
@@ -52,6 +53,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace predwatch;
   static daemon::EventDecoders decoders;
   static daemon::EventDecoders json_decoders;
+  static const bool quiet = [] {
+    google::protobuf::SetLogHandler(nullptr);  // no "invalid UTF-8" log per input
+    return true;
+  }();
+  (void)quiet;
   static const std::string kProto = "application/x-protobuf";
   const std::string_view payload(reinterpret_cast<const char*>(data), size);
   Event event;
