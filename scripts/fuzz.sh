@@ -23,6 +23,7 @@ seconds=${2:-120}
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${target}_fuzzer"
 mkdir -p "$BUILD_DIR/corpus/$target" "$BUILD_DIR/artifacts/$target"
 # shellcheck disable=SC2086
-"$BUILD_DIR/tests/fuzz/${target}_fuzzer" -max_total_time="$seconds" -print_final_stats=1 \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+  "$BUILD_DIR/tests/fuzz/${target}_fuzzer" -max_total_time="$seconds" -print_final_stats=1 \
   -artifact_prefix="$BUILD_DIR/artifacts/$target/" ${FUZZ_FLAGS:-} \
   "$BUILD_DIR/corpus/$target" "tests/fuzz/corpus/$target"
