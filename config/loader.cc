@@ -1062,7 +1062,18 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
   }
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    // yaml-cpp 0.7's LoadAll loops forever, allocating, on some malformed input (a stray
+    // ',' after a tag: jbeder/yaml-cpp#1040, fixed upstream by PR #1319); Load does not.
+    // A stream holds several documents only with a marker line ("---" or "...") between
+    // them, so LoadAll is needed only when one starts a line.
+    const bool markers = text.starts_with("---") || text.starts_with("...") ||
+                         text.find("\n---") != std::string_view::npos ||
+                         text.find("\n...") != std::string_view::npos;
+    if (markers) {
+      docs = YAML::LoadAll(std::string(text));
+    } else if (YAML::Node doc = YAML::Load(std::string(text)); doc) {
+      docs.push_back(doc);
+    }
   } catch (const YAML::Exception& e) {
     Pos at;
     if (!e.mark.is_null()) at = {e.mark.line + 1, e.mark.column + 1};
