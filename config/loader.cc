@@ -1025,13 +1025,79 @@ std::string LoadResult::error_text() const {
   return out;
 }
 
+namespace {
+
+// Offset of the first byte of `text` that is not well-formed UTF-8 (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or npos. YAML documents are Unicode; a
+// string with stray bytes would be rewritten by render_yaml's emitter (to U+FFFD) and so
+// would not load back into the same Settings.
+size_t first_invalid_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + len > n || s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (size_t k = 2; k < len; ++k) {
+      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 LoadResult load_config_string(std::string_view text, std::string_view name,
                               const LoadOptions& options) {
   Parser p{std::string(name), options};
   LoadResult result;
+  if (const size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    const std::string_view before = text.substr(0, bad);
+    const size_t line_start = before.rfind('\n');
+    const Pos at{
+        static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1,
+        static_cast<int>(bad - (line_start == std::string_view::npos ? 0 : line_start + 1)) + 1};
+    char msg[64];
+    std::snprintf(msg, sizeof msg, "not valid UTF-8 (byte 0x%02x); the file must be UTF-8",
+                  static_cast<unsigned>(static_cast<unsigned char>(text[bad])));
+    p.error(at, "", msg);
+    result.errors = p.take_errors();
+    return result;
+  }
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    // yaml-cpp 0.7's LoadAll loops forever, allocating, on some malformed input (a stray
+    // ',' after a tag: jbeder/yaml-cpp#1040, fixed upstream by PR #1319); Load does not.
+    // A stream holds several documents only with a marker line ("---" or "...") between
+    // them, so LoadAll is needed only when one starts a line.
+    const bool markers = text.starts_with("---") || text.starts_with("...") ||
+                         text.find("\n---") != std::string_view::npos ||
+                         text.find("\n...") != std::string_view::npos;
+    if (markers) {
+      docs = YAML::LoadAll(std::string(text));
+    } else if (YAML::Node doc = YAML::Load(std::string(text)); doc) {
+      docs.push_back(doc);
+    }
   } catch (const YAML::Exception& e) {
     Pos at;
     if (!e.mark.is_null()) at = {e.mark.line + 1, e.mark.column + 1};

@@ -45,12 +45,18 @@ struct StatsLayout {
   // Empty when every field is usable, else a message naming the field.
   std::string check() const {
     if (heatmap_grid < 1 || heatmap_grid > 256) return "heatmap_grid must be in [1, 256]";
-    if (max_objects_bucket < 1) return "max_objects_bucket must be >= 1";
+    // Upper bounds keep `max + 1` bucket counts from wrapping around (a layout read from a
+    // file with max_objects_bucket = 2^32 - 1 had 0 buckets) and the tables small.
+    if (max_objects_bucket < 1 || max_objects_bucket > 1000)
+      return "max_objects_bucket must be in [1, 1000]";
     if (confidence_bins < 1 || confidence_bins > 254) return "confidence_bins must be in [1, 254]";
     if (size_bins < 1 || size_bins > 255) return "size_bins must be in [1, 255]";
-    if (max_objects_per_frame < 1) return "max_objects_per_frame must be >= 1";
-    if (max_classes_per_frame < 1) return "max_classes_per_frame must be >= 1";
-    if (covered_area_bins < 1) return "covered_area_bins must be >= 1";
+    if (max_objects_per_frame < 1 || max_objects_per_frame > 100000)
+      return "max_objects_per_frame must be in [1, 100000]";
+    if (max_classes_per_frame < 1 || max_classes_per_frame > 100000)
+      return "max_classes_per_frame must be in [1, 100000]";
+    if (covered_area_bins < 1 || covered_area_bins > 1000)
+      return "covered_area_bins must be in [1, 1000]";
     return {};
   }
 

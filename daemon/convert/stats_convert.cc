@@ -31,6 +31,96 @@ void summary_to_proto(const core::SizeSummary& s, v1::SizeSummary* p) {
   p->set_mean(s.mean);
 }
 
+// The values of tables whose sizes check_data accepted: what add() can produce. Counts are
+// >= 0, per-class counts fit the frame and object totals, every histogram sums to what it
+// bins, fixed-point sums lie in [0, count * kFixedScale] (every summed value is in [0, 1]),
+// and box-size min/max are either the empty-class sentinels or in [0, 1]. Without this a
+// corrupt baseline file overflowed Stats::objects_distribution (frames - images_with) and
+// fed nonsense into every drift comparison.
+std::string check_values(const core::StatsData& d) {
+  using Int = __int128;
+  const auto nonneg = [](const std::vector<int64_t>& v) {
+    return std::all_of(v.begin(), v.end(), [](int64_t x) { return x >= 0; });
+  };
+  const auto total = [](const int64_t* p, size_t n) {
+    Int t = 0;
+    for (size_t i = 0; i < n; ++i) t += p[i];
+    return t;
+  };
+  if (d.frames < 0 || d.objects < 0) return "frames and objects must be >= 0";
+  struct Named {
+    const char* name;
+    const std::vector<int64_t>& v;
+  };
+  for (const Named& t :
+       {Named{"objects_of", d.objects_of}, Named{"scored_objects", d.scored_objects},
+        Named{"confidence_sum", d.confidence_sum}, Named{"area_sum", d.area_sum},
+        Named{"width_sum", d.width_sum}, Named{"height_sum", d.height_sum},
+        Named{"box_area_sum", d.box_area_sum}, Named{"cooccurrence", d.cooccurrence},
+        Named{"objects_distribution", d.objects_distribution}, Named{"heatmap", d.heatmap},
+        Named{"confidence_histogram", d.confidence_histogram},
+        Named{"width_histogram", d.width_histogram}, Named{"height_histogram", d.height_histogram},
+        Named{"area_histogram", d.area_histogram}, Named{"objects_per_frame", d.objects_per_frame},
+        Named{"classes_per_frame", d.classes_per_frame}, Named{"covered_area", d.covered_area}}) {
+    if (!nonneg(t.v)) return std::string(t.name) + " holds a negative value";
+  }
+  for (const Named& t :
+       {Named{"objects_per_frame", d.objects_per_frame},
+        Named{"classes_per_frame", d.classes_per_frame}, Named{"covered_area", d.covered_area}}) {
+    if (total(t.v.data(), t.v.size()) != d.frames) {
+      return std::string(t.name) + " does not sum to frames";
+    }
+  }
+  if (total(d.objects_of.data(), d.objects_of.size()) != d.objects) {
+    return "objects_of does not sum to objects";
+  }
+  const core::StatsLayout& l = d.layout;
+  const size_t nb = l.objects_buckets(), cells = l.heatmap_cells();
+  const Int fixed_one = static_cast<Int>(core::kFixedScale);
+  for (size_t c = 0; c < d.num_classes; ++c) {
+    const std::string cls = "class " + std::to_string(c) + ": ";
+    const int64_t with = d.cooccurrence[c * (c + 1) / 2 + c], n = d.objects_of[c];
+    if (with > d.frames || with > n) return cls + "images_with exceeds frames or objects";
+    if (d.scored_objects[c] > n) return cls + "scored_objects exceeds objects_of";
+    for (size_t b = 0; b < c; ++b) {
+      const int64_t pair = d.cooccurrence[c * (c + 1) / 2 + b];
+      if (pair > with || pair > d.cooccurrence[b * (b + 1) / 2 + b]) {
+        return cls + "co-occurrence with class " + std::to_string(b) + " exceeds images_with";
+      }
+    }
+    const int64_t* dist = d.objects_distribution.data() + c * nb;
+    if (dist[0] != 0 || total(dist, nb) != with) {
+      return cls + "objects_distribution does not sum to images_with";
+    }
+    const size_t sb = l.size_bins;
+    if (total(d.heatmap.data() + c * cells, cells) != n ||
+        total(d.width_histogram.data() + c * sb, sb) != n ||
+        total(d.height_histogram.data() + c * sb, sb) != n ||
+        total(d.area_histogram.data() + c * sb, sb) != n) {
+      return cls + "a heatmap or size histogram does not sum to objects_of";
+    }
+    const size_t cb = l.confidence_bins;
+    if (total(d.confidence_histogram.data() + c * cb, cb) != d.scored_objects[c]) {
+      return cls + "confidence_histogram does not sum to scored_objects";
+    }
+    if (d.confidence_sum[c] > d.scored_objects[c] * fixed_one || d.area_sum[c] > with * fixed_one ||
+        d.width_sum[c] > n * fixed_one || d.height_sum[c] > n * fixed_one ||
+        d.box_area_sum[c] > n * fixed_one) {
+      return cls + "a fixed-point sum exceeds its count";
+    }
+    const auto min_max_ok = [](float mn, float mx) {
+      if (mn == INFINITY && mx == -INFINITY) return true;  // no box yet
+      return mn >= 0.0f && mx <= 1.0f && mn <= mx;         // false for NaN
+    };
+    if (!min_max_ok(d.width_min[c], d.width_max[c]) ||
+        !min_max_ok(d.height_min[c], d.height_max[c]) ||
+        !min_max_ok(d.box_area_min[c], d.box_area_max[c])) {
+      return cls + "box size min/max out of [0, 1]";
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 core::StatsLayout layout_from_proto(const v1::StatsLayout& p) {
@@ -212,6 +302,7 @@ std::string stats_from_proto(const v1::Stats& p, core::StatsData* out,
   get(t.classes_per_frame(), d.classes_per_frame);
   get(t.covered_area(), d.covered_area);
   if (std::string err = core::Stats::check_data(d); !err.empty()) return "stats.tables: " + err;
+  if (std::string err = check_values(d); !err.empty()) return "stats.tables: " + err;
   class_names->assign(p.class_names().begin(), p.class_names().end());
   *out = std::move(d);
   return {};

@@ -32,7 +32,9 @@ void stats_to_proto(const core::Stats& stats, const std::vector<std::string>& cl
                     const StatsSections& sections, v1::Stats* out);
 
 // Rebuilds exact statistics from `p.tables`. On failure returns a message naming the field
-// that does not fit the layout or the class list; `out` is then untouched.
+// that does not fit the layout or the class list, or the table whose values no sequence of
+// frames can produce (negative counts, histograms that do not sum to their totals, ...);
+// `out` is then untouched.
 std::string stats_from_proto(const v1::Stats& p, core::StatsData* out,
                              std::vector<std::string>* class_names);
 

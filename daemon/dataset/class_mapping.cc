@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace predwatch::daemon {
 namespace {
@@ -44,9 +45,17 @@ std::optional<ClassMapping> ClassMapping::parse(std::string_view yaml, std::stri
     return std::nullopt;
   }
   try {
+    bool seen_map = false, seen_ignore = false;
     for (const auto& kv : root) {
       std::string key = kv.first.as<std::string>();
       const YAML::Node& value = kv.second;
+      // yaml-cpp keeps duplicate keys; the second look below reads only the first `map`, so
+      // a rule of a second `map` section escaped the chain check.
+      if ((key == "map" && std::exchange(seen_map, true)) ||
+          (key == "ignore" && std::exchange(seen_ignore, true))) {
+        error = at(source, kv.first.Mark(), fmt::format("duplicate key \"{}\"", key));
+        return std::nullopt;
+      }
       if (key == "map") {
         if (value.IsNull()) continue;
         if (!value.IsMap()) {

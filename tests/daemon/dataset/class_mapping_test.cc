@@ -114,5 +114,15 @@ TEST(ClassMappingErrors, NameFileLineAndColumn) {
   EXPECT_NE(error.find("/nonexistent/classes.yaml"), std::string::npos);
 }
 
+// Found by tests/fuzz/class_mapping_fuzz.cc: with `map` given twice, the chain check read
+// only the first section, so {a: b, b: c} in the second one was accepted and "a" became "b"
+// while "b" became "c".
+TEST(ClassMapping, DuplicateSectionIsRejected) {
+  std::string error;
+  EXPECT_FALSE(ClassMapping::parse("map:\nmap: {a: b, b: c}\n", "c.yaml", error));
+  EXPECT_NE(error.find("c.yaml:2:1: duplicate key \"map\""), std::string::npos) << error;
+  EXPECT_FALSE(ClassMapping::parse("ignore: [x]\nignore: [y]\n", "c.yaml", error));
+}
+
 }  // namespace
 }  // namespace predwatch::daemon::testing
