@@ -83,6 +83,10 @@ config::Settings demo_settings(const DemoOptions& demo) {
   stream.key = demo.stream;
   s.streams.entries = {stream};
   s.drift.evaluation_interval = demo.evaluation_interval;
+  // An 8x8 heatmap: with 16x16 cells, the sampling noise of a demo window's car heatmap
+  // alone sits near the JS threshold, and a spatial alert would not resolve once the shift
+  // is over (calm needs score < 0.8 x threshold).
+  s.statistics.heatmap_grid = 8;
   s.metrics.bind = "127.0.0.1:9464";
   s.grpc.bind = "127.0.0.1:50051";
   return s;
