@@ -151,7 +151,8 @@ DistributionDrift compare(std::span<const T> baseline, std::span<const T> window
 }
 
 template <typename T>
-BinMerge merge(std::span<const T> baseline, double window_total, double min_expected) {
+BinMerge merge(std::span<const T> baseline, double window_total, double min_expected,
+               UnseenBins unseen) {
   assert(!baseline.empty() && min_expected > 0);
   BinMerge m;
   m.group_of_bin.assign(baseline.size(), 0);
@@ -166,14 +167,14 @@ BinMerge merge(std::span<const T> baseline, double window_total, double min_expe
   bool any_closed = false;
   for (size_t i = 0; i < baseline.size(); ++i) {
     const double b = static_cast<double>(baseline[i]);
-    if (b <= 0) {
+    if (b <= 0 && unseen == UnseenBins::kOwnGroup) {
       m.group_of_bin[i] = kUnseen;
       continue;
     }
     m.group_of_bin[i] = group;
     mass += b;
     open = true;
-    if (mass >= needed) {
+    if (b > 0 && mass >= needed) {
       ++group;
       mass = 0;
       open = false;
@@ -208,12 +209,14 @@ void merge_into(std::span<const T> counts, const BinMerge& m, std::vector<T>& ou
 
 }  // namespace
 
-BinMerge merge_bins(std::span<const uint64_t> baseline, double window_total, double min_expected) {
-  return merge(baseline, window_total, min_expected);
+BinMerge merge_bins(std::span<const uint64_t> baseline, double window_total, double min_expected,
+                    UnseenBins unseen) {
+  return merge(baseline, window_total, min_expected, unseen);
 }
 
-BinMerge merge_bins(std::span<const double> baseline, double window_total, double min_expected) {
-  return merge(baseline, window_total, min_expected);
+BinMerge merge_bins(std::span<const double> baseline, double window_total, double min_expected,
+                    UnseenBins unseen) {
+  return merge(baseline, window_total, min_expected, unseen);
 }
 
 void merge_counts(std::span<const uint64_t> counts, const BinMerge& merge,

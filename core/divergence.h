@@ -141,15 +141,23 @@ std::string_view chi_square_status_name(ChiSquareResult::Status status);
 // last group of their own: window mass there is exactly the drift to detect.
 // group_of_bin[i] is bin i's group; the groups of baseline-used bins are numbered 0, 1, ...
 // in bin order, and the group of unused bins, if any, is the last (groups - 1).
+//
+// UnseenBins::kWithNeighbours instead walks the unused bins like the others (they add no
+// mass to the group they fall in; trailing ones join the last group). Use it when the
+// baseline is a finite sample rather than a known distribution: a bin empty in the baseline
+// may simply be rare, and a group defined as "exactly the baseline's empty bins" is chosen
+// by the baseline's own sampling noise, which makes the chi-square anti-conservative (on
+// sparse per-class heatmaps, tens of times more false alarms than alpha).
 struct BinMerge {
   std::vector<uint32_t> group_of_bin;
   uint32_t groups = 0;
 };
+enum class UnseenBins { kOwnGroup, kWithNeighbours };
 // REQUIRES: baseline non-empty; window_total >= 0; min_expected > 0.
 BinMerge merge_bins(std::span<const uint64_t> baseline, double window_total,
-                    double min_expected = 5.0);
+                    double min_expected = 5.0, UnseenBins unseen = UnseenBins::kOwnGroup);
 BinMerge merge_bins(std::span<const double> baseline, double window_total,
-                    double min_expected = 5.0);
+                    double min_expected = 5.0, UnseenBins unseen = UnseenBins::kOwnGroup);
 // Sums counts per group: out[g] = sum of counts[i] with group_of_bin[i] == g. Reuses `out`.
 // REQUIRES: counts.size() == merge.group_of_bin.size().
 void merge_counts(std::span<const uint64_t> counts, const BinMerge& merge,

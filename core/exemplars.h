@@ -12,9 +12,10 @@
 //
 // Memory (bounded by the configuration): recent_frames * (24 bytes + id length) +
 // 8 * K * (C + C * heatmap_cells + C * max_objects_bucket + tracked pairs). Pairs among
-// classes with id < dense_pair_classes() are indexed directly; other pairs go through a
-// hash map holding at most max_hashed_pairs keys (further new pairs are not tracked and are
-// counted in untracked_pair_updates()).
+// classes with id < dense_pair_classes() (1024 by default) are indexed directly, allocated
+// as classes arrive (20 MB at C = 1000, K = 5); other pairs go through a hash map holding
+// at most max_hashed_pairs keys (further new pairs are not tracked and are counted in
+// untracked_pair_updates()).
 //
 // Cost per frame: O(objects log objects + pairs of distinct classes); no allocation in
 // steady state except when a new key is first tracked. Thread-compatible.
@@ -31,10 +32,10 @@
 namespace predwatch::core {
 
 struct ExemplarConfig {
-  uint32_t per_key = 5;               // K
-  uint32_t recent_frames = 65536;     // ring of frame ids
-  uint32_t dense_pair_limit = 65536;  // pairs indexed directly (sets dense_pair_classes())
-  uint32_t max_hashed_pairs = 65536;  // further pairs, through a hash map
+  uint32_t per_key = 5;                // K
+  uint32_t recent_frames = 65536;      // ring of frame ids
+  uint32_t dense_pair_limit = 524288;  // pairs indexed directly: all pairs of 1024 classes
+  uint32_t max_hashed_pairs = 65536;   // further pairs, through a hash map
 };
 
 struct Exemplar {

@@ -16,8 +16,9 @@
 //   rotation folds the head into `closed`, subtracts the evicted pane and zeroes it:
 //   O(pane state). totals() materialises closed + head (and the panes' box-size min/max)
 //   into a cached Stats when something changed since the last call: O(state).
-//   Memory: n+3 copies of the tables, panes at 4-byte counters; see docs/BENCHMARKS.md
-//   (C = 1000 classes, 60 panes, default layout: about 230 MB).
+//   Memory: n panes at 4-byte counters plus two int64 copies (closed, cached view); at the
+//   default layout about 3.5 MB per pane at C = 1000 (the C(C+1)/2 pair table is 2 MB of
+//   it): 217 MB for 60 panes, measured (docs/BENCHMARKS.md). It scales as n * C^2.
 //
 // CountWindow: exactly the last N frames. Keeps each frame's FrameDigest in a ring to
 // subtract it when it drops out: add() is O(objects + pairs) twice. totals() recomputes the

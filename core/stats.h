@@ -32,10 +32,13 @@
 //    half a cell per box edge, well inside the 5% bins.)
 //  Fixed-point values are llround(double(v) * kFixedScale).
 //
+// Box sizes are kept as fractions of the image (pixel sizes would need every frame's
+// width/height, which ground truth and predictions do not always carry).
+//
 // Cost: add/subtract are O(objects log objects + pairs of distinct classes on the frame)
-// plus the box unions (O(k^2) for k boxes); no heap allocation once the scratch buffers and
-// tables have grown. Thread-compatible (no internal locking; const methods are safe to call
-// concurrently only while nothing mutates).
+// plus, for each class with k >= 2 boxes on the frame, an exact union (O(k^2) worst case);
+// no heap allocation once the scratch buffers and tables have grown. Thread-compatible (no internal
+// locking; const methods are safe to call concurrently only while nothing mutates).
 #pragma once
 
 #include <cmath>

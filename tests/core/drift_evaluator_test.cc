@@ -1,0 +1,404 @@
+#include "core/drift_evaluator.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace predwatch::core {
+namespace {
+
+// Reference values below were computed with SciPy (/usr/bin/python3):
+//   from scipy.spatial.distance import jensenshannon
+//   from scipy.stats import chi2_contingency, chi2, binom
+//   chi2_contingency([[200,100],[150,150]], correction=False)
+//       -> X2 17.142857, p 3.4671076872696563e-05
+//   jensenshannon([200,100,0],[150,100,50], base=2) -> 0.30323300278831805
+//   binom.sf(49, 50, 0.5) = 0.5**50 -> 8.881784197001252e-16
+//   chi2.sf(8, 1) -> 0.004677734981047276
+//   jensenshannon([0.6,0.4],[0.4,0.6], base=2) -> 0.17043886160536084
+//   binom.sf(19, 25, 1/3) -> 2.268661443783179e-06
+//   binom.cdf(0, 100, 200/1200) = (5/6)**100 -> 1.2074673472413683e-08
+//   jensenshannon([100,100,0,0],[50,0,0,150], base=2) -> 0.8097154205210412
+//   chi2_contingency([[100,100],[50,150]], correction=False)
+//       -> X2 26.67, p 2.4175638811190183e-07
+
+constexpr Box kTopLeft{0.0f, 0.0f, 0.04f, 0.04f};      // centre in heatmap cell 0
+constexpr Box kBottomRight{0.96f, 0.96f, 1.0f, 1.0f};  // centre in cell 255 (16 x 16 grid)
+
+Frame make_frame(std::vector<std::pair<ClassId, Box>> boxes, float confidence = kNoConfidence) {
+  Frame f;
+  for (auto [c, b] : boxes) f.detections.push_back({c, confidence, b, kNoMaskArea});
+  return f;
+}
+
+void add_n(Stats& s, int n, const Frame& f) {
+  for (int i = 0; i < n; ++i) s.add(f);
+}
+
+struct Fixture {
+  DriftThresholds th;
+  ThresholdResolver resolver() {
+    return [this](std::string_view) -> const DriftThresholds& { return th; };
+  }
+  void only(std::initializer_list<AlertKind> kinds) {
+    th.enabled.fill(false);
+    for (AlertKind k : kinds) th.enabled[size_t(k)] = true;
+  }
+};
+
+const DriftFinding* find(const DriftReport& r, AlertKind kind, std::string_view subject = "") {
+  for (const DriftFinding& f : r.findings)
+    if (f.kind == kind && f.subject() == subject) return &f;
+  return nullptr;
+}
+
+int flagged_count(const DriftReport& r) {
+  int n = 0;
+  for (const DriftFinding& f : r.findings) n += f.flagged;
+  return n;
+}
+
+TEST(DriftEvaluator, EmptyWindowTestsNothing) {
+  Fixture fx;
+  BaselineStats base;
+  base.class_names = {"a"};
+  add_n(base.stats, 300, make_frame({{0, kTopLeft}}));
+  Stats window;
+  const std::vector<std::string> names = {"a"};
+  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 42);
+  EXPECT_EQ(r.window_frames, 0u);
+  EXPECT_EQ(r.baseline_frames, 300u);
+  EXPECT_EQ(r.evaluated_at_ms, 42);
+  EXPECT_EQ(flagged_count(r), 0);
+  const DriftFinding* cd = find(r, AlertKind::kClassDistribution);
+  ASSERT_NE(cd, nullptr);
+  EXPECT_FALSE(cd->tested);
+  EXPECT_NE(cd->note.find("min support: 0 < 200"), std::string::npos) << cd->note;
+  // "a" vanished, but an empty window expects 0 frames with it: not tested.
+  const DriftFinding* v = find(r, AlertKind::kClassVanished, "a");
+  ASSERT_NE(v, nullptr);
+  EXPECT_FALSE(v->tested);
+  EXPECT_DOUBLE_EQ(v->expected, 0.0);
+}
+
+// Baseline: 200 frames with one "a", 100 with one "b". Window: 150 "a", 100 "b", 50 "c"
+// (c only in the window). Every frame holds one object at the same place, so every
+// per-class histogram has all its mass in one bin (chi-square kTooFewBins, p = 1, distance 0).
+TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
+  Fixture fx;
+  BaselineStats base;
+  base.class_names = {"b", "a"};  // a different class order than the window's
+  add_n(base.stats, 200, make_frame({{1, kTopLeft}}));
+  add_n(base.stats, 100, make_frame({{0, kTopLeft}}));
+  Stats window;
+  const std::vector<std::string> names = {"a", "b", "c"};
+  add_n(window, 150, make_frame({{0, kTopLeft}}));
+  add_n(window, 100, make_frame({{1, kTopLeft}}));
+  add_n(window, 50, make_frame({{2, kTopLeft}}));
+  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+
+  const DriftFinding* cd = find(r, AlertKind::kClassDistribution);
+  ASSERT_NE(cd, nullptr);
+  EXPECT_TRUE(cd->tested);
+  EXPECT_NEAR(cd->js, 0.30323300278831805, 1e-12);
+  EXPECT_EQ(cd->score, cd->js);
+  EXPECT_EQ(cd->measure, "js_distance");
+  EXPECT_DOUBLE_EQ(cd->threshold, 0.1);
+  EXPECT_EQ(cd->counts.window_count, 300u);
+  EXPECT_EQ(cd->counts.baseline_total, 300u);
+  // Family of 12 hypotheses: class_distribution, objects_per_frame (one bin: p = 1), 3 per
+  // class for a and b (one bin each: p = 1), class_appeared c, and the 3 pairs of the
+  // window's 3 classes, none of which reaches min_pair_count (p = 1).
+  // BH: q(c) = 12 p_c / 1, q(cd) = 12 p_cd / 2.
+  // Appeared: conditional test, k = 50 of n = 300 vs K = 0 of N = 300: Bin(50, 1/2) >= 50.
+  // Chi-square on merged bins: the baseline never shows c, so its bin joins b's group
+  // (UnseenBins::kWithNeighbours): [[200, 100], [150, 150]].
+  const double p_cd = 3.4671076872696563e-05, p_c = 8.881784197001252e-16;
+  EXPECT_NEAR(cd->p_value, 12 * p_cd / 2, 1e-6 * 12 * p_cd / 2);
+  EXPECT_TRUE(cd->flagged);
+  const DriftFinding* app = find(r, AlertKind::kClassAppeared, "c");
+  ASSERT_NE(app, nullptr);
+  EXPECT_TRUE(app->tested);
+  EXPECT_NEAR(app->p_value, 12 * p_c, 1e-6 * 12 * p_c);
+  EXPECT_NEAR(app->expected, 300 * 0.5 / 301, 1e-12);
+  EXPECT_EQ(app->counts.window_count, 50u);
+  EXPECT_TRUE(app->flagged);
+  // All mass in one bin: distance 0, tested, never flagged.
+  const DriftFinding* sp = find(r, AlertKind::kSpatial, "a");
+  ASSERT_NE(sp, nullptr);
+  EXPECT_TRUE(sp->tested);
+  EXPECT_EQ(sp->score, 0.0);
+  EXPECT_EQ(sp->p_value, 1.0);
+  EXPECT_FALSE(sp->flagged);
+  // Training annotations: one stream-level confidence finding with a note, none per class.
+  const DriftFinding* conf = find(r, AlertKind::kConfidence);
+  ASSERT_NE(conf, nullptr);
+  EXPECT_FALSE(conf->tested);
+  EXPECT_NE(conf->note.find("training annotations"), std::string::npos);
+  EXPECT_EQ(find(r, AlertKind::kConfidence, "a"), nullptr);
+  // c is on one side only: no per-class distribution findings for it.
+  EXPECT_EQ(find(r, AlertKind::kSpatial, "c"), nullptr);
+  EXPECT_EQ(flagged_count(r), 2);
+}
+
+// Spatial: baseline 60 frames with 2 cars top-left + 40 with 2 cars bottom-right; the window
+// swaps 60/40. Objects [120, 80] vs [80, 120]; Pearson X^2 = 400 (120*120 - 80*80)^2 / 200^4
+// = 16; every frame holds 2 cars in one cell, so the design effect sum(m^2)/sum(m) = 400/200
+// = 2 on both sides and X^2 / 2 = 8, p = chi2.sf(8, 1). Only `spatial` is enabled: a family
+// of one, so the adjusted p-value is the raw one.
+TEST(DriftEvaluator, SpatialDesignEffectAndHotspot) {
+  Fixture fx;
+  fx.only({AlertKind::kSpatial});
+  BaselineStats base;
+  base.class_names = {"car"};
+  add_n(base.stats, 60, make_frame({{0, kTopLeft}, {0, kTopLeft}}));
+  add_n(base.stats, 40, make_frame({{0, kBottomRight}, {0, kBottomRight}}));
+  Stats window;
+  const std::vector<std::string> names = {"car"};
+  add_n(window, 40, make_frame({{0, kTopLeft}, {0, kTopLeft}}));
+  add_n(window, 60, make_frame({{0, kBottomRight}, {0, kBottomRight}}));
+  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(r.findings.size(), 1u);
+  const DriftFinding& f = r.findings[0];
+  EXPECT_EQ(f.kind, AlertKind::kSpatial);
+  EXPECT_EQ(f.subject(), "car");
+  EXPECT_TRUE(f.tested);
+  EXPECT_NEAR(f.p_value, 0.004677734981047276, 1e-12);
+  EXPECT_NEAR(f.score, 0.17043886160536084, 1e-12);
+  EXPECT_EQ(f.hotspot, 255);
+  EXPECT_EQ(f.counts.window_count, 200u);
+  EXPECT_TRUE(f.flagged);  // p < 0.05 and JS 0.17 >= 0.1
+
+  // Same shares with 20 images per side: below min_class_images (30), never flagged.
+  BaselineStats small;
+  small.class_names = {"car"};
+  add_n(small.stats, 12, make_frame({{0, kTopLeft}, {0, kTopLeft}}));
+  add_n(small.stats, 8, make_frame({{0, kBottomRight}, {0, kBottomRight}}));
+  Stats small_window;
+  add_n(small_window, 8, make_frame({{0, kTopLeft}, {0, kTopLeft}}));
+  add_n(small_window, 12, make_frame({{0, kBottomRight}, {0, kBottomRight}}));
+  const DriftReport rs = evaluate_drift("s", "5m", small_window, names, small, fx.resolver(), 0);
+  ASSERT_EQ(rs.findings.size(), 1u);
+  EXPECT_FALSE(rs.findings[0].tested);
+  EXPECT_FALSE(rs.findings[0].flagged);
+  EXPECT_NEAR(rs.findings[0].score, 0.17043886160536084, 1e-12);  // still reported
+  EXPECT_NE(rs.findings[0].note.find("min support: 20 < 30 images in the window"),
+            std::string::npos)
+      << rs.findings[0].note;
+}
+
+// objects_per_image: baseline 100 images with 1 x and 100 with 2; window 50 with 1 and 150
+// with 4. Buckets 1..20; merged from the baseline side: {1}, {2, unused 3..20} (empty
+// baseline bins join their neighbours), so the table is [[100, 100], [50, 150]].
+TEST(DriftEvaluator, ObjectsPerImageCollapse) {
+  Fixture fx;
+  fx.only({AlertKind::kObjectsPerImage});
+  BaselineStats base;
+  base.class_names = {"x"};
+  add_n(base.stats, 100, make_frame({{0, kTopLeft}}));
+  add_n(base.stats, 100, make_frame({{0, kTopLeft}, {0, kTopLeft}}));
+  Stats window;
+  const std::vector<std::string> names = {"x"};
+  add_n(window, 50, make_frame({{0, kTopLeft}}));
+  add_n(window, 150, make_frame({{0, kTopLeft}, {0, kTopLeft}, {0, kTopLeft}, {0, kTopLeft}}));
+  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(r.findings.size(), 1u);
+  const DriftFinding& f = r.findings[0];
+  EXPECT_NEAR(f.score, 0.8097154205210412, 1e-12);
+  EXPECT_NEAR(f.p_value, 2.4175638811190183e-07, 1e-6 * 2.4175638811190183e-07);
+  EXPECT_EQ(f.hotspot, 4);  // the count bucket that grew most
+  EXPECT_EQ(f.counts.window_count, 200u);
+  EXPECT_TRUE(f.flagged);
+}
+
+// Pairs: baseline 1000 frames, 5 with both a and b; window 500 frames, 20 with both.
+// p0 = 5.5 / 1001 (Jeffreys), lift = 0.04 / p0 = 7.28. Evidence: the conditional test,
+// given k + K = 25 pair frames, k ~ Bin(25, 500 / 1500): p = binom.sf(19, 25, 1/3). A novel pair
+// a+c (never in the baseline) shows 3 times: below min_pair_count (5), not a candidate.
+TEST(DriftEvaluator, PairRateAndNovelPair) {
+  Fixture fx;
+  fx.only({AlertKind::kPairRate, AlertKind::kNovelPair});
+  BaselineStats base;
+  base.class_names = {"a", "b", "c"};
+  add_n(base.stats, 5, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
+  add_n(base.stats, 995, make_frame({{0, kTopLeft}}));
+  Stats window;
+  const std::vector<std::string> names = {"b", "a", "c"};
+  add_n(window, 20, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
+  add_n(window, 3, make_frame({{1, kTopLeft}, {2, kTopLeft}}));
+  add_n(window, 477, make_frame({{1, kTopLeft}}));
+  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(r.findings.size(), 1u);
+  const DriftFinding& f = r.findings[0];
+  EXPECT_EQ(f.kind, AlertKind::kPairRate);
+  EXPECT_EQ(f.subject(), "a|b");
+  EXPECT_EQ(f.subject_a, "a");
+  EXPECT_NEAR(f.score, 7.28, 1e-9);
+  EXPECT_EQ(f.measure, "rate_ratio");
+  EXPECT_DOUBLE_EQ(f.threshold, 2.0);
+  // The window shows 3 classes, so 3 pairs are hypotheses (2 below support, p = 1):
+  // Bonferroni-like factor 3 for the only p < 1.
+  EXPECT_NEAR(f.p_value, 3 * 2.268661443783179e-06, 3e-6 * 2.268661443783179e-06);
+  EXPECT_EQ(f.counts.window_count, 20u);
+  EXPECT_EQ(f.counts.baseline_count, 5u);
+  EXPECT_NEAR(f.expected, 500 * 5.5 / 1001, 1e-12);
+  EXPECT_TRUE(f.flagged);
+
+  // Now 6 frames with a+c: a novel pair with support. Family of 2 (BH): q = 2 p / rank.
+  Stats window2 = window;
+  add_n(window2, 3, make_frame({{1, kTopLeft}, {2, kTopLeft}}));
+  const DriftReport r2 = evaluate_drift("s", "5m", window2, names, base, fx.resolver(), 0);
+  const DriftFinding* novel = find(r2, AlertKind::kNovelPair, "a|c");
+  ASSERT_NE(novel, nullptr);
+  EXPECT_TRUE(novel->tested);
+  EXPECT_TRUE(novel->flagged);
+  EXPECT_EQ(novel->counts.baseline_count, 0u);
+  EXPECT_EQ(novel->measure, "binomial");
+  EXPECT_NEAR(novel->score, -std::log10(novel->p_value), 1e-9);
+}
+
+// class_vanished: baseline 1000 frames, 100 with "dog"; window 200 frames, none.
+// p0 = 100.5 / 1001, expected 20.08; conditional test: given 100 frames with dog on both
+// sides, k ~ Bin(100, 200 / 1200): p = P(k = 0) = (5/6)^100.
+TEST(DriftEvaluator, ClassVanished) {
+  Fixture fx;
+  fx.only({AlertKind::kClassVanished});
+  BaselineStats base;
+  base.class_names = {"cat", "dog"};
+  add_n(base.stats, 100, make_frame({{1, kTopLeft}}));
+  add_n(base.stats, 900, make_frame({{0, kTopLeft}}));
+  Stats window;
+  const std::vector<std::string> names = {"cat"};
+  add_n(window, 200, make_frame({{0, kTopLeft}}));
+  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(r.findings.size(), 1u);
+  const DriftFinding& f = r.findings[0];
+  EXPECT_EQ(f.subject(), "dog");
+  EXPECT_NEAR(f.expected, 20.07992007992008, 1e-9);
+  EXPECT_NEAR(f.p_value, 1.2074673472413683e-08, 1e-6 * 1.2074673472413683e-08);
+  EXPECT_TRUE(f.flagged);
+  EXPECT_EQ(f.counts.baseline_count, 100u);
+}
+
+// Confidence needs scores on both sides; against a production-window baseline it runs.
+TEST(DriftEvaluator, ConfidenceOnlyAgainstScoredBaseline) {
+  Fixture fx;
+  fx.only({AlertKind::kConfidence});
+  BaselineStats base;
+  base.kind = BaselineKind::kProductionWindow;
+  base.class_names = {"a"};
+  add_n(base.stats, 100, make_frame({{0, kTopLeft}}, 0.9f));
+  add_n(base.stats, 100, make_frame({{0, kTopLeft}}, 0.7f));
+  Stats window;
+  const std::vector<std::string> names = {"a"};
+  add_n(window, 100, make_frame({{0, kTopLeft}}, 0.3f));
+  add_n(window, 100, make_frame({{0, kTopLeft}}, 0.7f));
+  DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  const DriftFinding* f = find(r, AlertKind::kConfidence, "a");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->tested);
+  EXPECT_TRUE(f->flagged);
+  EXPECT_EQ(f->hotspot, 6);  // confidence 0.3 -> bin 6 of 20
+
+  base.kind = BaselineKind::kTrainingAnnotations;
+  r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].subject(), "");
+  EXPECT_FALSE(r.findings[0].tested);
+  EXPECT_FALSE(r.findings[0].flagged);
+
+  // Unscored window detections: a per-class note.
+  base.kind = BaselineKind::kDatasetPredictions;
+  Stats unscored;
+  add_n(unscored, 200, make_frame({{0, kTopLeft}}));
+  r = evaluate_drift("s", "5m", unscored, names, base, fx.resolver(), 0);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_FALSE(r.findings[0].tested);
+  EXPECT_NE(r.findings[0].note.find("no scored detections in the window"), std::string::npos);
+}
+
+// Identical window and baseline: nothing tested is flagged, distances 0.
+TEST(DriftEvaluator, IdenticalSidesFlagNothing) {
+  Fixture fx;
+  BaselineStats base;
+  base.class_names = {"a", "b"};
+  add_n(base.stats, 300, make_frame({{0, kTopLeft}, {1, kBottomRight}}));
+  add_n(base.stats, 300, make_frame({{0, kBottomRight}}));
+  const std::vector<std::string> names = {"a", "b"};
+  const DriftReport r = evaluate_drift("s", "5m", base.stats, names, base, fx.resolver(), 0);
+  EXPECT_EQ(flagged_count(r), 0);
+  for (const DriftFinding& f : r.findings) {
+    if (!std::isnan(f.js)) {
+      EXPECT_EQ(f.js, 0.0) << alert_kind_name(f.kind) << " " << f.subject();
+    }
+  }
+}
+
+// Calibration on independent samples (the COCO calibration in tests/daemon/drift resamples
+// the baseline's own frames, which cannot show the baseline's sampling noise). Both sides
+// come from one synthetic process: 60 classes with Zipf-like weights, 1-4 classes per frame,
+// clustered objects (1 + Geometric(0.35) boxes of a class, centred near one point per class
+// and frame, so spatial and class-mix counts are over-dispersed), scored boxes. Baseline
+// 20,000 frames; 200 disjoint windows of 1,000 frames each. The share of windows with any
+// flagged finding must stay within alpha = 0.05.
+void synthetic_frames(Stats& s, int frames, std::mt19937_64& rng) {
+  constexpr uint32_t kClasses = 60;
+  std::vector<double> w(kClasses);
+  for (uint32_t r = 0; r < kClasses; ++r) w[r] = 1.0 / (r + 3.0);
+  std::discrete_distribution<uint32_t> cls(w.begin(), w.end());
+  std::uniform_int_distribution<int> ncls(1, 4);
+  std::geometric_distribution<int> extra(0.35);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  std::normal_distribution<float> jitter(0.0f, 0.03f);
+  Frame f;
+  for (int i = 0; i < frames; ++i) {
+    f.clear();
+    const int k = ncls(rng);
+    for (int j = 0; j < k; ++j) {
+      const ClassId c = cls(rng);
+      const float cx = 0.1f + 0.8f * u(rng), cy = 0.1f + 0.8f * u(rng);
+      const float size = 0.02f + 0.2f * u(rng);
+      const int boxes = 1 + std::min(15, extra(rng));
+      for (int b = 0; b < boxes; ++b) {
+        const float x = std::clamp(cx + jitter(rng), 0.0f, 1.0f - size);
+        const float y = std::clamp(cy + jitter(rng), 0.0f, 1.0f - size);
+        f.detections.push_back({c, 0.3f + 0.7f * u(rng), Box{x, y, x + size, y + size}, -1});
+      }
+    }
+    s.add(f);
+  }
+}
+
+TEST(DriftEvaluator, CalibrationOnIndependentSyntheticSamples) {
+  Fixture fx;
+  std::mt19937_64 rng(12345);
+  BaselineStats base;
+  base.kind = BaselineKind::kProductionWindow;
+  for (int i = 0; i < 60; ++i) base.class_names.push_back("c" + std::to_string(i));
+  synthetic_frames(base.stats, 20000, rng);
+  constexpr int kWindows = 200;
+  int alarms = 0;
+  for (int w = 0; w < kWindows; ++w) {
+    Stats window;
+    synthetic_frames(window, 1000, rng);
+    const DriftReport r =
+        evaluate_drift("s", "w", window, base.class_names, base, fx.resolver(), 0);
+    if (flagged_count(r) > 0) {
+      ++alarms;
+      for (const DriftFinding& f : r.findings)
+        if (f.flagged)
+          std::printf("  window %d: %s %s p %.3g\n", w,
+                      std::string(alert_kind_name(f.kind)).c_str(), f.subject().c_str(), f.p_value);
+    }
+  }
+  std::printf("independent-sample calibration: %d of %d windows flagged\n", alarms, kWindows);
+  EXPECT_LE(alarms, kWindows / 20);
+}
+
+}  // namespace
+}  // namespace predwatch::core
