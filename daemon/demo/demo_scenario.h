@@ -6,11 +6,11 @@
 //   warm-up                      quiet: the stream follows the baseline
 //   1. novel pair giraffe+toilet  1% of frames become a giraffe-only frame plus a toilet box
 //   2. count collapse chair=4     every frame with chairs gets exactly 4 chairs
-//   3. spatial shift car->top     car boxes move into the top quarter of the image
-//   4. vanished class person      every person box is dropped
+//   3. spatial shift person->top  person boxes move into the top quarter of the image
+//   4. vanished class car         every car box is dropped
 // separated by quiet gaps at least one window long, so each alert fires and then resolves.
 // Each episode names the alert it must raise (kind + subject) and the kinds it may also
-// raise as side effects (a vanished person also changes the class mix and objects per
+// raise as side effects (a vanished class also changes the class mix and objects per
 // frame); the demo smoke test checks exactly that.
 //
 // Thread-safety: plain functions and values.
