@@ -313,7 +313,11 @@ class PredwatchdE2E : public ::testing::Test {
     topic_ = Unique("e2e");
     group_ = Unique("predwatchd-e2e");
     // Three partitions, so the streams spread over them.
-    ASSERT_EQ(std::system(("bash " + std::string(PREDWATCH_SOURCE_DIR) +
+    // broker.sh finds the running broker through its state dir, where the bootstrap file is.
+    const std::string state =
+        std::filesystem::path(std::getenv("PREDWATCH_KAFKA_BOOTSTRAP_FILE")).parent_path();
+    ASSERT_EQ(std::system(("PREDWATCH_KAFKA_STATE=" + state + " bash " +
+                           std::string(PREDWATCH_SOURCE_DIR) +
                            "/tests/integration/kafka/broker.sh topic " + topic_ + " 3 >/dev/null")
                               .c_str()),
               0);
