@@ -507,6 +507,10 @@ const std::initializer_list<EnumName<Decoder>> kDecoders = {
     {"json", Decoder::kJson}, {"protobuf", Decoder::kProtobuf}, {"auto", Decoder::kAuto}};
 const std::initializer_list<EnumName<WindowType>> kWindowTypes = {{"time", WindowType::kTime},
                                                                   {"count", WindowType::kCount}};
+const std::initializer_list<EnumName<DriftMeasure>> kMeasures = {
+    {"js_distance", DriftMeasure::kJsDistance},
+    {"psi", DriftMeasure::kPsi},
+    {"hellinger", DriftMeasure::kHellinger}};
 const std::initializer_list<EnumName<Correction>> kCorrections = {
     {"bh", Correction::kBenjaminiHochberg}, {"bonferroni", Correction::kBonferroni}};
 const std::initializer_list<EnumName<LogLevel>> kLogLevels = {{"trace", LogLevel::kTrace},
@@ -792,9 +796,19 @@ void parse_streams(Parser& p, const MapView& root, const std::vector<WindowSetti
   }
 }
 
-const Keys kThresholdKeys = {"js_distance",    "psi_warn",   "psi",
-                             "hellinger",      "alpha",      "min_frames",
-                             "min_pair_count", "correction", "smoothing_epsilon"};
+const Keys kThresholdKeys = {"js_distance",
+                             "psi_warn",
+                             "psi",
+                             "hellinger_warn",
+                             "hellinger",
+                             "measure",
+                             "alpha",
+                             "min_frames",
+                             "min_class_images",
+                             "min_pair_count",
+                             "min_rate_ratio",
+                             "correction",
+                             "smoothing_epsilon"};
 
 ThresholdOverrides parse_thresholds(Parser& p, const MapView& m) {
   ThresholdOverrides o;
@@ -810,10 +824,15 @@ ThresholdOverrides parse_thresholds(Parser& p, const MapView& m) {
   dbl("js_distance", {0, true, 1, false}, o.js_distance);
   dbl("psi_warn", {0, true, 10, false}, o.psi_warn);
   dbl("psi", {0, true, 10, false}, o.psi);
+  dbl("hellinger_warn", {0, true, 1, false}, o.hellinger_warn);
   dbl("hellinger", {0, true, 1, false}, o.hellinger);
+  DriftMeasure measure{};
+  if (p.read_enum(m, "measure", kMeasures, measure)) o.measure = measure;
   dbl("alpha", {0, true, 0.5, false}, o.alpha);
   integer("min_frames", 1, 10'000'000, o.min_frames);
+  integer("min_class_images", 1, 10'000'000, o.min_class_images);
   integer("min_pair_count", 1, 1'000'000, o.min_pair_count);
+  dbl("min_rate_ratio", {1, true, 1000, false}, o.min_rate_ratio);
   Correction c{};
   if (p.read_enum(m, "correction", kCorrections, c)) o.correction = c;
   dbl("smoothing_epsilon", {0, true, 0.1, false}, o.smoothing_epsilon);
@@ -826,6 +845,11 @@ void check_psi_order(Parser& p, const DriftThresholds& t, Pos at, const std::str
     p.error(at, path,
             std::string(context) + "psi_warn (" + fmt_double(t.psi_warn) +
                 ") must not exceed psi (" + fmt_double(t.psi) + ")");
+  }
+  if (t.hellinger_warn > t.hellinger) {
+    p.error(at, path,
+            std::string(context) + "hellinger_warn (" + fmt_double(t.hellinger_warn) +
+                ") must not exceed hellinger (" + fmt_double(t.hellinger) + ")");
   }
 }
 

@@ -34,10 +34,20 @@ void emit_thresholds(YAML::Emitter& e, const ThresholdOverrides& t) {
   if (t.js_distance) e << YAML::Key << "js_distance" << YAML::Value << number(*t.js_distance);
   if (t.psi_warn) e << YAML::Key << "psi_warn" << YAML::Value << number(*t.psi_warn);
   if (t.psi) e << YAML::Key << "psi" << YAML::Value << number(*t.psi);
+  if (t.hellinger_warn) {
+    e << YAML::Key << "hellinger_warn" << YAML::Value << number(*t.hellinger_warn);
+  }
   if (t.hellinger) e << YAML::Key << "hellinger" << YAML::Value << number(*t.hellinger);
+  if (t.measure) e << YAML::Key << "measure" << YAML::Value << std::string(to_string(*t.measure));
   if (t.alpha) e << YAML::Key << "alpha" << YAML::Value << number(*t.alpha);
   if (t.min_frames) e << YAML::Key << "min_frames" << YAML::Value << *t.min_frames;
+  if (t.min_class_images) {
+    e << YAML::Key << "min_class_images" << YAML::Value << *t.min_class_images;
+  }
   if (t.min_pair_count) e << YAML::Key << "min_pair_count" << YAML::Value << *t.min_pair_count;
+  if (t.min_rate_ratio) {
+    e << YAML::Key << "min_rate_ratio" << YAML::Value << number(*t.min_rate_ratio);
+  }
   if (t.correction) {
     e << YAML::Key << "correction" << YAML::Value << std::string(to_string(*t.correction));
   }
@@ -48,9 +58,19 @@ void emit_thresholds(YAML::Emitter& e, const ThresholdOverrides& t) {
 }
 
 ThresholdOverrides all_set(const DriftThresholds& t) {
-  return ThresholdOverrides{t.js_distance,    t.psi_warn,   t.psi,
-                            t.hellinger,      t.alpha,      t.min_frames,
-                            t.min_pair_count, t.correction, t.smoothing_epsilon};
+  return ThresholdOverrides{t.js_distance,
+                            t.psi_warn,
+                            t.psi,
+                            t.hellinger_warn,
+                            t.hellinger,
+                            t.measure,
+                            t.alpha,
+                            t.min_frames,
+                            t.min_class_images,
+                            t.min_pair_count,
+                            t.min_rate_ratio,
+                            t.correction,
+                            t.smoothing_epsilon};
 }
 
 void emit_strings(YAML::Emitter& e, const std::vector<std::string>& v) {

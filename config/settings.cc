@@ -23,6 +23,17 @@ std::string_view to_string(Decoder v) {
 
 std::string_view to_string(WindowType v) { return v == WindowType::kTime ? "time" : "count"; }
 
+std::string_view to_string(DriftMeasure v) {
+  switch (v) {
+    case DriftMeasure::kPsi:
+      return "psi";
+    case DriftMeasure::kHellinger:
+      return "hellinger";
+    default:
+      return "js_distance";
+  }
+}
+
 std::string_view to_string(Correction v) {
   return v == Correction::kBenjaminiHochberg ? "bh" : "bonferroni";
 }
@@ -100,10 +111,14 @@ DriftThresholds apply_overrides(DriftThresholds base, const ThresholdOverrides& 
   if (over.js_distance) base.js_distance = *over.js_distance;
   if (over.psi_warn) base.psi_warn = *over.psi_warn;
   if (over.psi) base.psi = *over.psi;
+  if (over.hellinger_warn) base.hellinger_warn = *over.hellinger_warn;
   if (over.hellinger) base.hellinger = *over.hellinger;
+  if (over.measure) base.measure = *over.measure;
   if (over.alpha) base.alpha = *over.alpha;
   if (over.min_frames) base.min_frames = *over.min_frames;
+  if (over.min_class_images) base.min_class_images = *over.min_class_images;
   if (over.min_pair_count) base.min_pair_count = *over.min_pair_count;
+  if (over.min_rate_ratio) base.min_rate_ratio = *over.min_rate_ratio;
   if (over.correction) base.correction = *over.correction;
   if (over.smoothing_epsilon) base.smoothing_epsilon = *over.smoothing_epsilon;
   return base;

@@ -32,6 +32,7 @@ inline constexpr std::int64_t kGiB = 1024 * kMiB;
 enum class Decoder { kJson, kProtobuf, kAuto };                // json | protobuf | auto
 enum class WindowType { kTime, kCount };                       // time | count
 enum class Correction { kBenjaminiHochberg, kBonferroni };     // bh | bonferroni
+enum class DriftMeasure { kJsDistance, kPsi, kHellinger };     // js_distance | psi | hellinger
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };  // trace|debug|info|warn|error
 enum class LogFormat { kText, kJson };                         // text | json
 enum class DriftKind {
@@ -53,6 +54,7 @@ std::vector<DriftKind> all_drift_kinds();
 std::string_view to_string(Decoder v);
 std::string_view to_string(WindowType v);
 std::string_view to_string(Correction v);
+std::string_view to_string(DriftMeasure v);
 std::string_view to_string(LogLevel v);
 std::string_view to_string(LogFormat v);
 std::string_view to_string(DriftKind v);
@@ -148,13 +150,19 @@ struct StatisticsSettings {
 // ---- drift ----
 
 struct DriftThresholds {
-  double js_distance = 0.1;         // Jensen–Shannon distance (base 2) alarm level. (0, 1]
-  double psi_warn = 0.1;            // PSI "watch" level. (0, 10], <= psi
-  double psi = 0.25;                // PSI "act" level. (0, 10]
-  double hellinger = 0.4;           // Hellinger distance alarm level. (0, 1]
-  double alpha = 0.05;              // significance level of tests after correction. (0, 0.5]
-  std::int64_t min_frames = 200;    // minimum frames in a window before it is judged. [1, 1e7]
-  std::int64_t min_pair_count = 5;  // minimum expected pair count for pair tests. [1, 1e6]
+  double js_distance = 0.1;      // Jensen–Shannon distance (base 2) alarm level. (0, 1]
+  double psi_warn = 0.1;         // PSI "watch" level. (0, 10], <= psi
+  double psi = 0.25;             // PSI "act" level. (0, 10]
+  double hellinger_warn = 0.15;  // Hellinger "possible drift" level. (0, 1], <= hellinger
+  double hellinger = 0.4;        // Hellinger distance alarm level. (0, 1]
+  DriftMeasure measure = DriftMeasure::kJsDistance;  // the distance that decides "effect"
+  double alpha = 0.05;            // significance level of tests after correction. (0, 0.5]
+  std::int64_t min_frames = 200;  // minimum frames in a window before it is judged. [1, 1e7]
+  std::int64_t min_class_images =
+      30;  // per-class tests: images with the class, each side. [1, 1e7]
+  std::int64_t min_pair_count =
+      5;  // pair/appeared: minimum window frames; vanished: expected. [1, 1e6]
+  double min_rate_ratio = 2.0;  // pair_rate: window rate / smoothed baseline rate. (1, 1000]
   Correction correction = Correction::kBenjaminiHochberg;  // multiple-testing correction
   double smoothing_epsilon = 1e-4;  // added to empty bins before PSI/JS. (0, 0.1]
 
@@ -166,10 +174,14 @@ struct ThresholdOverrides {
   std::optional<double> js_distance;
   std::optional<double> psi_warn;
   std::optional<double> psi;
+  std::optional<double> hellinger_warn;
   std::optional<double> hellinger;
+  std::optional<DriftMeasure> measure;
   std::optional<double> alpha;
   std::optional<std::int64_t> min_frames;
+  std::optional<std::int64_t> min_class_images;
   std::optional<std::int64_t> min_pair_count;
+  std::optional<double> min_rate_ratio;
   std::optional<Correction> correction;
   std::optional<double> smoothing_epsilon;
 

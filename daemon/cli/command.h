@@ -28,4 +28,9 @@ void add_client_commands(CLI::App& app,
                          CommandResult& result);  // streams|stats|drift|alerts|exemplars|health
 void add_generate_commands(CLI::App& app, CommandResult& result);  // generate
 
+// The `baseline` subcommand group (created on first call, then the same object): every file
+// that adds `baseline <verb>` commands (build/show here, pull/push/snapshot in the gRPC client
+// commands) attaches them to this group, whatever the order of the add_* calls.
+CLI::App& baseline_group(CLI::App& app);
+
 }  // namespace predwatch::daemon

@@ -1,8 +1,103 @@
+// `predwatch dataset report PATH --format F [--map FILE] [--json]`: the statistics tables of a
+// labelled dataset (or of a model's predictions on one) and its QA findings.
+#include <iostream>
+#include <memory>
+
 #include "daemon/cli/command.h"
+#include "daemon/cli/dataset_input.h"
+#include "daemon/cli/stats_report.h"
 
 namespace predwatch::daemon {
+namespace {
 
-// Placeholder until the dataset commands land; registers nothing.
-void add_dataset_commands(CLI::App&, CommandResult&) {}
+struct ReportArgs {
+  DatasetInput input;
+  bool json = false;
+  StatsReportOptions tables;
+  size_t max_suspicious = 10;
+};
+
+// Import problems as JSON: totals, counts by kind, the first messages.
+void write_problems(JsonWriter& w, const DatasetAnalysis& a) {
+  const ImportSummary& s = a.build.summary;
+  w.key("problems").begin_object();
+  w.key("total").value(s.total_problems());
+  w.key("skipped_images").value(s.skipped_images);
+  w.key("skipped_objects").value(s.skipped_objects);
+  w.key("by_kind").begin_object();
+  for (size_t k = 0; k < kProblemKindCount; ++k)
+    if (s.problems[k] > 0) w.key(problem_kind_name(ProblemKind(k))).value(s.problems[k]);
+  w.end_object();
+  w.key("messages").begin_array();
+  for (const std::string& m : s.messages) w.value(m);
+  w.end_array();
+  w.end_object();
+}
+
+int run_report(const ReportArgs& args) {
+  DatasetAnalysis a;
+  if (int rc = args.input.analyse(true, a); rc != 0) return rc;
+  const core::Stats& stats = a.build.stats;
+  if (args.json) {
+    std::cout << stats_report_json(stats, a.build.class_names, [&](JsonWriter& w) {
+      w.key("suspicious");
+      write_suspicious(w, a.suspicious);
+      write_problems(w, a);
+      if (!args.input.map_file.empty()) {
+        w.key("class_map").begin_object();
+        w.key("renamed").value(a.build.mapped_renamed);
+        w.key("dropped").value(a.build.mapped_dropped);
+        w.end_object();
+      }
+    }) << "\n";
+    return 0;
+  }
+  std::cout << args.input.path << " (" << args.input.format << ")\n";
+  std::cout << render_stats_tables(stats, a.build.class_names, args.tables) << "\n";
+  std::cout << render_suspicious_summary(a.suspicious, args.max_suspicious);
+  const ImportSummary& s = a.build.summary;
+  if (s.total_problems() > 0) {
+    std::cout << "\nImport problems: " << s.total_problems() << " (";
+    bool first = true;
+    for (size_t k = 0; k < kProblemKindCount; ++k) {
+      if (s.problems[k] == 0) continue;
+      std::cout << (first ? "" : ", ") << problem_kind_name(ProblemKind(k)) << " " << s.problems[k];
+      first = false;
+    }
+    std::cout << "); skipped " << s.skipped_images << " images, " << s.skipped_objects
+              << " objects\n";
+    for (const std::string& m : s.messages) std::cout << "  " << m << "\n";
+  }
+  if (!args.input.map_file.empty()) {
+    std::cout << "\nClass map " << args.input.map_file << ": " << a.build.mapped_renamed
+              << " detections renamed, " << a.build.mapped_dropped << " dropped\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_dataset_commands(CLI::App& app, CommandResult& result) {
+  CLI::App* dataset = app.add_subcommand("dataset", "labelled datasets: statistics and QA");
+  dataset->require_subcommand(1);
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* report = dataset->add_subcommand(
+      "report", "class balance, co-occurrence, objects per image and suspicious annotations");
+  args->input.add_options(report);
+  report->add_flag("--json", args->json, "one JSON object instead of tables");
+  report->add_option("--top-pairs", args->tables.top_pairs, "co-occurring pairs listed")
+      ->capture_default_str();
+  report
+      ->add_option("--heatmap-classes", args->tables.heatmap_classes,
+                   "co-occurrence heatmap over the N classes on most images (0: none)")
+      ->capture_default_str();
+  report
+      ->add_option("--max-classes", args->tables.max_classes,
+                   "rows of the per-class tables (0: every class)")
+      ->capture_default_str();
+  report->add_option("--max-suspicious", args->max_suspicious, "suspicious findings listed")
+      ->capture_default_str();
+  report->callback([args, &result] { result.exit_code = run_report(*args); });
+}
 
 }  // namespace predwatch::daemon

@@ -169,6 +169,9 @@ void expect_exactly(const Detection& d, const BaselineStats& baseline) {
   // Three independent seeds: the expected set must come out every time.
   for (uint64_t seed : {11u, 22u, 33u}) {
     const DriftReport r = run_episode(d, baseline, seed);
+    if (seed == 11)
+      std::printf("%s (%d frames):\n%s", d.episode.label.c_str(), kDetectionFrames,
+                  describe(r).c_str());
     EXPECT_EQ(flagged(r), d.expected) << d.episode.label << " seed " << seed << "\n" << describe(r);
   }
 }

@@ -1,0 +1,154 @@
+#include "daemon/engine/monitor_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+namespace predwatch::daemon {
+namespace {
+
+core::Event make_event(std::string_view stream, std::string_view id, int64_t t,
+                       std::vector<core::NamedDetection> dets) {
+  core::Event e;
+  e.stream = stream;
+  e.frame_id = id;
+  e.time_ms = t;
+  e.width = 100;
+  e.height = 100;
+  e.detections = std::move(dets);
+  return e;
+}
+
+core::NamedDetection det(std::string_view name, float x = 0.2f) {
+  core::NamedDetection d;
+  d.class_name = name;
+  d.confidence = 0.9f;
+  d.box = {x, 0.2f, x + 0.1f, 0.4f};
+  return d;
+}
+
+EngineOptions options() {
+  EngineOptions o;
+  o.stream.windows = {{"1m", core::WindowSpec::Type::kTime, 60'000, 1'000, 5'000, 0}};
+  o.stream_config = [](std::string_view s) -> std::optional<StreamConfig> {
+    if (s == "forbidden") return std::nullopt;
+    return StreamConfig{};
+  };
+  o.max_streams = 3;
+  o.max_detections_per_event = 4;
+  return o;
+}
+
+TEST(MonitorEngine, CreatesStreamsOnFirstEventAndRejectsByReason) {
+  MonitorEngine engine(options());
+  EXPECT_TRUE(engine.apply(make_event("cam1", "a", 1000, {det("dog")})).applied);
+  EXPECT_TRUE(engine.apply(make_event("cam2", "b", 1000, {})).applied);
+  auto r = engine.apply(make_event("forbidden", "c", 1000, {det("dog")}));
+  EXPECT_FALSE(r.applied);
+  EXPECT_EQ(r.reason, "unknown_stream");
+  EXPECT_EQ(engine.apply(make_event("", "d", 1000, {})).reason, "missing_stream");
+  std::vector<core::NamedDetection> five(5, det("cat"));
+  EXPECT_EQ(engine.apply(make_event("cam1", "e", 1000, five)).reason, "too_many_detections");
+  EXPECT_TRUE(engine.apply(make_event("cam3", "f", 1000, {})).applied);
+  EXPECT_EQ(engine.apply(make_event("cam4", "g", 1000, {})).reason, "too_many_streams");
+
+  const EngineCounters c = engine.counters();
+  EXPECT_EQ(c.applied, 3u);
+  EXPECT_EQ(c.rejected, 4u);
+  EXPECT_EQ(c.rejected_by_reason.at("unknown_stream"), 1u);
+  EXPECT_EQ(c.rejected_by_reason.at("too_many_detections"), 1u);
+  EXPECT_EQ(engine.stream_names(), (std::vector<std::string>{"cam1", "cam2", "cam3"}));
+  bool seen = false;
+  EXPECT_TRUE(engine.with_stream("cam1", [&](const StreamView& v) {
+    seen = true;
+    EXPECT_EQ(v.monitor.window(0).totals().frames(), 1);
+    EXPECT_EQ(v.baseline, nullptr);
+  }));
+  EXPECT_TRUE(seen);
+  EXPECT_FALSE(engine.with_stream("nope", [](const StreamView&) {}));
+}
+
+TEST(MonitorEngine, RebalanceDropsTheStreamsOfMovedPartitions) {
+  MonitorEngine engine(options());
+  EventOrigin p0{"events", 0, 10, -1, false}, p1{"events", 1, 10, -1, false};
+  engine.apply(make_event("cam1", "a", 1000, {det("dog")}), p0);
+  engine.apply(make_event("cam2", "b", 1000, {det("dog")}), p1);
+  std::vector<TopicPartition> revoked{{"events", 1}};
+  engine.on_partitions_revoked(revoked);
+  EXPECT_EQ(engine.stream_names(), (std::vector<std::string>{"cam1"}));
+  std::vector<TopicPartition> assigned{{"events", 0}};
+  engine.on_partitions_assigned(assigned);  // replayed from the horizon: start empty
+  EXPECT_TRUE(engine.stream_names().empty());
+  EXPECT_EQ(engine.counters().streams_dropped, 2u);
+}
+
+TEST(MonitorEngine, SnapshotBecomesAProductionBaselineAndAlertsFollowDrift) {
+  EngineOptions o = options();
+  o.max_detections_per_event = 100;
+  o.alerting.for_evaluations = 1;
+  o.thresholds = [](std::string_view, std::string_view) {
+    core::DriftThresholds t;
+    t.min_frames = 50;
+    t.min_class_images = 20;
+    return t;
+  };
+  MonitorEngine engine(o);
+  std::atomic<int> transitions{0};
+  engine.subscribe([&](const core::AlertTransition&) { ++transitions; });
+  // 600 frames of one dog and one cat, spread over the left half.
+  auto left = [](int i) { return 0.05f + 0.05f * float(i % 8); };
+  int64_t t = 0;
+  for (int i = 0; i < 600; ++i, t += 50)
+    engine.apply(
+        make_event("cam", "f" + std::to_string(i), t, {det("dog", left(i)), det("cat", left(i))}));
+  std::string err;
+  auto snap = engine.snapshot_baseline("cam", "1m", /*install=*/true, err);
+  ASSERT_TRUE(snap) << err;
+  EXPECT_EQ(snap->kind(), v1::Baseline::KIND_PRODUCTION_WINDOW);
+  EXPECT_EQ(snap->stats().frames(), 600);
+  EXPECT_FALSE(engine.snapshot_baseline("cam", "5h", false, err));
+  EXPECT_NE(err.find("no window '5h'"), std::string::npos);
+
+  // Same traffic: nothing fires.
+  engine.evaluate(t);
+  EXPECT_TRUE(engine.alerts().empty());
+  // Now every frame has only cats, on the right: the dog vanishes and cats move.
+  for (int i = 0; i < 1200; ++i, t += 50)
+    engine.apply(make_event("cam", "g" + std::to_string(i), t, {det("cat", 0.5f + left(i))}));
+  engine.evaluate(t);
+  const auto alerts = engine.alerts("cam");
+  ASSERT_FALSE(alerts.empty());
+  bool vanished = false, spatial = false;
+  for (const auto& a : alerts) {
+    vanished |= a.last.key.kind == core::AlertKind::kClassVanished && a.last.key.subject == "dog";
+    spatial |= a.last.key.kind == core::AlertKind::kSpatial && a.last.key.subject == "cat";
+    EXPECT_EQ(a.state, core::AlertState::kFiring);
+  }
+  EXPECT_TRUE(vanished);
+  EXPECT_TRUE(spatial);
+  EXPECT_GE(transitions.load(), 2 * int(alerts.size()));  // pending and firing each
+  engine.with_stream("cam", [](const StreamView& v) {
+    ASSERT_EQ(v.drift.size(), 1u);
+    EXPECT_FALSE(v.drift[0].findings.empty());
+  });
+}
+
+TEST(MonitorEngine, SetBaselineRejectsAnotherLayout) {
+  MonitorEngine engine(options());
+  engine.apply(make_event("cam", "a", 0, {det("dog")}));
+  core::StatsLayout other;
+  other.heatmap_grid = 8;
+  core::Stats s(other);
+  core::Frame f;
+  f.detections.push_back({0, 0.9f, {0.1f, 0.1f, 0.2f, 0.2f}});
+  s.add(f);
+  std::string err;
+  auto loaded =
+      baseline_from_proto(make_baseline(s, {"dog"}, core::BaselineKind::kProductionWindow), err);
+  ASSERT_TRUE(loaded) << err;
+  EXPECT_NE(engine.set_baseline("cam", *loaded).find("layout"), std::string::npos);
+  EXPECT_NE(engine.set_baseline("forbidden", *loaded).find("not accepted"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace predwatch::daemon
