@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "daemon/cli/replay.h"  // to_core_thresholds, shared with `predwatch replay`
 #include "daemon/dataset/class_mapping.h"
 
 namespace predwatch::daemon {
@@ -36,31 +37,6 @@ core::StatsLayout stats_layout(const config::Settings& settings) {
   core::StatsLayout layout;
   layout.heatmap_grid = static_cast<uint32_t>(settings.statistics.heatmap_grid);
   return layout;
-}
-
-core::DriftThresholds to_core_thresholds(const config::DriftThresholds& t,
-                                         const std::vector<config::DriftKind>& kinds) {
-  core::DriftThresholds c;
-  c.js_distance = t.js_distance;
-  c.psi_warn = t.psi_warn;
-  c.psi = t.psi;
-  c.hellinger = t.hellinger;
-  // The config has no Hellinger warn level; keep the core default unless it would exceed
-  // the alarm level.
-  c.hellinger_warn = std::min(c.hellinger_warn, t.hellinger);
-  c.alpha = t.alpha;
-  c.correction = t.correction == config::Correction::kBonferroni
-                     ? core::DriftThresholds::Correction::kBonferroni
-                     : core::DriftThresholds::Correction::kBenjaminiHochberg;
-  c.min_frames = static_cast<uint64_t>(t.min_frames);
-  c.min_pair_count = static_cast<uint64_t>(t.min_pair_count);
-  c.smoothing_epsilon = t.smoothing_epsilon;
-  c.enabled.fill(false);
-  for (config::DriftKind k : kinds) {
-    // Same names on both sides (config/settings.h and core/alert_tracker.h).
-    if (auto a = core::alert_kind_from_name(config::to_string(k))) c.enabled[size_t(*a)] = true;
-  }
-  return c;
 }
 
 std::optional<EngineConfig> make_engine_config(const config::Settings& settings,

@@ -7,7 +7,8 @@
 //   streams.entries[]          -> stream_config(key): class_map (ClassMapping -> ClassNaming),
 //                                 classes (index names), windows, baseline (load_baseline)
 //   drift.thresholds / per_stream / per_class -> config::resolve_thresholds -> core thresholds
-//   drift.kinds                -> core::DriftThresholds::enabled
+//                                 (to_core_thresholds of daemon/cli/replay.h, so that replay
+//                                 and the daemon judge alike), drift.kinds -> enabled
 //   alerting.*                 -> core::AlertTrackerOptions
 // Stream admission: with no streams.entries every stream key is accepted (defaults); with
 // entries, only listed keys are, unless a "*" entry exists (the template for the rest).
@@ -31,10 +32,6 @@ namespace predwatch::daemon {
 
 // The statistics layout the settings ask for.
 core::StatsLayout stats_layout(const config::Settings& settings);
-
-// One stream entry's thresholds in the drift engine's vocabulary.
-core::DriftThresholds to_core_thresholds(const config::DriftThresholds& t,
-                                         const std::vector<config::DriftKind>& kinds);
 
 struct EngineConfig {
   EngineOptions options;

@@ -53,7 +53,9 @@ TEST(EngineConfig, WindowsLayoutAndLimitsAreMapped) {
 TEST(EngineConfig, ThresholdsResolvePerStreamThenPerClassAndCarryEnabledKinds) {
   const config::Settings s = Load(
       "drift:\n"
-      "  thresholds: {js_distance: 0.2, psi: 0.3, min_frames: 50, correction: bonferroni}\n"
+      "  thresholds: {js_distance: 0.2, psi: 0.3, min_frames: 50, correction: bonferroni,\n"
+      "               measure: hellinger, hellinger_warn: 0.2, min_class_images: 12,\n"
+      "               min_rate_ratio: 3}\n"
       "  per_stream: {cam: {js_distance: 0.25, alpha: 0.01}}\n"
       "  per_class: {person: {js_distance: 0.05}}\n"
       "  kinds: [spatial, novel_pair]\n");
@@ -69,6 +71,10 @@ TEST(EngineConfig, ThresholdsResolvePerStreamThenPerClassAndCarryEnabledKinds) {
   EXPECT_DOUBLE_EQ(resolve("other", "car").psi, 0.3);
   EXPECT_EQ(resolve("other", "").min_frames, 50u);
   EXPECT_EQ(resolve("other", "").correction, core::DriftThresholds::Correction::kBonferroni);
+  EXPECT_EQ(resolve("other", "").measure, core::DriftThresholds::Measure::kHellinger);
+  EXPECT_DOUBLE_EQ(resolve("other", "").hellinger_warn, 0.2);
+  EXPECT_EQ(resolve("other", "").min_class_images, 12u);
+  EXPECT_DOUBLE_EQ(resolve("other", "").min_rate_ratio, 3.0);
   const core::DriftThresholds t = resolve("x", "");
   for (size_t k = 0; k < core::kAlertKindCount; ++k) {
     const auto kind = core::AlertKind(k);
