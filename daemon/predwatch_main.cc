@@ -14,6 +14,11 @@ int main(int argc, char** argv) {
   add_replay_commands(app, result);
   add_client_commands(app, result);
   add_generate_commands(app, result);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2, as documented.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return result.exit_code;
 }

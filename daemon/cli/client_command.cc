@@ -1,8 +1,766 @@
+// `predwatch streams|stats|drift|alerts|exemplars|health` and `predwatch baseline
+// pull|push|snapshot`: a client of predwatchd's query API (proto/predwatch/v1/monitor.proto)
+// and of the standard health service.
+//
+// Every command takes --addr (default localhost:50051), --timeout (seconds per call) and
+// --json. Human output: aligned tables and terminal heatmaps; --json: the API's messages in
+// protobuf's JSON mapping (field names as in the .proto), except `stats --json`, which has the
+// shape of `predwatch dataset report --json` ({"images", "objects", "classes", "cooccurrence",
+// "objects_distribution", "per_image", "suspicious"}), and `alerts --watch --json`, one
+// AlertTransition per line. Exit codes: 0 ok, 1 an error reported on stderr (the gRPC status
+// and message), 2 usage. `health` exits 0 only when the service is SERVING (Docker
+// HEALTHCHECK uses it).
+//
+// The `baseline` subcommands join the `baseline` group when another family registered one
+// (daemon/cli/baseline_command.cc), else create it.
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "daemon/api/api_convert.h"
+#include "daemon/app/signal_waiter.h"
+#include "daemon/baseline/baseline_file.h"
 #include "daemon/cli/command.h"
+#include "daemon/cli/heatmap_render.h"
+#include "daemon/cli/text_table.h"
+#include "daemon/convert/stats_convert.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "predwatch/v1/monitor.grpc.pb.h"
 
 namespace predwatch::daemon {
+namespace {
 
-// Placeholder until the client commands land; registers nothing.
-void add_client_commands(CLI::App&, CommandResult&) {}
+struct ClientOptions {
+  std::string addr = "localhost:50051";
+  double timeout_s = 10;
+  bool json = false;
+};
+
+void add_common(CLI::App* cmd, ClientOptions& o) {
+  cmd->add_option("--addr", o.addr, "predwatchd gRPC address (host:port)")->capture_default_str();
+  cmd->add_option("--timeout", o.timeout_s, "seconds to wait for each call")->capture_default_str();
+  cmd->add_flag("--json", o.json, "print JSON instead of tables");
+}
+
+std::shared_ptr<grpc::Channel> channel(const ClientOptions& o) {
+  return grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials());
+}
+
+void set_deadline(grpc::ClientContext& ctx, const ClientOptions& o) {
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(int64_t(o.timeout_s * 1000)));
+}
+
+const char* code_name(grpc::StatusCode c) {
+  switch (c) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    default:
+      return "ERROR";
+  }
+}
+
+// Reports a failed call; returns the exit code (1).
+int fail(const ClientOptions& o, const std::string& what, const grpc::Status& s) {
+  std::cerr << "predwatch " << what << ": " << o.addr << ": " << code_name(s.error_code()) << ": "
+            << s.error_message() << "\n";
+  return 1;
+}
+
+std::string to_json(const google::protobuf::Message& m, bool pretty = true) {
+  google::protobuf::util::JsonPrintOptions opt;
+  opt.add_whitespace = pretty;
+  opt.preserve_proto_field_names = true;
+  opt.always_print_primitive_fields = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opt);
+  if (pretty && !out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::string format_time(const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
+  const std::time_t t = std::time_t(ts.seconds());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string subject_text(const google::protobuf::RepeatedPtrField<std::string>& s) {
+  if (s.empty()) return "*";
+  std::string out = s[0];
+  for (int i = 1; i < s.size(); ++i) out += "|" + s[i];
+  return out;
+}
+
+std::string state_text(v1::Alert::State s) {
+  switch (s) {
+    case v1::Alert::STATE_PENDING:
+      return "pending";
+    case v1::Alert::STATE_FIRING:
+      return "firing";
+    case v1::Alert::STATE_RESOLVED:
+      return "resolved";
+    case v1::Alert::STATE_DROPPED:
+      return "dropped";
+    default:
+      return "-";
+  }
+}
+
+std::string format_g3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+std::string percent(double ratio) { return format_number(100.0 * ratio, 1) + "%"; }
+
+// ---- JSON for `stats --json`: the shape of `predwatch dataset report --json` ------------
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += char(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(int64_t(v));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// {"<bucket>": n} with non-zero buckets (and "0" when `keep_zero`), last one ">=max".
+std::string json_buckets(const std::vector<int64_t>& counts, bool keep_zero) {
+  std::string out = "{";
+  bool first = true;
+  const uint32_t max = uint32_t(counts.size()) - 1;
+  for (uint32_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0 && !(keep_zero && i == 0)) continue;
+    out += (first ? "" : ",") + json_string(core::StatsLayout::count_bucket_label(i, max)) + ":" +
+           std::to_string(counts[i]);
+    first = false;
+  }
+  return out + "}";
+}
+
+std::string stats_json(const core::Stats& st, const std::vector<std::string>& names,
+                       const std::string& stream, const v1::WindowInfo& window) {
+  const uint32_t C = st.num_classes();
+  auto name = [&](core::ClassId c) {
+    return c < names.size() && !names[c].empty() ? names[c] : "#" + std::to_string(c);
+  };
+  std::vector<core::ClassId> order(C);
+  for (uint32_t c = 0; c < C; ++c) order[c] = c;
+  std::sort(order.begin(), order.end(), [&](core::ClassId a, core::ClassId b) {
+    if (st.images_with(a) != st.images_with(b)) return st.images_with(a) > st.images_with(b);
+    if (st.objects_of(a) != st.objects_of(b)) return st.objects_of(a) > st.objects_of(b);
+    return name(a) < name(b);
+  });
+  bool scored = false;
+  for (uint32_t c = 0; c < C; ++c) scored |= st.scored_objects(c) > 0;
+  std::string o = "{\"images\":" + std::to_string(st.frames()) +
+                  ",\"objects\":" + std::to_string(st.objects()) + ",\"classes\":[";
+  for (size_t i = 0; i < order.size(); ++i) {
+    const core::ClassId c = order[i];
+    o += std::string(i ? "," : "") + "{\"name\":" + json_string(name(c)) +
+         ",\"images\":" + std::to_string(st.images_with(c)) +
+         ",\"objects\":" + std::to_string(st.objects_of(c)) +
+         ",\"avg_count_on_image\":" + json_number(st.avg_count_on_image(c)) +
+         ",\"avg_area_pct\":" + json_number(st.avg_area_pct(c));
+    if (scored) o += ",\"mean_confidence\":" + json_number(st.mean_confidence(c));
+    o += "}";
+  }
+  o += "],\"cooccurrence\":[";
+  struct Pair {
+    std::string a, b;
+    int64_t images;
+  };
+  std::vector<Pair> pairs;
+  for (uint32_t a = 0; a < C; ++a)
+    for (uint32_t b = a + 1; b < C; ++b) {
+      const int64_t n = st.pair_images(a, b);
+      if (n <= 0) continue;
+      std::string x = name(a), y = name(b);
+      if (y < x) std::swap(x, y);
+      pairs.push_back({x, y, n});
+    }
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& p, const Pair& q) {
+    if (p.images != q.images) return p.images > q.images;
+    if (p.a != q.a) return p.a < q.a;
+    return p.b < q.b;
+  });
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    o += std::string(i ? "," : "") + "{\"a\":" + json_string(pairs[i].a) +
+         ",\"b\":" + json_string(pairs[i].b) + ",\"images\":" + std::to_string(pairs[i].images) +
+         "}";
+  }
+  o += "],\"objects_distribution\":{";
+  for (size_t i = 0; i < order.size(); ++i) {
+    o += std::string(i ? "," : "") + json_string(name(order[i])) + ":" +
+         json_buckets(st.objects_distribution(order[i]), true);
+  }
+  auto vec = [](std::span<const int64_t> s) { return std::vector<int64_t>(s.begin(), s.end()); };
+  o +=
+      "},\"per_image\":{\"objects\":" + json_buckets(vec(st.objects_per_frame_histogram()), false) +
+      ",\"classes\":" + json_buckets(vec(st.classes_per_frame_histogram()), false) +
+      ",\"covered_area_pct\":{";
+  const auto edges = st.layout().covered_area_pct_edges();
+  const auto cov = st.covered_area_histogram();
+  bool first = true;
+  for (size_t i = 0; i < cov.size(); ++i) {
+    if (cov[i] == 0) continue;
+    o += (first ? "" : ",") +
+         json_string(format_number(edges[i]) + "-" + format_number(edges[i + 1])) + ":" +
+         std::to_string(cov[i]);
+    first = false;
+  }
+  o += "}},\"suspicious\":[],\"stream\":" + json_string(stream) +
+       ",\"window\":" + to_json(window, false) + "}";
+  return o;
+}
+
+// ---- commands -------------------------------------------------------------------------
+
+int run_streams(const ClientOptions& o) {
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::ListStreamsResponse resp;
+  const grpc::Status s = stub->ListStreams(&ctx, {}, &resp);
+  if (!s.ok()) return fail(o, "streams", s);
+  if (o.json) {
+    std::cout << to_json(resp) << "\n";
+    return 0;
+  }
+  TextTable t({"stream", "window", "type", "frames", "fill", "late", "classes", "baseline",
+               "events", "last event"});
+  for (const auto& st : resp.streams()) {
+    for (const auto& w : st.windows()) {
+      t.add_row({st.stream(), w.name(), w.type() == v1::WindowInfo::TYPE_COUNT ? "count" : "time",
+                 std::to_string(w.frames()), percent(w.fill_ratio()),
+                 std::to_string(w.late_frames()), std::to_string(st.classes()),
+                 st.has_baseline() ? "yes" : "no", std::to_string(st.applied_events()),
+                 format_time(st.last_event_time())});
+    }
+  }
+  std::cout << t.render();
+  if (resp.streams().empty()) std::cout << "(no streams yet)\n";
+  return 0;
+}
+
+struct StatsArgs {
+  std::string stream, window;
+  std::vector<std::string> classes;
+  uint32_t top_pairs = 15;
+  std::vector<std::string> heatmaps;
+};
+
+int run_stats(const ClientOptions& o, const StatsArgs& a) {
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::GetWindowStatsRequest req;
+  req.set_stream(a.stream);
+  req.set_window(a.window);
+  req.add_sections(v1::STATS_SECTION_TABLES);  // exact state: the report is computed here
+  v1::GetWindowStatsResponse resp;
+  const grpc::Status s = stub->GetWindowStats(&ctx, req, &resp);
+  if (!s.ok()) return fail(o, "stats", s);
+  core::StatsData data;
+  std::vector<std::string> names;
+  const std::string err = stats_from_proto(resp.stats(), &data, &names);
+  if (!err.empty()) {
+    std::cerr << "predwatch stats: the server's tables do not decode: " << err << "\n";
+    return 1;
+  }
+  const core::Stats st = core::Stats::from_data(data);
+  if (o.json) {
+    std::cout << stats_json(st, names, resp.stream(), resp.window()) << "\n";
+    return 0;
+  }
+  const v1::WindowInfo& w = resp.window();
+  std::cout << "stream " << resp.stream() << ", window " << w.name() << ": " << st.frames()
+            << " frames, " << st.objects() << " objects (" << format_time(w.start()) << " .. "
+            << format_time(w.end()) << ", fill " << percent(w.fill_ratio()) << ")\n\n";
+  std::set<std::string> only(a.classes.begin(), a.classes.end());
+  std::vector<core::ClassId> order;
+  for (core::ClassId c = 0; c < st.num_classes(); ++c)
+    if (only.empty() || only.count(names[c])) order.push_back(c);
+  std::sort(order.begin(), order.end(), [&](core::ClassId x, core::ClassId y) {
+    if (st.images_with(x) != st.images_with(y)) return st.images_with(x) > st.images_with(y);
+    return names[x] < names[y];
+  });
+  TextTable classes({"class", "images", "objects", "share", "avg/image", "area %", "confidence"});
+  for (core::ClassId c : order) {
+    classes.add_row({names[c], std::to_string(st.images_with(c)), std::to_string(st.objects_of(c)),
+                     st.objects() ? percent(double(st.objects_of(c)) / double(st.objects())) : "-",
+                     format_number(st.avg_count_on_image(c)), format_number(st.avg_area_pct(c)),
+                     format_number(st.mean_confidence(c))});
+  }
+  std::cout << "Class balance\n" << classes.render() << "\n";
+  struct Pair {
+    core::ClassId a, b;
+    int64_t n;
+  };
+  std::vector<Pair> pairs;
+  for (core::ClassId x : order)
+    for (core::ClassId y : order)
+      if (x < y && st.pair_images(x, y) > 0) pairs.push_back({x, y, st.pair_images(x, y)});
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& p, const Pair& q) { return p.n > q.n; });
+  if (a.top_pairs && pairs.size() > a.top_pairs) pairs.resize(a.top_pairs);
+  TextTable pt({"class a", "class b", "images"});
+  for (const Pair& p : pairs) pt.add_row({names[p.a], names[p.b], std::to_string(p.n)});
+  std::cout << "Co-occurrence (top " << pairs.size() << " pairs)\n" << pt.render() << "\n";
+  // Objects per image, one row per class, each row scaled to its own maximum.
+  const uint32_t B = st.layout().objects_buckets();
+  std::vector<uint64_t> grid;
+  std::vector<std::string> rows, cols;
+  for (uint32_t i = 0; i < B; ++i)
+    cols.push_back(i % 5 == 0 ? core::StatsLayout::count_bucket_label(i, B - 1) : "");
+  for (core::ClassId c : order) {
+    const auto d = st.objects_distribution(c);
+    rows.push_back(names[c]);
+    grid.push_back(0);  // bucket 0 (frames without the class) would dwarf the rest
+    for (uint32_t i = 1; i < B; ++i) grid.push_back(uint64_t(d[i]));
+  }
+  if (!rows.empty()) {
+    HeatmapStyle style;
+    style.scale_rows_independently = true;
+    std::cout << "Objects per image (columns = count, row-scaled)\n"
+              << render_heatmap(grid, rows.size(), B, rows, cols, style) << "\n";
+  }
+  for (const std::string& cls : a.heatmaps) {
+    auto it = std::find(names.begin(), names.end(), cls);
+    if (it == names.end() || size_t(it - names.begin()) >= st.num_classes()) {
+      std::cerr << "predwatch stats: --heatmap: no class '" << cls << "' in this window\n";
+      return 1;
+    }
+    const auto h = st.heatmap(core::ClassId(it - names.begin()));
+    const uint32_t G = st.layout().heatmap_grid;
+    std::vector<uint64_t> cells(h.begin(), h.end());
+    std::cout << "Box centres of " << cls << " (" << G << "x" << G << ", top row = image top)\n"
+              << render_heatmap(cells, G, G) << "\n";
+  }
+  return 0;
+}
+
+int run_drift(const ClientOptions& o, const std::string& stream, const std::string& window,
+              bool flagged_only) {
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::GetDriftRequest req;
+  req.set_stream(stream);
+  req.set_window(window);
+  v1::GetDriftResponse resp;
+  const grpc::Status s = stub->GetDrift(&ctx, req, &resp);
+  if (!s.ok()) return fail(o, "drift", s);
+  if (flagged_only) {
+    auto* scores = resp.mutable_scores();
+    scores->erase(std::remove_if(scores->begin(), scores->end(),
+                                 [](const v1::DriftScore& d) { return !d.flagged(); }),
+                  scores->end());
+  }
+  if (o.json) {
+    std::cout << to_json(resp) << "\n";
+    return 0;
+  }
+  std::vector<const v1::DriftScore*> rows;
+  for (const auto& d : resp.scores()) rows.push_back(&d);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto* x, const auto* y) { return x->flagged() > y->flagged(); });
+  TextTable t({"flag", "kind", "window", "subject", "measure", "score", "threshold", "p", "count",
+               "expected", "note"});
+  for (const auto* d : rows) {
+    t.add_row({d->flagged() ? "DRIFT" : "", d->kind(), d->window(), subject_text(d->subject()),
+               d->measure(), format_number(d->score(), 4), format_number(d->threshold(), 4),
+               d->has_p_value() ? format_g3(d->p_value()) : "-", std::to_string(d->window_count()),
+               format_number(d->expected_count(), 1), d->note()});
+  }
+  std::cout << "stream " << resp.stream() << ", evaluated " << format_time(resp.evaluated_at())
+            << "\n"
+            << t.render();
+  return 0;
+}
+
+void alert_row(TextTable& t, const v1::Alert& a) {
+  t.add_row({state_text(a.state()), a.kind(), a.stream(), a.window(), subject_text(a.subject()),
+             format_number(a.score(), 4), format_number(a.threshold(), 4),
+             std::to_string(a.window_count()) + "/" + std::to_string(a.window_frames()),
+             format_time(a.since()), a.fingerprint()});
+}
+
+int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
+  if (!watch) {
+    auto stub = v1::Monitor::NewStub(channel(o));
+    grpc::ClientContext ctx;
+    set_deadline(ctx, o);
+    v1::ListAlertsRequest req;
+    req.set_stream(stream);
+    v1::ListAlertsResponse resp;
+    const grpc::Status s = stub->ListAlerts(&ctx, req, &resp);
+    if (!s.ok()) return fail(o, "alerts", s);
+    if (o.json) {
+      std::cout << to_json(resp) << "\n";
+      return 0;
+    }
+    TextTable t({"state", "kind", "stream", "window", "subject", "score", "threshold", "count",
+                 "since", "fingerprint"});
+    for (const auto& a : resp.alerts()) alert_row(t, a);
+    std::cout << t.render();
+    if (resp.alerts().empty()) std::cout << "(no pending or firing alerts)\n";
+    return 0;
+  }
+  // --watch: until Ctrl-C (or the server ends the stream). The signal thread must exist
+  // before gRPC starts its threads so that they inherit the blocked mask.
+  grpc::ClientContext ctx;
+  std::atomic<bool> interrupted{false};
+  SignalWaiter signals(
+      [&] {
+        interrupted = true;
+        ctx.TryCancel();
+      },
+      [] {});
+  auto stub = v1::Monitor::NewStub(channel(o));
+  v1::WatchAlertsRequest req;
+  req.set_stream(stream);
+  auto reader = stub->WatchAlerts(&ctx, req);
+  v1::AlertTransition t;
+  while (reader->Read(&t)) {
+    if (o.json) {
+      std::cout << to_json(t, false) << std::endl;
+      continue;
+    }
+    const v1::Alert& a = t.alert();
+    std::cout << format_time(t.time()) << "  "
+              << (t.snapshot() ? "[now]" : state_text(t.previous_state()) + " -> ")
+              << state_text(a.state()) << "  " << a.summary() << "  (" << a.fingerprint() << ")"
+              << std::endl;
+  }
+  const grpc::Status s = reader->Finish();
+  if (interrupted || s.ok()) return 0;
+  return fail(o, "alerts --watch", s);
+}
+
+struct ExemplarArgs {
+  std::string stream, window, cls, pair, cell, count;
+  uint32_t limit = 0;
+};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) out.push_back(cur);
+  return out;
+}
+
+int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
+  v1::GetExemplarsRequest req;
+  req.set_stream(a.stream);
+  req.set_window(a.window);
+  req.set_limit(a.limit);
+  const int given = !a.cls.empty() + !a.pair.empty() + !a.cell.empty() + !a.count.empty();
+  if (given != 1) {
+    std::cerr << "predwatch exemplars: give exactly one of --class, --pair, --cell, --count\n";
+    return 2;
+  }
+  try {
+    if (!a.cls.empty()) req.set_class_name(a.cls);
+    if (!a.pair.empty()) {
+      const auto p = split(a.pair, ',');
+      if (p.size() != 2) throw std::invalid_argument("--pair wants A,B");
+      req.mutable_pair()->set_a(p[0]);
+      req.mutable_pair()->set_b(p[1]);
+    }
+    if (!a.cell.empty()) {
+      const auto p = split(a.cell, ':');
+      if (p.size() != 3) throw std::invalid_argument("--cell wants CLASS:ROW:COL");
+      req.mutable_heatmap_cell()->set_class_name(p[0]);
+      req.mutable_heatmap_cell()->set_row(uint32_t(std::stoul(p[1])));
+      req.mutable_heatmap_cell()->set_col(uint32_t(std::stoul(p[2])));
+    }
+    if (!a.count.empty()) {
+      const auto p = split(a.count, ':');
+      if (p.size() != 2) throw std::invalid_argument("--count wants CLASS:N");
+      req.mutable_count_bucket()->set_class_name(p[0]);
+      req.mutable_count_bucket()->set_count(uint32_t(std::stoul(p[1])));
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "predwatch exemplars: " << e.what() << "\n";
+    return 2;
+  }
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::GetExemplarsResponse resp;
+  const grpc::Status s = stub->GetExemplars(&ctx, req, &resp);
+  if (!s.ok()) return fail(o, "exemplars", s);
+  if (o.json) {
+    std::cout << to_json(resp) << "\n";
+    return 0;
+  }
+  TextTable t({"frame", "time"});
+  for (const auto& e : resp.exemplars()) t.add_row({e.frame_id(), format_time(e.time())});
+  std::cout << t.render();
+  if (resp.exemplars().empty()) std::cout << "(no exemplars inside the window)\n";
+  return 0;
+}
+
+int run_health(const ClientOptions& o, const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  grpc::health::v1::HealthCheckRequest req;
+  req.set_service(service);
+  grpc::health::v1::HealthCheckResponse resp;
+  const grpc::Status s = stub->Check(&ctx, req, &resp);
+  if (!s.ok()) return fail(o, "health", s);
+  const std::string status =
+      grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status());
+  if (o.json) {
+    std::cout << "{\"service\":" << json_string(service) << ",\"status\":" << json_string(status)
+              << "}\n";
+  } else {
+    std::cout << (service.empty() ? "predwatchd" : service) << ": " << status << "\n";
+  }
+  return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
+}
+
+int write_baseline(const std::string& path, const v1::Baseline& b, const ClientOptions& o) {
+  if (path.empty() || path == "-") {
+    if (o.json) {
+      std::cout << to_json(b) << "\n";
+    } else {
+      std::cerr << "predwatch baseline: give -o FILE (binary) or --json for stdout\n";
+      return 2;
+    }
+    return 0;
+  }
+  const std::string err = save_baseline(path, b);
+  if (!err.empty()) {
+    std::cerr << "predwatch baseline: " << err << "\n";
+    return 1;
+  }
+  std::cerr << "wrote " << path << " (" << b.stats().frames() << " frames, "
+            << b.stats().class_names_size() << " classes)\n";
+  return 0;
+}
+
+int run_baseline_pull(const ClientOptions& o, const std::string& stream, const std::string& out) {
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::GetBaselineRequest req;
+  req.set_stream(stream);
+  v1::GetBaselineResponse resp;
+  const grpc::Status s = stub->GetBaseline(&ctx, req, &resp);
+  if (!s.ok()) return fail(o, "baseline pull", s);
+  return write_baseline(out, resp.baseline(), o);
+}
+
+int run_baseline_push(const ClientOptions& o, const std::string& stream, const std::string& file) {
+  std::string error;
+  auto loaded = load_baseline(file, error);
+  if (!loaded) {
+    std::cerr << "predwatch baseline push: " << error << "\n";
+    return 1;
+  }
+  v1::SetBaselineRequest req;
+  req.set_stream(stream);
+  {
+    std::ifstream in(file, std::ios::binary);
+    if (!req.mutable_baseline()->ParseFromIstream(&in)) {
+      std::cerr << "predwatch baseline push: " << file << ": not a baseline file\n";
+      return 1;
+    }
+  }
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::SetBaselineResponse resp;
+  const grpc::Status s = stub->SetBaseline(&ctx, req, &resp);
+  if (!s.ok()) return fail(o, "baseline push", s);
+  if (o.json) {
+    std::cout << to_json(resp) << "\n";
+  } else {
+    std::cout << "stream " << stream << ": baseline set (" << resp.frames() << " frames, "
+              << resp.classes() << " classes)\n";
+  }
+  return 0;
+}
+
+int run_baseline_snapshot(const ClientOptions& o, const std::string& stream,
+                          const std::string& window, bool install, const std::string& out) {
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::SnapshotBaselineRequest req;
+  req.set_stream(stream);
+  req.set_window(window);
+  req.set_install(install);
+  v1::SnapshotBaselineResponse resp;
+  const grpc::Status s = stub->SnapshotBaseline(&ctx, req, &resp);
+  if (!s.ok()) return fail(o, "baseline snapshot", s);
+  if (install && !o.json) {
+    std::cerr << "stream " << stream << ": installed the snapshot of window "
+              << resp.baseline().window().window() << " as its baseline\n";
+  }
+  if (out.empty() && !o.json) return 0;
+  return write_baseline(out, resp.baseline(), o);
+}
+
+}  // namespace
+
+void add_client_commands(CLI::App& app, CommandResult& result) {
+  auto o = std::make_shared<ClientOptions>();
+
+  CLI::App* streams = app.add_subcommand("streams", "streams of a running predwatchd");
+  add_common(streams, *o);
+  streams->callback([o, &result] { result.exit_code = run_streams(*o); });
+
+  auto sa = std::make_shared<StatsArgs>();
+  CLI::App* stats = app.add_subcommand("stats", "statistics of a window of a stream");
+  add_common(stats, *o);
+  stats->add_option("stream", sa->stream, "stream key")->required();
+  stats->add_option("--window,-w", sa->window, "window name (default: the first)");
+  stats->add_option("--classes", sa->classes, "only these classes in the tables")->delimiter(',');
+  stats->add_option("--top-pairs", sa->top_pairs, "co-occurring pairs listed")
+      ->capture_default_str();
+  stats->add_option("--heatmap", sa->heatmaps, "draw the box-centre heatmap of a class")
+      ->delimiter(',');
+  stats->callback([o, sa, &result] { result.exit_code = run_stats(*o, *sa); });
+
+  auto drift_stream = std::make_shared<std::string>();
+  auto drift_window = std::make_shared<std::string>();
+  auto flagged = std::make_shared<bool>(false);
+  CLI::App* drift = app.add_subcommand("drift", "drift scores of a stream against its baseline");
+  add_common(drift, *o);
+  drift->add_option("stream", *drift_stream, "stream key")->required();
+  drift->add_option("--window,-w", *drift_window, "one window (default: every window)");
+  drift->add_flag("--flagged", *flagged, "only scores that say drift");
+  drift->callback(
+      [=, &result] { result.exit_code = run_drift(*o, *drift_stream, *drift_window, *flagged); });
+
+  auto alerts_stream = std::make_shared<std::string>();
+  auto watch = std::make_shared<bool>(false);
+  CLI::App* alerts = app.add_subcommand("alerts", "pending and firing alerts");
+  add_common(alerts, *o);
+  alerts->add_option("stream", *alerts_stream, "only this stream");
+  alerts->add_flag("--watch", *watch, "stream alert transitions until Ctrl-C");
+  alerts->callback([=, &result] { result.exit_code = run_alerts(*o, *alerts_stream, *watch); });
+
+  auto ea = std::make_shared<ExemplarArgs>();
+  CLI::App* ex = app.add_subcommand("exemplars", "recent frames behind a statistics cell");
+  add_common(ex, *o);
+  ex->add_option("stream", ea->stream, "stream key")->required();
+  ex->add_option("--window,-w", ea->window, "window name (default: the first)");
+  ex->add_option("--class", ea->cls, "frames with the class");
+  ex->add_option("--pair", ea->pair, "frames with both classes: A,B");
+  ex->add_option("--cell", ea->cell,
+                 "frames with the class's box centre in a heatmap cell: CLASS:ROW:COL");
+  ex->add_option("--count", ea->count,
+                 "frames with exactly N (or >= the last bucket) objects of the class: CLASS:N");
+  ex->add_option("--limit", ea->limit, "at most this many (0 = all kept)");
+  ex->callback([=, &result] { result.exit_code = run_exemplars(*o, *ea); });
+
+  auto service = std::make_shared<std::string>();
+  CLI::App* health = app.add_subcommand("health", "health of predwatchd (exit 0 when SERVING)");
+  add_common(health, *o);
+  health->add_option("--service", *service,
+                     "\"\" = overall readiness, predwatch.v1.Monitor, or liveness");
+  health->callback([=, &result] { result.exit_code = run_health(*o, *service); });
+
+  // baseline pull|push|snapshot: into the `baseline` group when it exists.
+  CLI::App* baseline = nullptr;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return s->get_name() == "baseline"; }))
+    baseline = sub;
+  if (!baseline) {
+    baseline = app.add_subcommand("baseline", "baselines: pull, push, snapshot");
+    baseline->require_subcommand(1);
+  }
+  auto b_stream = std::make_shared<std::string>();
+  auto b_file = std::make_shared<std::string>();
+  auto b_window = std::make_shared<std::string>();
+  auto b_install = std::make_shared<bool>(false);
+  CLI::App* pull = baseline->add_subcommand("pull", "download a stream's baseline from predwatchd");
+  add_common(pull, *o);
+  pull->add_option("stream", *b_stream, "stream key")->required();
+  pull->add_option("-o,--output", *b_file, "baseline file to write (--json: print instead)");
+  pull->callback([=, &result] { result.exit_code = run_baseline_pull(*o, *b_stream, *b_file); });
+  CLI::App* push = baseline->add_subcommand("push", "install a baseline file on a stream");
+  add_common(push, *o);
+  push->add_option("stream", *b_stream, "stream key")->required();
+  push->add_option("file", *b_file, "baseline file")->required()->check(CLI::ExistingFile);
+  push->callback([=, &result] { result.exit_code = run_baseline_push(*o, *b_stream, *b_file); });
+  CLI::App* snap =
+      baseline->add_subcommand("snapshot", "turn a window's current contents into a baseline");
+  add_common(snap, *o);
+  snap->add_option("stream", *b_stream, "stream key")->required();
+  snap->add_option("--window,-w", *b_window, "window name (default: the first)");
+  snap->add_flag("--install", *b_install, "also make it the stream's baseline");
+  snap->add_option("-o,--output", *b_file, "baseline file to write");
+  snap->callback([=, &result] {
+    result.exit_code = run_baseline_snapshot(*o, *b_stream, *b_window, *b_install, *b_file);
+  });
+}
 
 }  // namespace predwatch::daemon

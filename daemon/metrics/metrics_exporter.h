@@ -22,7 +22,7 @@ struct MetricsOptions {
   std::string bind = "0.0.0.0:9464";  // "127.0.0.1:0" picks a free port
   size_t max_classes_exported = 200;
   size_t top_pairs = 20;
-  size_t max_series = 5000;
+  size_t max_series = 5000;  // every series of the endpoint, the exposer's own included
 };
 
 class MetricsExporter {
@@ -36,9 +36,14 @@ class MetricsExporter {
 
   virtual int port() const = 0;
   virtual void set_ready(bool ready) = 0;
-  // Latency observations (histograms): one decode+apply, one drift evaluation.
+  // Latency observations (histograms): one event applied to all its windows
+  // (predwatch_apply_duration_seconds), one drift evaluation of all streams
+  // (predwatch_evaluation_duration_seconds), one message decoded
+  // (predwatch_decode_duration_seconds; the histogram is served empty until someone
+  // observes it).
   virtual void observe_apply(std::chrono::nanoseconds d) = 0;
   virtual void observe_evaluation(std::chrono::nanoseconds d) = 0;
+  virtual void observe_decode(std::chrono::nanoseconds d) = 0;
 };
 
 }  // namespace predwatch::daemon

@@ -1,0 +1,157 @@
+#include "daemon/api/api_convert.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace predwatch::daemon {
+
+void ms_to_timestamp(int64_t ms, google::protobuf::Timestamp* ts) {
+  int64_t s = ms / 1000, r = ms % 1000;
+  if (r < 0) {
+    r += 1000;
+    --s;
+  }
+  ts->set_seconds(s);
+  ts->set_nanos(int32_t(r) * 1'000'000);
+}
+
+int64_t timestamp_to_ms(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1000 + ts.nanos() / 1'000'000;
+}
+
+void window_info(const core::StreamMonitor& m, size_t i, v1::WindowInfo* out) {
+  const core::WindowSpec& spec = m.spec(i);
+  out->set_name(spec.name);
+  out->set_type(spec.type == core::WindowSpec::Type::kTime ? v1::WindowInfo::TYPE_TIME
+                                                           : v1::WindowInfo::TYPE_COUNT);
+  out->set_frames(uint64_t(m.window(i).frames_in_window()));
+  out->set_fill_ratio(m.fill_ratio(i));
+  ms_to_timestamp(m.window_start_ms(i), out->mutable_start());
+  ms_to_timestamp(m.window_end_ms(i), out->mutable_end());
+  out->set_late_frames(m.window(i).late_frames());
+}
+
+bool is_pair_kind(core::AlertKind kind) {
+  return kind == core::AlertKind::kPairRate || kind == core::AlertKind::kNovelPair;
+}
+
+std::vector<std::string> subject_parts(core::AlertKind kind, const std::string& subject) {
+  if (subject.empty()) return {};
+  if (is_pair_kind(kind)) {
+    const size_t bar = subject.find('|');
+    if (bar != std::string::npos) return {subject.substr(0, bar), subject.substr(bar + 1)};
+  }
+  return {subject};
+}
+
+v1::Alert::State state_to_proto(core::AlertState state) {
+  switch (state) {
+    case core::AlertState::kPending:
+      return v1::Alert::STATE_PENDING;
+    case core::AlertState::kFiring:
+      return v1::Alert::STATE_FIRING;
+    case core::AlertState::kResolved:
+      return v1::Alert::STATE_RESOLVED;
+    case core::AlertState::kInactive:
+      return v1::Alert::STATE_DROPPED;
+  }
+  return v1::Alert::STATE_UNSPECIFIED;
+}
+
+namespace {
+
+bool is_rate_kind(core::AlertKind k) {
+  return k == core::AlertKind::kPairRate || k == core::AlertKind::kNovelPair ||
+         k == core::AlertKind::kClassAppeared || k == core::AlertKind::kClassVanished;
+}
+
+std::string format_g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+}  // namespace
+
+void alert_to_proto(const core::Alert& a, v1::Alert* out) {
+  const core::AlertObservation& o = a.last;
+  out->set_fingerprint(core::fingerprint_hex(a.fingerprint));
+  out->set_kind(std::string(core::alert_kind_name(o.key.kind)));
+  out->set_stream(o.key.stream);
+  out->set_window(o.key.window);
+  for (auto& s : subject_parts(o.key.kind, o.key.subject)) out->add_subject(std::move(s));
+  out->set_state(state_to_proto(a.state));
+  out->set_score(o.score);
+  out->set_threshold(o.threshold);
+  if (std::isfinite(o.p_value)) out->set_p_value(o.p_value);
+  out->set_window_count(o.counts.window_count);
+  out->set_window_frames(o.counts.window_total);
+  if (is_rate_kind(o.key.kind)) {
+    // Smoothed baseline rate (K + 1/2) / (N + 1), as the drift engine's rate tests use.
+    const double rate =
+        (double(o.counts.baseline_count) + 0.5) / (double(o.counts.baseline_total) + 1.0);
+    out->set_expected_count(rate * double(o.counts.window_total));
+  }
+  const int64_t since = a.state == core::AlertState::kFiring && a.firing_since_ms != 0
+                            ? a.firing_since_ms
+                            : a.active_since_ms;
+  ms_to_timestamp(since, out->mutable_since());
+  for (const auto& id : o.exemplar_ids) out->add_exemplars(id);
+  std::string summary = std::string(core::alert_kind_name(o.key.kind));
+  summary += o.key.subject.empty() ? " (stream-wide)" : " " + o.key.subject;
+  summary += " on " + o.key.stream + "/" + o.key.window + ": " +
+             std::string(core::alert_state_name(a.state)) + ", score " + format_g(o.score) +
+             " vs threshold " + format_g(o.threshold);
+  if (o.counts.window_total > 0) {
+    summary += ", " + std::to_string(o.counts.window_count) + " in " +
+               std::to_string(o.counts.window_total) + " window frames";
+  }
+  out->set_summary(std::move(summary));
+}
+
+double distance_threshold(const core::DriftThresholds& t, const std::string& measure) {
+  if (measure == "js_distance") return t.js_distance;
+  if (measure == "psi") return t.psi;
+  if (measure == "hellinger") return t.hellinger;
+  return std::nan("");
+}
+
+void finding_scores(const core::DriftReport& report, const core::DriftFinding& f,
+                    const core::DriftThresholds& t,
+                    google::protobuf::RepeatedPtrField<v1::DriftScore>* out) {
+  auto base = [&](v1::DriftScore* s) {
+    s->set_kind(std::string(core::alert_kind_name(f.kind)));
+    s->set_window(report.window);
+    if (!f.subject_a.empty()) s->add_subject(f.subject_a);
+    if (!f.subject_b.empty()) s->add_subject(f.subject_b);
+    if (std::isfinite(f.p_value)) s->set_p_value(f.p_value);
+    s->set_window_count(f.counts.window_count);
+    if (std::isfinite(f.expected)) s->set_expected_count(f.expected);
+    s->set_window_frames(report.window_frames);
+    s->set_baseline_frames(report.baseline_frames);
+  };
+  v1::DriftScore* main = out->Add();
+  base(main);
+  main->set_measure(f.measure);
+  main->set_score(f.score);
+  main->set_threshold(f.threshold);
+  main->set_flagged(f.flagged);
+  main->set_note(f.note);
+
+  const std::pair<const char*, double> others[] = {
+      {"js_distance", f.js}, {"psi", f.psi}, {"hellinger", f.hellinger}};
+  for (const auto& [name, value] : others) {
+    if (f.measure == name || !std::isfinite(value)) continue;
+    v1::DriftScore* s = out->Add();
+    base(s);
+    s->set_measure(name);
+    s->set_score(value);
+    const double threshold = distance_threshold(t, name);
+    s->set_threshold(threshold);
+    const bool evidence = f.tested && std::isfinite(f.p_value) && f.p_value <= t.alpha;
+    s->set_flagged(evidence && value >= threshold);
+    s->set_note(f.note.empty() ? "secondary" : "secondary; " + f.note);
+  }
+}
+
+}  // namespace predwatch::daemon

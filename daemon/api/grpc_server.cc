@@ -1,0 +1,647 @@
+#include "daemon/api/grpc_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <set>
+
+#include "daemon/api/api_convert.h"
+#include "daemon/convert/stats_convert.h"
+#include "predwatch/v1/monitor.grpc.pb.h"
+
+namespace predwatch::daemon {
+namespace {
+
+constexpr char kServiceName[] = "predwatch.v1.Monitor";
+constexpr size_t kMaxWatchQueue = 10'000;  // transitions buffered for one slow watcher
+
+using grpc::Status;
+using grpc::StatusCode;
+
+Status check_call(grpc::CallbackServerContext* ctx) {
+  const bool expired = ctx->deadline() <= std::chrono::system_clock::now();
+  if (expired)
+    return Status(StatusCode::DEADLINE_EXCEEDED, "deadline exceeded before the call ran");
+  if (ctx->IsCancelled()) return Status(StatusCode::CANCELLED, "call cancelled");
+  return Status::OK;
+}
+
+Status unknown_stream(const std::string& stream) {
+  return Status(StatusCode::NOT_FOUND, "unknown stream '" + stream + "'");
+}
+
+Status rebuilding() {
+  return Status(StatusCode::UNAVAILABLE,
+                "windows are being rebuilt after start or rebalance; retry when health reports "
+                "SERVING");
+}
+
+// Index of the requested window ("" = the first), or -1 with `status` set.
+int resolve_window(const core::StreamMonitor& m, const std::string& window, Status& status) {
+  if (window.empty()) return 0;
+  const int w = m.find_window(window);
+  if (w < 0) {
+    std::string names;
+    for (size_t i = 0; i < m.window_count(); ++i) names += (i ? ", " : "") + m.spec(i).name;
+    status = Status(StatusCode::NOT_FOUND, "stream '" + m.stream() + "' has no window '" + window +
+                                               "' (windows: " + names + ")");
+  }
+  return w;
+}
+
+class MonitorService;
+
+// State of one WatchAlerts call, shared with the engine listener (which may still run after
+// the call ended: the engine calls a copy of its listener list).
+struct WatchState {
+  std::mutex mu;
+  grpc::ServerWriteReactor<v1::AlertTransition>* reactor = nullptr;  // null once done
+  std::string stream;                                                // "" = all
+  std::deque<v1::AlertTransition> queue;
+  v1::AlertTransition current;  // the message being written
+  bool writing = false;
+  bool finish_requested = false;
+  bool finished = false;
+  Status finish_status;
+
+  // Starts the next write or the Finish when nothing is in flight. Releases `lock`.
+  void advance(std::unique_lock<std::mutex>& lock) {
+    if (writing || finished || reactor == nullptr) return;
+    auto* r = reactor;
+    if (finish_requested) {
+      finished = true;
+      const Status s = finish_status;
+      lock.unlock();
+      r->Finish(s);  // OnDone (which clears `reactor`) cannot run before this call
+      return;
+    }
+    if (queue.empty()) return;
+    current = std::move(queue.front());
+    queue.pop_front();
+    writing = true;
+    lock.unlock();
+    r->StartWrite(&current);
+  }
+
+  void request_finish(Status s) {
+    std::unique_lock lock(mu);
+    if (finish_requested) return;
+    finish_requested = true;
+    finish_status = std::move(s);
+    advance(lock);
+  }
+
+  void push(v1::AlertTransition msg) {
+    std::unique_lock lock(mu);
+    if (finish_requested || reactor == nullptr) return;
+    if (queue.size() >= kMaxWatchQueue) {
+      finish_requested = true;
+      finish_status = Status(StatusCode::RESOURCE_EXHAUSTED,
+                             "the client reads alert transitions too slowly; reconnect");
+    } else {
+      queue.push_back(std::move(msg));
+    }
+    advance(lock);
+  }
+};
+
+v1::AlertTransition transition_to_proto(const core::AlertTransition& t) {
+  v1::AlertTransition m;
+  ms_to_timestamp(t.time_ms, m.mutable_time());
+  alert_to_proto(t.alert, m.mutable_alert());
+  m.set_previous_state(t.from == core::AlertState::kInactive ? v1::Alert::STATE_UNSPECIFIED
+                                                             : state_to_proto(t.from));
+  return m;
+}
+
+class MonitorService final : public v1::Monitor::CallbackService {
+ public:
+  MonitorService(MonitorEngine& engine, size_t max_message_bytes)
+      : engine_(engine), max_bytes_(max_message_bytes) {}
+
+  std::atomic<bool> ready{false};
+
+  void end_watches() {
+    std::vector<std::shared_ptr<WatchState>> all;
+    {
+      std::lock_guard lock(watches_mu_);
+      all.assign(watches_.begin(), watches_.end());
+    }
+    for (auto& w : all) w->request_finish(Status::OK);
+  }
+
+  grpc::ServerUnaryReactor* ListStreams(grpc::CallbackServerContext* ctx,
+                                        const v1::ListStreamsRequest*,
+                                        v1::ListStreamsResponse* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      engine_.for_each_stream([&](const StreamView& v) {
+        const core::StreamMonitor& m = v.monitor;
+        v1::StreamInfo* s = resp->add_streams();
+        s->set_stream(m.stream());
+        for (size_t i = 0; i < m.window_count(); ++i) window_info(m, i, s->add_windows());
+        s->set_classes(uint32_t(m.classes().size()));
+        s->set_has_baseline(v.baseline != nullptr);
+        s->set_applied_events(m.applied_events());
+        if (m.last_event_ms() != INT64_MIN) {
+          ms_to_timestamp(m.last_event_ms(), s->mutable_last_event_time());
+        }
+      });
+      return Status::OK;
+    });
+  }
+
+  grpc::ServerUnaryReactor* GetWindowStats(grpc::CallbackServerContext* ctx,
+                                           const v1::GetWindowStatsRequest* req,
+                                           v1::GetWindowStatsResponse* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
+      StatsSections sec;
+      sec.tables = false;
+      if (req->sections_size() > 0) {
+        sec.class_balance = sec.cooccurrence = sec.objects_distribution = sec.per_image =
+            sec.heatmaps = sec.sizes = sec.confidence = false;
+        for (int s : req->sections()) {
+          switch (s) {
+            case v1::STATS_SECTION_CLASS_BALANCE:
+              sec.class_balance = true;
+              break;
+            case v1::STATS_SECTION_COOCCURRENCE:
+              sec.cooccurrence = true;
+              break;
+            case v1::STATS_SECTION_OBJECTS_DISTRIBUTION:
+              sec.objects_distribution = true;
+              break;
+            case v1::STATS_SECTION_PER_IMAGE:
+              sec.per_image = true;
+              break;
+            case v1::STATS_SECTION_HEATMAPS:
+              sec.heatmaps = true;
+              break;
+            case v1::STATS_SECTION_SIZES:
+              sec.sizes = true;
+              break;
+            case v1::STATS_SECTION_CONFIDENCE:
+              sec.confidence = true;
+              break;
+            case v1::STATS_SECTION_TABLES:
+              sec.tables = true;
+              break;
+            default:
+              return Status(StatusCode::INVALID_ARGUMENT,
+                            "sections: unknown or unspecified section " + std::to_string(s));
+          }
+        }
+      }
+      sec.only_classes.assign(req->classes().begin(), req->classes().end());
+      sec.top_pairs = req->top_pairs();
+      if (!ready) return rebuilding();
+      Status st;
+      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
+        const core::StreamMonitor& m = v.monitor;
+        const int w = resolve_window(m, req->window(), st);
+        if (w < 0) return;
+        for (const std::string& c : req->classes()) {
+          if (m.classes().find(c) == core::ClassRegistry::kNotFound) {
+            st = Status(StatusCode::NOT_FOUND,
+                        "stream '" + m.stream() + "' has no class '" + c + "'");
+            return;
+          }
+        }
+        resp->set_stream(m.stream());
+        window_info(m, size_t(w), resp->mutable_window());
+        const core::Stats& stats = m.window(size_t(w)).totals();
+        stats_to_proto(stats, m.classes().names(), sec, resp->mutable_stats());
+        if (req->dense_cooccurrence()) {
+          const uint32_t C = stats.num_classes();
+          auto* dense = resp->mutable_dense_cooccurrence();
+          dense->Resize(int(C * C), 0);
+          for (uint32_t a = 0; a < C; ++a)
+            for (uint32_t b = 0; b < C; ++b)
+              dense->Set(int(a * C + b), uint64_t(stats.pair_images(a, b)));
+        }
+      });
+      if (!found) return unknown_stream(req->stream());
+      return st;
+    });
+  }
+
+  grpc::ServerUnaryReactor* GetDrift(grpc::CallbackServerContext* ctx,
+                                     const v1::GetDriftRequest* req,
+                                     v1::GetDriftResponse* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
+      if (!ready) return rebuilding();
+      Status st;
+      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
+        if (!req->window().empty() && resolve_window(v.monitor, req->window(), st) < 0) return;
+        if (!v.baseline) {
+          st = Status(StatusCode::FAILED_PRECONDITION,
+                      "stream '" + req->stream() +
+                          "' has no baseline, so drift is not evaluated (configure one, or "
+                          "SetBaseline / `predwatch baseline push`)");
+          return;
+        }
+        resp->set_stream(req->stream());
+        if (v.evaluated_at_ms > 0) ms_to_timestamp(v.evaluated_at_ms, resp->mutable_evaluated_at());
+        // Thresholds are read under the engine's lock, which reconfigure() also takes.
+        const auto& resolver = engine_.options().thresholds;
+        std::map<std::string, core::DriftThresholds, std::less<>> cache;
+        auto thresholds = [&](const std::string& cls) -> const core::DriftThresholds& {
+          auto it = cache.find(cls);
+          if (it == cache.end()) {
+            it =
+                cache
+                    .emplace(cls, resolver ? resolver(req->stream(), cls) : core::DriftThresholds{})
+                    .first;
+          }
+          return it->second;
+        };
+        for (const core::DriftReport& r : v.drift) {
+          if (!req->window().empty() && r.window != req->window()) continue;
+          for (const core::DriftFinding& f : r.findings) {
+            finding_scores(r, f, thresholds(f.subject_b.empty() ? f.subject_a : std::string()),
+                           resp->mutable_scores());
+          }
+        }
+      });
+      if (!found) return unknown_stream(req->stream());
+      return st;
+    });
+  }
+
+  grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* ctx,
+                                       const v1::ListAlertsRequest* req,
+                                       v1::ListAlertsResponse* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      const std::vector<core::Alert> alerts = engine_.alerts(req->stream());
+      if (alerts.empty() && !req->stream().empty() &&
+          !engine_.with_stream(req->stream(), [](const StreamView&) {})) {
+        return unknown_stream(req->stream());
+      }
+      for (const core::Alert& a : alerts) alert_to_proto(a, resp->add_alerts());
+      return Status::OK;
+    });
+  }
+
+  grpc::ServerWriteReactor<v1::AlertTransition>* WatchAlerts(
+      grpc::CallbackServerContext* ctx, const v1::WatchAlertsRequest* req) override {
+    class Reactor final : public grpc::ServerWriteReactor<v1::AlertTransition> {
+     public:
+      Reactor(MonitorService& svc, const std::string& stream)
+          : svc_(svc), state_(std::make_shared<WatchState>()) {
+        state_->stream = stream;
+      }
+      void Begin(grpc::CallbackServerContext* ctx) {
+        std::unique_lock lock(state_->mu);
+        state_->reactor = this;
+        const Status s = check_call(ctx);
+        if (!s.ok()) {
+          state_->finish_requested = true;
+          state_->finish_status = s;
+        } else {
+          // Subscribing and taking the snapshot under the state lock keeps the snapshot
+          // ahead of any transition the listener queues meanwhile.
+          std::weak_ptr<WatchState> weak = state_;
+          id_ = svc_.engine_.subscribe([weak](const core::AlertTransition& t) {
+            auto st = weak.lock();
+            if (!st) return;
+            if (!st->stream.empty() && t.alert.last.key.stream != st->stream) return;
+            st->push(transition_to_proto(t));
+          });
+          for (const core::Alert& a : svc_.engine_.alerts(state_->stream)) {
+            v1::AlertTransition m;
+            ms_to_timestamp(a.last_evaluated_ms, m.mutable_time());
+            alert_to_proto(a, m.mutable_alert());
+            m.set_snapshot(true);
+            state_->queue.push_back(std::move(m));
+          }
+          svc_.add_watch(state_);
+        }
+        state_->advance(lock);
+      }
+      void OnWriteDone(bool ok) override {
+        std::unique_lock lock(state_->mu);
+        state_->writing = false;
+        if (!ok && !state_->finish_requested) {
+          state_->finish_requested = true;
+          state_->finish_status = Status(StatusCode::CANCELLED, "write failed");
+        }
+        state_->advance(lock);
+      }
+      void OnCancel() override { state_->request_finish(Status::CANCELLED); }
+      void OnDone() override {
+        {
+          std::lock_guard lock(state_->mu);
+          state_->reactor = nullptr;
+        }
+        if (id_) svc_.engine_.unsubscribe(id_);
+        svc_.remove_watch(state_);
+        delete this;
+      }
+
+     private:
+      MonitorService& svc_;
+      std::shared_ptr<WatchState> state_;
+      uint64_t id_ = 0;
+    };
+    auto* r = new Reactor(*this, req->stream());
+    r->Begin(ctx);
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* GetExemplars(grpc::CallbackServerContext* ctx,
+                                         const v1::GetExemplarsRequest* req,
+                                         v1::GetExemplarsResponse* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
+      if (req->cell_case() == v1::GetExemplarsRequest::CELL_NOT_SET) {
+        return Status(StatusCode::INVALID_ARGUMENT,
+                      "a cell is required: class_name, pair, heatmap_cell or count_bucket");
+      }
+      if (!ready) return rebuilding();
+      Status st;
+      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
+        const core::StreamMonitor& m = v.monitor;
+        const int w = resolve_window(m, req->window(), st);
+        if (w < 0) return;
+        auto cls = [&](const std::string& name) {
+          const core::ClassId id = m.classes().find(name);
+          if (id == core::ClassRegistry::kNotFound && st.ok()) {
+            st = Status(StatusCode::NOT_FOUND,
+                        "stream '" + m.stream() + "' has no class '" + name + "'");
+          }
+          return id;
+        };
+        const int64_t start = m.window_start_ms(size_t(w));
+        const core::ExemplarIndex& ex = m.exemplars();
+        const core::StatsLayout& layout = m.options().layout;
+        std::vector<core::Exemplar> found;
+        switch (req->cell_case()) {
+          case v1::GetExemplarsRequest::kClassName: {
+            const core::ClassId c = cls(req->class_name());
+            if (!st.ok()) return;
+            found = ex.for_class(c, start);
+            break;
+          }
+          case v1::GetExemplarsRequest::kPair: {
+            if (req->pair().a() == req->pair().b()) {
+              st = Status(StatusCode::INVALID_ARGUMENT, "pair: a and b must differ");
+              return;
+            }
+            const core::ClassId a = cls(req->pair().a()), b = cls(req->pair().b());
+            if (!st.ok()) return;
+            found = ex.for_pair(a, b, start);
+            break;
+          }
+          case v1::GetExemplarsRequest::kHeatmapCell: {
+            const auto& hc = req->heatmap_cell();
+            const uint32_t g = layout.heatmap_grid;
+            if (hc.row() >= g || hc.col() >= g) {
+              st = Status(StatusCode::INVALID_ARGUMENT,
+                          "heatmap_cell: row " + std::to_string(hc.row()) + ", col " +
+                              std::to_string(hc.col()) + " outside the " + std::to_string(g) + "x" +
+                              std::to_string(g) + " grid");
+              return;
+            }
+            const core::ClassId c = cls(hc.class_name());
+            if (!st.ok()) return;
+            found = ex.for_cell(c, hc.row() * g + hc.col(), start);
+            break;
+          }
+          case v1::GetExemplarsRequest::kCountBucket: {
+            const auto& cb = req->count_bucket();
+            if (cb.count() == 0) {
+              st = Status(StatusCode::INVALID_ARGUMENT,
+                          "count_bucket: count must be >= 1 (frames without the class have no "
+                          "exemplars)");
+              return;
+            }
+            const core::ClassId c = cls(cb.class_name());
+            if (!st.ok()) return;
+            found = ex.for_count_bucket(
+                c, core::StatsLayout::count_bucket(cb.count(), layout.max_objects_bucket), start);
+            break;
+          }
+          default:
+            break;
+        }
+        if (req->limit() > 0 && found.size() > req->limit()) found.resize(req->limit());
+        for (const auto& e : found) {
+          v1::Exemplar* out = resp->add_exemplars();
+          out->set_frame_id(e.frame_id);
+          ms_to_timestamp(e.time_ms, out->mutable_time());
+        }
+      });
+      if (!found) return unknown_stream(req->stream());
+      return st;
+    });
+  }
+
+  grpc::ServerUnaryReactor* GetBaseline(grpc::CallbackServerContext* ctx,
+                                        const v1::GetBaselineRequest* req,
+                                        v1::GetBaselineResponse* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
+      Status st;
+      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
+        if (!v.baseline) {
+          st = Status(StatusCode::NOT_FOUND, "stream '" + req->stream() + "' has no baseline");
+          return;
+        }
+        v1::Baseline* b = resp->mutable_baseline();
+        *b = v.baseline->proto;
+        std::vector<std::string> names = v.baseline->stats.class_names;
+        names.resize(std::max<size_t>(names.size(), v.baseline->stats.stats.num_classes()));
+        stats_to_proto(v.baseline->stats.stats, names, StatsSections{}, b->mutable_stats());
+      });
+      if (!found) return unknown_stream(req->stream());
+      return st;
+    });
+  }
+
+  grpc::ServerUnaryReactor* SetBaseline(grpc::CallbackServerContext* ctx,
+                                        const v1::SetBaselineRequest* req,
+                                        v1::SetBaselineResponse* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
+      if (!req->has_baseline()) return Status(StatusCode::INVALID_ARGUMENT, "baseline is required");
+      if (req->baseline().stats().frames() == 0 && req->baseline().stats().tables().frames() == 0) {
+        return Status(StatusCode::FAILED_PRECONDITION, "baseline: it holds no frames");
+      }
+      std::string error;
+      std::optional<LoadedBaseline> loaded = baseline_from_proto(req->baseline(), error);
+      if (!loaded) return Status(StatusCode::INVALID_ARGUMENT, "baseline: " + error);
+      if (loaded->stats.stats.frames() == 0) {
+        return Status(StatusCode::FAILED_PRECONDITION, "baseline: it holds no frames");
+      }
+      Status st;
+      const bool existed = engine_.with_stream(req->stream(), [&](const StreamView& v) {
+        if (!(loaded->stats.stats.layout() == v.monitor.options().layout)) {
+          st = Status(StatusCode::FAILED_PRECONDITION,
+                      "baseline: its histogram layout (heatmap grid, bins) differs from stream '" +
+                          req->stream() + "'s; rebuild it with the daemon's statistics settings");
+        }
+      });
+      if (!st.ok()) return st;
+      const uint32_t classes = loaded->stats.stats.num_classes();
+      const uint64_t frames = uint64_t(loaded->stats.stats.frames());
+      error = engine_.set_baseline(req->stream(), std::move(*loaded));
+      if (!error.empty()) {
+        return Status(existed ? StatusCode::FAILED_PRECONDITION : StatusCode::NOT_FOUND, error);
+      }
+      resp->set_classes(classes);
+      resp->set_frames(frames);
+      return Status::OK;
+    });
+  }
+
+  grpc::ServerUnaryReactor* SnapshotBaseline(grpc::CallbackServerContext* ctx,
+                                             const v1::SnapshotBaselineRequest* req,
+                                             v1::SnapshotBaselineResponse* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
+      if (!ready) return rebuilding();
+      Status st;
+      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
+        const int w = resolve_window(v.monitor, req->window(), st);
+        if (w >= 0 && v.monitor.window(size_t(w)).frames_in_window() == 0) {
+          st = Status(StatusCode::FAILED_PRECONDITION, "window '" + v.monitor.spec(size_t(w)).name +
+                                                           "' of stream '" + req->stream() +
+                                                           "' is empty");
+        }
+      });
+      if (!found) return unknown_stream(req->stream());
+      if (!st.ok()) return st;
+      std::string error;
+      auto b = engine_.snapshot_baseline(req->stream(), req->window(), req->install(), error);
+      if (!b) return Status(StatusCode::FAILED_PRECONDITION, error);
+      *resp->mutable_baseline() = std::move(*b);
+      return Status::OK;
+    });
+  }
+
+ private:
+  template <class Resp, class F>
+  grpc::ServerUnaryReactor* unary(grpc::CallbackServerContext* ctx, Resp* resp, F&& f) {
+    grpc::ServerUnaryReactor* r = ctx->DefaultReactor();
+    Status s = check_call(ctx);
+    if (s.ok()) s = f();
+    if (s.ok() && resp->ByteSizeLong() > max_bytes_) {
+      s = Status(StatusCode::RESOURCE_EXHAUSTED,
+                 "response of " + std::to_string(resp->ByteSizeLong()) +
+                     " bytes exceeds the maximum message size of " + std::to_string(max_bytes_) +
+                     "; ask for fewer sections, classes or pairs");
+    }
+    if (!s.ok()) resp->Clear();
+    r->Finish(s);
+    return r;
+  }
+
+  void add_watch(const std::shared_ptr<WatchState>& w) {
+    std::lock_guard lock(watches_mu_);
+    watches_.insert(w);
+  }
+  void remove_watch(const std::shared_ptr<WatchState>& w) {
+    std::lock_guard lock(watches_mu_);
+    watches_.erase(w);
+  }
+
+  MonitorEngine& engine_;
+  size_t max_bytes_;
+  std::mutex watches_mu_;
+  std::set<std::shared_ptr<WatchState>> watches_;
+};
+
+class GrpcServerImpl final : public GrpcServer {
+ public:
+  GrpcServerImpl(std::unique_ptr<MonitorService> service, std::unique_ptr<grpc::Server> server,
+                 int port)
+      : service_(std::move(service)), server_(std::move(server)), port_(port) {}
+  ~GrpcServerImpl() override { shutdown(std::chrono::milliseconds(0)); }
+
+  int port() const override { return port_; }
+
+  void set_ready(bool ready) override {
+    service_->ready = ready;
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    grpc::HealthCheckServiceInterface* h = server_->GetHealthCheckService();
+    if (!h) return;
+    h->SetServingStatus("", ready);
+    h->SetServingStatus(kServiceName, ready);
+  }
+
+  void shutdown(std::chrono::milliseconds grace) override {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    service_->end_watches();
+    server_->Shutdown(std::chrono::system_clock::now() + grace);
+    server_->Wait();
+  }
+
+ private:
+  std::unique_ptr<MonitorService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_;
+  std::mutex mu_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<GrpcServer> GrpcServer::Start(MonitorEngine& engine,
+                                              const GrpcServerOptions& options,
+                                              std::string& error) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (options.tls) {
+    if (options.tls->cert_pem.empty() || options.tls->key_pem.empty()) {
+      error = "grpc.tls: certificate and key are required";
+      return nullptr;
+    }
+    grpc::SslServerCredentialsOptions o;
+    o.pem_key_cert_pairs.push_back({options.tls->key_pem, options.tls->cert_pem});
+    if (!options.tls->client_ca_pem.empty()) {
+      o.pem_root_certs = options.tls->client_ca_pem;
+      o.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    creds = grpc::SslServerCredentials(o);
+  } else {
+    creds = grpc::InsecureServerCredentials();
+  }
+  const size_t max_bytes = size_t(std::max(options.max_message_bytes, 4096));
+  auto service = std::make_unique<MonitorService>(engine, max_bytes);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.bind, creds, &port);
+  // Without this, Linux lets a second server bind the same port (SO_REUSEPORT).
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.RegisterService(service.get());
+  builder.SetMaxReceiveMessageSize(int(max_bytes));
+  builder.SetMaxSendMessageSize(int(max_bytes));
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    error = "grpc: cannot listen on '" + options.bind + "' (address in use, or invalid)";
+    if (server) server->Shutdown();
+    return nullptr;
+  }
+  grpc::HealthCheckServiceInterface* h = server->GetHealthCheckService();
+  if (h) {
+    h->SetServingStatus("", false);
+    h->SetServingStatus(kServiceName, false);
+    h->SetServingStatus("liveness", true);
+  }
+  return std::make_unique<GrpcServerImpl>(std::move(service), std::move(server), port);
+}
+
+}  // namespace predwatch::daemon

@@ -1,0 +1,544 @@
+#include "daemon/metrics/metrics_exporter.h"
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "daemon/api/api_convert.h"
+
+namespace predwatch::daemon {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+// Series the exposer adds on its own (exposer_scrapes_total, _transferred_bytes_total,
+// _request_latencies summary), kept out of our budget.
+constexpr size_t kExposerSeries = 16;
+
+const prometheus::Histogram::BucketBoundaries kFastBuckets = {
+    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 1e-2, 0.1};
+const prometheus::Histogram::BucketBoundaries kEvaluationBuckets = {
+    1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+// The metric families of docs/METRICS.md that the collector computes, with their budget.
+class Output {
+ public:
+  explicit Output(size_t budget) : budget_(budget) {}
+
+  void declare(const std::string& name, const std::string& help, MetricType type) {
+    index_[name] = families_.size();
+    families_.push_back(MetricFamily{name, help, type, {}});
+  }
+  // Adds a series unless the budget is spent (then counts it as dropped).
+  bool add(const std::string& name, Labels labels, double value) {
+    if (budget_ == 0) {
+      ++dropped_[name];
+      return false;
+    }
+    --budget_;
+    MetricFamily& f = families_[index_.at(name)];
+    ClientMetric m;
+    m.label = std::move(labels);
+    if (f.type == MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
+    f.metric.push_back(std::move(m));
+    return true;
+  }
+  void drop(const std::string& name, uint64_t n = 1) {
+    if (n) dropped_[name] += n;
+  }
+  std::map<std::string, uint64_t>& dropped() { return dropped_; }
+  std::vector<MetricFamily> take() {
+    std::vector<MetricFamily> out;
+    for (auto& f : families_)
+      if (!f.metric.empty()) out.push_back(std::move(f));
+    return out;
+  }
+
+ private:
+  size_t budget_;
+  std::vector<MetricFamily> families_;
+  std::map<std::string, size_t> index_;
+  std::map<std::string, uint64_t> dropped_;
+};
+
+// Copies of what one scrape exports of a stream, taken under the engine's lock.
+struct Score {
+  std::string kind, subject, measure;
+  double score, threshold;
+};
+struct ClassRow {
+  std::string name;
+  double objects, images, share, mean_confidence;
+};
+struct PairRow {
+  std::string subject;
+  double window_images, expected;
+  std::vector<Score> scores;
+};
+struct WindowSnap {
+  std::string name;
+  double frames, fill, late;
+  std::vector<ClassRow> classes;                 // exported classes, most frequent first
+  std::vector<Score> stream_scores;              // subject "*"
+  std::vector<PairRow> pairs;                    // top flagged pairs, highest score first
+  std::vector<std::vector<Score>> class_scores;  // parallel to `classes`
+  std::vector<Score> flagged_other;              // flagged findings of classes outside the cap
+};
+struct StreamSnap {
+  std::string name;
+  double applied = 0, last_event_s = NAN;
+  std::vector<WindowSnap> windows;
+  std::vector<std::pair<std::string, double>> baseline_share;  // capped, largest first
+};
+
+class Collector final : public prometheus::Collectable {
+ public:
+  Collector(const MonitorEngine& engine, std::function<const KafkaSource*()> source,
+            MetricsOptions options, size_t reserved)
+      : engine_(engine), source_(std::move(source)), options_(options), reserved_(reserved) {}
+
+  std::atomic<bool> ready{false};
+
+  std::vector<MetricFamily> Collect() const override {
+    std::lock_guard lock(mu_);  // one scrape at a time: the dropped counters accumulate
+    // Reserved: histograms, the exposer's series, and one predwatch_series_dropped_total
+    // series per metric family.
+    const size_t fixed = reserved_ + 32;
+    Output out(options_.max_series > fixed ? options_.max_series - fixed : 0);
+    declare(out);
+    const KafkaSource* source = source_ ? source_() : nullptr;
+
+    out.add("predwatch_build_info",
+            {{"version", PREDWATCH_VERSION}, {"librdkafka", KafkaSource::librdkafka_version()}}, 1);
+    out.add("predwatch_ready", {}, ready ? 1 : 0);
+    const EngineCounters counters = engine_.counters();
+    out.add("predwatch_evaluations_total", {}, double(counters.evaluations));
+    const std::vector<core::Alert> alerts = engine_.alerts();
+    double pending = 0, firing = 0;
+    for (const auto& a : alerts) (a.state == core::AlertState::kFiring ? firing : pending) += 1;
+    out.add("predwatch_alerts", {{"state", "pending"}}, pending);
+    out.add("predwatch_alerts", {{"state", "firing"}}, firing);
+
+    ingestion(out, counters, source);
+
+    std::vector<StreamSnap> streams;
+    for (const std::string& name : engine_.stream_names()) {
+      StreamSnap s;
+      if (engine_.with_stream(name, [&](const StreamView& v) { snapshot(v, s, out); })) {
+        streams.push_back(std::move(s));
+      }
+    }
+
+    for (const StreamSnap& s : streams) {
+      out.add("predwatch_events_applied_total", {{"stream", s.name}}, s.applied);
+      if (std::isfinite(s.last_event_s)) {
+        out.add("predwatch_last_event_timestamp_seconds", {{"stream", s.name}}, s.last_event_s);
+      }
+      for (const WindowSnap& w : s.windows) {
+        const Labels sw = {{"stream", s.name}, {"window", w.name}};
+        out.add("predwatch_window_frames", sw, w.frames);
+        out.add("predwatch_window_fill_ratio", sw, w.fill);
+        out.add("predwatch_events_late_total", sw, w.late);
+      }
+    }
+    for (const auto& a : alerts) {
+      const auto& k = a.last.key;
+      out.add("predwatch_alert_firing",
+              {{"stream", k.stream},
+               {"window", k.window},
+               {"kind", std::string(core::alert_kind_name(k.kind))},
+               {"subject", k.subject.empty() ? "*" : k.subject}},
+              a.state == core::AlertState::kFiring ? 1 : 0);
+    }
+    auto scores = [&](const StreamSnap& s, const WindowSnap& w, const std::vector<Score>& v) {
+      for (const Score& sc : v) {
+        const Labels l = {{"stream", s.name},
+                          {"window", w.name},
+                          {"kind", sc.kind},
+                          {"subject", sc.subject},
+                          {"measure", sc.measure}};
+        // Score and threshold go together: the alert rules compare them one to one.
+        if (out.add("predwatch_drift_score", l, sc.score)) {
+          out.add("predwatch_drift_threshold", l, sc.threshold);
+        } else {
+          out.drop("predwatch_drift_threshold");
+        }
+      }
+    };
+    for (const StreamSnap& s : streams)
+      for (const WindowSnap& w : s.windows) scores(s, w, w.stream_scores);
+    for (const StreamSnap& s : streams) {
+      for (const WindowSnap& w : s.windows) {
+        for (const PairRow& p : w.pairs) {
+          const Labels l = {{"stream", s.name}, {"window", w.name}, {"subject", p.subject}};
+          out.add("predwatch_pair_window_images", l, p.window_images);
+          if (std::isfinite(p.expected)) out.add("predwatch_pair_expected_images", l, p.expected);
+          scores(s, w, p.scores);
+        }
+        scores(s, w, w.flagged_other);
+      }
+    }
+    // Per class, most frequent first across all windows of all streams.
+    size_t rank = 0;
+    bool more = true;
+    while (more) {
+      more = false;
+      for (const StreamSnap& s : streams) {
+        for (const WindowSnap& w : s.windows) {
+          if (rank >= w.classes.size()) continue;
+          more = true;
+          const ClassRow& c = w.classes[rank];
+          const Labels l = {{"stream", s.name}, {"window", w.name}, {"class", c.name}};
+          out.add("predwatch_class_objects", l, c.objects);
+          out.add("predwatch_class_images", l, c.images);
+          out.add("predwatch_class_share", l, c.share);
+          if (std::isfinite(c.mean_confidence)) {
+            out.add("predwatch_class_mean_confidence", l, c.mean_confidence);
+          }
+          scores(s, w, w.class_scores[rank]);
+        }
+        if (rank < s.baseline_share.size()) {
+          more = true;
+          out.add("predwatch_class_baseline_share",
+                  {{"stream", s.name}, {"class", s.baseline_share[rank].first}},
+                  s.baseline_share[rank].second);
+        }
+      }
+      ++rank;
+    }
+
+    for (const auto& [metric, n] : out.dropped()) dropped_total_[metric] += double(n);
+    std::vector<MetricFamily> families = out.take();
+    if (!dropped_total_.empty()) {
+      MetricFamily f{"predwatch_series_dropped_total",
+                     "series left out by the cardinality caps",
+                     MetricType::Counter,
+                     {}};
+      for (const auto& [metric, n] : dropped_total_) {
+        ClientMetric m;
+        m.label = {{"metric", metric}};
+        m.counter.value = n;
+        f.metric.push_back(std::move(m));
+      }
+      families.push_back(std::move(f));
+    }
+    return families;
+  }
+
+ private:
+  static void declare(Output& out) {
+    const auto G = MetricType::Gauge, C = MetricType::Counter;
+    out.declare("predwatch_build_info", "always 1", G);
+    out.declare("predwatch_ready",
+                "1 once every assigned partition is rebuilt and the daemon serves", G);
+    out.declare("predwatch_evaluations_total", "drift evaluations run", C);
+    out.declare("predwatch_alerts", "alerts by state (pending, firing)", G);
+    out.declare("predwatch_events_consumed_total", "Kafka messages read", C);
+    out.declare("predwatch_events_invalid_total", "events rejected, by reason", C);
+    out.declare("predwatch_events_dead_lettered_total",
+                "rejected events copied to the dead-letter topic", C);
+    out.declare("predwatch_stream_moved_total",
+                "events whose stream key arrived on another partition than before", C);
+    out.declare("predwatch_consumer_lag_messages", "high watermark minus committed offset", G);
+    out.declare("predwatch_rebuild_remaining_messages",
+                "messages left to replay before the partition's windows are rebuilt", G);
+    out.declare("predwatch_events_applied_total", "events applied to the windows", C);
+    out.declare("predwatch_last_event_timestamp_seconds", "event time of the newest applied event",
+                G);
+    out.declare("predwatch_window_frames", "frames in the window", G);
+    out.declare("predwatch_window_fill_ratio",
+                "covered fraction of the window's length (time) or capacity (count)", G);
+    out.declare("predwatch_events_late_total",
+                "events older than the window's watermark minus allowed lateness", C);
+    out.declare("predwatch_alert_firing", "1 while the alert fires (0 while pending)", G);
+    out.declare("predwatch_drift_score", "the score of a drift measure", G);
+    out.declare("predwatch_drift_threshold", "the threshold the score is compared with", G);
+    out.declare("predwatch_pair_window_images", "frames with the pair, for the top-K flagged pairs",
+                G);
+    out.declare("predwatch_pair_expected_images", "frames expected from the smoothed baseline rate",
+                G);
+    out.declare("predwatch_class_objects", "objects of the class in the window", G);
+    out.declare("predwatch_class_images", "frames containing the class", G);
+    out.declare("predwatch_class_share", "the class's share of all objects in the window", G);
+    out.declare("predwatch_class_mean_confidence", "mean confidence of the class's objects", G);
+    out.declare("predwatch_class_baseline_share",
+                "the class's share of all objects in the baseline", G);
+  }
+
+  void ingestion(Output& out, const EngineCounters& counters, const KafkaSource* source) const {
+    std::map<std::string, double> invalid;
+    for (const auto& [reason, n] : counters.rejected_by_reason) invalid[reason] += double(n);
+    if (source) {
+      const KafkaSourceCounters k = source->counters();
+      for (size_t i = 1; i < kDecodeErrorCount; ++i) {
+        if (k.bad_events[i]) {
+          invalid[std::string(decode_error_name(DecodeError(i)))] += double(k.bad_events[i]);
+        }
+      }
+      const LagSnapshot lag = source->lag();
+      const RebuildProgress rebuild = source->rebuild_progress();
+      std::set<std::string> topics;
+      for (const auto& p : lag.partitions) topics.insert(p.partition.topic);
+      for (const auto& p : rebuild.partitions) topics.insert(p.partition.topic);
+      // The source counts messages in total; name the topic when there is only one.
+      const std::string topic = topics.size() == 1 ? *topics.begin() : "*";
+      out.add("predwatch_events_consumed_total", {{"topic", topic}}, double(k.messages));
+      out.add("predwatch_events_dead_lettered_total", {{"reason", "*"}}, double(k.dead_lettered));
+      out.add("predwatch_stream_moved_total", {{"stream", "*"}}, double(k.stream_moved));
+      for (const auto& p : lag.partitions) {
+        if (p.committed_lag < 0) continue;
+        out.add(
+            "predwatch_consumer_lag_messages",
+            {{"topic", p.partition.topic}, {"partition", std::to_string(p.partition.partition)}},
+            double(p.committed_lag));
+      }
+      for (const auto& p : rebuild.partitions) {
+        double remaining;
+        if (p.caught_up) {
+          remaining = 0;
+        } else if (p.target_offset >= 0 && (p.next_offset >= 0 || p.start_offset >= 0)) {
+          const int64_t at = p.next_offset >= 0 ? p.next_offset : p.start_offset;
+          remaining = double(std::max<int64_t>(0, p.target_offset - at));
+        } else {
+          continue;  // target unknown: nothing honest to report
+        }
+        out.add(
+            "predwatch_rebuild_remaining_messages",
+            {{"topic", p.partition.topic}, {"partition", std::to_string(p.partition.partition)}},
+            remaining);
+      }
+    }
+    for (const auto& [reason, n] : invalid) {
+      out.add("predwatch_events_invalid_total", {{"reason", reason}}, n);
+    }
+  }
+
+  // Copies what the scrape needs of one stream (under the engine's lock) and applies the
+  // class and pair caps.
+  void snapshot(const StreamView& v, StreamSnap& s, Output& out) const {
+    const core::StreamMonitor& m = v.monitor;
+    const core::ClassRegistry& reg = m.classes();
+    s.name = m.stream();
+    s.applied = double(m.applied_events());
+    if (m.last_event_ms() != INT64_MIN) s.last_event_s = double(m.last_event_ms()) / 1000.0;
+    const auto& resolver = engine_.options().thresholds;
+    std::map<std::string, core::DriftThresholds, std::less<>> cache;
+    auto thresholds = [&](const std::string& cls) -> const core::DriftThresholds& {
+      auto it = cache.find(cls);
+      if (it == cache.end()) {
+        it = cache.emplace(cls, resolver ? resolver(s.name, cls) : core::DriftThresholds{}).first;
+      }
+      return it->second;
+    };
+    const size_t max_classes = options_.max_classes_exported;
+
+    for (size_t i = 0; i < m.window_count(); ++i) {
+      WindowSnap w;
+      w.name = m.spec(i).name;
+      w.frames = double(m.window(i).frames_in_window());
+      w.fill = m.fill_ratio(i);
+      w.late = double(m.window(i).late_frames());
+      const core::Stats& st = m.window(i).totals();
+      std::vector<core::ClassId> order(reg.size());
+      for (size_t c = 0; c < order.size(); ++c) order[c] = core::ClassId(c);
+      std::sort(order.begin(), order.end(), [&](core::ClassId a, core::ClassId b) {
+        if (st.objects_of(a) != st.objects_of(b)) return st.objects_of(a) > st.objects_of(b);
+        if (st.images_with(a) != st.images_with(b)) return st.images_with(a) > st.images_with(b);
+        return reg.name(a) < reg.name(b);
+      });
+      std::map<std::string, size_t, std::less<>> exported;  // class -> rank
+      for (size_t r = 0; r < order.size(); ++r) {
+        const core::ClassId c = order[r];
+        if (r >= max_classes) {
+          out.drop("predwatch_class_objects");
+          out.drop("predwatch_class_images");
+          out.drop("predwatch_class_share");
+          if (std::isfinite(st.mean_confidence(c))) out.drop("predwatch_class_mean_confidence");
+          continue;
+        }
+        exported.emplace(reg.name(c), w.classes.size());
+        w.classes.push_back({reg.name(c), double(st.objects_of(c)), double(st.images_with(c)),
+                             st.objects() ? double(st.objects_of(c)) / double(st.objects()) : 0.0,
+                             st.mean_confidence(c)});
+      }
+      w.class_scores.resize(w.classes.size());
+
+      const core::DriftReport* report = nullptr;
+      for (const auto& r : v.drift)
+        if (r.window == w.name) report = &r;
+      if (report) {
+        std::vector<std::pair<const core::DriftFinding*, double>> flagged_pairs;
+        for (const core::DriftFinding& f : report->findings) {
+          if (!f.tested || !std::isfinite(f.score)) continue;
+          if (!f.subject_b.empty()) {
+            if (f.flagged) flagged_pairs.push_back({&f, f.score});
+            continue;
+          }
+          const core::DriftThresholds& t = thresholds(f.subject_a);
+          const std::string kind(core::alert_kind_name(f.kind));
+          std::vector<Score> scores = {
+              {kind, f.subject_a.empty() ? "*" : f.subject_a, f.measure, f.score, f.threshold}};
+          // Secondary distances: stream-wide measures always, per-class ones when flagged
+          // (bounded series count; the gRPC API has all of them).
+          if (f.subject_a.empty() || f.flagged) {
+            const std::pair<const char*, double> others[] = {
+                {"js_distance", f.js}, {"psi", f.psi}, {"hellinger", f.hellinger}};
+            for (const auto& [name, value] : others) {
+              if (f.measure == name || !std::isfinite(value)) continue;
+              scores.push_back({kind, scores[0].subject, name, value, distance_threshold(t, name)});
+            }
+          }
+          auto& dest = f.subject_a.empty() ? w.stream_scores : [&]() -> std::vector<Score>& {
+            auto it = exported.find(f.subject_a);
+            if (it != exported.end()) return w.class_scores[it->second];
+            return w.flagged_other;
+          }();
+          if (!f.subject_a.empty() && &dest == &w.flagged_other && !f.flagged) {
+            out.drop("predwatch_drift_score", scores.size());
+            out.drop("predwatch_drift_threshold", scores.size());
+            continue;
+          }
+          dest.insert(dest.end(), scores.begin(), scores.end());
+        }
+        std::sort(flagged_pairs.begin(), flagged_pairs.end(),
+                  [](const auto& a, const auto& b) { return a.second > b.second; });
+        for (size_t p = 0; p < flagged_pairs.size(); ++p) {
+          const core::DriftFinding& f = *flagged_pairs[p].first;
+          if (p >= options_.top_pairs) {
+            out.drop("predwatch_pair_window_images");
+            out.drop("predwatch_pair_expected_images");
+            out.drop("predwatch_drift_score");
+            out.drop("predwatch_drift_threshold");
+            continue;
+          }
+          const std::string subject = f.subject();
+          w.pairs.push_back({subject,
+                             double(f.counts.window_count),
+                             f.expected,
+                             {{std::string(core::alert_kind_name(f.kind)), subject, f.measure,
+                               f.score, f.threshold}}});
+        }
+      }
+      s.windows.push_back(std::move(w));
+    }
+
+    if (v.baseline) {
+      const core::Stats& b = v.baseline->stats.stats;
+      const auto& names = v.baseline->stats.class_names;
+      std::vector<core::ClassId> order;
+      for (core::ClassId c = 0; c < b.num_classes() && c < names.size(); ++c) order.push_back(c);
+      std::sort(order.begin(), order.end(), [&](core::ClassId a, core::ClassId c) {
+        if (b.objects_of(a) != b.objects_of(c)) return b.objects_of(a) > b.objects_of(c);
+        return names[a] < names[c];
+      });
+      for (size_t r = 0; r < order.size(); ++r) {
+        if (r >= max_classes) {
+          out.drop("predwatch_class_baseline_share");
+          continue;
+        }
+        const core::ClassId c = order[r];
+        s.baseline_share.push_back(
+            {names[c], b.objects() ? double(b.objects_of(c)) / double(b.objects()) : 0.0});
+      }
+    }
+  }
+
+  const MonitorEngine& engine_;
+  std::function<const KafkaSource*()> source_;
+  MetricsOptions options_;
+  size_t reserved_;
+  mutable std::mutex mu_;
+  mutable std::map<std::string, double> dropped_total_;
+};
+
+class MetricsExporterImpl final : public MetricsExporter {
+ public:
+  MetricsExporterImpl(std::shared_ptr<prometheus::Registry> registry, prometheus::Histogram& apply,
+                      prometheus::Histogram& evaluation, prometheus::Histogram& decode,
+                      std::shared_ptr<Collector> collector,
+                      std::unique_ptr<prometheus::Exposer> exposer, int port)
+      : registry_(std::move(registry)),
+        apply_(apply),
+        evaluation_(evaluation),
+        decode_(decode),
+        collector_(std::move(collector)),
+        exposer_(std::move(exposer)),
+        port_(port) {}
+
+  int port() const override { return port_; }
+  void set_ready(bool ready) override { collector_->ready = ready; }
+  void observe_apply(std::chrono::nanoseconds d) override { apply_.Observe(seconds(d)); }
+  void observe_evaluation(std::chrono::nanoseconds d) override { evaluation_.Observe(seconds(d)); }
+  void observe_decode(std::chrono::nanoseconds d) override { decode_.Observe(seconds(d)); }
+
+ private:
+  static double seconds(std::chrono::nanoseconds d) { return double(d.count()) * 1e-9; }
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Histogram& apply_;
+  prometheus::Histogram& evaluation_;
+  prometheus::Histogram& decode_;
+  std::shared_ptr<Collector> collector_;
+  std::unique_ptr<prometheus::Exposer> exposer_;  // last: stops serving before the rest goes
+  int port_;
+};
+
+}  // namespace
+
+std::unique_ptr<MetricsExporter> MetricsExporter::Start(const MonitorEngine& engine,
+                                                        std::function<const KafkaSource*()> source,
+                                                        const MetricsOptions& options,
+                                                        std::string& error) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto& apply = prometheus::BuildHistogram()
+                    .Name("predwatch_apply_duration_seconds")
+                    .Help("time to apply one event to all its windows")
+                    .Register(*registry)
+                    .Add({}, kFastBuckets);
+  auto& evaluation = prometheus::BuildHistogram()
+                         .Name("predwatch_evaluation_duration_seconds")
+                         .Help("one drift evaluation of all streams")
+                         .Register(*registry)
+                         .Add({}, kEvaluationBuckets);
+  auto& decode = prometheus::BuildHistogram()
+                     .Name("predwatch_decode_duration_seconds")
+                     .Help("time to decode one message")
+                     .Register(*registry)
+                     .Add({}, kFastBuckets);
+  const size_t histogram_series = 2 * (kFastBuckets.size() + 3) + (kEvaluationBuckets.size() + 3);
+  auto collector = std::make_shared<Collector>(engine, std::move(source), options,
+                                               histogram_series + kExposerSeries);
+  std::unique_ptr<prometheus::Exposer> exposer;
+  try {
+    exposer = std::make_unique<prometheus::Exposer>(options.bind, 2);
+  } catch (const std::exception& e) {
+    error = "metrics: cannot listen on '" + options.bind + "': " + e.what();
+    return nullptr;
+  }
+  exposer->RegisterCollectable(registry);
+  exposer->RegisterCollectable(collector);
+  const std::vector<int> ports = exposer->GetListeningPorts();
+  if (ports.empty()) {
+    error = "metrics: no listening port for '" + options.bind + "'";
+    return nullptr;
+  }
+  return std::make_unique<MetricsExporterImpl>(registry, apply, evaluation, decode, collector,
+                                               std::move(exposer), ports.front());
+}
+
+}  // namespace predwatch::daemon

@@ -1,0 +1,667 @@
+// The query API through a real channel to a port-0 server over a MonitorEngine fed by
+// ScenarioGenerator traffic. Expected values are recomputed here from the recorded frames.
+#include "daemon/api/grpc_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "predwatch/v1/monitor.grpc.pb.h"
+#include "tests/support/traffic_env.h"
+
+namespace predwatch::daemon {
+namespace {
+
+using grpc::StatusCode;
+using testing::TrafficEnv;
+
+class GrpcServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    server_ = GrpcServer::Start(*env_.engine, {.bind = "127.0.0.1:0"}, error);
+    ASSERT_TRUE(server_) << error;
+    server_->set_ready(true);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::Monitor::NewStub(channel_);
+  }
+  void TearDown() override {
+    if (server_) server_->shutdown(std::chrono::milliseconds(500));
+  }
+
+  grpc::Status stats(const v1::GetWindowStatsRequest& req, v1::GetWindowStatsResponse& resp) {
+    grpc::ClientContext ctx;
+    return stub_->GetWindowStats(&ctx, req, &resp);
+  }
+
+  TrafficEnv env_;
+  std::unique_ptr<GrpcServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Monitor::Stub> stub_;
+};
+
+// Images, objects per class and frames per pair, over the given frames.
+struct Counts {
+  std::map<std::string, int64_t> images, objects;
+  std::map<std::pair<std::string, std::string>, int64_t> pairs;
+};
+Counts count(const std::vector<const testing::RecordedFrame*>& frames) {
+  Counts c;
+  for (const auto* f : frames) {
+    std::set<std::string> present;
+    for (const auto& [cls, box] : f->detections) {
+      ++c.objects[cls];
+      present.insert(cls);
+    }
+    for (const auto& a : present) {
+      ++c.images[a];
+      for (const auto& b : present)
+        if (a < b) ++c.pairs[{a, b}];
+    }
+  }
+  return c;
+}
+
+TEST_F(GrpcServerTest, ListStreamsShowsWindowsAndBaselines) {
+  grpc::ClientContext ctx;
+  v1::ListStreamsResponse resp;
+  ASSERT_TRUE(stub_->ListStreams(&ctx, {}, &resp).ok());
+  ASSERT_EQ(resp.streams_size(), 2);
+  std::map<std::string, v1::StreamInfo> by;
+  for (const auto& s : resp.streams()) by[s.stream()] = s;
+  const v1::StreamInfo& cam = by.at("cam");
+  EXPECT_TRUE(cam.has_baseline());
+  EXPECT_FALSE(by.at("ref").has_baseline());
+  EXPECT_EQ(cam.applied_events(), 3000u);
+  ASSERT_EQ(cam.windows_size(), 2);
+  // 3000 frames 100 ms apart: the count window holds its 2000; the 5-minute window with
+  // 10 s panes covers 3000 frames' 300 s minus at most one pane.
+  EXPECT_EQ(cam.windows(1).name(), "last2k");
+  EXPECT_EQ(cam.windows(1).type(), v1::WindowInfo::TYPE_COUNT);
+  EXPECT_EQ(cam.windows(1).frames(), 2000u);
+  EXPECT_DOUBLE_EQ(cam.windows(1).fill_ratio(), 1.0);
+  EXPECT_EQ(cam.windows(0).type(), v1::WindowInfo::TYPE_TIME);
+  EXPECT_GE(cam.windows(0).frames(), 2900u);
+  EXPECT_LE(cam.windows(0).frames(), 3000u);
+  // Last event: frame 2999 at kT0 + 299.9 s.
+  EXPECT_EQ(cam.last_event_time().seconds(), (TrafficEnv::kT0 + 299'900) / 1000);
+  EXPECT_EQ(cam.classes(), 10u);  // k00..k07, toilet, giraffe
+}
+
+TEST_F(GrpcServerTest, WindowStatsMatchARecount) {
+  v1::GetWindowStatsRequest req;
+  req.set_stream("cam");
+  req.set_window("last2k");
+  req.set_dense_cooccurrence(true);
+  v1::GetWindowStatsResponse resp;
+  ASSERT_TRUE(stats(req, resp).ok());
+  const Counts want = count(env_.last(2000));
+  const v1::Stats& s = resp.stats();
+  EXPECT_EQ(s.frames(), 2000);
+  EXPECT_FALSE(s.has_tables());  // not asked for
+  ASSERT_EQ(size_t(s.classes_size()), want.images.size());
+  for (const auto& c : s.classes()) {
+    EXPECT_EQ(c.images(), want.images.at(c.name())) << c.name();
+    EXPECT_EQ(c.objects(), want.objects.at(c.name())) << c.name();
+    EXPECT_EQ(c.heatmap_size(), 256);
+  }
+  ASSERT_EQ(size_t(s.pairs_size()), want.pairs.size());
+  for (const auto& p : s.pairs()) EXPECT_EQ(p.images(), want.pairs.at({p.a(), p.b()}));
+  // Dense matrix: symmetric, diagonal = images.
+  const int C = s.class_names_size();
+  ASSERT_EQ(resp.dense_cooccurrence_size(), C * C);
+  for (int a = 0; a < C; ++a) {
+    const std::string& na = s.class_names(a);
+    EXPECT_EQ(int64_t(resp.dense_cooccurrence(a * C + a)),
+              want.images.count(na) ? want.images.at(na) : 0);
+    for (int b = 0; b < C; ++b) {
+      EXPECT_EQ(resp.dense_cooccurrence(a * C + b), resp.dense_cooccurrence(b * C + a));
+      const std::string& nb = s.class_names(b);
+      if (na < nb) {
+        auto it = want.pairs.find({na, nb});
+        EXPECT_EQ(int64_t(resp.dense_cooccurrence(a * C + b)),
+                  it == want.pairs.end() ? 0 : it->second);
+      }
+    }
+  }
+}
+
+TEST_F(GrpcServerTest, WindowStatsSectionsClassesAndTopPairs) {
+  v1::GetWindowStatsRequest req;
+  req.set_stream("cam");
+  req.set_window("last2k");
+  req.add_sections(v1::STATS_SECTION_CLASS_BALANCE);
+  req.add_sections(v1::STATS_SECTION_COOCCURRENCE);
+  req.add_sections(v1::STATS_SECTION_TABLES);
+  req.add_classes("k01");
+  req.add_classes("toilet");
+  req.set_top_pairs(3);
+  v1::GetWindowStatsResponse resp;
+  ASSERT_TRUE(stats(req, resp).ok());
+  const v1::Stats& s = resp.stats();
+  EXPECT_TRUE(s.has_tables());
+  std::set<std::string> names;
+  for (const auto& c : s.classes()) {
+    names.insert(c.name());
+    EXPECT_GT(c.images(), 0);
+    EXPECT_EQ(c.heatmap_size(), 0);  // HEATMAPS not asked for
+    EXPECT_EQ(c.objects_distribution_size(), 0);
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"k01", "toilet"}));
+  EXPECT_EQ(s.objects_per_frame_size(), 0);  // PER_IMAGE not asked for
+  ASSERT_EQ(s.pairs_size(), 3);
+  // The three largest pair counts of the recount.
+  const Counts want = count(env_.last(2000));
+  std::vector<int64_t> counts;
+  for (const auto& [k, v] : want.pairs) counts.push_back(v);
+  std::sort(counts.rbegin(), counts.rend());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(s.pairs(i).images(), counts[size_t(i)]);
+}
+
+TEST_F(GrpcServerTest, WindowStatsErrors) {
+  v1::GetWindowStatsResponse resp;
+  v1::GetWindowStatsRequest req;
+  EXPECT_EQ(stats(req, resp).error_code(), StatusCode::INVALID_ARGUMENT);  // no stream
+  req.set_stream("nope");
+  EXPECT_EQ(stats(req, resp).error_code(), StatusCode::NOT_FOUND);
+  req.set_stream("cam");
+  req.set_window("1d");
+  EXPECT_EQ(stats(req, resp).error_code(), StatusCode::NOT_FOUND);
+  req.set_window("");
+  req.add_classes("unicorn");
+  EXPECT_EQ(stats(req, resp).error_code(), StatusCode::NOT_FOUND);
+  req.clear_classes();
+  req.add_sections(v1::StatsSection(42));
+  EXPECT_EQ(stats(req, resp).error_code(), StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GrpcServerTest, UnavailableUntilReadyAndHealth) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  auto check = [&](const std::string& name, grpc::Status* status = nullptr) {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(name);
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::Status s = health->Check(&ctx, req, &resp);
+    if (status) *status = s;
+    return resp.status();
+  };
+  using HS = grpc::health::v1::HealthCheckResponse;
+  server_->set_ready(false);
+  EXPECT_EQ(check(""), HS::NOT_SERVING);
+  EXPECT_EQ(check("predwatch.v1.Monitor"), HS::NOT_SERVING);
+  EXPECT_EQ(check("liveness"), HS::SERVING);
+  v1::GetWindowStatsRequest req;
+  req.set_stream("cam");
+  v1::GetWindowStatsResponse resp;
+  EXPECT_EQ(stats(req, resp).error_code(), StatusCode::UNAVAILABLE);
+  {
+    grpc::ClientContext ctx;  // streams and alerts are served while rebuilding
+    v1::ListStreamsResponse l;
+    EXPECT_TRUE(stub_->ListStreams(&ctx, {}, &l).ok());
+  }
+  server_->set_ready(true);
+  EXPECT_EQ(check(""), HS::SERVING);
+  EXPECT_EQ(check("predwatch.v1.Monitor"), HS::SERVING);
+  EXPECT_EQ(check("liveness"), HS::SERVING);
+  grpc::Status s;
+  check("no.such.Service", &s);
+  EXPECT_EQ(s.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_TRUE(stats(req, resp).ok());
+}
+
+TEST_F(GrpcServerTest, ExpiredDeadlineIsNotComputed) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() - std::chrono::seconds(1));
+  v1::GetWindowStatsRequest req;
+  req.set_stream("cam");
+  v1::GetWindowStatsResponse resp;
+  EXPECT_EQ(stub_->GetWindowStats(&ctx, req, &resp).error_code(), StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_FALSE(resp.has_stats());
+}
+
+TEST_F(GrpcServerTest, OversizedResponseIsResourceExhausted) {
+  server_->shutdown(std::chrono::milliseconds(100));
+  std::string error;
+  server_ =
+      GrpcServer::Start(*env_.engine, {.bind = "127.0.0.1:0", .max_message_bytes = 4096}, error);
+  ASSERT_TRUE(server_) << error;
+  server_->set_ready(true);
+  auto stub = v1::Monitor::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  v1::GetWindowStatsRequest req;
+  req.set_stream("cam");
+  req.set_dense_cooccurrence(true);  // with every section: well over 4 KiB
+  v1::GetWindowStatsResponse resp;
+  const grpc::Status s = stub->GetWindowStats(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+}
+
+TEST_F(GrpcServerTest, DriftListsEveryScoreOfTheLatestReports) {
+  env_.engine->evaluate(env_.now_ms);
+  grpc::ClientContext ctx;
+  v1::GetDriftRequest req;
+  req.set_stream("cam");
+  v1::GetDriftResponse resp;
+  ASSERT_TRUE(stub_->GetDrift(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.evaluated_at().seconds(), env_.now_ms / 1000);
+  // Every finding appears with its deciding measure; every finite secondary distance too.
+  size_t findings = 0, secondary = 0;
+  std::multiset<std::tuple<std::string, std::string, std::string, std::string>> want, got;
+  env_.engine->with_stream("cam", [&](const StreamView& v) {
+    ASSERT_EQ(v.drift.size(), 2u);
+    for (const auto& r : v.drift) {
+      for (const auto& f : r.findings) {
+        ++findings;
+        want.insert({std::string(core::alert_kind_name(f.kind)), r.window, f.subject(), f.measure});
+        for (auto [name, value] : {std::pair<std::string, double>{"js_distance", f.js},
+                                   {"psi", f.psi},
+                                   {"hellinger", f.hellinger}}) {
+          if (name != f.measure && std::isfinite(value)) {
+            ++secondary;
+            want.insert({std::string(core::alert_kind_name(f.kind)), r.window, f.subject(), name});
+          }
+        }
+      }
+    }
+  });
+  EXPECT_GT(findings, 0u);
+  EXPECT_GT(secondary, 0u);
+  EXPECT_EQ(size_t(resp.scores_size()), findings + secondary);
+  for (const auto& s : resp.scores()) {
+    std::string subject;
+    if (s.subject_size() == 1) subject = s.subject(0);
+    if (s.subject_size() == 2) subject = core::pair_subject(s.subject(0), s.subject(1));
+    got.insert({s.kind(), s.window(), subject, s.measure()});
+    if (s.measure() == "psi" && s.note().rfind("secondary", 0) == 0)
+      EXPECT_DOUBLE_EQ(s.threshold(), 0.25);
+    if (s.measure() == "hellinger" && s.note().rfind("secondary", 0) == 0)
+      EXPECT_DOUBLE_EQ(s.threshold(), 0.4);
+    EXPECT_GT(s.window_frames(), 0u);
+    EXPECT_EQ(s.baseline_frames(), 2000u);
+  }
+  EXPECT_EQ(got, want);
+
+  // One window only; unknown window; stream without a baseline.
+  {
+    grpc::ClientContext c2;
+    req.set_window("5m");
+    v1::GetDriftResponse r2;
+    ASSERT_TRUE(stub_->GetDrift(&c2, req, &r2).ok());
+    EXPECT_GT(r2.scores_size(), 0);
+    for (const auto& s : r2.scores()) EXPECT_EQ(s.window(), "5m");
+  }
+  {
+    grpc::ClientContext c3;
+    req.set_window("1d");
+    v1::GetDriftResponse r3;
+    EXPECT_EQ(stub_->GetDrift(&c3, req, &r3).error_code(), StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext c4;
+    v1::GetDriftRequest r;
+    r.set_stream("ref");
+    v1::GetDriftResponse r4;
+    EXPECT_EQ(stub_->GetDrift(&c4, r, &r4).error_code(), StatusCode::FAILED_PRECONDITION);
+  }
+}
+
+TEST_F(GrpcServerTest, ExemplarsAreFramesOfTheCellInsideTheWindow) {
+  const auto frames = env_.last(2000);
+  std::map<std::string, const testing::RecordedFrame*> by_id;
+  for (const auto* f : frames) by_id[f->id] = f;
+  const int64_t window_start = frames.front()->time_ms;
+  auto get = [&](const v1::GetExemplarsRequest& req, v1::GetExemplarsResponse& resp) {
+    grpc::ClientContext ctx;
+    return stub_->GetExemplars(&ctx, req, &resp);
+  };
+  auto has = [](const testing::RecordedFrame& f, const std::string& cls) {
+    return std::any_of(f.detections.begin(), f.detections.end(),
+                       [&](const auto& d) { return d.first == cls; });
+  };
+  v1::GetExemplarsRequest req;
+  req.set_stream("cam");
+  req.set_window("last2k");
+  // Class.
+  req.set_class_name("k02");
+  v1::GetExemplarsResponse resp;
+  ASSERT_TRUE(get(req, resp).ok());
+  ASSERT_EQ(resp.exemplars_size(), 5);  // per_key default
+  for (const auto& e : resp.exemplars()) {
+    ASSERT_TRUE(by_id.count(e.frame_id())) << e.frame_id();
+    EXPECT_TRUE(has(*by_id[e.frame_id()], "k02"));
+    EXPECT_GE(e.time().seconds() * 1000 + e.time().nanos() / 1000000, window_start);
+  }
+  // The newest frame with k02 comes first.
+  const testing::RecordedFrame* newest = nullptr;
+  for (const auto* f : frames)
+    if (has(*f, "k02")) newest = f;
+  EXPECT_EQ(resp.exemplars(0).frame_id(), newest->id);
+  // Limit.
+  req.set_limit(2);
+  resp.Clear();
+  ASSERT_TRUE(get(req, resp).ok());
+  EXPECT_EQ(resp.exemplars_size(), 2);
+  req.set_limit(0);
+  // Pair.
+  req.mutable_pair()->set_a("toilet");
+  req.mutable_pair()->set_b("k00");
+  resp.Clear();
+  ASSERT_TRUE(get(req, resp).ok());
+  EXPECT_GT(resp.exemplars_size(), 0);
+  for (const auto& e : resp.exemplars()) {
+    EXPECT_TRUE(has(*by_id.at(e.frame_id()), "toilet") && has(*by_id.at(e.frame_id()), "k00"));
+  }
+  // Heatmap cell: the cell of the newest k00 box (16x16 grid, row = floor(cy * 16)).
+  const testing::RecordedFrame* last_k00 = nullptr;
+  for (const auto* f : frames)
+    if (has(*f, "k00")) last_k00 = f;
+  core::Box box;
+  for (const auto& [cls, b] : last_k00->detections)
+    if (cls == "k00") box = b;
+  const uint32_t row = std::min(15u, uint32_t(box.center_y() * 16)),
+                 col = std::min(15u, uint32_t(box.center_x() * 16));
+  req.mutable_heatmap_cell()->set_class_name("k00");
+  req.mutable_heatmap_cell()->set_row(row);
+  req.mutable_heatmap_cell()->set_col(col);
+  resp.Clear();
+  ASSERT_TRUE(get(req, resp).ok());
+  ASSERT_GT(resp.exemplars_size(), 0);
+  for (const auto& e : resp.exemplars()) {
+    const auto& f = *by_id.at(e.frame_id());
+    EXPECT_TRUE(std::any_of(f.detections.begin(), f.detections.end(), [&](const auto& d) {
+      return d.first == "k00" && std::min(15u, uint32_t(d.second.center_y() * 16)) == row &&
+             std::min(15u, uint32_t(d.second.center_x() * 16)) == col;
+    }));
+  }
+  // Count bucket: frames with exactly 2 boxes of k00.
+  req.mutable_count_bucket()->set_class_name("k00");
+  req.mutable_count_bucket()->set_count(2);
+  resp.Clear();
+  ASSERT_TRUE(get(req, resp).ok());
+  ASSERT_GT(resp.exemplars_size(), 0);
+  for (const auto& e : resp.exemplars()) {
+    const auto& f = *by_id.at(e.frame_id());
+    EXPECT_EQ(std::count_if(f.detections.begin(), f.detections.end(),
+                            [](const auto& d) { return d.first == "k00"; }),
+              2);
+  }
+  // Errors.
+  req.mutable_heatmap_cell()->set_class_name("k00");
+  req.mutable_heatmap_cell()->set_row(16);
+  EXPECT_EQ(get(req, resp).error_code(), StatusCode::INVALID_ARGUMENT);
+  req.mutable_count_bucket()->set_class_name("k00");
+  req.mutable_count_bucket()->set_count(0);
+  EXPECT_EQ(get(req, resp).error_code(), StatusCode::INVALID_ARGUMENT);
+  req.mutable_pair()->set_a("k00");
+  req.mutable_pair()->set_b("k00");
+  EXPECT_EQ(get(req, resp).error_code(), StatusCode::INVALID_ARGUMENT);
+  req.set_class_name("unicorn");
+  EXPECT_EQ(get(req, resp).error_code(), StatusCode::NOT_FOUND);
+  req.clear_cell();
+  EXPECT_EQ(get(req, resp).error_code(), StatusCode::INVALID_ARGUMENT);
+  req.set_class_name("k00");
+  req.set_stream("nope");
+  EXPECT_EQ(get(req, resp).error_code(), StatusCode::NOT_FOUND);
+}
+
+TEST_F(GrpcServerTest, ExemplarsHonourTheWindowStart) {
+  // giraffe frames exist only in the pool; after 400 s without giraffe in "5m" the class's
+  // exemplars are older than the window start.
+  core::Episode vanish;
+  vanish.kind = core::Episode::Kind::kVanish;
+  vanish.a = "giraffe";
+  vanish.start_ms = env_.now_ms;
+  vanish.end_ms = env_.now_ms + 10'000'000;
+  ASSERT_EQ(env_.cam->add_episode(vanish), "");
+  env_.feed(4000);
+  grpc::ClientContext ctx;
+  v1::GetExemplarsRequest req;
+  req.set_stream("cam");
+  req.set_window("5m");
+  req.set_class_name("giraffe");
+  v1::GetExemplarsResponse resp;
+  ASSERT_TRUE(stub_->GetExemplars(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.exemplars_size(), 0);
+}
+
+TEST_F(GrpcServerTest, BaselinesGetSetSnapshot) {
+  {
+    grpc::ClientContext ctx;
+    v1::GetBaselineRequest req;
+    req.set_stream("cam");
+    v1::GetBaselineResponse resp;
+    ASSERT_TRUE(stub_->GetBaseline(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.baseline().stats().frames(), 2000);
+    EXPECT_TRUE(resp.baseline().stats().has_tables());
+    EXPECT_EQ(resp.baseline().window().stream(), "ref");
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::GetBaselineRequest req;
+    req.set_stream("ref");
+    v1::GetBaselineResponse resp;
+    EXPECT_EQ(stub_->GetBaseline(&ctx, req, &resp).error_code(), StatusCode::NOT_FOUND);
+  }
+  auto set = [&](const std::string& stream, const v1::Baseline& b, v1::SetBaselineResponse* out) {
+    grpc::ClientContext ctx;
+    v1::SetBaselineRequest req;
+    req.set_stream(stream);
+    *req.mutable_baseline() = b;
+    v1::SetBaselineResponse resp;
+    grpc::Status s = stub_->SetBaseline(&ctx, req, &resp);
+    if (out) *out = resp;
+    return s;
+  };
+  v1::SetBaselineResponse sr;
+  ASSERT_TRUE(set("ref", env_.baseline, &sr).ok());
+  EXPECT_EQ(sr.frames(), 2000u);
+  EXPECT_EQ(sr.classes(), uint32_t(env_.baseline.stats().tables().num_classes()));
+  // Malformed: a table of the wrong size.
+  v1::Baseline bad = env_.baseline;
+  bad.mutable_stats()->mutable_tables()->mutable_objects_of()->RemoveLast();
+  EXPECT_EQ(set("ref", bad, nullptr).error_code(), StatusCode::INVALID_ARGUMENT);
+  // Another histogram layout (an 8x8 heatmap grid instead of 16x16).
+  core::Stats s8(core::StatsLayout{.heatmap_grid = 8});
+  core::Frame f;
+  f.detections.push_back({0, core::kNoConfidence, {0.1f, 0.1f, 0.2f, 0.2f}});
+  s8.add(f);
+  const v1::Baseline other = make_baseline(s8, {"k00"}, core::BaselineKind::kProductionWindow);
+  EXPECT_EQ(set("ref", other, nullptr).error_code(), StatusCode::FAILED_PRECONDITION);
+  // Empty.
+  v1::Baseline empty = make_baseline(core::Stats(), {}, core::BaselineKind::kProductionWindow);
+  EXPECT_EQ(set("ref", empty, nullptr).error_code(), StatusCode::FAILED_PRECONDITION);
+  // A stream key the configuration does not accept.
+  EXPECT_EQ(set("x-cam", env_.baseline, nullptr).error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(set("", env_.baseline, nullptr).error_code(), StatusCode::INVALID_ARGUMENT);
+
+  // Snapshot "cam"/"last2k", installed.
+  {
+    grpc::ClientContext ctx;
+    v1::SnapshotBaselineRequest req;
+    req.set_stream("cam");
+    req.set_window("last2k");
+    req.set_install(true);
+    v1::SnapshotBaselineResponse resp;
+    ASSERT_TRUE(stub_->SnapshotBaseline(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.baseline().kind(), v1::Baseline::KIND_PRODUCTION_WINDOW);
+    EXPECT_EQ(resp.baseline().stats().frames(), 2000);
+    EXPECT_EQ(resp.baseline().window().stream(), "cam");
+    grpc::ClientContext c2;
+    v1::GetBaselineRequest g;
+    g.set_stream("cam");
+    v1::GetBaselineResponse gr;
+    ASSERT_TRUE(stub_->GetBaseline(&c2, g, &gr).ok());
+    EXPECT_EQ(gr.baseline().window().stream(), "cam");
+    const Counts want = count(env_.last(2000));
+    for (const auto& c : gr.baseline().stats().classes()) {
+      EXPECT_EQ(c.images(), want.images.at(c.name()));
+    }
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::SnapshotBaselineRequest req;
+    req.set_stream("cam");
+    req.set_window("1d");
+    v1::SnapshotBaselineResponse resp;
+    EXPECT_EQ(stub_->SnapshotBaseline(&ctx, req, &resp).error_code(), StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::SnapshotBaselineRequest req;
+    req.set_stream("nope");
+    v1::SnapshotBaselineResponse resp;
+    EXPECT_EQ(stub_->SnapshotBaseline(&ctx, req, &resp).error_code(), StatusCode::NOT_FOUND);
+  }
+}
+
+// Reads WatchAlerts on a thread into a vector.
+struct Watcher {
+  grpc::ClientContext ctx;
+  std::unique_ptr<grpc::ClientReader<v1::AlertTransition>> reader;
+  std::mutex mu;
+  std::vector<v1::AlertTransition> seen;
+  grpc::Status status;
+  std::thread thread;
+
+  Watcher(v1::Monitor::Stub& stub, const std::string& stream) {
+    v1::WatchAlertsRequest req;
+    req.set_stream(stream);
+    reader = stub.WatchAlerts(&ctx, req);
+    thread = std::thread([this] {
+      v1::AlertTransition t;
+      while (reader->Read(&t)) {
+        std::lock_guard lock(mu);
+        seen.push_back(t);
+      }
+      status = reader->Finish();
+    });
+  }
+  ~Watcher() {
+    if (thread.joinable()) {
+      ctx.TryCancel();
+      thread.join();
+    }
+  }
+  size_t size() {
+    std::lock_guard lock(mu);
+    return seen.size();
+  }
+  bool wait_for(size_t n) {
+    for (int i = 0; i < 500 && size() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return size() >= n;
+  }
+};
+
+TEST_F(GrpcServerTest, WatchAlertsSeesTransitionsThenSnapshotThenEndsOkOnShutdown) {
+  Watcher w(*stub_, "cam");
+  env_.engine->evaluate(env_.now_ms);  // clean traffic: nothing fires (checked below)
+  const size_t quiet = env_.engine->alerts("cam").size();
+
+  // Novel pair giraffe + toilet on 30% of the frames for the next 2000 frames.
+  core::Episode e;
+  e.kind = core::Episode::Kind::kInjectPair;
+  e.a = "giraffe";
+  e.b = "toilet";
+  e.rate = 0.3;
+  e.start_ms = env_.now_ms;
+  e.end_ms = env_.now_ms + 200'000;
+  ASSERT_EQ(env_.cam->add_episode(e), "");
+  env_.feed(2000);
+  env_.engine->evaluate(env_.now_ms);
+  const auto alerts = env_.engine->alerts("cam");
+  ASSERT_GT(alerts.size(), quiet);
+  ASSERT_TRUE(w.wait_for(1));
+  bool novel_firing = false;
+  {
+    std::lock_guard lock(w.mu);
+    for (const auto& t : w.seen) {
+      EXPECT_FALSE(t.snapshot());
+      EXPECT_EQ(t.alert().stream(), "cam");
+      if (t.alert().kind() == "novel_pair" && t.alert().state() == v1::Alert::STATE_FIRING) {
+        novel_firing = true;
+        EXPECT_EQ(t.previous_state(), v1::Alert::STATE_PENDING);
+        ASSERT_EQ(t.alert().subject_size(), 2);
+        EXPECT_EQ(t.alert().subject(0), "giraffe");
+        EXPECT_EQ(t.alert().subject(1), "toilet");
+        EXPECT_EQ(t.alert().fingerprint().size(), 16u);
+        EXPECT_GT(t.alert().exemplars_size(), 0);
+      }
+    }
+  }
+  // Transitions may still be arriving; wait for the firing one.
+  for (int i = 0; i < 200 && !novel_firing; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::lock_guard lock(w.mu);
+    for (const auto& t : w.seen)
+      novel_firing |=
+          t.alert().kind() == "novel_pair" && t.alert().state() == v1::Alert::STATE_FIRING;
+  }
+  EXPECT_TRUE(novel_firing);
+
+  // ListAlerts agrees with the engine.
+  {
+    grpc::ClientContext ctx;
+    v1::ListAlertsRequest req;
+    req.set_stream("cam");
+    v1::ListAlertsResponse resp;
+    ASSERT_TRUE(stub_->ListAlerts(&ctx, req, &resp).ok());
+    ASSERT_EQ(size_t(resp.alerts_size()), alerts.size());
+    for (int i = 0; i < resp.alerts_size(); ++i) {
+      EXPECT_EQ(resp.alerts(i).fingerprint(), core::fingerprint_hex(alerts[size_t(i)].fingerprint));
+    }
+    grpc::ClientContext c2;
+    req.set_stream("nope");
+    EXPECT_EQ(stub_->ListAlerts(&c2, req, &resp).error_code(), StatusCode::NOT_FOUND);
+  }
+
+  // A new watcher starts with the current alerts as a snapshot.
+  Watcher w2(*stub_, "");
+  ASSERT_TRUE(w2.wait_for(alerts.size()));
+  {
+    std::lock_guard lock(w2.mu);
+    for (const auto& t : w2.seen) EXPECT_TRUE(t.snapshot());
+  }
+  // Shutdown ends both streams with OK.
+  server_->shutdown(std::chrono::milliseconds(1000));
+  w.thread.join();
+  w2.thread.join();
+  EXPECT_TRUE(w.status.ok()) << w.status.error_message();
+  EXPECT_TRUE(w2.status.ok()) << w2.status.error_message();
+}
+
+TEST_F(GrpcServerTest, WatchAlertsCancelledByTheClient) {
+  auto w = std::make_unique<Watcher>(*stub_, "cam");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  w->ctx.TryCancel();
+  w->thread.join();
+  EXPECT_EQ(w->status.error_code(), StatusCode::CANCELLED);
+  // The server keeps working and evaluating after the watcher went away.
+  env_.engine->evaluate(env_.now_ms);
+  grpc::ClientContext ctx;
+  v1::ListStreamsResponse resp;
+  EXPECT_TRUE(stub_->ListStreams(&ctx, {}, &resp).ok());
+}
+
+TEST(GrpcServerStart, BindFailureIsAnError) {
+  testing::TrafficEnv env(4, 10);
+  std::string error;
+  auto a = GrpcServer::Start(*env.engine, {.bind = "127.0.0.1:0"}, error);
+  ASSERT_TRUE(a);
+  auto b =
+      GrpcServer::Start(*env.engine, {.bind = "127.0.0.1:" + std::to_string(a->port())}, error);
+  EXPECT_FALSE(b);
+  EXPECT_NE(error.find("cannot listen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace predwatch::daemon

@@ -1,0 +1,231 @@
+// The metrics endpoint scraped over HTTP: values against recounts of the recorded frames and
+// the engine's reports, cardinality caps, and `promtool check metrics` on the exposition.
+#include "daemon/metrics/metrics_exporter.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "tests/support/http_get.h"
+#include "tests/support/traffic_env.h"
+
+namespace predwatch::daemon {
+namespace {
+
+// "name{labels}" -> value, for every sample line.
+std::map<std::string, double> parse(const std::string& body) {
+  std::map<std::string, double> out;
+  std::istringstream in(body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t sp = line.rfind(' ');
+    const std::string v = line.substr(sp + 1);
+    out[line.substr(0, sp)] = v == "Nan" ? NAN : std::stod(v);
+  }
+  return out;
+}
+
+std::string series(const std::string& name,
+                   std::vector<std::pair<std::string, std::string>> labels) {
+  std::string s = name;
+  if (!labels.empty()) {
+    s += "{";
+    for (size_t i = 0; i < labels.size(); ++i) {
+      s += (i ? "," : "") + labels[i].first + "=\"" + labels[i].second + "\"";
+    }
+    s += "}";
+  }
+  return s;
+}
+
+size_t count_prefix(const std::map<std::string, double>& m, const std::string& prefix) {
+  size_t n = 0;
+  for (const auto& [k, v] : m) n += k.rfind(prefix, 0) == 0;
+  return n;
+}
+
+struct Recount {
+  std::map<std::string, double> objects, images;
+  double total = 0;
+};
+Recount recount(const std::vector<const testing::RecordedFrame*>& frames) {
+  Recount r;
+  for (const auto* f : frames) {
+    std::set<std::string> present;
+    for (const auto& d : f->detections) {
+      r.objects[d.first] += 1;
+      r.total += 1;
+      present.insert(d.first);
+    }
+    for (const auto& c : present) r.images[c] += 1;
+  }
+  return r;
+}
+
+std::string promtool_check(const std::string& body, int& exit_code) {
+  char path[] = "/tmp/predwatch_metrics_XXXXXX";
+  const int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  ::close(fd);
+  std::ofstream(path) << body;
+  const std::string cmd = std::string("promtool check metrics < ") + path + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  exit_code = pclose(p);
+  std::remove(path);
+  return out;
+}
+
+TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
+  testing::TrafficEnv env(80, 3000);
+  env.engine->evaluate(env.now_ms);
+  std::string error;
+  MetricsOptions options;
+  options.bind = "127.0.0.1:0";
+  auto exporter = MetricsExporter::Start(
+      *env.engine, [] { return nullptr; }, options, error);
+  ASSERT_TRUE(exporter) << error;
+  exporter->observe_apply(std::chrono::microseconds(3));
+  exporter->observe_evaluation(std::chrono::milliseconds(20));
+  auto [status, body] = testing::http_get(exporter->port(), "/metrics");
+  ASSERT_EQ(status, 200);
+  const auto m = parse(body);
+
+  EXPECT_LE(m.size(), 5000u);
+  EXPECT_EQ(count_prefix(m, "predwatch_series_dropped_total"), 0u) << "caps dropped series";
+  EXPECT_EQ(m.at("predwatch_ready"), 0);
+  EXPECT_EQ(m.at("predwatch_evaluations_total"), 1);
+  EXPECT_EQ(m.at(series("predwatch_events_applied_total", {{"stream", "cam"}})), 3000);
+  EXPECT_EQ(m.at(series("predwatch_window_frames", {{"stream", "cam"}, {"window", "last2k"}})),
+            2000);
+  EXPECT_EQ(m.at(series("predwatch_window_fill_ratio", {{"stream", "cam"}, {"window", "last2k"}})),
+            1);
+  // Last event at kT0 + 299.9 s.
+  EXPECT_DOUBLE_EQ(m.at(series("predwatch_last_event_timestamp_seconds", {{"stream", "cam"}})),
+                   double(testing::TrafficEnv::kT0 + 299'900) / 1000.0);
+  EXPECT_EQ(m.at("predwatch_apply_duration_seconds_count"), 1);
+  EXPECT_EQ(m.at("predwatch_evaluation_duration_seconds_count"), 1);
+  EXPECT_NEAR(m.at("predwatch_evaluation_duration_seconds_sum"), 0.02, 1e-12);
+
+  // Every class of the count window, recounted from the recorded frames.
+  const Recount want = recount(env.last(2000));
+  ASSERT_EQ(want.objects.size(), 82u);  // k00..k79, toilet, giraffe
+  for (const auto& [cls, objects] : want.objects) {
+    const std::vector<std::pair<std::string, std::string>> l = {
+        {"stream", "cam"}, {"window", "last2k"}, {"class", cls}};
+    EXPECT_EQ(m.at(series("predwatch_class_objects", l)), objects) << cls;
+    EXPECT_EQ(m.at(series("predwatch_class_images", l)), want.images.at(cls)) << cls;
+    EXPECT_NEAR(m.at(series("predwatch_class_share", l)), objects / want.total, 1e-12) << cls;
+    EXPECT_TRUE(m.count(series("predwatch_class_mean_confidence", l))) << cls;
+  }
+  // Baseline shares: the baseline is a snapshot of "ref"'s last2k window.
+  double share_sum = 0;
+  for (const auto& [k, v] : m)
+    if (k.rfind("predwatch_class_baseline_share{stream=\"cam\"", 0) == 0) share_sum += v;
+  EXPECT_NEAR(share_sum, 1.0, 1e-9);
+
+  // Drift scores: each tested finding of the last evaluation, with its threshold.
+  size_t tested = 0;
+  env.engine->with_stream("cam", [&](const StreamView& v) {
+    for (const auto& r : v.drift) {
+      for (const auto& f : r.findings) {
+        if (!f.tested || !std::isfinite(f.score) || !f.subject_b.empty()) continue;
+        ++tested;
+        const std::vector<std::pair<std::string, std::string>> l = {
+            {"stream", "cam"},
+            {"window", r.window},
+            {"kind", std::string(core::alert_kind_name(f.kind))},
+            {"subject", f.subject_a.empty() ? "*" : f.subject_a},
+            {"measure", f.measure}};
+        ASSERT_TRUE(m.count(series("predwatch_drift_score", l)))
+            << series("predwatch_drift_score", l);
+        EXPECT_NEAR(m.at(series("predwatch_drift_score", l)), f.score,
+                    1e-9 * (1 + std::fabs(f.score)));
+        EXPECT_NEAR(m.at(series("predwatch_drift_threshold", l)), f.threshold, 1e-12);
+      }
+    }
+  });
+  EXPECT_GT(tested, 0u);
+
+  int rc = -1;
+  const std::string lint = promtool_check(body, rc);
+  EXPECT_EQ(rc, 0) << lint;
+  EXPECT_EQ(lint, "");
+
+  exporter->set_ready(true);
+  auto [s2, b2] = testing::http_get(exporter->port(), "/metrics");
+  EXPECT_EQ(parse(b2).at("predwatch_ready"), 1);
+}
+
+TEST(MetricsExporter, CapsKeepTheMostFrequentClassesAndCountTheRest) {
+  testing::TrafficEnv env(20, 3000);
+  env.engine->evaluate(env.now_ms);
+  std::string error;
+  MetricsOptions options;
+  options.bind = "127.0.0.1:0";
+  options.max_classes_exported = 5;
+  auto exporter = MetricsExporter::Start(
+      *env.engine, [] { return nullptr; }, options, error);
+  ASSERT_TRUE(exporter) << error;
+  auto m = parse(testing::http_get(exporter->port(), "/metrics").second);
+  // The five classes with most objects in cam/last2k (ties by images, then name).
+  const Recount want = recount(env.last(2000));
+  std::vector<std::pair<double, std::string>> order;
+  for (const auto& [cls, n] : want.objects) order.push_back({-n, cls});
+  std::sort(order.begin(), order.end());
+  std::set<std::string> top, got;
+  for (size_t i = 0; i < 5; ++i) top.insert(order[i].second);
+  const std::string prefix = "predwatch_class_objects{stream=\"cam\",window=\"last2k\",class=\"";
+  for (const auto& [k, v] : m) {
+    if (k.rfind(prefix, 0) == 0) got.insert(k.substr(prefix.size(), k.size() - prefix.size() - 2));
+  }
+  EXPECT_EQ(got, top);
+  // 22 classes x (2 streams x 2 windows) x 3 always-present class metrics: 17 x 4 x 3 left out
+  // of objects/images/share each per scrape (17 x 4 = 68 per metric).
+  EXPECT_EQ(m.at(series("predwatch_series_dropped_total", {{"metric", "predwatch_class_objects"}})),
+            68);
+  // A second scrape adds the same again (a counter of series left out per scrape).
+  m = parse(testing::http_get(exporter->port(), "/metrics").second);
+  EXPECT_EQ(m.at(series("predwatch_series_dropped_total", {{"metric", "predwatch_class_objects"}})),
+            136);
+
+  // An overall cap: the endpoint never serves more than max_series.
+  options.max_classes_exported = 200;
+  options.max_series = 150;
+  auto small = MetricsExporter::Start(
+      *env.engine, [] { return nullptr; }, options, error);
+  ASSERT_TRUE(small) << error;
+  const std::string body = testing::http_get(small->port(), "/metrics").second;
+  m = parse(body);
+  EXPECT_LE(m.size(), 150u);
+  EXPECT_GT(count_prefix(m, "predwatch_series_dropped_total"), 0u);
+  // Stream-level series come before per-class ones.
+  EXPECT_TRUE(m.count(series("predwatch_window_frames", {{"stream", "cam"}, {"window", "5m"}})));
+  int rc = -1;
+  EXPECT_EQ(promtool_check(body, rc), "");
+  EXPECT_EQ(rc, 0);
+}
+
+TEST(MetricsExporter, BindFailureIsAnError) {
+  testing::TrafficEnv env(4, 10);
+  std::string error;
+  MetricsOptions options;
+  options.bind = "127.0.0.1:0";
+  auto a = MetricsExporter::Start(*env.engine, {}, options, error);
+  ASSERT_TRUE(a) << error;
+  options.bind = "127.0.0.1:" + std::to_string(a->port());
+  EXPECT_FALSE(MetricsExporter::Start(*env.engine, {}, options, error));
+  EXPECT_NE(error.find("cannot listen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace predwatch::daemon
