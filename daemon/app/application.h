@@ -114,6 +114,8 @@ class Application {
   std::unique_ptr<MetricsExporter> metrics_;
   std::unique_ptr<GrpcServer> grpc_;
   std::unique_ptr<EmbeddedKafka> embedded_;
+  class TimedSink;
+  std::unique_ptr<TimedSink> sink_;  // the source's view of the engine
   std::unique_ptr<KafkaSource> source_;
   std::atomic<const KafkaSource*> source_view_{nullptr};  // for the exporter's getter
   std::vector<core::PoolFrame> demo_pool_;
