@@ -77,6 +77,8 @@ std::string TerminalView::render(double rate, std::chrono::seconds elapsed) cons
       if (r.window != window_name) continue;
       for (const core::DriftFinding& f : r.findings) {
         KindRow& k = kinds[std::string(core::alert_kind_name(f.kind))];
+        // Untested findings (below minimum support) carry noise, not evidence.
+        if (!f.tested && !f.flagged) continue;
         if (f.flagged) ++k.flagged;
         if (std::isfinite(f.score) && std::isfinite(f.threshold) && f.threshold > 0) {
           const double ratio = f.score / f.threshold;
@@ -124,7 +126,8 @@ std::string TerminalView::render(double rate, std::chrono::seconds elapsed) cons
     out += fmt::format("{:<16} {:>7.1f}% {:>8.1f}%\n", r.name.substr(0, 16), 100 * r.window_share,
                        100 * r.baseline_share);
   }
-  out += fmt::format("\n{:<20} {:>12}  {}\n", "drift kind", "max/thresh", "subject");
+  out += fmt::format("\n{:<20} {:>12}  {}\n", "drift kind", "score/thresh",
+                     "subject (largest, tested)");
   for (const auto& [kind, k] : kinds) {
     std::string ratio = fmt::format("{:>12.2f}", k.ratio);
     if (k.flagged > 0) ratio = style(kRed, ratio);
