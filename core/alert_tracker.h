@@ -154,6 +154,9 @@ class AlertTracker {
   const Alert* find(uint64_t fingerprint) const;
 
   const AlertTrackerOptions& options() const { return options_; }
+  // Replaces the options (configuration reload); tracked alerts and their streaks are kept
+  // and judged by the new options from the next evaluate() on. REQUIRES: as the constructor.
+  void set_options(AlertTrackerOptions options) { options_ = options; }
 
  private:
   struct Entry {

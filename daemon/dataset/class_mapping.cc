@@ -184,4 +184,11 @@ std::optional<std::string_view> ClassMapping::resolve(std::string_view name) con
   return it == rename_.end() ? name : std::string_view(it->second.to);
 }
 
+core::ClassNaming ClassMapping::naming() const {
+  core::ClassNaming n;
+  for (const auto& [from, r] : rename_) n.class_map.emplace(from, r.to);
+  for (const auto& [name, count] : ignore_) n.class_map.emplace(name, std::string());
+  return n;
+}
+
 }  // namespace predwatch::daemon

@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "core/event.h"
+#include "core/frame_builder.h"
 #include "daemon/dataset/dataset_importer.h"
 
 namespace predwatch::daemon {
@@ -54,6 +55,8 @@ class ClassMapping {
   uint64_t dropped(std::string_view name) const;
   // The name a class is reported under: its target, itself, or nullopt when ignored.
   std::optional<std::string_view> resolve(std::string_view name) const;
+  // The same rules as a stream's class naming (renames; ignored classes map to "").
+  core::ClassNaming naming() const;
 
  private:
   struct Rename {

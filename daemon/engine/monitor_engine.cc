@@ -340,6 +340,10 @@ EngineCounters MonitorEngine::counters() const {
 }
 
 void MonitorEngine::reconfigure(EngineOptions options) {
+  {
+    std::lock_guard lock(alerts_mu_);
+    tracker_.set_options(options.alerting);
+  }
   std::lock_guard lock(mu_);
   options.stream = options_.stream;  // windows and layout stay: state is kept
   options_ = std::move(options);

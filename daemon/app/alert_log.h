@@ -1,0 +1,49 @@
+// AlertLog: appends every alert transition of a MonitorEngine to a JSON Lines file
+// (`predwatchd --alerts-log FILE`), one object per transition:
+//   {"type":"transition","time_ms":..,"from":"pending","to":"firing","kind":"novel_pair",
+//    "stream":"demo-cam","window":"1m","subject":"giraffe|toilet","fingerprint":"..",
+//    "score":..,"threshold":..,"peak_score":..}
+// Other records (the demo's schedule, "type":"episode") can be added with write_line().
+// Each line is flushed as written, so a reader (the demo smoke test, `tail -f`) sees it at
+// once and a crash loses nothing already reported.
+//
+// Thread-safety: the engine calls the listener on its evaluating thread; writes are guarded.
+// The log unsubscribes in its destructor; the engine must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "daemon/engine/monitor_engine.h"
+
+namespace predwatch::daemon {
+
+class AlertLog {
+ public:
+  // Opens (truncates) `file`; nullptr with `error` when it cannot be written.
+  static std::unique_ptr<AlertLog> Open(const std::filesystem::path& file, MonitorEngine& engine,
+                                        std::string& error);
+  ~AlertLog();
+
+  // Appends one JSON object (without the newline).
+  void write_line(const std::string& json);
+
+  // `s` as a JSON string literal (quoted, escaped).
+  static std::string quote(std::string_view s);
+
+  // The JSON line of one transition (without the newline).
+  static std::string to_json(const core::AlertTransition& t);
+
+ private:
+  AlertLog(MonitorEngine& engine) : engine_(engine) {}
+  MonitorEngine& engine_;
+  std::mutex mu_;
+  std::ofstream out_;
+  uint64_t subscription_ = 0;
+};
+
+}  // namespace predwatch::daemon

@@ -1,0 +1,143 @@
+#include "daemon/app/engine_config.h"
+
+#include <algorithm>
+
+#include "daemon/cli/replay.h"  // to_core_thresholds, shared with `predwatch replay`
+#include "daemon/dataset/class_mapping.h"
+
+namespace predwatch::daemon {
+namespace {
+
+core::WindowSpec to_window_spec(const config::WindowSettings& w) {
+  core::WindowSpec s;
+  s.name = w.name;
+  if (w.type == config::WindowType::kCount) {
+    s.type = core::WindowSpec::Type::kCount;
+    s.frames = static_cast<size_t>(w.frames);
+    s.allowed_lateness_ms = 0;
+  } else {
+    s.type = core::WindowSpec::Type::kTime;
+    s.length_ms = w.length.count();
+    s.pane_ms = w.pane.count();
+    s.allowed_lateness_ms = w.allowed_lateness.count();
+  }
+  return s;
+}
+
+// What stream_config hands out per entry, prepared once.
+struct PreparedEntry {
+  core::ClassNaming naming;
+  std::vector<std::string> windows;
+  std::shared_ptr<const LoadedBaseline> baseline;
+};
+
+}  // namespace
+
+core::StatsLayout stats_layout(const config::Settings& settings) {
+  core::StatsLayout layout;
+  layout.heatmap_grid = static_cast<uint32_t>(settings.statistics.heatmap_grid);
+  return layout;
+}
+
+std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
+                                               std::string& error) {
+  EngineConfig out;
+  EngineOptions& o = out.options;
+  o.stream.layout = stats_layout(settings);
+  o.stream.max_classes = static_cast<size_t>(settings.statistics.max_classes);
+  for (const auto& w : settings.windows) o.stream.windows.push_back(to_window_spec(w));
+  o.stream.exemplars.per_key = static_cast<uint32_t>(settings.statistics.exemplars_per_key);
+  o.max_streams = static_cast<size_t>(settings.streams.max_streams);
+  o.max_detections_per_event = static_cast<size_t>(settings.limits.max_detections_per_event);
+  o.alerting.for_evaluations = static_cast<uint32_t>(settings.alerting.for_evaluations);
+  o.alerting.resolve_evaluations = static_cast<uint32_t>(settings.alerting.resolve_evaluations);
+  o.alerting.resolve_ratio = settings.alerting.resolve_ratio;
+
+  // Files are shared between entries that name the same path.
+  std::map<std::string, std::shared_ptr<const LoadedBaseline>> baselines;
+  std::map<std::string, core::ClassNaming> namings;
+  auto prepare = [&](const config::StreamSettings& s) -> std::optional<PreparedEntry> {
+    PreparedEntry e;
+    e.windows = s.windows;
+    if (s.class_map) {
+      auto it = namings.find(*s.class_map);
+      if (it == namings.end()) {
+        std::string err;
+        auto mapping = ClassMapping::load(*s.class_map, err);
+        if (!mapping) {
+          error = "streams[" + s.key + "].class_map: " + err;
+          return std::nullopt;
+        }
+        it = namings.emplace(*s.class_map, mapping->naming()).first;
+      }
+      e.naming = it->second;
+    }
+    e.naming.index_names = s.classes;
+    if (s.baseline) {
+      auto it = baselines.find(*s.baseline);
+      if (it == baselines.end()) {
+        std::string err;
+        auto loaded = load_baseline(*s.baseline, err);
+        if (!loaded) {
+          error = "streams[" + s.key + "].baseline: " + err;
+          return std::nullopt;
+        }
+        if (!(loaded->stats.stats.layout() == o.stream.layout)) {
+          error = "streams[" + s.key + "].baseline: " + *s.baseline +
+                  ": its histogram layout (heatmap grid, bins) differs from "
+                  "statistics.heatmap_grid = " +
+                  std::to_string(settings.statistics.heatmap_grid) +
+                  "; rebuild it with `predwatch baseline build --grid N`";
+          return std::nullopt;
+        }
+        it = baselines
+                 .emplace(*s.baseline, std::make_shared<const LoadedBaseline>(std::move(*loaded)))
+                 .first;
+      }
+      e.baseline = it->second;
+    }
+    return e;
+  };
+
+  auto entries = std::make_shared<std::map<std::string, PreparedEntry, std::less<>>>();
+  std::optional<PreparedEntry> templ;
+  for (const config::StreamSettings& s : settings.streams.entries) {
+    auto e = prepare(s);
+    if (!e) return std::nullopt;
+    if (s.key == config::kStreamTemplateKey) {
+      templ = std::move(*e);
+    } else {
+      if (e->baseline) out.entry_baselines[s.key] = e->baseline;
+      entries->emplace(s.key, std::move(*e));
+    }
+  }
+  const bool open = settings.streams.entries.empty();
+  auto templ_ptr = templ ? std::make_shared<const PreparedEntry>(std::move(*templ)) : nullptr;
+  o.stream_config = [entries, templ_ptr,
+                     open](std::string_view stream) -> std::optional<StreamConfig> {
+    const PreparedEntry* e = nullptr;
+    if (auto it = entries->find(stream); it != entries->end()) {
+      e = &it->second;
+    } else if (templ_ptr) {
+      e = templ_ptr.get();
+    } else if (!open) {
+      return std::nullopt;
+    }
+    StreamConfig c;
+    if (e) {
+      c.naming = e->naming;
+      c.windows = e->windows;
+      if (e->baseline) c.baseline = *e->baseline;
+    }
+    return c;
+  };
+
+  auto shared = std::make_shared<const config::Settings>(settings);
+  o.thresholds = [shared](std::string_view stream, std::string_view cls) {
+    return to_core_thresholds(config::resolve_thresholds(*shared, stream, cls),
+                              shared->drift.kinds);
+  };
+  return out;
+}
+
+}  // namespace predwatch::daemon

@@ -1,0 +1,47 @@
+// EngineConfig: turns validated config::Settings into the MonitorEngine's options.
+//
+// Mapping (docs/CONFIG.md names on the left):
+//   windows[]                  -> core::WindowSpec (time: length/pane/lateness; count: frames)
+//   statistics.heatmap_grid    -> StatsLayout::heatmap_grid (other bins keep their defaults)
+//   statistics.exemplars_per_key, .max_classes; limits.max_detections_per_event
+//   streams.entries[]          -> stream_config(key): class_map (ClassMapping -> ClassNaming),
+//                                 classes (index names), windows, baseline (load_baseline)
+//   drift.thresholds / per_stream / per_class -> config::resolve_thresholds -> core thresholds
+//                                 (to_core_thresholds of daemon/cli/replay.h, so that replay
+//                                 and the daemon judge alike), drift.kinds -> enabled
+//   alerting.*                 -> core::AlertTrackerOptions
+// Stream admission: with no streams.entries every stream key is accepted (defaults); with
+// entries, only listed keys are, unless a "*" entry exists (the template for the rest).
+//
+// Every referenced file (class maps, baselines) is read and validated here, once, so that a
+// broken file stops the start (or a SIGHUP reload) instead of a stream's first event.
+// Baselines are checked against the statistics layout.
+//
+// Thread-safety: the returned callbacks share immutable state; safe from any thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/settings.h"
+#include "daemon/engine/monitor_engine.h"
+
+namespace predwatch::daemon {
+
+// The statistics layout the settings ask for.
+core::StatsLayout stats_layout(const config::Settings& settings);
+
+struct EngineConfig {
+  EngineOptions options;
+  // Baselines of the explicit (non-"*") stream entries, by stream key, for reloads.
+  std::map<std::string, std::shared_ptr<const LoadedBaseline>> entry_baselines;
+};
+
+// Builds the engine options; nullopt with `error` naming the file and problem when a class
+// map or baseline cannot be used.
+std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
+                                               std::string& error);
+
+}  // namespace predwatch::daemon

@@ -1,0 +1,179 @@
+#include "daemon/demo/terminal_view.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <vector>
+
+namespace predwatch::daemon {
+namespace {
+
+constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kRed = "\x1b[31m";
+constexpr const char* kYellow = "\x1b[33m";
+constexpr const char* kReset = "\x1b[0m";
+
+}  // namespace
+
+TerminalView::TerminalView(const MonitorEngine& engine, TerminalViewOptions options)
+    : engine_(engine), options_(std::move(options)) {}
+
+TerminalView::~TerminalView() { stop(); }
+
+void TerminalView::start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+}
+
+void TerminalView::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string TerminalView::render(double rate, std::chrono::seconds elapsed) const {
+  const bool ansi = options_.ansi;
+  auto style = [&](const char* code, const std::string& s) {
+    return ansi ? std::string(code) + s + kReset : s;
+  };
+  std::string out;
+  struct ClassRow {
+    std::string name;
+    double window_share = 0, baseline_share = 0;
+  };
+  std::vector<ClassRow> rows;
+  struct KindRow {
+    double ratio = 0;  // largest score / threshold
+    std::string subject;
+    int flagged = 0;
+  };
+  std::map<std::string, KindRow> kinds;
+  std::string window_name;
+  int64_t frames = 0;
+  const bool found = engine_.with_stream(options_.stream, [&](const StreamView& v) {
+    int w = options_.window.empty() ? 0 : v.monitor.find_window(options_.window);
+    if (w < 0) w = 0;
+    window_name = v.monitor.spec(size_t(w)).name;
+    const core::Stats& s = v.monitor.window(size_t(w)).totals();
+    frames = s.frames();
+    const auto& names = v.monitor.classes().names();
+    std::map<std::string, double> base;
+    if (v.baseline) {
+      const core::Stats& b = v.baseline->stats.stats;
+      const double total = double(std::max<int64_t>(1, b.objects()));
+      for (size_t c = 0; c < v.baseline->stats.class_names.size(); ++c)
+        base[v.baseline->stats.class_names[c]] = double(b.objects_of(core::ClassId(c))) / total;
+    }
+    const double total = double(std::max<int64_t>(1, s.objects()));
+    for (size_t c = 0; c < names.size() && c < s.num_classes(); ++c) {
+      rows.push_back({names[c], double(s.objects_of(core::ClassId(c))) / total,
+                      base.count(names[c]) ? base[names[c]] : 0.0});
+    }
+    for (const core::DriftReport& r : v.drift) {
+      if (r.window != window_name) continue;
+      for (const core::DriftFinding& f : r.findings) {
+        KindRow& k = kinds[std::string(core::alert_kind_name(f.kind))];
+        // Untested findings (below minimum support) carry noise, not evidence.
+        if (!f.tested && !f.flagged) continue;
+        if (f.flagged) ++k.flagged;
+        if (std::isfinite(f.score) && std::isfinite(f.threshold) && f.threshold > 0) {
+          const double ratio = f.score / f.threshold;
+          if (ratio > k.ratio) {
+            k.ratio = ratio;
+            k.subject = f.subject();
+          }
+        }
+      }
+    }
+  });
+  std::sort(rows.begin(), rows.end(), [](const ClassRow& a, const ClassRow& b) {
+    return std::max(a.window_share, a.baseline_share) > std::max(b.window_share, b.baseline_share);
+  });
+  if (rows.size() > 8) rows.resize(8);
+
+  const std::string episode = options_.episode ? options_.episode() : "";
+  const auto alerts = engine_.alerts(options_.stream);
+  if (!ansi) {
+    int firing = 0;
+    std::string names;
+    for (const core::Alert& a : alerts) {
+      if (a.state != core::AlertState::kFiring) continue;
+      ++firing;
+      names += fmt::format(" {}[{}]", core::alert_kind_name(a.last.key.kind), a.last.key.subject);
+    }
+    return fmt::format(
+        "demo +{}s: {:.0f} frames/s, window {} holds {} frames, episode: {}, "
+        "firing {}:{}\n",
+        elapsed.count(), rate, window_name, frames, episode.empty() ? "quiet" : episode, firing,
+        names);
+  }
+
+  out += options_.header;
+  out += fmt::format("\n{} +{}s   ingest {:.0f} frames/s   window {}: {} frames\n",
+                     style(kBold, "predwatch demo"), elapsed.count(), rate, window_name, frames);
+  out += fmt::format("episode: {}\n\n", episode.empty() ? std::string("quiet (no drift injected)")
+                                                        : style(kYellow, episode));
+  if (!found) {
+    out += "waiting for the first events...\n";
+    return out;
+  }
+  out += fmt::format("{:<16} {:>8} {:>9}\n", "class", "window", "baseline");
+  for (const ClassRow& r : rows) {
+    out += fmt::format("{:<16} {:>7.1f}% {:>8.1f}%\n", r.name.substr(0, 16), 100 * r.window_share,
+                       100 * r.baseline_share);
+  }
+  out += fmt::format("\n{:<20} {:>12}  {}\n", "drift kind", "score/thresh",
+                     "subject (largest, tested)");
+  for (const auto& [kind, k] : kinds) {
+    std::string ratio = fmt::format("{:>12.2f}", k.ratio);
+    if (k.flagged > 0) ratio = style(kRed, ratio);
+    out += fmt::format("{:<20} {}  {}\n", kind, ratio, k.subject.substr(0, 30));
+  }
+  out += "\nalerts:\n";
+  int shown = 0;
+  for (const core::Alert& a : alerts) {
+    const bool firing = a.state == core::AlertState::kFiring;
+    out += fmt::format("  {} {} [{}] window {} score {:.3g} (threshold {:.3g})\n",
+                       firing ? style(kRed, "FIRING ") : style(kYellow, "pending"),
+                       core::alert_kind_name(a.last.key.kind), a.last.key.subject,
+                       a.last.key.window, a.last.score, a.last.threshold);
+    if (++shown == 10) break;
+  }
+  if (alerts.empty()) out += "  none\n";
+  return out;
+}
+
+void TerminalView::run() {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto last = start;
+  auto last_plain = start;
+  uint64_t last_applied = engine_.counters().applied;
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) {
+    const auto now = Clock::now();
+    const uint64_t applied = engine_.counters().applied;
+    const double dt = std::chrono::duration<double>(now - last).count();
+    const double rate = dt > 0 ? double(applied - last_applied) / dt : 0;
+    last = now;
+    last_applied = applied;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - start);
+    if (options_.ansi) {
+      // Home, clear screen, draw.
+      std::string frame = "\x1b[H\x1b[2J" + render(rate, elapsed);
+      std::fwrite(frame.data(), 1, frame.size(), options_.out);
+      std::fflush(options_.out);
+    } else if (now - last_plain >= options_.plain_interval) {
+      last_plain = now;
+      std::string line = render(rate, elapsed);
+      std::fwrite(line.data(), 1, line.size(), options_.out);
+      std::fflush(options_.out);
+    }
+  }
+}
+
+}  // namespace predwatch::daemon

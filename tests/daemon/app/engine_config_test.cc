@@ -1,0 +1,159 @@
+// EngineConfig: the mapping from config::Settings to MonitorEngine options.
+#include "daemon/app/engine_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+#include "daemon/dataset/class_mapping.h"
+#include "tests/support/predwatchd_process.h"
+
+namespace predwatch::daemon {
+namespace {
+
+config::Settings Load(const std::string& yaml) {
+  config::LoadResult r = config::load_config_string(yaml, "test.yaml");
+  EXPECT_TRUE(r.ok()) << r.error_text();
+  return r.settings.value_or(config::Settings{});
+}
+
+TEST(EngineConfig, WindowsLayoutAndLimitsAreMapped) {
+  const config::Settings s = Load(
+      "windows:\n"
+      "  - {name: a, length: 2m, pane: 20s, allowed_lateness: 30s}\n"
+      "  - {name: b, type: count, frames: 500}\n"
+      "statistics: {heatmap_grid: 8, exemplars_per_key: 3, max_classes: 50,\n"
+      "             max_detections_per_event: 100}\n"
+      "metrics: {max_classes_exported: 50}\n"
+      "streams: {max_streams: 7}\n"
+      "limits: {max_detections_per_event: 123}\n"
+      "alerting: {for_evaluations: 4, resolve_evaluations: 2, resolve_ratio: 0.5}\n");
+  std::string error;
+  auto c = make_engine_config(s, error);
+  ASSERT_TRUE(c) << error;
+  const EngineOptions& o = c->options;
+  ASSERT_EQ(o.stream.windows.size(), 2u);
+  EXPECT_EQ(o.stream.windows[0].name, "a");
+  EXPECT_EQ(o.stream.windows[0].type, core::WindowSpec::Type::kTime);
+  EXPECT_EQ(o.stream.windows[0].length_ms, 120'000);
+  EXPECT_EQ(o.stream.windows[0].pane_ms, 20'000);
+  EXPECT_EQ(o.stream.windows[0].allowed_lateness_ms, 30'000);
+  EXPECT_EQ(o.stream.windows[1].type, core::WindowSpec::Type::kCount);
+  EXPECT_EQ(o.stream.windows[1].frames, 500u);
+  EXPECT_EQ(o.stream.layout.heatmap_grid, 8u);
+  EXPECT_EQ(o.stream.exemplars.per_key, 3u);
+  EXPECT_EQ(o.stream.max_classes, 50u);
+  EXPECT_EQ(o.max_streams, 7u);
+  EXPECT_EQ(o.max_detections_per_event, 123u);
+  EXPECT_EQ(o.alerting.for_evaluations, 4u);
+  EXPECT_EQ(o.alerting.resolve_evaluations, 2u);
+  EXPECT_DOUBLE_EQ(o.alerting.resolve_ratio, 0.5);
+}
+
+TEST(EngineConfig, ThresholdsResolvePerStreamThenPerClassAndCarryEnabledKinds) {
+  const config::Settings s = Load(
+      "drift:\n"
+      "  thresholds: {js_distance: 0.2, psi: 0.3, min_frames: 50, correction: bonferroni,\n"
+      "               measure: hellinger, hellinger_warn: 0.2, min_class_images: 12,\n"
+      "               min_rate_ratio: 3}\n"
+      "  per_stream: {cam: {js_distance: 0.25, alpha: 0.01}}\n"
+      "  per_class: {person: {js_distance: 0.05}}\n"
+      "  kinds: [spatial, novel_pair]\n");
+  std::string error;
+  auto c = make_engine_config(s, error);
+  ASSERT_TRUE(c) << error;
+  const auto& resolve = c->options.thresholds;
+  EXPECT_DOUBLE_EQ(resolve("other", "").js_distance, 0.2);
+  EXPECT_DOUBLE_EQ(resolve("cam", "").js_distance, 0.25);
+  EXPECT_DOUBLE_EQ(resolve("cam", "").alpha, 0.01);
+  EXPECT_DOUBLE_EQ(resolve("cam", "person").js_distance, 0.05);
+  EXPECT_DOUBLE_EQ(resolve("cam", "person").alpha, 0.01);  // per-stream layer kept
+  EXPECT_DOUBLE_EQ(resolve("other", "car").psi, 0.3);
+  EXPECT_EQ(resolve("other", "").min_frames, 50u);
+  EXPECT_EQ(resolve("other", "").correction, core::DriftThresholds::Correction::kBonferroni);
+  EXPECT_EQ(resolve("other", "").measure, core::DriftThresholds::Measure::kHellinger);
+  EXPECT_DOUBLE_EQ(resolve("other", "").hellinger_warn, 0.2);
+  EXPECT_EQ(resolve("other", "").min_class_images, 12u);
+  EXPECT_DOUBLE_EQ(resolve("other", "").min_rate_ratio, 3.0);
+  const core::DriftThresholds t = resolve("x", "");
+  for (size_t k = 0; k < core::kAlertKindCount; ++k) {
+    const auto kind = core::AlertKind(k);
+    EXPECT_EQ(t.is_enabled(kind),
+              kind == core::AlertKind::kSpatial || kind == core::AlertKind::kNovelPair)
+        << core::alert_kind_name(kind);
+  }
+}
+
+TEST(EngineConfig, StreamAdmission) {
+  std::string error;
+  // No entries: every stream is accepted with defaults.
+  auto open = make_engine_config(Load(""), error);
+  ASSERT_TRUE(open);
+  EXPECT_TRUE(open->options.stream_config("anything"));
+
+  // Entries without "*": only the listed keys.
+  auto closed =
+      make_engine_config(Load("streams:\n  entries:\n    - key: cam\n      classes: [person, car]\n"
+                              "      windows: [5m]\n"),
+                         error);
+  ASSERT_TRUE(closed) << error;
+  EXPECT_FALSE(closed->options.stream_config("other"));
+  auto cam = closed->options.stream_config("cam");
+  ASSERT_TRUE(cam);
+  EXPECT_EQ(cam->windows, std::vector<std::string>{"5m"});
+  EXPECT_EQ(cam->naming.index_names, (std::vector<std::string>{"person", "car"}));
+
+  // With "*": the template serves the rest.
+  auto templ = make_engine_config(
+      Load("streams:\n  entries:\n    - key: '*'\n      windows: [1h]\n    - key: cam\n"), error);
+  ASSERT_TRUE(templ) << error;
+  auto other = templ->options.stream_config("other");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->windows, std::vector<std::string>{"1h"});
+  EXPECT_TRUE(templ->options.stream_config("cam")->windows.empty());
+}
+
+TEST(EngineConfig, ClassMapBecomesTheStreamsNaming) {
+  testing::TempDir dir;
+  const auto map = dir.write("map.yaml", "map:\n  motorbike: motorcycle\nignore: [dontcare]\n");
+  const auto cfg = dir.write(
+      "c.yaml", "streams:\n  entries:\n    - key: cam\n      class_map: " + map.string() + "\n");
+  config::LoadResult r = config::load_config_file(cfg);
+  ASSERT_TRUE(r.ok()) << r.error_text();
+  std::string error;
+  auto c = make_engine_config(*r.settings, error);
+  ASSERT_TRUE(c) << error;
+  auto cam = c->options.stream_config("cam");
+  ASSERT_TRUE(cam);
+  EXPECT_EQ(cam->naming.class_map.at("motorbike"), "motorcycle");
+  EXPECT_EQ(cam->naming.class_map.at("dontcare"), "");  // dropped
+  EXPECT_EQ(cam->naming.class_map.size(), 2u);
+}
+
+TEST(EngineConfig, BaselineWithAnotherLayoutIsRejectedNamingTheFile) {
+  testing::TempDir dir;
+  // A real baseline (COCO128 annotations) with an 8x8 heatmap, against the default 16.
+  core::StatsLayout other;
+  other.heatmap_grid = 8;
+  DatasetBuild build;
+  ClassMapping identity;
+  ASSERT_EQ(
+      build_dataset_stats(std::string(PREDWATCH_TEST_DATA) + "/coco128/instances_train2017.json",
+                          "coco", {}, identity, other, build),
+      "");
+  const auto file = dir.path() / "b.pb";
+  ASSERT_EQ(save_baseline(file, make_baseline(build.stats, build.class_names,
+                                              core::BaselineKind::kTrainingAnnotations)),
+            "");
+  const auto cfg = dir.write(
+      "c.yaml", "streams:\n  entries:\n    - key: cam\n      baseline: " + file.string() + "\n");
+  config::LoadResult r = config::load_config_file(cfg);
+  ASSERT_TRUE(r.ok()) << r.error_text();
+  std::string error;
+  EXPECT_FALSE(make_engine_config(*r.settings, error));
+  EXPECT_THAT(error, ::testing::HasSubstr("b.pb"));
+  EXPECT_THAT(error, ::testing::HasSubstr("heatmap_grid"));
+}
+
+}  // namespace
+}  // namespace predwatch::daemon

@@ -1,0 +1,585 @@
+// predwatchd end to end against a real Kafka 3.9 broker (the kafka_broker ctest fixture):
+// events produced to a topic (JSON and protobuf, some malformed) -> predwatchd's consumer ->
+// windows, read back over gRPC (GetWindowStats) and compared with a recomputation from the
+// produced events done here, independently of core/ (frames, objects, per-class images and
+// objects, pair images, per-class heatmaps, objects per frame). Then the lifecycle:
+// SIGTERM mid-stream (exit 0, offsets committed) and SIGKILL mid-stream, each followed by a
+// restart whose rebuilt windows are still exact; SIGHUP reloads thresholds without losing
+// window state and rejects an invalid file.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "daemon/baseline/baseline_file.h"
+#include "daemon/dataset/class_mapping.h"
+#include "predwatch/v1/event.pb.h"
+#include "predwatch/v1/monitor.grpc.pb.h"
+#include "tests/support/predwatchd_process.h"
+
+namespace predwatch::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr uint32_t kGrid = 16;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Bootstrap() {
+  const char* file = std::getenv("PREDWATCH_KAFKA_BOOTSTRAP_FILE");
+  if (file == nullptr) return "";
+  std::ifstream in(file);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+std::string Unique(const std::string& name) {
+  return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(NowMs() % 1000000);
+}
+
+// ---- the events, and their statistics computed here ----
+
+struct Det {
+  std::string cls;
+  float x0, y0, x1, y1;  // normalised
+  float confidence;
+};
+struct Ev {
+  std::string stream, frame_id;
+  int64_t time_ms;
+  std::vector<Det> dets;
+};
+
+// Per stream: what a window holding exactly these events must report.
+struct Expected {
+  int64_t frames = 0, objects = 0;
+  std::map<std::string, int64_t> images, objects_of;
+  std::map<std::pair<std::string, std::string>, int64_t> pairs;  // a < b
+  std::map<std::string, std::vector<int64_t>> heatmap;           // class -> G*G
+  std::map<int64_t, int64_t> objects_per_frame;                  // objects -> frames
+};
+
+uint32_t Cell(float c) { return std::min<uint32_t>(kGrid - 1, uint32_t(std::floor(c * kGrid))); }
+
+std::map<std::string, Expected> Recompute(const std::vector<Ev>& events) {
+  std::map<std::string, Expected> out;
+  for (const Ev& e : events) {
+    Expected& x = out[e.stream];
+    ++x.frames;
+    x.objects += int64_t(e.dets.size());
+    ++x.objects_per_frame[int64_t(e.dets.size())];
+    std::set<std::string> present;
+    for (const Det& d : e.dets) {
+      ++x.objects_of[d.cls];
+      present.insert(d.cls);
+      auto& h = x.heatmap[d.cls];
+      h.resize(kGrid * kGrid);
+      ++h[Cell(0.5f * (d.y0 + d.y1)) * kGrid + Cell(0.5f * (d.x0 + d.x1))];
+    }
+    for (const auto& c : present) ++x.images[c];
+    for (auto a = present.begin(); a != present.end(); ++a)
+      for (auto b = std::next(a); b != present.end(); ++b) ++x.pairs[{*a, *b}];
+  }
+  return out;
+}
+
+const char* kClasses[] = {"person", "car", "dog", "bicycle", "chair"};
+
+// A deterministic event; box centres sit mid-cell so no float rounding decides a cell.
+Ev MakeEvent(std::mt19937& rng, const std::string& stream, int i, int64_t time_ms) {
+  Ev e{stream, stream + "/f" + std::to_string(i), time_ms, {}};
+  const int n = int(rng() % 6);
+  for (int k = 0; k < n; ++k) {
+    const std::string cls = kClasses[rng() % 5];
+    const float cx = (float(rng() % kGrid) + 0.5f) / kGrid;
+    const float cy = (float(rng() % kGrid) + 0.5f) / kGrid;
+    const float hw = 0.25f / kGrid;
+    e.dets.push_back({cls, cx - hw, cy - hw, cx + hw, cy + hw, 0.5f + float(rng() % 50) / 100});
+  }
+  return e;
+}
+
+std::string ToJson(const Ev& e) {
+  std::string s = R"({"frame_id":")" + e.frame_id + R"(","stream":")" + e.stream +
+                  R"(","timestamp_ms":)" + std::to_string(e.time_ms) + R"(,"detections":[)";
+  for (size_t i = 0; i < e.dets.size(); ++i) {
+    const Det& d = e.dets[i];
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  R"(%s{"class_name":"%s","confidence":%.9g,"box":{"x_min":%.9g,"y_min":%.9g,)"
+                  R"("x_max":%.9g,"y_max":%.9g,"normalized":true}})",
+                  i ? "," : "", d.cls.c_str(), d.confidence, d.x0, d.y0, d.x1, d.y1);
+    s += buf;
+  }
+  return s + "]}";
+}
+
+std::string ToProto(const Ev& e) {
+  v1::PredictionEvent m;
+  m.set_frame_id(e.frame_id);
+  m.set_stream(e.stream);
+  m.mutable_timestamp()->set_seconds(e.time_ms / 1000);
+  m.mutable_timestamp()->set_nanos(int32_t(e.time_ms % 1000) * 1'000'000);
+  for (const Det& d : e.dets) {
+    v1::Detection* p = m.add_detections();
+    p->set_class_name(d.cls);
+    p->set_confidence(d.confidence);
+    p->mutable_box()->set_x_min(d.x0);
+    p->mutable_box()->set_y_min(d.y0);
+    p->mutable_box()->set_x_max(d.x1);
+    p->mutable_box()->set_y_max(d.y1);
+    p->mutable_box()->set_normalized(true);
+  }
+  return m.SerializeAsString();
+}
+
+class Producer {
+ public:
+  explicit Producer(const std::string& bootstrap) {
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err);
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  }
+  ~Producer() {
+    rd_kafka_flush(rk_, 10000);
+    rd_kafka_destroy(rk_);
+  }
+  void send(const std::string& topic, const std::string& key, const std::string& payload,
+            const char* content_type) {
+    rd_kafka_headers_t* h = rd_kafka_headers_new(1);
+    rd_kafka_header_add(h, "content-type", -1, content_type, -1);
+    while (rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
+                             RD_KAFKA_V_KEY(key.data(), key.size()),
+                             RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(rk_, 50);
+    }
+    rd_kafka_poll(rk_, 0);
+  }
+  void flush() { ASSERT_EQ(rd_kafka_flush(rk_, 30000), RD_KAFKA_RESP_ERR_NO_ERROR); }
+
+ private:
+  rd_kafka_t* rk_ = nullptr;
+};
+
+// Sends event i of `events` as JSON or protobuf (alternating by stream and index), and
+// every 17th as a malformed message as well (not counted by the windows).
+void SendEvent(Producer& p, const std::string& topic, const Ev& e, int i) {
+  if (i % 2 == 0) {
+    p.send(topic, e.stream, ToJson(e), "application/json");
+  } else {
+    p.send(topic, e.stream, ToProto(e), "application/x-protobuf");
+  }
+  if (i % 17 == 0) {
+    p.send(topic, e.stream, R"({"frame_id":"broken","stream":)", "application/json");
+  }
+  if (i % 23 == 0) {
+    p.send(topic, e.stream, std::string("\xff\xff\xff\x01garbage", 11), "application/x-protobuf");
+  }
+}
+
+// ---- the daemon ----
+
+class Daemon {
+ public:
+  Daemon(const TempDir& dir, const std::string& name, const std::filesystem::path& config)
+      : dir_(dir), name_(name) {
+    ports_ = dir.path() / (name + ".ports");
+    std::filesystem::remove(ports_);
+    child_ = std::make_unique<Child>(
+        std::vector<std::string>{PredwatchdPath(), "--config", config.string(), "--metrics-bind",
+                                 "127.0.0.1:0", "--grpc-bind", "127.0.0.1:0", "--ports-file",
+                                 ports_.string()},
+        dir.path() / (name + ".out"), dir.path() / (name + ".err"));
+  }
+  // Waits for the ports file; connects the stub.
+  bool connect(std::chrono::seconds timeout = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string s = ReadAll(ports_);
+      auto pos = s.find("grpc=");
+      if (pos != std::string::npos && s.find('\n', pos) != std::string::npos) {
+        const int port = std::stoi(s.substr(pos + 5));
+        auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                           grpc::InsecureChannelCredentials());
+        stub_ = v1::Monitor::NewStub(channel);
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+  v1::Monitor::Stub& stub() { return *stub_; }
+  Child& child() { return *child_; }
+  std::string log() const { return child_->err(); }
+
+  std::map<std::string, v1::GetWindowStatsResponse> stats(const std::set<std::string>& streams,
+                                                          const std::string& window) {
+    std::map<std::string, v1::GetWindowStatsResponse> out;
+    for (const std::string& s : streams) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+      v1::GetWindowStatsRequest req;
+      req.set_stream(s);
+      req.set_window(window);
+      v1::GetWindowStatsResponse resp;
+      if (stub_->GetWindowStats(&ctx, req, &resp).ok()) out[s] = resp;
+    }
+    return out;
+  }
+
+  // Waits until every stream's window holds `frames[stream]` frames.
+  bool wait_frames(const std::map<std::string, Expected>& expected, const std::string& window,
+                   std::chrono::seconds timeout = 60s) {
+    std::set<std::string> streams;
+    for (const auto& [s, x] : expected) streams.insert(s);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto got = stats(streams, window);
+      bool all = got.size() == streams.size();
+      for (const auto& [s, x] : expected) {
+        all = all && got.count(s) && got[s].stats().frames() == x.frames;
+      }
+      if (all) return true;
+      std::this_thread::sleep_for(200ms);
+    }
+    return false;
+  }
+
+ private:
+  const TempDir& dir_;
+  std::string name_;
+  std::filesystem::path ports_;
+  std::unique_ptr<Child> child_;
+  std::unique_ptr<v1::Monitor::Stub> stub_;
+};
+
+void ExpectStatsEqual(const v1::GetWindowStatsResponse& got, const Expected& x,
+                      const std::string& stream) {
+  SCOPED_TRACE("stream " + stream + " window " + got.window().name());
+  const v1::Stats& s = got.stats();
+  EXPECT_EQ(s.frames(), x.frames);
+  EXPECT_EQ(s.objects(), x.objects);
+  std::map<std::string, int64_t> images, objects;
+  std::map<std::string, std::vector<int64_t>> heat;
+  for (const v1::ClassStats& c : s.classes()) {
+    if (c.objects() == 0 && c.images() == 0) continue;
+    images[c.name()] = c.images();
+    objects[c.name()] = c.objects();
+    heat[c.name()] = {c.heatmap().begin(), c.heatmap().end()};
+  }
+  EXPECT_EQ(images, x.images);
+  EXPECT_EQ(objects, x.objects_of);
+  for (const auto& [cls, h] : x.heatmap) EXPECT_EQ(heat[cls], h) << cls;
+  std::map<std::pair<std::string, std::string>, int64_t> pairs;
+  for (const v1::PairCount& p : s.pairs()) {
+    if (p.images() > 0) pairs[{std::min(p.a(), p.b()), std::max(p.a(), p.b())}] = p.images();
+  }
+  EXPECT_EQ(pairs, x.pairs);
+  std::map<int64_t, int64_t> opf;
+  for (int i = 0; i < s.objects_per_frame_size(); ++i) {
+    if (s.objects_per_frame(i) > 0) opf[i] = s.objects_per_frame(i);
+  }
+  EXPECT_EQ(opf, x.objects_per_frame);
+}
+
+class PredwatchdE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = Bootstrap();
+    if (bootstrap_.empty()) {
+      GTEST_SKIP() << "PREDWATCH_KAFKA_BOOTSTRAP_FILE not set: run through ctest "
+                      "(the kafka_broker fixture starts the broker)";
+    }
+    ASSERT_FALSE(PredwatchdPath().empty());
+    topic_ = Unique("e2e");
+    group_ = Unique("predwatchd-e2e");
+    // Three partitions, so the streams spread over them.
+    // broker.sh finds the running broker through its state dir, where the bootstrap file is.
+    const std::string state =
+        std::filesystem::path(std::getenv("PREDWATCH_KAFKA_BOOTSTRAP_FILE")).parent_path();
+    ASSERT_EQ(std::system(("PREDWATCH_KAFKA_STATE=" + state + " bash " +
+                           std::string(PREDWATCH_SOURCE_DIR) +
+                           "/tests/integration/kafka/broker.sh topic " + topic_ + " 3 >/dev/null")
+                              .c_str()),
+              0);
+  }
+
+  // `drift` lines go under the drift: key (indented by the caller).
+  std::filesystem::path WriteConfig(const std::string& name, const std::string& extra = "",
+                                    const std::string& drift = "") {
+    return dir_.write(name, "kafka:\n  brokers: " + bootstrap_ + "\n  topics: [" + topic_ +
+                                "]\n  group_id: " + group_ +
+                                "\n  commit_interval_ms: 200\n  properties:\n"
+                                "    session.timeout.ms: '6000'\n"
+                                "    heartbeat.interval.ms: '300'\n"
+                                "windows:\n"
+                                "  - {name: 10m, type: time, length: 10m, pane: 10s, "
+                                "allowed_lateness: 10m}\n"
+                                "  - {name: last100k, type: count, frames: 100000}\n"
+                                "drift:\n  evaluation_interval: 1s\n" +
+                                drift + extra);
+  }
+
+  // Events of three streams, times spread over the last minute, in order per stream.
+  std::vector<Ev> MakeEvents(int per_stream, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::vector<Ev> out;
+    const int64_t t0 = NowMs() - 60'000;
+    for (int i = 0; i < per_stream; ++i) {
+      for (int s = 0; s < 3; ++s) {
+        out.push_back(
+            MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + int64_t(i) * 50'000 / per_stream));
+      }
+    }
+    return out;
+  }
+
+  void ExpectExact(Daemon& d, const std::vector<Ev>& events) {
+    const auto expected = Recompute(events);
+    for (const std::string window : {"10m", "last100k"}) {
+      ASSERT_TRUE(d.wait_frames(expected, window)) << "window " << window << "\n" << d.log();
+      std::set<std::string> streams;
+      for (const auto& [s, x] : expected) streams.insert(s);
+      auto got = d.stats(streams, window);
+      for (const auto& [s, x] : expected) ExpectStatsEqual(got[s], x, s);
+    }
+  }
+
+  // Committed offsets of the group on the topic's partitions (-1001 when none).
+  std::vector<int64_t> Committed() {
+    std::string err;
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    conf->set("bootstrap.servers", bootstrap_, err);
+    conf->set("group.id", group_, err);
+    std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
+    std::vector<RdKafka::TopicPartition*> parts;
+    for (int p = 0; p < 3; ++p) parts.push_back(RdKafka::TopicPartition::create(topic_, p));
+    c->committed(parts, 10000);
+    std::vector<int64_t> out;
+    for (auto* p : parts) out.push_back(p->offset());
+    RdKafka::TopicPartition::destroy(parts);
+    c->close();
+    return out;
+  }
+
+  // Produces `events` at about 1000/s on a thread, interrupting the daemon part-way with
+  // `sig`; restarts it and checks the rebuilt windows against all events.
+  void InterruptAndRestart(int sig, const std::vector<Ev>& events) {
+    const auto config = WriteConfig("c.yaml");
+    std::atomic<size_t> sent{0};
+    std::thread producer([&] {
+      Producer p(bootstrap_);
+      for (size_t i = 0; i < events.size(); ++i) {
+        SendEvent(p, topic_, events[i], int(i));
+        sent = i + 1;
+        if (i % 10 == 9) std::this_thread::sleep_for(10ms);
+      }
+      p.flush();
+    });
+    {
+      Daemon d(dir_, "first", config);
+      ASSERT_TRUE(d.connect()) << d.log();
+      while (sent < events.size() / 3) std::this_thread::sleep_for(10ms);
+      std::this_thread::sleep_for(1500ms);  // mid-stream, past a commit interval
+      d.child().signal(sig);
+      const auto code = d.child().wait(15s);
+      ASSERT_TRUE(code.has_value()) << "did not exit within 15 s after signal " << sig;
+      if (sig == SIGTERM) {
+        EXPECT_EQ(*code, 0) << d.log();
+        EXPECT_THAT(d.log(), ::testing::HasSubstr("stopping Kafka source"));
+        int64_t total = 0;  // offsets were committed on the way out
+        for (int64_t o : Committed()) total += std::max<int64_t>(0, o);
+        EXPECT_GT(total, 0);
+      } else {
+        EXPECT_EQ(*code, 128 + SIGKILL);
+      }
+    }
+    producer.join();
+    Daemon d2(dir_, "second", config);
+    ASSERT_TRUE(d2.connect()) << d2.log();
+    ExpectExact(d2, events);
+    d2.child().signal(SIGTERM);
+    EXPECT_EQ(d2.child().wait(15s), std::optional<int>(0)) << d2.log();
+  }
+
+  std::string bootstrap_, topic_, group_;
+  TempDir dir_;
+};
+
+TEST_F(PredwatchdE2E, JsonProtobufAndMalformedEventsGiveExactWindowStatistics) {
+  const std::vector<Ev> events = MakeEvents(300, 1);
+  {
+    Producer p(bootstrap_);
+    for (size_t i = 0; i < events.size(); ++i) SendEvent(p, topic_, events[i], int(i));
+    p.flush();
+  }
+  Daemon d(dir_, "d1", WriteConfig("c.yaml"));
+  ASSERT_TRUE(d.connect()) << d.log();
+  ExpectExact(d, events);
+  // Malformed messages were counted, not applied (and did not stop anything).
+  d.child().signal(SIGTERM);
+  EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
+}
+
+TEST_F(PredwatchdE2E, SigtermMidStreamExitsZeroCommitsAndRestartRebuildsExactly) {
+  InterruptAndRestart(SIGTERM, MakeEvents(1000, 2));
+}
+
+TEST_F(PredwatchdE2E, SigkillMidStreamThenRestartRebuildsExactly) {
+  InterruptAndRestart(SIGKILL, MakeEvents(1000, 3));
+}
+
+// The class_distribution threshold GetDrift reports for a stream's window, or NaN.
+double ClassDistributionThreshold(Daemon& d, const std::string& stream) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+  v1::GetDriftRequest req;
+  req.set_stream(stream);
+  req.set_window("10m");
+  v1::GetDriftResponse resp;
+  if (!d.stub().GetDrift(&ctx, req, &resp).ok()) return NAN;
+  for (const v1::DriftScore& s : resp.scores()) {
+    if (s.kind() == "class_distribution" && s.subject().empty()) return s.threshold();
+  }
+  return NAN;
+}
+
+bool WaitThreshold(Daemon& d, const std::string& stream, double want) {
+  for (int i = 0; i < 100; ++i) {
+    if (std::abs(ClassDistributionThreshold(d, stream) - want) < 1e-12) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+TEST_F(PredwatchdE2E, SighupReloadsThresholdsKeepsWindowsAndRejectsInvalidConfig) {
+  // A baseline for cam-0: the statistics of the COCO128 annotations.
+  const std::filesystem::path baseline = dir_.path() / "cam0.pb";
+  {
+    daemon::DatasetBuild build;
+    daemon::ClassMapping identity;
+    ASSERT_EQ(daemon::build_dataset_stats(std::string(PREDWATCH_SOURCE_DIR) +
+                                              "/tests/data/coco128/instances_train2017.json",
+                                          "coco", {}, identity, core::StatsLayout{}, build),
+              "");
+    ASSERT_EQ(daemon::save_baseline(
+                  baseline, daemon::make_baseline(build.stats, build.class_names,
+                                                  core::BaselineKind::kTrainingAnnotations)),
+              "");
+  }
+  const std::string streams =
+      "streams:\n  entries:\n    - key: '*'\n    - key: cam-0\n      baseline: " +
+      baseline.string() + "\n";
+  const auto config = WriteConfig("c.yaml", streams);
+  const std::vector<Ev> events = MakeEvents(300, 4);
+  {
+    Producer p(bootstrap_);
+    for (size_t i = 0; i < events.size(); ++i) SendEvent(p, topic_, events[i], int(i));
+    p.flush();
+  }
+  Daemon d(dir_, "hup", config);
+  ASSERT_TRUE(d.connect()) << d.log();
+  ExpectExact(d, events);
+  ASSERT_TRUE(WaitThreshold(d, "cam-0", 0.1)) << d.log();
+
+  // A changed threshold: applied, windows untouched.
+  const auto before = Recompute(events);
+  WriteConfig("c.yaml", streams, "  per_stream:\n    cam-0:\n      js_distance: 0.3\n");
+  d.child().signal(SIGHUP);
+  ASSERT_TRUE(WaitThreshold(d, "cam-0", 0.3)) << d.log();
+  EXPECT_THAT(d.log(), ::testing::HasSubstr("reload: applied"));
+  {
+    auto got = d.stats({"cam-0", "cam-1", "cam-2"}, "10m");
+    for (const auto& [st, x] : before) ExpectStatsEqual(got[st], x, st);
+  }
+
+  // An invalid file: rejected, the running configuration kept, the daemon still serving.
+  dir_.write("c.yaml", ReadAll(config) + "alerting:\n  for_evaluations: 0\n");
+  d.child().signal(SIGHUP);
+  for (int i = 0; i < 50 && d.log().find("keeping the running configuration") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_THAT(d.log(), ::testing::HasSubstr("keeping the running configuration"));
+  EXPECT_THAT(d.log(), ::testing::HasSubstr("for_evaluations"));
+  std::this_thread::sleep_for(1500ms);  // an evaluation or two under the kept settings
+  EXPECT_FALSE(d.child().wait(0ms).has_value()) << "the daemon exited on an invalid reload";
+  EXPECT_DOUBLE_EQ(ClassDistributionThreshold(d, "cam-0"), 0.3);
+  {
+    auto got = d.stats({"cam-0", "cam-1", "cam-2"}, "10m");
+    for (const auto& [st, x] : before) ExpectStatsEqual(got[st], x, st);
+  }
+  d.child().signal(SIGTERM);
+  EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
+}
+
+TEST_F(PredwatchdE2E, TwoDaemonsInOneGroupSplitThePartitionsAndEachStreamIsExactOnItsOwner) {
+  // Twelve streams, so the three partitions all carry some.
+  std::mt19937 rng(5);
+  std::vector<Ev> events;
+  const int64_t t0 = NowMs() - 30'000;
+  for (int i = 0; i < 100; ++i) {
+    for (int s = 0; s < 12; ++s) {
+      events.push_back(MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + i * 200));
+    }
+  }
+  {
+    Producer p(bootstrap_);
+    for (size_t i = 0; i < events.size(); ++i) SendEvent(p, topic_, events[i], int(i));
+    p.flush();
+  }
+  const auto config = WriteConfig("c.yaml");
+  Daemon a(dir_, "a", config);
+  ASSERT_TRUE(a.connect()) << a.log();
+  Daemon b(dir_, "b", config);
+  ASSERT_TRUE(b.connect()) << b.log();
+  const auto expected = Recompute(events);
+  std::set<std::string> streams;
+  for (const auto& [st, x] : expected) streams.insert(st);
+
+  // Once the group settled, every stream lives on exactly one daemon, rebuilt exactly.
+  bool settled = false;
+  std::map<std::string, v1::GetWindowStatsResponse> on_a, on_b;
+  for (int i = 0; i < 300 && !settled; ++i) {
+    std::this_thread::sleep_for(200ms);
+    on_a = a.stats(streams, "10m");
+    on_b = b.stats(streams, "10m");
+    settled = !on_a.empty() && !on_b.empty();
+    for (const auto& st : streams) {
+      const bool in_a = on_a.count(st) > 0, in_b = on_b.count(st) > 0;
+      const auto& got = in_a ? on_a[st] : on_b[st];
+      settled = settled && (in_a != in_b) && got.stats().frames() == expected.at(st).frames;
+    }
+  }
+  ASSERT_TRUE(settled) << "a holds " << on_a.size() << ", b holds " << on_b.size() << " streams\n"
+                       << a.log() << b.log();
+  for (const auto& st : streams) {
+    ExpectStatsEqual(on_a.count(st) ? on_a[st] : on_b[st], expected.at(st), st);
+  }
+  a.child().signal(SIGTERM);
+  b.child().signal(SIGTERM);
+  EXPECT_EQ(a.child().wait(15s), std::optional<int>(0)) << a.log();
+  EXPECT_EQ(b.child().wait(15s), std::optional<int>(0)) << b.log();
+}
+
+}  // namespace
+}  // namespace predwatch::testing
