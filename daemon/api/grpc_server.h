@@ -24,7 +24,7 @@ struct GrpcServerOptions {
     std::string cert_pem, key_pem;
     std::string client_ca_pem;  // non-empty: require and verify client certificates
   };
-  std::optional<Tls> tls;
+  std::optional<Tls> tls = std::nullopt;
   int max_message_bytes = 16 << 20;
 };
 

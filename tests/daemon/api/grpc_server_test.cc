@@ -281,10 +281,12 @@ TEST_F(GrpcServerTest, DriftListsEveryScoreOfTheLatestReports) {
     if (s.subject_size() == 1) subject = s.subject(0);
     if (s.subject_size() == 2) subject = core::pair_subject(s.subject(0), s.subject(1));
     got.insert({s.kind(), s.window(), subject, s.measure()});
-    if (s.measure() == "psi" && s.note().rfind("secondary", 0) == 0)
+    if (s.measure() == "psi" && s.note().rfind("secondary", 0) == 0) {
       EXPECT_DOUBLE_EQ(s.threshold(), 0.25);
-    if (s.measure() == "hellinger" && s.note().rfind("secondary", 0) == 0)
+    }
+    if (s.measure() == "hellinger" && s.note().rfind("secondary", 0) == 0) {
       EXPECT_DOUBLE_EQ(s.threshold(), 0.4);
+    }
     EXPECT_GT(s.window_frames(), 0u);
     EXPECT_EQ(s.baseline_frames(), 2000u);
   }
