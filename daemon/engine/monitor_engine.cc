@@ -334,6 +334,12 @@ void MonitorEngine::unsubscribe(uint64_t id) {
   listeners_.erase(id);
 }
 
+std::span<const std::string_view> MonitorEngine::rejection_reasons() {
+  static constexpr std::string_view kReasons[] = {kUnknownStream, kTooManyStreams,
+                                                  kTooManyDetections, kMissingStream};
+  return kReasons;
+}
+
 EngineCounters MonitorEngine::counters() const {
   std::lock_guard lock(mu_);
   return counters_;

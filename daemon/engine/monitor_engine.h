@@ -121,6 +121,8 @@ class MonitorEngine : public EventSink {
   void unsubscribe(uint64_t id);
 
   EngineCounters counters() const;
+  // Every reason apply() can reject an event with (metric labels).
+  static std::span<const std::string_view> rejection_reasons();
   const EngineOptions& options() const { return options_; }
 
   // Replaces thresholds and alerting options and the per-stream configuration source

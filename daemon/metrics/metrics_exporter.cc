@@ -110,7 +110,17 @@ class Collector final : public prometheus::Collectable {
  public:
   Collector(const MonitorEngine& engine, std::function<const KafkaSource*()> source,
             MetricsOptions options, size_t reserved)
-      : engine_(engine), source_(std::move(source)), options_(options), reserved_(reserved) {}
+      : engine_(engine), source_(std::move(source)), options_(options), reserved_(reserved) {
+    // Counters start at 0 for every family the caps can cut, so "nothing dropped" is a
+    // series (rate() == 0) rather than an absence.
+    for (const char* name :
+         {"predwatch_class_objects", "predwatch_class_images", "predwatch_class_share",
+          "predwatch_class_mean_confidence", "predwatch_class_baseline_share",
+          "predwatch_pair_window_images", "predwatch_pair_expected_images", "predwatch_drift_score",
+          "predwatch_drift_threshold", "predwatch_alert_firing"}) {
+      dropped_total_[name] = 0;
+    }
+  }
 
   std::atomic<bool> ready{false};
 
@@ -281,14 +291,14 @@ class Collector final : public prometheus::Collectable {
   }
 
   void ingestion(Output& out, const EngineCounters& counters, const KafkaSource* source) const {
+    // Every known reason is a series from the start (0 until it happens).
     std::map<std::string, double> invalid;
+    for (std::string_view reason : MonitorEngine::rejection_reasons()) invalid[std::string(reason)];
     for (const auto& [reason, n] : counters.rejected_by_reason) invalid[reason] += double(n);
     if (source) {
       const KafkaSourceCounters k = source->counters();
       for (size_t i = 1; i < kDecodeErrorCount; ++i) {
-        if (k.bad_events[i]) {
-          invalid[std::string(decode_error_name(DecodeError(i)))] += double(k.bad_events[i]);
-        }
+        invalid[std::string(decode_error_name(DecodeError(i)))] += double(k.bad_events[i]);
       }
       const LagSnapshot lag = source->lag();
       const RebuildProgress rebuild = source->rebuild_progress();
