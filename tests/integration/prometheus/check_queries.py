@@ -148,9 +148,15 @@ def main():
     ap.add_argument("--wait-alert", action="append", default=[])
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--list", action="store_true", help="print the expressions and exit")
+    ap.add_argument("--empty-out", help="write the origins of expressions without data here")
+    ap.add_argument("--only", help="check only the expressions whose origins this file lists")
     args = ap.parse_args()
 
     queries = dashboard_queries(args.dashboard) + rule_queries(args.rules)
+    if args.only:
+        with open(args.only) as f:
+            wanted = set(line.rstrip("\n") for line in f if line.strip())
+        queries = [q for q in queries if q.origin in wanted]
     if args.list:
         for q in queries:
             print(f"{q.origin}\n    {substitute(q.expr).strip()}")
@@ -182,6 +188,9 @@ def main():
             print(f"{'FAIL' if required else 'note'}  no data: {q.origin}")
             failed += required
         print(f"check_queries: {len(queries) - len(empty)} of {len(queries)} returned data")
+        if args.empty_out:
+            with open(args.empty_out, "w") as f:
+                f.writelines(q.origin + "\n" for q in empty if q.source == "dashboard")
     failed += missing_alerts
     return 1 if failed else 0
 
