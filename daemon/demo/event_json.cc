@@ -2,38 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "daemon/cli/json_writer.h"
+
 namespace predwatch::daemon {
 namespace {
 
-void append_string(std::string_view s, std::string& out) {
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
+void append_string(std::string_view s, std::string& out) { out += json_quote(s); }
 
 }  // namespace
 
