@@ -40,7 +40,7 @@ inline std::vector<core::PoolFrame> make_pool(int classes, uint64_t seed, size_t
     return core::Box{x, y, x + w, y + h};
   };
   auto name = [](int c) {
-    char buf[8];
+    char buf[16];
     std::snprintf(buf, sizeof buf, "k%02d", c);
     return std::string(buf);
   };
