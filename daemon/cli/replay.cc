@@ -13,6 +13,7 @@
 #include "config/loader.h"
 #include "core/alert_tracker.h"
 #include "core/drift_evaluator.h"
+#include "core/drift_observation.h"
 #include "core/stream_monitor.h"
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/cli/json_writer.h"
@@ -124,41 +125,6 @@ class Replay {
     }
   }
 
-  std::vector<std::string> exemplars(const core::StreamMonitor& m, size_t window,
-                                     const core::DriftFinding& f) const {
-    const core::ClassRegistry& reg = m.classes();
-    const core::ExemplarIndex& ex = m.exemplars();
-    const int64_t start = m.window_start_ms(window);
-    std::vector<core::Exemplar> found;
-    const core::ClassId a =
-        f.subject_a.empty() ? core::ClassRegistry::kNotFound : reg.find(f.subject_a);
-    if (a == core::ClassRegistry::kNotFound) return {};
-    switch (f.kind) {
-      case core::AlertKind::kPairRate:
-      case core::AlertKind::kNovelPair: {
-        const core::ClassId b = reg.find(f.subject_b);
-        if (b != core::ClassRegistry::kNotFound) found = ex.for_pair(a, b, start);
-        break;
-      }
-      case core::AlertKind::kSpatial:
-        found =
-            f.hotspot >= 0 ? ex.for_cell(a, uint32_t(f.hotspot), start) : ex.for_class(a, start);
-        break;
-      case core::AlertKind::kObjectsPerImage:
-        found = f.hotspot >= 1 ? ex.for_count_bucket(a, uint32_t(f.hotspot), start)
-                               : ex.for_class(a, start);
-        break;
-      case core::AlertKind::kClassVanished:
-        break;  // nothing to show: the class is gone
-      default:
-        found = ex.for_class(a, start);
-    }
-    std::vector<std::string> ids;
-    ids.reserve(found.size());
-    for (auto& e : found) ids.push_back(std::move(e.frame_id));
-    return ids;
-  }
-
   void evaluate(const core::StreamMonitor& m, size_t i, int64_t t) {
     const std::string& stream = m.stream();
     const std::string& window = m.spec(i).name;
@@ -171,17 +137,9 @@ class Replay {
     std::vector<core::AlertObservation> obs;
     obs.reserve(report.findings.size());
     for (const core::DriftFinding& f : report.findings) {
-      core::AlertObservation& o = obs.emplace_back();
-      o.key = {f.kind, stream, window, f.subject()};
-      o.over_threshold = f.flagged;
-      o.score = f.score;
-      o.threshold = f.threshold;
-      o.p_value = f.p_value;
-      o.counts = f.counts;
-      if (f.flagged) {
-        o.exemplar_ids = exemplars(m, i, f);
-        subjects_[core::alert_fingerprint(o.key)] = {f.subject_a, f.subject_b};
-      }
+      obs.push_back(core::to_observation(f, m, i));
+      if (f.flagged)
+        subjects_[core::alert_fingerprint(obs.back().key)] = {f.subject_a, f.subject_b};
     }
     for (const core::AlertTransition& tr : tracker_.evaluate(stream, window, obs, t)) print(tr);
   }

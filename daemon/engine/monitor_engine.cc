@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/drift_evaluator.h"
+#include "core/drift_observation.h"
 #include "daemon/convert/stats_convert.h"
 
 namespace predwatch::daemon {
@@ -23,28 +24,6 @@ core::StreamMonitorOptions monitor_options(const EngineOptions& o, const StreamC
     });
   }
   return m;
-}
-
-// Recent frames behind a finding, for the alert payload.
-std::vector<std::string> exemplars_for(const core::StreamMonitor& m, const core::DriftFinding& f,
-                                       int64_t window_start_ms) {
-  const core::ClassRegistry& reg = m.classes();
-  const core::ClassId a = f.subject_a.empty() ? reg.kNotFound : reg.find(f.subject_a);
-  const core::ClassId b = f.subject_b.empty() ? reg.kNotFound : reg.find(f.subject_b);
-  std::vector<core::Exemplar> ex;
-  if (a != reg.kNotFound && b != reg.kNotFound) {
-    ex = m.exemplars().for_pair(a, b, window_start_ms);
-  } else if (a != reg.kNotFound) {
-    if (f.kind == core::AlertKind::kSpatial && f.hotspot >= 0) {
-      ex = m.exemplars().for_cell(a, uint32_t(f.hotspot), window_start_ms);
-    } else if (f.kind == core::AlertKind::kObjectsPerImage && f.hotspot >= 1) {
-      ex = m.exemplars().for_count_bucket(a, uint32_t(f.hotspot), window_start_ms);
-    }
-    if (ex.empty()) ex = m.exemplars().for_class(a, window_start_ms);
-  }
-  std::vector<std::string> ids;
-  for (auto& e : ex) ids.push_back(std::move(e.frame_id));
-  return ids;
 }
 
 }  // namespace
@@ -196,18 +175,9 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       auto it = streams_.find(job.stream);
       if (it == streams_.end()) continue;  // dropped by a rebalance meanwhile
       StreamState& s = it->second;
-      const int64_t start = s.monitor->window_start_ms(job.window);
       for (const core::DriftFinding& f : job.report.findings) {
         if (!f.tested && !f.flagged) continue;
-        core::AlertObservation o;
-        o.key = {f.kind, job.stream, job.window_name, f.subject()};
-        o.over_threshold = f.flagged;
-        o.score = f.score;
-        o.threshold = f.threshold;
-        o.p_value = f.p_value;
-        o.counts = f.counts;
-        if (f.flagged) o.exemplar_ids = exemplars_for(*s.monitor, f, start);
-        observations[j].push_back(std::move(o));
+        observations[j].push_back(core::to_observation(f, *s.monitor, job.window));
       }
       s.drift.push_back(job.report);
       s.evaluated_at_ms = now_ms;
