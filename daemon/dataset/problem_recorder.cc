@@ -45,6 +45,26 @@ BoxCheck clip_normalised_box(double x0, double y0, double x1, double y1, core::B
   return clipped ? BoxCheck::kClipped : BoxCheck::kOk;
 }
 
+bool ProblemRecorder::accept_pixel_box(double x0, double y0, double x1, double y1, double width,
+                                       double height, std::string_view file,
+                                       std::string_view record, std::string_view image,
+                                       std::string_view category, core::Box& out) {
+  const BoxCheck check = normalise_pixel_box(x0, y0, x1, y1, width, height, out);
+  if (check == BoxCheck::kDegenerate) {
+    report(ProblemKind::kDegenerateBox, file, record, image, category,
+           fmt::format("box ({}, {})-({}, {}) has no area inside the {}x{} image", x0, y0, x1, y1,
+                       width, height));
+    ++summary_.skipped_objects;
+    return false;
+  }
+  if (check == BoxCheck::kClipped) {
+    report(ProblemKind::kBoxOutsideImage, file, record, image, category,
+           fmt::format("box ({}, {})-({}, {}) extends beyond the {}x{} image; clipped", x0, y0, x1,
+                       y1, width, height));
+  }
+  return true;
+}
+
 BoxCheck normalise_pixel_box(double x0, double y0, double x1, double y1, double width,
                              double height, core::Box& out) {
   return clip_normalised_box(x0 / width, y0 / height, x1 / width, y1 / height, out);

@@ -22,6 +22,14 @@ class ProblemRecorder {
   void report(ProblemKind kind, std::string_view file, std::string_view record,
               std::string_view image, std::string_view category, std::string_view detail);
 
+  // Normalises a pixel box given by its corners (normalise_pixel_box) and reports what is
+  // wrong with it: a box with no area inside the image is a kDegenerateBox problem, counted in
+  // skipped_objects, and false is returned (skip the object); a box reaching beyond the image
+  // is clipped, reported as kBoxOutsideImage, and kept.
+  bool accept_pixel_box(double x0, double y0, double x1, double y1, double width, double height,
+                        std::string_view file, std::string_view record, std::string_view image,
+                        std::string_view category, core::Box& out);
+
  private:
   const ImportOptions& options_;
   ImportSummary& summary_;

@@ -310,18 +310,9 @@ ImportResult SuperviselyImporter::import(const fs::path& path_arg, const ImportO
         ++result.summary.skipped_objects;
         continue;
       }
-      BoxCheck check = normalise_pixel_box(x0, y0, x1, y1, double(w), double(h), d.box);
-      if (check == BoxCheck::kDegenerate) {
-        problems.report(ProblemKind::kDegenerateBox, file_name, record, frame_id, cls,
-                        fmt::format("box ({}, {})-({}, {}) has no area inside the {}x{} image", x0,
-                                    y0, x1, y1, w, h));
-        ++result.summary.skipped_objects;
+      if (!problems.accept_pixel_box(x0, y0, x1, y1, double(w), double(h), file_name, record,
+                                     frame_id, cls, d.box)) {
         continue;
-      }
-      if (check == BoxCheck::kClipped) {
-        problems.report(ProblemKind::kBoxOutsideImage, file_name, record, frame_id, cls,
-                        fmt::format("box ({}, {})-({}, {}) extends beyond the {}x{} image; clipped",
-                                    x0, y0, x1, y1, w, h));
       }
       event.detections.push_back(d);
     }
