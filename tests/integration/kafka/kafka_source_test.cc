@@ -20,6 +20,7 @@
 #include <set>
 
 #include "predwatch/v1/event.pb.h"
+#include "tests/support/kafka_broker.h"
 #include "tests/support/recording_sink.h"
 
 namespace predwatch::daemon {
@@ -30,25 +31,9 @@ using predwatch::testing::Record;
 using predwatch::testing::RecordingSink;
 using predwatch::testing::WaitFor;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Bootstrap() {
-  const char* file = std::getenv("PREDWATCH_KAFKA_BOOTSTRAP_FILE");
-  if (file == nullptr) return "";
-  std::ifstream in(file);
-  std::string s;
-  std::getline(in, s);
-  return s;
-}
-
-// Unique per run, so reruns against a long-lived broker do not see old messages.
-std::string Unique(const std::string& name) {
-  return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(NowMs() % 100000);
-}
+using predwatch::testing::Bootstrap;
+using predwatch::testing::NowMs;
+using predwatch::testing::Unique;
 
 std::string ProtoEvent(const std::string& stream, const std::string& frame_id, int64_t time_ms) {
   v1::PredictionEvent m;

@@ -24,6 +24,7 @@
 #include "daemon/dataset/class_mapping.h"
 #include "predwatch/v1/event.pb.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
+#include "tests/support/kafka_broker.h"
 #include "tests/support/predwatchd_process.h"
 
 namespace predwatch::testing {
@@ -33,24 +34,9 @@ using namespace std::chrono_literals;
 
 constexpr uint32_t kGrid = 16;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Bootstrap() {
-  const char* file = std::getenv("PREDWATCH_KAFKA_BOOTSTRAP_FILE");
-  if (file == nullptr) return "";
-  std::ifstream in(file);
-  std::string s;
-  std::getline(in, s);
-  return s;
-}
-
-std::string Unique(const std::string& name) {
-  return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(NowMs() % 1000000);
-}
+using predwatch::testing::Bootstrap;
+using predwatch::testing::NowMs;
+using predwatch::testing::Unique;
 
 // ---- the events, and their statistics computed here ----
 
