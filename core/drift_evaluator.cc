@@ -140,6 +140,7 @@ class Evaluator {
     f.subject_b = b;
     f.threshold = th.effect_threshold();
     alphas_.push_back(th.alpha);
+    thresholds_.push_back(&th);
     effects_.push_back(false);
     return f;
   }
@@ -480,6 +481,27 @@ class Evaluator {
       if (f.measure == "binomial") f.score = -std::log10(std::max(adjusted[j], 1e-300));
       f.flagged = f.tested && effects_[i] && adjusted[j] <= alphas_[i];
     }
+    for (size_t i = 0; i < report_.findings.size(); ++i) judge_distances(report_.findings[i], i);
+  }
+
+  // Each computed distance against its own threshold, with the finding's evidence.
+  void judge_distances(DriftFinding& f, size_t i) const {
+    const bool evidence = f.tested && std::isfinite(f.p_value) && f.p_value <= alphas_[i];
+    const std::pair<std::string_view, double> all[] = {
+        {"js_distance", f.js}, {"psi", f.psi}, {"hellinger", f.hellinger}};
+    for (size_t d = 0; d < 3; ++d) {
+      if (!std::isfinite(all[d].second)) continue;
+      DistanceVerdict& v = f.distances[d];
+      v.measure = all[d].first;
+      v.score = all[d].second;
+      if (v.measure == f.measure) {
+        v.threshold = f.threshold;
+        v.flagged = f.flagged;
+      } else {
+        v.threshold = thresholds_[i]->distance_threshold(v.measure);
+        v.flagged = evidence && v.score >= v.threshold;
+      }
+    }
   }
 
   const Stats& w_;
@@ -495,9 +517,10 @@ class Evaluator {
   std::vector<uint64_t> bl_, wl_, bm_, wm_;
   std::vector<size_t> family_index_;
   std::vector<double> family_p_;
-  size_t untested_hypotheses_ = 0;  // counted in the family with p = 1
-  std::vector<double> alphas_;      // per finding
-  std::vector<bool> effects_;       // per finding
+  size_t untested_hypotheses_ = 0;                  // counted in the family with p = 1
+  std::vector<double> alphas_;                      // per finding
+  std::vector<const DriftThresholds*> thresholds_;  // per finding
+  std::vector<bool> effects_;                       // per finding
 };
 
 }  // namespace

@@ -61,6 +61,24 @@ struct DriftThresholds {
         return js_distance;
     }
   }
+  // The effect threshold of a distance by its name ("js_distance", "psi", "hellinger");
+  // NaN for any other name.
+  double distance_threshold(std::string_view distance) const {
+    if (distance == "js_distance") return js_distance;
+    if (distance == "psi") return psi;
+    if (distance == "hellinger") return hellinger;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+};
+
+// One distance of a distribution finding judged on its own threshold with the finding's
+// evidence: flagged = tested && p_value <= alpha && score >= threshold. The evaluator fills
+// these, so every reader (metrics, gRPC, CLI, replay) shows the verdicts it decided with.
+struct DistanceVerdict {
+  std::string_view measure;  // "js_distance", "psi", "hellinger"; empty: not computed
+  double score = std::numeric_limits<double>::quiet_NaN();
+  double threshold = std::numeric_limits<double>::quiet_NaN();
+  bool flagged = false;
 };
 
 // Thresholds for a class ("" = stream-wide measures): global, overridden per stream and
@@ -84,6 +102,9 @@ struct DriftFinding {
   double psi = std::numeric_limits<double>::quiet_NaN();
   double hellinger = std::numeric_limits<double>::quiet_NaN();
   double js = std::numeric_limits<double>::quiet_NaN();
+  // The same three distances (js_distance, psi, hellinger order) with their verdicts; the
+  // deciding one (`measure`) agrees with `score`, `threshold` and `flagged`.
+  std::array<DistanceVerdict, 3> distances{};
   // Where the change is largest, for exemplars: a heatmap cell (spatial) or a count bucket
   // (objects_per_image); -1 when not applicable.
   int32_t hotspot = -1;

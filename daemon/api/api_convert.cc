@@ -109,15 +109,7 @@ void alert_to_proto(const core::Alert& a, v1::Alert* out) {
   out->set_summary(std::move(summary));
 }
 
-double distance_threshold(const core::DriftThresholds& t, const std::string& measure) {
-  if (measure == "js_distance") return t.js_distance;
-  if (measure == "psi") return t.psi;
-  if (measure == "hellinger") return t.hellinger;
-  return std::nan("");
-}
-
 void finding_scores(const core::DriftReport& report, const core::DriftFinding& f,
-                    const core::DriftThresholds& t,
                     google::protobuf::RepeatedPtrField<v1::DriftScore>* out) {
   auto base = [&](v1::DriftScore* s) {
     s->set_kind(std::string(core::alert_kind_name(f.kind)));
@@ -138,18 +130,14 @@ void finding_scores(const core::DriftReport& report, const core::DriftFinding& f
   main->set_flagged(f.flagged);
   main->set_note(f.note);
 
-  const std::pair<const char*, double> others[] = {
-      {"js_distance", f.js}, {"psi", f.psi}, {"hellinger", f.hellinger}};
-  for (const auto& [name, value] : others) {
-    if (f.measure == name || !std::isfinite(value)) continue;
+  for (const core::DistanceVerdict& d : f.distances) {
+    if (d.measure.empty() || d.measure == f.measure) continue;
     v1::DriftScore* s = out->Add();
     base(s);
-    s->set_measure(name);
-    s->set_score(value);
-    const double threshold = distance_threshold(t, name);
-    s->set_threshold(threshold);
-    const bool evidence = f.tested && std::isfinite(f.p_value) && f.p_value <= t.alpha;
-    s->set_flagged(evidence && value >= threshold);
+    s->set_measure(std::string(d.measure));
+    s->set_score(d.score);
+    s->set_threshold(d.threshold);
+    s->set_flagged(d.flagged);
     s->set_note(f.note.empty() ? "secondary" : "secondary; " + f.note);
   }
 }

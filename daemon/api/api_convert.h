@@ -32,13 +32,9 @@ v1::Alert::State state_to_proto(core::AlertState state);
 void alert_to_proto(const core::Alert& alert, v1::Alert* out);
 
 // Every score of one finding: the deciding measure, then the other distances it computed
-// (js_distance, psi, hellinger) with thresholds from `t` (see DriftScore in monitor.proto).
+// (js_distance, psi, hellinger) with the evaluator's verdicts (see DriftScore in
+// monitor.proto and core::DistanceVerdict).
 void finding_scores(const core::DriftReport& report, const core::DriftFinding& finding,
-                    const core::DriftThresholds& t,
                     google::protobuf::RepeatedPtrField<v1::DriftScore>* out);
-
-// The threshold of a distance measure by name ("js_distance", "psi", "hellinger"); NaN
-// for other names.
-double distance_threshold(const core::DriftThresholds& t, const std::string& measure);
 
 }  // namespace predwatch::daemon

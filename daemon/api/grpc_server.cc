@@ -249,24 +249,10 @@ class MonitorService final : public v1::Monitor::CallbackService {
         }
         resp->set_stream(req->stream());
         if (v.evaluated_at_ms > 0) ms_to_timestamp(v.evaluated_at_ms, resp->mutable_evaluated_at());
-        // Thresholds are read under the engine's lock, which reconfigure() also takes.
-        const auto& resolver = engine_.options().thresholds;
-        std::map<std::string, core::DriftThresholds, std::less<>> cache;
-        auto thresholds = [&](const std::string& cls) -> const core::DriftThresholds& {
-          auto it = cache.find(cls);
-          if (it == cache.end()) {
-            it =
-                cache
-                    .emplace(cls, resolver ? resolver(req->stream(), cls) : core::DriftThresholds{})
-                    .first;
-          }
-          return it->second;
-        };
         for (const core::DriftReport& r : v.drift) {
           if (!req->window().empty() && r.window != req->window()) continue;
           for (const core::DriftFinding& f : r.findings) {
-            finding_scores(r, f, thresholds(f.subject_b.empty() ? f.subject_a : std::string()),
-                           resp->mutable_scores());
+            finding_scores(r, f, resp->mutable_scores());
           }
         }
       });

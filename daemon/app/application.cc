@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -12,23 +13,16 @@
 #include "config/loader.h"
 #include "daemon/api/grpc_server.h"
 #include "daemon/app/alert_log.h"
-#include "daemon/app/embedded_kafka.h"
 #include "daemon/app/engine_config.h"
 #include "daemon/app/logging.h"
-#include "daemon/demo/demo_producer.h"
-#include "daemon/demo/terminal_view.h"
+#include "daemon/common/clock.h"
 #include "daemon/engine/monitor_engine.h"
+#include "daemon/ingest/embedded_kafka.h"
 #include "daemon/ingest/kafka_source.h"
 #include "daemon/metrics/metrics_exporter.h"
 
 namespace predwatch::daemon {
 namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string read_file(const std::string& path, std::string& error) {
   std::ifstream in(path, std::ios::binary);
@@ -56,13 +50,6 @@ Encoding default_encoding(config::Decoder d) {
   return d == config::Decoder::kProtobuf ? Encoding::kProtobuf : Encoding::kJson;
 }
 
-std::string duration_name(std::chrono::milliseconds d) {
-  const int64_t ms = d.count();
-  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
-}
-
 }  // namespace
 
 // The Kafka source's sink: the engine, with each event's apply time observed for
@@ -88,36 +75,12 @@ class Application::TimedSink final : public EventSink {
   MetricsExporter& metrics_;
 };
 
-config::Settings demo_settings(const DemoOptions& demo) {
-  config::Settings s;
-  s.kafka.embedded = true;
-  s.kafka.brokers = "";
-  s.kafka.topics = {"predictions"};
-  s.kafka.group_id = "predwatch-demo";
-  s.kafka.commit_interval_ms = 1000;
-  config::WindowSettings w;
-  w.name = duration_name(demo.window);
-  w.type = config::WindowType::kTime;
-  w.length = demo.window;
-  w.pane = demo.pane;
-  w.allowed_lateness = demo.pane;
-  s.windows = {w};
-  config::StreamSettings stream;
-  stream.key = demo.stream;
-  s.streams.entries = {stream};
-  s.drift.evaluation_interval = demo.evaluation_interval;
-  // An 8x8 heatmap: with 16x16 cells, the sampling noise of a demo window's car heatmap
-  // alone sits near the JS threshold, and a spatial alert would not resolve once the shift
-  // is over (calm needs score < 0.8 x threshold).
-  s.statistics.heatmap_grid = 8;
-  s.metrics.bind = "127.0.0.1:9464";
-  s.grpc.bind = "127.0.0.1:50051";
-  return s;
+Application::Application(ApplicationOptions options) : options_(std::move(options)) {
+  if (options_.clock == nullptr) own_clock_ = std::make_unique<SystemClock>();
+  clock_ = options_.clock ? options_.clock : own_clock_.get();
 }
 
-Application::Application(ApplicationOptions options) : options_(std::move(options)) {}
-
-Application::~Application() { stop_all(); }
+Application::~Application() { stop(); }
 
 void Application::register_stop(std::string name, std::function<void()> stop) {
   stops_.emplace_back(std::move(name), std::move(stop));
@@ -139,73 +102,57 @@ void Application::request_reload() {
   cv_.notify_all();
 }
 
-int Application::run() {
-  // Settings first: nothing starts on an invalid configuration.
-  if (options_.demo) {
-    settings_ = demo_settings(options_.demo_options);
+bool Application::load_settings(std::string& error) {
+  if (options_.settings) {
+    settings_ = *options_.settings;
   } else {
     config::LoadResult r = config::load_config_file(options_.config_file);
     if (!r.ok()) {
-      std::fprintf(stderr, "%s", r.error_text().c_str());
-      std::fprintf(stderr, "predwatchd: invalid configuration, not starting\n");
-      return 1;
+      error = r.error_text();
+      if (!error.empty() && error.back() != '\n') error += '\n';
+      error += "predwatchd: invalid configuration, not starting";
+      return false;
     }
     settings_ = *r.settings;
   }
   if (options_.metrics_bind) settings_.metrics.bind = *options_.metrics_bind;
   if (options_.grpc_bind) settings_.grpc.bind = *options_.grpc_bind;
-
-  std::string error;
-  if (!start(error)) {
-    spdlog::error("predwatchd: cannot start: {}", error);
-    stop_all();
-    return 1;
-  }
-  supervise();
-  stop_all();
-  spdlog::info("predwatchd: stopped");
-  return exit_code_;
+  return true;
 }
 
+int Application::run() {
+  std::string error;
+  if (!start(error)) {
+    if (logging_configured_) {
+      spdlog::error("predwatchd: cannot start: {}", error);
+    } else {  // the configuration itself is wrong: plain text on stderr
+      std::fprintf(stderr, "%s\n", error.c_str());
+    }
+    stop();
+    return 1;
+  }
+  const int code = wait();
+  stop();
+  spdlog::info("predwatchd: stopped");
+  return code;
+}
+
+std::string Application::kafka_bootstrap_servers() const {
+  return embedded_ ? embedded_->bootstrap_servers() : settings_.kafka.brokers;
+}
+
+int Application::metrics_port() const { return metrics_->port(); }
+
+int Application::grpc_port() const { return grpc_->port(); }
+
 bool Application::start(std::string& error) {
+  // Settings first: nothing starts on an invalid configuration.
+  if (!load_settings(error)) return false;
   // 1. logging
   configure_logging(settings_.logging);
-  if (options_.demo && options_.demo_options.view && isatty(STDOUT_FILENO)) {
-    // The live view owns the terminal; only problems are logged (to stderr).
-    set_log_level(config::LogLevel::kWarn);
-  }
-  // 2. engine. The demo's baseline goes through a file like any configured one, so the
-  // stream gets it back whenever it is (re)created.
-  if (options_.demo) {
-    const DemoOptions& d = options_.demo_options;
-    const auto data = find_demo_data(d.data, error);
-    if (data.empty()) return false;
-    auto pool = load_pool(data, error);
-    if (!pool) return false;
-    demo_pool_ = std::move(*pool);
-    auto baseline = build_demo_baseline(data, stats_layout(settings_), error);
-    if (!baseline) return false;
-    std::string tmpl = (std::filesystem::temp_directory_path() / "predwatch-demo-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      error = "cannot create a temporary directory for the demo baseline";
-      return false;
-    }
-    demo_dir_ = tmpl;
-    register_stop("demo files", [this] {
-      std::error_code ec;
-      std::filesystem::remove_all(demo_dir_, ec);
-    });
-    const auto file = demo_dir_ / "demo-baseline.pb";
-    if (std::string err = save_baseline(file, *baseline); !err.empty()) {
-      error = err;
-      return false;
-    }
-    settings_.streams.entries.front().baseline = file.string();
-    spdlog::info("demo: {} frames from {}; baseline of the same annotations in {}",
-                 demo_pool_.size(), data.string(), file.string());
-  }
+  logging_configured_ = true;
   spdlog::info("predwatchd {} starting ({}), effective configuration:\n{}", PREDWATCH_VERSION,
-               options_.demo ? "demo" : options_.config_file.string(),
+               options_.settings ? "settings in memory" : options_.config_file.string(),
                config::render_yaml(settings_, /*mask_secrets=*/true));
   auto engine_config = make_engine_config(settings_, error);
   if (!engine_config) return false;
@@ -311,57 +258,6 @@ bool Application::start(std::string& error) {
     if (eval_thread_.joinable()) eval_thread_.join();
   });
 
-  // 7. demo generator and view
-  if (options_.demo) {
-    const DemoOptions& d = options_.demo_options;
-    std::vector<core::Episode> episodes;
-    for (auto& s : demo_schedule(wall_ms(), d.timing)) {
-      episodes.push_back(s.episode);
-      if (alert_log_) {
-        std::string side;
-        for (const std::string& k : s.side_effects) {
-          side += (side.empty() ? "" : ",") + AlertLog::quote(k);
-        }
-        alert_log_->write_line(fmt::format(
-            "{{\"type\":\"episode\",\"label\":{},\"start_ms\":{},\"end_ms\":{},"
-            "\"expected_kind\":{},\"expected_subject\":{},\"side_effects\":[{}]}}",
-            AlertLog::quote(s.episode.label), s.episode.start_ms, s.episode.end_ms,
-            AlertLog::quote(s.expected_kind), AlertLog::quote(s.expected_subject), side));
-      }
-    }
-    DemoProducerOptions po;
-    po.bootstrap_servers = embedded_ ? embedded_->bootstrap_servers() : settings_.kafka.brokers;
-    po.topic = settings_.kafka.topics.front();
-    po.stream = d.stream;
-    po.frames_per_second = d.frames_per_second;
-    po.seed = d.seed;
-    producer_ = DemoProducer::Create(po, demo_pool_, episodes, error);
-    if (!producer_) return false;
-    producer_->start();
-    register_stop("demo generator", [this] { producer_.reset(); });
-    for (const core::Episode& e : episodes) {
-      spdlog::info("demo: episode '{}' from +{}s to +{}s", e.label,
-                   (e.start_ms - episodes.front().start_ms + d.timing.warmup.count()) / 1000,
-                   (e.end_ms - episodes.front().start_ms + d.timing.warmup.count()) / 1000);
-    }
-    const std::string where = fmt::format(
-        "/metrics: http://{}:{}/metrics   gRPC: {}:{}   (Ctrl-C stops)\n",
-        settings_.metrics.bind.substr(0, settings_.metrics.bind.rfind(':')), metrics_->port(),
-        settings_.grpc.bind.substr(0, settings_.grpc.bind.rfind(':')), grpc_->port());
-    std::fputs(where.c_str(), stdout);
-    std::fflush(stdout);
-    if (d.view) {
-      TerminalViewOptions vo;
-      vo.stream = d.stream;
-      vo.header = where;
-      vo.ansi = isatty(STDOUT_FILENO) != 0;
-      DemoProducer* producer = producer_.get();
-      vo.episode = [producer] { return producer->episode_at(wall_ms()); };
-      view_ = std::make_unique<TerminalView>(*engine_, std::move(vo));
-      view_->start();
-      register_stop("terminal view", [this] { view_.reset(); });
-    }
-  }
   spdlog::info("predwatchd: started; waiting for the window rebuild before reporting ready");
   return true;
 }
@@ -372,7 +268,7 @@ void Application::evaluation_loop() {
   while (!cv_.wait_for(lock, interval, [this] { return eval_stop_; })) {
     lock.unlock();
     const auto t0 = std::chrono::steady_clock::now();
-    const EvaluationSummary s = engine_->evaluate(wall_ms());
+    const EvaluationSummary s = engine_->evaluate(clock_->now_ms());
     const auto d = std::chrono::steady_clock::now() - t0;
     if (metrics_) metrics_->observe_evaluation(d);
     spdlog::debug("evaluation: {} streams, {} reports, {} alert transitions in {:.1f} ms",
@@ -382,7 +278,7 @@ void Application::evaluation_loop() {
   }
 }
 
-void Application::supervise() {
+int Application::wait() {
   const auto started = std::chrono::steady_clock::now();
   std::unique_lock lock(mu_);
   for (;;) {
@@ -390,7 +286,7 @@ void Application::supervise() {
                  [this] { return stop_requested_ || reload_requested_; });
     if (stop_requested_) {
       spdlog::info("predwatchd: stop requested");
-      return;
+      return exit_code_;
     }
     if (reload_requested_) {
       reload_requested_ = false;
@@ -404,7 +300,7 @@ void Application::supervise() {
       spdlog::error("predwatchd: Kafka source failed: {}", *fatal);
       exit_code_ = 1;
       lock.lock();
-      return;
+      return exit_code_;
     }
     const bool ready = source_->rebuild_progress().complete;
     if (ready != ready_) {
@@ -418,15 +314,15 @@ void Application::supervise() {
         std::chrono::steady_clock::now() - started >= options_.duration) {
       spdlog::info("predwatchd: --duration reached");
       lock.lock();
-      return;
+      return exit_code_;
     }
     lock.lock();
   }
 }
 
 void Application::reload() {
-  if (options_.demo || options_.config_file.empty()) {
-    spdlog::warn("reload: no configuration file (demo mode); nothing to reload");
+  if (options_.settings || options_.config_file.empty()) {
+    spdlog::warn("reload: no configuration file (settings given in memory); nothing to reload");
     return;
   }
   config::LoadResult r = config::load_config_file(options_.config_file);
@@ -487,7 +383,7 @@ void Application::reload() {
       options_.config_file.string(), baselines, config::render_yaml(settings_, true));
 }
 
-void Application::stop_all() {
+void Application::stop() {
   if (stops_.empty()) return;
   // A stuck component must not keep the process from exiting.
   std::thread([] {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "daemon/cli/replay.h"  // to_core_thresholds, shared with `predwatch replay`
 #include "daemon/dataset/class_mapping.h"
 
 namespace predwatch::daemon {
@@ -32,6 +31,40 @@ struct PreparedEntry {
 };
 
 }  // namespace
+
+core::DriftThresholds to_core_thresholds(const config::DriftThresholds& t,
+                                         const std::vector<config::DriftKind>& kinds) {
+  core::DriftThresholds c;
+  c.js_distance = t.js_distance;
+  c.psi_warn = t.psi_warn;
+  c.psi = t.psi;
+  c.hellinger_warn = t.hellinger_warn;
+  c.hellinger = t.hellinger;
+  switch (t.measure) {
+    case config::DriftMeasure::kPsi:
+      c.measure = core::DriftThresholds::Measure::kPsi;
+      break;
+    case config::DriftMeasure::kHellinger:
+      c.measure = core::DriftThresholds::Measure::kHellinger;
+      break;
+    default:
+      c.measure = core::DriftThresholds::Measure::kJsDistance;
+  }
+  c.alpha = t.alpha;
+  c.min_frames = uint64_t(t.min_frames);
+  c.min_class_images = uint64_t(t.min_class_images);
+  c.min_pair_count = uint64_t(t.min_pair_count);
+  c.min_rate_ratio = t.min_rate_ratio;
+  c.correction = t.correction == config::Correction::kBonferroni
+                     ? core::DriftThresholds::Correction::kBonferroni
+                     : core::DriftThresholds::Correction::kBenjaminiHochberg;
+  c.smoothing_epsilon = t.smoothing_epsilon;
+  // config::DriftKind and core::AlertKind list the kinds in the same order.
+  static_assert(core::kAlertKindCount == 10);
+  c.enabled.fill(false);
+  for (const config::DriftKind k : kinds) c.enabled[size_t(k)] = true;
+  return c;
+}
 
 core::StatsLayout stats_layout(const config::Settings& settings) {
   core::StatsLayout layout;

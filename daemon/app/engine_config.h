@@ -7,8 +7,8 @@
 //   streams.entries[]          -> stream_config(key): class_map (ClassMapping -> ClassNaming),
 //                                 classes (index names), windows, baseline (load_baseline)
 //   drift.thresholds / per_stream / per_class -> config::resolve_thresholds -> core thresholds
-//                                 (to_core_thresholds of daemon/cli/replay.h, so that replay
-//                                 and the daemon judge alike), drift.kinds -> enabled
+//                                 (to_core_thresholds below; `predwatch replay` builds its
+//                                 engine here too, so both judge alike), drift.kinds -> enabled
 //   alerting.*                 -> core::AlertTrackerOptions
 // Stream admission: with no streams.entries every stream key is accepted (defaults); with
 // entries, only listed keys are, unless a "*" entry exists (the template for the rest).
@@ -29,6 +29,12 @@
 #include "daemon/engine/monitor_engine.h"
 
 namespace predwatch::daemon {
+
+// The drift engine's thresholds from a resolved configuration layer: the fields both have,
+// plus the enabled kinds (drift.kinds). Fields the configuration does not carry
+// (measure, hellinger_warn, min_class_images, min_rate_ratio) keep core's defaults.
+core::DriftThresholds to_core_thresholds(const config::DriftThresholds& t,
+                                         const std::vector<config::DriftKind>& kinds);
 
 // The statistics layout the settings ask for.
 core::StatsLayout stats_layout(const config::Settings& settings);

@@ -29,13 +29,13 @@
 #include <sstream>
 
 #include "daemon/api/api_convert.h"
-#include "daemon/app/signal_waiter.h"
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/cli/command.h"
 #include "daemon/cli/heatmap_render.h"
-#include "daemon/cli/json_writer.h"
 #include "daemon/cli/stats_report.h"
 #include "daemon/cli/text_table.h"
+#include "daemon/common/json_writer.h"
+#include "daemon/common/signal_waiter.h"
 #include "daemon/convert/stats_convert.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "predwatch/v1/monitor.grpc.pb.h"

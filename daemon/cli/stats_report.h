@@ -31,7 +31,7 @@
 
 #include "core/stats.h"
 #include "core/suspicious.h"
-#include "daemon/cli/json_writer.h"
+#include "daemon/common/json_writer.h"
 
 namespace predwatch::daemon {
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "daemon/cli/json_writer.h"
+#include "daemon/common/json_writer.h"
 
 namespace predwatch::daemon {
 namespace {

@@ -12,8 +12,6 @@
 #include <mutex>
 #include <set>
 
-#include "daemon/api/api_convert.h"
-
 namespace predwatch::daemon {
 namespace {
 
@@ -346,15 +344,6 @@ class Collector final : public prometheus::Collectable {
     s.name = m.stream();
     s.applied = double(m.applied_events());
     if (m.last_event_ms() != INT64_MIN) s.last_event_s = double(m.last_event_ms()) / 1000.0;
-    const auto& resolver = engine_.options().thresholds;
-    std::map<std::string, core::DriftThresholds, std::less<>> cache;
-    auto thresholds = [&](const std::string& cls) -> const core::DriftThresholds& {
-      auto it = cache.find(cls);
-      if (it == cache.end()) {
-        it = cache.emplace(cls, resolver ? resolver(s.name, cls) : core::DriftThresholds{}).first;
-      }
-      return it->second;
-    };
     const size_t max_classes = options_.max_classes_exported;
 
     for (size_t i = 0; i < m.window_count(); ++i) {
@@ -399,18 +388,16 @@ class Collector final : public prometheus::Collectable {
             if (f.flagged) flagged_pairs.push_back({&f, f.score});
             continue;
           }
-          const core::DriftThresholds& t = thresholds(f.subject_a);
           const std::string kind(core::alert_kind_name(f.kind));
           std::vector<Score> scores = {
               {kind, f.subject_a.empty() ? "*" : f.subject_a, f.measure, f.score, f.threshold}};
           // Secondary distances: stream-wide measures always, per-class ones when flagged
           // (bounded series count; the gRPC API has all of them).
           if (f.subject_a.empty() || f.flagged) {
-            const std::pair<const char*, double> others[] = {
-                {"js_distance", f.js}, {"psi", f.psi}, {"hellinger", f.hellinger}};
-            for (const auto& [name, value] : others) {
-              if (f.measure == name || !std::isfinite(value)) continue;
-              scores.push_back({kind, scores[0].subject, name, value, distance_threshold(t, name)});
+            for (const core::DistanceVerdict& d : f.distances) {
+              if (d.measure.empty() || d.measure == f.measure) continue;
+              scores.push_back(
+                  {kind, scores[0].subject, std::string(d.measure), d.score, d.threshold});
             }
           }
           auto& dest = f.subject_a.empty() ? w.stream_scores : [&]() -> std::vector<Score>& {

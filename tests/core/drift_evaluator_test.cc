@@ -192,6 +192,47 @@ TEST(DriftEvaluator, SpatialDesignEffectAndHotspot) {
       << rs.findings[0].note;
 }
 
+// Every distance of a finding carries its own verdict: the same evidence (corrected p <= alpha)
+// and its own threshold. Shares of the two used cells: baseline (0.6, 0.4), window (0.4, 0.6),
+// so by hand PSI = 0.2 ln(1.5) + 0.2 ln(1.5) = 0.162186 and
+// Hellinger = sqrt(1 - 2 sqrt(0.24)) = 0.142136 (JS 0.170439, p 0.004678: the test above).
+TEST(DriftEvaluator, SecondaryDistancesAreJudgedOnTheirOwnThresholds) {
+  Fixture fx;
+  fx.only({AlertKind::kSpatial});
+  fx.th.psi = 0.15;        // 0.162 >= 0.15: flagged
+  fx.th.hellinger = 0.15;  // 0.142 < 0.15: not flagged
+  BaselineStats base;
+  base.class_names = {"car"};
+  add_n(base.stats, 60, make_frame({{0, kTopLeft}, {0, kTopLeft}}));
+  add_n(base.stats, 40, make_frame({{0, kBottomRight}, {0, kBottomRight}}));
+  Stats window;
+  const std::vector<std::string> names = {"car"};
+  add_n(window, 40, make_frame({{0, kTopLeft}, {0, kTopLeft}}));
+  add_n(window, 60, make_frame({{0, kBottomRight}, {0, kBottomRight}}));
+  DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(r.findings.size(), 1u);
+  const auto& d = r.findings[0].distances;
+  EXPECT_EQ(d[0].measure, "js_distance");
+  EXPECT_NEAR(d[0].score, 0.17043886160536084, 1e-12);
+  EXPECT_EQ(d[0].threshold, 0.1);
+  EXPECT_TRUE(d[0].flagged);
+  EXPECT_EQ(d[1].measure, "psi");
+  EXPECT_NEAR(d[1].score, 0.162186, 1e-3);
+  EXPECT_EQ(d[1].threshold, 0.15);
+  EXPECT_TRUE(d[1].flagged);
+  EXPECT_EQ(d[2].measure, "hellinger");
+  EXPECT_NEAR(d[2].score, 0.142136, 1e-3);
+  EXPECT_EQ(d[2].threshold, 0.15);
+  EXPECT_FALSE(d[2].flagged);
+
+  // Without evidence (alpha below the p-value) no distance is flagged, whatever its size.
+  fx.th.alpha = 1e-3;
+  r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_FALSE(r.findings[0].flagged);
+  for (const DistanceVerdict& v : r.findings[0].distances) EXPECT_FALSE(v.flagged) << v.measure;
+}
+
 // objects_per_image: baseline 100 images with 1 x and 100 with 2; window 50 with 1 and 150
 // with 4. Buckets 1..20; merged from the baseline side: {1}, {2, unused 3..20} (empty
 // baseline bins join their neighbours), so the table is [[100, 100], [50, 150]].

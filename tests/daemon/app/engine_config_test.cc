@@ -156,4 +156,34 @@ TEST(EngineConfig, BaselineWithAnotherLayoutIsRejectedNamingTheFile) {
 }
 
 }  // namespace
+TEST(EngineConfig, ToCoreThresholdsMapsEveryConfiguredField) {
+  config::DriftThresholds t;
+  t.js_distance = 0.2;
+  t.psi_warn = 0.15;
+  t.psi = 0.3;
+  t.hellinger = 0.5;
+  t.alpha = 0.01;
+  t.min_frames = 123;
+  t.min_pair_count = 7;
+  t.correction = config::Correction::kBonferroni;
+  t.smoothing_epsilon = 1e-3;
+  const core::DriftThresholds c =
+      to_core_thresholds(t, {config::DriftKind::kSpatial, config::DriftKind::kNovelPair});
+  EXPECT_EQ(c.js_distance, 0.2);
+  EXPECT_EQ(c.psi_warn, 0.15);
+  EXPECT_EQ(c.psi, 0.3);
+  EXPECT_EQ(c.hellinger, 0.5);
+  EXPECT_EQ(c.alpha, 0.01);
+  EXPECT_EQ(c.min_frames, 123u);
+  EXPECT_EQ(c.min_pair_count, 7u);
+  EXPECT_EQ(c.correction, core::DriftThresholds::Correction::kBonferroni);
+  EXPECT_EQ(c.smoothing_epsilon, 1e-3);
+  for (size_t k = 0; k < core::kAlertKindCount; ++k) {
+    const auto kind = core::AlertKind(k);
+    EXPECT_EQ(c.is_enabled(kind),
+              kind == core::AlertKind::kSpatial || kind == core::AlertKind::kNovelPair)
+        << alert_kind_name(kind);
+  }
+}
+
 }  // namespace predwatch::daemon

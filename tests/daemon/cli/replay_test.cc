@@ -19,6 +19,7 @@
 #include "core/scenario.h"
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/dataset/dataset_importer.h"
+#include "tests/support/coco_scenario.h"
 
 namespace predwatch::daemon {
 namespace {
@@ -36,150 +37,140 @@ struct TempDir {
 };
 
 void write_event_json(std::ostream& out, const core::Event& e) {
-  char buf[256];
-  out << "{\"frame_id\":\"" << e.frame_id << "\",\"stream\":\"" << e.stream
-      << "\",\"timestamp_ms\":" << e.time_ms << ",\"detections\":[";
-  for (size_t i = 0; i < e.detections.size(); ++i) {
-    const core::NamedDetection& d = e.detections[i];
-    std::snprintf(buf, sizeof buf,
-                  "%s{\"class_name\":\"%.*s\",\"confidence\":%.6g,\"box\":{\"x_min\":%.7g,"
-                  "\"y_min\":%.7g,\"x_max\":%.7g,\"y_max\":%.7g,\"normalized\":true}}",
-                  i ? "," : "", int(d.class_name.size()), d.class_name.data(), d.confidence,
-                  d.box.x_min, d.box.y_min, d.box.x_max, d.box.y_max);
-    out << buf;
-  }
-  out << "]}\n";
+  out << testing::EventJson(e) << '\n';
 }
 
-TEST(Replay, ToCoreThresholdsMapsEveryConfiguredField) {
-  config::DriftThresholds t;
-  t.js_distance = 0.2;
-  t.psi_warn = 0.15;
-  t.psi = 0.3;
-  t.hellinger = 0.5;
-  t.alpha = 0.01;
-  t.min_frames = 123;
-  t.min_pair_count = 7;
-  t.correction = config::Correction::kBonferroni;
-  t.smoothing_epsilon = 1e-3;
-  const core::DriftThresholds c =
-      to_core_thresholds(t, {config::DriftKind::kSpatial, config::DriftKind::kNovelPair});
-  EXPECT_EQ(c.js_distance, 0.2);
-  EXPECT_EQ(c.psi_warn, 0.15);
-  EXPECT_EQ(c.psi, 0.3);
-  EXPECT_EQ(c.hellinger, 0.5);
-  EXPECT_EQ(c.alpha, 0.01);
-  EXPECT_EQ(c.min_frames, 123u);
-  EXPECT_EQ(c.min_pair_count, 7u);
-  EXPECT_EQ(c.correction, core::DriftThresholds::Correction::kBonferroni);
-  EXPECT_EQ(c.smoothing_epsilon, 1e-3);
-  for (size_t k = 0; k < core::kAlertKindCount; ++k) {
-    const auto kind = core::AlertKind(k);
-    EXPECT_EQ(c.is_enabled(kind),
-              kind == core::AlertKind::kSpatial || kind == core::AlertKind::kNovelPair)
-        << alert_kind_name(kind);
-  }
-}
+constexpr int64_t kStart = 1795780800000;  // 2026-11-27T12:00:00Z
+constexpr int64_t kMinute = 60'000;
 
-TEST(Replay, InjectedNovelPairFiresThenResolves) {
-  TempDir dir;
-  // Baseline: all of COCO val2017 ground truth.
-  std::vector<core::PoolFrame> pool;
-  core::ClassRegistry registry(1000);
-  core::Stats stats;
-  core::Frame frame;
-  const ImportResult imported = make_importer("coco")->import(
-      kData / "coco_val2017/instances_val2017_boxes.json", {}, [&](const core::Event& e) {
-        core::PoolFrame p;
-        p.frame_id = std::string(e.frame_id);
-        frame.clear();
-        for (const core::NamedDetection& d : e.detections) {
-          p.detections.push_back({std::string(d.class_name), d.confidence, d.box});
-          frame.detections.push_back({registry.resolve(d.class_name), d.confidence, d.box, -1});
-        }
-        stats.add(frame);
-        pool.push_back(std::move(p));
-      });
-  ASSERT_TRUE(imported.ok()) << imported.error;
-  const fs::path baseline_file = dir.path / "coco.baseline";
-  ASSERT_EQ(save_baseline(baseline_file, make_baseline(stats, registry.names(),
-                                                       core::BaselineKind::kTrainingAnnotations)),
-            "");
-
-  // 25 minutes at 10 fps; giraffe+toilet on 2% of frames during minutes 10-15.
-  constexpr int64_t kStart = 1795780800000;  // 2026-11-27T12:00:00Z
-  constexpr int64_t kMinute = 60'000;
-  core::ScenarioGenerator g(pool, "cam-1", 99);
-  core::Episode e;
-  e.kind = core::Episode::Kind::kInjectPair;
-  e.a = "giraffe";
-  e.b = "toilet";
-  e.rate = 0.02;
-  e.start_ms = kStart + 10 * kMinute;
-  e.end_ms = kStart + 15 * kMinute;
-  ASSERT_EQ(g.add_episode(e), "");
-  const fs::path events = dir.path / "events.jsonl";
-  {
-    std::ofstream out(events);
-    for (int64_t t = kStart; t < kStart + 25 * kMinute; t += 100) write_event_json(out, g.next(t));
-    out << "this line is not JSON\n";
+// COCO val2017 ground truth as the baseline; 25 minutes of cam-1 at 10 fps resampled from the
+// same frames with giraffe+toilet on 2% of frames during minutes 10-15, and (in the second
+// file) cam-2 interleaved; a 5-minute window evaluated every 10 s.
+class ReplayTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir;
+    std::vector<core::PoolFrame> pool;
+    testing::LoadCocoPoolAndBaseline(kData / "coco_val2017/instances_val2017_boxes.json",
+                                     baseline_file(), pool);
+    if (::testing::Test::HasFatalFailure()) return;
+    core::ScenarioGenerator g(pool, "cam-1", 99), other(pool, "cam-2", 7);
+    episode_.kind = core::Episode::Kind::kInjectPair;
+    episode_.a = "giraffe";
+    episode_.b = "toilet";
+    episode_.rate = 0.02;
+    episode_.start_ms = kStart + 10 * kMinute;
+    episode_.end_ms = kStart + 15 * kMinute;
+    ASSERT_EQ(g.add_episode(episode_), "");
+    std::ofstream one(events_file()), two(two_streams_file());
+    for (int64_t t = kStart; t < kStart + 25 * kMinute; t += 100) {
+      const core::Event e = g.next(t);
+      write_event_json(one, e);
+      write_event_json(two, e);
+      write_event_json(two, other.next(t));
+    }
+    one << "this line is not JSON\n";
   }
-  const fs::path config = dir.path / "predwatch.yaml";
-  {
-    std::ofstream out(config);
-    out << "windows:\n  - name: 5m\n    type: time\n    length: 5m\n    pane: 10s\n"
+  static void TearDownTestSuite() { delete dir_; }
+
+  static fs::path baseline_file() { return dir_->path / "coco.baseline"; }
+  static fs::path events_file() { return dir_->path / "events.jsonl"; }
+  static fs::path two_streams_file() { return dir_->path / "two.jsonl"; }
+  static fs::path write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_->path / name;
+    std::ofstream(p) << text;
+    return p;
+  }
+  static std::string config_text() {
+    return "windows:\n  - name: 5m\n    type: time\n    length: 5m\n    pane: 10s\n"
            "    allowed_lateness: 10s\n"
            "drift:\n  evaluation_interval: 10s\n"
            "alerting:\n  for_evaluations: 3\n  resolve_evaluations: 3\n";
   }
 
-  ReplayOptions options;
-  options.events = events;
-  options.baseline = baseline_file;
-  options.config = config;
-  options.json = true;
-  std::ostringstream out, err;
-  ASSERT_EQ(run_replay(options, out, err), 0) << err.str();
-  EXPECT_NE(err.str().find("events.jsonl:15001:"), std::string::npos) << err.str();
+  static TempDir* dir_;
+  static core::Episode episode_;
+};
+TempDir* ReplayTest::dir_ = nullptr;
+core::Episode ReplayTest::episode_;
 
-  simdjson::dom::parser parser;
-  std::istringstream lines(out.str());
-  std::string line;
-  std::set<std::string> fired;
-  int64_t pending_ms = 0, firing_ms = 0, resolved_ms = 0;
+struct Transition {
+  std::string state, kind, stream, window, subject;
+  int64_t time_ms = 0;
+  uint64_t window_count = 0, baseline_count = 0;
+  double p_value = 1;
   size_t exemplars = 0;
-  int n = 0;
+};
+
+std::vector<Transition> parse_transitions(const std::string& text) {
+  simdjson::dom::parser parser;
+  std::istringstream lines(text);
+  std::string line;
+  std::vector<Transition> out;
   while (std::getline(lines, line)) {
-    ++n;
     simdjson::dom::element doc;
-    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
-    const std::string_view state = doc["state"].get_string().value();
-    const std::string_view kind = doc["kind"].get_string().value();
-    std::string subject;
+    EXPECT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+    Transition t;
+    t.state = std::string(doc["state"].get_string().value());
+    t.kind = std::string(doc["kind"].get_string().value());
+    t.stream = std::string(doc["stream"].get_string().value());
+    t.window = std::string(doc["window"].get_string().value());
     for (auto s : doc["subject"].get_array()) {
-      if (!subject.empty()) subject += "|";
-      subject += std::string(s.get_string().value());
+      if (!t.subject.empty()) t.subject += "|";
+      t.subject += std::string(s.get_string().value());
     }
-    EXPECT_EQ(doc["stream"].get_string().value(), "cam-1");
-    EXPECT_EQ(doc["window"].get_string().value(), "5m");
     EXPECT_EQ(doc["fingerprint"].get_string().value().size(), 16u);
     EXPECT_TRUE(doc["counts"]["window_total"].is_uint64());
     EXPECT_TRUE(doc["since"].is_string());
     EXPECT_TRUE(doc["score"].is_number() || doc["score"].is_null());
     EXPECT_TRUE(doc["threshold"].is_number());
     EXPECT_TRUE(doc["p_value"].is_number() || doc["p_value"].is_null());
-    const int64_t t = doc["time_ms"].get_int64().value();
-    if (state == "firing") fired.insert(std::string(kind) + " " + subject);
-    if (kind != "novel_pair" || subject != "giraffe|toilet") continue;
-    if (state == "pending" && pending_ms == 0) pending_ms = t;
-    if (state == "firing" && firing_ms == 0) {
-      firing_ms = t;
-      exemplars = doc["exemplars"].get_array().size();
-      EXPECT_GT(doc["counts"]["window_count"].get_uint64().value(), 5u);
-      EXPECT_EQ(doc["counts"]["baseline_count"].get_uint64().value(), 0u);
-      EXPECT_LT(doc["p_value"].get_double().value(), 0.05);
+    t.time_ms = doc["time_ms"].get_int64().value();
+    t.window_count = doc["counts"]["window_count"].get_uint64().value();
+    t.baseline_count = doc["counts"]["baseline_count"].get_uint64().value();
+    if (doc["p_value"].is_number()) t.p_value = doc["p_value"].get_double().value();
+    t.exemplars = doc["exemplars"].get_array().size();
+    out.push_back(t);
+  }
+  return out;
+}
+
+TEST_F(ReplayTest, InjectedNovelPairFiresThenResolves) {
+  const core::Episode& e = episode_;
+  const fs::path config = write("predwatch.yaml", config_text());
+  const fs::path scores = dir_->path / "scores.jsonl";
+
+  ReplayOptions options;
+  options.events = events_file();
+  options.baseline = baseline_file();
+  options.config = config;
+  options.scores = scores;
+  options.json = true;
+  std::ostringstream out, err;
+  ASSERT_EQ(run_replay(options, out, err), 0) << err.str();
+  EXPECT_NE(err.str().find("events.jsonl:15001:"), std::string::npos) << err.str();
+
+  std::set<std::string> fired;
+  int64_t pending_ms = 0, firing_ms = 0, resolved_ms = 0;
+  size_t exemplars = 0;
+  const std::vector<Transition> transitions = parse_transitions(out.str());
+  const int n = int(transitions.size());
+  for (const Transition& t : transitions) {
+    EXPECT_EQ(t.stream, "cam-1");
+    EXPECT_EQ(t.window, "5m");
+    // Evaluations happen at event-time ticks: multiples of the 10 s interval.
+    EXPECT_EQ(t.time_ms % 10'000, 0);
+    if (t.state == "firing") fired.insert(t.kind + " " + t.subject);
+    if (t.kind != "novel_pair" || t.subject != "giraffe|toilet") continue;
+    if (t.state == "pending" && pending_ms == 0) pending_ms = t.time_ms;
+    if (t.state == "firing" && firing_ms == 0) {
+      firing_ms = t.time_ms;
+      exemplars = t.exemplars;
+      EXPECT_GT(t.window_count, 5u);
+      EXPECT_EQ(t.baseline_count, 0u);
+      EXPECT_LT(t.p_value, 0.05);
     }
-    if (state == "resolved") resolved_ms = t;
+    if (t.state == "resolved") resolved_ms = t.time_ms;
   }
   EXPECT_GT(n, 0);
   EXPECT_EQ(fired, (std::set<std::string>{"novel_pair giraffe|toilet"})) << out.str();
@@ -191,6 +182,86 @@ TEST(Replay, InjectedNovelPairFiresThenResolves) {
   // Resolved once the 5-minute window has left the episode behind (plus 3 calm evaluations).
   EXPECT_GT(resolved_ms, e.end_ms);
   EXPECT_LE(resolved_ms, e.end_ms + 5 * kMinute + 60'000);
+  EXPECT_NE(err.str().find("events applied"), std::string::npos) << err.str();
+
+  // --scores: one line per finding and evaluation. The pair's lines are flagged exactly at
+  // the evaluations that moved the alert through pending to firing, never before the episode.
+  simdjson::dom::parser parser;
+  std::ifstream in(scores);
+  std::string line;
+  size_t lines = 0, pair_flagged_before = 0;
+  std::set<int64_t> pair_flagged;
+  std::set<std::string> kinds;
+  while (std::getline(in, line)) {
+    ++lines;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+    kinds.insert(std::string(doc["kind"].get_string().value()));
+    EXPECT_EQ(doc["time_ms"].get_int64().value() % 10'000, 0);
+    std::string subject;
+    for (auto s : doc["subject"].get_array()) {
+      if (!subject.empty()) subject += "|";
+      subject += std::string(s.get_string().value());
+    }
+    if (subject != "giraffe|toilet" || !doc["flagged"].get_bool().value()) continue;
+    const int64_t t = doc["time_ms"].get_int64().value();
+    pair_flagged.insert(t);
+    if (t < e.start_ms) ++pair_flagged_before;
+  }
+  EXPECT_GT(lines, 1000u);
+  EXPECT_GE(kinds.size(), 6u);
+  EXPECT_EQ(pair_flagged_before, 0u);
+  for (int64_t t : {pending_ms, pending_ms + 10'000, firing_ms})
+    EXPECT_TRUE(pair_flagged.count(t)) << t;
+}
+
+// The engine is built from the YAML like predwatchd's: a stream entry with its own baseline
+// and class map, and no "*" template, so an unlisted stream is rejected; no --baseline.
+TEST_F(ReplayTest, StreamEntriesOfTheConfigApply) {
+  const fs::path map = write("cam1.map.yaml", "map:\n  giraffe: camelopard\n");
+  const fs::path config = write(
+      "entries.yaml", config_text() + "streams:\n  entries:\n    - key: cam-1\n      baseline: " +
+                          baseline_file().string() + "\n      class_map: " + map.string() + "\n");
+  ReplayOptions options;
+  options.events = two_streams_file();
+  options.config = config;
+  options.json = true;
+  std::ostringstream out, err;
+  ASSERT_EQ(run_replay(options, out, err), 0) << err.str();
+  std::set<std::string> fired;
+  for (const Transition& t : parse_transitions(out.str())) {
+    EXPECT_EQ(t.stream, "cam-1");
+    if (t.state == "firing") fired.insert(t.kind + " " + t.subject);
+  }
+  // The class map renamed giraffe on cam-1 (and the baseline has no camelopard, so the
+  // renamed class is also new).
+  EXPECT_TRUE(fired.count("novel_pair camelopard|toilet")) << out.str();
+  EXPECT_FALSE(fired.count("novel_pair giraffe|toilet")) << out.str();
+  EXPECT_NE(err.str().find("15000 events applied"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("15000 rejected (unknown_stream)"), std::string::npos) << err.str();
+}
+
+// --baseline replaces the configured baselines for every stream; without any baseline the
+// engine keeps statistics and raises nothing.
+TEST_F(ReplayTest, BaselineFlagOverridesEveryStream) {
+  const fs::path config = write("open.yaml", config_text());
+  ReplayOptions options;
+  options.events = two_streams_file();
+  options.config = config;
+  options.json = true;
+  std::ostringstream none_out, none_err;
+  ASSERT_EQ(run_replay(options, none_out, none_err), 0) << none_err.str();
+  EXPECT_EQ(none_out.str(), "");
+  EXPECT_NE(none_err.str().find("30000 events applied"), std::string::npos) << none_err.str();
+
+  options.baseline = baseline_file();
+  std::ostringstream out, err;
+  ASSERT_EQ(run_replay(options, out, err), 0) << err.str();
+  std::set<std::string> streams_firing;
+  for (const Transition& t : parse_transitions(out.str())) {
+    if (t.state == "firing" && t.kind == "novel_pair") streams_firing.insert(t.stream);
+  }
+  EXPECT_EQ(streams_firing, (std::set<std::string>{"cam-1"})) << out.str();
 }
 
 }  // namespace

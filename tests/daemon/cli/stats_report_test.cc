@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "daemon/cli/json_writer.h"
+#include "daemon/common/json_writer.h"
 
 namespace predwatch::daemon {
 namespace {

@@ -25,6 +25,7 @@
 #include "predwatch/v1/event.pb.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
 #include "tests/support/kafka_broker.h"
+#include "tests/support/kafka_producer.h"
 #include "tests/support/predwatchd_process.h"
 
 namespace predwatch::testing {
@@ -133,38 +134,6 @@ std::string ToProto(const Ev& e) {
   }
   return m.SerializeAsString();
 }
-
-class Producer {
- public:
-  explicit Producer(const std::string& bootstrap) {
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
-    rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err);
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  }
-  ~Producer() {
-    rd_kafka_flush(rk_, 10000);
-    rd_kafka_destroy(rk_);
-  }
-  void send(const std::string& topic, const std::string& key, const std::string& payload,
-            const char* content_type) {
-    rd_kafka_headers_t* h = rd_kafka_headers_new(1);
-    rd_kafka_header_add(h, "content-type", -1, content_type, -1);
-    while (rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
-                             RD_KAFKA_V_KEY(key.data(), key.size()),
-                             RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
-                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
-                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      rd_kafka_poll(rk_, 50);
-    }
-    rd_kafka_poll(rk_, 0);
-  }
-  void flush() { ASSERT_EQ(rd_kafka_flush(rk_, 30000), RD_KAFKA_RESP_ERR_NO_ERROR); }
-
- private:
-  rd_kafka_t* rk_ = nullptr;
-};
 
 // Sends event i of `events` as JSON or protobuf (alternating by stream and index), and
 // every 17th as a malformed message as well (not counted by the windows).

@@ -1,4 +1,4 @@
-#include "daemon/cli/json_writer.h"
+#include "daemon/common/json_writer.h"
 
 #include <charconv>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "daemon/app/daemon_command_line.h"
+#include "daemon/predwatchd/daemon_command_line.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -36,7 +36,7 @@ DaemonCommand parse_daemon_command_line(int argc, char** argv) {
   bool print_default = false, demo = false, no_view = false;
   double duration_s = 0;
   std::string window, pane, eval_interval, warmup, episode, gap;
-  DemoOptions& d = o.demo_options;
+  DemoOptions d;
   std::string data;
 
   app.add_option("-c,--config", config_file, "Configuration file (YAML, docs/CONFIG.md)");
@@ -108,7 +108,6 @@ DaemonCommand parse_daemon_command_line(int argc, char** argv) {
     cmd.exit_code = 2;
     return cmd;
   }
-  o.demo = demo;
   o.config_file = config_file;
   o.alerts_log = alerts_log;
   o.ports_file = ports_file;
@@ -132,6 +131,7 @@ DaemonCommand parse_daemon_command_line(int argc, char** argv) {
     cmd.exit_code = 2;
     return cmd;
   }
+  if (demo) cmd.demo = d;
   cmd.run = true;
   return cmd;
 }

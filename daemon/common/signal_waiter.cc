@@ -1,4 +1,4 @@
-#include "daemon/app/signal_waiter.h"
+#include "daemon/common/signal_waiter.h"
 
 #include <pthread.h>
 #include <signal.h>

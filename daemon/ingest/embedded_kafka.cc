@@ -1,4 +1,4 @@
-#include "daemon/app/embedded_kafka.h"
+#include "daemon/ingest/embedded_kafka.h"
 
 #include <librdkafka/rdkafka.h>
 // rdkafka_mock.h must follow rdkafka.h.

@@ -9,14 +9,18 @@
 // help, usage errors) are carried out by parse_daemon_command_line itself.
 #pragma once
 
+#include <optional>
+
 #include "daemon/app/application.h"
+#include "daemon/demo/demo_application.h"
 
 namespace predwatch::daemon {
 
 struct DaemonCommand {
-  bool run = false;   // true: start an Application with `options`
+  bool run = false;   // true: start an Application with `options` (a DemoApplication with demo)
   int exit_code = 0;  // when !run: the process exit status
   ApplicationOptions options;
+  std::optional<DemoOptions> demo;  // --demo
 };
 
 DaemonCommand parse_daemon_command_line(int argc, char** argv);
