@@ -302,11 +302,19 @@ int run_drift(const ClientOptions& o, const std::string& stream, const std::stri
   for (const auto& d : resp.scores()) rows.push_back(&d);
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto* x, const auto* y) { return x->flagged() > y->flagged(); });
-  TextTable t({"flag", "kind", "window", "subject", "measure", "score", "threshold", "p", "count",
-               "expected", "note"});
+  TextTable t({"verdict", "kind", "window", "subject", "measure", "score", "threshold", "p",
+               "count", "expected", "note"});
+  // The verdict is the engine's: DRIFT only when flagged (evidence and effect). A score over
+  // its threshold without evidence says so instead of looking like drift.
+  auto verdict = [](const v1::DriftScore& d) -> std::string {
+    if (d.flagged()) return "DRIFT";
+    if (!(d.score() >= d.threshold())) return "";
+    if (d.note().find("min support") != std::string::npos) return "untested";
+    return "not significant";
+  };
   for (const auto* d : rows) {
-    t.add_row({d->flagged() ? "DRIFT" : "", d->kind(), d->window(), subject_text(d->subject()),
-               d->measure(), format_number(d->score(), 4), format_number(d->threshold(), 4),
+    t.add_row({verdict(*d), d->kind(), d->window(), subject_text(d->subject()), d->measure(),
+               format_number(d->score(), 4), format_number(d->threshold(), 4),
                d->has_p_value() ? format_g3(d->p_value()) : "-", std::to_string(d->window_count()),
                format_number(d->expected_count(), 1), d->note()});
   }

@@ -46,10 +46,13 @@ std::string TerminalView::render(double rate, std::chrono::seconds elapsed) cons
     double window_share = 0, baseline_share = 0;
   };
   std::vector<ClassRow> rows;
+  // What the engine decided per kind: only flagged findings (evidence and effect) show a
+  // score; a large distance without evidence is not drift and is not shown as such.
   struct KindRow {
-    double ratio = 0;  // largest score / threshold
+    double ratio = 0;  // largest score / threshold among flagged findings
     std::string subject;
     int flagged = 0;
+    int tested = 0;
   };
   std::map<std::string, KindRow> kinds;
   std::string window_name;
@@ -77,9 +80,9 @@ std::string TerminalView::render(double rate, std::chrono::seconds elapsed) cons
       if (r.window != window_name) continue;
       for (const core::DriftFinding& f : r.findings) {
         KindRow& k = kinds[std::string(core::alert_kind_name(f.kind))];
-        // Untested findings (below minimum support) carry noise, not evidence.
-        if (!f.tested && !f.flagged) continue;
-        if (f.flagged) ++k.flagged;
+        k.tested += f.tested;
+        if (!f.flagged) continue;
+        ++k.flagged;
         if (std::isfinite(f.score) && std::isfinite(f.threshold) && f.threshold > 0) {
           const double ratio = f.score / f.threshold;
           if (ratio > k.ratio) {
@@ -126,12 +129,17 @@ std::string TerminalView::render(double rate, std::chrono::seconds elapsed) cons
     out += fmt::format("{:<16} {:>7.1f}% {:>8.1f}%\n", r.name.substr(0, 16), 100 * r.window_share,
                        100 * r.baseline_share);
   }
-  out += fmt::format("\n{:<20} {:>12}  {}\n", "drift kind", "score/thresh",
-                     "subject (largest, tested)");
+  out += fmt::format("\n{:<20} {:<8} {:>12}  {}\n", "drift kind", "verdict", "score/thresh",
+                     "subject (largest flagged)");
   for (const auto& [kind, k] : kinds) {
-    std::string ratio = fmt::format("{:>12.2f}", k.ratio);
-    if (k.flagged > 0) ratio = style(kRed, ratio);
-    out += fmt::format("{:<20} {}  {}\n", kind, ratio, k.subject.substr(0, 30));
+    if (k.flagged == 0) {
+      out += fmt::format("{:<20} {:<8} {:>12}  {}\n", kind, "ok", "-",
+                         k.tested > 0 ? fmt::format("({} tested)", k.tested) : "(not tested)");
+      continue;
+    }
+    out += fmt::format(
+        "{:<20} {} {:>12.2f}  {}\n", kind, style(kRed, fmt::format("{:<8}", "DRIFT")), k.ratio,
+        k.subject.substr(0, 30) + (k.flagged > 1 ? fmt::format(" (+{} more)", k.flagged - 1) : ""));
   }
   out += "\nalerts:\n";
   int shown = 0;
