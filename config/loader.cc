@@ -503,6 +503,8 @@ class Parser {
 const Keys kTopKeys = {"kafka",    "streams", "windows", "statistics", "drift",
                        "alerting", "metrics", "grpc",    "limits",     "logging"};
 
+const std::initializer_list<EnumName<EvaluationClock>> kEvaluationClocks = {
+    {"wall", EvaluationClock::kWall}, {"event", EvaluationClock::kEvent}};
 const std::initializer_list<EnumName<Decoder>> kDecoders = {
     {"json", Decoder::kJson}, {"protobuf", Decoder::kProtobuf}, {"auto", Decoder::kAuto}};
 const std::initializer_list<EnumName<WindowType>> kWindowTypes = {{"time", WindowType::kTime},
@@ -855,9 +857,11 @@ void check_psi_order(Parser& p, const DriftThresholds& t, Pos at, const std::str
 
 void parse_drift(Parser& p, const MapView& root, DriftSettings& d) {
   MapView m = p.section(root, "drift",
-                        {"evaluation_interval", "thresholds", "per_stream", "per_class", "kinds"});
+                        {"evaluation_interval", "evaluation_clock", "thresholds", "per_stream",
+                         "per_class", "kinds"});
   p.read_duration(m, "evaluation_interval", std::chrono::seconds(1), std::chrono::hours(1),
                   d.evaluation_interval);
+  p.read_enum(m, "evaluation_clock", kEvaluationClocks, d.evaluation_clock);
   MapView tm = p.section(m, "thresholds", kThresholdKeys);
   d.thresholds = apply_overrides(DriftThresholds{}, parse_thresholds(p, tm));
   check_psi_order(p, d.thresholds, p.pos_at("drift.thresholds.psi_warn"),

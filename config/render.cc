@@ -163,6 +163,7 @@ std::string render_yaml(const Settings& s, bool mask_secrets) {
   const DriftSettings& d = s.drift;
   e << YAML::Key << "drift" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "evaluation_interval" << YAML::Value << format_duration(d.evaluation_interval);
+  e << YAML::Key << "evaluation_clock" << YAML::Value << std::string(to_string(d.evaluation_clock));
   e << YAML::Key << "thresholds" << YAML::Value;
   emit_thresholds(e, all_set(d.thresholds));
   e << YAML::Key << "per_stream" << YAML::Value << YAML::BeginMap;

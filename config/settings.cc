@@ -56,6 +56,10 @@ std::string_view to_string(LogLevel v) {
 
 std::string_view to_string(LogFormat v) { return v == LogFormat::kText ? "text" : "json"; }
 
+std::string_view to_string(EvaluationClock v) {
+  return v == EvaluationClock::kWall ? "wall" : "event";
+}
+
 std::string_view to_string(DriftKind v) {
   switch (v) {
     case DriftKind::kClassDistribution:

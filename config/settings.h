@@ -35,6 +35,7 @@ enum class Correction { kBenjaminiHochberg, kBonferroni };     // bh | bonferron
 enum class DriftMeasure { kJsDistance, kPsi, kHellinger };     // js_distance | psi | hellinger
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };  // trace|debug|info|warn|error
 enum class LogFormat { kText, kJson };                         // text | json
+enum class EvaluationClock { kWall, kEvent };                  // wall | event
 enum class DriftKind {
   kClassDistribution,  // class_distribution
   kPairRate,           // pair_rate
@@ -57,6 +58,7 @@ std::string_view to_string(Correction v);
 std::string_view to_string(DriftMeasure v);
 std::string_view to_string(LogLevel v);
 std::string_view to_string(LogFormat v);
+std::string_view to_string(EvaluationClock v);
 std::string_view to_string(DriftKind v);
 
 // ---- kafka ----
@@ -193,6 +195,9 @@ DriftThresholds apply_overrides(DriftThresholds base, const ThresholdOverrides& 
 
 struct DriftSettings {
   Millis evaluation_interval{10'000};  // how often drift is evaluated. [1s, 1h]
+  // What decides when: the wall clock (every interval of real time), or the events' own time
+  // (at each multiple of the interval the event time passes, as `predwatch replay` does).
+  EvaluationClock evaluation_clock = EvaluationClock::kWall;
   DriftThresholds thresholds;
   std::map<std::string, ThresholdOverrides> per_stream;  // stream key -> overrides
   std::map<std::string, ThresholdOverrides> per_class;   // class name -> overrides

@@ -16,6 +16,7 @@
 #include "daemon/app/engine_config.h"
 #include "daemon/app/logging.h"
 #include "daemon/common/clock.h"
+#include "daemon/engine/event_time_evaluator.h"
 #include "daemon/engine/monitor_engine.h"
 #include "daemon/ingest/embedded_kafka.h"
 #include "daemon/ingest/kafka_source.h"
@@ -56,7 +57,7 @@ Encoding default_encoding(config::Decoder d) {
 // predwatch_apply_duration_seconds.
 class Application::TimedSink final : public EventSink {
  public:
-  TimedSink(MonitorEngine& engine, MetricsExporter& metrics) : engine_(engine), metrics_(metrics) {}
+  TimedSink(EventSink& engine, MetricsExporter& metrics) : engine_(engine), metrics_(metrics) {}
   SinkResult apply(const core::Event& event, const EventOrigin& origin) override {
     const auto t0 = std::chrono::steady_clock::now();
     const SinkResult r = engine_.apply(event, origin);
@@ -71,7 +72,7 @@ class Application::TimedSink final : public EventSink {
   }
 
  private:
-  MonitorEngine& engine_;
+  EventSink& engine_;
   MetricsExporter& metrics_;
 };
 
@@ -233,7 +234,20 @@ bool Application::start(std::string& error) {
     ko.bootstrap_servers = settings_.kafka.brokers;
     ko.rebuild_horizon_ms = settings_.kafka.rebuild ? rebuild_horizon_ms(settings_) : 0;
   }
-  sink_ = std::make_unique<TimedSink>(*engine_, *metrics_);
+  // With the event clock, evaluations happen on the consumer thread at event-time ticks,
+  // exactly as `predwatch replay` does; else the evaluation loop (6.) ticks on the clock.
+  EventSink* engine_sink = engine_.get();
+  if (settings_.drift.evaluation_clock == config::EvaluationClock::kEvent) {
+    event_evaluator_ = std::make_unique<EventTimeEvaluator>(
+        *engine_, settings_.drift.evaluation_interval.count(),
+        [this](int64_t tick, const EvaluationSummary& s, std::chrono::steady_clock::duration d) {
+          metrics_->observe_evaluation(d);
+          spdlog::debug("evaluation at event time {}: {} streams, {} reports, {} transitions", tick,
+                        s.streams, s.reports, s.transitions);
+        });
+    engine_sink = event_evaluator_.get();
+  }
+  sink_ = std::make_unique<TimedSink>(*engine_sink, *metrics_);
   source_ = KafkaSource::Create(std::move(ko), *sink_, error);
   if (!source_) return false;
   source_view_ = source_.get();
@@ -247,7 +261,12 @@ bool Application::start(std::string& error) {
     source_.reset();
   });
 
-  // 6. evaluation loop
+  // 6. evaluation loop (wall clock)
+  if (event_evaluator_) {
+    spdlog::info("predwatchd: drift evaluated at event-time ticks (drift.evaluation_clock: event)");
+    spdlog::info("predwatchd: started; waiting for the window rebuild before reporting ready");
+    return true;
+  }
   eval_thread_ = std::thread([this] { evaluation_loop(); });
   register_stop("evaluation loop", [this] {
     {
@@ -356,6 +375,7 @@ void Application::reload() {
   keep("streams.max_streams", next.streams.max_streams, settings_.streams.max_streams);
   keep("drift.evaluation_interval", next.drift.evaluation_interval,
        settings_.drift.evaluation_interval);
+  keep("drift.evaluation_clock", next.drift.evaluation_clock, settings_.drift.evaluation_clock);
   // Rebuild from the kept values so the engine options match what runs.
   engine_config = make_engine_config(next, error);
   if (!engine_config) {

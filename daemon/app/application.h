@@ -12,7 +12,9 @@
 //   4. gRPC server (health NOT_SERVING until ready)
 //   5. Kafka source (real brokers, or the embedded mock cluster it creates first when
 //      kafka.embedded is set)
-//   6. evaluation loop: engine.evaluate(clock.now_ms()) every drift.evaluation_interval
+//   6. evaluation loop: engine.evaluate(clock.now_ms()) every drift.evaluation_interval; with
+//      drift.evaluation_clock: event, no loop: an EventTimeEvaluator between the source and
+//      the engine evaluates at event-time ticks on the consumer thread (as `predwatch replay`)
 // Ready when the source's rebuild is complete: health SERVING, predwatch_ready 1 (and back to
 // NOT_SERVING while a later rebalance rebuilds).
 //
@@ -55,6 +57,7 @@ class MetricsExporter;
 class GrpcServer;
 class KafkaSource;
 class EmbeddedKafka;
+class EventTimeEvaluator;
 class AlertLog;
 
 struct ApplicationOptions {
@@ -117,6 +120,7 @@ class Application {
   std::unique_ptr<MetricsExporter> metrics_;
   std::unique_ptr<GrpcServer> grpc_;
   std::unique_ptr<EmbeddedKafka> embedded_;
+  std::unique_ptr<EventTimeEvaluator> event_evaluator_;  // drift.evaluation_clock: event
   class TimedSink;
   std::unique_ptr<TimedSink> sink_;  // the source's view of the engine
   std::unique_ptr<KafkaSource> source_;

@@ -202,7 +202,7 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
   engine.subscribe([&](const core::AlertTransition& t) { printer.print(t); });
   EventTimeEvaluator evaluator(
       engine, std::max<int64_t>(1, setup->settings.drift.evaluation_interval.count()),
-      [&](int64_t tick) {
+      [&](int64_t tick, const EvaluationSummary&, auto) {
         if (scores.is_open()) write_scores(engine, tick, scores);
       });
 

@@ -14,8 +14,7 @@ int64_t floor_to(int64_t t, int64_t step) {
 }  // namespace
 
 EventTimeEvaluator::EventTimeEvaluator(MonitorEngine& engine, int64_t interval_ms,
-                                       std::function<void(int64_t)> on_evaluated,
-                                       uint64_t max_catchup_ticks)
+                                       EvaluatedCallback on_evaluated, uint64_t max_catchup_ticks)
     : engine_(engine),
       interval_ms_(interval_ms),
       on_evaluated_(std::move(on_evaluated)),
@@ -24,10 +23,11 @@ EventTimeEvaluator::EventTimeEvaluator(MonitorEngine& engine, int64_t interval_m
 }
 
 void EventTimeEvaluator::evaluate_at(int64_t tick_ms) {
-  engine_.evaluate(tick_ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  const EvaluationSummary summary = engine_.evaluate(tick_ms);
   ++evaluations_;
   applied_since_evaluation_ = false;
-  if (on_evaluated_) on_evaluated_(tick_ms);
+  if (on_evaluated_) on_evaluated_(tick_ms, summary, std::chrono::steady_clock::now() - t0);
 }
 
 void EventTimeEvaluator::evaluate_until(int64_t time_ms) {

@@ -14,12 +14,14 @@
 // empty and every alert to settle, without hours of empty evaluations. Events older than
 // the last tick are applied as they come (the windows decide whether they are late).
 //
-// `on_evaluated(tick_ms)` (optional) runs after each evaluation, on the applying thread.
+// `on_evaluated(tick_ms, summary, took)` (optional) runs after each evaluation, on the
+// applying thread, with what evaluate() returned and how long it took.
 //
 // Thread-safety: apply() and finish() from one thread at a time (the consumer thread, or
 // replay's); the engine itself is thread-safe for its other readers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -34,8 +36,11 @@ class EventTimeEvaluator final : public EventSink {
   static constexpr uint64_t kDefaultMaxCatchupTicks = 10'000;
 
   // REQUIRES: interval_ms > 0, max_catchup_ticks >= 1.
+  using EvaluatedCallback = std::function<void(int64_t tick_ms, const EvaluationSummary& summary,
+                                               std::chrono::steady_clock::duration took)>;
+
   EventTimeEvaluator(MonitorEngine& engine, int64_t interval_ms,
-                     std::function<void(int64_t tick_ms)> on_evaluated = {},
+                     EvaluatedCallback on_evaluated = {},
                      uint64_t max_catchup_ticks = kDefaultMaxCatchupTicks);
 
   SinkResult apply(const core::Event& event, const EventOrigin& origin) override;
@@ -59,7 +64,7 @@ class EventTimeEvaluator final : public EventSink {
 
   MonitorEngine& engine_;
   const int64_t interval_ms_;
-  const std::function<void(int64_t)> on_evaluated_;
+  const EvaluatedCallback on_evaluated_;
   const uint64_t max_catchup_ticks_;
   int64_t next_tick_ms_ = std::numeric_limits<int64_t>::min();
   uint64_t evaluations_ = 0;

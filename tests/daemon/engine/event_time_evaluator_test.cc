@@ -41,7 +41,7 @@ struct Recorder {
 TEST(EventTimeEvaluator, EvaluatesAtEveryIntervalMultipleBeforeTheEventThatPassesIt) {
   MonitorEngine engine(options());
   Recorder rec{engine};
-  EventTimeEvaluator ev(engine, 10'000, [&](int64_t t) { rec(t); });
+  EventTimeEvaluator ev(engine, 10'000, [&](int64_t t, const EvaluationSummary&, auto) { rec(t); });
   // First event at 12.5 s: first tick 20 s. Events at 15 s, 19.999 s stay before it; the
   // event at 20 s passes it (evaluated without that event); 41 s passes 30 s and 40 s.
   for (auto [t, id] : std::vector<std::pair<int64_t, const char*>>{
@@ -61,7 +61,7 @@ TEST(EventTimeEvaluator, EvaluatesAtEveryIntervalMultipleBeforeTheEventThatPasse
 TEST(EventTimeEvaluator, NegativeTimesFloorDownward) {
   MonitorEngine engine(options());
   Recorder rec{engine};
-  EventTimeEvaluator ev(engine, 1'000, [&](int64_t t) { rec(t); });
+  EventTimeEvaluator ev(engine, 1'000, [&](int64_t t, const EvaluationSummary&, auto) { rec(t); });
   ev.apply(event_at(-1'500, "a"));  // floor(-1.5 s) = -2 s: first tick -1 s
   ev.apply(event_at(-500, "b"));
   EXPECT_EQ(rec.ticks, (std::vector<int64_t>{-1'000}));
@@ -71,7 +71,8 @@ TEST(EventTimeEvaluator, AJumpEvaluatesOnlyTheLastCatchupTicks) {
   MonitorEngine engine(options());
   Recorder rec{engine};
   EventTimeEvaluator ev(
-      engine, 1'000, [&](int64_t t) { rec(t); }, /*max_catchup_ticks=*/3);
+      engine, 1'000, [&](int64_t t, const EvaluationSummary&, auto) { rec(t); },
+      /*max_catchup_ticks=*/3);
   ev.apply(event_at(500, "a"));  // first tick 1 s
   // A timestamp in microseconds read as milliseconds: ticks 1 s .. 1.7e12 s; only the last
   // three run.
