@@ -9,9 +9,9 @@ namespace predwatch::daemon {
 
 std::string_view decode_error_name(DecodeError error) {
   static constexpr std::array<std::string_view, kDecodeErrorCount> kNames = {
-      "ok",          "undecodable",         "missing_field",
-      "invalid_box", "bad_confidence",      "bad_timestamp",
-      "bad_value",   "unknown_content_type"};
+      "ok",          "undecodable",          "missing_field",
+      "invalid_box", "bad_confidence",       "bad_timestamp",
+      "bad_value",   "unknown_content_type", "message_too_large"};
   const auto i = static_cast<size_t>(error);
   return i < kNames.size() ? kNames[i] : "unknown";
 }

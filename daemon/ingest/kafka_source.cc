@@ -498,7 +498,15 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
       rebuilding = !partitions[i].caught_up;
   }
 
-  const DecodeResult result = decoders.decode(topic, content_type, payload, event);
+  std::string size_error;
+  DecodeResult result;
+  if (options.max_message_bytes > 0 && payload.size() > options.max_message_bytes) {
+    size_error = fmt::format("payload of {} bytes exceeds limits.max_message_bytes ({} bytes)",
+                             payload.size(), options.max_message_bytes);
+    result = DecodeResult{DecodeError::kMessageTooLarge, size_error};
+  } else {
+    result = decoders.decode(topic, content_type, payload, event);
+  }
   if (!result.ok()) {
     handle_bad_event(msg, result);
   } else {

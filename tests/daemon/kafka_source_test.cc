@@ -201,6 +201,64 @@ TEST(KafkaSourceMock, CommitsOnRevokeSoTheNewOwnerDoesNotRepeat) {
   EXPECT_EQ(source1->counters().stream_moved, 0u);
 }
 
+TEST(KafkaSourceMock, OversizeMessagesAreRejectedUndecodedAndDeadLettered) {
+  MockCluster cluster;
+  cluster.create_topic("big", 1);
+  cluster.create_topic("big-dlq", 1);
+  // A well-formed event padded past the limit: only its size makes it bad.
+  const std::string oversize = JsonEvent("cam1", "huge", 1001) + std::string(2000, ' ');
+  cluster.produce("big", 0, JsonEvent("cam1", "f0", 1000));
+  cluster.produce("big", 0, oversize);
+  cluster.produce("big", 0, JsonEvent("cam1", "f2", 1002));
+  cluster.flush();
+
+  RecordingSink sink;
+  std::string error;
+  KafkaSourceOptions o = MockOptions(cluster, "g5", "big");
+  o.max_message_bytes = 1024;
+  o.dead_letter_topic = "big-dlq";
+  auto source = KafkaSource::Create(o, sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() >= 2 && source->counters().dead_lettered == 1; }));
+  source->stop();
+
+  EXPECT_THAT(Offsets(sink.all()), ::testing::ElementsAre(0, 2));
+  const KafkaSourceCounters c = source->counters();
+  EXPECT_EQ(c.messages, 3u);
+  EXPECT_EQ(c.applied, 2u);
+  EXPECT_EQ(c.bad_events[static_cast<size_t>(DecodeError::kMessageTooLarge)], 1u);
+  EXPECT_EQ(decode_error_name(DecodeError::kMessageTooLarge), "message_too_large");
+  EXPECT_EQ(c.dead_lettered, 1u);
+  source.reset();
+  // The rejected message's offset was stored like any other.
+  EXPECT_THAT(cluster.committed("g5", "big", 1), ::testing::ElementsAre(3));
+
+  // The dead-letter topic holds the message unchanged, with the reason.
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", cluster.bootstraps(), err);
+  conf->set("group.id", "dlq-reader", err);
+  std::unique_ptr<RdKafka::KafkaConsumer> reader(RdKafka::KafkaConsumer::create(conf.get(), err));
+  ASSERT_TRUE(reader) << err;
+  std::vector<RdKafka::TopicPartition*> parts = {
+      RdKafka::TopicPartition::create("big-dlq", 0, RdKafka::Topic::OFFSET_BEGINNING)};
+  ASSERT_EQ(reader->assign(parts), RdKafka::ERR_NO_ERROR);
+  RdKafka::TopicPartition::destroy(parts);
+  std::unique_ptr<RdKafka::Message> m;
+  for (int i = 0; i < 100; ++i) {
+    m.reset(reader->consume(100));
+    if (m->err() == RdKafka::ERR_NO_ERROR) break;
+  }
+  ASSERT_EQ(m->err(), RdKafka::ERR_NO_ERROR) << m->errstr();
+  EXPECT_EQ(std::string(static_cast<const char*>(m->payload()), m->len()), oversize);
+  ASSERT_NE(m->headers(), nullptr);
+  const RdKafka::Headers::Header reason = m->headers()->get_last("predwatch-reason");
+  EXPECT_EQ(std::string(static_cast<const char*>(reason.value()), reason.value_size()),
+            "message_too_large");
+  reader->close();
+}
+
 TEST(KafkaSourceMock, CountsStreamsThatMovePartitions) {
   MockCluster cluster;
   cluster.create_topic("ev3", 2);
