@@ -407,7 +407,8 @@ const std::vector<Setting>& table() {
       {.path = "limits.max_detections_per_event",
        .kind = Kind::kInteger,
        .bounds = closed(1, 1'000'000),
-       .doc = "Events with more detections are rejected (counted as `too_many_detections`).",
+       .doc = "Events with more detections are rejected (counted as `too_many_detections`) and, "
+              "from Kafka, dead-lettered.",
        .in_settings = PW_FIELD(limits, max_detections_per_event)},
 
       // ---- logging ----
