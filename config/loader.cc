@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "config/duration.h"
+#include "config/schema.h"
 
 namespace predwatch::config {
 namespace {
@@ -126,12 +127,6 @@ std::string map_entry(const std::string& path, std::string_view key) {
   return path + "[" + quote(key) + "]";
 }
 
-template <typename E>
-struct EnumName {
-  std::string_view name;
-  E value;
-};
-
 // A YAML map after key checking: each known key's (key node, value node), first occurrence.
 struct Field {
   YAML::Node key;
@@ -201,6 +196,12 @@ class Parser {
       const std::string k = key.Scalar();
       const std::string kpath = child(path, k);
       if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+        if (kpath == "limits.max_classes") {
+          error(pos_of(key), kpath,
+                "was removed: it meant the same as statistics.max_classes, the one class limit "
+                "(classes tracked per stream); set that instead");
+          continue;
+        }
         const std::vector<std::string> names = to_strings(allowed);
         std::string hint = did_you_mean(k, names);
         if (hint.empty()) hint = "; allowed keys: " + join(names);
@@ -284,15 +285,20 @@ class Parser {
     return f->value.Scalar();
   }
 
-  bool read_int(const MapView& m, std::string_view key, std::int64_t lo, std::int64_t hi,
-                std::int64_t& out) {
-    const std::string what =
-        "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  // The key of m that setting s describes: the last component of its path.
+  static std::string_view key_of(const Setting& s) {
+    return s.path.substr(s.path.find_last_of(".]") + 1);
+  }
+
+  bool read_int(const MapView& m, const Setting& setting, std::int64_t& out) {
+    const std::string_view key = key_of(setting);
+    const std::string what = "an integer in " + interval_text(setting);
     auto s = scalar(m, key, what);
     if (!s) return false;
     std::int64_t v = 0;
     auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-    if (s->empty() || ec != std::errc() || end != s->data() + s->size() || v < lo || v > hi) {
+    if (s->empty() || ec != std::errc() || end != s->data() + s->size() ||
+        !setting.bounds->contains(double(v))) {
       error(m.get(key)->pos(), child(m.path, key), "must be " + what + " (got " + quote(*s) + ")");
       return false;
     }
@@ -300,28 +306,15 @@ class Parser {
     return true;
   }
 
-  struct Range {
-    double lo;
-    bool lo_open;
-    double hi;
-    bool hi_open;
-    bool contains(double v) const {
-      return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
-    }
-    std::string text() const {
-      return std::string(lo_open ? "(" : "[") + fmt_double(lo) + ", " + fmt_double(hi) +
-             (hi_open ? ")" : "]");
-    }
-  };
-
-  bool read_double(const MapView& m, std::string_view key, Range r, double& out) {
-    const std::string what = "a number in " + r.text();
+  bool read_double(const MapView& m, const Setting& setting, double& out) {
+    const std::string_view key = key_of(setting);
+    const std::string what = "a number in " + interval_text(setting);
     auto s = scalar(m, key, what);
     if (!s) return false;
     double v = 0;
     auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
     if (s->empty() || ec != std::errc() || end != s->data() + s->size() || !std::isfinite(v) ||
-        !r.contains(v)) {
+        !setting.bounds->contains(v)) {
       error(m.get(key)->pos(), child(m.path, key), "must be " + what + " (got " + quote(*s) + ")");
       return false;
     }
@@ -354,7 +347,10 @@ class Parser {
     return true;
   }
 
-  bool read_duration(const MapView& m, std::string_view key, Millis lo, Millis hi, Millis& out) {
+  bool read_duration(const MapView& m, const Setting& setting, Millis& out) {
+    const std::string_view key = key_of(setting);
+    const Millis lo(static_cast<std::int64_t>(setting.bounds->lo));
+    const Millis hi(static_cast<std::int64_t>(setting.bounds->hi));
     const std::string what = "a duration like 10s, 5m, 1h";
     auto s = scalar(m, key, what);
     if (!s) return false;
@@ -374,8 +370,8 @@ class Parser {
     return true;
   }
 
-  bool read_bytes(const MapView& m, std::string_view key, std::int64_t lo, std::int64_t hi,
-                  std::int64_t& out) {
+  bool read_bytes(const MapView& m, const Setting& setting, std::int64_t& out) {
+    const std::string_view key = key_of(setting);
     const std::string what = "a byte size like 1048576, 512KiB, 16MiB";
     auto s = scalar(m, key, what);
     if (!s) return false;
@@ -384,29 +380,27 @@ class Parser {
       error(m.get(key)->pos(), child(m.path, key), "must be " + what + " (got " + quote(*s) + ")");
       return false;
     }
-    if (*b < lo || *b > hi) {
+    if (!setting.bounds->contains(double(*b))) {
       error(m.get(key)->pos(), child(m.path, key),
-            "must be in [" + format_byte_size(lo) + ", " + format_byte_size(hi) + "] (got " +
-                quote(*s) + ")");
+            "must be in " + interval_text(setting) + " (got " + quote(*s) + ")");
       return false;
     }
     out = *b;
     return true;
   }
 
-  template <typename E>
+  // n as one of names (enum value = index).
   bool parse_enum(const YAML::Node& n, Pos p, const std::string& path,
-                  std::initializer_list<EnumName<E>> names, E& out) {
-    std::vector<std::string> all;
-    for (const auto& e : names) all.emplace_back(e.name);
+                  std::span<const std::string_view> names, std::int64_t& out) {
+    std::vector<std::string> all(names.begin(), names.end());
     const std::string what = "one of: " + join(all);
     if (!n.IsScalar()) {
       error(p, path, "must be " + what + " (got " + describe(n) + ")");
       return false;
     }
-    for (const auto& e : names) {
-      if (e.name == n.Scalar()) {
-        out = e.value;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == n.Scalar()) {
+        out = static_cast<std::int64_t>(i);
         return true;
       }
     }
@@ -415,12 +409,76 @@ class Parser {
     return false;
   }
 
-  template <typename E>
-  bool read_enum(const MapView& m, std::string_view key, std::initializer_list<EnumName<E>> names,
-                 E& out) {
+  bool read_enum(const MapView& m, const Setting& setting, std::int64_t& out) {
+    const std::string_view key = key_of(setting);
     const Field* f = m.get(key);
     if (!f) return false;
-    return parse_enum(f->value, f->pos(), child(m.path, key), names, out);
+    return parse_enum(f->value, f->pos(), child(m.path, key), setting.names, out);
+  }
+
+  bool read_bind(const MapView& m, std::string& out) {
+    std::string b;
+    if (!read_string(m, "bind", false, b)) return false;
+    if (!valid_bind(b)) {
+      error(m.get("bind")->pos(), child(m.path, "bind"),
+            "must be host:port with port in [0, 65535], e.g. 0.0.0.0:9464 or [::]:9464 (got " +
+                quote(b) + ")");
+      return false;
+    }
+    out = b;
+    return true;
+  }
+
+  // The value of setting's key in m, read by its kind (nullopt: absent or reported).
+  std::optional<Value> read_value(const MapView& m, const Setting& setting) {
+    const std::string_view key = key_of(setting);
+    if (!m.get(key)) return std::nullopt;
+    std::int64_t i = 0;
+    double d = 0;
+    bool b = false;
+    std::string str;
+    Millis ms{0};
+    switch (setting.kind) {
+      case Kind::kInteger:
+        if (read_int(m, setting, i)) return i;
+        break;
+      case Kind::kEnum:
+        if (read_enum(m, setting, i)) return i;
+        break;
+      case Kind::kBytes:
+        if (read_bytes(m, setting, i)) return i;
+        break;
+      case Kind::kNumber:
+        if (read_double(m, setting, d)) return d;
+        break;
+      case Kind::kBool:
+        if (read_bool(m, key, b)) return b;
+        break;
+      case Kind::kString:
+        if (read_string(m, key, false, str)) return str;
+        break;
+      case Kind::kHostPort:
+        if (read_bind(m, str)) return str;
+        break;
+      case Kind::kDuration:
+        if (read_duration(m, setting, ms)) return ms;
+        break;
+      case Kind::kEnumList:
+      case Kind::kOther:
+        break;
+    }
+    return std::nullopt;
+  }
+
+  // Reads every section-level scalar of the map m (a section of Settings) into out.
+  void read_scalars(const MapView& m, Settings& out) {
+    for (const Setting& s : settings_schema()) {
+      if (!s.in_settings || s.path.size() <= m.path.size() || !s.path.starts_with(m.path) ||
+          s.path[m.path.size()] != '.' || key_of(s).size() + m.path.size() + 1 != s.path.size()) {
+        continue;
+      }
+      if (auto v = read_value(m, s)) s.in_settings.set(out, *v);
+    }
   }
 
   // A list of strings; each element checked by `valid` (described as `one`, the list as a
@@ -500,39 +558,7 @@ class Parser {
 
 // ---- sections ----
 
-const Keys kTopKeys = {"kafka",    "streams", "windows", "statistics", "drift",
-                       "alerting", "metrics", "grpc",    "limits",     "logging"};
-
-const std::initializer_list<EnumName<EvaluationClock>> kEvaluationClocks = {
-    {"wall", EvaluationClock::kWall}, {"event", EvaluationClock::kEvent}};
-const std::initializer_list<EnumName<Decoder>> kDecoders = {
-    {"json", Decoder::kJson}, {"protobuf", Decoder::kProtobuf}, {"auto", Decoder::kAuto}};
-const std::initializer_list<EnumName<WindowType>> kWindowTypes = {{"time", WindowType::kTime},
-                                                                  {"count", WindowType::kCount}};
-const std::initializer_list<EnumName<DriftMeasure>> kMeasures = {
-    {"js_distance", DriftMeasure::kJsDistance},
-    {"psi", DriftMeasure::kPsi},
-    {"hellinger", DriftMeasure::kHellinger}};
-const std::initializer_list<EnumName<Correction>> kCorrections = {
-    {"bh", Correction::kBenjaminiHochberg}, {"bonferroni", Correction::kBonferroni}};
-const std::initializer_list<EnumName<LogLevel>> kLogLevels = {{"trace", LogLevel::kTrace},
-                                                              {"debug", LogLevel::kDebug},
-                                                              {"info", LogLevel::kInfo},
-                                                              {"warn", LogLevel::kWarn},
-                                                              {"error", LogLevel::kError}};
-const std::initializer_list<EnumName<LogFormat>> kLogFormats = {{"text", LogFormat::kText},
-                                                                {"json", LogFormat::kJson}};
-const std::initializer_list<EnumName<DriftKind>> kDriftKinds = {
-    {"class_distribution", DriftKind::kClassDistribution},
-    {"pair_rate", DriftKind::kPairRate},
-    {"novel_pair", DriftKind::kNovelPair},
-    {"objects_per_image", DriftKind::kObjectsPerImage},
-    {"spatial", DriftKind::kSpatial},
-    {"confidence", DriftKind::kConfidence},
-    {"box_size", DriftKind::kBoxSize},
-    {"class_appeared", DriftKind::kClassAppeared},
-    {"class_vanished", DriftKind::kClassVanished},
-    {"objects_per_frame", DriftKind::kObjectsPerFrame}};
+Keys schema_keys(std::string_view prefix) { return keys_under(prefix); }
 
 // librdkafka properties predwatch sets itself, and the setting to use instead.
 const std::map<std::string_view, std::string_view> kManagedProperties = {
@@ -543,12 +569,11 @@ const std::map<std::string_view, std::string_view> kManagedProperties = {
     {"enable.auto.commit", "kafka.commit_interval_ms"},
 };
 
-void parse_kafka(Parser& p, const MapView& root, KafkaSettings& k) {
-  MapView m = p.section(root, "kafka",
-                        {"brokers", "embedded", "topics", "group_id", "decoder",
-                         "dead_letter_topic", "properties", "commit_interval_ms", "rebuild"});
+void parse_kafka(Parser& p, const MapView& root, Settings& s) {
+  MapView m = p.section(root, "kafka", schema_keys("kafka"));
+  p.read_scalars(m, s);
+  KafkaSettings& k = s.kafka;
   const bool brokers_given = p.read_string(m, "brokers", true, k.brokers);
-  p.read_bool(m, "embedded", k.embedded);
   if (k.embedded) {
     if (brokers_given && !k.brokers.empty()) {
       p.error(m.get("brokers")->pos(), "kafka.brokers",
@@ -571,8 +596,6 @@ void parse_kafka(Parser& p, const MapView& root, KafkaSettings& k) {
   }
   p.read_string_list(m, "topics", false, "a Kafka topic name ([A-Za-z0-9._-], at most 249 chars)",
                      "Kafka topic names", valid_topic, k.topics);
-  p.read_string(m, "group_id", false, k.group_id);
-  p.read_enum(m, "decoder", kDecoders, k.decoder);
   if (const Field* f = m.get("dead_letter_topic"); f && !f->value.IsNull()) {
     std::string t;
     if (p.read_string(m, "dead_letter_topic", false, t)) {
@@ -603,8 +626,6 @@ void parse_kafka(Parser& p, const MapView& root, KafkaSettings& k) {
       k.properties[key] = field.value.Scalar();
     }
   }
-  p.read_int(m, "commit_interval_ms", 100, 3'600'000, k.commit_interval_ms);
-  p.read_bool(m, "rebuild", k.rebuild);
 }
 
 bool valid_window_name(std::string_view n) {
@@ -627,8 +648,7 @@ void parse_windows(Parser& p, const MapView& root, std::vector<WindowSettings>& 
   for (std::size_t i = 0; i < f->value.size(); ++i) {
     const YAML::Node& n = f->value[i];
     const std::string path = index("windows", i);
-    MapView m = p.map(n, n.IsNull() ? f->pos() : pos_of(n), path,
-                      {"name", "type", "length", "pane", "allowed_lateness", "frames"});
+    MapView m = p.map(n, n.IsNull() ? f->pos() : pos_of(n), path, schema_keys("windows[]"));
     if (!p.is_list_entry_map(n, m)) continue;
     WindowSettings w;
     if (!m.get("name")) {
@@ -644,10 +664,12 @@ void parse_windows(Parser& p, const MapView& root, std::vector<WindowSettings>& 
                     std::to_string(prev->second.line) + ")");
       }
     }
-    if (m.get("type") && !p.read_enum(m, "type", kWindowTypes, w.type)) {
+    std::int64_t type = 0;
+    if (m.get("type") && !p.read_enum(m, setting("windows[].type"), type)) {
       windows.push_back(std::move(w));  // the type-specific checks would only add noise
       continue;
     }
+    w.type = static_cast<WindowType>(type);
     if (w.type == WindowType::kTime) {
       if (const Field* fr = m.get("frames")) {
         p.error(pos_of(fr->key), path + ".frames", "applies only to windows with type: count");
@@ -656,10 +678,9 @@ void parse_windows(Parser& p, const MapView& root, std::vector<WindowSettings>& 
       const bool has_pane = m.get("pane") != nullptr;
       if (!has_length) p.error(m.pos, path, "time window needs length (a duration like 5m)");
       if (!has_pane) p.error(m.pos, path, "time window needs pane (a duration like 10s)");
-      const bool length_ok = has_length && p.read_duration(m, "length", std::chrono::seconds(1),
-                                                           std::chrono::days(30), w.length);
-      const bool pane_ok = has_pane && p.read_duration(m, "pane", std::chrono::seconds(1),
-                                                       std::chrono::days(1), w.pane);
+      const bool length_ok =
+          has_length && p.read_duration(m, setting("windows[].length"), w.length);
+      const bool pane_ok = has_pane && p.read_duration(m, setting("windows[].pane"), w.pane);
       if (length_ok && pane_ok) {
         const Pos at = m.get("pane")->pos();
         if (w.pane > w.length) {
@@ -678,8 +699,7 @@ void parse_windows(Parser& p, const MapView& root, std::vector<WindowSettings>& 
         }
       }
       w.allowed_lateness = w.pane;
-      if (p.read_duration(m, "allowed_lateness", Millis(0), std::chrono::days(30),
-                          w.allowed_lateness) &&
+      if (p.read_duration(m, setting("windows[].allowed_lateness"), w.allowed_lateness) &&
           length_ok && w.allowed_lateness > w.length) {
         p.error(m.get("allowed_lateness")->pos(), path + ".allowed_lateness",
                 "must not exceed length " + format_duration(w.length) + " (got " +
@@ -692,39 +712,25 @@ void parse_windows(Parser& p, const MapView& root, std::vector<WindowSettings>& 
         }
       }
       if (!m.get("frames")) {
-        p.error(m.pos, path, "count window needs frames (an integer in [1, 10000000])");
+        p.error(m.pos, path,
+                "count window needs frames (an integer in " +
+                    interval_text(setting("windows[].frames")) + ")");
       }
-      p.read_int(m, "frames", 1, 10'000'000, w.frames);
+      p.read_int(m, setting("windows[].frames"), w.frames);
     }
     windows.push_back(std::move(w));
   }
   out = std::move(windows);
 }
 
-void parse_statistics(Parser& p, const MapView& root, StatisticsSettings& s) {
-  MapView m =
-      p.section(root, "statistics",
-                {"heatmap_grid", "exemplars_per_key", "max_classes", "max_detections_per_event"});
-  p.read_int(m, "heatmap_grid", 2, 64, s.heatmap_grid);
-  p.read_int(m, "exemplars_per_key", 0, 100, s.exemplars_per_key);
-  p.read_int(m, "max_classes", 1, 100'000, s.max_classes);
-  p.read_int(m, "max_detections_per_event", 1, 100'000, s.max_detections_per_event);
-}
-
-void parse_limits(Parser& p, const MapView& root, LimitsSettings& l) {
-  MapView m =
-      p.section(root, "limits", {"max_message_bytes", "max_classes", "max_detections_per_event"});
-  p.read_bytes(m, "max_message_bytes", kKiB, 256 * kMiB, l.max_message_bytes);
-  p.read_int(m, "max_classes", 1, 1'000'000, l.max_classes);
-  p.read_int(m, "max_detections_per_event", 1, 1'000'000, l.max_detections_per_event);
-}
-
 bool non_empty(const std::string& s) { return !s.empty(); }
 
-void parse_streams(Parser& p, const MapView& root, const std::vector<WindowSettings>& windows,
-                   const StatisticsSettings& stats, StreamsSettings& s) {
-  MapView m = p.section(root, "streams", {"max_streams", "entries"});
-  p.read_int(m, "max_streams", 1, 1'000'000, s.max_streams);
+void parse_streams(Parser& p, const MapView& root, Settings& settings) {
+  const std::vector<WindowSettings>& windows = settings.windows;
+  const StatisticsSettings& stats = settings.statistics;
+  StreamsSettings& s = settings.streams;
+  MapView m = p.section(root, "streams", schema_keys("streams"));
+  p.read_scalars(m, settings);
   const Field* f = m.get("entries");
   if (!f || f->value.IsNull()) return;
   if (!f->value.IsSequence()) {
@@ -740,8 +746,7 @@ void parse_streams(Parser& p, const MapView& root, const std::vector<WindowSetti
   for (std::size_t i = 0; i < f->value.size(); ++i) {
     const YAML::Node& n = f->value[i];
     const std::string path = index("streams.entries", i);
-    MapView e = p.map(n, n.IsNull() ? f->pos() : pos_of(n), path,
-                      {"key", "classes", "class_map", "baseline", "windows"});
+    MapView e = p.map(n, n.IsNull() ? f->pos() : pos_of(n), path, schema_keys("streams.entries[]"));
     if (!p.is_list_entry_map(n, e)) continue;
     StreamSettings st;
     if (!e.get("key")) {
@@ -798,46 +803,12 @@ void parse_streams(Parser& p, const MapView& root, const std::vector<WindowSetti
   }
 }
 
-const Keys kThresholdKeys = {"js_distance",
-                             "psi_warn",
-                             "psi",
-                             "hellinger_warn",
-                             "hellinger",
-                             "measure",
-                             "alpha",
-                             "min_frames",
-                             "min_class_images",
-                             "min_pair_count",
-                             "min_rate_ratio",
-                             "correction",
-                             "smoothing_epsilon"};
-
 ThresholdOverrides parse_thresholds(Parser& p, const MapView& m) {
   ThresholdOverrides o;
-  auto dbl = [&](std::string_view key, Parser::Range r, std::optional<double>& out) {
-    double v = 0;
-    if (p.read_double(m, key, r, v)) out = v;
-  };
-  auto integer = [&](std::string_view key, std::int64_t lo, std::int64_t hi,
-                     std::optional<std::int64_t>& out) {
-    std::int64_t v = 0;
-    if (p.read_int(m, key, lo, hi, v)) out = v;
-  };
-  dbl("js_distance", {0, true, 1, false}, o.js_distance);
-  dbl("psi_warn", {0, true, 10, false}, o.psi_warn);
-  dbl("psi", {0, true, 10, false}, o.psi);
-  dbl("hellinger_warn", {0, true, 1, false}, o.hellinger_warn);
-  dbl("hellinger", {0, true, 1, false}, o.hellinger);
-  DriftMeasure measure{};
-  if (p.read_enum(m, "measure", kMeasures, measure)) o.measure = measure;
-  dbl("alpha", {0, true, 0.5, false}, o.alpha);
-  integer("min_frames", 1, 10'000'000, o.min_frames);
-  integer("min_class_images", 1, 10'000'000, o.min_class_images);
-  integer("min_pair_count", 1, 1'000'000, o.min_pair_count);
-  dbl("min_rate_ratio", {1, true, 1000, false}, o.min_rate_ratio);
-  Correction c{};
-  if (p.read_enum(m, "correction", kCorrections, c)) o.correction = c;
-  dbl("smoothing_epsilon", {0, true, 0.1, false}, o.smoothing_epsilon);
+  for (const Setting& s : settings_schema()) {
+    if (!s.in_overrides) continue;
+    if (auto v = p.read_value(m, s)) s.in_overrides.set(o, *v);
+  }
   return o;
 }
 
@@ -855,14 +826,11 @@ void check_psi_order(Parser& p, const DriftThresholds& t, Pos at, const std::str
   }
 }
 
-void parse_drift(Parser& p, const MapView& root, DriftSettings& d) {
-  MapView m = p.section(root, "drift",
-                        {"evaluation_interval", "evaluation_clock", "thresholds", "per_stream",
-                         "per_class", "kinds"});
-  p.read_duration(m, "evaluation_interval", std::chrono::seconds(1), std::chrono::hours(1),
-                  d.evaluation_interval);
-  p.read_enum(m, "evaluation_clock", kEvaluationClocks, d.evaluation_clock);
-  MapView tm = p.section(m, "thresholds", kThresholdKeys);
+void parse_drift(Parser& p, const MapView& root, Settings& s) {
+  DriftSettings& d = s.drift;
+  MapView m = p.section(root, "drift", schema_keys("drift"));
+  p.read_scalars(m, s);
+  MapView tm = p.section(m, "thresholds", schema_keys("drift.thresholds"));
   d.thresholds = apply_overrides(DriftThresholds{}, parse_thresholds(p, tm));
   check_psi_order(p, d.thresholds, p.pos_at("drift.thresholds.psi_warn"),
                   "drift.thresholds.psi_warn", "");
@@ -884,7 +852,7 @@ void parse_drift(Parser& p, const MapView& root, DriftSettings& d) {
     auto& layers = which == "per_stream" ? stream_layers : class_layers;
     for (const auto& [name, field] : entries.fields) {
       const std::string epath = map_entry(path, name);
-      MapView om = p.map(field.value, field.pos(), epath, kThresholdKeys);
+      MapView om = p.map(field.value, field.pos(), epath, schema_keys("drift.thresholds"));
       target[name] = parse_thresholds(p, om);
       layers.push_back({name, field.pos(), epath});
     }
@@ -914,10 +882,12 @@ void parse_drift(Parser& p, const MapView& root, DriftSettings& d) {
       for (std::size_t i = 0; i < f->value.size(); ++i) {
         const YAML::Node& n = f->value[i];
         const std::string path = index("drift.kinds", i);
-        DriftKind k{};
-        if (!p.parse_enum(n, n.IsNull() ? f->pos() : pos_of(n), path, kDriftKinds, k)) {
+        std::int64_t index = 0;
+        if (!p.parse_enum(n, n.IsNull() ? f->pos() : pos_of(n), path, setting("drift.kinds").names,
+                          index)) {
           ok = false;
-        } else if (std::find(kinds.begin(), kinds.end(), k) != kinds.end()) {
+        } else if (const auto k = static_cast<DriftKind>(index);
+                   std::find(kinds.begin(), kinds.end(), k) != kinds.end()) {
           p.error(pos_of(n), path, "duplicate entry " + quote(n.Scalar()));
           ok = false;
         } else {
@@ -929,42 +899,13 @@ void parse_drift(Parser& p, const MapView& root, DriftSettings& d) {
   }
 }
 
-void parse_alerting(Parser& p, const MapView& root, AlertingSettings& a) {
-  MapView m =
-      p.section(root, "alerting", {"for_evaluations", "resolve_evaluations", "resolve_ratio"});
-  p.read_int(m, "for_evaluations", 1, 1000, a.for_evaluations);
-  p.read_int(m, "resolve_evaluations", 1, 1000, a.resolve_evaluations);
-  p.read_double(m, "resolve_ratio", {0, true, 1, false}, a.resolve_ratio);
-}
-
-void read_bind(Parser& p, const MapView& m, std::string& out) {
-  std::string b;
-  if (!p.read_string(m, "bind", false, b)) return;
-  if (!valid_bind(b)) {
-    p.error(m.get("bind")->pos(), child(m.path, "bind"),
-            "must be host:port with port in [0, 65535], e.g. 0.0.0.0:9464 or [::]:9464 (got " +
-                quote(b) + ")");
-    return;
-  }
-  out = b;
-}
-
-void parse_metrics(Parser& p, const MapView& root, MetricsSettings& s) {
-  MapView m =
-      p.section(root, "metrics", {"bind", "max_classes_exported", "top_pairs", "max_series"});
-  read_bind(p, m, s.bind);
-  p.read_int(m, "max_classes_exported", 1, 100'000, s.max_classes_exported);
-  p.read_int(m, "top_pairs", 0, 1000, s.top_pairs);
-  p.read_int(m, "max_series", 100, 1'000'000, s.max_series);
-}
-
-void parse_grpc(Parser& p, const MapView& root, GrpcSettings& g) {
-  MapView m = p.section(root, "grpc", {"bind", "tls", "max_message_bytes"});
-  read_bind(p, m, g.bind);
-  p.read_bytes(m, "max_message_bytes", kKiB, kGiB, g.max_message_bytes);
+void parse_grpc(Parser& p, const MapView& root, Settings& s) {
+  GrpcSettings& g = s.grpc;
+  MapView m = p.section(root, "grpc", schema_keys("grpc"));
+  p.read_scalars(m, s);
   const Field* f = m.get("tls");
   if (!f || f->value.IsNull()) return;
-  MapView t = p.map(f->value, f->pos(), "grpc.tls", {"cert", "key", "client_ca"});
+  MapView t = p.map(f->value, f->pos(), "grpc.tls", schema_keys("grpc.tls"));
   if (!t.present) return;
   TlsSettings tls;
   const bool has_cert = t.get("cert") != nullptr;
@@ -980,19 +921,12 @@ void parse_grpc(Parser& p, const MapView& root, GrpcSettings& g) {
   if (has_cert && has_key) g.tls = tls;
 }
 
-void parse_logging(Parser& p, const MapView& root, LoggingSettings& l) {
-  MapView m = p.section(root, "logging", {"level", "format"});
-  p.read_enum(m, "level", kLogLevels, l.level);
-  p.read_enum(m, "format", kLogFormats, l.format);
+// A section with nothing but scalars.
+void parse_scalar_section(Parser& p, const MapView& root, std::string_view name, Settings& s) {
+  p.read_scalars(p.section(root, name, schema_keys(name)), s);
 }
 
 void cross_checks(Parser& p, const Settings& s) {
-  if (s.statistics.max_classes > s.limits.max_classes) {
-    p.error(p.pos_at("statistics.max_classes"), "statistics.max_classes",
-            "(" + std::to_string(s.statistics.max_classes) +
-                ") must not exceed limits.max_classes (" + std::to_string(s.limits.max_classes) +
-                ")");
-  }
   if (s.statistics.max_detections_per_event > s.limits.max_detections_per_event) {
     p.error(p.pos_at("statistics.max_detections_per_event"), "statistics.max_detections_per_event",
             "(" + std::to_string(s.statistics.max_detections_per_event) +
@@ -1116,17 +1050,15 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
   const YAML::Node root_node = docs.empty() ? YAML::Node() : docs[0];
   Settings s;
   try {
-    MapView root = p.map(root_node, Pos{1, 1}, "", kTopKeys);
+    MapView root = p.map(root_node, Pos{1, 1}, "", schema_keys(""));
     parse_windows(p, root, s.windows);
-    parse_statistics(p, root, s.statistics);
-    parse_limits(p, root, s.limits);
-    parse_kafka(p, root, s.kafka);
-    parse_streams(p, root, s.windows, s.statistics, s.streams);
-    parse_drift(p, root, s.drift);
-    parse_alerting(p, root, s.alerting);
-    parse_metrics(p, root, s.metrics);
-    parse_grpc(p, root, s.grpc);
-    parse_logging(p, root, s.logging);
+    for (std::string_view section : {"statistics", "limits", "alerting", "metrics", "logging"}) {
+      parse_scalar_section(p, root, section, s);
+    }
+    parse_kafka(p, root, s);
+    parse_streams(p, root, s);
+    parse_drift(p, root, s);
+    parse_grpc(p, root, s);
     cross_checks(p, s);
   } catch (const YAML::Exception& e) {
     // Not expected (every access is type-checked first); reported rather than thrown.

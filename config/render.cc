@@ -9,6 +9,7 @@
 
 #include "config/duration.h"
 #include "config/loader.h"
+#include "config/schema.h"
 
 namespace predwatch::config {
 namespace {
@@ -20,57 +21,27 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// %.17g round-trips every double; %g first so defaults stay readable (0.1, not
-// 0.10000000000000001).
-std::string number(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+void emit_value(YAML::Emitter& e, const Setting& setting, const Value& v) {
+  if (const auto* b = std::get_if<bool>(&v)) {
+    e << *b;
+  } else if (const auto* i = std::get_if<std::int64_t>(&v); i && setting.kind == Kind::kInteger) {
+    e << *i;
+  } else {
+    e << value_text(setting, v);
+  }
 }
 
+// The set fields of t, in table order.
 void emit_thresholds(YAML::Emitter& e, const ThresholdOverrides& t) {
   e << YAML::BeginMap;
-  if (t.js_distance) e << YAML::Key << "js_distance" << YAML::Value << number(*t.js_distance);
-  if (t.psi_warn) e << YAML::Key << "psi_warn" << YAML::Value << number(*t.psi_warn);
-  if (t.psi) e << YAML::Key << "psi" << YAML::Value << number(*t.psi);
-  if (t.hellinger_warn) {
-    e << YAML::Key << "hellinger_warn" << YAML::Value << number(*t.hellinger_warn);
-  }
-  if (t.hellinger) e << YAML::Key << "hellinger" << YAML::Value << number(*t.hellinger);
-  if (t.measure) e << YAML::Key << "measure" << YAML::Value << std::string(to_string(*t.measure));
-  if (t.alpha) e << YAML::Key << "alpha" << YAML::Value << number(*t.alpha);
-  if (t.min_frames) e << YAML::Key << "min_frames" << YAML::Value << *t.min_frames;
-  if (t.min_class_images) {
-    e << YAML::Key << "min_class_images" << YAML::Value << *t.min_class_images;
-  }
-  if (t.min_pair_count) e << YAML::Key << "min_pair_count" << YAML::Value << *t.min_pair_count;
-  if (t.min_rate_ratio) {
-    e << YAML::Key << "min_rate_ratio" << YAML::Value << number(*t.min_rate_ratio);
-  }
-  if (t.correction) {
-    e << YAML::Key << "correction" << YAML::Value << std::string(to_string(*t.correction));
-  }
-  if (t.smoothing_epsilon) {
-    e << YAML::Key << "smoothing_epsilon" << YAML::Value << number(*t.smoothing_epsilon);
+  for (const Setting& s : settings_schema()) {
+    if (!s.in_overrides) continue;
+    if (auto v = s.in_overrides.get(t)) {
+      e << YAML::Key << std::string(s.path.substr(s.path.rfind('.') + 1)) << YAML::Value;
+      emit_value(e, s, *v);
+    }
   }
   e << YAML::EndMap;
-}
-
-ThresholdOverrides all_set(const DriftThresholds& t) {
-  return ThresholdOverrides{t.js_distance,
-                            t.psi_warn,
-                            t.psi,
-                            t.hellinger_warn,
-                            t.hellinger,
-                            t.measure,
-                            t.alpha,
-                            t.min_frames,
-                            t.min_class_images,
-                            t.min_pair_count,
-                            t.min_rate_ratio,
-                            t.correction,
-                            t.smoothing_epsilon};
 }
 
 void emit_strings(YAML::Emitter& e, const std::vector<std::string>& v) {
@@ -89,35 +60,29 @@ bool is_secret_property(std::string_view key) {
                      [&](std::string_view m) { return k.find(m) != std::string::npos; });
 }
 
-std::string render_yaml(const Settings& s, bool mask_secrets) {
-  YAML::Emitter e;
-  e << YAML::BeginMap;
+namespace {
 
-  const KafkaSettings& k = s.kafka;
-  e << YAML::Key << "kafka" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "brokers" << YAML::Value << k.brokers;
-  e << YAML::Key << "embedded" << YAML::Value << k.embedded;
-  e << YAML::Key << "topics" << YAML::Value;
-  emit_strings(e, k.topics);
-  e << YAML::Key << "group_id" << YAML::Value << k.group_id;
-  e << YAML::Key << "decoder" << YAML::Value << std::string(to_string(k.decoder));
-  if (k.dead_letter_topic) {
-    e << YAML::Key << "dead_letter_topic" << YAML::Value << *k.dead_letter_topic;
+void emit_windows(YAML::Emitter& e, const std::vector<WindowSettings>& windows) {
+  e << YAML::BeginSeq;
+  for (const WindowSettings& w : windows) {
+    e << YAML::BeginMap;
+    e << YAML::Key << "name" << YAML::Value << w.name;
+    e << YAML::Key << "type" << YAML::Value << std::string(to_string(w.type));
+    if (w.type == WindowType::kTime) {
+      e << YAML::Key << "length" << YAML::Value << format_duration(w.length);
+      e << YAML::Key << "pane" << YAML::Value << format_duration(w.pane);
+      e << YAML::Key << "allowed_lateness" << YAML::Value << format_duration(w.allowed_lateness);
+    } else {
+      e << YAML::Key << "frames" << YAML::Value << w.frames;
+    }
+    e << YAML::EndMap;
   }
-  e << YAML::Key << "properties" << YAML::Value << YAML::BeginMap;
-  for (const auto& [key, value] : k.properties) {
-    e << YAML::Key << key << YAML::Value
-      << (mask_secrets && is_secret_property(key) ? std::string("*****") : value);
-  }
-  e << YAML::EndMap;
-  e << YAML::Key << "commit_interval_ms" << YAML::Value << k.commit_interval_ms;
-  e << YAML::Key << "rebuild" << YAML::Value << k.rebuild;
-  e << YAML::EndMap;
+  e << YAML::EndSeq;
+}
 
-  e << YAML::Key << "streams" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "max_streams" << YAML::Value << s.streams.max_streams;
-  e << YAML::Key << "entries" << YAML::Value << YAML::BeginSeq;
-  for (const StreamSettings& st : s.streams.entries) {
+void emit_stream_entries(YAML::Emitter& e, const std::vector<StreamSettings>& entries) {
+  e << YAML::BeginSeq;
+  for (const StreamSettings& st : entries) {
     e << YAML::BeginMap;
     e << YAML::Key << "key" << YAML::Value << st.key;
     e << YAML::Key << "classes" << YAML::Value;
@@ -134,95 +99,92 @@ std::string render_yaml(const Settings& s, bool mask_secrets) {
     }
     e << YAML::EndMap;
   }
-  e << YAML::EndSeq << YAML::EndMap;
+  e << YAML::EndSeq;
+}
 
-  e << YAML::Key << "windows" << YAML::Value << YAML::BeginSeq;
-  for (const WindowSettings& w : s.windows) {
+void emit_overrides_map(YAML::Emitter& e, const std::map<std::string, ThresholdOverrides>& m) {
+  e << YAML::BeginMap;
+  for (const auto& [name, o] : m) {
+    e << YAML::Key << name << YAML::Value;
+    emit_thresholds(e, o);
+  }
+  e << YAML::EndMap;
+}
+
+// Optional structured values that are left out when unset.
+bool is_unset(std::string_view path, const Settings& s) {
+  return (path == "kafka.dead_letter_topic" && !s.kafka.dead_letter_topic) ||
+         (path == "grpc.tls" && !s.grpc.tls);
+}
+
+// The settings of `path` that the table does not render by itself: lists, maps and
+// optional values.
+void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
+                     bool mask_secrets) {
+  if (path == "kafka.topics") {
+    emit_strings(e, s.kafka.topics);
+  } else if (path == "kafka.dead_letter_topic") {
+    e << *s.kafka.dead_letter_topic;
+  } else if (path == "kafka.properties") {
     e << YAML::BeginMap;
-    e << YAML::Key << "name" << YAML::Value << w.name;
-    e << YAML::Key << "type" << YAML::Value << std::string(to_string(w.type));
-    if (w.type == WindowType::kTime) {
-      e << YAML::Key << "length" << YAML::Value << format_duration(w.length);
-      e << YAML::Key << "pane" << YAML::Value << format_duration(w.pane);
-      e << YAML::Key << "allowed_lateness" << YAML::Value << format_duration(w.allowed_lateness);
-    } else {
-      e << YAML::Key << "frames" << YAML::Value << w.frames;
+    for (const auto& [key, value] : s.kafka.properties) {
+      e << YAML::Key << key << YAML::Value
+        << (mask_secrets && is_secret_property(key) ? std::string("*****") : value);
+    }
+    e << YAML::EndMap;
+  } else if (path == "streams.entries") {
+    emit_stream_entries(e, s.streams.entries);
+  } else if (path == "drift.thresholds") {
+    ThresholdOverrides all;
+    for (const Setting& t : settings_schema()) {
+      if (t.in_overrides) t.in_overrides.set(all, *t.in_thresholds.get(s.drift.thresholds));
+    }
+    emit_thresholds(e, all);
+  } else if (path == "drift.per_stream") {
+    emit_overrides_map(e, s.drift.per_stream);
+  } else if (path == "drift.per_class") {
+    emit_overrides_map(e, s.drift.per_class);
+  } else if (path == "drift.kinds") {
+    e << YAML::BeginSeq;
+    for (DriftKind kind : s.drift.kinds) e << std::string(to_string(kind));
+    e << YAML::EndSeq;
+  } else if (path == "grpc.tls") {
+    e << YAML::BeginMap;
+    e << YAML::Key << "cert" << YAML::Value << s.grpc.tls->cert;
+    e << YAML::Key << "key" << YAML::Value << s.grpc.tls->key;
+    if (s.grpc.tls->client_ca)
+      e << YAML::Key << "client_ca" << YAML::Value << *s.grpc.tls->client_ca;
+    e << YAML::EndMap;
+  } else {
+    std::abort();  // a table row without a renderer
+  }
+}
+
+}  // namespace
+
+std::string render_yaml(const Settings& s, bool mask_secrets) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  for (std::string_view section : keys_under("")) {
+    e << YAML::Key << std::string(section) << YAML::Value;
+    if (section == "windows") {
+      emit_windows(e, s.windows);
+      continue;
+    }
+    e << YAML::BeginMap;
+    for (std::string_view key : keys_under(section)) {
+      const std::string path = std::string(section) + "." + std::string(key);
+      if (const Setting* setting = find_setting(path); setting && setting->in_settings) {
+        e << YAML::Key << std::string(key) << YAML::Value;
+        emit_value(e, *setting, *setting->in_settings.get(s));
+        continue;
+      }
+      if (is_unset(path, s)) continue;
+      e << YAML::Key << std::string(key) << YAML::Value;
+      emit_structured(e, path, s, mask_secrets);
     }
     e << YAML::EndMap;
   }
-  e << YAML::EndSeq;
-
-  const StatisticsSettings& st = s.statistics;
-  e << YAML::Key << "statistics" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "heatmap_grid" << YAML::Value << st.heatmap_grid;
-  e << YAML::Key << "exemplars_per_key" << YAML::Value << st.exemplars_per_key;
-  e << YAML::Key << "max_classes" << YAML::Value << st.max_classes;
-  e << YAML::Key << "max_detections_per_event" << YAML::Value << st.max_detections_per_event;
-  e << YAML::EndMap;
-
-  const DriftSettings& d = s.drift;
-  e << YAML::Key << "drift" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "evaluation_interval" << YAML::Value << format_duration(d.evaluation_interval);
-  e << YAML::Key << "evaluation_clock" << YAML::Value << std::string(to_string(d.evaluation_clock));
-  e << YAML::Key << "thresholds" << YAML::Value;
-  emit_thresholds(e, all_set(d.thresholds));
-  e << YAML::Key << "per_stream" << YAML::Value << YAML::BeginMap;
-  for (const auto& [name, o] : d.per_stream) {
-    e << YAML::Key << name << YAML::Value;
-    emit_thresholds(e, o);
-  }
-  e << YAML::EndMap;
-  e << YAML::Key << "per_class" << YAML::Value << YAML::BeginMap;
-  for (const auto& [name, o] : d.per_class) {
-    e << YAML::Key << name << YAML::Value;
-    emit_thresholds(e, o);
-  }
-  e << YAML::EndMap;
-  e << YAML::Key << "kinds" << YAML::Value << YAML::BeginSeq;
-  for (DriftKind kind : d.kinds) e << std::string(to_string(kind));
-  e << YAML::EndSeq;
-  e << YAML::EndMap;
-
-  const AlertingSettings& a = s.alerting;
-  e << YAML::Key << "alerting" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "for_evaluations" << YAML::Value << a.for_evaluations;
-  e << YAML::Key << "resolve_evaluations" << YAML::Value << a.resolve_evaluations;
-  e << YAML::Key << "resolve_ratio" << YAML::Value << number(a.resolve_ratio);
-  e << YAML::EndMap;
-
-  const MetricsSettings& m = s.metrics;
-  e << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "bind" << YAML::Value << m.bind;
-  e << YAML::Key << "max_classes_exported" << YAML::Value << m.max_classes_exported;
-  e << YAML::Key << "top_pairs" << YAML::Value << m.top_pairs;
-  e << YAML::Key << "max_series" << YAML::Value << m.max_series;
-  e << YAML::EndMap;
-
-  const GrpcSettings& g = s.grpc;
-  e << YAML::Key << "grpc" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "bind" << YAML::Value << g.bind;
-  if (g.tls) {
-    e << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
-    e << YAML::Key << "cert" << YAML::Value << g.tls->cert;
-    e << YAML::Key << "key" << YAML::Value << g.tls->key;
-    if (g.tls->client_ca) e << YAML::Key << "client_ca" << YAML::Value << *g.tls->client_ca;
-    e << YAML::EndMap;
-  }
-  e << YAML::Key << "max_message_bytes" << YAML::Value << format_byte_size(g.max_message_bytes);
-  e << YAML::EndMap;
-
-  const LimitsSettings& l = s.limits;
-  e << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "max_message_bytes" << YAML::Value << format_byte_size(l.max_message_bytes);
-  e << YAML::Key << "max_classes" << YAML::Value << l.max_classes;
-  e << YAML::Key << "max_detections_per_event" << YAML::Value << l.max_detections_per_event;
-  e << YAML::EndMap;
-
-  e << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "level" << YAML::Value << std::string(to_string(s.logging.level));
-  e << YAML::Key << "format" << YAML::Value << std::string(to_string(s.logging.format));
-  e << YAML::EndMap;
-
   e << YAML::EndMap;
   return std::string(e.c_str()) + "\n";
 }

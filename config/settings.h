@@ -1,11 +1,12 @@
-// predwatch::config::Settings — the one configuration schema of predwatchd.
+// predwatch::config::Settings — the typed configuration of predwatchd.
 //
-// Every setting has its name (the YAML key path), default (the member initializer below),
-// bounds (enforced by config/loader.cc, listed in docs/CONFIG.md) and meaning (the comment
-// next to it). A default-constructed Settings is the configuration of an empty YAML file and
-// is valid. Settings are plain values: copyable, comparable with ==, no invariants beyond
-// those the loader checks. Only the loader produces validated instances; code that builds a
-// Settings by hand is responsible for keeping it within bounds.
+// Defaults are the member initializers below; each setting's name, kind, bounds and meaning
+// are in the one table of config/schema.cc (from which the loader validates, render_yaml
+// writes and docs/CONFIG.md is checked). A default-constructed Settings is the
+// configuration of an empty YAML file and is valid. Settings are plain values: copyable,
+// comparable with ==, no invariants beyond those the loader checks. Only the loader produces
+// validated instances; code that builds a Settings by hand is responsible for keeping it
+// within bounds.
 //
 // Thread-safety: plain data; safe to share read-only between threads.
 #ifndef PREDWATCH_CONFIG_SETTINGS_H_
@@ -77,7 +78,7 @@ struct KafkaSettings {
   std::optional<std::string> dead_letter_topic;
   // Extra librdkafka properties, passed through verbatim (secrets masked when rendered).
   std::map<std::string, std::string> properties;
-  // How often consumed offsets are committed, in milliseconds. [100, 3600000]
+  // How often consumed offsets are committed, in milliseconds
   std::int64_t commit_interval_ms = 5000;
   // On start, re-read retained history covering the longest time window to rebuild window
   // state before reporting drift (false: windows start empty at the committed offsets).
@@ -108,7 +109,7 @@ struct StreamSettings {
 
 struct StreamsSettings {
   // Maximum number of distinct streams tracked; events of further streams are dropped
-  // (and counted). [1, 1000000]
+  // (and counted)
   std::int64_t max_streams = 10000;
   // Per-stream settings; unique keys; at most one "*".
   std::vector<StreamSettings> entries;
@@ -128,7 +129,7 @@ struct WindowSettings {
   Millis length{0};
   Millis pane{0};
   Millis allowed_lateness{0};
-  // Count windows only: number of most recent frames kept. [1, 10000000]
+  // Count windows only: number of most recent frames kept
   std::int64_t frames = 0;
 
   bool operator==(const WindowSettings&) const = default;
@@ -141,10 +142,10 @@ std::vector<WindowSettings> default_windows();
 // ---- statistics ----
 
 struct StatisticsSettings {
-  std::int64_t heatmap_grid = 16;                // spatial heatmap cells per side. [2, 64]
-  std::int64_t exemplars_per_key = 5;            // example event ids kept per key. [0, 100]
-  std::int64_t max_classes = 1000;               // classes tracked per stream. [1, 100000]
-  std::int64_t max_detections_per_event = 1000;  // detections counted per event. [1, 100000]
+  std::int64_t heatmap_grid = 16;                // spatial heatmap cells per side
+  std::int64_t exemplars_per_key = 5;            // example event ids kept per key
+  std::int64_t max_classes = 1000;               // classes tracked per stream
+  std::int64_t max_detections_per_event = 1000;  // detections counted per event
 
   bool operator==(const StatisticsSettings&) const = default;
 };
@@ -152,21 +153,19 @@ struct StatisticsSettings {
 // ---- drift ----
 
 struct DriftThresholds {
-  double js_distance = 0.1;      // Jensen–Shannon distance (base 2) alarm level. (0, 1]
-  double psi_warn = 0.1;         // PSI "watch" level. (0, 10], <= psi
-  double psi = 0.25;             // PSI "act" level. (0, 10]
-  double hellinger_warn = 0.15;  // Hellinger "possible drift" level. (0, 1], <= hellinger
-  double hellinger = 0.4;        // Hellinger distance alarm level. (0, 1]
+  double js_distance = 0.1;      // Jensen–Shannon distance (base 2) alarm level
+  double psi_warn = 0.1;         // PSI "watch" level
+  double psi = 0.25;             // PSI "act" level
+  double hellinger_warn = 0.15;  // Hellinger "possible drift" level
+  double hellinger = 0.4;        // Hellinger distance alarm level
   DriftMeasure measure = DriftMeasure::kJsDistance;  // the distance that decides "effect"
-  double alpha = 0.05;            // significance level of tests after correction. (0, 0.5]
-  std::int64_t min_frames = 200;  // minimum frames in a window before it is judged. [1, 1e7]
-  std::int64_t min_class_images =
-      30;  // per-class tests: images with the class, each side. [1, 1e7]
-  std::int64_t min_pair_count =
-      5;  // pair/appeared: minimum window frames; vanished: expected. [1, 1e6]
-  double min_rate_ratio = 2.0;  // pair_rate: window rate / smoothed baseline rate. (1, 1000]
+  double alpha = 0.05;                               // significance level of tests after correction
+  std::int64_t min_frames = 200;       // minimum frames in a window before it is judged
+  std::int64_t min_class_images = 30;  // per-class tests: images with the class, each side
+  std::int64_t min_pair_count = 5;     // pair/appeared: minimum window frames; vanished: expected
+  double min_rate_ratio = 2.0;         // pair_rate: window rate / smoothed baseline rate
   Correction correction = Correction::kBenjaminiHochberg;  // multiple-testing correction
-  double smoothing_epsilon = 1e-4;  // added to empty bins before PSI/JS. (0, 0.1]
+  double smoothing_epsilon = 1e-4;                         // added to empty bins before PSI/JS
 
   bool operator==(const DriftThresholds&) const = default;
 };
@@ -194,10 +193,8 @@ struct ThresholdOverrides {
 DriftThresholds apply_overrides(DriftThresholds base, const ThresholdOverrides& over);
 
 struct DriftSettings {
-  Millis evaluation_interval{10'000};  // how often drift is evaluated. [1s, 1h]
-  // What decides when: the wall clock (every interval of real time), or the events' own time
-  // (at each multiple of the interval the event time passes, as `predwatch replay` does).
-  EvaluationClock evaluation_clock = EvaluationClock::kWall;
+  Millis evaluation_interval{10'000};                         // how often drift is evaluated
+  EvaluationClock evaluation_clock = EvaluationClock::kWall;  // what decides when
   DriftThresholds thresholds;
   std::map<std::string, ThresholdOverrides> per_stream;  // stream key -> overrides
   std::map<std::string, ThresholdOverrides> per_class;   // class name -> overrides
@@ -209,9 +206,9 @@ struct DriftSettings {
 // ---- alerting ----
 
 struct AlertingSettings {
-  std::int64_t for_evaluations = 3;      // consecutive drifting evaluations to fire. [1, 1000]
-  std::int64_t resolve_evaluations = 3;  // consecutive calm evaluations to resolve. [1, 1000]
-  // An evaluation counts as calm when score < resolve_ratio * threshold (hysteresis). (0, 1]
+  std::int64_t for_evaluations = 3;      // consecutive drifting evaluations to fire
+  std::int64_t resolve_evaluations = 3;  // consecutive calm evaluations to resolve
+  // An evaluation counts as calm when score < resolve_ratio * threshold (hysteresis)
   double resolve_ratio = 0.8;
 
   bool operator==(const AlertingSettings&) const = default;
@@ -221,9 +218,9 @@ struct AlertingSettings {
 
 struct MetricsSettings {
   std::string bind = "0.0.0.0:9464";        // host:port of /metrics; port 0 = any
-  std::int64_t max_classes_exported = 200;  // per-class series per stream. [1, max_classes]
-  std::int64_t top_pairs = 20;              // class pairs exported per stream. [0, 1000]
-  std::int64_t max_series = 5000;           // total series cap. [100, 1000000]
+  std::int64_t max_classes_exported = 200;  // per-class series per stream
+  std::int64_t top_pairs = 20;              // class pairs exported per stream
+  std::int64_t max_series = 5000;           // total series cap
 
   bool operator==(const MetricsSettings&) const = default;
 };
@@ -239,9 +236,9 @@ struct TlsSettings {
 };
 
 struct GrpcSettings {
-  std::string bind = "0.0.0.0:50051";          // host:port; port 0 = any
-  std::optional<TlsSettings> tls;              // unset = plaintext
-  std::int64_t max_message_bytes = 16 * kMiB;  // [1 KiB, 1 GiB]
+  std::string bind = "0.0.0.0:50051";  // host:port; port 0 = any
+  std::optional<TlsSettings> tls;      // unset = plaintext
+  std::int64_t max_message_bytes = 16 * kMiB;
 
   bool operator==(const GrpcSettings&) const = default;
 };
@@ -249,13 +246,8 @@ struct GrpcSettings {
 // ---- limits ----
 
 struct LimitsSettings {
-  // Kafka messages larger than this are rejected (dead-lettered). [1 KiB, 256 MiB]
-  std::int64_t max_message_bytes = 1 * kMiB;
-  // Distinct class names interned process-wide; further names fold into one overflow
-  // class. [1, 1000000], >= statistics.max_classes
-  std::int64_t max_classes = 10000;
-  // Events with more detections are rejected as malformed (dead-lettered).
-  // [1, 1000000], >= statistics.max_detections_per_event
+  std::int64_t max_message_bytes = 1 * kMiB;  // larger Kafka messages are rejected
+  // Events with more detections are rejected.
   std::int64_t max_detections_per_event = 10000;
 
   bool operator==(const LimitsSettings&) const = default;

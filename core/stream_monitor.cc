@@ -38,7 +38,19 @@ StreamMonitor::StreamMonitor(std::string stream, StreamMonitorOptions options,
 
 ApplyResult StreamMonitor::apply(const Event& event) {
   ApplyResult r;
-  r.dropped_objects = builder_.build(event, frame_);
+  const Event* in = &event;
+  if (const size_t cap = options_.max_detections_per_event; event.detections.size() > cap) {
+    capped_ = event;
+    std::stable_sort(capped_.detections.begin(), capped_.detections.end(),
+                     [](const NamedDetection& a, const NamedDetection& b) {
+                       return a.confidence > b.confidence;
+                     });
+    capped_.detections.resize(cap);
+    r.capped_objects = uint32_t(event.detections.size() - cap);
+    capped_objects_ += r.capped_objects;
+    in = &capped_;
+  }
+  r.dropped_objects = builder_.build(*in, frame_);
   dropped_objects_ += r.dropped_objects;
   for (auto& w : windows_)
     if (w->add(frame_) == AddResult::kLate) ++r.late_windows;

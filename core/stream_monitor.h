@@ -3,6 +3,7 @@
 // them. The daemon holds one per stream; `predwatch replay` and the tests drive it directly.
 //
 // apply(event):
+//   0. keeps at most max_detections_per_event detections (the most confident),
 //   1-2. builds a Frame through the stream's class naming (core/frame_builder.h),
 //   3. offers the frame to every window (each decides on its own whether it is late),
 //   4. records the frame as an exemplar of what it contains.
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,6 +41,9 @@ struct WindowSpec {
 struct StreamMonitorOptions {
   StatsLayout layout;
   size_t max_classes = 1000;
+  // Detections of one event that enter the statistics: an event with more keeps its
+  // highest-confidence ones (ties: the earlier one; detections without a confidence last).
+  size_t max_detections_per_event = std::numeric_limits<size_t>::max();
   std::vector<WindowSpec> windows;  // REQUIRES non-empty, unique names
   ExemplarConfig exemplars;
   ClassNaming naming;  // class map and index names (core/frame_builder.h)
@@ -47,6 +52,7 @@ struct StreamMonitorOptions {
 struct ApplyResult {
   uint32_t late_windows = 0;     // how many windows rejected the frame as late
   uint32_t dropped_objects = 0;  // detections dropped by the class map
+  uint32_t capped_objects = 0;   // detections beyond max_detections_per_event, left out
 };
 
 class StreamMonitor {
@@ -76,6 +82,7 @@ class StreamMonitor {
 
   uint64_t applied_events() const { return applied_; }
   uint64_t dropped_objects() const { return dropped_objects_; }
+  uint64_t capped_objects() const { return capped_objects_; }
   // Event time of the newest applied event; INT64_MIN before the first.
   int64_t last_event_ms() const { return last_event_ms_; }
   int64_t first_event_ms() const { return first_event_ms_; }
@@ -91,6 +98,8 @@ class StreamMonitor {
   std::vector<int64_t> times_;  // ring of the last frames' times, for count windows
   uint64_t applied_ = 0;
   uint64_t dropped_objects_ = 0;
+  uint64_t capped_objects_ = 0;
+  Event capped_;  // scratch: an event cut down to max_detections_per_event
   int64_t last_event_ms_;
   int64_t first_event_ms_;
   int64_t now_ms_;

@@ -218,6 +218,8 @@ bool Application::start(std::string& error) {
   ko.properties = settings_.kafka.properties;
   ko.default_encoding = default_encoding(settings_.kafka.decoder);
   ko.dead_letter_topic = settings_.kafka.dead_letter_topic.value_or("");
+  ko.max_message_bytes = size_t(settings_.limits.max_message_bytes);
+  ko.max_detections_per_event = size_t(settings_.limits.max_detections_per_event);
   ko.commit_interval = std::chrono::milliseconds(settings_.kafka.commit_interval_ms);
   if (settings_.kafka.embedded) {
     embedded_ = EmbeddedKafka::Create(settings_.kafka.topics, 3, 1, error);

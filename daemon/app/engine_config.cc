@@ -78,6 +78,8 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   EngineOptions& o = out.options;
   o.stream.layout = stats_layout(settings);
   o.stream.max_classes = static_cast<size_t>(settings.statistics.max_classes);
+  o.stream.max_detections_per_event =
+      static_cast<size_t>(settings.statistics.max_detections_per_event);
   for (const auto& w : settings.windows) o.stream.windows.push_back(to_window_spec(w));
   o.stream.exemplars.per_key = static_cast<uint32_t>(settings.statistics.exemplars_per_key);
   o.max_streams = static_cast<size_t>(settings.streams.max_streams);

@@ -3,7 +3,8 @@
 // Mapping (docs/CONFIG.md names on the left):
 //   windows[]                  -> core::WindowSpec (time: length/pane/lateness; count: frames)
 //   statistics.heatmap_grid    -> StatsLayout::heatmap_grid (other bins keep their defaults)
-//   statistics.exemplars_per_key, .max_classes; limits.max_detections_per_event
+//   statistics.exemplars_per_key, .max_classes, .max_detections_per_event -> StreamMonitorOptions
+//   limits.max_detections_per_event -> EngineOptions (events with more are rejected)
 //   streams.entries[]          -> stream_config(key): class_map (ClassMapping -> ClassNaming),
 //                                 classes (index names), windows, baseline (load_baseline)
 //   drift.thresholds / per_stream / per_class -> config::resolve_thresholds -> core thresholds

@@ -8,10 +8,16 @@
 namespace predwatch::daemon {
 
 std::string_view decode_error_name(DecodeError error) {
-  static constexpr std::array<std::string_view, kDecodeErrorCount> kNames = {
-      "ok",          "undecodable",         "missing_field",
-      "invalid_box", "bad_confidence",      "bad_timestamp",
-      "bad_value",   "unknown_content_type"};
+  static constexpr std::array<std::string_view, kDecodeErrorCount> kNames = {"ok",
+                                                                             "undecodable",
+                                                                             "missing_field",
+                                                                             "invalid_box",
+                                                                             "bad_confidence",
+                                                                             "bad_timestamp",
+                                                                             "bad_value",
+                                                                             "unknown_content_type",
+                                                                             "message_too_large",
+                                                                             "too_many_detections"};
   const auto i = static_cast<size_t>(error);
   return i < kNames.size() ? kNames[i] : "unknown";
 }

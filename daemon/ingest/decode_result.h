@@ -22,11 +22,13 @@ enum class DecodeError : uint8_t {
   kBadTimestamp,        // timestamp unparseable or out of range
   kBadValue,            // another field has the wrong type or an out-of-range value
   kUnknownContentType,  // the message's content-type header names no known encoding
+  kMessageTooLarge,     // the payload exceeds the size limit (limits.max_message_bytes)
+  kTooManyDetections,   // more detections than limits.max_detections_per_event
 };
-inline constexpr size_t kDecodeErrorCount = 8;
+inline constexpr size_t kDecodeErrorCount = 10;
 
 // "ok", "undecodable", "missing_field", "invalid_box", "bad_confidence", "bad_timestamp",
-// "bad_value", "unknown_content_type".
+// "bad_value", "unknown_content_type", "message_too_large", "too_many_detections".
 std::string_view decode_error_name(DecodeError error);
 
 struct DecodeResult {

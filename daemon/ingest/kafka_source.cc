@@ -498,7 +498,21 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
       rebuilding = !partitions[i].caught_up;
   }
 
-  const DecodeResult result = decoders.decode(topic, content_type, payload, event);
+  std::string limit_error;
+  DecodeResult result;
+  if (options.max_message_bytes > 0 && payload.size() > options.max_message_bytes) {
+    limit_error = fmt::format("payload of {} bytes exceeds limits.max_message_bytes ({} bytes)",
+                              payload.size(), options.max_message_bytes);
+    result = DecodeResult{DecodeError::kMessageTooLarge, limit_error};
+  } else {
+    result = decoders.decode(topic, content_type, payload, event);
+    if (result.ok() && options.max_detections_per_event > 0 &&
+        event.detections.size() > options.max_detections_per_event) {
+      limit_error = fmt::format("{} detections exceed limits.max_detections_per_event ({})",
+                                event.detections.size(), options.max_detections_per_event);
+      result = DecodeResult{DecodeError::kTooManyDetections, limit_error};
+    }
+  }
   if (!result.ok()) {
     handle_bad_event(msg, result);
   } else {

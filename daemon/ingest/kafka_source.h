@@ -14,7 +14,9 @@
 //    at assignment; the partition is caught up once the consumer has passed it (or hit the
 //    partition end). rebuild_progress().complete is what health reports wait for.
 //    rebuild_horizon_ms == 0 disables the replay: partitions resume from committed offsets.
-//  - Bad events (decode errors, see decode_result.h) are counted by reason, logged at most
+//  - Bad events (decode errors, see decode_result.h; payloads over `max_message_bytes`,
+//    which are not decoded at all; events over `max_detections_per_event`) are counted by
+//    reason, logged at most
 //    once per `bad_event_log_interval` per reason (with the number suppressed), and, when
 //    `dead_letter_topic` is set, produced there unchanged (same key and payload) with
 //    headers predwatch-reason, predwatch-error and predwatch-source ("topic/partition@offset").
@@ -63,6 +65,12 @@ struct KafkaSourceOptions {
   int64_t rebuild_horizon_ms = 0;
 
   std::string dead_letter_topic;  // empty: bad events are only counted and logged
+
+  // Payloads larger than this are bad events (message_too_large) without being decoded;
+  // events with more detections than max_detections_per_event are bad events
+  // (too_many_detections). 0: no limit.
+  size_t max_message_bytes = 0;
+  size_t max_detections_per_event = 0;
 
   std::chrono::milliseconds commit_interval{5000};
   std::chrono::milliseconds statistics_interval{5000};  // 0: no statistics, lag() stays empty

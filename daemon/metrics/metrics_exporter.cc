@@ -100,6 +100,7 @@ struct WindowSnap {
 struct StreamSnap {
   std::string name;
   double applied = 0, last_event_s = NAN;
+  double class_overflow = 0, detection_cap = 0;  // detections the statistics' limits changed
   std::vector<WindowSnap> windows;
   std::vector<std::pair<std::string, double>> baseline_share;  // capped, largest first
 };
@@ -154,6 +155,10 @@ class Collector final : public prometheus::Collectable {
 
     for (const StreamSnap& s : streams) {
       out.add("predwatch_events_applied_total", {{"stream", s.name}}, s.applied);
+      out.add("predwatch_objects_limited_total", {{"stream", s.name}, {"limit", "max_classes"}},
+              s.class_overflow);
+      out.add("predwatch_objects_limited_total",
+              {{"stream", s.name}, {"limit", "max_detections_per_event"}}, s.detection_cap);
       if (std::isfinite(s.last_event_s)) {
         out.add("predwatch_last_event_timestamp_seconds", {{"stream", s.name}}, s.last_event_s);
       }
@@ -266,6 +271,10 @@ class Collector final : public prometheus::Collectable {
     out.declare("predwatch_rebuild_remaining_messages",
                 "messages left to replay before the partition's windows are rebuilt", G);
     out.declare("predwatch_events_applied_total", "events applied to the windows", C);
+    out.declare("predwatch_objects_limited_total",
+                "detections folded into __other__ (limit max_classes) or left out "
+                "(limit max_detections_per_event) by the statistics' limits",
+                C);
     out.declare("predwatch_last_event_timestamp_seconds", "event time of the newest applied event",
                 G);
     out.declare("predwatch_window_frames", "frames in the window", G);
@@ -343,6 +352,8 @@ class Collector final : public prometheus::Collectable {
     const core::ClassRegistry& reg = m.classes();
     s.name = m.stream();
     s.applied = double(m.applied_events());
+    s.class_overflow = double(m.classes().overflowed_names());
+    s.detection_cap = double(m.capped_objects());
     if (m.last_event_ms() != INT64_MIN) s.last_event_s = double(m.last_event_ms()) / 1000.0;
     const size_t max_classes = options_.max_classes_exported;
 

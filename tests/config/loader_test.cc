@@ -145,8 +145,8 @@ const InvalidCase kInvalid[] = {
      R"(t.yaml:2:22: grpc.max_message_bytes: must be a byte size like 1048576, 512KiB, 16MiB (got "16MB"))"},
     {"byte size out of range", "limits:\n  max_message_bytes: 1GiB\n",
      R"(t.yaml:2:22: limits.max_message_bytes: must be in [1KiB, 256MiB] (got "1GiB"))"},
-    {"statistics cap above process limit", "statistics:\n  max_classes: 20000\n",
-     "t.yaml:2:16: statistics.max_classes: (20000) must not exceed limits.max_classes (10000)"},
+    {"removed setting", "limits:\n  max_classes: 20000\n",
+     "t.yaml:2:3: limits.max_classes: was removed: it meant the same as statistics.max_classes"},
     {"exported classes above tracked classes", "metrics:\n  max_classes_exported: 2000\n",
      "t.yaml:2:25: metrics.max_classes_exported: (2000) must not exceed statistics.max_classes "
      "(1000)"},

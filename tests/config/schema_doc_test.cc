@@ -1,15 +1,20 @@
-// Keeps docs/CONFIG.md and config/predwatch.example.yaml in step with the schema: every
-// setting render_yaml emits for a fully populated Settings must have a row in the reference
-// table and appear (possibly commented out) in the example file.
+// The settings table (config/schema.h) is the one schema: docs/CONFIG.md must carry exactly
+// its row for every setting and document nothing else, the example file must show every
+// setting, render_yaml must write nothing the table lacks, and the loader must enforce the
+// table's bounds.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 
+#include "config/duration.h"
 #include "config/loader.h"
+#include "config/schema.h"
 #include "config/settings.h"
 
 namespace predwatch::config {
@@ -52,19 +57,101 @@ Settings fully_populated() {
   return s;
 }
 
-TEST(SchemaDocs, EverySettingIsDocumentedAndInTheExample) {
+TEST(Schema, DocsCarryExactlyTheTablesRows) {
+  const std::string doc = read(PREDWATCH_SOURCE_DIR "/docs/CONFIG.md");
+  ASSERT_FALSE(doc.empty());
+  std::set<std::string> table_paths;
+  for (const Setting& s : settings_schema()) {
+    table_paths.insert(std::string(s.path));
+    const std::string row = reference_row(s);
+    EXPECT_NE(doc.find("\n" + row + "\n"), std::string::npos)
+        << s.path << ": docs/CONFIG.md lacks the row (or it differs):\n"
+        << row;
+  }
+  // Every documented setting row names a setting of the table.
+  std::istringstream lines(doc);
+  size_t rows = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("| `")) continue;
+    ++rows;
+    const std::string path = line.substr(3, line.find('`', 3) - 3);
+    EXPECT_TRUE(table_paths.count(path)) << path << " is documented but not in the table";
+  }
+  EXPECT_EQ(rows, table_paths.size());
+}
+
+TEST(Schema, RenderedSettingsAreInTheTableAndTheExample) {
   std::set<std::string> paths;
   collect(YAML::Load(render_yaml(fully_populated(), false)), "", paths);
   ASSERT_GT(paths.size(), 50u);  // the walk found the schema, not an empty document
-  const std::string doc = read(PREDWATCH_SOURCE_DIR "/docs/CONFIG.md");
   const std::string example = read(PREDWATCH_SOURCE_DIR "/config/predwatch.example.yaml");
-  ASSERT_FALSE(doc.empty());
   ASSERT_FALSE(example.empty());
   for (const std::string& p : paths) {
-    EXPECT_NE(doc.find("| `" + p + "` |"), std::string::npos) << p << " has no row in CONFIG.md";
+    EXPECT_NE(find_setting(p), nullptr) << p << " is rendered but not in the table";
     const std::string leaf = p.substr(p.find_last_of(".]") + 1);
     EXPECT_NE(example.find(leaf + ":"), std::string::npos) << p << " is not in the example";
   }
+  for (const Setting& s : settings_schema()) {
+    const std::string path(s.path);
+    auto it = paths.lower_bound(path);  // the path itself, or the first of its elements'
+    EXPECT_TRUE(it != paths.end() && (*it == path || it->starts_with(path + "[]")))
+        << s.path << " is not rendered";
+  }
+}
+
+// "a:\n  b:\n    c: value\n" for path "a.b.c".
+std::string yaml_at(std::string_view path, const std::string& value) {
+  std::string out, indent;
+  while (true) {
+    const size_t dot = path.find('.');
+    out += indent + std::string(path.substr(0, dot)) + ":";
+    if (dot == std::string_view::npos) break;
+    out += "\n";
+    indent += "  ";
+    path.remove_prefix(dot + 1);
+  }
+  return out + " " + value + "\n";
+}
+
+std::string bound(const Setting& s, double v) {
+  switch (s.kind) {
+    case Kind::kBytes:
+      return std::to_string(static_cast<std::int64_t>(v));
+    case Kind::kDuration:
+      return format_duration(Millis(static_cast<std::int64_t>(v)));
+    case Kind::kNumber:
+      return number_text(v);
+    default:
+      return std::to_string(static_cast<std::int64_t>(v));
+  }
+}
+
+// For a bounded setting, the nearest value outside each end of its interval.
+double outside(const Setting& s, double end, bool below) {
+  const double step = s.kind == Kind::kNumber ? 1e-9 * std::max(1.0, std::abs(end)) : 1;
+  return below ? end - step : end + step;
+}
+
+TEST(Schema, LoaderEnforcesTheTablesBounds) {
+  size_t checked = 0;
+  for (const Setting& s : settings_schema()) {
+    if (!s.bounds || s.path.find('[') != std::string_view::npos) continue;  // list fields
+    const Interval& b = *s.bounds;
+    const std::string path(s.path);
+    const std::string problem = path + ": must be";
+    auto problems = [&](double v) {
+      const LoadResult r = load_config_string(yaml_at(s.path, bound(s, v)), "t.yaml");
+      return r.error_text().find(problem) != std::string::npos;
+    };
+    if (b.lo >= 0 && !(s.kind == Kind::kNumber && b.lo == 0 && !b.lo_open)) {
+      EXPECT_EQ(problems(b.lo), b.lo_open) << path << " at " << b.lo;
+      if (!b.lo_open && b.lo > 0) EXPECT_TRUE(problems(outside(s, b.lo, true))) << path;
+    }
+    EXPECT_EQ(problems(b.hi), b.hi_open) << path << " at " << b.hi;
+    EXPECT_TRUE(problems(outside(s, b.hi, false))) << path;
+    ++checked;
+  }
+  EXPECT_GT(checked, 25u);
 }
 
 }  // namespace

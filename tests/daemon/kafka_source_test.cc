@@ -201,6 +201,75 @@ TEST(KafkaSourceMock, CommitsOnRevokeSoTheNewOwnerDoesNotRepeat) {
   EXPECT_EQ(source1->counters().stream_moved, 0u);
 }
 
+// limits.max_message_bytes and limits.max_detections_per_event: such messages are bad
+// events, counted, dead-lettered and their offsets stored like any other.
+TEST(KafkaSourceMock, MessagesOverTheLimitsAreRejectedAndDeadLettered) {
+  MockCluster cluster;
+  cluster.create_topic("big", 1);
+  cluster.create_topic("big-dlq", 1);
+  // A well-formed event padded past the size limit: only its size makes it bad.
+  const std::string oversize = JsonEvent("cam1", "huge", 1001) + std::string(2000, ' ');
+  // A well-formed event with three detections (one more than allowed).
+  std::string crowded = JsonEvent("cam1", "crowded", 1003);
+  const std::string detection = crowded.substr(crowded.find("[{") + 1);
+  crowded.insert(crowded.find("[{") + 1, detection.substr(0, detection.size() - 2) + ",");
+  crowded.insert(crowded.find("[{") + 1, detection.substr(0, detection.size() - 2) + ",");
+  cluster.produce("big", 0, JsonEvent("cam1", "f0", 1000));
+  cluster.produce("big", 0, oversize);
+  cluster.produce("big", 0, JsonEvent("cam1", "f2", 1002));
+  cluster.produce("big", 0, crowded);
+  cluster.flush();
+
+  RecordingSink sink;
+  std::string error;
+  KafkaSourceOptions o = MockOptions(cluster, "g5", "big");
+  o.max_message_bytes = 1024;
+  o.max_detections_per_event = 2;
+  o.dead_letter_topic = "big-dlq";
+  auto source = KafkaSource::Create(o, sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() >= 2 && source->counters().dead_lettered == 2; }));
+  source->stop();
+
+  EXPECT_THAT(Offsets(sink.all()), ::testing::ElementsAre(0, 2));
+  const KafkaSourceCounters c = source->counters();
+  EXPECT_EQ(c.messages, 4u);
+  EXPECT_EQ(c.applied, 2u);
+  EXPECT_EQ(c.bad_events[static_cast<size_t>(DecodeError::kMessageTooLarge)], 1u);
+  EXPECT_EQ(c.bad_events[static_cast<size_t>(DecodeError::kTooManyDetections)], 1u);
+  EXPECT_EQ(decode_error_name(DecodeError::kMessageTooLarge), "message_too_large");
+  EXPECT_EQ(decode_error_name(DecodeError::kTooManyDetections), "too_many_detections");
+  EXPECT_EQ(c.dead_lettered, 2u);
+  source.reset();
+  // The rejected messages' offsets were stored like any other.
+  EXPECT_THAT(cluster.committed("g5", "big", 1), ::testing::ElementsAre(4));
+
+  // The dead-letter topic holds the messages unchanged, with the reasons.
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", cluster.bootstraps(), err);
+  conf->set("group.id", "dlq-reader", err);
+  std::unique_ptr<RdKafka::KafkaConsumer> reader(RdKafka::KafkaConsumer::create(conf.get(), err));
+  ASSERT_TRUE(reader) << err;
+  std::vector<RdKafka::TopicPartition*> parts = {
+      RdKafka::TopicPartition::create("big-dlq", 0, RdKafka::Topic::OFFSET_BEGINNING)};
+  ASSERT_EQ(reader->assign(parts), RdKafka::ERR_NO_ERROR);
+  RdKafka::TopicPartition::destroy(parts);
+  std::vector<std::pair<std::string, std::string>> dead;  // (reason, payload)
+  for (int i = 0; i < 200 && dead.size() < 2; ++i) {
+    std::unique_ptr<RdKafka::Message> m(reader->consume(100));
+    if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+    ASSERT_NE(m->headers(), nullptr);
+    const RdKafka::Headers::Header reason = m->headers()->get_last("predwatch-reason");
+    dead.emplace_back(std::string(static_cast<const char*>(reason.value()), reason.value_size()),
+                      std::string(static_cast<const char*>(m->payload()), m->len()));
+  }
+  reader->close();
+  EXPECT_THAT(dead, ::testing::ElementsAre(::testing::Pair("message_too_large", oversize),
+                                           ::testing::Pair("too_many_detections", crowded)));
+}
+
 TEST(KafkaSourceMock, CountsStreamsThatMovePartitions) {
   MockCluster cluster;
   cluster.create_topic("ev3", 2);

@@ -50,6 +50,71 @@ TEST(EngineConfig, WindowsLayoutAndLimitsAreMapped) {
   EXPECT_DOUBLE_EQ(o.alerting.resolve_ratio, 0.5);
 }
 
+core::NamedDetection Detection(std::string_view name, float confidence) {
+  core::NamedDetection d;
+  d.class_name = name;
+  d.confidence = confidence;
+  d.box = {0.2f, 0.2f, 0.3f, 0.4f};
+  return d;
+}
+
+core::Event Event(std::string_view id, std::vector<core::NamedDetection> detections) {
+  core::Event e;
+  e.stream = "cam";
+  e.frame_id = id;
+  e.time_ms = 1000;
+  e.detections = std::move(detections);
+  return e;
+}
+
+// statistics.max_detections_per_event: only the most confident detections of an event
+// enter the statistics; limits.max_detections_per_event rejects the whole event.
+TEST(EngineConfig, DetectionLimitsTakeEffect) {
+  const config::Settings s = Load(
+      "statistics: {max_detections_per_event: 2}\n"
+      "limits: {max_detections_per_event: 3}\n");
+  std::string error;
+  auto c = make_engine_config(s, error);
+  ASSERT_TRUE(c) << error;
+  MonitorEngine engine(c->options);
+  EXPECT_TRUE(engine
+                  .apply(Event("f1", {Detection("low", 0.1f), Detection("high", 0.9f),
+                                      Detection("mid", 0.5f)}))
+                  .applied);
+  EXPECT_EQ(
+      engine.apply(Event("f2", std::vector<core::NamedDetection>(4, Detection("x", 0.5f)))).reason,
+      "too_many_detections");
+  ASSERT_TRUE(engine.with_stream("cam", [](const StreamView& v) {
+    EXPECT_EQ(v.monitor.capped_objects(), 1u);
+    EXPECT_NE(v.monitor.classes().find("high"), core::ClassRegistry::kNotFound);
+    EXPECT_NE(v.monitor.classes().find("mid"), core::ClassRegistry::kNotFound);
+    EXPECT_EQ(v.monitor.classes().find("low"), core::ClassRegistry::kNotFound);
+    EXPECT_EQ(v.monitor.window(0).totals().frames(), 1);
+    EXPECT_EQ(v.monitor.window(0).totals().objects(), 2);
+  }));
+}
+
+// statistics.max_classes (the one class limit; limits.max_classes was the same setting):
+// further classes of a stream fold into "__other__", counted.
+TEST(EngineConfig, ClassLimitTakesEffect) {
+  const config::Settings s = Load(
+      "statistics: {max_classes: 3}\n"
+      "metrics: {max_classes_exported: 3}\n");
+  std::string error;
+  auto c = make_engine_config(s, error);
+  ASSERT_TRUE(c) << error;
+  MonitorEngine engine(c->options);
+  EXPECT_TRUE(engine
+                  .apply(Event("f1", {Detection("a", 0.9f), Detection("b", 0.9f),
+                                      Detection("c", 0.9f), Detection("d", 0.9f)}))
+                  .applied);
+  ASSERT_TRUE(engine.with_stream("cam", [](const StreamView& v) {
+    EXPECT_EQ(v.monitor.classes().names(),
+              (std::vector<std::string>{"a", "b", std::string(core::ClassRegistry::kOtherName)}));
+    EXPECT_EQ(v.monitor.classes().overflowed_names(), 2u);
+  }));
+}
+
 TEST(EngineConfig, ThresholdsResolvePerStreamThenPerClassAndCarryEnabledKinds) {
   const config::Settings s = Load(
       "drift:\n"

@@ -109,6 +109,12 @@ TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
   EXPECT_EQ(m.at("predwatch_ready"), 0);
   EXPECT_EQ(m.at("predwatch_evaluations_total"), 1);
   EXPECT_EQ(m.at(series("predwatch_events_applied_total", {{"stream", "cam"}})), 3000);
+  EXPECT_EQ(m.at(series("predwatch_objects_limited_total",
+                        {{"stream", "cam"}, {"limit", "max_classes"}})),
+            0);
+  EXPECT_EQ(m.at(series("predwatch_objects_limited_total",
+                        {{"stream", "cam"}, {"limit", "max_detections_per_event"}})),
+            0);
   EXPECT_EQ(m.at(series("predwatch_window_frames", {{"stream", "cam"}, {"window", "last2k"}})),
             2000);
   EXPECT_EQ(m.at(series("predwatch_window_fill_ratio", {{"stream", "cam"}, {"window", "last2k"}})),

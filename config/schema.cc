@@ -1,0 +1,575 @@
+#include "config/schema.h"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <type_traits>
+
+#include "config/duration.h"
+
+namespace predwatch::config {
+namespace {
+
+template <typename T>
+Value to_value(const T& v) {
+  if constexpr (std::is_enum_v<T>) {
+    return Value(static_cast<std::int64_t>(v));
+  } else {
+    return Value(v);
+  }
+}
+
+template <typename T>
+T from_value(const Value& v) {
+  if constexpr (std::is_enum_v<T>) {
+    return static_cast<T>(std::get<std::int64_t>(v));
+  } else {
+    return std::get<T>(v);
+  }
+}
+
+// A section-level scalar: settings.*Section.*Member.
+template <auto Section, auto Member>
+constexpr Access<Settings> field() {
+  return {[](const Settings& s) -> std::optional<Value> { return to_value((s.*Section).*Member); },
+          [](Settings& s, const Value& v) {
+            auto& f = (s.*Section).*Member;
+            f = from_value<std::remove_cvref_t<decltype(f)>>(v);
+          }};
+}
+
+template <auto Member>
+constexpr Access<DriftThresholds> threshold() {
+  return {[](const DriftThresholds& t) -> std::optional<Value> { return to_value(t.*Member); },
+          [](DriftThresholds& t, const Value& v) {
+            t.*Member = from_value<std::remove_cvref_t<decltype(t.*Member)>>(v);
+          }};
+}
+
+template <auto Member>
+constexpr Access<ThresholdOverrides> override_of() {
+  return {[](const ThresholdOverrides& o) -> std::optional<Value> {
+            if (!(o.*Member)) return std::nullopt;
+            return to_value(*(o.*Member));
+          },
+          [](ThresholdOverrides& o, const Value& v) {
+            using T = typename std::remove_cvref_t<decltype(o.*Member)>::value_type;
+            o.*Member = from_value<T>(v);
+          }};
+}
+
+constexpr std::array<std::string_view, 3> kDecoders = {"json", "protobuf", "auto"};
+constexpr std::array<std::string_view, 2> kWindowTypes = {"time", "count"};
+constexpr std::array<std::string_view, 3> kMeasures = {"js_distance", "psi", "hellinger"};
+constexpr std::array<std::string_view, 2> kCorrections = {"bh", "bonferroni"};
+constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
+constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
+constexpr std::array<std::string_view, 2> kEvaluationClocks = {"wall", "event"};
+constexpr std::array<std::string_view, 10> kDriftKinds = {
+    "class_distribution", "pair_rate", "novel_pair",     "objects_per_image", "spatial",
+    "confidence",         "box_size",  "class_appeared", "class_vanished",    "objects_per_frame"};
+
+constexpr double kMs = 1;
+constexpr double kSecond = 1000 * kMs;
+constexpr double kMinute = 60 * kSecond;
+constexpr double kHour = 60 * kMinute;
+constexpr double kDay = 24 * kHour;
+
+Interval closed(double lo, double hi) { return {lo, hi, false, false}; }
+Interval open_closed(double lo, double hi) { return {lo, hi, true, false}; }
+
+#define PW_FIELD(section, member) field<&Settings::section, &decltype(Settings::section)::member>()
+#define PW_THRESHOLD(member)                              \
+  .in_thresholds = threshold<&DriftThresholds::member>(), \
+  .in_overrides = override_of<&ThresholdOverrides::member>()
+
+const std::vector<Setting>& table() {
+  static const std::vector<Setting> rows = {
+      // ---- kafka ----
+      {.path = "kafka.brokers",
+       .kind = Kind::kOther,
+       .type = "string",
+       .bounds_note = "comma-separated host:port list; must be empty (or left out) when "
+                      "`embedded` is true",
+       .doc = "Bootstrap brokers.",
+       .in_settings = PW_FIELD(kafka, brokers)},
+      {.path = "kafka.embedded",
+       .kind = Kind::kBool,
+       .doc = "Run librdkafka's in-process mock cluster instead of connecting (demo, tests).",
+       .in_settings = PW_FIELD(kafka, embedded)},
+      {.path = "kafka.topics",
+       .type = "list of string",
+       .default_text = "`[predictions]`",
+       .bounds_note = "≥ 1, unique, `[A-Za-z0-9._-]`, ≤ 249 chars",
+       .doc = "Topics carrying prediction events."},
+      {.path = "kafka.group_id",
+       .kind = Kind::kString,
+       .bounds_note = "non-empty",
+       .doc = "Consumer group id.",
+       .in_settings = PW_FIELD(kafka, group_id)},
+      {.path = "kafka.decoder",
+       .kind = Kind::kEnum,
+       .names = kDecoders,
+       .doc = "Payload decoder; `auto` picks per message from the content-type header.",
+       .in_settings = PW_FIELD(kafka, decoder)},
+      {.path = "kafka.dead_letter_topic",
+       .type = "string",
+       .default_text = "unset",
+       .bounds_note = "topic name, not one of `topics`",
+       .doc = "Receives undecodable / over-limit messages (with headers `predwatch-reason`, "
+              "`predwatch-error`, `predwatch-source`); unset = drop and count them."},
+      {.path = "kafka.properties",
+       .type = "map string → string",
+       .default_text = "`{}`",
+       .bounds_note = "not `bootstrap.servers`, `metadata.broker.list`, `group.id`, "
+                      "`enable.auto.commit`, `auto.commit.interval.ms` (set from the settings "
+                      "above)",
+       .doc = "Extra librdkafka properties, passed verbatim. Values of keys containing password, "
+              "secret, jaas, token, credentials or ssl.key.pem are masked when logged."},
+      {.path = "kafka.commit_interval_ms",
+       .kind = Kind::kInteger,
+       .bounds = closed(100, 3'600'000),
+       .type = "integer (ms)",
+       .doc = "How often consumed offsets are committed.",
+       .in_settings = PW_FIELD(kafka, commit_interval_ms)},
+      {.path = "kafka.rebuild",
+       .kind = Kind::kBool,
+       .doc = "On start, re-read the retained history covering the longest time window to "
+              "rebuild window state before drift is reported (false: windows start empty).",
+       .in_settings = PW_FIELD(kafka, rebuild)},
+
+      // ---- streams ----
+      {.path = "streams.max_streams",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 1'000'000),
+       .bounds_note = ", ≥ number of non-`*` entries",
+       .doc = "Most distinct streams tracked; events of further streams are dropped and counted.",
+       .in_settings = PW_FIELD(streams, max_streams)},
+      {.path = "streams.entries",
+       .type = "list",
+       .default_text = "`[]`",
+       .bounds_note = "unique keys",
+       .doc = "Per-stream settings. A stream not listed uses the `*` entry, else the defaults "
+              "below."},
+      {.path = "streams.entries[].key",
+       .type = "string",
+       .default_text = "required",
+       .bounds_note = "non-empty; `*` = template for all unlisted streams",
+       .doc = "Stream key carried by events."},
+      {.path = "streams.entries[].classes",
+       .type = "`auto` or list of string",
+       .default_text = "`auto`",
+       .bounds_note = "non-empty list, unique, ≤ `statistics.max_classes`",
+       .doc = "Expected classes; `auto` learns them from the data."},
+      {.path = "streams.entries[].class_map",
+       .type = "path",
+       .default_text = "unset",
+       .bounds_note = "existing file",
+       .doc = "YAML file mapping raw labels to class names."},
+      {.path = "streams.entries[].baseline",
+       .type = "path",
+       .default_text = "unset",
+       .bounds_note = "existing file",
+       .doc = "Baseline drift is measured against."},
+      {.path = "streams.entries[].windows",
+       .type = "list of string",
+       .default_text = "all windows",
+       .bounds_note = "non-empty, unique, names defined in `windows`",
+       .doc = "Windows kept for this stream."},
+
+      // ---- windows ----
+      {.path = "windows[].name",
+       .type = "string",
+       .default_text = "required",
+       .bounds_note = "1–64 chars of `[A-Za-z0-9_.-]`, unique",
+       .doc = "Window name (metric label, gRPC)."},
+      {.path = "windows[].type",
+       .kind = Kind::kEnum,
+       .names = kWindowTypes,
+       .default_text = "`time`",
+       .doc = "Event-time sliding window, or the last N frames."},
+      {.path = "windows[].length",
+       .kind = Kind::kDuration,
+       .bounds = closed(1 * kSecond, 30 * kDay),
+       .default_text = "required (time)",
+       .bounds_note = "; time windows only",
+       .doc = "Window length."},
+      {.path = "windows[].pane",
+       .kind = Kind::kDuration,
+       .bounds = closed(1 * kSecond, 1 * kDay),
+       .default_text = "required (time)",
+       .bounds_note = "; ≤ length, divides length evenly, length / pane ≤ 3600; time windows only",
+       .doc = "Slide granularity: the window advances and evicts a pane at a time."},
+      {.path = "windows[].allowed_lateness",
+       .kind = Kind::kDuration,
+       .bounds = closed(0, 30 * kDay),
+       .default_text = "one pane",
+       .bounds_note = "; ≤ length; time windows only",
+       .doc = "How far behind the newest event time an event may be and still be counted."},
+      {.path = "windows[].frames",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 10'000'000),
+       .default_text = "required (count)",
+       .bounds_note = "; count windows only",
+       .doc = "Number of most recent frames kept."},
+
+      // ---- statistics ----
+      {.path = "statistics.heatmap_grid",
+       .kind = Kind::kInteger,
+       .bounds = closed(2, 64),
+       .doc = "Cells per side of the spatial heatmap of box centres.",
+       .in_settings = PW_FIELD(statistics, heatmap_grid)},
+      {.path = "statistics.exemplars_per_key",
+       .kind = Kind::kInteger,
+       .bounds = closed(0, 100),
+       .doc = "Example event ids kept per statistic key.",
+       .in_settings = PW_FIELD(statistics, exemplars_per_key)},
+      {.path = "statistics.max_classes",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 100'000),
+       .doc = "Classes tracked per stream; detections of further classes fold into one "
+              "overflow class, `__other__`. The only class limit (`limits.max_classes` meant "
+              "the same and was removed).",
+       .in_settings = PW_FIELD(statistics, max_classes)},
+      {.path = "statistics.max_detections_per_event",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 100'000),
+       .bounds_note = ", ≤ `limits.max_detections_per_event`",
+       .doc = "Detections of one event that enter the statistics (highest confidence first); "
+              "the rest of the event's detections are left out.",
+       .in_settings = PW_FIELD(statistics, max_detections_per_event)},
+
+      // ---- drift ----
+      {.path = "drift.evaluation_interval",
+       .kind = Kind::kDuration,
+       .bounds = closed(1 * kSecond, 1 * kHour),
+       .doc = "How often each stream's windows are compared with the baseline.",
+       .in_settings = PW_FIELD(drift, evaluation_interval)},
+      {.path = "drift.evaluation_clock",
+       .kind = Kind::kEnum,
+       .names = kEvaluationClocks,
+       .doc = "What decides when drift is evaluated: `wall`, every interval of real time "
+              "(windows advance to the wall clock); `event`, at each multiple of the interval "
+              "that the events' own time passes, on the consumer thread, exactly as `predwatch "
+              "replay` evaluates a recording (windows advance by event time only; a quiet "
+              "stream is not re-evaluated until events arrive). Needs a restart.",
+       .in_settings = PW_FIELD(drift, evaluation_clock)},
+      {.path = "drift.thresholds.js_distance",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(0, 1),
+       .doc = "Jensen–Shannon distance (base 2) counted as drift.",
+       PW_THRESHOLD(js_distance)},
+      {.path = "drift.thresholds.psi_warn",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(0, 10),
+       .bounds_note = ", ≤ `psi`",
+       .doc = "PSI \"watch\" level.",
+       PW_THRESHOLD(psi_warn)},
+      {.path = "drift.thresholds.psi",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(0, 10),
+       .doc = "PSI \"act\" level.",
+       PW_THRESHOLD(psi)},
+      {.path = "drift.thresholds.hellinger_warn",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(0, 1),
+       .bounds_note = ", ≤ `hellinger`",
+       .doc = "Hellinger \"possible drift\" level.",
+       PW_THRESHOLD(hellinger_warn)},
+      {.path = "drift.thresholds.hellinger",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(0, 1),
+       .doc = "Hellinger distance counted as drift.",
+       PW_THRESHOLD(hellinger)},
+      {.path = "drift.thresholds.measure",
+       .kind = Kind::kEnum,
+       .names = kMeasures,
+       .doc = "The distance that decides whether a significant change is large enough to flag "
+              "(docs/DRIFT.md).",
+       PW_THRESHOLD(measure)},
+      {.path = "drift.thresholds.alpha",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(0, 0.5),
+       .doc = "Significance level of tests, after correction.",
+       PW_THRESHOLD(alpha)},
+      {.path = "drift.thresholds.min_frames",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 10'000'000),
+       .doc = "Minimum frames in a window before it is judged (minimum support).",
+       PW_THRESHOLD(min_frames)},
+      {.path = "drift.thresholds.min_class_images",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 10'000'000),
+       .doc = "Images with the class needed on each side before per-class distribution tests "
+              "run.",
+       PW_THRESHOLD(min_class_images)},
+      {.path = "drift.thresholds.min_pair_count",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 1'000'000),
+       .doc = "Window frames showing a pair or a new class before it can flag; expected frames "
+              "before a class can be reported vanished.",
+       PW_THRESHOLD(min_pair_count)},
+      {.path = "drift.thresholds.min_rate_ratio",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(1, 1000),
+       .doc = "`pair_rate` flags only when the window rate is at least this multiple of the "
+              "smoothed baseline rate.",
+       PW_THRESHOLD(min_rate_ratio)},
+      {.path = "drift.thresholds.correction",
+       .kind = Kind::kEnum,
+       .names = kCorrections,
+       .doc = "Multiple-testing correction (Benjamini–Hochberg or Bonferroni).",
+       PW_THRESHOLD(correction)},
+      {.path = "drift.thresholds.smoothing_epsilon",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(0, 0.1),
+       .doc = "Pseudo-probability added to empty bins before PSI / JS.",
+       PW_THRESHOLD(smoothing_epsilon)},
+      {.path = "drift.per_stream",
+       .type = "map stream key → partial thresholds",
+       .default_text = "`{}`",
+       .bounds_note = "keys of `drift.thresholds` only, same bounds",
+       .doc = "Per-stream overrides."},
+      {.path = "drift.per_class",
+       .type = "map class → partial thresholds",
+       .default_text = "`{}`",
+       .bounds_note = "keys of `drift.thresholds` only, same bounds",
+       .doc = "Per-class overrides (applied after per-stream)."},
+      {.path = "drift.kinds",
+       .kind = Kind::kEnumList,
+       .names = kDriftKinds,
+       .default_text = "all ten",
+       .bounds_note = "; unique",
+       .doc = "Drift kinds evaluated; `[]` disables drift evaluation."},
+
+      // ---- alerting ----
+      {.path = "alerting.for_evaluations",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 1000),
+       .doc = "Consecutive drifting evaluations before an alert fires.",
+       .in_settings = PW_FIELD(alerting, for_evaluations)},
+      {.path = "alerting.resolve_evaluations",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 1000),
+       .doc = "Consecutive calm evaluations before a firing alert resolves.",
+       .in_settings = PW_FIELD(alerting, resolve_evaluations)},
+      {.path = "alerting.resolve_ratio",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(0, 1),
+       .doc = "Calm means score < resolve_ratio × threshold (hysteresis).",
+       .in_settings = PW_FIELD(alerting, resolve_ratio)},
+
+      // ---- metrics ----
+      {.path = "metrics.bind",
+       .kind = Kind::kHostPort,
+       .bounds_note = "port differs from `grpc.bind`'s (unless 0)",
+       .doc = "Prometheus `/metrics` listen address.",
+       .in_settings = PW_FIELD(metrics, bind)},
+      {.path = "metrics.max_classes_exported",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 100'000),
+       .bounds_note = ", ≤ `statistics.max_classes`",
+       .doc = "Classes with per-class series per stream (most frequent first).",
+       .in_settings = PW_FIELD(metrics, max_classes_exported)},
+      {.path = "metrics.top_pairs",
+       .kind = Kind::kInteger,
+       .bounds = closed(0, 1000),
+       .doc = "Class pairs exported per stream (most frequent first).",
+       .in_settings = PW_FIELD(metrics, top_pairs)},
+      {.path = "metrics.max_series",
+       .kind = Kind::kInteger,
+       .bounds = closed(100, 1'000'000),
+       .doc = "Cap on the total number of exported series.",
+       .in_settings = PW_FIELD(metrics, max_series)},
+
+      // ---- grpc ----
+      {.path = "grpc.bind",
+       .kind = Kind::kHostPort,
+       .doc = "gRPC listen address.",
+       .in_settings = PW_FIELD(grpc, bind)},
+      {.path = "grpc.tls.cert",
+       .type = "path",
+       .default_text = "unset",
+       .bounds_note = "required when `grpc.tls` is present",
+       .doc = "PEM certificate chain."},
+      {.path = "grpc.tls.key",
+       .type = "path",
+       .default_text = "unset",
+       .bounds_note = "required when `grpc.tls` is present",
+       .doc = "PEM private key."},
+      {.path = "grpc.tls.client_ca",
+       .type = "path",
+       .default_text = "unset",
+       .doc = "Set: clients must present certificates signed by this CA (mTLS)."},
+      {.path = "grpc.max_message_bytes",
+       .kind = Kind::kBytes,
+       .bounds = closed(double(kKiB), double(kGiB)),
+       .doc = "Largest gRPC message sent or received.",
+       .in_settings = PW_FIELD(grpc, max_message_bytes)},
+
+      // ---- limits ----
+      {.path = "limits.max_message_bytes",
+       .kind = Kind::kBytes,
+       .bounds = closed(double(kKiB), double(256 * kMiB)),
+       .doc = "Larger Kafka messages are rejected before decoding (counted as "
+              "`message_too_large`, dead-lettered).",
+       .in_settings = PW_FIELD(limits, max_message_bytes)},
+      {.path = "limits.max_detections_per_event",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 1'000'000),
+       .doc = "Events with more detections are rejected (counted as `too_many_detections`) and, "
+              "from Kafka, dead-lettered.",
+       .in_settings = PW_FIELD(limits, max_detections_per_event)},
+
+      // ---- logging ----
+      {.path = "logging.level",
+       .kind = Kind::kEnum,
+       .names = kLogLevels,
+       .doc = "Minimum level logged.",
+       .in_settings = PW_FIELD(logging, level)},
+      {.path = "logging.format",
+       .kind = Kind::kEnum,
+       .names = kLogFormats,
+       .doc = "Human-readable lines, or one JSON object per line.",
+       .in_settings = PW_FIELD(logging, format)},
+  };
+  return rows;
+}
+
+#undef PW_FIELD
+#undef PW_THRESHOLD
+
+std::string_view kind_name(Kind k) {
+  switch (k) {
+    case Kind::kInteger:
+      return "integer";
+    case Kind::kNumber:
+      return "number";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kString:
+      return "string";
+    case Kind::kBytes:
+      return "bytes";
+    case Kind::kDuration:
+      return "duration";
+    case Kind::kEnum:
+      return "enum";
+    case Kind::kHostPort:
+      return "host:port";
+    case Kind::kEnumList:
+      return "list of enum";
+    case Kind::kOther:
+      break;
+  }
+  return "";
+}
+
+std::string fmt_g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string bound_text(const Setting& s, double v) {
+  switch (s.kind) {
+    case Kind::kBytes:
+      return format_byte_size(static_cast<std::int64_t>(v));
+    case Kind::kDuration:
+      return format_duration(Millis(static_cast<std::int64_t>(v)));
+    case Kind::kNumber:
+      return fmt_g(v);
+    default:
+      return std::to_string(static_cast<std::int64_t>(v));
+  }
+}
+
+}  // namespace
+
+std::span<const Setting> settings_schema() { return table(); }
+
+const Setting* find_setting(std::string_view path) {
+  for (const Setting& s : table()) {
+    if (s.path == path) return &s;
+  }
+  return nullptr;
+}
+
+const Setting& setting(std::string_view path) {
+  const Setting* s = find_setting(path);
+  if (!s) std::abort();  // a path spelled differently in loader.cc / render.cc
+  return *s;
+}
+
+std::vector<std::string_view> keys_under(std::string_view prefix) {
+  std::vector<std::string_view> keys;
+  for (const Setting& s : table()) {
+    std::string_view rest = s.path;
+    if (!prefix.empty()) {
+      if (!rest.starts_with(prefix) || rest.size() == prefix.size() || rest[prefix.size()] != '.') {
+        continue;
+      }
+      rest.remove_prefix(prefix.size() + 1);
+    }
+    const std::string_view key = rest.substr(0, rest.find_first_of(".["));
+    if (keys.empty() || keys.back() != key) keys.push_back(key);
+  }
+  return keys;
+}
+
+std::string number_text(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string value_text(const Setting& s, const Value& v) {
+  switch (s.kind) {
+    case Kind::kBytes:
+      return format_byte_size(std::get<std::int64_t>(v));
+    case Kind::kEnum:
+      return std::string(s.names[static_cast<size_t>(std::get<std::int64_t>(v))]);
+    default:
+      break;
+  }
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) return number_text(*d);
+  if (const auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
+  if (const auto* m = std::get_if<Millis>(&v)) return format_duration(*m);
+  return std::get<std::string>(v);
+}
+
+std::string interval_text(const Setting& s) {
+  if (s.bounds) {
+    const Interval& b = *s.bounds;
+    return std::string(b.lo_open ? "(" : "[") + bound_text(s, b.lo) + ", " + bound_text(s, b.hi) +
+           (b.hi_open ? ")" : "]");
+  }
+  std::string out;
+  for (std::string_view n : s.names) {
+    if (!out.empty()) out += ", ";
+    out += "`" + std::string(n) + "`";
+  }
+  return out;
+}
+
+std::string reference_row(const Setting& s) {
+  std::string type(s.type.empty() ? kind_name(s.kind) : s.type);
+  std::string def(s.default_text);
+  if (def.empty()) {
+    std::optional<Value> v;
+    if (s.in_settings) v = s.in_settings.get(Settings{});
+    if (s.in_thresholds) v = s.in_thresholds.get(DriftThresholds{});
+    def = v ? "`" + value_text(s, *v) + "`" : "?";
+  }
+  std::string bounds = interval_text(s);
+  bounds += s.bounds_note;
+  const auto cell = [](const std::string& c) {
+    return c.empty() ? std::string(" ") : " " + c + " ";
+  };
+  return "| `" + std::string(s.path) + "` |" + cell(type) + "|" + cell(def) + "|" + cell(bounds) +
+         "|" + cell(std::string(s.doc)) + "|";
+}
+
+}  // namespace predwatch::config
