@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/dispersion.h"
 #include "core/divergence.h"
 #include "core/rate_test.h"
 
@@ -60,6 +62,31 @@ double conditional_lower_p(uint64_t k, uint64_t n, uint64_t K, uint64_t N) {
   return binomial_lower_tail(k, k + K, double(n) / double(n + N));
 }
 
+// Reading a part's tables (a part may know fewer classes than the window).
+uint64_t part_images_with(const PartData& p, ClassId c) {
+  return c < p.num_classes ? p.cooccurrence[size_t(c) * (c + 1) / 2 + c] : 0;
+}
+uint64_t part_pair(const PartData& p, ClassId a, ClassId b) {
+  if (a < b) std::swap(a, b);
+  return a < p.num_classes ? p.cooccurrence[size_t(a) * (a + 1) / 2 + b] : 0;
+}
+uint64_t part_objects_of(const PartData& p, ClassId c) {
+  return c < p.num_classes ? p.objects_of[c] : 0;
+}
+// Bins [from, width) of class c's slice of a class-major table, into `out`.
+void part_slice(const PartData& p, const std::vector<uint32_t>& table, ClassId c, size_t width,
+                size_t from, std::vector<uint64_t>& out) {
+  out.assign(width - from, 0);
+  if (c >= p.num_classes) return;
+  const uint32_t* row = table.data() + size_t(c) * width;
+  for (size_t i = from; i < width; ++i) out[i - from] = row[i];
+}
+
+// Screen for averaging a rate test's p-value over the dispersion's uncertainty: a test
+// whose p-value is >= this already with phi = 1 is not averaged (see
+// average_over_dispersion); no alpha in use comes near it.
+constexpr double kRateScreen = 0.25;
+
 std::string format_note(const char* fmt, double a, double b) {
   char buf[160];
   std::snprintf(buf, sizeof buf, fmt, a, b);
@@ -69,8 +96,11 @@ std::string format_note(const char* fmt, double a, double b) {
 class Evaluator {
  public:
   Evaluator(const Stats& window, std::span<const std::string> window_names,
-            const BaselineStats& baseline, const ThresholdResolver& resolver, DriftReport& report)
-      : w_(window),
+            const BaselineStats& baseline, const ThresholdResolver& resolver, DriftReport& report,
+            std::span<const PartData* const> parts, const DispersionOptions& dispersion)
+      : parts_(parts),
+        dispersion_(dispersion),
+        w_(window),
         names_(window_names),
         base_(baseline),
         b_(baseline.stats),
@@ -78,6 +108,14 @@ class Evaluator {
         report_(report) {}
 
   void run() {
+    if (!parts_.empty()) {
+      size_t used = 0;
+      for (const PartData* p : parts_) used += p->frames > 0;
+      if (used < std::max<size_t>(dispersion_.min_blocks, 2)) {
+        unmeasurable_ = format_note("dependence: %.0f < %.0f parts with frames", double(used),
+                                    double(std::max<size_t>(dispersion_.min_blocks, 2)));
+      }
+    }
     build_subjects();
     report_.findings.reserve(4 * subjects_.size() + 8);
     stream_ = &resolver_("");
@@ -163,9 +201,17 @@ class Evaluator {
     }
   }
 
+  // Loads part p's raw bins (the same bins as wl_) into `out`.
+  using PartBins = std::function<void(const PartData& p, std::vector<uint64_t>& out)>;
+
   // Compares baseline_ and window_ (filled by the caller), fills the distances, the hotspot
   // and, when `supported`, runs the chi-square test on bins merged from the baseline side.
-  void compare(DriftFinding& f, const DriftThresholds& th, double design_effect, bool supported) {
+  // `window_deff` / `baseline_deff`: each side's Kish design effect (1 for measures over
+  // frames). With parts, the window's dispersion is measured from `part_bins` (merged like
+  // the test's bins) and floored at window_deff; without, the larger design effect divides
+  // the statistic (frames independent).
+  void compare(DriftFinding& f, const DriftThresholds& th, double window_deff, double baseline_deff,
+               bool supported, const PartBins& part_bins) {
     DivergenceOptions opt;
     opt.smoothing.epsilon = th.smoothing_epsilon;
     opt.chi_square.max_sample = 0;  // the chi-square is the evidence at every size
@@ -209,7 +255,8 @@ class Evaluator {
                                       UnseenBins::kWithNeighbours);
     merge_counts(std::span<const uint64_t>(bl_), merge, bm_);
     merge_counts(std::span<const uint64_t>(wl_), merge, wm_);
-    opt.chi_square.design_effect = std::max(1.0, design_effect);
+    const bool dependent = !parts_.empty();
+    opt.chi_square.design_effect = dependent ? 1.0 : std::max({1.0, window_deff, baseline_deff});
     const DistributionDrift merged =
         compare_distributions(std::span<const uint64_t>(bm_), std::span<const uint64_t>(wm_), opt);
     const ChiSquareResult& chi = merged.chi_square;
@@ -221,8 +268,72 @@ class Evaluator {
       f.note = "chi-square: empty side";
       return;
     }
+    if (!unmeasurable_.empty()) {
+      f.note = unmeasurable_;  // too few parts to measure the dependence: no evidence
+      return;
+    }
     f.tested = true;
-    hypothesis(chi.p_value, f.score >= f.threshold);
+    if (!dependent) {
+      hypothesis(chi.p_value, f.score >= f.threshold);
+      return;
+    }
+    // Pearson X^2 of the parts x merged-bins table (core/dispersion.h).
+    table_.clear();
+    for (const PartData* p : parts_) {
+      part_bins(*p, raw_);
+      merge_counts(std::span<const uint64_t>(raw_), merge, pm_);
+      for (uint64_t v : pm_) table_.push_back(double(v));
+    }
+    const DispersionEstimate est =
+        blocked_dispersion(table_, parts_.size(), merge.groups, dispersion_);
+    const double floor = std::max(1.0, window_deff);
+    const double p = chi.status == ChiSquareResult::Status::kTooFewBins
+                         ? 1.0
+                         : quasi_chi_square_p(chi.statistic, double(chi.dof), raw.window_total,
+                                              raw.baseline_total, est.phi, est.df, floor,
+                                              std::max(1.0, baseline_deff));
+    record_dispersion(f, est, floor);
+    hypothesis(p, f.score >= f.threshold);
+  }
+
+  static void record_dispersion(DriftFinding& f, const DispersionEstimate& est, double floor) {
+    const bool estimated = est.valid() && est.phi > floor;
+    f.dispersion = estimated ? est.phi : floor;
+    f.dispersion_df = estimated ? est.df : std::numeric_limits<double>::infinity();
+  }
+
+  // The dispersion of an event counted on frames (frames of part j with it, out of the
+  // part's frames), k_j of n_j: the parts x {with, without} table.
+  template <class Hits>
+  DispersionEstimate frame_rate_dispersion(Hits hits) {
+    table_.clear();
+    for (const PartData* p : parts_) {
+      const double k = double(hits(*p));
+      table_.push_back(k);
+      table_.push_back(double(p->frames) - k);
+    }
+    return blocked_dispersion(table_, parts_.size(), 2, dispersion_);
+  }
+
+  // One-sided conditional rate test of k of n window frames against K of N baseline frames,
+  // with the window's dispersion when there are parts.
+  double rate_p(bool upper, uint64_t k, uint64_t n, uint64_t K, uint64_t N,
+                const DispersionEstimate* est, DriftFinding& f) {
+    if (parts_.empty() || est == nullptr) {
+      return upper ? conditional_upper_p(k, n, K, N) : conditional_lower_p(k, n, K, N);
+    }
+    if (!unmeasurable_.empty()) {
+      f.tested = false;
+      f.note = unmeasurable_;
+      return 1.0;
+    }
+    record_dispersion(f, *est, 1.0);
+    const double dk = double(k), dn = double(n), dK = double(K), dN = double(N);
+    auto p = [&](double phi) {
+      return upper ? scaled_conditional_upper_p(dk, dn, dK, dN, phi)
+                   : scaled_conditional_lower_p(dk, dn, dK, dN, phi);
+    };
+    return average_over_dispersion(p, est->valid() ? est->phi : kNaN, est->df, 1.0, kRateScreen);
   }
 
   void load(std::span<const int64_t> base, std::span<const int64_t> win, size_t from = 0) {
@@ -253,8 +364,12 @@ class Evaluator {
       f.note = "no classes on either side";
       return;
     }
-    const double deff = std::max(frame_design_effect(w_), frame_design_effect(b_));
-    compare(f, th, deff, supported);
+    compare(f, th, frame_design_effect(w_), frame_design_effect(b_), supported,
+            [&](const PartData& p, std::vector<uint64_t>& out) {
+              out.clear();
+              for (const Subject& s : subjects_)
+                out.push_back(s.w == kNone ? 0 : part_objects_of(p, s.w));
+            });
   }
 
   static double frame_design_effect(const Stats& s) {
@@ -283,7 +398,10 @@ class Evaluator {
       f.note = format_note("min support: %.0f < %.0f frames in the window", double(w_.frames()),
                            double(th.min_frames));
     }
-    compare(f, th, 1.0, supported);  // one observation per frame: no clustering
+    // One observation per frame: no clustering.
+    compare(f, th, 1.0, 1.0, supported, [](const PartData& p, std::vector<uint64_t>& out) {
+      out.assign(p.objects_per_frame.begin(), p.objects_per_frame.end());
+    });
   }
 
   void per_class_histograms(const Subject& s, bool confidence_possible) {
@@ -303,7 +421,14 @@ class Evaluator {
     const AlertCounts object_counts{wo, uint64_t(w_.objects()), bo, uint64_t(b_.objects())};
     const double object_expected =
         b_.objects() > 0 ? double(w_.objects()) * double(bo) / double(b_.objects()) : kNaN;
-    const double deff = std::max(class_design_effect(w_, s.w), class_design_effect(b_, s.b));
+    const double wdeff = class_design_effect(w_, s.w), bdeff = class_design_effect(b_, s.b);
+    const ClassId c = s.w;
+    const StatsLayout& L = w_.layout();
+    auto slice = [c](const std::vector<uint32_t> PartData::*table, size_t width, size_t from) {
+      return [c, table, width, from](const PartData& p, std::vector<uint64_t>& out) {
+        part_slice(p, p.*table, c, width, from, out);
+      };
+    };
 
     if (th.is_enabled(AlertKind::kObjectsPerImage)) {
       DriftFinding& f = add(AlertKind::kObjectsPerImage, s.name, {}, th);
@@ -318,7 +443,8 @@ class Evaluator {
                  wd.objects_distribution.begin() + ptrdiff_t(size_t(s.w + 1) * nb));
       f.counts = {uint64_t(wi), uint64_t(w_.frames()), uint64_t(bi), uint64_t(b_.frames())};
       f.expected = b_.frames() > 0 ? double(w_.frames()) * double(bi) / double(b_.frames()) : kNaN;
-      compare(f, th, 1.0, supported);   // one observation per image
+      compare(f, th, 1.0, 1.0, supported,  // one observation per image
+              slice(&PartData::objects_distribution, nb, 1));
       if (f.hotspot >= 0) ++f.hotspot;  // bucket index = count (bucket 0 was dropped)
     }
     if (th.is_enabled(AlertKind::kSpatial)) {
@@ -327,7 +453,7 @@ class Evaluator {
       load(b_.heatmap(s.b), w_.heatmap(s.w));
       f.counts = object_counts;
       f.expected = object_expected;
-      compare(f, th, deff, supported);
+      compare(f, th, wdeff, bdeff, supported, slice(&PartData::heatmap, L.heatmap_cells(), 0));
     }
     if (th.is_enabled(AlertKind::kConfidence) && confidence_possible) {
       DriftFinding& f = add(AlertKind::kConfidence, s.name, {}, th);
@@ -340,7 +466,8 @@ class Evaluator {
       } else {
         f.note = support_note;
         load(b_.confidence_histogram(s.b), w_.confidence_histogram(s.w));
-        compare(f, th, deff, supported);
+        compare(f, th, wdeff, bdeff, supported,
+                slice(&PartData::confidence_histogram, L.confidence_bins, 0));
       }
     }
     if (th.is_enabled(AlertKind::kBoxSize)) {
@@ -349,7 +476,7 @@ class Evaluator {
       load(b_.area_histogram(s.b), w_.area_histogram(s.w));
       f.counts = object_counts;
       f.expected = object_expected;
-      compare(f, th, deff, supported);
+      compare(f, th, wdeff, bdeff, supported, slice(&PartData::area_histogram, L.size_bins, 0));
     }
   }
 
@@ -419,10 +546,15 @@ class Evaluator {
       if (!r.tested) f.note = "window rate not above the baseline's";
       // An untested direction counts with p = 1 (see rate_test.h): the family size stays
       // the number of pairs considered, not only those that went up.
-      hypothesis(r.tested
-                     ? conditional_upper_p(c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()))
-                     : 1.0,
-                 novel ? true : r.lift >= th.min_rate_ratio);
+      double p = 1.0;
+      if (r.tested) {
+        const ClassId aw = a.w, bw = b.w;
+        DispersionEstimate est;
+        if (!parts_.empty())
+          est = frame_rate_dispersion([&](const PartData& q) { return part_pair(q, aw, bw); });
+        p = rate_p(true, c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()), &est, f);
+      }
+      hypothesis(p, novel ? true : r.lift >= th.min_rate_ratio);
     }
   }
 
@@ -446,7 +578,15 @@ class Evaluator {
           f.note = format_note("min support: %.0f < %.0f frames with the class", double(k),
                                double(th.min_pair_count));
         }
-        hypothesis(r.tested ? conditional_upper_p(k, wf, 0, bf) : 1.0, true);
+        double p = 1.0;
+        if (r.tested) {
+          const ClassId cw = s.w;
+          DispersionEstimate est;
+          if (!parts_.empty())
+            est = frame_rate_dispersion([&](const PartData& q) { return part_images_with(q, cw); });
+          p = rate_p(true, k, wf, 0, bf, &est, f);
+        }
+        hypothesis(p, true);
       } else if (K > 0 && k == 0 && th.is_enabled(AlertKind::kClassVanished)) {
         const RateTestResult r = rate_decrease_test({0, wf, K, bf}, ro);
         DriftFinding& f = add(AlertKind::kClassVanished, s.name, {}, th);
@@ -459,7 +599,12 @@ class Evaluator {
           f.note = format_note("min support: expected %.2f < %.0f frames with the class",
                                r.expected, double(th.min_pair_count));
         }
-        hypothesis(r.tested ? conditional_lower_p(0, wf, K, bf) : 1.0, true);
+        double p = 1.0;
+        if (r.tested) {
+          const DispersionEstimate* est = parts_.empty() ? nullptr : &presence_dispersion();
+          p = rate_p(false, 0, wf, K, bf, est, f);
+        }
+        hypothesis(p, true);
       }
     }
   }
@@ -481,6 +626,49 @@ class Evaluator {
       f.flagged = f.tested && effects_[i] && adjusted[j] <= alphas_[i];
     }
   }
+
+  // The stream's dispersion of class presence, for a class the window does not show
+  // (class_vanished): the window holds no information on that class's own dependence, so
+  // the dependence of every class it does show stands in for it. The Pearson statistics
+  // and df of all those classes' parts x {with, without} tables are summed per block size
+  // before choosing one; the df reported is a single class's (blocks - 1): the classes
+  // share the same scenes, so their statistics are not independent.
+  const DispersionEstimate& presence_dispersion() {
+    if (presence_done_) return presence_;
+    presence_done_ = true;
+    std::vector<DispersionEstimate> pooled, levels;
+    for (const Subject& s : subjects_) {
+      if (s.w == kNone) continue;
+      table_.clear();
+      for (const PartData* p : parts_) {
+        const double k = double(part_images_with(*p, s.w));
+        table_.push_back(k);
+        table_.push_back(double(p->frames) - k);
+      }
+      dispersion_levels(table_, parts_.size(), 2, dispersion_, levels);
+      if (pooled.size() < levels.size()) pooled.resize(levels.size());
+      for (size_t i = 0; i < levels.size(); ++i) {
+        if (!levels[i].valid()) continue;
+        pooled[i].statistic += levels[i].statistic;
+        pooled[i].df += levels[i].df;
+        pooled[i].block_parts = levels[i].block_parts;
+        pooled[i].blocks = std::max(pooled[i].blocks, levels[i].blocks);
+      }
+    }
+    for (DispersionEstimate& e : pooled)
+      if (e.valid()) e.phi = e.statistic / e.df;
+    presence_ = choose_dispersion(pooled, dispersion_);
+    if (presence_.valid()) presence_.df = double(presence_.blocks - 1);
+    return presence_;
+  }
+
+  std::span<const PartData* const> parts_;
+  DispersionOptions dispersion_;
+  std::vector<double> table_;
+  std::vector<uint64_t> raw_, pm_;
+  DispersionEstimate presence_;
+  bool presence_done_ = false;
+  std::string unmeasurable_;  // non-empty: parts given, too few with frames
 
   const Stats& w_;
   std::span<const std::string> names_;
@@ -505,15 +693,26 @@ class Evaluator {
 DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
                            const Stats& window, std::span<const std::string> window_names,
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
-                           int64_t now_ms) {
+                           int64_t now_ms, std::span<const PartData* const> parts,
+                           const DispersionOptions& dispersion) {
   DriftReport report;
   report.stream = stream;
   report.window = window_name;
   report.evaluated_at_ms = now_ms;
   report.window_frames = uint64_t(std::max<int64_t>(0, window.frames()));
   report.baseline_frames = uint64_t(std::max<int64_t>(0, baseline.stats.frames()));
-  Evaluator(window, window_names, baseline, thresholds, report).run();
+  Evaluator(window, window_names, baseline, thresholds, report, parts, dispersion).run();
   return report;
+}
+
+DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
+                           const Window& window, std::span<const std::string> window_names,
+                           const BaselineStats& baseline, const ThresholdResolver& thresholds,
+                           int64_t now_ms, const DispersionOptions& dispersion) {
+  std::vector<const PartData*> parts;
+  window.parts(parts);
+  return evaluate_drift(stream, window_name, window.totals(), window_names, baseline, thresholds,
+                        now_ms, parts, dispersion);
 }
 
 }  // namespace predwatch::core
