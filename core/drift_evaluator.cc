@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -117,6 +118,13 @@ class Evaluator {
       }
     }
     build_subjects();
+    if (!parts_.empty() && unmeasurable_.empty()) {
+      const DispersionEstimate& e = presence_dispersion();
+      if (e.valid() && e.phi > 1) {
+        stream_phi_ = e.phi;
+        stream_nu_ = e.df;
+      }
+    }
     report_.findings.reserve(4 * subjects_.size() + 8);
     stream_ = &resolver_("");
     class_distribution();
@@ -210,8 +218,13 @@ class Evaluator {
   // frames). With parts, the window's dispersion is measured from `part_bins` (merged like
   // the test's bins) and floored at window_deff; without, the larger design effect divides
   // the statistic (frames independent).
+  // `grid` > 0 marks a G x G heatmap (row-major cells): with dependent frames it is first
+  // coarsened to the finest g x g grid (g dividing G) whose g^2 cells expect >= 5 effective
+  // window observations on average, then merged. Merging a fine grid row-major into coarse
+  // groups keeps rows and loses columns (a group spans a whole row): a shift along x would
+  // be invisible. On independent frames (n_eff = n) the grid is left as it is.
   void compare(DriftFinding& f, const DriftThresholds& th, double window_deff, double baseline_deff,
-               bool supported, const PartBins& part_bins) {
+               bool supported, const PartBins& part_bins, uint32_t grid = 0) {
     DivergenceOptions opt;
     opt.smoothing.epsilon = th.smoothing_epsilon;
     opt.chi_square.max_sample = 0;  // the chi-square is the evidence at every size
@@ -251,11 +264,41 @@ class Evaluator {
     if (!supported) return;
     // The baseline is a finite sample: its empty bins join their neighbours (see
     // UnseenBins in core/divergence.h).
-    const BinMerge merge = merge_bins(std::span<const uint64_t>(bl_), raw.window_total, 5.0,
-                                      UnseenBins::kWithNeighbours);
+    // With dependent frames, every merged bin must expect >= 5 *effective* window
+    // observations: the window's size is divided by the stream's dispersion (1 on
+    // independent frames).
+    const bool dependent = !parts_.empty();
+    const double effective_total = raw.window_total / stream_phi_;
+    BinMerge merge;
+    uint32_t factor = 1;
+    if (dependent && grid > 1) {
+      for (uint32_t f2 = 1; f2 <= grid; ++f2) {
+        if (grid % f2 != 0) continue;
+        const double g = double(grid / f2);
+        factor = f2;
+        if (g * g * 5.0 <= effective_total) break;
+      }
+    }
+    if (factor == 1) {
+      merge = merge_bins(std::span<const uint64_t>(bl_), effective_total, 5.0,
+                         UnseenBins::kWithNeighbours);
+    } else {
+      const uint32_t g = grid / factor;
+      std::vector<uint32_t> coarse_of(bl_.size());
+      std::vector<uint64_t> coarse(size_t(g) * g, 0);
+      for (size_t i = 0; i < bl_.size(); ++i) {
+        const uint32_t y = uint32_t(i) / grid, x = uint32_t(i) % grid;
+        coarse_of[i] = (y / factor) * g + x / factor;
+        coarse[coarse_of[i]] += bl_[i];
+      }
+      const BinMerge cm = merge_bins(std::span<const uint64_t>(coarse), effective_total, 5.0,
+                                     UnseenBins::kWithNeighbours);
+      merge.groups = cm.groups;
+      merge.group_of_bin.resize(bl_.size());
+      for (size_t i = 0; i < bl_.size(); ++i) merge.group_of_bin[i] = cm.group_of_bin[coarse_of[i]];
+    }
     merge_counts(std::span<const uint64_t>(bl_), merge, bm_);
     merge_counts(std::span<const uint64_t>(wl_), merge, wm_);
-    const bool dependent = !parts_.empty();
     opt.chi_square.design_effect = dependent ? 1.0 : std::max({1.0, window_deff, baseline_deff});
     const DistributionDrift merged =
         compare_distributions(std::span<const uint64_t>(bm_), std::span<const uint64_t>(wm_), opt);
@@ -284,22 +327,47 @@ class Evaluator {
       merge_counts(std::span<const uint64_t>(raw_), merge, pm_);
       for (uint64_t v : pm_) table_.push_back(double(v));
     }
+    // The subject's observations must come from enough parts to measure how much parts
+    // differ: a class seen in one or two held scenes is one or two observations, whatever
+    // its number of frames.
+    size_t rows = 0;
+    for (size_t j = 0; j < parts_.size(); ++j) {
+      double n = 0;
+      for (size_t g = 0; g < merge.groups; ++g) n += table_[j * merge.groups + g];
+      rows += n > 0;
+    }
+    const size_t min_rows = std::max<size_t>(dispersion_.min_blocks, 2);
+    if (rows < min_rows) {
+      f.tested = false;
+      f.note = format_note("dependence: observed in %.0f < %.0f parts of the window", double(rows),
+                           double(min_rows));
+      return;
+    }
     const DispersionEstimate est =
         blocked_dispersion(table_, parts_.size(), merge.groups, dispersion_);
-    const double floor = std::max(1.0, window_deff);
-    const double p = chi.status == ChiSquareResult::Status::kTooFewBins
-                         ? 1.0
-                         : quasi_chi_square_p(chi.statistic, double(chi.dof), raw.window_total,
-                                              raw.baseline_total, est.phi, est.df, floor,
-                                              std::max(1.0, baseline_deff));
-    record_dispersion(f, est, floor);
+    const double known = std::max(1.0, window_deff);
+    const auto [phi, nu] = window_dispersion(est, known);
+    const double p =
+        chi.status == ChiSquareResult::Status::kTooFewBins
+            ? 1.0
+            : quasi_chi_square_p(chi.statistic, double(chi.dof), raw.window_total,
+                                 raw.baseline_total, phi, nu, known, std::max(1.0, baseline_deff));
+    f.dispersion = phi;
+    f.dispersion_df = phi > known ? nu : std::numeric_limits<double>::infinity();
     hypothesis(p, f.score >= f.threshold);
   }
 
-  static void record_dispersion(DriftFinding& f, const DispersionEstimate& est, double floor) {
-    const bool estimated = est.valid() && est.phi > floor;
-    f.dispersion = estimated ? est.phi : floor;
-    f.dispersion_df = estimated ? est.df : std::numeric_limits<double>::infinity();
+  // The window's dispersion for a test: the largest of the test's own estimate, the
+  // stream's (the presence dispersion of every class the window shows) and `known` (the
+  // Kish design effect for measures over objects, else 1), each with its df. The stream's
+  // is a floor because a test's own parts can all show the same held scene (a class seen in
+  // one scene spanning 4 panes has 4 alike rows: no dispersion between them, yet it is one
+  // observation). Returns (phi, df); df is +inf when phi is `known` itself.
+  std::pair<double, double> window_dispersion(const DispersionEstimate& own, double known) const {
+    const double floor = std::max(known, stream_phi_);
+    if (own.valid() && own.phi > floor) return {own.phi, own.df};
+    if (stream_phi_ > known) return {floor, stream_nu_};
+    return {known, std::numeric_limits<double>::infinity()};
   }
 
   // The dispersion of an event counted on frames (frames of part j with it, out of the
@@ -327,13 +395,15 @@ class Evaluator {
       f.note = unmeasurable_;
       return 1.0;
     }
-    record_dispersion(f, *est, 1.0);
+    const auto [phi_w, nu] = window_dispersion(*est, 1.0);
+    f.dispersion = phi_w;
+    f.dispersion_df = phi_w > 1 ? nu : std::numeric_limits<double>::infinity();
     const double dk = double(k), dn = double(n), dK = double(K), dN = double(N);
     auto p = [&](double phi) {
       return upper ? scaled_conditional_upper_p(dk, dn, dK, dN, phi)
                    : scaled_conditional_lower_p(dk, dn, dK, dN, phi);
     };
-    return average_over_dispersion(p, est->valid() ? est->phi : kNaN, est->df, 1.0, kRateScreen);
+    return average_over_dispersion(p, phi_w, nu, 1.0, kRateScreen);
   }
 
   void load(std::span<const int64_t> base, std::span<const int64_t> win, size_t from = 0) {
@@ -453,7 +523,8 @@ class Evaluator {
       load(b_.heatmap(s.b), w_.heatmap(s.w));
       f.counts = object_counts;
       f.expected = object_expected;
-      compare(f, th, wdeff, bdeff, supported, slice(&PartData::heatmap, L.heatmap_cells(), 0));
+      compare(f, th, wdeff, bdeff, supported, slice(&PartData::heatmap, L.heatmap_cells(), 0),
+              L.heatmap_grid);
     }
     if (th.is_enabled(AlertKind::kConfidence) && confidence_possible) {
       DriftFinding& f = add(AlertKind::kConfidence, s.name, {}, th);
@@ -669,6 +740,9 @@ class Evaluator {
   DispersionEstimate presence_;
   bool presence_done_ = false;
   std::string unmeasurable_;  // non-empty: parts given, too few with frames
+  // The stream's presence dispersion (>= 1) and its df; 1 without parts.
+  double stream_phi_ = 1.0;
+  double stream_nu_ = std::numeric_limits<double>::infinity();
 
   const Stats& w_;
   std::span<const std::string> names_;
