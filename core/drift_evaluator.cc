@@ -698,12 +698,12 @@ class Evaluator {
     }
   }
 
-  // The stream's dispersion of class presence, for a class the window does not show
-  // (class_vanished): the window holds no information on that class's own dependence, so
-  // the dependence of every class it does show stands in for it. The Pearson statistics
-  // and df of all those classes' parts x {with, without} tables are summed per block size
-  // before choosing one; the df reported is a single class's (blocks - 1): the classes
-  // share the same scenes, so their statistics are not independent.
+  // The stream's dispersion of class presence: the floor of every test's dispersion (see
+  // window_dispersion) and the dispersion of class_vanished (the window holds no
+  // information on a class it does not show, so every class it does show stands in). The Pearson
+  // statistics and df of all those classes' parts x {with, without} tables are summed per block
+  // size before choosing one; the df reported is a single class's (blocks - 1): the classes share
+  // the same scenes, so their statistics are not independent.
   const DispersionEstimate& presence_dispersion() {
     if (presence_done_) return presence_;
     presence_done_ = true;

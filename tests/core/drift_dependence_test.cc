@@ -264,10 +264,10 @@ void print(const char* what, Drift d, int hold, const Outcome& o) {
 }
 
 // Healthy scene-held video: the old evaluator (frames independent) flags nearly every
-// window; with the window's parts, at most about alpha of them. Holds of 2 s, 10 s and
-// 30 s at 10 fps.
+// window; with the window's parts, at most about alpha of them. Holds of 2 s, 10 s, 30 s
+// and 60 s at 10 fps.
 TEST(DriftDependence, SceneHeldNullStaysQuiet) {
-  for (int hold : {20, 100, 300}) {
+  for (int hold : {20, 100, 300, 600}) {
     Outcome total;
     for (uint64_t seed : {1u, 2u, 3u}) {
       const Outcome o = run(Drift::kNone, hold, 20, 1000 * hold + seed);
@@ -296,6 +296,46 @@ TEST(DriftDependence, CountWindowSceneHeldNullStaysQuiet) {
   print("null, scene-held, count", Drift::kNone, 100, o);
   EXPECT_GE(o.old_any, o.windows / 2);
   EXPECT_LE(o.new_any, 3);
+}
+
+// One held scene is one observation. Independent frames, plus an unknown class c8 on 30
+// frames: held for 3 s (30 consecutive frames of one scene) it is one observation; on 30
+// frames spread over the window it is 30. Frames independent: both raise class_appeared
+// (p = (3000 / 9000)^30 ~ 5e-15). With parts: the held scene's own dispersion is
+// X^2 ~ (30 - 1)^2 / 1 + 29 ~ 870 over 29 df, phi ~ 30, so k / phi ~ 1 effective frame:
+// no evidence; the spread one keeps its evidence.
+TEST(DriftDependence, OneHeldSceneOfANewClassIsOneObservation) {
+  for (bool held : {true, false}) {
+    Generator g(4242, Drift::kNone);
+    TimeWindow w(300'000, 10'000, 0);
+    for (int i = 0; i < 3000; ++i) {
+      Frame f = g.frame();
+      f.time_ms = int64_t(i) * 100;
+      const bool with_c8 = held ? (i >= 1200 && i < 1230) : (i % 100 == 7);
+      if (with_c8) f.detections.push_back({8, 0.8f, Box{0.4f, 0.4f, 0.6f, 0.6f}, kNoMaskArea});
+      w.add(f);
+    }
+    const DriftReport old_r =
+        evaluate_drift("cam", "5m", w.totals(), names(), baseline(), kDefaults, 300'000);
+    const DriftReport new_r =
+        evaluate_drift("cam", "5m", w, names(), baseline(), kDefaults, 300'000);
+    EXPECT_TRUE(flagged(old_r).count("class_appeared c8")) << held;
+    const DriftFinding* f = nullptr;
+    for (const DriftFinding& x : new_r.findings)
+      if (x.kind == AlertKind::kClassAppeared && x.subject() == "c8") f = &x;
+    ASSERT_NE(f, nullptr);
+    std::printf("c8 on 30 frames, %s: p %.3g, dispersion %.3g (df %.3g), flagged %d\n",
+                held ? "one held scene" : "spread", f->p_value, f->dispersion, f->dispersion_df,
+                f->flagged);
+    if (held) {
+      EXPECT_GT(f->dispersion, 15);
+      EXPECT_FALSE(f->flagged);
+      for (const auto& s : flagged(new_r)) EXPECT_EQ(s.find("c8"), std::string::npos) << s;
+    } else {
+      EXPECT_LT(f->dispersion, 2);
+      EXPECT_TRUE(f->flagged);
+    }
+  }
 }
 
 // Injected drifts on independent frames: detected in (nearly) every window, as before.
