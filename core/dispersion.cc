@@ -38,11 +38,17 @@ DispersionEstimate pearson_dispersion(std::span<const double> table, size_t rows
   }
   for (size_t j = 0; j < cols; ++j) used_cols += col[j] > 0;
   if (used_rows < 2 || used_cols < 2) return e;
-  double x2 = 0;
+  double inverse_p = 0;  // sum over used columns of 1 / p_j
+  for (size_t j = 0; j < cols; ++j)
+    if (col[j] > 0) inverse_p += grand / col[j];
+  const double b = double(used_cols);
+  const double sparse_term = inverse_p - b * b - 2 * b + 2;
+  double x2 = 0, extra_variance = 0;
   for (size_t i = 0; i < rows; ++i) {
     double n = 0;
     for (size_t j = 0; j < cols; ++j) n += table[i * cols + j];
     if (!(n > 0)) continue;
+    extra_variance += sparse_term / n;
     for (size_t j = 0; j < cols; ++j) {
       if (!(col[j] > 0)) continue;
       const double expected = n * col[j] / grand;
@@ -53,6 +59,8 @@ DispersionEstimate pearson_dispersion(std::span<const double> table, size_t rows
   e.statistic = x2;
   e.df = double(used_rows - 1) * double(used_cols - 1);
   e.phi = x2 / e.df;
+  const double variance = 2 * e.df + extra_variance;
+  e.effective_df = variance > 2 * e.df ? 2 * e.df * e.df / variance : e.df;
   e.blocks = used_rows;
   e.block_parts = 1;
   return e;
@@ -91,8 +99,9 @@ DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
   double best_bound = -1;
   for (const DispersionEstimate& e : levels) {
     if (!e.valid()) continue;
-    const double q = boost::math::quantile(ChiSquared(e.df), options.confidence);
-    const double bound = q > 0 ? e.statistic / q : 0.0;
+    const double nu = e.effective_df > 0 ? e.effective_df : e.df;
+    const double q = boost::math::quantile(ChiSquared(nu), options.confidence);
+    const double bound = q > 0 ? e.phi * nu / q : 0.0;
     if (bound > best_bound) {
       best_bound = bound;
       best = e;
@@ -106,6 +115,12 @@ DispersionEstimate blocked_dispersion(std::span<const double> table, size_t part
   std::vector<DispersionEstimate> levels;
   dispersion_levels(table, parts, bins, options, levels);
   return choose_dispersion(levels, options);
+}
+
+bool exceeds_dispersion(const DispersionEstimate& own, double floor, double confidence) {
+  if (!own.valid() || !(own.phi > floor)) return false;
+  const double nu = own.effective_df > 0 ? own.effective_df : own.df;
+  return own.phi / floor * nu > boost::math::quantile(ChiSquared(nu), confidence);
 }
 
 double f_upper_tail(double x, double d1, double d2) {

@@ -58,6 +58,13 @@ struct DispersionEstimate {
   double phi = std::numeric_limits<double>::quiet_NaN();  // X^2 / df; NaN: not estimable
   double statistic = 0;                                   // Pearson X^2 at the chosen block size
   double df = 0;                                          // (blocks' - 1)(bins' - 1)
+  // Degrees of freedom of phi as an estimate: phi ~ phi_true chi2(effective_df) /
+  // effective_df. Pearson's X^2 over sparse cells varies more than chi2(df) (each cell adds
+  // about 1 / expected to the variance: Haldane 1940), so
+  //   Var(X^2) = 2 df + sum_i (sum_j 1 / p_j - B'^2 - 2 B' + 2) / n_i,
+  //   effective_df = min(df, 2 df^2 / Var(X^2)).
+  // A rare event (a pane expects 0.2 frames with it) has effective_df well below df.
+  double effective_df = 0;
   size_t block_parts = 0;  // parts per block (1, 2, 4, ...); 0 when not estimable
   size_t blocks = 0;       // non-empty blocks at that size
   bool valid() const { return df > 0; }
@@ -81,10 +88,14 @@ DispersionEstimate blocked_dispersion(std::span<const double> table, size_t part
 // `out` is cleared first. Entry i has block_parts = 2^i.
 void dispersion_levels(std::span<const double> table, size_t parts, size_t bins,
                        const DispersionOptions& options, std::vector<DispersionEstimate>& out);
-// The entry with the largest lower confidence bound statistic / chi2_quantile(df,
-// confidence); an invalid estimate when none is valid.
+// The entry with the largest lower confidence bound phi * effective_df /
+// chi2_quantile(effective_df, confidence); an invalid estimate when none is valid.
 DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
                                      const DispersionOptions& options = {});
+
+// Is `own` significantly (one-sided, level 1 - confidence) more dispersed than `floor`?
+// (own.phi / floor) * effective_df > chi2_quantile(effective_df, confidence).
+bool exceeds_dispersion(const DispersionEstimate& own, double floor, double confidence = 0.95);
 
 // Upper tail of F(d1, d2) at x; d2 = +inf gives the chi-square limit P(chi2(d1) >= d1 x).
 double f_upper_tail(double x, double d1, double d2);

@@ -119,8 +119,11 @@ class Evaluator {
     }
     build_subjects();
     if (!parts_.empty() && unmeasurable_.empty()) {
+      // The stream's dispersion counts only when it is significantly above 1 (one-sided 5%,
+      // on the df of all classes pooled: is there dependence at all?); when it counts, it is
+      // used with a single class's df (see presence_dispersion).
       const DispersionEstimate& e = presence_dispersion();
-      if (e.valid() && e.phi > 1) {
+      if (e.valid() && e.phi > 1 && presence_significant_) {
         stream_phi_ = e.phi;
         stream_nu_ = e.df;
       }
@@ -357,15 +360,18 @@ class Evaluator {
     hypothesis(p, f.score >= f.threshold);
   }
 
-  // The window's dispersion for a test: the largest of the test's own estimate, the
-  // stream's (the presence dispersion of every class the window shows) and `known` (the
-  // Kish design effect for measures over objects, else 1), each with its df. The stream's
-  // is a floor because a test's own parts can all show the same held scene (a class seen in
-  // one scene spanning 4 panes has 4 alike rows: no dispersion between them, yet it is one
-  // observation). Returns (phi, df); df is +inf when phi is `known` itself.
+  // The window's dispersion for a test. The floor is the larger of `known` (the Kish design
+  // effect for measures over objects, else 1) and the stream's dispersion (the presence
+  // dispersion of every class the window shows): a test's own parts can all show the same
+  // held scene (a class seen in one scene spanning 4 panes has 4 alike rows: no dispersion
+  // between them, yet it is one observation). The test's own estimate replaces the floor
+  // when it is significantly larger (one-sided 5%, on its effective df): scene holding is
+  // shared by all statistics of a stream, and an own estimate is noisy (a rare event's
+  // much more than its df says), so taking it whenever it is larger by chance would cost
+  // power for nothing. Returns (phi, df); df is +inf when phi is `known` itself.
   std::pair<double, double> window_dispersion(const DispersionEstimate& own, double known) const {
     const double floor = std::max(known, stream_phi_);
-    if (own.valid() && own.phi > floor) return {own.phi, own.df};
+    if (exceeds_dispersion(own, floor)) return {own.phi, own.effective_df};
     if (stream_phi_ > known) return {floor, stream_nu_};
     return {known, std::numeric_limits<double>::infinity()};
   }
@@ -722,6 +728,7 @@ class Evaluator {
         if (!levels[i].valid()) continue;
         pooled[i].statistic += levels[i].statistic;
         pooled[i].df += levels[i].df;
+        pooled[i].effective_df += levels[i].effective_df;
         pooled[i].block_parts = levels[i].block_parts;
         pooled[i].blocks = std::max(pooled[i].blocks, levels[i].blocks);
       }
@@ -729,7 +736,8 @@ class Evaluator {
     for (DispersionEstimate& e : pooled)
       if (e.valid()) e.phi = e.statistic / e.df;
     presence_ = choose_dispersion(pooled, dispersion_);
-    if (presence_.valid()) presence_.df = double(presence_.blocks - 1);
+    presence_significant_ = exceeds_dispersion(presence_, 1.0);
+    if (presence_.valid()) presence_.df = presence_.effective_df = double(presence_.blocks - 1);
     return presence_;
   }
 
@@ -739,7 +747,8 @@ class Evaluator {
   std::vector<uint64_t> raw_, pm_;
   DispersionEstimate presence_;
   bool presence_done_ = false;
-  std::string unmeasurable_;  // non-empty: parts given, too few with frames
+  bool presence_significant_ = false;  // pooled presence dispersion significantly above 1
+  std::string unmeasurable_;           // non-empty: parts given, too few with frames
   // The stream's presence dispersion (>= 1) and its df; 1 without parts.
   double stream_phi_ = 1.0;
   double stream_nu_ = std::numeric_limits<double>::infinity();

@@ -93,17 +93,20 @@ const std::vector<std::string>& names() {
 
 class Generator {
  public:
-  Generator(uint64_t seed, Drift drift) : rng_(seed), drift_(drift) {}
+  // `fraction`: the share of frames the drift applies to (1: all).
+  Generator(uint64_t seed, Drift drift, double fraction = 1.0)
+      : rng_(seed), drift_(drift), fraction_(fraction) {}
 
   Frame frame() {
+    const Drift drift = fraction_ >= 1 || u() < fraction_ ? drift_ : Drift::kNone;
     static constexpr double kPresence[8] = {0.6, 0.35, 0.25, 0.15, 0.1, 0.06, 0.04, 0.04};
     bool on[9] = {};
     for (int c = 0; c < 8; ++c) on[c] = u() < kPresence[c];
     if (on[6] && on[7]) on[7] = false;
-    if (drift_ == Drift::kRarePair && u() < 0.1) on[4] = on[5] = true;
-    if (drift_ == Drift::kNovelPair && u() < 0.1) on[6] = on[7] = true;
-    if (drift_ == Drift::kVanishedClass) on[3] = false;
-    if (drift_ == Drift::kAppearedClass) on[8] = u() < 0.2;
+    if (drift == Drift::kRarePair && u() < 0.1) on[4] = on[5] = true;
+    if (drift == Drift::kNovelPair && u() < 0.1) on[6] = on[7] = true;
+    if (drift == Drift::kVanishedClass) on[3] = false;
+    if (drift == Drift::kAppearedClass) on[8] = u() < 0.2;
     Frame f;
     for (ClassId c = 0; c < 9; ++c) {
       if (!on[c]) continue;
@@ -111,9 +114,9 @@ class Generator {
       for (int i = 0; i < count; ++i) {
         const float w = float(0.05 + 0.15 * u()), h = float(0.05 + 0.15 * u());
         double cx = 0.1 + 0.08 * c + 0.3 * u(), cy = 0.2 + 0.6 * u();
-        if (c == 0 && drift_ == Drift::kSpatialShift) cx = 0.65 + 0.25 * u();
+        if (c == 0 && drift == Drift::kSpatialShift) cx = 0.65 + 0.25 * u();
         float conf = float(0.5 + 0.45 * u());
-        if (c == 0 && drift_ == Drift::kConfidenceDrop) conf = float(0.2 + 0.2 * u());
+        if (c == 0 && drift == Drift::kConfidenceDrop) conf = float(0.2 + 0.2 * u());
         Box b{float(cx) - w / 2, float(cy) - h / 2, float(cx) + w / 2, float(cy) + h / 2};
         b.x_min = std::max(b.x_min, 0.0f);
         b.y_min = std::max(b.y_min, 0.0f);
@@ -122,8 +125,8 @@ class Generator {
         f.detections.push_back({c, conf, b, kNoMaskArea});
       }
     }
-    if (drift_ == Drift::kCountCollapse && f.detections.size() > 1) f.detections.resize(1);
-    if (drift_ == Drift::kDuplicatedBoxes) {
+    if (drift == Drift::kCountCollapse && f.detections.size() > 1) f.detections.resize(1);
+    if (drift == Drift::kDuplicatedBoxes) {
       const size_t n = f.detections.size();
       for (size_t i = 0; i < n; ++i) f.detections.push_back(f.detections[i]);
     }
@@ -136,6 +139,7 @@ class Generator {
  private:
   std::mt19937_64 rng_;
   Drift drift_;
+  double fraction_;
 };
 
 // Scenes drawn iid from the generator, each held for uniform [L/2, 3L/2] frames with jitter.
@@ -212,8 +216,9 @@ struct Outcome {
 
 // `windows` back-to-back 5-minute windows (10 fps, 10 s panes) of a stream held `hold`
 // frames per scene, evaluated with the window's parts (new) and without (old).
-Outcome run(Drift drift, int hold, int windows, uint64_t seed, bool count_window = false) {
-  Generator g(seed, drift);
+Outcome run(Drift drift, int hold, int windows, uint64_t seed, bool count_window = false,
+            double fraction = 1.0) {
+  Generator g(seed, drift, fraction);
   SceneStream stream(g, hold);
   TimeWindow tw(300'000, 10'000, 0);
   CountWindow cw(3000);
@@ -350,6 +355,30 @@ TEST(DriftDependence, InjectedDriftsFlagOnIndependentFrames) {
   }
 }
 
+// Power kept on independent frames: weak drifts (applied to a fraction of the frames only)
+// that the old evaluator detects in some windows but not all; with parts, the detections
+// stay about the same (the dispersion is about 1, estimated on 29+ df, and the stream
+// floor rarely binds).
+TEST(DriftDependence, WeakDriftsOnIndependentFramesKeepTheirPower) {
+  struct Weak {
+    Drift drift;
+    double fraction;
+  };
+  int old_total = 0, new_total = 0;
+  for (const Weak& w : {Weak{Drift::kRarePair, 0.07}, Weak{Drift::kNovelPair, 0.025},
+                        Weak{Drift::kCountCollapse, 0.12}, Weak{Drift::kSpatialShift, 0.1},
+                        Weak{Drift::kAppearedClass, 0.012}, Weak{Drift::kConfidenceDrop, 0.06},
+                        Weak{Drift::kDuplicatedBoxes, 0.08}}) {
+    const Outcome o = run(w.drift, 1, 20, 3000 + uint64_t(w.drift), false, w.fraction);
+    std::printf("weak %-16s on %.3f of frames, independent: target old %d new %d of %d\n",
+                drift_name(w.drift), w.fraction, o.old_target, o.new_target, o.windows);
+    old_total += o.old_target;
+    new_total += o.new_target;
+  }
+  std::printf("weak drifts, independent frames: detected old %d new %d\n", old_total, new_total);
+  EXPECT_GE(new_total, old_total * 8 / 10);
+}
+
 // Injected drifts lasting a whole window on scene-held video: 1 s scenes (~300 per window)
 // and 3 s scenes (~100 per window). Every drift is still detected in (nearly) every window
 // at 1 s. At 3 s, the rare pair (on 10% of frames: ~10 scenes with it per window) and the
@@ -364,8 +393,10 @@ TEST(DriftDependence, InjectedDriftsFlagOnSceneHeldVideo) {
                     Drift::kConfidenceDrop, Drift::kDuplicatedBoxes}) {
       const Outcome o = run(d, hold, 10, 900 + uint64_t(d) + 17 * uint64_t(hold));
       print("drift, scene-held", d, hold, o);
-      const bool few_scenes = hold == 30 && (d == Drift::kRarePair || d == Drift::kVanishedClass);
-      EXPECT_GE(o.new_target, few_scenes ? 3 : 9) << drift_name(d) << " hold " << hold;
+      int least = 9;
+      if (hold == 30 && d == Drift::kNovelPair) least = 7;
+      if (hold == 30 && (d == Drift::kRarePair || d == Drift::kVanishedClass)) least = 3;
+      EXPECT_GE(o.new_target, least) << drift_name(d) << " hold " << hold;
     }
   }
 }
