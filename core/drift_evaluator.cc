@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "core/dispersion.h"
 #include "core/divergence.h"
 #include "core/rate_test.h"
 
@@ -60,6 +63,31 @@ double conditional_lower_p(uint64_t k, uint64_t n, uint64_t K, uint64_t N) {
   return binomial_lower_tail(k, k + K, double(n) / double(n + N));
 }
 
+// Reading a part's tables (a part may know fewer classes than the window).
+uint64_t part_images_with(const PartData& p, ClassId c) {
+  return c < p.num_classes ? p.cooccurrence[size_t(c) * (c + 1) / 2 + c] : 0;
+}
+uint64_t part_pair(const PartData& p, ClassId a, ClassId b) {
+  if (a < b) std::swap(a, b);
+  return a < p.num_classes ? p.cooccurrence[size_t(a) * (a + 1) / 2 + b] : 0;
+}
+uint64_t part_objects_of(const PartData& p, ClassId c) {
+  return c < p.num_classes ? p.objects_of[c] : 0;
+}
+// Bins [from, width) of class c's slice of a class-major table, into `out`.
+void part_slice(const PartData& p, const std::vector<uint32_t>& table, ClassId c, size_t width,
+                size_t from, std::vector<uint64_t>& out) {
+  out.assign(width - from, 0);
+  if (c >= p.num_classes) return;
+  const uint32_t* row = table.data() + size_t(c) * width;
+  for (size_t i = from; i < width; ++i) out[i - from] = row[i];
+}
+
+// Screen for averaging a rate test's p-value over the dispersion's uncertainty: a test
+// whose p-value is >= this already with phi = 1 is not averaged (see
+// average_over_dispersion); no alpha in use comes near it.
+constexpr double kRateScreen = 0.25;
+
 std::string format_note(const char* fmt, double a, double b) {
   char buf[160];
   std::snprintf(buf, sizeof buf, fmt, a, b);
@@ -69,8 +97,11 @@ std::string format_note(const char* fmt, double a, double b) {
 class Evaluator {
  public:
   Evaluator(const Stats& window, std::span<const std::string> window_names,
-            const BaselineStats& baseline, const ThresholdResolver& resolver, DriftReport& report)
-      : w_(window),
+            const BaselineStats& baseline, const ThresholdResolver& resolver, DriftReport& report,
+            std::span<const PartData* const> parts, const DispersionOptions& dispersion)
+      : parts_(parts),
+        dispersion_(dispersion),
+        w_(window),
         names_(window_names),
         base_(baseline),
         b_(baseline.stats),
@@ -78,7 +109,25 @@ class Evaluator {
         report_(report) {}
 
   void run() {
+    if (!parts_.empty()) {
+      size_t used = 0;
+      for (const PartData* p : parts_) used += p->frames > 0;
+      if (used < std::max<size_t>(dispersion_.min_blocks, 2)) {
+        unmeasurable_ = format_note("dependence: %.0f < %.0f parts with frames", double(used),
+                                    double(std::max<size_t>(dispersion_.min_blocks, 2)));
+      }
+    }
     build_subjects();
+    if (!parts_.empty() && unmeasurable_.empty()) {
+      // The stream's dispersion counts only when it is significantly above 1 (one-sided 5%,
+      // on the df of all classes pooled: is there dependence at all?); when it counts, it is
+      // used with a single class's df (see presence_dispersion).
+      const DispersionEstimate& e = presence_dispersion();
+      if (e.valid() && e.phi > 1 && presence_significant_) {
+        stream_phi_ = e.phi;
+        stream_nu_ = e.df;
+      }
+    }
     report_.findings.reserve(4 * subjects_.size() + 8);
     stream_ = &resolver_("");
     class_distribution();
@@ -164,9 +213,22 @@ class Evaluator {
     }
   }
 
+  // Loads part p's raw bins (the same bins as wl_) into `out`.
+  using PartBins = std::function<void(const PartData& p, std::vector<uint64_t>& out)>;
+
   // Compares baseline_ and window_ (filled by the caller), fills the distances, the hotspot
   // and, when `supported`, runs the chi-square test on bins merged from the baseline side.
-  void compare(DriftFinding& f, const DriftThresholds& th, double design_effect, bool supported) {
+  // `window_deff` / `baseline_deff`: each side's Kish design effect (1 for measures over
+  // frames). With parts, the window's dispersion is measured from `part_bins` (merged like
+  // the test's bins) and floored at window_deff; without, the larger design effect divides
+  // the statistic (frames independent).
+  // `grid` > 0 marks a G x G heatmap (row-major cells): with dependent frames it is first
+  // coarsened to the finest g x g grid (g dividing G) whose g^2 cells expect >= 5 effective
+  // window observations on average, then merged. Merging a fine grid row-major into coarse
+  // groups keeps rows and loses columns (a group spans a whole row): a shift along x would
+  // be invisible. On independent frames (n_eff = n) the grid is left as it is.
+  void compare(DriftFinding& f, const DriftThresholds& th, double window_deff, double baseline_deff,
+               bool supported, const PartBins& part_bins, uint32_t grid = 0) {
     DivergenceOptions opt;
     opt.smoothing.epsilon = th.smoothing_epsilon;
     opt.chi_square.max_sample = 0;  // the chi-square is the evidence at every size
@@ -206,11 +268,42 @@ class Evaluator {
     if (!supported) return;
     // The baseline is a finite sample: its empty bins join their neighbours (see
     // UnseenBins in core/divergence.h).
-    const BinMerge merge = merge_bins(std::span<const uint64_t>(bl_), raw.window_total, 5.0,
-                                      UnseenBins::kWithNeighbours);
+    // With dependent frames, every merged bin must expect >= 5 *effective* window
+    // observations: the window's size is divided by the stream's dispersion (1 on
+    // independent frames).
+    const bool dependent = !parts_.empty();
+    const double effective_total = raw.window_total / stream_phi_;
+    BinMerge merge;
+    uint32_t factor = 1;
+    if (dependent && grid > 1) {
+      for (uint32_t f2 = 1; f2 <= grid; ++f2) {
+        if (grid % f2 != 0) continue;
+        const double g = double(grid / f2);
+        factor = f2;
+        if (g * g * 5.0 <= effective_total) break;
+      }
+    }
+    if (factor == 1) {
+      merge = merge_bins(std::span<const uint64_t>(bl_), effective_total, 5.0,
+                         UnseenBins::kWithNeighbours);
+    } else {
+      const uint32_t g = grid / factor;
+      std::vector<uint32_t> coarse_of(bl_.size());
+      std::vector<uint64_t> coarse(size_t(g) * g, 0);
+      for (size_t i = 0; i < bl_.size(); ++i) {
+        const uint32_t y = uint32_t(i) / grid, x = uint32_t(i) % grid;
+        coarse_of[i] = (y / factor) * g + x / factor;
+        coarse[coarse_of[i]] += bl_[i];
+      }
+      const BinMerge cm = merge_bins(std::span<const uint64_t>(coarse), effective_total, 5.0,
+                                     UnseenBins::kWithNeighbours);
+      merge.groups = cm.groups;
+      merge.group_of_bin.resize(bl_.size());
+      for (size_t i = 0; i < bl_.size(); ++i) merge.group_of_bin[i] = cm.group_of_bin[coarse_of[i]];
+    }
     merge_counts(std::span<const uint64_t>(bl_), merge, bm_);
     merge_counts(std::span<const uint64_t>(wl_), merge, wm_);
-    opt.chi_square.design_effect = std::max(1.0, design_effect);
+    opt.chi_square.design_effect = dependent ? 1.0 : std::max({1.0, window_deff, baseline_deff});
     const DistributionDrift merged =
         compare_distributions(std::span<const uint64_t>(bm_), std::span<const uint64_t>(wm_), opt);
     const ChiSquareResult& chi = merged.chi_square;
@@ -222,8 +315,102 @@ class Evaluator {
       f.note = "chi-square: empty side";
       return;
     }
+    if (!unmeasurable_.empty()) {
+      f.note = unmeasurable_;  // too few parts to measure the dependence: no evidence
+      return;
+    }
     f.tested = true;
-    hypothesis(chi.p_value, f.score >= f.threshold);
+    if (!dependent) {
+      hypothesis(chi.p_value, f.score >= f.threshold);
+      return;
+    }
+    // Pearson X^2 of the parts x merged-bins table (core/dispersion.h).
+    table_.clear();
+    for (const PartData* p : parts_) {
+      part_bins(*p, raw_);
+      merge_counts(std::span<const uint64_t>(raw_), merge, pm_);
+      for (uint64_t v : pm_) table_.push_back(double(v));
+    }
+    // The subject's observations must come from enough parts to measure how much parts
+    // differ: a class seen in one or two held scenes is one or two observations, whatever
+    // its number of frames.
+    size_t rows = 0;
+    for (size_t j = 0; j < parts_.size(); ++j) {
+      double n = 0;
+      for (size_t g = 0; g < merge.groups; ++g) n += table_[j * merge.groups + g];
+      rows += n > 0;
+    }
+    const size_t min_rows = std::max<size_t>(dispersion_.min_blocks, 2);
+    if (rows < min_rows) {
+      f.tested = false;
+      f.note = format_note("dependence: observed in %.0f < %.0f parts of the window", double(rows),
+                           double(min_rows));
+      return;
+    }
+    const DispersionEstimate est =
+        blocked_dispersion(table_, parts_.size(), merge.groups, dispersion_);
+    const double known = std::max(1.0, window_deff);
+    const auto [phi, nu] = window_dispersion(est, known);
+    const double p =
+        chi.status == ChiSquareResult::Status::kTooFewBins
+            ? 1.0
+            : quasi_chi_square_p(chi.statistic, double(chi.dof), raw.window_total,
+                                 raw.baseline_total, phi, nu, known, std::max(1.0, baseline_deff));
+    f.dispersion = phi;
+    f.dispersion_df = phi > known ? nu : std::numeric_limits<double>::infinity();
+    hypothesis(p, f.score >= f.threshold);
+  }
+
+  // The window's dispersion for a test. The floor is the larger of `known` (the Kish design
+  // effect for measures over objects, else 1) and the stream's dispersion (the presence
+  // dispersion of every class the window shows): a test's own parts can all show the same
+  // held scene (a class seen in one scene spanning 4 panes has 4 alike rows: no dispersion
+  // between them, yet it is one observation). The test's own estimate replaces the floor
+  // when it is significantly larger (one-sided 5%, on its effective df): scene holding is
+  // shared by all statistics of a stream, and an own estimate is noisy (a rare event's
+  // much more than its df says), so taking it whenever it is larger by chance would cost
+  // power for nothing. Returns (phi, df); df is +inf when phi is `known` itself.
+  std::pair<double, double> window_dispersion(const DispersionEstimate& own, double known) const {
+    const double floor = std::max(known, stream_phi_);
+    if (exceeds_dispersion(own, floor)) return {own.phi, own.effective_df};
+    if (stream_phi_ > known) return {floor, stream_nu_};
+    return {known, std::numeric_limits<double>::infinity()};
+  }
+
+  // The dispersion of an event counted on frames (frames of part j with it, out of the
+  // part's frames), k_j of n_j: the parts x {with, without} table.
+  template <class Hits>
+  DispersionEstimate frame_rate_dispersion(Hits hits) {
+    table_.clear();
+    for (const PartData* p : parts_) {
+      const double k = double(hits(*p));
+      table_.push_back(k);
+      table_.push_back(double(p->frames) - k);
+    }
+    return blocked_dispersion(table_, parts_.size(), 2, dispersion_);
+  }
+
+  // One-sided conditional rate test of k of n window frames against K of N baseline frames,
+  // with the window's dispersion when there are parts.
+  double rate_p(bool upper, uint64_t k, uint64_t n, uint64_t K, uint64_t N,
+                const DispersionEstimate* est, DriftFinding& f) {
+    if (parts_.empty() || est == nullptr) {
+      return upper ? conditional_upper_p(k, n, K, N) : conditional_lower_p(k, n, K, N);
+    }
+    if (!unmeasurable_.empty()) {
+      f.tested = false;
+      f.note = unmeasurable_;
+      return 1.0;
+    }
+    const auto [phi_w, nu] = window_dispersion(*est, 1.0);
+    f.dispersion = phi_w;
+    f.dispersion_df = phi_w > 1 ? nu : std::numeric_limits<double>::infinity();
+    const double dk = double(k), dn = double(n), dK = double(K), dN = double(N);
+    auto p = [&](double phi) {
+      return upper ? scaled_conditional_upper_p(dk, dn, dK, dN, phi)
+                   : scaled_conditional_lower_p(dk, dn, dK, dN, phi);
+    };
+    return average_over_dispersion(p, phi_w, nu, 1.0, kRateScreen);
   }
 
   void load(std::span<const int64_t> base, std::span<const int64_t> win, size_t from = 0) {
@@ -254,8 +441,12 @@ class Evaluator {
       f.note = "no classes on either side";
       return;
     }
-    const double deff = std::max(frame_design_effect(w_), frame_design_effect(b_));
-    compare(f, th, deff, supported);
+    compare(f, th, frame_design_effect(w_), frame_design_effect(b_), supported,
+            [&](const PartData& p, std::vector<uint64_t>& out) {
+              out.clear();
+              for (const Subject& s : subjects_)
+                out.push_back(s.w == kNone ? 0 : part_objects_of(p, s.w));
+            });
   }
 
   static double frame_design_effect(const Stats& s) {
@@ -284,7 +475,10 @@ class Evaluator {
       f.note = format_note("min support: %.0f < %.0f frames in the window", double(w_.frames()),
                            double(th.min_frames));
     }
-    compare(f, th, 1.0, supported);  // one observation per frame: no clustering
+    // One observation per frame: no clustering.
+    compare(f, th, 1.0, 1.0, supported, [](const PartData& p, std::vector<uint64_t>& out) {
+      out.assign(p.objects_per_frame.begin(), p.objects_per_frame.end());
+    });
   }
 
   void per_class_histograms(const Subject& s, bool confidence_possible) {
@@ -304,7 +498,14 @@ class Evaluator {
     const AlertCounts object_counts{wo, uint64_t(w_.objects()), bo, uint64_t(b_.objects())};
     const double object_expected =
         b_.objects() > 0 ? double(w_.objects()) * double(bo) / double(b_.objects()) : kNaN;
-    const double deff = std::max(class_design_effect(w_, s.w), class_design_effect(b_, s.b));
+    const double wdeff = class_design_effect(w_, s.w), bdeff = class_design_effect(b_, s.b);
+    const ClassId c = s.w;
+    const StatsLayout& L = w_.layout();
+    auto slice = [c](const std::vector<uint32_t> PartData::*table, size_t width, size_t from) {
+      return [c, table, width, from](const PartData& p, std::vector<uint64_t>& out) {
+        part_slice(p, p.*table, c, width, from, out);
+      };
+    };
 
     if (th.is_enabled(AlertKind::kObjectsPerImage)) {
       DriftFinding& f = add(AlertKind::kObjectsPerImage, s.name, {}, th);
@@ -319,7 +520,8 @@ class Evaluator {
                  wd.objects_distribution.begin() + ptrdiff_t(size_t(s.w + 1) * nb));
       f.counts = {uint64_t(wi), uint64_t(w_.frames()), uint64_t(bi), uint64_t(b_.frames())};
       f.expected = b_.frames() > 0 ? double(w_.frames()) * double(bi) / double(b_.frames()) : kNaN;
-      compare(f, th, 1.0, supported);   // one observation per image
+      compare(f, th, 1.0, 1.0, supported,  // one observation per image
+              slice(&PartData::objects_distribution, nb, 1));
       if (f.hotspot >= 0) ++f.hotspot;  // bucket index = count (bucket 0 was dropped)
     }
     if (th.is_enabled(AlertKind::kSpatial)) {
@@ -328,7 +530,8 @@ class Evaluator {
       load(b_.heatmap(s.b), w_.heatmap(s.w));
       f.counts = object_counts;
       f.expected = object_expected;
-      compare(f, th, deff, supported);
+      compare(f, th, wdeff, bdeff, supported, slice(&PartData::heatmap, L.heatmap_cells(), 0),
+              L.heatmap_grid);
     }
     if (th.is_enabled(AlertKind::kConfidence) && confidence_possible) {
       DriftFinding& f = add(AlertKind::kConfidence, s.name, {}, th);
@@ -341,7 +544,8 @@ class Evaluator {
       } else {
         f.note = support_note;
         load(b_.confidence_histogram(s.b), w_.confidence_histogram(s.w));
-        compare(f, th, deff, supported);
+        compare(f, th, wdeff, bdeff, supported,
+                slice(&PartData::confidence_histogram, L.confidence_bins, 0));
       }
     }
     if (th.is_enabled(AlertKind::kBoxSize)) {
@@ -350,7 +554,7 @@ class Evaluator {
       load(b_.area_histogram(s.b), w_.area_histogram(s.w));
       f.counts = object_counts;
       f.expected = object_expected;
-      compare(f, th, deff, supported);
+      compare(f, th, wdeff, bdeff, supported, slice(&PartData::area_histogram, L.size_bins, 0));
     }
   }
 
@@ -420,10 +624,15 @@ class Evaluator {
       if (!r.tested) f.note = "window rate not above the baseline's";
       // An untested direction counts with p = 1 (see rate_test.h): the family size stays
       // the number of pairs considered, not only those that went up.
-      hypothesis(r.tested
-                     ? conditional_upper_p(c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()))
-                     : 1.0,
-                 novel ? true : r.lift >= th.min_rate_ratio);
+      double p = 1.0;
+      if (r.tested) {
+        const ClassId aw = a.w, bw = b.w;
+        DispersionEstimate est;
+        if (!parts_.empty())
+          est = frame_rate_dispersion([&](const PartData& q) { return part_pair(q, aw, bw); });
+        p = rate_p(true, c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()), &est, f);
+      }
+      hypothesis(p, novel ? true : r.lift >= th.min_rate_ratio);
     }
   }
 
@@ -447,7 +656,15 @@ class Evaluator {
           f.note = format_note("min support: %.0f < %.0f frames with the class", double(k),
                                double(th.min_pair_count));
         }
-        hypothesis(r.tested ? conditional_upper_p(k, wf, 0, bf) : 1.0, true);
+        double p = 1.0;
+        if (r.tested) {
+          const ClassId cw = s.w;
+          DispersionEstimate est;
+          if (!parts_.empty())
+            est = frame_rate_dispersion([&](const PartData& q) { return part_images_with(q, cw); });
+          p = rate_p(true, k, wf, 0, bf, &est, f);
+        }
+        hypothesis(p, true);
       } else if (K > 0 && k == 0 && th.is_enabled(AlertKind::kClassVanished)) {
         const RateTestResult r = rate_decrease_test({0, wf, K, bf}, ro);
         DriftFinding& f = add(AlertKind::kClassVanished, s.name, {}, th);
@@ -460,7 +677,12 @@ class Evaluator {
           f.note = format_note("min support: expected %.2f < %.0f frames with the class",
                                r.expected, double(th.min_pair_count));
         }
-        hypothesis(r.tested ? conditional_lower_p(0, wf, K, bf) : 1.0, true);
+        double p = 1.0;
+        if (r.tested) {
+          const DispersionEstimate* est = parts_.empty() ? nullptr : &presence_dispersion();
+          p = rate_p(false, 0, wf, K, bf, est, f);
+        }
+        hypothesis(p, true);
       }
     }
   }
@@ -504,6 +726,55 @@ class Evaluator {
     }
   }
 
+  // The stream's dispersion of class presence: the floor of every test's dispersion (see
+  // window_dispersion) and the dispersion of class_vanished (the window holds no
+  // information on a class it does not show, so every class it does show stands in). The Pearson
+  // statistics and df of all those classes' parts x {with, without} tables are summed per block
+  // size before choosing one; the df reported is a single class's (blocks - 1): the classes share
+  // the same scenes, so their statistics are not independent.
+  const DispersionEstimate& presence_dispersion() {
+    if (presence_done_) return presence_;
+    presence_done_ = true;
+    std::vector<DispersionEstimate> pooled, levels;
+    for (const Subject& s : subjects_) {
+      if (s.w == kNone) continue;
+      table_.clear();
+      for (const PartData* p : parts_) {
+        const double k = double(part_images_with(*p, s.w));
+        table_.push_back(k);
+        table_.push_back(double(p->frames) - k);
+      }
+      dispersion_levels(table_, parts_.size(), 2, dispersion_, levels);
+      if (pooled.size() < levels.size()) pooled.resize(levels.size());
+      for (size_t i = 0; i < levels.size(); ++i) {
+        if (!levels[i].valid()) continue;
+        pooled[i].statistic += levels[i].statistic;
+        pooled[i].df += levels[i].df;
+        pooled[i].effective_df += levels[i].effective_df;
+        pooled[i].block_parts = levels[i].block_parts;
+        pooled[i].blocks = std::max(pooled[i].blocks, levels[i].blocks);
+      }
+    }
+    for (DispersionEstimate& e : pooled)
+      if (e.valid()) e.phi = e.statistic / e.df;
+    presence_ = choose_dispersion(pooled, dispersion_);
+    presence_significant_ = exceeds_dispersion(presence_, 1.0);
+    if (presence_.valid()) presence_.df = presence_.effective_df = double(presence_.blocks - 1);
+    return presence_;
+  }
+
+  std::span<const PartData* const> parts_;
+  DispersionOptions dispersion_;
+  std::vector<double> table_;
+  std::vector<uint64_t> raw_, pm_;
+  DispersionEstimate presence_;
+  bool presence_done_ = false;
+  bool presence_significant_ = false;  // pooled presence dispersion significantly above 1
+  std::string unmeasurable_;           // non-empty: parts given, too few with frames
+  // The stream's presence dispersion (>= 1) and its df; 1 without parts.
+  double stream_phi_ = 1.0;
+  double stream_nu_ = std::numeric_limits<double>::infinity();
+
   const Stats& w_;
   std::span<const std::string> names_;
   const BaselineStats& base_;
@@ -528,15 +799,26 @@ class Evaluator {
 DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
                            const Stats& window, std::span<const std::string> window_names,
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
-                           int64_t now_ms) {
+                           int64_t now_ms, std::span<const PartData* const> parts,
+                           const DispersionOptions& dispersion) {
   DriftReport report;
   report.stream = stream;
   report.window = window_name;
   report.evaluated_at_ms = now_ms;
   report.window_frames = uint64_t(std::max<int64_t>(0, window.frames()));
   report.baseline_frames = uint64_t(std::max<int64_t>(0, baseline.stats.frames()));
-  Evaluator(window, window_names, baseline, thresholds, report).run();
+  Evaluator(window, window_names, baseline, thresholds, report, parts, dispersion).run();
   return report;
+}
+
+DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
+                           const Window& window, std::span<const std::string> window_names,
+                           const BaselineStats& baseline, const ThresholdResolver& thresholds,
+                           int64_t now_ms, const DispersionOptions& dispersion) {
+  std::vector<const PartData*> parts;
+  window.parts(parts);
+  return evaluate_drift(stream, window_name, window.totals(), window_names, baseline, thresholds,
+                        now_ms, parts, dispersion);
 }
 
 }  // namespace predwatch::core

@@ -6,16 +6,25 @@
 // baseline carries its own names. Classes on only one side take part with zero counts on
 // the other (that is how class_appeared / class_vanished / novel pairs arise).
 //
+// Dependence between frames: with the window's parts (its panes or blocks, in time order,
+// core/sliding_window.h), every test measures how much the parts differ and divides its
+// evidence accordingly (quasi-likelihood, core/dispersion.h; docs/DRIFT.md "Correlated
+// frames"). Without parts, frames are taken as independent (the behaviour before parts).
+//
 // Cost: O(C·B) for C classes and B bins per class histogram, plus O(P log P) for the P
 // pairs present in the window or the baseline; bounded by the drift benchmark (≤ 50 ms for
-// C = 1000 on one core, docs/BENCHMARKS.md).
+// C = 1000 on one core, docs/BENCHMARKS.md). With J parts, each test also reads its J rows:
+// O(J·C·B) in all, plus up to 48 incomplete-beta evaluations per rate test whose p-value
+// with phi = 1 is below 1/4.
 #pragma once
 
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "core/dispersion.h"
 #include "core/drift_report.h"
+#include "core/sliding_window.h"
 #include "core/stats.h"
 
 namespace predwatch::core {
@@ -23,6 +32,13 @@ namespace predwatch::core {
 DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
                            const Stats& window, std::span<const std::string> window_names,
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
-                           int64_t now_ms);
+                           int64_t now_ms, std::span<const PartData* const> parts = {},
+                           const DispersionOptions& dispersion = {});
+
+// The same with a window's totals() and parts().
+DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
+                           const Window& window, std::span<const std::string> window_names,
+                           const BaselineStats& baseline, const ThresholdResolver& thresholds,
+                           int64_t now_ms, const DispersionOptions& dispersion = {});
 
 }  // namespace predwatch::core

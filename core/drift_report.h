@@ -108,6 +108,13 @@ struct DriftFinding {
   // Where the change is largest, for exemplars: a heatmap cell (spatial) or a count bucket
   // (objects_per_image); -1 when not applicable.
   int32_t hotspot = -1;
+  // Dependence between frames (docs/DRIFT.md, "Correlated frames"): the window's
+  // dispersion phi the test used (>= 1; counts were worth 1 / phi independent observations)
+  // and the degrees of freedom of its estimate (+inf when the floor was used: 1, or the
+  // Kish design effect for measures over objects). NaN when the window had no parts to
+  // measure it from (frames taken as independent) or no test ran.
+  double dispersion = std::numeric_limits<double>::quiet_NaN();
+  double dispersion_df = std::numeric_limits<double>::quiet_NaN();
   std::string note;  // why it was not tested ("min support: 12 < 30 images", ...)
 
   // The subject as the alert tracker names it: class, pair_subject(a, b), or "".

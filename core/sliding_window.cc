@@ -98,6 +98,14 @@ const Stats& TimeWindow::totals() const {
   return view_;
 }
 
+void TimeWindow::parts(std::vector<const PartData*>& out) const {
+  out.clear();
+  if (!started_) return;
+  const int64_t n = panes();
+  for (int64_t i = head_ - n + 1; i <= head_; ++i)
+    out.push_back(&panes_[size_t(((i % n) + n) % n)]);
+}
+
 int64_t TimeWindow::frames_in_window() const {
   const Pane& head = panes_[size_t(((head_ % panes()) + panes()) % panes())];
   return closed_.frames() + int64_t(head.frames);
@@ -111,16 +119,25 @@ size_t TimeWindow::bytes() const {
 
 // ---- CountWindow --------------------------------------------------------------------------
 
-CountWindow::CountWindow(size_t capacity, const StatsLayout& layout)
-    : ring_(capacity), totals_(layout) {
+CountWindow::CountWindow(size_t capacity, const StatsLayout& layout, size_t blocks)
+    : ring_(capacity), blocks_(std::min(blocks, capacity)), totals_(layout) {
   assert(capacity >= 1);
+  for (PartData& b : blocks_) {
+    b.layout = layout;
+    b.init();
+  }
 }
 
 AddResult CountWindow::add(const Frame& frame) {
   FrameDigest& slot = ring_[next_];
-  if (count_ == ring_.size()) totals_.apply(slot, -1, false);
+  PartData* block = blocks_.empty() ? nullptr : &blocks_[block_of(next_)];
+  if (count_ == ring_.size()) {
+    totals_.apply(slot, -1, false);
+    if (block) apply_digest(*block, slot, -1, false);
+  }
   digester_.digest(frame, totals_.layout(), slot);
   totals_.apply(slot, +1, false);
+  if (block) apply_digest(*block, slot, +1, false);
   next_ = next_ + 1 == ring_.size() ? 0 : next_ + 1;
   if (count_ < ring_.size()) ++count_;
   dirty_ = true;
@@ -147,8 +164,18 @@ const Stats& CountWindow::totals() const {
   return totals_;
 }
 
+void CountWindow::parts(std::vector<const PartData*>& out) const {
+  out.clear();
+  if (blocks_.empty()) return;
+  // Before the ring is full, slot 0 holds the oldest frame; after, slot next_ does (and its
+  // block also holds the newest frames, written just before it).
+  const size_t first = count_ == ring_.size() ? block_of(next_) : 0;
+  for (size_t i = 0; i < blocks_.size(); ++i) out.push_back(&blocks_[(first + i) % blocks_.size()]);
+}
+
 size_t CountWindow::bytes() const {
   size_t n = sizeof(*this) + totals_.bytes() + ring_.capacity() * sizeof(FrameDigest);
+  for (const PartData& b : blocks_) n += b.bytes() + sizeof(PartData);
   for (const FrameDigest& g : ring_) {
     n += g.objects.capacity() * sizeof(FrameDigest::Object) +
          g.classes.capacity() * sizeof(FrameDigest::Class);

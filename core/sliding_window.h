@@ -23,6 +23,16 @@
 // CountWindow: exactly the last N frames. Keeps each frame's FrameDigest in a ring to
 // subtract it when it drops out: add() is O(objects + pairs) twice. totals() recomputes the
 // box-size min/max from the N stored digests when changed since the last call.
+//   It also keeps `blocks` (default 16) block sub-totals: ring slot s belongs to block
+//   s * blocks / N, so a block holds consecutive frames (the block the write position is in
+//   holds the newest frames of the ring and the oldest ones: two runs of consecutive
+//   frames). add() updates the frame's block too (O(objects + pairs) twice more).
+//   Memory: blocks x pane state (uint32 counters), e.g. 16 x 3.5 MB at C = 1000.
+//
+// Parts (both kinds): parts() lists the window's panes or blocks in time order, oldest
+// first; their counts sum to totals()'s. The drift evaluator measures the dependence
+// between frames from how much the parts differ (core/dispersion.h, docs/DRIFT.md
+// "Correlated frames").
 //
 // Thread-compatible: one thread drives a window; totals() is const but fills a cache, so
 // it must not run concurrently with anything else on the same window. The returned
@@ -48,6 +58,9 @@ class Window {
   // Moves an event-time window forward to now_ms; no-op for count windows.
   virtual void advance(int64_t now_ms) = 0;
   virtual const Stats& totals() const = 0;
+  // The window's parts in time order, oldest first (see the file comment); `out` is
+  // replaced. The pointers stay valid until the next non-const call. Parts may be empty.
+  virtual void parts(std::vector<const PartData*>& out) const = 0;
   virtual int64_t frames_in_window() const = 0;
   virtual uint64_t late_frames() const = 0;
   // Bytes of state held (vector capacities).
@@ -64,6 +77,7 @@ class TimeWindow final : public Window {
   AddResult add(const Frame& frame) override;
   void advance(int64_t now_ms) override;
   const Stats& totals() const override;
+  void parts(std::vector<const PartData*>& out) const override;
   int64_t frames_in_window() const override;
   uint64_t late_frames() const override { return late_; }
   size_t bytes() const override;
@@ -102,20 +116,25 @@ class TimeWindow final : public Window {
 
 class CountWindow final : public Window {
  public:
-  // REQUIRES: capacity >= 1, layout.check() is empty.
-  explicit CountWindow(size_t capacity, const StatsLayout& layout = {});
+  // REQUIRES: capacity >= 1, layout.check() is empty. `blocks` is capped at capacity;
+  // 0 keeps no blocks (parts() then lists nothing).
+  explicit CountWindow(size_t capacity, const StatsLayout& layout = {}, size_t blocks = 16);
 
   // Always kAccepted.
   AddResult add(const Frame& frame) override;
   void advance(int64_t) override {}
   const Stats& totals() const override;
+  void parts(std::vector<const PartData*>& out) const override;
   int64_t frames_in_window() const override { return int64_t(count_); }
   uint64_t late_frames() const override { return 0; }
   size_t bytes() const override;
   size_t capacity() const { return ring_.size(); }
 
  private:
+  size_t block_of(size_t slot) const { return slot * blocks_.size() / ring_.size(); }
+
   std::vector<FrameDigest> ring_;
+  std::vector<PartData> blocks_;
   size_t next_ = 0, count_ = 0;
   FrameDigester digester_;
   mutable Stats totals_;

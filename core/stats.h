@@ -111,6 +111,9 @@ struct BasicStatsData {
 
 // The plain exported form of Stats: what baseline files and the gRPC API serialise.
 using StatsData = BasicStatsData<int64_t>;
+// One part of a window (a pane or a block of frames, core/sliding_window.h): the same
+// tables in uint32 counters.
+using PartData = BasicStatsData<uint32_t>;
 
 // One frame reduced to the bins and values it contributes (computed once, applied to any
 // number of tables). Windows keep these to subtract a frame later.

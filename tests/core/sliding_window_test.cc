@@ -166,6 +166,30 @@ TEST(CountWindow, KeepsLastN) {
 
 // Memory contract: C = 1000 classes in every pane of a 60-pane window stays well under
 // 1 GiB (dense 4-byte pane counters: ~3.5 MB per pane at the default layout).
+// Count-window blocks hold consecutive frames; parts() lists them oldest first.
+TEST(CountWindow, BlocksInTimeOrder) {
+  CountWindow w(8, {}, 4);  // blocks of slots {0,1}, {2,3}, {4,5}, {6,7}
+  std::vector<const PartData*> parts;
+  for (int i = 0; i < 5; ++i) w.add(at(i, {det(ClassId(i), {0, 0, .5f, .5f})}));
+  w.parts(parts);  // not full: slot 0 is the oldest
+  ASSERT_EQ(parts.size(), 4u);
+  EXPECT_EQ(parts[0]->frames, 2u);
+  EXPECT_EQ(parts[2]->frames, 1u);
+  EXPECT_EQ(parts[3]->frames, 0u);
+  for (int i = 5; i < 11; ++i) w.add(at(i, {det(ClassId(i), {0, 0, .5f, .5f})}));
+  // Frames 3..10 in slots 3,4,5,6,7,0,1,2 (frame i in slot i % 8); the oldest (3) is in
+  // block 1, which also holds the newest (10, slot 2).
+  w.parts(parts);
+  ASSERT_EQ(parts.size(), 4u);
+  EXPECT_EQ(parts[0]->objects_of[3], 1u);
+  EXPECT_EQ(parts[0]->objects_of[10], 1u);
+  EXPECT_EQ(parts[1]->objects_of[4], 1u);
+  EXPECT_EQ(parts[1]->objects_of[5], 1u);
+  EXPECT_EQ(parts[2]->objects_of[6], 1u);
+  EXPECT_EQ(parts[3]->objects_of[8], 1u);
+  EXPECT_EQ(parts[3]->objects_of[9], 1u);
+}
+
 TEST(TimeWindow, MemoryAtThousandClassesAndSixtyPanes) {
   TimeWindow w(60'000, 1000, 0);
   for (int p = 0; p < 60; ++p) w.add(at(p * 1000, {det(999, {0, 0, .5f, .5f})}));
@@ -288,6 +312,33 @@ TEST(WindowProperty, RandomSequencesMatchRecomputation) {
         last_n.push_back(&all[i]);
       expect_matches(cw.totals(), last_n, "CountWindow", seed, step);
       if (HasFatalFailure()) return;
+      // Parts: each pane of the time window, oldest first, holds exactly its frames; the
+      // count window's blocks sum to its totals (min/max aside: blocks do not keep them).
+      std::vector<const PartData*> parts;
+      tw.parts(parts);
+      ASSERT_EQ(parts.size(), started ? size_t(n_panes) : 0u);
+      for (size_t i = 0; i < parts.size(); ++i) {
+        const int64_t index = head - n_panes + 1 + int64_t(i);
+        std::vector<const Frame*> in_pane;
+        for (const Frame* f : in_time)
+          if (pane_of(f->time_ms) == index) in_pane.push_back(f);
+        StatsData have;
+        have.layout = L;
+        have.init();
+        merge_data(have, *parts[i], +1);
+        ASSERT_TRUE(have == naive(in_pane, L, have.num_classes))
+            << "pane " << i << " seed " << seed << " step " << step;
+      }
+      cw.parts(parts);
+      ASSERT_EQ(parts.size(), std::min<size_t>(count_n, 16));
+      StatsData sum;
+      sum.layout = L;
+      sum.init();
+      for (const PartData* p : parts) merge_data(sum, *p, +1);
+      StatsData total = cw.totals().to_data();
+      sum.reset_min_max();
+      total.reset_min_max();
+      ASSERT_TRUE(sum == total) << "count window blocks, seed " << seed << " step " << step;
     }
   }
   // The sequences did exercise late frames and evictions.

@@ -1,0 +1,198 @@
+#include "core/dispersion.h"
+
+#include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/fisher_f.hpp>
+#include <boost/math/special_functions/beta.hpp>
+#include <cmath>
+
+namespace predwatch::core {
+namespace {
+
+namespace bmp = boost::math::policies;
+using NoThrowPolicy =
+    bmp::policy<bmp::domain_error<bmp::ignore_error>, bmp::overflow_error<bmp::ignore_error>,
+                bmp::evaluation_error<bmp::ignore_error>, bmp::pole_error<bmp::ignore_error>,
+                bmp::promote_double<false>>;
+using ChiSquared = boost::math::chi_squared_distribution<double, NoThrowPolicy>;
+using FisherF = boost::math::fisher_f_distribution<double, NoThrowPolicy>;
+
+double clamp_p(double p) { return std::isnan(p) ? 1.0 : std::clamp(p, 0.0, 1.0); }
+
+}  // namespace
+
+DispersionEstimate pearson_dispersion(std::span<const double> table, size_t rows, size_t cols) {
+  DispersionEstimate e;
+  double grand = 0;
+  size_t used_rows = 0, used_cols = 0;
+  // Column totals are accumulated on the fly; the table is small (parts x merged bins).
+  std::vector<double> col(cols, 0.0);
+  for (size_t i = 0; i < rows; ++i) {
+    double n = 0;
+    for (size_t j = 0; j < cols; ++j) {
+      col[j] += table[i * cols + j];
+      n += table[i * cols + j];
+    }
+    used_rows += n > 0;
+    grand += n;
+  }
+  for (size_t j = 0; j < cols; ++j) used_cols += col[j] > 0;
+  if (used_rows < 2 || used_cols < 2) return e;
+  double inverse_p = 0;  // sum over used columns of 1 / p_j
+  for (size_t j = 0; j < cols; ++j)
+    if (col[j] > 0) inverse_p += grand / col[j];
+  const double b = double(used_cols);
+  const double sparse_term = inverse_p - b * b - 2 * b + 2;
+  double x2 = 0, extra_variance = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    double n = 0;
+    for (size_t j = 0; j < cols; ++j) n += table[i * cols + j];
+    if (!(n > 0)) continue;
+    extra_variance += sparse_term / n;
+    for (size_t j = 0; j < cols; ++j) {
+      if (!(col[j] > 0)) continue;
+      const double expected = n * col[j] / grand;
+      const double d = table[i * cols + j] - expected;
+      x2 += d * d / expected;
+    }
+  }
+  e.statistic = x2;
+  e.df = double(used_rows - 1) * double(used_cols - 1);
+  e.phi = x2 / e.df;
+  const double variance = 2 * e.df + extra_variance;
+  e.effective_df = variance > 2 * e.df ? 2 * e.df * e.df / variance : e.df;
+  e.blocks = used_rows;
+  e.block_parts = 1;
+  return e;
+}
+
+void dispersion_levels(std::span<const double> table, size_t parts, size_t bins,
+                       const DispersionOptions& options, std::vector<DispersionEstimate>& out) {
+  out.clear();
+  // Non-empty parts, in order.
+  std::vector<size_t> used;
+  for (size_t i = 0; i < parts; ++i) {
+    double n = 0;
+    for (size_t j = 0; j < bins; ++j) n += table[i * bins + j];
+    if (n > 0) used.push_back(i);
+  }
+  const size_t min_blocks = std::max<size_t>(options.min_blocks, 2);
+  std::vector<double> blocked;
+  for (size_t b = 1; used.size() / b >= min_blocks; b *= 2) {
+    const size_t blocks = used.size() / b;
+    blocked.assign(blocks * bins, 0.0);
+    for (size_t r = 0; r < used.size(); ++r) {
+      const size_t g = std::min(r / b, blocks - 1);  // the last block takes the remainder
+      const double* row = table.data() + used[r] * bins;
+      double* dst = blocked.data() + g * bins;
+      for (size_t j = 0; j < bins; ++j) dst[j] += row[j];
+    }
+    DispersionEstimate e = pearson_dispersion(blocked, blocks, bins);
+    e.block_parts = b;
+    out.push_back(e);
+  }
+}
+
+DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
+                                     const DispersionOptions& options) {
+  DispersionEstimate best;
+  double best_bound = -1;
+  for (const DispersionEstimate& e : levels) {
+    if (!e.valid()) continue;
+    const double nu = e.effective_df > 0 ? e.effective_df : e.df;
+    const double q = boost::math::quantile(ChiSquared(nu), options.confidence);
+    const double bound = q > 0 ? e.phi * nu / q : 0.0;
+    if (bound > best_bound) {
+      best_bound = bound;
+      best = e;
+    }
+  }
+  return best;
+}
+
+DispersionEstimate blocked_dispersion(std::span<const double> table, size_t parts, size_t bins,
+                                      const DispersionOptions& options) {
+  std::vector<DispersionEstimate> levels;
+  dispersion_levels(table, parts, bins, options, levels);
+  return choose_dispersion(levels, options);
+}
+
+bool exceeds_dispersion(const DispersionEstimate& own, double floor, double confidence) {
+  if (!own.valid() || !(own.phi > floor)) return false;
+  const double nu = own.effective_df > 0 ? own.effective_df : own.df;
+  return own.phi / floor * nu > boost::math::quantile(ChiSquared(nu), confidence);
+}
+
+double f_upper_tail(double x, double d1, double d2) {
+  if (!(x > 0)) return 1.0;
+  if (!(d1 > 0)) return 1.0;
+  if (!(d2 < 1e7)) {
+    return clamp_p(boost::math::cdf(boost::math::complement(ChiSquared(d1), d1 * x)));
+  }
+  return clamp_p(boost::math::cdf(boost::math::complement(FisherF(d1, d2), x)));
+}
+
+double quasi_chi_square_p(double x2, double df, double n, double N, double phi_hat, double nu,
+                          double window_floor, double baseline_phi, double* scale) {
+  if (!(n + N > 0) || !(df > 0)) return 1.0;
+  const double w = N / (n + N);
+  const bool estimated = !std::isnan(phi_hat) && phi_hat > window_floor && nu > 0;
+  const double phi_w = estimated ? phi_hat : window_floor;
+  const double s = w * phi_w + (1 - w) * baseline_phi;
+  if (scale) *scale = s;
+  double nu_s = std::numeric_limits<double>::infinity();
+  if (estimated && w > 0) {
+    const double r = s / (w * phi_w);
+    nu_s = nu * r * r;
+  }
+  return f_upper_tail(x2 / df / s, df, nu_s);
+}
+
+double average_over_dispersion(const std::function<double(double phi)>& p, double phi_hat,
+                               double nu, double floor, double screen) {
+  if (std::isnan(phi_hat)) return clamp_p(p(floor));
+  const double phi0 = std::max(floor, phi_hat);
+  if (!(nu > 0) || !(nu < 1e4)) return clamp_p(p(phi0));
+  const double p_floor = clamp_p(p(floor));
+  if (p_floor >= screen) return phi0 == floor ? p_floor : clamp_p(p(phi0));
+  const ChiSquared dist(nu);
+  const double lo = boost::math::quantile(dist, 1e-12) / nu;
+  const double hi = boost::math::quantile(boost::math::complement(dist, 1e-12)) / nu;
+  constexpr int kPoints = 48;
+  const double tlo = std::log(lo), thi = std::log(hi), h = (thi - tlo) / (kPoints - 1);
+  double sum = 0, mass = 0;
+  for (int i = 0; i < kPoints; ++i) {
+    const double u = std::exp(tlo + h * i);
+    double wgt = boost::math::pdf(dist, nu * u) * nu * u;  // density of ln u
+    if (i == 0 || i == kPoints - 1) wgt *= 0.5;
+    if (!(wgt > 0)) continue;
+    const double phi = std::max(floor, phi_hat / u);
+    sum += wgt * (phi == floor ? p_floor : clamp_p(p(phi)));
+    mass += wgt;
+  }
+  return mass > 0 ? clamp_p(sum / mass) : clamp_p(p(phi0));
+}
+
+double scaled_conditional_upper_p(double k, double n, double K, double N, double phi) {
+  if (!(k > 0)) return 1.0;
+  const double a = k / phi, nn = n / phi;
+  if (!(nn + N > 0)) return 1.0;
+  const double p = nn / (nn + N);
+  if (p >= 1) return 1.0;
+  if (p <= 0) return 0.0;
+  // P(X >= a), X ~ Bin(a + K, p) = I_p(a, K + 1).
+  return clamp_p(boost::math::ibeta(a, K + 1, p, NoThrowPolicy()));
+}
+
+double scaled_conditional_lower_p(double k, double n, double K, double N, double phi) {
+  if (!(K > 0)) return 1.0;  // X <= a + K - K always
+  const double a = k / phi, nn = n / phi;
+  if (!(nn + N > 0)) return 1.0;
+  const double p = nn / (nn + N);
+  if (p <= 0) return 1.0;
+  if (p >= 1) return 0.0;
+  // P(X <= a), X ~ Bin(a + K, p) = 1 - I_p(a + 1, K).
+  return clamp_p(boost::math::ibetac(a + 1, K, p, NoThrowPolicy()));
+}
+
+}  // namespace predwatch::core
