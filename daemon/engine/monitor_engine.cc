@@ -117,89 +117,115 @@ void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partit
 }
 
 EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
+  // One stream at a time: its windows' totals and parts (panes, count-window blocks) are
+  // copied under the lock, evaluated outside it, and the results stored back under it, so
+  // the copies in flight are one stream's, whatever the number of streams.
   struct Job {
-    std::string stream;
     size_t window = 0;
     std::string window_name;
     core::Stats stats;
-    std::vector<std::string> names;
-    std::shared_ptr<const LoadedBaseline> baseline;
+    std::vector<core::PartData> parts;
     core::DriftReport report;
   };
-  std::vector<Job> jobs;
+  std::vector<std::string> names;
   decltype(options_.thresholds) thresholds;
   {
     std::lock_guard lock(mu_);
     thresholds = options_.thresholds;
+    ++counters_.evaluations;
     for (auto& [name, s] : streams_) {
       s.monitor->advance(now_ms);
-      if (!s.baseline) continue;
-      for (size_t w = 0; w < s.monitor->window_count(); ++w) {
-        jobs.push_back({name,
-                        w,
-                        s.monitor->spec(w).name,
-                        s.monitor->window(w).totals(),
-                        s.monitor->classes().names(),
-                        s.baseline,
-                        {}});
-      }
+      if (s.baseline) names.push_back(name);
     }
   }
 
-  for (Job& job : jobs) {
+  EvaluationSummary summary;
+  std::vector<Job> jobs;
+  std::vector<const core::PartData*> part_view;
+  std::vector<const core::PartData*> part_ptrs;
+  std::vector<std::vector<core::AlertObservation>> observations;
+  std::vector<core::AlertTransition> transitions;
+  for (const std::string& stream : names) {
+    std::shared_ptr<const LoadedBaseline> baseline;
+    std::vector<std::string> class_names;
+    jobs.clear();
+    {
+      std::lock_guard lock(mu_);
+      auto it = streams_.find(stream);
+      if (it == streams_.end() || !it->second.baseline) continue;  // dropped meanwhile
+      const StreamState& s = it->second;
+      baseline = s.baseline;
+      class_names = s.monitor->classes().names();
+      for (size_t w = 0; w < s.monitor->window_count(); ++w) {
+        Job& job = jobs.emplace_back();
+        job.window = w;
+        job.window_name = s.monitor->spec(w).name;
+        job.stats = s.monitor->window(w).totals();
+        part_view.clear();
+        s.monitor->window(w).parts(part_view);
+        job.parts.reserve(part_view.size());
+        for (const core::PartData* p : part_view) job.parts.push_back(*p);
+      }
+    }
+
     std::map<std::string, core::DriftThresholds, std::less<>> cache;
-    core::ThresholdResolver resolve = [&](std::string_view cls) -> const core::DriftThresholds& {
+    const core::ThresholdResolver resolve =
+        [&](std::string_view cls) -> const core::DriftThresholds& {
       auto it = cache.find(cls);
       if (it == cache.end()) {
         it = cache
                  .emplace(std::string(cls),
-                          thresholds ? thresholds(job.stream, cls) : core::DriftThresholds{})
+                          thresholds ? thresholds(stream, cls) : core::DriftThresholds{})
                  .first;
       }
       return it->second;
     };
-    job.report = core::evaluate_drift(job.stream, job.window_name, job.stats, job.names,
-                                      job.baseline->stats, resolve, now_ms);
-  }
-
-  // Observations per (stream, window), with exemplars for what is flagged.
-  std::vector<std::vector<core::AlertObservation>> observations(jobs.size());
-  {
-    std::lock_guard lock(mu_);
-    ++counters_.evaluations;
-    for (auto& [name, s] : streams_) {
-      if (s.baseline) s.drift.clear();
+    for (Job& job : jobs) {
+      part_ptrs.clear();
+      for (const core::PartData& p : job.parts) part_ptrs.push_back(&p);
+      job.report = core::evaluate_drift(stream, job.window_name, job.stats, class_names,
+                                        baseline->stats, resolve, now_ms, part_ptrs);
+      job.parts.clear();
+      job.parts.shrink_to_fit();
     }
-    for (size_t j = 0; j < jobs.size(); ++j) {
-      Job& job = jobs[j];
-      auto it = streams_.find(job.stream);
+
+    // Observations per window, with exemplars for what is flagged.
+    observations.assign(jobs.size(), {});
+    {
+      std::lock_guard lock(mu_);
+      auto it = streams_.find(stream);
       if (it == streams_.end()) continue;  // dropped by a rebalance meanwhile
       StreamState& s = it->second;
-      for (const core::DriftFinding& f : job.report.findings) {
-        if (!f.tested && !f.flagged) continue;
-        observations[j].push_back(core::to_observation(f, *s.monitor, job.window));
+      s.drift.clear();
+      for (size_t j = 0; j < jobs.size(); ++j) {
+        for (const core::DriftFinding& f : jobs[j].report.findings) {
+          if (!f.tested && !f.flagged) continue;
+          observations[j].push_back(core::to_observation(f, *s.monitor, jobs[j].window));
+        }
+        s.drift.push_back(std::move(jobs[j].report));
       }
-      s.drift.push_back(job.report);
       s.evaluated_at_ms = now_ms;
     }
-  }
-
-  std::vector<core::AlertTransition> transitions;
-  std::vector<AlertListener> listeners;
-  {
+    summary.reports += jobs.size();
     std::lock_guard lock(alerts_mu_);
     for (size_t j = 0; j < jobs.size(); ++j) {
-      auto t = tracker_.evaluate(jobs[j].stream, jobs[j].window_name, observations[j], now_ms);
+      auto t = tracker_.evaluate(stream, jobs[j].window_name, observations[j], now_ms);
       transitions.insert(transitions.end(), std::make_move_iterator(t.begin()),
                          std::make_move_iterator(t.end()));
     }
+  }
+
+  std::vector<AlertListener> listeners;
+  {
+    std::lock_guard lock(alerts_mu_);
     for (auto& [id, l] : listeners_) listeners.push_back(l);
   }
   for (const auto& t : transitions)
     for (const auto& l : listeners) l(t);
-
+  summary.transitions = transitions.size();
   std::lock_guard lock(mu_);
-  return {streams_.size(), jobs.size(), transitions.size()};
+  summary.streams = streams_.size();
+  return summary;
 }
 
 bool MonitorEngine::with_stream(std::string_view stream,

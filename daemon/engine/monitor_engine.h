@@ -20,7 +20,9 @@
 //
 // Thread-safety: every public method may be called from any thread. State is guarded by
 // one mutex (held per event for O(objects + pairs), and while a reader copies what it
-// needs); drift evaluation runs on copies, outside the lock. Alert listeners are called on
+// needs); drift evaluation runs stream by stream on copies of the stream's window totals
+// and parts (panes, count-window blocks: the evidence for dependence between frames,
+// docs/DRIFT.md), outside the lock. Alert listeners are called on
 // the evaluating thread, outside the state lock; they must not block.
 #pragma once
 

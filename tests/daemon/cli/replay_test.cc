@@ -174,10 +174,12 @@ TEST_F(ReplayTest, InjectedNovelPairFiresThenResolves) {
   }
   EXPECT_GT(n, 0);
   EXPECT_EQ(fired, (std::set<std::string>{"novel_pair giraffe|toilet"})) << out.str();
-  // Pending within the first minute of the episode, firing two evaluations (20 s) later.
+  // Firing within one window length (5 minutes) of the episode's start: the evidence accounts
+  // for dependence between frames, and a pair that starts inside the window is dispersed
+  // over its panes until it fills enough of them (docs/DRIFT.md, "Correlated frames").
   EXPECT_GE(pending_ms, e.start_ms);
-  EXPECT_LT(pending_ms, e.start_ms + kMinute);
-  EXPECT_EQ(firing_ms, pending_ms + 20'000);
+  EXPECT_GE(firing_ms, pending_ms + 20'000);  // three flagged evaluations at least
+  EXPECT_LE(firing_ms, e.start_ms + 5 * kMinute);
   EXPECT_GT(exemplars, 0u);
   // Resolved once the 5-minute window has left the episode behind (plus 3 calm evaluations).
   EXPECT_GT(resolved_ms, e.end_ms);
@@ -211,7 +213,7 @@ TEST_F(ReplayTest, InjectedNovelPairFiresThenResolves) {
   EXPECT_GT(lines, 1000u);
   EXPECT_GE(kinds.size(), 6u);
   EXPECT_EQ(pair_flagged_before, 0u);
-  for (int64_t t : {pending_ms, pending_ms + 10'000, firing_ms})
+  for (int64_t t : {pending_ms, firing_ms - 20'000, firing_ms - 10'000, firing_ms})
     EXPECT_TRUE(pair_flagged.count(t)) << t;
 }
 

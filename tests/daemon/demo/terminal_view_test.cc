@@ -27,9 +27,10 @@ std::string line_of(const std::string& text, const std::string& start) {
 
 TEST(TerminalView, ShowsOnlyFlaggedFindingsAsDrift) {
   // Baseline: dog top-left on 21 frames, bottom-right on 14; bird on 300 other frames.
-  // Window: dog 14 top-left / 21 bottom-right (JS 0.17 > 0.1, but chi-square 2.8 on 1 df,
-  // p = 0.094: no evidence), and a cat, absent from the baseline, on 10 frames (appeared:
-  // P = (45/380)^10 ~ 5e-10).
+  // Window, 45 frames over 9 one-second panes: dog 14 top-left / 19 bottom-right, spread
+  // evenly (JS about 0.15 > 0.1, but chi-square about 2.1 on 1 df, p about 0.15: no evidence),
+  // and a cat, absent from the baseline, on every 4th frame (12 frames; appeared:
+  // P = (45/380)^12 ~ 1e-11 before any dependence correction).
   core::Stats base;
   auto add = [](core::Stats& s, int n, core::ClassId c, core::Box b) {
     core::Frame fr;
@@ -57,24 +58,28 @@ TEST(TerminalView, ShowsOnlyFlaggedFindingsAsDrift) {
     return std::optional<StreamConfig>(c);
   };
   MonitorEngine engine(o);
-  int64_t t = 0;
-  auto send = [&](int n, const char* cls, core::Box box) {
-    for (int i = 0; i < n; ++i, t += 10) {
-      core::Event e;
-      e.stream = "cam";
-      e.frame_id = "f";
-      e.time_ms = t;
-      core::NamedDetection d;
-      d.class_name = cls;
-      d.box = box;
-      e.detections = {d};
-      ASSERT_TRUE(engine.apply(e).applied);
+  int dogs = 0;
+  for (int i = 0; i < 45; ++i) {
+    core::Event e;
+    e.stream = "cam";
+    e.frame_id = "f";
+    e.time_ms = 200 * i;
+    core::NamedDetection d;
+    if (i % 4 == 0) {
+      d.class_name = "cat";
+      d.box = kCentre;
+    } else {
+      // Bresenham: 14 of the 33 dog frames top-left, evenly spread.
+      const bool top_left = (dogs * 14) / 33 != ((dogs + 1) * 14) / 33;
+      ++dogs;
+      d.class_name = "dog";
+      d.box = top_left ? kTopLeft : kBottomRight;
     }
-  };
-  send(14, "dog", kTopLeft);
-  send(21, "dog", kBottomRight);
-  send(10, "cat", kCentre);
-  engine.evaluate(5'000);
+    e.detections = {d};
+    ASSERT_TRUE(engine.apply(e).applied);
+  }
+  ASSERT_EQ(dogs, 33);
+  engine.evaluate(9'000);
 
   // The premise, checked on the engine's own report.
   bool spatial_over_unflagged = false, appeared_flagged = false;
