@@ -591,6 +591,9 @@ def print_summary(summary, out):
         for d in summary["drifts"]:
             if d["detected"]:
                 res = "%.0f s (%s)" % (d["delay_s"], d["first_window"])
+                if d["masked_by_windows"]:
+                    res += "; already firing (false) at drift start [%s]" % ",".join(
+                        d["masked_by_windows"])
             elif d["masked_by_windows"]:
                 res = "masked: already firing (false) at drift start [%s]" % ",".join(
                     d["masked_by_windows"])
