@@ -422,8 +422,11 @@ def run_replay(spec, predwatch, baseline, config, workdir, keep_dir=None):
             if line:
                 a = json.loads(line)
                 # Keep what the summaries use (held streams make hundreds of thousands).
-                alerts.append({k: a.get(k) for k in ("state", "kind", "stream", "window",
-                                                     "subject", "time_ms")})
+                r = {k: a.get(k) for k in ("state", "kind", "stream", "subject", "time_ms")}
+                # One window per alert today; a list (or none) when alerts span windows.
+                w = a.get("window", a.get("windows"))
+                r["window"] = ",".join(map(str, w)) if isinstance(w, list) else (w or "-")
+                alerts.append(r)
     if keep_dir:
         os.makedirs(keep_dir, exist_ok=True)
         shutil.move(out_path, os.path.join(keep_dir, spec["name"] + ".alerts.jsonl"))
@@ -510,7 +513,8 @@ def summarize_drift(stream, drift, hold, alerts, drift_start_ms, hours, expected
             others[k]["windows"].append(w)
     delay = None if hit is None else (hit["time_ms"] - drift_start_ms) / 1000
     window = None if hit is None else hit.get("window")
-    wlen = WINDOW_SECONDS.get(window) if window else None
+    lens = [WINDOW_SECONDS[w] for w in (window or "").split(",") if w in WINDOW_SECONDS]
+    wlen = max(lens) if lens else None
     return {
         "drift": name,
         "stream": stream,
