@@ -684,6 +684,9 @@ def main():
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--alerts-dir", help="keep each run's alert transitions (JSON lines) here")
     ap.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    ap.add_argument("--write-events", metavar="FILE",
+                    help="write the events of one scenario (--only NAME) to FILE as JSON lines "
+                         "instead of replaying them (for `predwatch replay --scores`)")
     ap.add_argument("--check-detection", action="store_true",
                     help="exit 1 if a detectable injected drift was not detected")
     args = ap.parse_args()
@@ -750,6 +753,14 @@ def main():
                 runs.append(({"name": "drifts-vs-predictions", "seed": args.seed * 1000 + 200,
                               "frames": dframes, "streams": conf2}, "predictions",
                              ("drifts", conf2, dframes)))
+        if args.write_events:
+            if len(runs) != 1:
+                sys.exit("calibrate: --write-events needs exactly one scenario (--only NAME)")
+            with open(args.write_events, "wb") as f:
+                emit(runs[0][0], f)
+            log("wrote %s (%d frames per stream); baseline: %s" %
+                (args.write_events, runs[0][0]["frames"], runs[0][1]))
+            return
         # The drift runs are the longest single replays: start them first.
         runs.sort(key=lambda r: r[2][0] != "drifts")
         results = {}
