@@ -6,14 +6,11 @@
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 
+#include "core/math_policy.h"
+
 namespace predwatch::core {
 namespace {
 
-namespace bmp = boost::math::policies;
-using NoThrowPolicy =
-    bmp::policy<bmp::domain_error<bmp::ignore_error>, bmp::overflow_error<bmp::ignore_error>,
-                bmp::evaluation_error<bmp::ignore_error>, bmp::pole_error<bmp::ignore_error>,
-                bmp::promote_double<false>>;
 using ChiSquared = boost::math::chi_squared_distribution<double, NoThrowPolicy>;
 using FisherF = boost::math::fisher_f_distribution<double, NoThrowPolicy>;
 

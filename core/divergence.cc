@@ -6,15 +6,10 @@
 #include <cmath>
 #include <limits>
 
+#include "core/math_policy.h"
+
 namespace predwatch::core {
 namespace {
-
-namespace bmp = boost::math::policies;
-// Report domain/overflow problems as NaN/inf instead of throwing: callers see a value.
-using NoThrowPolicy =
-    bmp::policy<bmp::domain_error<bmp::ignore_error>, bmp::overflow_error<bmp::ignore_error>,
-                bmp::evaluation_error<bmp::ignore_error>, bmp::pole_error<bmp::ignore_error>,
-                bmp::promote_double<false>>;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 

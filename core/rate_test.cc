@@ -8,15 +8,10 @@
 #include <limits>
 #include <numeric>
 
+#include "core/math_policy.h"
+
 namespace predwatch::core {
 namespace {
-
-namespace bmp = boost::math::policies;
-// Report domain/overflow problems as NaN/inf instead of throwing: callers see a value.
-using NoThrowPolicy =
-    bmp::policy<bmp::domain_error<bmp::ignore_error>, bmp::overflow_error<bmp::ignore_error>,
-                bmp::evaluation_error<bmp::ignore_error>, bmp::pole_error<bmp::ignore_error>,
-                bmp::promote_double<false>>;
 
 double sanitize(double p) { return std::isnan(p) ? 1.0 : std::clamp(p, 0.0, 1.0); }
 
