@@ -162,8 +162,9 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
                                       job.baseline->stats, resolve, now_ms);
   }
 
-  // Observations per (stream, window), with exemplars for what is flagged.
-  std::vector<std::vector<core::AlertObservation>> observations(jobs.size());
+  // Observations per stream, merged over its windows (one per kind and subject), with
+  // exemplars for what is flagged.
+  std::vector<std::pair<std::string, std::vector<core::AlertObservation>>> observations;
   {
     std::lock_guard lock(mu_);
     ++counters_.evaluations;
@@ -175,12 +176,12 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       auto it = streams_.find(job.stream);
       if (it == streams_.end()) continue;  // dropped by a rebalance meanwhile
       StreamState& s = it->second;
-      for (const core::DriftFinding& f : job.report.findings) {
-        if (!f.tested && !f.flagged) continue;
-        observations[j].push_back(core::to_observation(f, *s.monitor, job.window));
-      }
-      s.drift.push_back(job.report);
+      s.drift.push_back(std::move(job.report));
       s.evaluated_at_ms = now_ms;
+      // Jobs are grouped by stream, in window order: the stream's last job closes it.
+      if (j + 1 == jobs.size() || jobs[j + 1].stream != job.stream) {
+        observations.emplace_back(job.stream, core::stream_observations(*s.monitor, s.drift));
+      }
     }
   }
 
@@ -188,8 +189,8 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   std::vector<AlertListener> listeners;
   {
     std::lock_guard lock(alerts_mu_);
-    for (size_t j = 0; j < jobs.size(); ++j) {
-      auto t = tracker_.evaluate(jobs[j].stream, jobs[j].window_name, observations[j], now_ms);
+    for (const auto& [stream, obs] : observations) {
+      auto t = tracker_.evaluate(stream, obs, now_ms);
       transitions.insert(transitions.end(), std::make_move_iterator(t.begin()),
                          std::make_move_iterator(t.end()));
     }

@@ -233,9 +233,12 @@ TEST_F(ReplayTest, StreamEntriesOfTheConfigApply) {
     EXPECT_EQ(t.stream, "cam-1");
     if (t.state == "firing") fired.insert(t.kind + " " + t.subject);
   }
-  // The class map renamed giraffe on cam-1 (and the baseline has no camelopard, so the
-  // renamed class is also new).
-  EXPECT_TRUE(fired.count("novel_pair camelopard|toilet")) << out.str();
+  // The class map renamed giraffe on cam-1, and the baseline has no camelopard: the renamed
+  // class is new, the baseline's giraffe is gone, and the injected pair camelopard+toilet is
+  // a pair of a new class, folded into camelopard's class_appeared alert.
+  EXPECT_TRUE(fired.count("class_appeared camelopard")) << out.str();
+  EXPECT_TRUE(fired.count("class_vanished giraffe")) << out.str();
+  EXPECT_FALSE(fired.count("novel_pair camelopard|toilet")) << out.str();
   EXPECT_FALSE(fired.count("novel_pair giraffe|toilet")) << out.str();
   EXPECT_NE(err.str().find("15000 events applied"), std::string::npos) << err.str();
   EXPECT_NE(err.str().find("15000 rejected (unknown_stream)"), std::string::npos) << err.str();
