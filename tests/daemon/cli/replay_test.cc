@@ -215,6 +215,33 @@ TEST_F(ReplayTest, InjectedNovelPairFiresThenResolves) {
     EXPECT_TRUE(pair_flagged.count(t)) << t;
 }
 
+// The human table: one row per transition with the deciding window and the windows over.
+TEST_F(ReplayTest, TableShowsTheDecidingWindowAndTheWindowsOver) {
+  const fs::path config = write("table.yaml", config_text());
+  ReplayOptions options;
+  options.events = events_file();
+  options.baseline = baseline_file();
+  options.config = config;
+  std::ostringstream out, err;
+  ASSERT_EQ(run_replay(options, out, err), 0) << err.str();
+  const std::string table = out.str();
+  EXPECT_NE(table.find("over in"), std::string::npos) << table;
+  bool row = false;
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("firing") == std::string::npos ||
+        line.find("giraffe|toilet") == std::string::npos)
+      continue;
+    row = true;
+    // "... giraffe|toilet  5m  <score>  <threshold>  <p>  5m  <since>": deciding and over.
+    size_t n = 0;
+    for (size_t at = line.find(" 5m "); at != std::string::npos; at = line.find(" 5m ", at + 1))
+      ++n;
+    EXPECT_EQ(n, 2u) << line;
+  }
+  EXPECT_TRUE(row) << table;
+}
+
 // The engine is built from the YAML like predwatchd's: a stream entry with its own baseline
 // and class map, and no "*" template, so an unlisted stream is rejected; no --baseline.
 TEST_F(ReplayTest, StreamEntriesOfTheConfigApply) {
