@@ -59,10 +59,9 @@ std::string pair_subject(std::string_view class_a, std::string_view class_b) {
 std::string canonical_alert_string(const AlertKey& key) {
   std::string s;
   const std::string_view kind = alert_kind_name(key.kind);
-  s.reserve(kind.size() + key.stream.size() + key.window.size() + key.subject.size() + 3);
+  s.reserve(kind.size() + key.stream.size() + key.subject.size() + 2);
   s.append(kind).push_back(kSeparator);
   s.append(key.stream).push_back(kSeparator);
-  s.append(key.window).push_back(kSeparator);
   s.append(key.subject);
   return s;
 }
@@ -89,6 +88,16 @@ std::string fingerprint_hex(uint64_t fingerprint) {
 AlertTracker::AlertTracker(AlertTrackerOptions options) : options_(options) {
   assert(options_.for_evaluations >= 1 && options_.resolve_evaluations >= 1);
   assert(options_.resolve_ratio > 0 && options_.resolve_ratio <= 1);
+}
+
+bool AlertTracker::calm(const AlertObservation& obs) const {
+  if (obs.over_threshold) return false;
+  auto below = [&](double score, double threshold) {
+    return std::isnan(score) || score < threshold * options_.resolve_ratio;
+  };
+  if (!below(obs.score, obs.threshold)) return false;
+  return std::all_of(obs.windows.begin(), obs.windows.end(),
+                     [&](const AlertWindow& w) { return !w.over && below(w.score, w.threshold); });
 }
 
 bool AlertTracker::step(Entry& entry, bool over, bool calm, int64_t now_ms,
@@ -125,16 +134,14 @@ bool AlertTracker::step(Entry& entry, bool over, bool calm, int64_t now_ms,
 }
 
 std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
-                                                    std::string_view window,
                                                     std::span<const AlertObservation> observations,
                                                     int64_t now_ms) {
   ++pass_;
   std::vector<AlertTransition> out;
   for (const AlertObservation& obs : observations) {
-    assert(obs.key.stream == stream && obs.key.window == window);
+    assert(obs.key.stream == stream);
     const bool over = obs.over_threshold;
-    const bool calm =
-        !over && (std::isnan(obs.score) || obs.score < obs.threshold * options_.resolve_ratio);
+    const bool calm = this->calm(obs);
     const uint64_t fingerprint = alert_fingerprint(obs.key);
     auto it = alerts_.find(fingerprint);
     if (it == alerts_.end()) {
@@ -167,11 +174,10 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
     if (!step(entry, over, calm, now_ms, out)) alerts_.erase(it);
   }
 
-  // Tracked keys of this scope that the pass did not report: one calm evaluation each.
+  // Tracked keys of this stream that the pass did not report: one calm evaluation each.
   std::vector<uint64_t> absent;
   for (const auto& [fingerprint, entry] : alerts_) {
-    if (entry.last_pass != pass_ && entry.alert.last.key.stream == stream &&
-        entry.alert.last.key.window == window) {
+    if (entry.last_pass != pass_ && entry.alert.last.key.stream == stream) {
       absent.push_back(fingerprint);
     }
   }
@@ -181,6 +187,7 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
     Entry& entry = it->second;
     entry.last_pass = pass_;
     entry.alert.last.over_threshold = false;
+    for (AlertWindow& w : entry.alert.last.windows) w.over = false;
     if (!step(entry, /*over=*/false, /*calm=*/true, now_ms, out)) alerts_.erase(it);
   }
   return out;

@@ -1,27 +1,32 @@
 // Alert lifecycle of the drift engine: turns a stream of per-evaluation verdicts ("this key
 // is over its threshold now") into alerts with Prometheus-like states.
 //
-// An alert is identified by its AlertKey (kind, stream, window, subject) and by the key's
-// fingerprint, a stable 64-bit hash (see alert_fingerprint). Per key:
+// An alert is identified by its AlertKey (kind, stream, subject) and by the key's
+// fingerprint, a stable 64-bit hash (see alert_fingerprint). A stream's windows are not part
+// of the key: the caller merges the windows' verdicts on one key into one observation (see
+// core/drift_observation.h, stream_observations), and the windows are details of the alert
+// (AlertObservation::windows). Per key:
 //
 //   inactive --over--> pending --over x (for_evaluations - 1) more--> firing
 //   pending  --not over--> inactive ("dropped": it never fired)
 //   firing   --calm x resolve_evaluations consecutive--> resolved (then inactive)
 //
-// "over" is the caller's verdict (AlertObservation::over_threshold). "calm" means not over
-// AND score < threshold * resolve_ratio (hysteresis: a score hovering just under the
-// threshold keeps a firing alert firing, and resets its calm streak). A NaN score counts as
+// "over" is the caller's verdict (AlertObservation::over_threshold: some window is over).
+// "calm" means not over AND, for the observation's own score and for every window detail,
+// score < threshold * resolve_ratio (hysteresis: a score hovering just under the threshold in
+// any window keeps a firing alert firing, and resets its calm streak). A NaN score counts as
 // calm when not over. With for_evaluations = 1 the first over evaluation emits both the
 // pending and the firing transition.
 //
 // Scores must grow with the anomaly and be on the threshold's scale: distances as they are
 // (js_distance vs 0.1), p-value tests as -log10(p) vs -log10(alpha).
 //
-// Evaluations are per scope (stream, window): evaluate() receives every key evaluated for
-// that scope in this pass. A tracked alert of the scope that is missing from the pass (the
-// pair lost its minimum support, the class left the stream) counts as one calm evaluation;
-// its payload is kept from its last report, with over_threshold = false. Alerts of other
-// scopes are untouched. Only pending and firing alerts are stored: memory is O(active).
+// Evaluations are per scope, the stream: evaluate() receives every key evaluated for that
+// stream in this pass (all its windows merged). A tracked alert of the stream that is missing
+// from the pass (the pair lost its minimum support in every window, the class left the
+// stream) counts as one calm evaluation; its payload is kept from its last report, with
+// over_threshold = false. Alerts of other streams are untouched. Only pending and firing
+// alerts are stored: memory is O(active).
 //
 // Time is passed in (milliseconds since the Unix epoch); nothing reads a clock.
 // Not thread-safe: one owner (the drift engine's evaluation loop) calls it.
@@ -62,7 +67,6 @@ std::optional<AlertKind> alert_kind_from_name(std::string_view name);
 struct AlertKey {
   AlertKind kind = AlertKind::kClassDistribution;
   std::string stream;
-  std::string window;   // the window's configured name, e.g. "5m"
   std::string subject;  // class name; pair_subject(a, b) for pairs; "" for stream-wide kinds
 
   bool operator==(const AlertKey&) const = default;
@@ -71,8 +75,9 @@ struct AlertKey {
 // "a|b" with the two class names in byte order, so (a, b) and (b, a) name the same pair.
 std::string pair_subject(std::string_view class_a, std::string_view class_b);
 
-// The fingerprint's input: kind name, stream, window, subject joined by the byte 0x1F
-// (ASCII unit separator), e.g. "pair_rate\x1f" "cam-1\x1f" "5m\x1f" "chair|horse".
+// The fingerprint's input: kind name, stream, subject joined by the byte 0x1F (ASCII unit
+// separator), e.g. "pair_rate\x1f" "cam-1\x1f" "chair|horse". (Until alerts were merged over
+// windows the window's name was a fourth field, so every fingerprint changed once then.)
 std::string canonical_alert_string(const AlertKey& key);
 
 // 64-bit FNV-1a (offset basis 0xcbf29ce484222325, prime 0x100000001b3) over the bytes of
@@ -93,15 +98,33 @@ struct AlertCounts {
   uint64_t baseline_total = 0;
 };
 
-// One key's result in one evaluation: the verdict and the payload an alert carries.
+// One window's verdict on a key, as a detail of the alert (the window's finding).
+struct AlertWindow {
+  std::string window;  // the window's configured name, e.g. "5m"
+  bool over = false;   // the window's finding is flagged
+  double score = std::numeric_limits<double>::quiet_NaN();
+  double threshold = std::numeric_limits<double>::quiet_NaN();
+  double p_value = std::numeric_limits<double>::quiet_NaN();  // NaN for non-test measures
+  AlertCounts counts;
+};
+
+// One key's result in one evaluation: the verdict and the payload an alert carries. The
+// payload (score, threshold, p_value, counts, exemplars) is the deciding window's: the over
+// window with the largest score / threshold, or, when no window is over, the window with the
+// largest score / threshold.
 struct AlertObservation {
   AlertKey key;
-  bool over_threshold = false;
+  bool over_threshold = false;  // some window is over
   double score = 0;
   double threshold = 0;
   double p_value = std::numeric_limits<double>::quiet_NaN();  // NaN for non-test measures
   AlertCounts counts;
   std::vector<std::string> exemplar_ids;  // recent frames behind the finding
+  std::string window;                     // the deciding window's name
+  std::vector<AlertWindow> windows;       // every window that judged the key, in window order
+  // class_appeared: the partner classes of the class's novel pairs and pair rates, which
+  // raise no alert of their own (folded into this one); sorted, distinct. Else empty.
+  std::vector<std::string> related_subjects;
 };
 
 enum class AlertState { kInactive, kPending, kFiring, kResolved };
@@ -138,12 +161,12 @@ class AlertTracker {
  public:
   explicit AlertTracker(AlertTrackerOptions options = {});
 
-  // Applies one evaluation pass of scope (stream, window) at time now_ms and returns the
-  // transitions it caused: first in the order of `observations`, then those of absent keys
-  // in ascending fingerprint order.
-  // REQUIRES: every observation's key has this stream and window; keys are distinct (a
-  // repeated key is ignored after its first occurrence).
-  std::vector<AlertTransition> evaluate(std::string_view stream, std::string_view window,
+  // Applies one evaluation pass of a stream at time now_ms and returns the transitions it
+  // caused: first in the order of `observations`, then those of absent keys in ascending
+  // fingerprint order.
+  // REQUIRES: every observation's key has this stream; keys are distinct (a repeated key is
+  // ignored after its first occurrence).
+  std::vector<AlertTransition> evaluate(std::string_view stream,
                                         std::span<const AlertObservation> observations,
                                         int64_t now_ms);
 
@@ -163,6 +186,8 @@ class AlertTracker {
     Alert alert;
     uint64_t last_pass = 0;  // evaluate() call that last reported the key
   };
+  // "calm" for one observation (see the top of this file).
+  bool calm(const AlertObservation& obs) const;
   // Applies one evaluation to a tracked entry; returns false if the entry must be erased.
   bool step(Entry& entry, bool over, bool calm, int64_t now_ms, std::vector<AlertTransition>& out);
 

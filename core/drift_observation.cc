@@ -1,5 +1,11 @@
 #include "core/drift_observation.h"
 
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <utility>
+
 namespace predwatch::core {
 
 std::vector<std::string> finding_exemplars(const StreamMonitor& m, size_t window,
@@ -37,14 +43,98 @@ std::vector<std::string> finding_exemplars(const StreamMonitor& m, size_t window
 
 AlertObservation to_observation(const DriftFinding& f, const StreamMonitor& m, size_t window) {
   AlertObservation o;
-  o.key = {f.kind, m.stream(), m.spec(window).name, f.subject()};
+  o.key = {f.kind, m.stream(), f.subject()};
   o.over_threshold = f.flagged;
   o.score = f.score;
   o.threshold = f.threshold;
   o.p_value = f.p_value;
   o.counts = f.counts;
+  o.window = m.spec(window).name;
+  o.windows.push_back({o.window, f.flagged, f.score, f.threshold, f.p_value, f.counts});
   if (f.flagged) o.exemplar_ids = finding_exemplars(m, window, f);
   return o;
+}
+
+double decision_ratio(double score, double threshold) {
+  if (std::isnan(score)) return -std::numeric_limits<double>::infinity();
+  return threshold > 0 ? score / threshold : score;
+}
+
+std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
+                                                  std::span<const DriftReport> reports) {
+  // Classes absent from the baseline (they have a class_appeared finding somewhere).
+  std::set<std::string, std::less<>> appeared;
+  for (const DriftReport& r : reports)
+    for (const DriftFinding& f : r.findings)
+      if (f.kind == AlertKind::kClassAppeared) appeared.insert(f.subject_a);
+
+  struct Judged {
+    size_t window;
+    const DriftFinding* finding;
+  };
+  struct Merged {
+    AlertKind kind;
+    std::string subject;
+    std::vector<Judged> judged;
+  };
+  std::vector<Merged> merged;
+  std::map<std::pair<AlertKind, std::string>, size_t> index;
+  std::map<std::string, std::set<std::string>, std::less<>> related;  // appeared class -> partners
+  for (const DriftReport& r : reports) {
+    const int w = m.find_window(r.window);
+    if (w < 0) continue;
+    for (const DriftFinding& f : r.findings) {
+      if (!f.tested && !f.flagged) continue;
+      if (f.kind == AlertKind::kNovelPair || f.kind == AlertKind::kPairRate) {
+        const bool a_new = appeared.contains(f.subject_a);
+        const bool b_new = appeared.contains(f.subject_b);
+        if (a_new || b_new) {
+          if (f.flagged) {
+            if (a_new) related[f.subject_a].insert(f.subject_b);
+            if (b_new) related[f.subject_b].insert(f.subject_a);
+          }
+          continue;
+        }
+      }
+      std::string subject = f.subject();
+      auto [it, added] = index.try_emplace({f.kind, subject}, merged.size());
+      if (added) merged.push_back({f.kind, std::move(subject), {}});
+      merged[it->second].judged.push_back({size_t(w), &f});
+    }
+  }
+
+  std::vector<AlertObservation> out;
+  out.reserve(merged.size());
+  for (const Merged& k : merged) {
+    // The deciding window: flagged first, then the largest score / threshold; the first
+    // window wins ties.
+    const Judged* best = &k.judged.front();
+    for (const Judged& j : k.judged) {
+      const bool jf = j.finding->flagged, bf = best->finding->flagged;
+      if (jf != bf) {
+        if (jf) best = &j;
+        continue;
+      }
+      if (decision_ratio(j.finding->score, j.finding->threshold) >
+          decision_ratio(best->finding->score, best->finding->threshold)) {
+        best = &j;
+      }
+    }
+    AlertObservation o = to_observation(*best->finding, m, best->window);
+    o.windows.clear();
+    for (const Judged& j : k.judged) {
+      const DriftFinding& f = *j.finding;
+      o.over_threshold |= f.flagged;
+      o.windows.push_back(
+          {m.spec(j.window).name, f.flagged, f.score, f.threshold, f.p_value, f.counts});
+    }
+    if (k.kind == AlertKind::kClassAppeared) {
+      if (auto r = related.find(k.subject); r != related.end())
+        o.related_subjects.assign(r->second.begin(), r->second.end());
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 }  // namespace predwatch::core

@@ -1,8 +1,23 @@
 // From drift findings to the alert tracker: one function shared by the daemon's engine and
 // `predwatch replay`, so both page on the same verdicts with the same evidence attached.
+//
+// One alert per (stream, kind, subject): stream_observations merges the findings of all the
+// stream's windows on one key into one observation (docs/DRIFT.md "Alerts"):
+//   - over  = some window's finding is flagged;
+//   - calm  = every window is calm (the tracker checks each window detail);
+//   - the payload (score, threshold, p-value, counts, exemplars) is the deciding window's:
+//     the flagged window with the largest score / threshold, else (none flagged) the window
+//     with the largest score / threshold;
+//   - `windows` lists every window's verdict on the key, in the stream's window order.
+// Pairs with a class absent from the baseline fold into that class's class_appeared alert:
+// a novel_pair or pair_rate finding involving a class that has a class_appeared finding
+// (in any of the stream's reports: the baseline is the stream's) makes no observation of its
+// own; when flagged, its partner class is listed in the class_appeared observation's
+// related_subjects.
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,8 +34,20 @@ namespace predwatch::core {
 std::vector<std::string> finding_exemplars(const StreamMonitor& monitor, size_t window,
                                            const DriftFinding& finding);
 
-// The tracker's view of a finding of (stream, window); exemplars only when it is flagged.
+// The tracker's view of one finding of window `window`: its payload, `window` set to the
+// window's name and a one-entry window detail list; exemplars only when it is flagged.
 AlertObservation to_observation(const DriftFinding& finding, const StreamMonitor& monitor,
                                 size_t window);
+
+// The tracker's view of one evaluation of a stream: one observation per (kind, subject) that
+// some window tested or flagged, merged over `reports` (the stream's reports of this
+// evaluation, each naming one of monitor's windows; reports of unknown windows are ignored).
+// Order: keys by their first finding, reports taken in the given order.
+std::vector<AlertObservation> stream_observations(const StreamMonitor& monitor,
+                                                  std::span<const DriftReport> reports);
+
+// The ratio that picks the deciding window: score / threshold (score when threshold <= 0);
+// -infinity for a NaN score.
+double decision_ratio(double score, double threshold);
 
 }  // namespace predwatch::core

@@ -16,8 +16,9 @@ PACKAGES=(
   python3-numpy python3-scipy python3-yaml
   # fuzzing (tests/fuzz, -DPREDWATCH_BUILD_FUZZERS=ON): clang with libFuzzer and sanitizers
   clang-14 libclang-rt-14-dev
-  # integration tests: real Kafka broker (jars via Maven), real Prometheus, kcat
-  default-jre-headless maven prometheus kcat curl
+  # integration tests: real Kafka broker (jars via Maven), real Prometheus and Alertmanager
+  # (amtool: deploy/alertmanager), kcat
+  default-jre-headless maven prometheus prometheus-alertmanager kcat curl
   # deploy validation: a venv for the PyPI validators (tests/integration/deploy)
   python3-venv
 )

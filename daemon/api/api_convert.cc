@@ -73,12 +73,45 @@ std::string format_g(double v) {
 
 }  // namespace
 
+std::string windows_over(const core::AlertObservation& o) {
+  std::string over;
+  for (const core::AlertWindow& w : o.windows) {
+    if (!w.over) continue;
+    if (!over.empty()) over += ",";
+    over += w.window;
+  }
+  return over;
+}
+
+std::string alert_summary(const core::Alert& a) {
+  const core::AlertObservation& o = a.last;
+  std::string summary = std::string(core::alert_kind_name(o.key.kind));
+  summary += o.key.subject.empty() ? " (stream-wide)" : " " + o.key.subject;
+  if (!o.related_subjects.empty()) {
+    summary += " (with";
+    for (const auto& s : o.related_subjects)
+      summary += (&s == &o.related_subjects[0] ? " " : ", ") + s;
+    summary += ")";
+  }
+  summary += " on " + o.key.stream + ": " + std::string(core::alert_state_name(a.state)) +
+             ", score " + format_g(o.score) + " vs threshold " + format_g(o.threshold) +
+             " in window " + o.window;
+  if (o.counts.window_total > 0) {
+    summary += ", " + std::to_string(o.counts.window_count) + " in " +
+               std::to_string(o.counts.window_total) + " window frames";
+  }
+  const std::string over = windows_over(o);
+  summary += over.empty() ? "; no window over now" : "; over in " + over;
+  if (o.windows.size() > 1) summary += " of " + std::to_string(o.windows.size()) + " windows";
+  return summary;
+}
+
 void alert_to_proto(const core::Alert& a, v1::Alert* out) {
   const core::AlertObservation& o = a.last;
   out->set_fingerprint(core::fingerprint_hex(a.fingerprint));
   out->set_kind(std::string(core::alert_kind_name(o.key.kind)));
   out->set_stream(o.key.stream);
-  out->set_window(o.key.window);
+  out->set_window(o.window);
   for (auto& s : subject_parts(o.key.kind, o.key.subject)) out->add_subject(std::move(s));
   out->set_state(state_to_proto(a.state));
   out->set_score(o.score);
@@ -97,16 +130,18 @@ void alert_to_proto(const core::Alert& a, v1::Alert* out) {
                             : a.active_since_ms;
   ms_to_timestamp(since, out->mutable_since());
   for (const auto& id : o.exemplar_ids) out->add_exemplars(id);
-  std::string summary = std::string(core::alert_kind_name(o.key.kind));
-  summary += o.key.subject.empty() ? " (stream-wide)" : " " + o.key.subject;
-  summary += " on " + o.key.stream + "/" + o.key.window + ": " +
-             std::string(core::alert_state_name(a.state)) + ", score " + format_g(o.score) +
-             " vs threshold " + format_g(o.threshold);
-  if (o.counts.window_total > 0) {
-    summary += ", " + std::to_string(o.counts.window_count) + " in " +
-               std::to_string(o.counts.window_total) + " window frames";
+  for (const core::AlertWindow& w : o.windows) {
+    v1::AlertWindow* d = out->add_windows();
+    d->set_window(w.window);
+    d->set_over(w.over);
+    d->set_score(w.score);
+    d->set_threshold(w.threshold);
+    if (std::isfinite(w.p_value)) d->set_p_value(w.p_value);
+    d->set_window_count(w.counts.window_count);
+    d->set_window_frames(w.counts.window_total);
   }
-  out->set_summary(std::move(summary));
+  for (const auto& s : o.related_subjects) out->add_related_subjects(s);
+  out->set_summary(alert_summary(a));
 }
 
 void finding_scores(const core::DriftReport& report, const core::DriftFinding& f,

@@ -28,8 +28,15 @@ std::vector<std::string> subject_parts(core::AlertKind kind, const std::string& 
 bool is_pair_kind(core::AlertKind kind);
 
 v1::Alert::State state_to_proto(core::AlertState state);
-// Alert message of a pending/firing/resolved alert (summary: one line a person reads).
+// Alert message of a pending/firing/resolved alert: the deciding window's payload, every
+// window's verdict, the related subjects (class_appeared) and the summary.
 void alert_to_proto(const core::Alert& alert, v1::Alert* out);
+// One line a person reads, e.g. "class_appeared umbrella (with handbag, person) on cam:
+// firing, score 9.2 vs threshold 1.3 in window 5m, 61 in 3000 window frames; over in 5m,1h of
+// 3 windows".
+std::string alert_summary(const core::Alert& alert);
+// The names of the windows whose finding is over, comma-separated in window order ("" none).
+std::string windows_over(const core::AlertObservation& observation);
 
 // Every score of one finding: the deciding measure, then the other distances it computed
 // (js_distance, psi, hellinger) with the evaluator's verdicts (see DriftScore in

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-
 namespace predwatch::daemon {
 namespace {
 
@@ -21,8 +19,6 @@ std::string json_string(std::string_view s) {
   }
   return out + "\"";
 }
-
-std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
 
 }  // namespace
 
@@ -54,15 +50,35 @@ AlertLog::~AlertLog() {
 
 std::string AlertLog::to_json(const core::AlertTransition& t) {
   const core::AlertObservation& o = t.alert.last;
-  return fmt::format(
-      "{{\"type\":\"transition\",\"time_ms\":{},\"from\":{},\"to\":{},\"kind\":{},\"stream\":{},"
-      "\"window\":{},"
-      "\"subject\":{},\"fingerprint\":{},\"score\":{},\"threshold\":{},\"peak_score\":{}}}",
-      t.time_ms, json_string(core::alert_state_name(t.from)),
-      json_string(core::alert_state_name(t.to)), json_string(core::alert_kind_name(o.key.kind)),
-      json_string(o.key.stream), json_string(o.key.window), json_string(o.key.subject),
-      json_string(core::fingerprint_hex(t.alert.fingerprint)), json_number(o.score),
-      json_number(o.threshold), json_number(t.alert.peak_score));
+  JsonWriter w;
+  w.begin_object();
+  w.key("type").value("transition").key("time_ms").value(t.time_ms);
+  w.key("from").value(core::alert_state_name(t.from)).key("to").value(core::alert_state_name(t.to));
+  w.key("kind").value(core::alert_kind_name(o.key.kind)).key("stream").value(o.key.stream);
+  w.key("window").value(o.window).key("subject").value(o.key.subject);
+  w.key("fingerprint").value(core::fingerprint_hex(t.alert.fingerprint));
+  w.key("score").value(o.score).key("threshold").value(o.threshold);
+  w.key("peak_score").value(t.alert.peak_score);
+  write_window_details(w, o);
+  w.end_object();
+  return w.str();
+}
+
+void AlertLog::write_window_details(JsonWriter& w, const core::AlertObservation& o) {
+  w.key("windows").begin_array();
+  for (const core::AlertWindow& d : o.windows) {
+    w.begin_object();
+    w.key("window").value(d.window).key("over").value(d.over);
+    w.key("score").value(d.score).key("threshold").value(d.threshold);
+    w.key("p_value").value(d.p_value);
+    w.key("window_count").value(d.counts.window_count);
+    w.key("window_total").value(d.counts.window_total);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("related_subjects").begin_array();
+  for (const std::string& s : o.related_subjects) w.value(s);
+  w.end_array();
 }
 
 }  // namespace predwatch::daemon

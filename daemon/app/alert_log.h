@@ -2,7 +2,13 @@
 // (`predwatchd --alerts-log FILE`), one object per transition:
 //   {"type":"transition","time_ms":..,"from":"pending","to":"firing","kind":"novel_pair",
 //    "stream":"demo-cam","window":"1m","subject":"giraffe|toilet","fingerprint":"..",
-//    "score":..,"threshold":..,"peak_score":..}
+//    "score":..,"threshold":..,"peak_score":..,
+//    "windows":[{"window":"1m","over":true,"score":..,"threshold":..,"p_value":..,
+//                "window_count":..,"window_total":..}, ...],
+//    "related_subjects":[..]}
+// One alert per (stream, kind, subject): "window" is the deciding window (whose score and
+// threshold these are), "windows" every window's verdict, "related_subjects" the partner
+// classes of a class_appeared alert's folded pairs (docs/DRIFT.md "Alerts").
 // Other records (the demo's schedule, "type":"episode") can be added with write_line().
 // Each line is flushed as written, so a reader (the demo smoke test, `tail -f`) sees it at
 // once and a crash loses nothing already reported.
@@ -18,6 +24,7 @@
 #include <mutex>
 #include <string>
 
+#include "daemon/common/json_writer.h"
 #include "daemon/engine/monitor_engine.h"
 
 namespace predwatch::daemon {
@@ -37,6 +44,10 @@ class AlertLog {
 
   // The JSON line of one transition (without the newline).
   static std::string to_json(const core::AlertTransition& t);
+
+  // The members "windows" (every window's verdict) and "related_subjects" of an alert, as the
+  // log writes them; `predwatch replay --json` writes the same.
+  static void write_window_details(JsonWriter& w, const core::AlertObservation& o);
 
  private:
   AlertLog(MonitorEngine& engine) : engine_(engine) {}

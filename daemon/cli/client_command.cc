@@ -324,8 +324,23 @@ int run_drift(const ClientOptions& o, const std::string& stream, const std::stri
   return 0;
 }
 
+// The windows whose verdict is over, e.g. "5m,1h" ("-" when none is over now).
+std::string over_text(const v1::Alert& a) {
+  std::string over;
+  for (const auto& w : a.windows())
+    if (w.over()) over += (over.empty() ? "" : ",") + w.window();
+  return over.empty() ? "-" : over;
+}
+
 void alert_row(TextTable& t, const v1::Alert& a) {
-  t.add_row({state_text(a.state()), a.kind(), a.stream(), a.window(), subject_text(a.subject()),
+  std::string subject = subject_text(a.subject());
+  if (!a.related_subjects().empty()) {
+    subject += " (with";
+    for (int i = 0; i < a.related_subjects_size(); ++i)
+      subject += (i == 0 ? " " : ", ") + a.related_subjects(i);
+    subject += ")";
+  }
+  t.add_row({state_text(a.state()), a.kind(), a.stream(), subject, a.window(), over_text(a),
              format_number(a.score(), 4), format_number(a.threshold(), 4),
              std::to_string(a.window_count()) + "/" + std::to_string(a.window_frames()),
              format_time(a.since()), a.fingerprint()});
@@ -345,8 +360,8 @@ int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
       std::cout << to_json(resp) << "\n";
       return 0;
     }
-    TextTable t({"state", "kind", "stream", "window", "subject", "score", "threshold", "count",
-                 "since", "fingerprint"});
+    TextTable t({"state", "kind", "stream", "subject", "window", "over in", "score", "threshold",
+                 "count", "since", "fingerprint"});
     for (const auto& a : resp.alerts()) alert_row(t, a);
     std::cout << t.render();
     if (resp.alerts().empty()) std::cout << "(no pending or firing alerts)\n";

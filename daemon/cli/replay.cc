@@ -12,6 +12,7 @@
 
 #include "config/loader.h"
 #include "daemon/api/api_convert.h"
+#include "daemon/app/alert_log.h"
 #include "daemon/app/engine_config.h"
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/cli/text_table.h"
@@ -55,8 +56,8 @@ class TransitionPrinter {
   TransitionPrinter(std::ostream& out, bool json)
       : out_(out),
         json_(json),
-        table_({"time", "state", "kind", "stream", "window", "subject", "score", "threshold",
-                "p_value", "since"}) {}
+        table_({"time", "state", "kind", "stream", "subject", "window", "score", "threshold",
+                "p_value", "over in", "since"}) {}
 
   void print(const core::AlertTransition& tr) {
     const core::Alert& a = tr.alert;
@@ -64,10 +65,18 @@ class TransitionPrinter {
     const std::string state =
         tr.to == core::AlertState::kInactive ? "dropped" : std::string(alert_state_name(tr.to));
     if (!json_) {
+      std::string subject = o.key.subject.empty() ? "-" : o.key.subject;
+      if (!o.related_subjects.empty()) {
+        subject += " (with";
+        for (const std::string& r : o.related_subjects)
+          subject += (&r == &o.related_subjects[0] ? " " : ", ") + r;
+        subject += ")";
+      }
+      const std::string over = windows_over(o);
       table_.add_row({iso_time(tr.time_ms), state, std::string(alert_kind_name(o.key.kind)),
-                      o.key.stream, o.key.window, o.key.subject.empty() ? "-" : o.key.subject,
-                      format_number(o.score, 4), format_number(o.threshold, 4),
-                      format_number(o.p_value, 3), iso_time(a.active_since_ms)});
+                      o.key.stream, subject, o.window, format_number(o.score, 4),
+                      format_number(o.threshold, 4), format_number(o.p_value, 3),
+                      over.empty() ? "-" : over, iso_time(a.active_since_ms)});
       return;
     }
     JsonWriter w;
@@ -75,7 +84,7 @@ class TransitionPrinter {
     w.key("time").value(iso_time(tr.time_ms)).key("time_ms").value(tr.time_ms);
     w.key("state").value(state).key("from").value(alert_state_name(tr.from));
     w.key("kind").value(alert_kind_name(o.key.kind));
-    w.key("stream").value(o.key.stream).key("window").value(o.key.window);
+    w.key("stream").value(o.key.stream).key("window").value(o.window);
     write_subject(w, o.key.kind, o.key.subject);
     w.key("score").value(o.score).key("threshold").value(o.threshold);
     w.key("fingerprint").value(core::fingerprint_hex(a.fingerprint));
@@ -85,7 +94,9 @@ class TransitionPrinter {
     w.key("peak_score").value(a.peak_score);
     w.key("exemplars").begin_array();
     for (const std::string& id : o.exemplar_ids) w.value(id);
-    w.end_array().end_object();
+    w.end_array();
+    AlertLog::write_window_details(w, o);
+    w.end_object();
     out_ << w.str() << '\n';
   }
 

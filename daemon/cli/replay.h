@@ -19,9 +19,13 @@
 // `--grid 8` replays as is); with a config, they must agree, as in the daemon.
 //
 // Output, one line per alert transition (pending, firing, resolved, dropped = back to
-// inactive): an aligned human table by default; with `json`, one JSON object per line with
-// time, state, from, kind, stream, window, subject (array of 0-2 class names), score,
-// threshold, fingerprint, p_value, counts, since, peak_score, exemplars.
+// inactive) of the engine's alerts, one per (stream, kind, subject) whatever number of
+// windows agree: an aligned human table by default (the deciding window, and the windows
+// over); with `json`, one JSON object per line with time, state, from, kind, stream, window
+// (the deciding one), subject (array of 0-2 class names), score, threshold, fingerprint,
+// p_value, counts, since, peak_score, exemplars, windows (every window's verdict: window,
+// over, score, threshold, p_value, window_count, window_total) and related_subjects (the
+// partner classes folded into a class_appeared alert), as the alert log writes them.
 // `scores` (a path) receives every evaluation's findings as JSON lines: time, stream,
 // window, kind, subject, measure, score, threshold, p_value, tested, flagged, counts, note.
 // A summary (events applied, rejected by reason, late frames, evaluations) goes to `err`.

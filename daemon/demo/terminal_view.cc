@@ -145,10 +145,17 @@ std::string TerminalView::render(double rate, std::chrono::seconds elapsed) cons
   int shown = 0;
   for (const core::Alert& a : alerts) {
     const bool firing = a.state == core::AlertState::kFiring;
-    out += fmt::format("  {} {} [{}] window {} score {:.3g} (threshold {:.3g})\n",
+    std::string over;  // the windows that agree, e.g. "5m,1h"
+    for (const core::AlertWindow& w : a.last.windows)
+      if (w.over) over += (over.empty() ? "" : ",") + w.window;
+    std::string related;
+    for (const std::string& r : a.last.related_subjects)
+      related += (related.empty() ? "" : ",") + r;
+    out += fmt::format("  {} {} [{}]{} window {} score {:.3g} (threshold {:.3g}){}\n",
                        firing ? style(kRed, "FIRING ") : style(kYellow, "pending"),
                        core::alert_kind_name(a.last.key.kind), a.last.key.subject,
-                       a.last.key.window, a.last.score, a.last.threshold);
+                       related.empty() ? "" : " with " + related, a.last.window, a.last.score,
+                       a.last.threshold, over.empty() ? "" : ", over in " + over);
     if (++shown == 10) break;
   }
   if (alerts.empty()) out += "  none\n";

@@ -143,7 +143,6 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   std::vector<Job> jobs;
   std::vector<const core::PartData*> part_view;
   std::vector<const core::PartData*> part_ptrs;
-  std::vector<std::vector<core::AlertObservation>> observations;
   std::vector<core::AlertTransition> transitions;
   for (const std::string& stream : names) {
     std::shared_ptr<const LoadedBaseline> baseline;
@@ -189,30 +188,24 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       job.parts.shrink_to_fit();
     }
 
-    // Observations per window, with exemplars for what is flagged.
-    observations.assign(jobs.size(), {});
+    // One observation per kind and subject, merged over the stream's windows, with
+    // exemplars for what is flagged.
+    std::vector<core::AlertObservation> observations;
     {
       std::lock_guard lock(mu_);
       auto it = streams_.find(stream);
       if (it == streams_.end()) continue;  // dropped by a rebalance meanwhile
       StreamState& s = it->second;
       s.drift.clear();
-      for (size_t j = 0; j < jobs.size(); ++j) {
-        for (const core::DriftFinding& f : jobs[j].report.findings) {
-          if (!f.tested && !f.flagged) continue;
-          observations[j].push_back(core::to_observation(f, *s.monitor, jobs[j].window));
-        }
-        s.drift.push_back(std::move(jobs[j].report));
-      }
+      for (Job& job : jobs) s.drift.push_back(std::move(job.report));
       s.evaluated_at_ms = now_ms;
+      observations = core::stream_observations(*s.monitor, s.drift);
     }
     summary.reports += jobs.size();
     std::lock_guard lock(alerts_mu_);
-    for (size_t j = 0; j < jobs.size(); ++j) {
-      auto t = tracker_.evaluate(stream, jobs[j].window_name, observations[j], now_ms);
-      transitions.insert(transitions.end(), std::make_move_iterator(t.begin()),
-                         std::make_move_iterator(t.end()));
-    }
+    auto t = tracker_.evaluate(stream, observations, now_ms);
+    transitions.insert(transitions.end(), std::make_move_iterator(t.begin()),
+                       std::make_move_iterator(t.end()));
   }
 
   std::vector<AlertListener> listeners;

@@ -3,7 +3,9 @@
 //
 // Data flows one way: sources (the Kafka consumer, the demo generator, `predwatch replay`)
 // call apply(); a periodic evaluate(now) advances the windows, runs the drift evaluator on
-// every (stream, window) against the stream's baseline, and feeds the alert tracker; readers
+// every (stream, window) against the stream's baseline, and feeds the alert tracker with one
+// observation per (stream, kind, subject), merged over the stream's windows
+// (core::stream_observations: the windows are details of the alert); readers
 // (the gRPC service, the metrics collector, the terminal view) take consistent snapshots
 // through with_stream() / for_each_stream() / alerts() and subscribe to alert transitions.
 //
@@ -99,7 +101,8 @@ class MonitorEngine : public EventSink {
   SinkResult apply(const core::Event& event);
 
   // Moves every window to now_ms and evaluates drift on every (stream, window) that has a
-  // baseline; feeds the alert tracker and notifies listeners of transitions.
+  // baseline; feeds the alert tracker (one observation per stream, kind and subject, merged
+  // over the stream's windows) and notifies listeners of transitions.
   EvaluationSummary evaluate(int64_t now_ms);
 
   // Readers. Return false when the stream is unknown.

@@ -171,9 +171,10 @@ class Collector final : public prometheus::Collectable {
     }
     for (const auto& a : alerts) {
       const auto& k = a.last.key;
+      // One series per alert, i.e. per (stream, kind, subject): the windows are details of
+      // the alert (gRPC ListAlerts), not a label.
       out.add("predwatch_alert_firing",
               {{"stream", k.stream},
-               {"window", k.window},
                {"kind", std::string(core::alert_kind_name(k.kind))},
                {"subject", k.subject.empty() ? "*" : k.subject}},
               a.state == core::AlertState::kFiring ? 1 : 0);

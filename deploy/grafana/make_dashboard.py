@@ -275,8 +275,9 @@ def build():
         thr=thresholds((None, "green"), (1, "orange"))), 6, 6)
     L.add(table(
         "Firing alerts (predwatchd)",
-        "Alerts the daemon currently fires, by stream, window, drift kind and subject.",
-        targets((f"max by (stream, window, kind, subject) (predwatch_alert_firing{{{SW}}}) == 1", ""),
+        "Alerts the daemon currently fires: one per stream, drift kind and subject, whatever "
+        "number of windows agree (`predwatch alerts` lists the windows).",
+        targets((f"max by (stream, kind, subject) (predwatch_alert_firing{{{S}}}) == 1", ""),
                 instant=True, fmt="table"),
         exclude=("Time", "Value"))
         , 9, 6)

@@ -688,7 +688,8 @@ def main():
                     help="write the events of one scenario (--only NAME) to FILE as JSON lines "
                          "instead of replaying them (for `predwatch replay --scores`)")
     ap.add_argument("--check-detection", action="store_true",
-                    help="exit 1 if a detectable injected drift was not detected")
+                    help="exit 1 if a detectable injected drift on independent (shuffled) "
+                         "frames was not detected")
     args = ap.parse_args()
 
     predwatch = args.predwatch or os.path.join(REPO, "build", "daemon", "predwatch")
@@ -820,8 +821,12 @@ def main():
             sys.stdout.write("\n")
         else:
             print_summary(summary, sys.stdout)
+        # Independent frames must keep their power; on scene-held streams the evidence rests
+        # on the number of scenes (docs/DRIFT.md "Correlated frames"), so their detection
+        # times are reported, not required.
         missed = [d for d in summary["drifts"]
-                  if d["detectable"] and not d["detected"] and not d["masked_by_windows"]]
+                  if d["hold_s"] == 0 and d["detectable"] and not d["detected"]
+                  and not d["masked_by_windows"]]
         if args.check_detection and missed:
             log("NOT DETECTED: " + ", ".join(d["stream"] for d in missed))
             sys.exit(1)

@@ -34,25 +34,25 @@ TEST(AlertKind, NamesRoundTrip) {
 //       for c in s.encode(): h = ((h ^ c) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
 //       return h
 //   f"{fnv('a'):016x}"                                              -> af63dc4c8601ec8c
-//   f"{fnv('pair_rate\x1fcam-1\x1f5m\x1fchair|horse'):016x}"         -> 534d466b54bb3432
-//   f"{fnv('class_distribution\x1fcam-1\x1f5m\x1f'):016x}"           -> 6fd95427bd7df3a8
-//   f"{fnv('class_vanished\x1ffactory/line 2\x1f1h\x1ftraffic light'):016x}"
-//                                                                   -> 19b4b25cf3100c5e
+//   f"{fnv('pair_rate\x1fcam-1\x1fchair|horse'):016x}"              -> 4f4565ad19eeb48d
+//   f"{fnv('class_distribution\x1fcam-1\x1f'):016x}"                -> 85f9c7dd87ffd845
+//   f"{fnv('class_vanished\x1ffactory/line 2\x1ftraffic light'):016x}"
+//                                                                   -> 5579967424b47ec2
 // ('a' -> af63dc4c8601ec8c is also the published FNV-1a 64 test vector.)
 TEST(AlertFingerprint, StableLiteralValues) {
-  const AlertKey pair{AlertKind::kPairRate, "cam-1", "5m", pair_subject("horse", "chair")};
+  const AlertKey pair{AlertKind::kPairRate, "cam-1", pair_subject("horse", "chair")};
   EXPECT_EQ(pair.subject, "chair|horse");
+  // No window: one alert per (kind, stream, subject), whatever number of windows agree.
   EXPECT_EQ(canonical_alert_string(pair), std::string("pair_rate\x1f"
                                                       "cam-1\x1f"
-                                                      "5m\x1f"
                                                       "chair|horse"));
-  EXPECT_EQ(alert_fingerprint(pair), 0x534d466b54bb3432ull);
-  EXPECT_EQ(fingerprint_hex(alert_fingerprint(pair)), "534d466b54bb3432");
+  EXPECT_EQ(alert_fingerprint(pair), 0x4f4565ad19eeb48dull);
+  EXPECT_EQ(fingerprint_hex(alert_fingerprint(pair)), "4f4565ad19eeb48d");
 
-  const AlertKey stream_wide{AlertKind::kClassDistribution, "cam-1", "5m", ""};
-  EXPECT_EQ(fingerprint_hex(alert_fingerprint(stream_wide)), "6fd95427bd7df3a8");
-  const AlertKey vanished{AlertKind::kClassVanished, "factory/line 2", "1h", "traffic light"};
-  EXPECT_EQ(fingerprint_hex(alert_fingerprint(vanished)), "19b4b25cf3100c5e");
+  const AlertKey stream_wide{AlertKind::kClassDistribution, "cam-1", ""};
+  EXPECT_EQ(fingerprint_hex(alert_fingerprint(stream_wide)), "85f9c7dd87ffd845");
+  const AlertKey vanished{AlertKind::kClassVanished, "factory/line 2", "traffic light"};
+  EXPECT_EQ(fingerprint_hex(alert_fingerprint(vanished)), "5579967424b47ec2");
 
   // Hex is zero-padded to 16 digits.
   EXPECT_EQ(fingerprint_hex(0x1f), "000000000000001f");
@@ -63,13 +63,17 @@ TEST(AlertFingerprint, StableLiteralValues) {
   other.kind = AlertKind::kNovelPair;
   EXPECT_NE(alert_fingerprint(other), alert_fingerprint(pair));
   other = pair;
-  other.window = "1h";
+  other.stream = "cam-2";
+  EXPECT_NE(alert_fingerprint(other), alert_fingerprint(pair));
+  other = pair;
+  other.subject = "chair|dog";
   EXPECT_NE(alert_fingerprint(other), alert_fingerprint(pair));
 }
 
 AlertObservation obs(std::string subject, double score, double threshold = 0.1) {
   AlertObservation o;
-  o.key = {AlertKind::kClassDistribution, "cam", "5m", std::move(subject)};
+  o.key = {AlertKind::kClassDistribution, "cam", std::move(subject)};
+  o.window = "5m";
   o.score = score;
   o.threshold = threshold;
   o.over_threshold = score >= threshold;
@@ -89,7 +93,7 @@ TEST(AlertTracker, PendingFiringResolvedWithHysteresis) {
   const uint64_t fp = alert_fingerprint(obs("car", 0).key);
   auto step = [&](double score, int64_t t) {
     const std::vector<AlertObservation> pass{obs("car", score)};
-    return tracker.evaluate("cam", "5m", pass, t);
+    return tracker.evaluate("cam", pass, t);
   };
   // Under threshold: nothing tracked.
   EXPECT_TRUE(step(0.05, 1000).empty());
@@ -145,7 +149,7 @@ TEST(AlertTracker, PendingDropsBackWhenItGoesUnder) {
   AlertTracker tracker({.for_evaluations = 3, .resolve_evaluations = 2, .resolve_ratio = 0.8});
   auto step = [&](double score, int64_t t) {
     const std::vector<AlertObservation> pass{obs("dog", score)};
-    return tracker.evaluate("cam", "5m", pass, t);
+    return tracker.evaluate("cam", pass, t);
   };
   EXPECT_EQ(targets(step(0.2, 1)), (std::vector<S>{S::kPending}));
   EXPECT_EQ(targets(step(0.2, 2)), (std::vector<S>{}));
@@ -166,36 +170,36 @@ TEST(AlertTracker, ForOneFiresImmediatelyWithBothTransitions) {
   pass[0].p_value = 1e-6;
   pass[0].counts = {12, 2000, 0, 5000};
   pass[0].exemplar_ids = {"frame-17", "frame-42"};
-  auto ts = tracker.evaluate("cam", "5m", pass, 100);
+  auto ts = tracker.evaluate("cam", pass, 100);
   ASSERT_EQ(targets(ts), (std::vector<S>{S::kPending, S::kFiring}));
   EXPECT_EQ(ts[1].alert.firing_since_ms, 100);
   EXPECT_EQ(ts[1].alert.last.p_value, 1e-6);
   EXPECT_EQ(ts[1].alert.last.counts.window_count, 12u);
   EXPECT_EQ(ts[1].alert.last.exemplar_ids, (std::vector<std::string>{"frame-17", "frame-42"}));
   pass = {obs("cat", 0.099)};  // ratio 1.0: anything under the threshold is calm
-  EXPECT_EQ(targets(tracker.evaluate("cam", "5m", pass, 200)), (std::vector<S>{S::kResolved}));
+  EXPECT_EQ(targets(tracker.evaluate("cam", pass, 200)), (std::vector<S>{S::kResolved}));
 }
 
-TEST(AlertTracker, AbsentKeysCountAsCalmOnlyInTheirScope) {
+TEST(AlertTracker, AbsentKeysCountAsCalmOnlyInTheirStream) {
   AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 2, .resolve_ratio = 0.8});
   std::vector<AlertObservation> pass{obs("a", 0.5), obs("b", 0.5)};
-  tracker.evaluate("cam", "5m", pass, 1);
-  // Another scope: same subjects, stream "other".
+  tracker.evaluate("cam", pass, 1);
+  // Another stream: same subjects, stream "other".
   std::vector<AlertObservation> other{obs("a", 0.5)};
   other[0].key.stream = "other";
-  tracker.evaluate("other", "5m", other, 1);
+  tracker.evaluate("other", other, 1);
   EXPECT_EQ(tracker.active_count(), 3u);
-  // "b" disappears from cam/5m; "a" stays over. Evaluating other scopes does not count.
+  // "b" disappears from cam; "a" stays over. Evaluating other streams does not count.
   pass = {obs("a", 0.5)};
   const std::vector<AlertObservation> nothing;
-  EXPECT_TRUE(tracker.evaluate("other", "1h", nothing, 2).empty());
-  EXPECT_TRUE(tracker.evaluate("cam", "5m", pass, 2).empty());
+  EXPECT_TRUE(tracker.evaluate("third", nothing, 2).empty());
+  EXPECT_TRUE(tracker.evaluate("cam", pass, 2).empty());
   const Alert* b = tracker.find(alert_fingerprint(obs("b", 0).key));
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->calm_streak, 1u);
   EXPECT_FALSE(b->last.over_threshold);
   EXPECT_EQ(b->last.score, 0.5);  // payload kept from its last report
-  const auto ts = tracker.evaluate("cam", "5m", pass, 3);
+  const auto ts = tracker.evaluate("cam", pass, 3);
   ASSERT_EQ(targets(ts), (std::vector<S>{S::kResolved}));
   EXPECT_EQ(ts[0].alert.last.key.subject, "b");
   // "a" on stream "other" was never re-evaluated and still fires.
@@ -208,28 +212,27 @@ TEST(AlertTracker, AbsentKeysCountAsCalmOnlyInTheirScope) {
 TEST(AlertTracker, AbsentPendingIsDroppedAndNaNIsCalm) {
   AlertTracker tracker({.for_evaluations = 2, .resolve_evaluations = 1, .resolve_ratio = 0.8});
   std::vector<AlertObservation> pass{obs("x", 0.5), obs("y", 0.5)};
-  EXPECT_EQ(targets(tracker.evaluate("cam", "5m", pass, 1)),
-            (std::vector<S>{S::kPending, S::kPending}));
+  EXPECT_EQ(targets(tracker.evaluate("cam", pass, 1)), (std::vector<S>{S::kPending, S::kPending}));
   pass = {obs("y", 0.5)};
   // y fires; x (absent) is dropped, after the transitions of the reported keys.
-  const auto ts = tracker.evaluate("cam", "5m", pass, 2);
+  const auto ts = tracker.evaluate("cam", pass, 2);
   ASSERT_EQ(targets(ts), (std::vector<S>{S::kFiring, S::kInactive}));
   EXPECT_EQ(ts[1].alert.last.key.subject, "x");
   // A NaN score (measure undefined, e.g. empty window) that is not over resolves.
   pass = {obs("y", std::numeric_limits<double>::quiet_NaN())};
   EXPECT_FALSE(pass[0].over_threshold);
-  EXPECT_EQ(targets(tracker.evaluate("cam", "5m", pass, 3)), (std::vector<S>{S::kResolved}));
+  EXPECT_EQ(targets(tracker.evaluate("cam", pass, 3)), (std::vector<S>{S::kResolved}));
   EXPECT_TRUE(tracker.active().empty());
 }
 
 TEST(AlertTracker, ActiveListsPendingAndFiring) {
   AlertTracker tracker({.for_evaluations = 2, .resolve_evaluations = 1, .resolve_ratio = 0.8});
   std::vector<AlertObservation> pass{obs("p", 0.5), obs("f", 0.5), obs("quiet", 0.0)};
-  tracker.evaluate("cam", "5m", pass, 1);
+  tracker.evaluate("cam", pass, 1);
   pass = {obs("p", 0.5), obs("f", 0.5), obs("quiet", 0.0)};
-  tracker.evaluate("cam", "5m", pass, 2);  // p and f firing
+  tracker.evaluate("cam", pass, 2);  // p and f firing
   pass = {obs("f", 0.5), obs("new", 0.5), obs("p", 0.2)};
-  tracker.evaluate("cam", "5m", pass, 3);
+  tracker.evaluate("cam", pass, 3);
   const auto active = tracker.active();
   ASSERT_EQ(active.size(), 3u);
   int firing = 0, pending = 0;
@@ -246,8 +249,81 @@ TEST(AlertTracker, ActiveListsPendingAndFiring) {
 TEST(AlertTracker, RepeatedKeyInOnePassIsIgnored) {
   AlertTracker tracker({.for_evaluations = 2, .resolve_evaluations = 1, .resolve_ratio = 0.8});
   const std::vector<AlertObservation> pass{obs("z", 0.5), obs("z", 0.5)};
-  EXPECT_EQ(targets(tracker.evaluate("cam", "5m", pass, 1)), (std::vector<S>{S::kPending}));
+  EXPECT_EQ(targets(tracker.evaluate("cam", pass, 1)), (std::vector<S>{S::kPending}));
   EXPECT_EQ(tracker.find(alert_fingerprint(obs("z", 0).key))->over_streak, 1u);
+}
+
+// An observation merged over windows: its own payload is the deciding window's, every window
+// is a detail.
+AlertObservation merged(std::vector<AlertWindow> windows, size_t deciding) {
+  AlertObservation o;
+  o.key = {AlertKind::kSpatial, "cam", "person"};
+  o.window = windows[deciding].window;
+  o.score = windows[deciding].score;
+  o.threshold = windows[deciding].threshold;
+  for (const AlertWindow& w : windows) o.over_threshold |= w.over;
+  o.windows = std::move(windows);
+  return o;
+}
+
+AlertWindow win(std::string name, double score, double threshold = 0.1) {
+  AlertWindow w;
+  w.window = std::move(name);
+  w.score = score;
+  w.threshold = threshold;
+  w.over = score >= threshold;
+  return w;
+}
+
+// One subject flagged in three windows is one alert, whose details list the three windows.
+TEST(AlertTracker, OneAlertForAKeyOverInSeveralWindows) {
+  AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 0.8});
+  const std::vector<AlertObservation> pass{
+      merged({win("5m", 0.4), win("1h", 0.2), win("last10k", 0.3)}, 0)};
+  const auto ts = tracker.evaluate("cam", pass, 1);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kPending, S::kFiring}));
+  ASSERT_EQ(tracker.active_count(), 1u);
+  const Alert& a = ts[1].alert;
+  EXPECT_EQ(a.last.window, "5m");
+  ASSERT_EQ(a.last.windows.size(), 3u);
+  EXPECT_EQ(a.last.windows[1].window, "1h");
+  EXPECT_TRUE(a.last.windows[2].over);
+}
+
+// Firing resolves only when every window is calm: a window over, or a window inside the
+// hysteresis band, keeps it firing, even when the deciding window is calm.
+TEST(AlertTracker, CalmOnlyWhenEveryWindowIsCalm) {
+  AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 0.8});
+  auto step = [&](std::vector<AlertWindow> windows, size_t deciding, int64_t t) {
+    const std::vector<AlertObservation> pass{merged(std::move(windows), deciding)};
+    return targets(tracker.evaluate("cam", pass, t));
+  };
+  EXPECT_EQ(step({win("5m", 0.4), win("1h", 0.3)}, 0, 1),
+            (std::vector<S>{S::kPending, S::kFiring}));
+  // 5m calm, 1h still over.
+  EXPECT_TRUE(step({win("5m", 0.01), win("1h", 0.3)}, 1, 2).empty());
+  // No window over, 1h in the hysteresis band (0.09 >= 0.08); the payload's window (5m) is
+  // calm: still firing.
+  EXPECT_TRUE(step({win("5m", 0.01), win("1h", 0.09)}, 0, 3).empty());
+  ASSERT_EQ(tracker.active_count(), 1u);
+  EXPECT_EQ(tracker.active()[0].state, S::kFiring);
+  EXPECT_EQ(tracker.active()[0].calm_streak, 0u);
+  // Every window calm: resolved.
+  EXPECT_EQ(step({win("5m", 0.01), win("1h", 0.05)}, 1, 4), (std::vector<S>{S::kResolved}));
+}
+
+// A key absent from a pass keeps its window details, none of them over.
+TEST(AlertTracker, AbsentKeyKeepsItsWindowsNotOver) {
+  AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 2, .resolve_ratio = 0.8});
+  const std::vector<AlertObservation> pass{merged({win("5m", 0.4), win("1h", 0.3)}, 0)};
+  tracker.evaluate("cam", pass, 1);
+  EXPECT_TRUE(tracker.evaluate("cam", {}, 2).empty());
+  const auto active = tracker.active();
+  ASSERT_EQ(active.size(), 1u);
+  ASSERT_EQ(active[0].last.windows.size(), 2u);
+  EXPECT_FALSE(active[0].last.over_threshold);
+  for (const AlertWindow& w : active[0].last.windows) EXPECT_FALSE(w.over);
+  EXPECT_EQ(targets(tracker.evaluate("cam", {}, 3)), (std::vector<S>{S::kResolved}));
 }
 
 }  // namespace

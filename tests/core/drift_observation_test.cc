@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace predwatch::core {
 namespace {
 
@@ -22,7 +24,9 @@ class DriftObservationTest : public ::testing::Test {
   }
   static StreamMonitorOptions options() {
     StreamMonitorOptions o;
-    o.windows = {{"1m", WindowSpec::Type::kTime, 60'000, 1'000, 1'000, 0}};
+    o.windows = {{"1m", WindowSpec::Type::kTime, 60'000, 1'000, 1'000, 0},
+                 {"1h", WindowSpec::Type::kTime, 3'600'000, 60'000, 1'000, 0},
+                 {"last100", WindowSpec::Type::kCount, 0, 0, 0, 100}};
     return o;
   }
   void apply(std::string_view id, int64_t t, std::vector<NamedDetection> dets) {
@@ -46,7 +50,10 @@ TEST_F(DriftObservationTest, FlaggedFindingsCarryTheFramesBehindThem) {
   pair.threshold = 1.3;
   const AlertObservation o = to_observation(pair, monitor_, 0);
   EXPECT_EQ(o.key.subject, "cat|dog");
-  EXPECT_EQ(o.key.window, "1m");
+  EXPECT_EQ(o.window, "1m");
+  ASSERT_EQ(o.windows.size(), 1u);
+  EXPECT_EQ(o.windows[0].window, "1m");
+  EXPECT_TRUE(o.windows[0].over);
   EXPECT_TRUE(o.over_threshold);
   EXPECT_EQ(o.exemplar_ids, (std::vector<std::string>{"f1"}));
 
@@ -77,6 +84,123 @@ TEST_F(DriftObservationTest, NoExemplarsWhenNotFlaggedVanishedOrStreamWide) {
   const AlertObservation o = to_observation(f, monitor_, 0);
   EXPECT_TRUE(o.exemplar_ids.empty());
   EXPECT_EQ(o.key.subject, "");
+}
+
+DriftFinding finding(AlertKind kind, std::string a, std::string b, double score, double threshold,
+                     bool flagged) {
+  DriftFinding f;
+  f.kind = kind;
+  f.subject_a = std::move(a);
+  f.subject_b = std::move(b);
+  f.score = score;
+  f.threshold = threshold;
+  f.tested = true;
+  f.flagged = flagged;
+  f.p_value = flagged ? 1e-4 : 0.5;
+  return f;
+}
+
+DriftReport report(std::string window, std::vector<DriftFinding> findings) {
+  DriftReport r;
+  r.stream = "cam";
+  r.window = std::move(window);
+  r.findings = std::move(findings);
+  return r;
+}
+
+// One subject flagged in three windows: one observation, three window details, the payload of
+// the over window with the largest score / threshold.
+TEST_F(DriftObservationTest, OneObservationPerKeyOverAllWindows) {
+  DriftFinding in_1m = finding(AlertKind::kSpatial, "dog", "", 0.3, 0.1, true);
+  DriftFinding in_1h = finding(AlertKind::kSpatial, "dog", "", 0.2, 0.1, true);
+  DriftFinding in_last = finding(AlertKind::kSpatial, "dog", "", 0.5, 0.1, true);
+  in_last.counts = {3, 3, 100, 1000};
+  in_last.hotspot = int32_t(monitor_.options().layout.heatmap_cell({0.9f, 0.9f, 0.95f, 0.95f}));
+  const std::vector<DriftReport> reports{report("1m", {in_1m}), report("1h", {in_1h}),
+                                         report("last100", {in_last})};
+  const std::vector<AlertObservation> obs = stream_observations(monitor_, reports);
+  ASSERT_EQ(obs.size(), 1u);
+  const AlertObservation& o = obs[0];
+  EXPECT_EQ(o.key.kind, AlertKind::kSpatial);
+  EXPECT_EQ(o.key.stream, "cam");
+  EXPECT_EQ(o.key.subject, "dog");
+  EXPECT_TRUE(o.over_threshold);
+  EXPECT_EQ(o.window, "last100");
+  EXPECT_EQ(o.score, 0.5);
+  EXPECT_EQ(o.p_value, 1e-4);
+  EXPECT_EQ(o.counts.window_count, 3u);
+  EXPECT_EQ(o.exemplar_ids, (std::vector<std::string>{"f2"}));  // from the deciding window
+  ASSERT_EQ(o.windows.size(), 3u);
+  EXPECT_EQ(o.windows[0].window, "1m");
+  EXPECT_EQ(o.windows[1].window, "1h");
+  EXPECT_EQ(o.windows[2].window, "last100");
+  for (const AlertWindow& w : o.windows) EXPECT_TRUE(w.over);
+  EXPECT_EQ(o.windows[1].score, 0.2);
+}
+
+// The deciding window is an over window even when another window has a larger ratio without
+// being over (no evidence); with no window over, the largest ratio decides and nothing is over.
+TEST_F(DriftObservationTest, TheDecidingWindowIsOverFirstThenLargestRatio) {
+  const std::vector<DriftReport> some{
+      report("1m", {finding(AlertKind::kBoxSize, "dog", "", 0.9, 0.1, false)}),
+      report("1h", {finding(AlertKind::kBoxSize, "dog", "", 0.15, 0.1, true)}),
+      report("last100", {finding(AlertKind::kBoxSize, "dog", "", NAN, 0.1, false)})};
+  std::vector<AlertObservation> obs = stream_observations(monitor_, some);
+  ASSERT_EQ(obs.size(), 1u);
+  EXPECT_TRUE(obs[0].over_threshold);
+  EXPECT_EQ(obs[0].window, "1h");
+  EXPECT_EQ(obs[0].score, 0.15);
+  ASSERT_EQ(obs[0].windows.size(), 3u);
+  EXPECT_FALSE(obs[0].windows[0].over);
+
+  const std::vector<DriftReport> none{
+      report("1m", {finding(AlertKind::kBoxSize, "dog", "", 0.05, 0.1, false)}),
+      report("1h", {finding(AlertKind::kBoxSize, "dog", "", 0.09, 0.1, false)})};
+  obs = stream_observations(monitor_, none);
+  ASSERT_EQ(obs.size(), 1u);
+  EXPECT_FALSE(obs[0].over_threshold);
+  EXPECT_EQ(obs[0].window, "1h");
+  EXPECT_TRUE(obs[0].exemplar_ids.empty());
+
+  // Untested and unflagged findings make no observation; a window the monitor does not have
+  // is ignored.
+  DriftFinding untested = finding(AlertKind::kBoxSize, "cat", "", 0.5, 0.1, false);
+  untested.tested = false;
+  const std::vector<DriftReport> skip{
+      report("1m", {untested}),
+      report("nope", {finding(AlertKind::kBoxSize, "cat", "", 0.5, 0.1, true)})};
+  EXPECT_TRUE(stream_observations(monitor_, skip).empty());
+}
+
+// Pairs with a class absent from the baseline (it has a class_appeared finding) fold into the
+// class_appeared observation, which lists the partners of the flagged ones; other pairs stay.
+TEST_F(DriftObservationTest, PairsOfAnAppearedClassFoldIntoItsAlert) {
+  const double t = 1.3;
+  const std::vector<DriftReport> reports{
+      report("1m", {finding(AlertKind::kClassAppeared, "zebra", "", 9, t, true),
+                    finding(AlertKind::kNovelPair, "person", "zebra", 6, t, true),
+                    finding(AlertKind::kNovelPair, "dog", "zebra", 0.5, t, false),  // not flagged
+                    finding(AlertKind::kPairRate, "cat", "dog", 3, 2, true)}),
+      report("1h", {finding(AlertKind::kClassAppeared, "zebra", "", 4, t, true),
+                    finding(AlertKind::kNovelPair, "giraffe", "zebra", 2, t, true),
+                    finding(AlertKind::kPairRate, "person", "zebra", 3, 2, true)})};
+  const std::vector<AlertObservation> obs = stream_observations(monitor_, reports);
+  ASSERT_EQ(obs.size(), 2u);
+  EXPECT_EQ(obs[0].key.kind, AlertKind::kClassAppeared);
+  EXPECT_EQ(obs[0].key.subject, "zebra");
+  EXPECT_EQ(obs[0].window, "1m");
+  EXPECT_EQ(obs[0].windows.size(), 2u);
+  EXPECT_EQ(obs[0].related_subjects, (std::vector<std::string>{"giraffe", "person"}));
+  EXPECT_EQ(obs[1].key.kind, AlertKind::kPairRate);
+  EXPECT_EQ(obs[1].key.subject, "cat|dog");
+  EXPECT_TRUE(obs[1].related_subjects.empty());
+
+  // Without a class_appeared finding (the kind disabled) the novel pair is its own alert.
+  const std::vector<DriftReport> alone{
+      report("1m", {finding(AlertKind::kNovelPair, "person", "zebra", 6, t, true)})};
+  const std::vector<AlertObservation> pair = stream_observations(monitor_, alone);
+  ASSERT_EQ(pair.size(), 1u);
+  EXPECT_EQ(pair[0].key.subject, "person|zebra");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "daemon/api/api_convert.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
 #include "tests/support/traffic_env.h"
@@ -597,6 +598,14 @@ TEST_F(GrpcServerTest, WatchAlertsSeesTransitionsThenSnapshotThenEndsOkOnShutdow
         EXPECT_EQ(t.alert().subject(1), "toilet");
         EXPECT_EQ(t.alert().fingerprint().size(), 16u);
         EXPECT_GT(t.alert().exemplars_size(), 0);
+        // One alert over the stream's windows: `window` is the deciding one, and over.
+        ASSERT_GT(t.alert().windows_size(), 0);
+        bool deciding_over = false;
+        for (const auto& d : t.alert().windows())
+          deciding_over |= d.window() == t.alert().window() && d.over();
+        EXPECT_TRUE(deciding_over) << t.alert().DebugString();
+        EXPECT_NE(t.alert().summary().find("in window " + t.alert().window()), std::string::npos)
+            << t.alert().summary();
       }
     }
   }
@@ -652,6 +661,44 @@ TEST_F(GrpcServerTest, WatchAlertsCancelledByTheClient) {
   grpc::ClientContext ctx;
   v1::ListStreamsResponse resp;
   EXPECT_TRUE(stub_->ListStreams(&ctx, {}, &resp).ok());
+}
+
+// The Alert message of an alert merged over windows: the deciding window's payload, every
+// window's verdict, the folded partner classes, and a summary that names them.
+TEST(AlertToProto, CarriesEveryWindowAndTheRelatedSubjects) {
+  core::Alert a;
+  a.fingerprint = 0x1234;
+  a.state = core::AlertState::kFiring;
+  a.firing_since_ms = 5000;
+  core::AlertObservation& o = a.last;
+  o.key = {core::AlertKind::kClassAppeared, "cam", "umbrella"};
+  o.over_threshold = true;
+  o.window = "1h";
+  o.score = 9.5;
+  o.threshold = 1.3;
+  o.p_value = 3e-10;
+  o.counts = {61, 36000, 0, 5000};
+  o.related_subjects = {"handbag", "person"};
+  o.windows = {{"5m", false, 1.1, 1.3, 0.08, {4, 3000, 0, 5000}},
+               {"1h", true, 9.5, 1.3, 3e-10, {61, 36000, 0, 5000}},
+               {"last10k", true, 6.0, 1.3, 1e-6, {20, 10000, 0, 5000}}};
+  v1::Alert out;
+  alert_to_proto(a, &out);
+  EXPECT_EQ(out.fingerprint(), "0000000000001234");
+  EXPECT_EQ(out.window(), "1h");
+  EXPECT_EQ(out.window_count(), 61u);
+  ASSERT_EQ(out.windows_size(), 3);
+  EXPECT_EQ(out.windows(0).window(), "5m");
+  EXPECT_FALSE(out.windows(0).over());
+  EXPECT_EQ(out.windows(0).window_count(), 4u);
+  EXPECT_EQ(out.windows(0).window_frames(), 3000u);
+  EXPECT_TRUE(out.windows(2).over());
+  EXPECT_DOUBLE_EQ(out.windows(2).p_value(), 1e-6);
+  EXPECT_EQ(std::vector<std::string>(out.related_subjects().begin(), out.related_subjects().end()),
+            (std::vector<std::string>{"handbag", "person"}));
+  EXPECT_EQ(out.summary(),
+            "class_appeared umbrella (with handbag, person) on cam: firing, score 9.5 vs threshold "
+            "1.3 in window 1h, 61 in 36000 window frames; over in 1h,last10k of 3 windows");
 }
 
 TEST(GrpcServerStart, BindFailureIsAnError) {

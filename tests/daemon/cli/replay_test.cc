@@ -217,6 +217,33 @@ TEST_F(ReplayTest, InjectedNovelPairFiresThenResolves) {
     EXPECT_TRUE(pair_flagged.count(t)) << t;
 }
 
+// The human table: one row per transition with the deciding window and the windows over.
+TEST_F(ReplayTest, TableShowsTheDecidingWindowAndTheWindowsOver) {
+  const fs::path config = write("table.yaml", config_text());
+  ReplayOptions options;
+  options.events = events_file();
+  options.baseline = baseline_file();
+  options.config = config;
+  std::ostringstream out, err;
+  ASSERT_EQ(run_replay(options, out, err), 0) << err.str();
+  const std::string table = out.str();
+  EXPECT_NE(table.find("over in"), std::string::npos) << table;
+  bool row = false;
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("firing") == std::string::npos ||
+        line.find("giraffe|toilet") == std::string::npos)
+      continue;
+    row = true;
+    // "... giraffe|toilet  5m  <score>  <threshold>  <p>  5m  <since>": deciding and over.
+    size_t n = 0;
+    for (size_t at = line.find(" 5m "); at != std::string::npos; at = line.find(" 5m ", at + 1))
+      ++n;
+    EXPECT_EQ(n, 2u) << line;
+  }
+  EXPECT_TRUE(row) << table;
+}
+
 // The engine is built from the YAML like predwatchd's: a stream entry with its own baseline
 // and class map, and no "*" template, so an unlisted stream is rejected; no --baseline.
 TEST_F(ReplayTest, StreamEntriesOfTheConfigApply) {
@@ -235,9 +262,12 @@ TEST_F(ReplayTest, StreamEntriesOfTheConfigApply) {
     EXPECT_EQ(t.stream, "cam-1");
     if (t.state == "firing") fired.insert(t.kind + " " + t.subject);
   }
-  // The class map renamed giraffe on cam-1 (and the baseline has no camelopard, so the
-  // renamed class is also new).
-  EXPECT_TRUE(fired.count("novel_pair camelopard|toilet")) << out.str();
+  // The class map renamed giraffe on cam-1, and the baseline has no camelopard: the renamed
+  // class is new, the baseline's giraffe is gone, and the injected pair camelopard+toilet is
+  // a pair of a new class, folded into camelopard's class_appeared alert.
+  EXPECT_TRUE(fired.count("class_appeared camelopard")) << out.str();
+  EXPECT_TRUE(fired.count("class_vanished giraffe")) << out.str();
+  EXPECT_FALSE(fired.count("novel_pair camelopard|toilet")) << out.str();
   EXPECT_FALSE(fired.count("novel_pair giraffe|toilet")) << out.str();
   EXPECT_NE(err.str().find("15000 events applied"), std::string::npos) << err.str();
   EXPECT_NE(err.str().find("15000 rejected (unknown_stream)"), std::string::npos) << err.str();

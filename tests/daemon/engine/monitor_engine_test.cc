@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace predwatch::daemon {
 namespace {
@@ -131,6 +135,106 @@ TEST(MonitorEngine, SnapshotBecomesAProductionBaselineAndAlertsFollowDrift) {
     ASSERT_EQ(v.drift.size(), 1u);
     EXPECT_FALSE(v.drift[0].findings.empty());
   });
+}
+
+// One alert per (stream, kind, subject) over three windows: the windows are its details, it
+// fires once and resolves only when every window is calm; the pairs of a class the baseline
+// lacks fold into that class's class_appeared alert.
+TEST(MonitorEngine, OneAlertPerSubjectWhateverNumberOfWindowsAgree) {
+  EngineOptions o = options();
+  o.stream.windows = {{"10s", core::WindowSpec::Type::kTime, 10'000, 1'000, 1'000, 0},
+                      {"1m", core::WindowSpec::Type::kTime, 60'000, 1'000, 1'000, 0},
+                      {"last400", core::WindowSpec::Type::kCount, 0, 0, 0, 400}};
+  o.max_detections_per_event = 100;
+  o.alerting = {.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 0.8};
+  o.thresholds = [](std::string_view, std::string_view) {
+    core::DriftThresholds t;
+    t.min_frames = 50;
+    t.min_class_images = 20;
+    return t;
+  };
+  MonitorEngine engine(o);
+  std::vector<core::AlertTransition> transitions;
+  engine.subscribe([&](const core::AlertTransition& tr) { transitions.push_back(tr); });
+  auto left = [](int i) { return 0.05f + 0.05f * float(i % 8); };
+  int64_t t = 0;
+  int n = 0;
+  auto quiet = [&](int frames) {  // one dog and one cat on the left, as the baseline
+    for (int i = 0; i < frames; ++i, t += 50, ++n)
+      engine.apply(make_event("cam", "q" + std::to_string(n), t,
+                              {det("dog", left(i)), det("cat", left(i))}));
+  };
+  quiet(1200);
+  std::string err;
+  ASSERT_TRUE(engine.snapshot_baseline("cam", "1m", /*install=*/true, err)) << err;
+  engine.evaluate(t);
+  EXPECT_TRUE(engine.alerts().empty());
+
+  // 60 s of drift fill all three windows: cats on the right next to a zebra, no dog.
+  for (int i = 0; i < 1200; ++i, t += 50, ++n)
+    engine.apply(make_event("cam", "d" + std::to_string(n), t,
+                            {det("cat", 0.5f + left(i)), det("zebra", 0.5f + left(i))}));
+  engine.evaluate(t);
+  std::vector<core::Alert> alerts = engine.alerts("cam");
+  std::set<std::pair<core::AlertKind, std::string>> keys;
+  const core::Alert *spatial = nullptr, *appeared = nullptr, *vanished = nullptr;
+  for (const core::Alert& a : alerts) {
+    const core::AlertKey& k = a.last.key;
+    EXPECT_TRUE(keys.insert({k.kind, k.subject}).second) << "two alerts for one key";
+    EXPECT_EQ(a.state, core::AlertState::kFiring);
+    EXPECT_EQ(k.subject.find("zebra|"), std::string::npos) << "a pair of the new class";
+    EXPECT_EQ(k.subject.find("|zebra"), std::string::npos) << "a pair of the new class";
+    if (k.kind == core::AlertKind::kSpatial && k.subject == "cat") spatial = &a;
+    if (k.kind == core::AlertKind::kClassAppeared && k.subject == "zebra") appeared = &a;
+    if (k.kind == core::AlertKind::kClassVanished && k.subject == "dog") vanished = &a;
+  }
+  ASSERT_NE(spatial, nullptr);
+  ASSERT_NE(appeared, nullptr);
+  ASSERT_NE(vanished, nullptr);
+  for (const core::Alert* a : {spatial, appeared, vanished}) {
+    ASSERT_EQ(a->last.windows.size(), 3u) << core::alert_kind_name(a->last.key.kind);
+    EXPECT_EQ(a->last.windows[0].window, "10s");
+    EXPECT_EQ(a->last.windows[1].window, "1m");
+    EXPECT_EQ(a->last.windows[2].window, "last400");
+    for (const core::AlertWindow& w : a->last.windows) EXPECT_TRUE(w.over) << w.window;
+    EXPECT_TRUE(a->last.over_threshold);
+  }
+  EXPECT_EQ(appeared->last.related_subjects, (std::vector<std::string>{"cat"}));
+  EXPECT_FALSE(spatial->last.exemplar_ids.empty());
+  // One pending and one firing transition per alert, not per window.
+  EXPECT_EQ(transitions.size(), 2 * alerts.size());
+
+  // 15 s of quiet traffic: the 10 s window is calm, the 1 m window still sees the drift (its
+  // score stays above the hysteresis band, whether or not the quiet quarter's dispersion
+  // lets its evidence through), so the spatial alert keeps firing.
+  const uint64_t fp = spatial->fingerprint;
+  quiet(300);
+  engine.evaluate(t);
+  alerts = engine.alerts("cam");
+  auto find = [&](uint64_t f) -> const core::Alert* {
+    for (const core::Alert& a : alerts)
+      if (a.fingerprint == f) return &a;
+    return nullptr;
+  };
+  const core::Alert* still = find(fp);
+  ASSERT_NE(still, nullptr);
+  EXPECT_EQ(still->state, core::AlertState::kFiring);
+  ASSERT_EQ(still->last.windows.size(), 3u);
+  EXPECT_FALSE(still->last.windows[0].over);
+  const core::AlertWindow& minute = still->last.windows[1];
+  EXPECT_TRUE(minute.over || minute.score >= 0.8 * minute.threshold)
+      << minute.score << " vs " << minute.threshold;
+  EXPECT_NE(still->last.window, "10s");  // the payload comes from a window that is over
+  // 70 s more: every window is quiet again, and the alert resolves.
+  quiet(1400);
+  transitions.clear();
+  engine.evaluate(t);
+  alerts = engine.alerts("cam");
+  EXPECT_EQ(find(fp), nullptr);
+  bool resolved = false;
+  for (const auto& tr : transitions)
+    resolved |= tr.alert.fingerprint == fp && tr.to == core::AlertState::kResolved;
+  EXPECT_TRUE(resolved);
 }
 
 TEST(MonitorEngine, SetBaselineRejectsAnotherLayout) {

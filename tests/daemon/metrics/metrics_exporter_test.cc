@@ -176,6 +176,46 @@ TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
   EXPECT_EQ(parse(b2).at("predwatch_ready"), 1);
 }
 
+// Alerts: one series per (stream, kind, subject), whatever number of windows agree; no window
+// label (the windows are details of the alert, in the gRPC API).
+TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
+  testing::TrafficEnv env(8, 3000);
+  core::Episode e;
+  e.kind = core::Episode::Kind::kInjectPair;
+  e.a = "giraffe";
+  e.b = "toilet";
+  e.rate = 0.3;
+  e.start_ms = env.now_ms;
+  e.end_ms = env.now_ms + 200'000;
+  ASSERT_EQ(env.cam->add_episode(e), "");
+  env.feed(2000);
+  env.engine->evaluate(env.now_ms);
+  const std::vector<core::Alert> alerts = env.engine->alerts();
+  ASSERT_FALSE(alerts.empty());
+  size_t windows = 0;
+  env.engine->with_stream("cam", [&](const StreamView& v) { windows = v.monitor.window_count(); });
+  EXPECT_GT(windows, 1u);
+
+  std::string error;
+  MetricsOptions options;
+  options.bind = "127.0.0.1:0";
+  auto exporter = MetricsExporter::Start(
+      *env.engine, [] { return nullptr; }, options, error);
+  ASSERT_TRUE(exporter) << error;
+  auto [status, body] = testing::http_get(exporter->port(), "/metrics");
+  ASSERT_EQ(status, 200);
+  const auto m = parse(body);
+  EXPECT_EQ(count_prefix(m, "predwatch_alert_firing{"), alerts.size());
+  for (const core::Alert& a : alerts) {
+    const core::AlertKey& k = a.last.key;
+    EXPECT_TRUE(m.count(
+        series("predwatch_alert_firing", {{"stream", k.stream},
+                                          {"kind", std::string(core::alert_kind_name(k.kind))},
+                                          {"subject", k.subject.empty() ? "*" : k.subject}})))
+        << core::alert_kind_name(k.kind) << " " << k.subject;
+  }
+}
+
 TEST(MetricsExporter, CapsKeepTheMostFrequentClassesAndCountTheRest) {
   testing::TrafficEnv env(20, 3000);
   env.engine->evaluate(env.now_ms);

@@ -23,6 +23,9 @@ case ${1:-} in
     promtool test rules deploy/prometheus/alerts_test.yml ;;
   promtool-check-config)
     promtool check config deploy/prometheus/prometheus.yml ;;
+  alertmanager)
+    # amtool and the alertmanager binary come from Debian's prometheus-alertmanager.
+    $PY "$here/check_alertmanager.py" ;;
   generated-files)
     $PY deploy/grafana/make_dashboard.py --check
     $PY deploy/k8s/make_prometheusrule.py --check ;;

@@ -1,0 +1,56 @@
+// The alert log's JSON line of a transition: the deciding window's payload, every window's
+// verdict and the folded partner classes (one alert per stream, kind and subject).
+#include "daemon/app/alert_log.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cmath>
+#include <string>
+
+namespace predwatch::daemon {
+namespace {
+
+TEST(AlertLog, TransitionLineCarriesEveryWindow) {
+  core::AlertTransition t;
+  t.from = core::AlertState::kPending;
+  t.to = core::AlertState::kFiring;
+  t.time_ms = 42'000;
+  t.alert.fingerprint = 0xabcdef;
+  t.alert.state = core::AlertState::kFiring;
+  t.alert.peak_score = 0.4;
+  core::AlertObservation& o = t.alert.last;
+  o.key = {core::AlertKind::kClassAppeared, "cam \"1\"", "umbrella"};
+  o.window = "5m";
+  o.score = 0.4;
+  o.threshold = 0.1;
+  o.related_subjects = {"person"};
+  o.windows = {{"5m", true, 0.4, 0.1, 1e-5, {30, 3000, 0, 5000}},
+               {"1h", false, std::nan(""), 0.1, std::nan(""), {0, 0, 0, 0}}};
+  const std::string line = AlertLog::to_json(t);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+  EXPECT_EQ(std::string_view(doc["type"]), "transition");
+  EXPECT_EQ(std::string_view(doc["to"]), "firing");
+  EXPECT_EQ(std::string_view(doc["kind"]), "class_appeared");
+  EXPECT_EQ(std::string_view(doc["stream"]), "cam \"1\"");
+  EXPECT_EQ(std::string_view(doc["window"]), "5m");
+  EXPECT_EQ(std::string_view(doc["subject"]), "umbrella");
+  EXPECT_EQ(std::string_view(doc["fingerprint"]), "0000000000abcdef");
+  EXPECT_EQ(double(doc["score"]), 0.4);
+  simdjson::dom::array windows = doc["windows"];
+  ASSERT_EQ(windows.size(), 2u);
+  EXPECT_EQ(std::string_view(windows.at(0)["window"]), "5m");
+  EXPECT_TRUE(bool(windows.at(0)["over"]));
+  EXPECT_EQ(uint64_t(windows.at(0)["window_count"]), 30u);
+  EXPECT_EQ(uint64_t(windows.at(0)["window_total"]), 3000u);
+  EXPECT_FALSE(bool(windows.at(1)["over"]));
+  EXPECT_TRUE(windows.at(1)["score"].is_null());
+  simdjson::dom::array related = doc["related_subjects"];
+  ASSERT_EQ(related.size(), 1u);
+  EXPECT_EQ(std::string_view(related.at(0)), "person");
+}
+
+}  // namespace
+}  // namespace predwatch::daemon
