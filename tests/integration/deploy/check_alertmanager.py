@@ -132,12 +132,17 @@ def live_checks(binary):
                   "class_vanished does not inhibit spatial")
             check(state.get(("cam2", "class_distribution")) == "active",
                   "class_vanished on cam1 does not inhibit cam2")
-            groups = api(base, "/api/v2/alerts/groups")
+            # Groups are built asynchronously from the alerts: wait until both are grouped.
             keys = {}
-            for g in groups:
-                for a in g["alerts"]:
-                    keys[(a["labels"]["stream"], a["labels"]["kind"])] = (
-                        g["labels"], g["receiver"]["name"])
+            for _ in range(50):
+                keys = {}
+                for g in api(base, "/api/v2/alerts/groups"):
+                    for a in g["alerts"]:
+                        keys[(a["labels"]["stream"], a["labels"]["kind"])] = (
+                            g["labels"], g["receiver"]["name"])
+                if ("cam1", "spatial") in keys and ("cam1", "class_vanished") in keys:
+                    break
+                time.sleep(0.2)
             labels, receiver = keys.get(("cam1", "spatial"), ({}, ""))
             check(labels == {"stream": "cam1", "kind": "spatial", "subject": "person"}
                   and receiver == "ticket",
