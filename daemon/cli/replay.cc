@@ -125,6 +125,7 @@ void write_scores(const MonitorEngine& engine, int64_t tick_ms, std::ostream& ou
         w.key("measure").value(f.measure).key("score").value(f.score);
         w.key("threshold").value(f.threshold).key("p_value").value(f.p_value);
         w.key("tested").value(f.tested).key("flagged").value(f.flagged);
+        w.key("dispersion").value(f.dispersion).key("dispersion_df").value(f.dispersion_df);
         write_counts(w, f.counts);
         w.key("window_frames").value(r.window_frames);
         w.key("baseline_frames").value(r.baseline_frames);

@@ -27,7 +27,9 @@
 // over, score, threshold, p_value, window_count, window_total) and related_subjects (the
 // partner classes folded into a class_appeared alert), as the alert log writes them.
 // `scores` (a path) receives every evaluation's findings as JSON lines: time, stream,
-// window, kind, subject, measure, score, threshold, p_value, tested, flagged, counts, note.
+// window, kind, subject, measure, score, threshold, p_value, tested, flagged, dispersion
+// (the φ the test divided its counts by, docs/DRIFT.md "Correlated frames") and its df,
+// counts, note.
 // A summary (events applied, rejected by reason, late frames, evaluations) goes to `err`.
 //
 // Not thread-safe; runs on the calling thread.

@@ -199,6 +199,7 @@ TEST_F(ReplayTest, InjectedNovelPairFiresThenResolves) {
     simdjson::dom::element doc;
     ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
     kinds.insert(std::string(doc["kind"].get_string().value()));
+    EXPECT_TRUE(doc["dispersion"].is_number() || doc["dispersion"].is_null()) << line;
     EXPECT_EQ(doc["time_ms"].get_int64().value() % 10'000, 0);
     std::string subject;
     for (auto s : doc["subject"].get_array()) {
