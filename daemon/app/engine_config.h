@@ -31,9 +31,8 @@
 
 namespace predwatch::daemon {
 
-// The drift engine's thresholds from a resolved configuration layer: the fields both have,
-// plus the enabled kinds (drift.kinds). Fields the configuration does not carry
-// (measure, hellinger_warn, min_class_images, min_rate_ratio) keep core's defaults.
+// The drift engine's thresholds from a resolved configuration layer: every threshold field,
+// plus the enabled kinds (drift.kinds).
 core::DriftThresholds to_core_thresholds(const config::DriftThresholds& t,
                                          const std::vector<config::DriftKind>& kinds);
 
