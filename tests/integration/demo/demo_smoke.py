@@ -15,8 +15,10 @@ import sys
 import tempfile
 
 # Compressed schedule: 10 s windows in 1 s panes, evaluation every second, 500 frames/s.
-# gap >= window + resolve_evaluations * interval + slack, so each alert resolves in time.
-WARMUP_S, EPISODE_S, GAP_S = 12, 18, 16
+# gap >= window + resolve_evaluations * interval + slack, so each alert resolves in time;
+# episode >= window + for_evaluations * interval + slack, so a vanished class (a whole window
+# without it) fires in time even on a loaded machine.
+WARMUP_S, EPISODE_S, GAP_S = 12, 24, 16
 DURATION_S = WARMUP_S + 4 * (EPISODE_S + GAP_S) + 2
 
 
