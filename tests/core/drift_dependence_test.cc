@@ -24,6 +24,7 @@
 
 #include "core/drift_evaluator.h"
 #include "core/sliding_window.h"
+#include "tests/support/drift_test_util.h"
 
 namespace predwatch::core {
 namespace {
@@ -185,21 +186,6 @@ const BaselineStats& baseline() {
     return out;
   }();
   return *b;
-}
-
-const DriftThresholds& defaults() {
-  static const DriftThresholds th;
-  return th;
-}
-const ThresholdResolver kDefaults = [](std::string_view) -> const DriftThresholds& {
-  return defaults();
-};
-
-std::set<std::string> flagged(const DriftReport& r) {
-  std::set<std::string> out;
-  for (const DriftFinding& f : r.findings)
-    if (f.flagged) out.insert(std::string(alert_kind_name(f.kind)) + " " + f.subject());
-  return out;
 }
 
 bool hits(const std::set<std::string>& got, const std::set<std::string>& want) {

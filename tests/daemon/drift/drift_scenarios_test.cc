@@ -14,6 +14,7 @@
 #include "core/drift_evaluator.h"
 #include "core/scenario.h"
 #include "daemon/dataset/dataset_importer.h"
+#include "tests/support/drift_test_util.h"
 
 namespace predwatch::core {
 namespace {
@@ -76,21 +77,6 @@ class WindowFeeder {
   ClassRegistry registry_;
   Frame frame_;
 };
-
-const DriftThresholds& defaults() {
-  static const DriftThresholds th;
-  return th;
-}
-const ThresholdResolver kDefaults = [](std::string_view) -> const DriftThresholds& {
-  return defaults();
-};
-
-std::set<std::string> flagged(const DriftReport& r) {
-  std::set<std::string> out;
-  for (const DriftFinding& f : r.findings)
-    if (f.flagged) out.insert(std::string(alert_kind_name(f.kind)) + " " + f.subject());
-  return out;
-}
 
 std::string describe(const DriftReport& r) {
   std::string s;
