@@ -52,6 +52,10 @@ struct DispersionOptions {
   // Confidence of the lower bound X^2 / chi2_quantile(nu, confidence) that picks the block
   // size. 0.5 picks about the largest estimate; higher values prefer more degrees of freedom.
   double confidence = 0.8;
+  // The baseline was recorded from this same stream (a learned reference): its frames are
+  // as dependent as the window's, so its counts carry the window's dispersion too
+  // (phi_b = phi_w in the tests below) instead of being taken as independent frames.
+  bool baseline_same_stream = false;
 };
 
 struct DispersionEstimate {
