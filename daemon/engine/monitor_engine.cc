@@ -125,6 +125,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     std::string window_name;
     core::Stats stats;
     std::vector<core::PartData> parts;
+    double fill = 1.0;
     core::DriftReport report;
   };
   std::vector<std::string> names;
@@ -160,6 +161,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
         job.window = w;
         job.window_name = s.monitor->spec(w).name;
         job.stats = s.monitor->window(w).totals();
+        job.fill = s.monitor->fill_ratio(w);
         part_view.clear();
         s.monitor->window(w).parts(part_view);
         job.parts.reserve(part_view.size());
@@ -183,7 +185,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       part_ptrs.clear();
       for (const core::PartData& p : job.parts) part_ptrs.push_back(&p);
       job.report = core::evaluate_drift(stream, job.window_name, job.stats, class_names,
-                                        baseline->stats, resolve, now_ms, part_ptrs);
+                                        baseline->stats, resolve, now_ms, part_ptrs, {}, job.fill);
       job.parts.clear();
       job.parts.shrink_to_fit();
     }
