@@ -274,7 +274,10 @@ class Evaluator {
     // observations: the window's size is divided by the stream's dispersion (1 on
     // independent frames).
     const bool dependent = !parts_.empty();
-    const double effective_total = raw.window_total / stream_phi_;
+    // (The window's own design effect joins the stream's dispersion, as in window_dispersion,
+    // only when there is one: on independent frames the bins stay as they were.)
+    const double effective_total =
+        raw.window_total / (stream_phi_ > 1 ? stream_phi_ * std::max(1.0, window_deff) : 1.0);
     BinMerge merge;
     uint32_t factor = 1;
     if (dependent && grid > 1) {
@@ -364,19 +367,22 @@ class Evaluator {
     hypothesis(p, f.score >= f.threshold);
   }
 
-  // The window's dispersion for a test. The floor is the larger of `known` (the Kish design
-  // effect for measures over objects, else 1) and the stream's dispersion (the presence
-  // dispersion of every class the window shows): a test's own parts can all show the same
-  // held scene (a class seen in one scene spanning 4 panes has 4 alike rows: no dispersion
-  // between them, yet it is one observation). The test's own estimate replaces the floor
+  // The window's dispersion for a test. The floor is `known` (the Kish design effect for
+  // measures over objects, else 1) times the stream's dispersion (the presence dispersion
+  // of every class the window shows): a test's own parts can all show the same held scene
+  // (a class seen in one scene spanning 4 panes has 4 alike rows: no dispersion between
+  // them, yet it is one observation). The two multiply: objects cluster in frames (m alike
+  // boxes per frame) and frames in scenes (L alike frames per scene), so a scene is one
+  // cluster of about m L alike objects (Kish's design effect of the two-stage cluster, at
+  // intra-cluster correlation 1 on both levels). The test's own estimate replaces the floor
   // when it is significantly larger (one-sided 5%, on its effective df): scene holding is
   // shared by all statistics of a stream, and an own estimate is noisy (a rare event's
   // much more than its df says), so taking it whenever it is larger by chance would cost
   // power for nothing. Returns (phi, df); df is +inf when phi is `known` itself.
   std::pair<double, double> window_dispersion(const DispersionEstimate& own, double known) const {
-    const double floor = std::max(known, stream_phi_);
+    const double floor = known * stream_phi_;
     if (exceeds_dispersion(own, floor)) return {own.phi, own.effective_df};
-    if (stream_phi_ > known) return {floor, stream_nu_};
+    if (stream_phi_ > 1) return {floor, stream_nu_};
     return {known, std::numeric_limits<double>::infinity()};
   }
 

