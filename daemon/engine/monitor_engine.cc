@@ -1,6 +1,10 @@
 #include "daemon/engine/monitor_engine.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <bit>
+#include <limits>
 #include <map>
 
 #include "core/drift_evaluator.h"
@@ -14,6 +18,12 @@ constexpr std::string_view kUnknownStream = "unknown_stream";
 constexpr std::string_view kTooManyStreams = "too_many_streams";
 constexpr std::string_view kTooManyDetections = "too_many_detections";
 constexpr std::string_view kMissingStream = "missing_stream";
+constexpr std::string_view kClockSkew = "clock_skew";
+
+// t - ref > bound, without overflow (event times are any int64).
+bool ahead_by_more(int64_t t, int64_t ref, int64_t bound) {
+  return t > ref && uint64_t(t) - uint64_t(ref) > uint64_t(bound);
+}
 
 core::StreamMonitorOptions monitor_options(const EngineOptions& o, const StreamConfig& c) {
   core::StreamMonitorOptions m = o.stream;
@@ -59,13 +69,60 @@ MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view strea
   return &streams_.emplace(std::string(stream), std::move(state)).first->second;
 }
 
+MonitorEngine::SkewCheck MonitorEngine::check_skew(const StreamState* s, int64_t time_ms,
+                                                   int64_t message_time_ms) const {
+  SkewCheck c;
+  const int64_t bound = options_.max_future_skew_ms;
+  if (bound <= 0) return c;
+  if (message_time_ms >= 0) {
+    c.broker = true;
+    c.reference_ms = message_time_ms;
+    c.beyond = c.reject = ahead_by_more(time_ms, message_time_ms, bound);
+    return c;
+  }
+  if (!s || s->monitor->applied_events() == 0) return c;  // nothing to compare with yet
+  c.reference_ms = s->monitor->last_event_ms();
+  c.beyond = ahead_by_more(time_ms, c.reference_ms, bound);
+  if (!c.beyond) return c;
+  const bool continues = s->skew_run > 0 && !ahead_by_more(time_ms, s->skew_last_ms, bound) &&
+                         !ahead_by_more(s->skew_last_ms, time_ms, bound);
+  c.run = continues ? s->skew_run + 1 : 1;
+  c.reject = c.run < kSkewConfirmations;
+  return c;
+}
+
+bool MonitorEngine::accepts_time(const core::Event& event, int64_t message_time_ms) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(event.stream);
+  return !check_skew(it == streams_.end() ? nullptr : &it->second, event.time_ms, message_time_ms)
+              .reject;
+}
+
 SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partition,
-                                       std::string_view topic) {
+                                       std::string_view topic, int64_t message_time_ms) {
   std::string_view reason;
   if (event.detections.size() > options_.max_detections_per_event) {
     reason = kTooManyDetections;
   }
   StreamState* s = reason.empty() ? find_or_create(event.stream, reason) : nullptr;
+  if (s) {
+    const SkewCheck skew = check_skew(s, event.time_ms, message_time_ms);
+    // A rejected run (without broker time) waits for its confirmation; anything else ends it.
+    s->skew_run = skew.reject ? skew.run : 0;
+    s->skew_last_ms = event.time_ms;
+    if (skew.reject) {
+      reason = kClockSkew;
+      if (std::has_single_bit(++s->skew_rejected)) {
+        spdlog::warn(
+            "stream {}: event {} rejected (clock_skew): its time {} ms is more than {} ms ahead "
+            "of the {} {} ms; {} such events so far",
+            s->monitor->stream(), event.frame_id, event.time_ms, options_.max_future_skew_ms,
+            skew.broker ? "Kafka message timestamp" : "stream's newest event time",
+            skew.reference_ms, s->skew_rejected);
+      }
+      s = nullptr;
+    }
+  }
   if (!s) {
     ++counters_.rejected;
     ++counters_.rejected_by_reason[std::string(reason)];
@@ -83,12 +140,12 @@ SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partiti
 
 SinkResult MonitorEngine::apply(const core::Event& event, const EventOrigin& origin) {
   std::lock_guard lock(mu_);
-  return apply_locked(event, origin.partition, origin.topic);
+  return apply_locked(event, origin.partition, origin.topic, origin.message_time_ms);
 }
 
 SinkResult MonitorEngine::apply(const core::Event& event) {
   std::lock_guard lock(mu_);
-  return apply_locked(event, -1, {});
+  return apply_locked(event, -1, {}, -1);
 }
 
 void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions) {
@@ -327,7 +384,7 @@ void MonitorEngine::unsubscribe(uint64_t id) {
 
 std::span<const std::string_view> MonitorEngine::rejection_reasons() {
   static constexpr std::string_view kReasons[] = {kUnknownStream, kTooManyStreams,
-                                                  kTooManyDetections, kMissingStream};
+                                                  kTooManyDetections, kMissingStream, kClockSkew};
   return kReasons;
 }
 

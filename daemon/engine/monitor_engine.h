@@ -15,6 +15,18 @@
 // or from set_baseline() / snapshot_baseline(); without a baseline, statistics are kept
 // and drift is not evaluated.
 //
+// Clock skew: an event whose time is more than max_future_skew_ms ahead of a reference
+// clock is rejected as `clock_skew` (a timestamp in the wrong unit must not move a stream's
+// windows and watermark into the future, where every later event would be late). The
+// reference is the Kafka message timestamp when the source has one; otherwise (replay, the
+// generator, messages without a timestamp) the stream's newest accepted event time, so old
+// recordings replay unchanged. Without a broker timestamp a jump beyond the bound is accepted
+// once kSkewConfirmations consecutive events confirm it (each within the bound of the one
+// before: a gap in a recording); the events before the confirming one are rejected. An event
+// far in the past is not bounded here: the windows count it late (allowed_lateness) and it
+// moves nothing. Each rejection is logged (stream, event time, reference) for the 1st, 2nd,
+// 4th, 8th, ... rejection of the stream.
+//
 // Kafka: the engine remembers which partition each stream arrived on. When partitions are
 // assigned, the streams of those partitions are dropped, because the consumer replays them
 // from the rebuild horizon; when partitions are revoked, their streams are dropped (another
@@ -56,6 +68,9 @@ struct EngineOptions {
   core::StreamMonitorOptions stream;  // layout, max classes, every window, exemplars
   size_t max_streams = 10'000;
   size_t max_detections_per_event = 10'000;
+  // Events more than this ahead of the reference clock are rejected (`clock_skew`, see
+  // above); 0 = unbounded.
+  int64_t max_future_skew_ms = 0;
   core::AlertTrackerOptions alerting;
   // nullopt: the stream key is not configured (the event is rejected as unknown_stream).
   std::function<std::optional<StreamConfig>(std::string_view stream)> stream_config;
@@ -100,6 +115,11 @@ class MonitorEngine : public EventSink {
   // From sources without Kafka (generator, replay).
   SinkResult apply(const core::Event& event);
 
+  // False when apply() would reject the event as `clock_skew` (message_time_ms: the Kafka
+  // message timestamp, -1 without one). For EventTimeEvaluator, which must not tick to the
+  // time of an event that will be rejected. Valid until the next apply() of the stream.
+  bool accepts_time(const core::Event& event, int64_t message_time_ms) const;
+
   // Moves every window to now_ms and evaluates drift on every (stream, window) that has a
   // baseline; feeds the alert tracker (one observation per stream, kind and subject, merged
   // over the stream's windows) and notifies listeners of transitions.
@@ -142,10 +162,26 @@ class MonitorEngine : public EventSink {
     int64_t evaluated_at_ms = 0;
     int32_t partition = -1;
     std::string topic;
+    uint32_t skew_run = 0;       // consecutive events beyond the skew bound (no broker time)
+    int64_t skew_last_ms = 0;    // the time of the last of them
+    uint64_t skew_rejected = 0;  // clock_skew rejections, for the log's rate limit
+  };
+
+  // Consecutive beyond-the-bound events (no broker timestamp) that move a stream's clock.
+  static constexpr uint32_t kSkewConfirmations = 3;
+
+  struct SkewCheck {
+    bool reject = false;
+    bool beyond = false;  // beyond the bound (rejected, or the confirming event)
+    int64_t reference_ms = 0;
+    bool broker = false;  // the reference is the Kafka message timestamp
+    uint32_t run = 0;     // without broker time: consecutive beyond-bound events, this one too
   };
 
   StreamState* find_or_create(std::string_view stream, std::string_view& reject_reason);
-  SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic);
+  SkewCheck check_skew(const StreamState* s, int64_t time_ms, int64_t message_time_ms) const;
+  SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic,
+                          int64_t message_time_ms);
   void drop_streams_of(std::span<const TopicPartition> partitions);
 
   mutable std::mutex mu_;  // guards everything below except listeners and the tracker

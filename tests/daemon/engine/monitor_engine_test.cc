@@ -254,5 +254,82 @@ TEST(MonitorEngine, SetBaselineRejectsAnotherLayout) {
   EXPECT_NE(engine.set_baseline("forbidden", *loaded).find("not accepted"), std::string::npos);
 }
 
+// ---- clock skew (issue 14): one event with its time in microseconds ----
+
+constexpr int64_t kT0 = 1'700'000'000'000;  // 2023-11-14, in ms
+
+EngineOptions skew_options() {
+  EngineOptions o = options();
+  o.max_future_skew_ms = 300'000;
+  return o;
+}
+
+// 4,001 events 10 ms apart, the middle one stamped in microseconds; `origin` gives each
+// event's Kafka message timestamp (its true time) or none.
+void apply_with_one_microsecond_event(MonitorEngine& engine, bool broker_time) {
+  for (int i = 0; i <= 4000; ++i) {
+    const int64_t t = kT0 + i * 10;
+    const core::Event e =
+        make_event("cam", "f" + std::to_string(i), i == 2000 ? t * 1000 : t, {det("dog")});
+    const SinkResult r =
+        broker_time ? engine.apply(e, EventOrigin{"events", 0, i, t, false}) : engine.apply(e);
+    EXPECT_EQ(r.applied, i != 2000) << i;
+    if (i == 2000) EXPECT_EQ(r.reason, "clock_skew");
+  }
+}
+
+void expect_windows_kept_every_good_frame(MonitorEngine& engine, uint64_t rejected = 1) {
+  engine.evaluate(kT0 + 40'000);
+  const EngineCounters c = engine.counters();
+  EXPECT_EQ(c.applied, 4000u);
+  EXPECT_EQ(c.rejected_by_reason.at("clock_skew"), rejected);
+  EXPECT_TRUE(c.late_by_stream.empty());
+  EXPECT_TRUE(engine.with_stream("cam", [](const StreamView& v) {
+    EXPECT_EQ(v.monitor.window(0).totals().frames(), 4000);
+    EXPECT_EQ(v.monitor.window(0).late_frames(), 0u);
+    EXPECT_EQ(v.monitor.last_event_ms(), kT0 + 40'000);
+  }));
+}
+
+TEST(MonitorEngine, MicrosecondTimestampIsRejectedAgainstTheStreamsOwnTime) {
+  MonitorEngine engine(skew_options());
+  apply_with_one_microsecond_event(engine, false);
+  expect_windows_kept_every_good_frame(engine);
+}
+
+TEST(MonitorEngine, MicrosecondTimestampIsRejectedAgainstTheKafkaMessageTimestamp) {
+  MonitorEngine engine(skew_options());
+  // With a broker clock even a new stream's first event is judged.
+  const SinkResult first = engine.apply(make_event("cam2", "x", kT0 * 1000, {det("dog")}),
+                                        EventOrigin{"events", 0, 0, kT0, false});
+  EXPECT_EQ(first.reason, "clock_skew");
+  apply_with_one_microsecond_event(engine, true);
+  expect_windows_kept_every_good_frame(engine, 2);
+}
+
+TEST(MonitorEngine, AGapInARecordingIsAcceptedOnceThreeEventsConfirmIt) {
+  MonitorEngine engine(skew_options());
+  EXPECT_TRUE(engine.apply(make_event("cam", "a", kT0, {})).applied);
+  const int64_t later = kT0 + 3'600'000;  // an hour later: beyond the 5 min bound
+  EXPECT_EQ(engine.apply(make_event("cam", "b", later, {})).reason, "clock_skew");
+  EXPECT_EQ(engine.apply(make_event("cam", "c", later + 10, {})).reason, "clock_skew");
+  EXPECT_TRUE(engine.apply(make_event("cam", "d", later + 20, {})).applied);
+  EXPECT_TRUE(engine.apply(make_event("cam", "e", later + 30, {})).applied);
+  // An isolated outlier between two beyond-bound events does not count as a confirmation.
+  EXPECT_EQ(engine.apply(make_event("cam", "f", later * 1000, {})).reason, "clock_skew");
+  EXPECT_TRUE(engine.apply(make_event("cam", "g", later + 40, {})).applied);
+  EXPECT_EQ(engine.apply(make_event("cam", "h", later * 1000, {})).reason, "clock_skew");
+  EXPECT_EQ(engine.apply(make_event("cam", "i", later * 2000, {})).reason, "clock_skew");
+  EXPECT_EQ(engine.apply(make_event("cam", "j", later * 1000 + 1, {})).reason, "clock_skew");
+  EXPECT_TRUE(engine.with_stream(
+      "cam", [&](const StreamView& v) { EXPECT_EQ(v.monitor.last_event_ms(), later + 40); }));
+}
+
+TEST(MonitorEngine, ClockSkewIsUnboundedWhenTheBoundIsZero) {
+  MonitorEngine engine(options());
+  EXPECT_TRUE(engine.apply(make_event("cam", "a", kT0, {})).applied);
+  EXPECT_TRUE(engine.apply(make_event("cam", "b", kT0 * 1000, {})).applied);
+}
+
 }  // namespace
 }  // namespace predwatch::daemon
