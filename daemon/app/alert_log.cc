@@ -71,6 +71,7 @@ std::string AlertLog::to_json(const core::AlertTransition& t) {
   w.key("score").value(o.score).key("threshold").value(o.threshold);
   w.key("peak_score").value(t.alert.peak_score);
   write_window_details(w, o);
+  if (!t.note.empty()) w.key("note").value(t.note);
   w.end_object();
   return w.str();
 }

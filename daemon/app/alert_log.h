@@ -5,7 +5,9 @@
 //    "score":..,"threshold":..,"peak_score":..,
 //    "windows":[{"window":"1m","over":true,"score":..,"threshold":..,"p_value":..,
 //                "window_count":..,"window_total":..}, ...],
-//    "related_subjects":[..]}
+//    "related_subjects":[..][,"note":".."]}
+// "note" says why when no evaluation decided the transition (a stream dropped by a
+// rebalance: "to":"inactive", "note":"stream moved to another replica ...").
 // One alert per (stream, kind, subject): "window" is the deciding window (whose score and
 // threshold these are), "windows" every window's verdict, "related_subjects" the partner
 // classes of a class_appeared alert's folded pairs (docs/DRIFT.md "Alerts").

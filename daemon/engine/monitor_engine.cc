@@ -148,29 +148,52 @@ SinkResult MonitorEngine::apply(const core::Event& event) {
   return apply_locked(event, -1, {}, -1);
 }
 
-void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions) {
-  for (auto it = streams_.begin(); it != streams_.end();) {
-    const StreamState& s = it->second;
-    const bool hit = std::any_of(partitions.begin(), partitions.end(), [&](const auto& tp) {
-      return tp.partition == s.partition && tp.topic == s.topic;
-    });
-    if (hit) {
-      it = streams_.erase(it);
-      ++counters_.streams_dropped;
-    } else {
-      ++it;
+void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions,
+                                    std::string_view note) {
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = streams_.begin(); it != streams_.end();) {
+      const StreamState& s = it->second;
+      const bool hit = std::any_of(partitions.begin(), partitions.end(), [&](const auto& tp) {
+        return tp.partition == s.partition && tp.topic == s.topic;
+      });
+      if (hit) {
+        {
+          std::lock_guard alerts_lock(alerts_mu_);
+          auto t = tracker_.forget_stream(it->first, s.evaluated_at_ms, note);
+          undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
+                              std::make_move_iterator(t.end()));
+        }
+        it = streams_.erase(it);
+        ++counters_.streams_dropped;
+      } else {
+        ++it;
+      }
     }
   }
+  deliver();
+}
+
+void MonitorEngine::deliver() {
+  std::lock_guard delivery(delivery_mu_);
+  std::vector<core::AlertTransition> transitions;
+  std::vector<AlertListener> listeners;
+  {
+    std::lock_guard lock(alerts_mu_);
+    transitions.swap(undelivered_);
+    if (transitions.empty()) return;
+    for (auto& [id, l] : listeners_) listeners.push_back(l);
+  }
+  for (const auto& t : transitions)
+    for (const auto& l : listeners) l(t);
 }
 
 void MonitorEngine::on_partitions_assigned(std::span<const TopicPartition> partitions) {
-  std::lock_guard lock(mu_);
-  drop_streams_of(partitions);
+  drop_streams_of(partitions, "stream dropped to be rebuilt (its partition was assigned)");
 }
 
 void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partitions) {
-  std::lock_guard lock(mu_);
-  drop_streams_of(partitions);
+  drop_streams_of(partitions, "stream moved to another replica (its partition was revoked)");
 }
 
 EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
@@ -201,7 +224,6 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   std::vector<Job> jobs;
   std::vector<const core::PartData*> part_view;
   std::vector<const core::PartData*> part_ptrs;
-  std::vector<core::AlertTransition> transitions;
   for (const std::string& stream : names) {
     std::shared_ptr<const LoadedBaseline> baseline;
     std::vector<std::string> class_names;
@@ -259,22 +281,17 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       for (Job& job : jobs) s.drift.push_back(std::move(job.report));
       s.evaluated_at_ms = now_ms;
       observations = core::stream_observations(*s.monitor, s.drift);
+      // Still under mu_: a rebalance cannot drop the stream (and forget its alerts) between
+      // the check above and the tracker's update.
+      std::lock_guard alerts_lock(alerts_mu_);
+      auto t = tracker_.evaluate(stream, observations, now_ms);
+      summary.transitions += t.size();
+      undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
+                          std::make_move_iterator(t.end()));
     }
     summary.reports += jobs.size();
-    std::lock_guard lock(alerts_mu_);
-    auto t = tracker_.evaluate(stream, observations, now_ms);
-    transitions.insert(transitions.end(), std::make_move_iterator(t.begin()),
-                       std::make_move_iterator(t.end()));
   }
-
-  std::vector<AlertListener> listeners;
-  {
-    std::lock_guard lock(alerts_mu_);
-    for (auto& [id, l] : listeners_) listeners.push_back(l);
-  }
-  for (const auto& t : transitions)
-    for (const auto& l : listeners) l(t);
-  summary.transitions = transitions.size();
+  deliver();
   std::lock_guard lock(mu_);
   summary.streams = streams_.size();
   return summary;

@@ -30,14 +30,17 @@
 // Kafka: the engine remembers which partition each stream arrived on. When partitions are
 // assigned, the streams of those partitions are dropped, because the consumer replays them
 // from the rebuild horizon; when partitions are revoked, their streams are dropped (another
-// replica owns them now).
+// replica owns them now). A dropped stream's pending and firing alerts leave the tracker with
+// it: listeners get a transition to inactive ("dropped") whose note says why, timed at the
+// stream's last evaluation, and alerts() no longer lists them.
 //
 // Thread-safety: every public method may be called from any thread. State is guarded by
 // one mutex (held per event for O(objects + pairs), and while a reader copies what it
 // needs); drift evaluation runs stream by stream on copies of the stream's window totals
 // and parts (panes, count-window blocks: the evidence for dependence between frames,
-// docs/DRIFT.md), outside the lock. Alert listeners are called on
-// the evaluating thread, outside the state lock; they must not block.
+// docs/DRIFT.md), outside the lock. Alert listeners are called on the evaluating thread (or
+// the rebalancing one, for dropped streams), outside the state lock, one transition at a time
+// in the order the tracker made them; they must not block.
 #pragma once
 
 #include <cstdint>
@@ -182,15 +185,22 @@ class MonitorEngine : public EventSink {
   SkewCheck check_skew(const StreamState* s, int64_t time_ms, int64_t message_time_ms) const;
   SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic,
                           int64_t message_time_ms);
-  void drop_streams_of(std::span<const TopicPartition> partitions);
+  // Drops the streams of `partitions` and forgets their alerts (transitions with `note`).
+  void drop_streams_of(std::span<const TopicPartition> partitions, std::string_view note);
+  // Calls the listeners with every undelivered transition, in order.
+  void deliver();
 
   mutable std::mutex mu_;  // guards everything below except listeners and the tracker
   EngineOptions options_;
   std::map<std::string, StreamState, std::less<>> streams_;
   EngineCounters counters_;
 
-  mutable std::mutex alerts_mu_;  // guards tracker_ and listeners_
+  // Lock order: mu_, then alerts_mu_. delivery_mu_ is taken before alerts_mu_ and never
+  // while holding mu_ or alerts_mu_.
+  mutable std::mutex alerts_mu_;  // guards tracker_, undelivered_ and listeners_
   core::AlertTracker tracker_;
+  std::vector<core::AlertTransition> undelivered_;  // made by the tracker, not yet delivered
+  std::mutex delivery_mu_;                          // one deliver() at a time, in order
   std::map<uint64_t, AlertListener> listeners_;
   uint64_t next_listener_ = 1;
 };

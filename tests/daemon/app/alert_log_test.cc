@@ -54,6 +54,15 @@ TEST(AlertLog, TransitionLineCarriesEveryWindow) {
   simdjson::dom::array related = doc["related_subjects"];
   ASSERT_EQ(related.size(), 1u);
   EXPECT_EQ(std::string_view(related.at(0)), "person");
+  EXPECT_EQ(doc["note"].error(), simdjson::NO_SUCH_FIELD);
+
+  t.from = core::AlertState::kFiring;
+  t.to = t.alert.state = core::AlertState::kInactive;
+  t.note = "stream moved to another replica";
+  const std::string dropped = AlertLog::to_json(t);
+  ASSERT_EQ(parser.parse(dropped).get(doc), simdjson::SUCCESS) << dropped;
+  EXPECT_EQ(std::string_view(doc["to"]), "inactive");
+  EXPECT_EQ(std::string_view(doc["note"]), "stream moved to another replica");
 }
 
 std::string read_file(const std::filesystem::path& p) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -329,6 +330,76 @@ TEST(MonitorEngine, ClockSkewIsUnboundedWhenTheBoundIsZero) {
   MonitorEngine engine(options());
   EXPECT_TRUE(engine.apply(make_event("cam", "a", kT0, {})).applied);
   EXPECT_TRUE(engine.apply(make_event("cam", "b", kT0 * 1000, {})).applied);
+}
+
+// Issue 14: alerts of a stream whose partition moved away stayed firing on the old replica.
+TEST(MonitorEngine, AlertsOfADroppedStreamLeaveTheTrackerWithATransition) {
+  EngineOptions o = options();
+  o.max_detections_per_event = 100;
+  o.alerting.for_evaluations = 1;
+  o.thresholds = [](std::string_view, std::string_view) {
+    core::DriftThresholds t;
+    t.min_frames = 50;
+    t.min_class_images = 20;
+    return t;
+  };
+  MonitorEngine engine(o);
+  std::vector<core::AlertTransition> seen;
+  std::mutex seen_mu;
+  engine.subscribe([&](const core::AlertTransition& t) {
+    std::lock_guard lock(seen_mu);
+    seen.push_back(t);
+  });
+  auto left = [](int i) { return 0.05f + 0.05f * float(i % 8); };
+  int64_t t = 0;
+  // cam on partition 1, other on partition 0: the same traffic, then the same drift.
+  const EventOrigin p1{"events", 1, 0, -1, false}, p0{"events", 0, 0, -1, false};
+  for (int i = 0; i < 600; ++i, t += 50) {
+    for (const auto& [stream, origin] : {std::pair{"cam", p1}, std::pair{"other", p0}}) {
+      engine.apply(make_event(stream, "f" + std::to_string(i), t,
+                              {det("dog", left(i)), det("cat", left(i))}),
+                   origin);
+    }
+  }
+  std::string err;
+  ASSERT_TRUE(engine.snapshot_baseline("cam", "1m", true, err)) << err;
+  ASSERT_TRUE(engine.snapshot_baseline("other", "1m", true, err)) << err;
+  for (int i = 0; i < 1200; ++i, t += 50) {
+    for (const auto& [stream, origin] : {std::pair{"cam", p1}, std::pair{"other", p0}}) {
+      engine.apply(make_event(stream, "g" + std::to_string(i), t, {det("cat", 0.5f + left(i))}),
+                   origin);
+    }
+  }
+  engine.evaluate(t);
+  const size_t firing_cam = engine.alerts("cam").size();
+  const size_t firing_other = engine.alerts("other").size();
+  ASSERT_GT(firing_cam, 0u);
+  ASSERT_EQ(firing_other, firing_cam);
+  seen.clear();
+
+  const std::vector<TopicPartition> revoked{{"events", 1}};
+  engine.on_partitions_revoked(revoked);
+  EXPECT_TRUE(engine.alerts("cam").empty());
+  EXPECT_EQ(engine.alerts().size(), firing_other);
+  ASSERT_EQ(seen.size(), firing_cam);
+  for (const core::AlertTransition& tr : seen) {
+    EXPECT_EQ(tr.alert.last.key.stream, "cam");
+    EXPECT_EQ(tr.from, core::AlertState::kFiring);
+    EXPECT_EQ(tr.to, core::AlertState::kInactive);
+    EXPECT_EQ(tr.time_ms, t);  // the stream's last evaluation
+    EXPECT_NE(tr.note.find("another replica"), std::string::npos) << tr.note;
+  }
+  // The next evaluation does not bring them back; the other stream's alerts stay.
+  seen.clear();
+  engine.evaluate(t + 1000);
+  EXPECT_TRUE(engine.alerts("cam").empty());
+  EXPECT_EQ(engine.alerts("other").size(), firing_other);
+  for (const core::AlertTransition& tr : seen) EXPECT_NE(tr.alert.last.key.stream, "cam");
+
+  // An assignment (rebuild from the horizon) drops the stream's alerts too.
+  const std::vector<TopicPartition> assigned{{"events", 0}};
+  engine.on_partitions_assigned(assigned);
+  EXPECT_TRUE(engine.alerts().empty());
 }
 
 }  // namespace
