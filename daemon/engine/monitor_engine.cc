@@ -130,7 +130,17 @@ SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partiti
   }
   if (partition >= 0) {
     s->partition = partition;
-    if (s->topic != topic) s->topic = std::string(topic);
+    const auto same = [&](const TopicPartition& tp) {
+      return tp.partition == partition && tp.topic == topic;
+    };
+    if (s->seen_on.empty() || !same(s->seen_on.back())) {
+      auto it = std::find_if(s->seen_on.begin(), s->seen_on.end(), same);
+      if (it == s->seen_on.end()) {
+        s->seen_on.push_back({std::string(topic), partition});
+      } else {
+        std::rotate(it, it + 1, s->seen_on.end());  // the latest last: the fast path above
+      }
+    }
   }
   const core::ApplyResult r = s->monitor->apply(event);
   if (r.late_windows > 0) ++counters_.late_by_stream[s->monitor->stream()];
@@ -154,9 +164,23 @@ void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions,
     std::lock_guard lock(mu_);
     for (auto it = streams_.begin(); it != streams_.end();) {
       const StreamState& s = it->second;
-      const bool hit = std::any_of(partitions.begin(), partitions.end(), [&](const auto& tp) {
-        return tp.partition == s.partition && tp.topic == s.topic;
+      const bool hit = std::any_of(s.seen_on.begin(), s.seen_on.end(), [&](const auto& tp) {
+        return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
       });
+      if (hit && s.seen_on.size() > 1) {
+        std::string others;  // partitions of the stream that are not replayed with these
+        for (const TopicPartition& tp : s.seen_on) {
+          if (std::find(partitions.begin(), partitions.end(), tp) != partitions.end()) continue;
+          others += (others.empty() ? "" : ", ") + tp.topic + "/" + std::to_string(tp.partition);
+        }
+        if (!others.empty()) {
+          ++counters_.split_streams_dropped;
+          spdlog::warn(
+              "stream {}: dropped with its partition, but its events also came from {}; those "
+              "are not replayed, so its windows restart without them (key events by stream)",
+              it->first, others);
+        }
+      }
       if (hit) {
         {
           std::lock_guard alerts_lock(alerts_mu_);

@@ -30,7 +30,11 @@
 // Kafka: the engine remembers which partition each stream arrived on. When partitions are
 // assigned, the streams of those partitions are dropped, because the consumer replays them
 // from the rebuild horizon; when partitions are revoked, their streams are dropped (another
-// replica owns them now). A dropped stream's pending and firing alerts leave the tracker with
+// replica owns them now). A stream that arrived on several partitions (producers that do not
+// key by stream, a changed partition count) is dropped with any of them, so a replay never
+// counts an event twice; its events on the other partitions are not replayed, so its windows
+// restart incomplete (counted as split_streams_dropped, logged). A dropped stream's pending
+// and firing alerts leave the tracker with
 // it: listeners get a transition to inactive ("dropped") whose note says why, timed at the
 // stream's last evaluation, and alerts() no longer lists them.
 //
@@ -98,6 +102,8 @@ struct EngineCounters {
   std::map<std::string, uint64_t> late_by_stream;      // frames late for at least one window
   uint64_t evaluations = 0;
   uint64_t streams_dropped = 0;
+  // Dropped streams that had arrived on more than one partition (see "Kafka" above).
+  uint64_t split_streams_dropped = 0;
 };
 
 struct EvaluationSummary {
@@ -163,8 +169,8 @@ class MonitorEngine : public EventSink {
     std::shared_ptr<const LoadedBaseline> baseline;
     std::vector<core::DriftReport> drift;
     int64_t evaluated_at_ms = 0;
-    int32_t partition = -1;
-    std::string topic;
+    int32_t partition = -1;               // the latest event's
+    std::vector<TopicPartition> seen_on;  // every partition the stream's events came from
     uint32_t skew_run = 0;       // consecutive events beyond the skew bound (no broker time)
     int64_t skew_last_ms = 0;    // the time of the last of them
     uint64_t skew_rejected = 0;  // clock_skew rejections, for the log's rate limit

@@ -402,5 +402,36 @@ TEST(MonitorEngine, AlertsOfADroppedStreamLeaveTheTrackerWithATransition) {
   EXPECT_TRUE(engine.alerts().empty());
 }
 
+// Issue 14: a stream seen on two partitions was dropped only with the last one it arrived
+// on, so reassigning the other (whose replay re-applies its events) counted them twice.
+TEST(MonitorEngine, AStreamSeenOnTwoPartitionsIsDroppedWithEitherOfThem) {
+  MonitorEngine engine(options());
+  const EventOrigin p0{"events", 0, 10, -1, false}, p1{"events", 1, 20, -1, false};
+  auto frames = [&] {
+    int64_t n = -1;
+    engine.with_stream("cam",
+                       [&](const StreamView& v) { n = v.monitor.window(0).totals().frames(); });
+    return n;
+  };
+  ASSERT_TRUE(engine.apply(make_event("cam", "a", 1000, {det("dog")}), p0).applied);
+  ASSERT_TRUE(engine.apply(make_event("cam", "b", 2000, {det("dog")}), p1).applied);
+  ASSERT_EQ(frames(), 2);
+
+  // Partition 0 is assigned again: its replay brings "a" back. It must not count twice.
+  const std::vector<TopicPartition> assigned{{"events", 0}};
+  engine.on_partitions_assigned(assigned);
+  engine.apply(make_event("cam", "a", 1000, {det("dog")}), p0);
+  EXPECT_EQ(frames(), 1);  // "a" once; "b" (partition 1, not replayed) is gone with the drop
+  EXPECT_EQ(engine.counters().split_streams_dropped, 1u);
+
+  // The same through a revoke of the partition it arrived on first.
+  ASSERT_TRUE(engine.apply(make_event("cam", "c", 3000, {det("dog")}), p1).applied);
+  const std::vector<TopicPartition> revoked{{"events", 0}};
+  engine.on_partitions_revoked(revoked);
+  EXPECT_TRUE(engine.stream_names().empty());
+  EXPECT_EQ(engine.counters().split_streams_dropped, 2u);
+  EXPECT_EQ(engine.counters().streams_dropped, 2u);
+}
+
 }  // namespace
 }  // namespace predwatch::daemon
