@@ -434,7 +434,7 @@ const std::vector<Setting>& table() {
        .doc = "Events whose time is further ahead of the Kafka message timestamp are rejected "
               "(counted as `clock_skew`, logged): a timestamp in the wrong unit must not move a "
               "stream's windows into the future. Without a message timestamp (`predwatch "
-              "replay`, the generator) the reference is the stream's newest event time, and a "
+              "replay`) the reference is the stream's newest event time, and a "
               "jump is accepted from its third consecutive event on (a gap in a recording). "
               "Events in the past are not bounded: beyond `windows[].allowed_lateness` they are "
               "counted late and change nothing.",
