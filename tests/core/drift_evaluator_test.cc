@@ -306,7 +306,9 @@ TEST(DriftEvaluator, PairRateAndNovelPair) {
 // class_vanished: baseline 1000 frames, 100 with "dog"; window 200 frames, none.
 // p0 = 100.5 / 1001, expected 20.08; conditional test: given 100 frames with dog on both
 // sides, k ~ Bin(100, 200 / 1200): p = P(k = 0) = (5/6)^100.
-TEST(DriftEvaluator, ClassVanished) {
+// Baseline: 900 frames with a cat, 100 with a dog; window: 200 cat frames, no dog. The
+// window's fill (1 = full) is passed on.
+DriftReport vanished_dog(double window_fill = 1.0) {
   Fixture fx;
   fx.only({AlertKind::kClassVanished});
   BaselineStats base;
@@ -316,7 +318,11 @@ TEST(DriftEvaluator, ClassVanished) {
   Stats window;
   const std::vector<std::string> names = {"cat"};
   add_n(window, 200, make_frame({{0, kTopLeft}}));
-  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  return evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0, {}, {}, window_fill);
+}
+
+TEST(DriftEvaluator, ClassVanished) {
+  const DriftReport r = vanished_dog();
   ASSERT_EQ(r.findings.size(), 1u);
   const DriftFinding& f = r.findings[0];
   EXPECT_EQ(f.subject(), "dog");
@@ -329,26 +335,14 @@ TEST(DriftEvaluator, ClassVanished) {
 // A window below min_window_fill (default 1) is computed and not judged: the same data as
 // ClassVanished, at 40% fill: same p-value, not tested, not flagged, a note with both shares.
 TEST(DriftEvaluator, FillingWindowIsNotJudged) {
-  Fixture fx;
-  fx.only({AlertKind::kClassVanished});
-  BaselineStats base;
-  base.class_names = {"cat", "dog"};
-  add_n(base.stats, 100, make_frame({{1, kTopLeft}}));
-  add_n(base.stats, 900, make_frame({{0, kTopLeft}}));
-  Stats window;
-  const std::vector<std::string> names = {"cat"};
-  add_n(window, 200, make_frame({{0, kTopLeft}}));
-  const DriftReport r =
-      evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0, {}, {}, 0.4);
+  const DriftReport r = vanished_dog(0.4);
   ASSERT_EQ(r.findings.size(), 1u);
   const DriftFinding& f = r.findings[0];
   EXPECT_NEAR(f.p_value, 1.2074673472413683e-08, 1e-6 * 1.2074673472413683e-08);
   EXPECT_FALSE(f.tested);
   EXPECT_FALSE(f.flagged);
   EXPECT_EQ(f.note, "window filling: 40% < 100% of its length");
-  const DriftReport full =
-      evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0, {}, {}, 1.0);
-  EXPECT_TRUE(full.findings.at(0).flagged);
+  EXPECT_TRUE(vanished_dog(1.0).findings.at(0).flagged);
 }
 
 // Confidence needs scores on both sides; against a production-window baseline it runs.
