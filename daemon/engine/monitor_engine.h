@@ -15,6 +15,22 @@
 // or from set_baseline() / snapshot_baseline(); without a baseline, statistics are kept
 // and drift is not evaluated.
 //
+// Learned reference (docs/DRIFT.md "Learned reference"): with options.reference.enabled,
+// every stream also learns a reference from its own first frames (core::ReferenceLearner,
+// fed by the stream's StreamMonitor). Once it is complete, every evaluation also compares
+// each window with it (DriftReport::against == kReference), on the kinds of
+// options.reference.kinds only, with the reference's frames taken as dependent as the
+// window's (DispersionOptions::baseline_same_stream). A window overlapping the reference
+// period compares partly the same frames: that can only hide drift, never invent it. A
+// stream with a reference and no baseline is evaluated against the reference alone.
+// Findings of both comparisons merge into one alert per (stream, kind, subject).
+//   Persistence (options.reference.state_dir non-empty, daemon/baseline/reference_store.h):
+// a stream's saved reference is loaded when the stream is created (find_or_create: one
+// file read per stream creation, under the state lock — the only file I/O under it); a
+// reference that completes is saved by the next evaluate(), outside the lock; pin and reset
+// save / delete the file outside the lock. A file that cannot be loaded is logged (file and
+// problem), counted (EngineCounters::reference_load_errors) and the stream relearns.
+//
 // Kafka: the engine remembers which partition each stream arrived on. When partitions are
 // assigned, the streams of those partitions are dropped, because the consumer replays them
 // from the rebuild horizon; when partitions are revoked, their streams are dropped (another
@@ -28,6 +44,7 @@
 // the evaluating thread, outside the state lock; they must not block.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -41,6 +58,7 @@
 #include "core/drift_report.h"
 #include "core/stream_monitor.h"
 #include "daemon/baseline/baseline_file.h"
+#include "daemon/baseline/reference_store.h"
 #include "daemon/ingest/event_sink.h"
 
 namespace predwatch::daemon {
@@ -50,6 +68,32 @@ struct StreamConfig {
   core::ClassNaming naming;                // class map and index names
   std::vector<std::string> windows;        // window names to keep (empty = all)
   std::optional<LoadedBaseline> baseline;  // loaded from the configured file, if any
+};
+
+// The learned reference of every stream (docs/CONFIG.md `reference.*`).
+struct ReferenceSettings {
+  bool enabled = true;
+  core::ReferenceOptions learn;  // completion rule
+  // Kinds judged against the reference: those a training baseline cannot judge well.
+  std::array<bool, core::kAlertKindCount> kinds = default_kinds();
+  std::string state_dir;  // "" = references are not persisted
+
+  static std::array<bool, core::kAlertKindCount> default_kinds() {
+    std::array<bool, core::kAlertKindCount> k{};
+    for (core::AlertKind a : {core::AlertKind::kConfidence, core::AlertKind::kObjectsPerImage,
+                              core::AlertKind::kBoxSize, core::AlertKind::kObjectsPerFrame})
+      k[size_t(a)] = true;
+    return k;
+  }
+};
+
+// What a reader or a control call sees of a stream's learned reference.
+struct ReferenceInfo {
+  core::ReferenceState state = core::ReferenceState::kLearning;
+  uint64_t frames = 0;
+  int64_t start_ms = 0;  // event time of the first / last frame; 0 before the first
+  int64_t end_ms = 0;
+  double progress = 0;  // towards completion, [0, 1]
 };
 
 struct EngineOptions {
@@ -62,15 +106,18 @@ struct EngineOptions {
   // Thresholds for (stream, class); class "" = stream-wide measures.
   std::function<core::DriftThresholds(std::string_view stream, std::string_view class_name)>
       thresholds;
+  ReferenceSettings reference;
 };
 
 // What a reader sees of one stream, valid during the with_stream() callback.
 struct StreamView {
   const core::StreamMonitor& monitor;
-  const LoadedBaseline* baseline;               // null when the stream has no baseline
-  const std::vector<core::DriftReport>& drift;  // latest evaluation, one per window
-  int64_t evaluated_at_ms;                      // 0 before the first evaluation
-  int32_t partition;                            // -1 when not from Kafka
+  const LoadedBaseline* baseline;  // null when the stream has no baseline
+  // Latest evaluation: one report per window against the baseline (if any), then one per
+  // window against the learned reference (if complete); DriftReport::against tells which.
+  const std::vector<core::DriftReport>& drift;
+  int64_t evaluated_at_ms;  // 0 before the first evaluation
+  int32_t partition;        // -1 when not from Kafka
 };
 
 struct EngineCounters {
@@ -80,6 +127,8 @@ struct EngineCounters {
   std::map<std::string, uint64_t> late_by_stream;      // frames late for at least one window
   uint64_t evaluations = 0;
   uint64_t streams_dropped = 0;
+  uint64_t reference_load_errors = 0;  // saved references that could not be loaded
+  uint64_t reference_save_errors = 0;  // references that could not be saved or deleted
 };
 
 struct EvaluationSummary {
@@ -120,6 +169,14 @@ class MonitorEngine : public EventSink {
   std::optional<v1::Baseline> snapshot_baseline(std::string_view stream, std::string_view window,
                                                 bool install, std::string& error);
 
+  // Learned reference. reference_info: nullopt when the stream is unknown or learns no
+  // reference. pin_reference makes the window's current totals the stream's reference
+  // (complete at once, saved when a state_dir is set); reset_reference discards it and
+  // deletes its file (the stream relearns from its next frame). Both return "" or an error.
+  std::optional<ReferenceInfo> reference_info(std::string_view stream) const;
+  std::string pin_reference(std::string_view stream, std::string_view window);
+  std::string reset_reference(std::string_view stream);
+
   // Alert transitions, as they happen. Returns an id for unsubscribe().
   using AlertListener = std::function<void(const core::AlertTransition&)>;
   uint64_t subscribe(AlertListener listener);
@@ -138,6 +195,8 @@ class MonitorEngine : public EventSink {
   struct StreamState {
     std::unique_ptr<core::StreamMonitor> monitor;
     std::shared_ptr<const LoadedBaseline> baseline;
+    uint64_t reference_version = 0;  // bumped by every change of the reference
+    bool reference_unsaved = false;  // complete (learned or pinned) and not saved yet
     std::vector<core::DriftReport> drift;
     int64_t evaluated_at_ms = 0;
     int32_t partition = -1;
@@ -147,11 +206,18 @@ class MonitorEngine : public EventSink {
   StreamState* find_or_create(std::string_view stream, std::string_view& reject_reason);
   SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic);
   void drop_streams_of(std::span<const TopicPartition> partitions);
+  // Saves the stream's reference if it is still at `version` (store_mu_ held by the caller).
+  void save_reference(const std::string& stream, uint64_t version);
 
   mutable std::mutex mu_;  // guards everything below except listeners and the tracker
   EngineOptions options_;
   std::map<std::string, StreamState, std::less<>> streams_;
   EngineCounters counters_;
+
+  std::unique_ptr<ReferenceStore> store_;  // null: references are not persisted
+  // Serialises the store's writes and deletes; taken before mu_ (which is then held only
+  // to read the stream's reference, never during the file I/O).
+  std::mutex store_mu_;
 
   mutable std::mutex alerts_mu_;  // guards tracker_ and listeners_
   core::AlertTracker tracker_;
