@@ -501,6 +501,10 @@ void MonitorEngine::reconfigure(EngineOptions options) {
   }
   std::lock_guard lock(mu_);
   options.stream = options_.stream;  // windows and layout stay: state is kept
+  // The learners and the store stay too; only the kinds judged against the reference change.
+  const auto kinds = options.reference.kinds;
+  options.reference = options_.reference;
+  options.reference.kinds = kinds;
   options_ = std::move(options);
 }
 

@@ -187,8 +187,9 @@ class MonitorEngine : public EventSink {
   static std::span<const std::string_view> rejection_reasons();
   const EngineOptions& options() const { return options_; }
 
-  // Replaces thresholds and alerting options and the per-stream configuration source
-  // (SIGHUP); windows and statistics are kept.
+  // Replaces thresholds and alerting options, the kinds judged against the reference and
+  // the per-stream configuration source (SIGHUP); windows, statistics, learned references
+  // and the other reference settings are kept.
   void reconfigure(EngineOptions options);
 
  private:
