@@ -32,7 +32,9 @@ core::StreamMonitorOptions monitor_options(const EngineOptions& o, const StreamC
 }  // namespace
 
 MonitorEngine::MonitorEngine(EngineOptions options)
-    : options_(std::move(options)), tracker_(options_.alerting) {
+    : options_(std::move(options)),
+      learns_references_(options_.reference.enabled),
+      tracker_(options_.alerting) {
   if (options_.reference.enabled && !options_.reference.state_dir.empty())
     store_ = std::make_unique<ReferenceStore>(options_.reference.state_dir);
 }

@@ -174,6 +174,8 @@ class MonitorEngine : public EventSink {
   // (complete at once, saved when a state_dir is set); reset_reference discards it and
   // deletes its file (the stream relearns from its next frame). Both return "" or an error.
   std::optional<ReferenceInfo> reference_info(std::string_view stream) const;
+  // options.reference.enabled at construction (it needs a restart to change).
+  bool learns_references() const { return learns_references_; }
   std::string pin_reference(std::string_view stream, std::string_view window);
   std::string reset_reference(std::string_view stream);
 
@@ -215,6 +217,7 @@ class MonitorEngine : public EventSink {
   std::map<std::string, StreamState, std::less<>> streams_;
   EngineCounters counters_;
 
+  const bool learns_references_;
   std::unique_ptr<ReferenceStore> store_;  // null: references are not persisted
   // Serialises the store's writes and deletes; taken before mu_ (which is then held only
   // to read the stream's reference, never during the file I/O).
