@@ -194,6 +194,10 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
     return 1;
   }
   EngineOptions engine_options = std::move(engine_config->options);
+  // A replay learns its streams' references from the recording itself and never reads or
+  // writes the daemon's saved ones (reference.state_dir): the recording is not the live
+  // stream, and a backtest must not overwrite what a running predwatchd learned.
+  engine_options.reference.state_dir.clear();
   if (setup->baseline) {
     auto override_baseline = std::make_shared<const LoadedBaseline>(std::move(*setup->baseline));
     engine_options.stream_config = [configured = std::move(engine_options.stream_config),

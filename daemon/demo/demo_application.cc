@@ -50,6 +50,13 @@ config::Settings demo_settings(const DemoOptions& demo) {
   // alone sits near the JS threshold, and a spatial alert would not resolve once the shift
   // is over (calm needs score < 0.8 x threshold).
   s.statistics.heatmap_grid = 8;
+  // The learned reference is the quiet warm-up (minus 2 s of margin, so no episode frame
+  // gets into it), whatever the rate: the episodes are then judged against it too.
+  s.reference.frames = 0;
+  s.reference.duration = demo.timing.warmup > std::chrono::seconds(4)
+                             ? demo.timing.warmup - std::chrono::seconds(2)
+                             : demo.timing.warmup;
+  s.reference.min_frames = 100;
   s.metrics.bind = "127.0.0.1:9464";
   s.grpc.bind = "127.0.0.1:50051";
   return s;
