@@ -325,6 +325,13 @@ const std::vector<Setting>& table() {
        .bounds = open_closed(0, 0.1),
        .doc = "Pseudo-probability added to empty bins before PSI / JS.",
        PW_THRESHOLD(smoothing_epsilon)},
+      {.path = "drift.thresholds.min_window_fill",
+       .kind = Kind::kNumber,
+       .bounds = closed(0, 1),
+       .doc = "Share of a window's length (time windows) or capacity (count windows) its frames "
+              "must cover before it is judged: a window younger than the stream's scenes cannot "
+              "tell held scenes from independent frames. Stream-wide (per class: ignored).",
+       PW_THRESHOLD(min_window_fill)},
       {.path = "drift.per_stream",
        .type = "map stream key → partial thresholds",
        .default_text = "`{}`",

@@ -130,6 +130,7 @@ DriftThresholds apply_overrides(DriftThresholds base, const ThresholdOverrides& 
   if (over.min_rate_ratio) base.min_rate_ratio = *over.min_rate_ratio;
   if (over.correction) base.correction = *over.correction;
   if (over.smoothing_epsilon) base.smoothing_epsilon = *over.smoothing_epsilon;
+  if (over.min_window_fill) base.min_window_fill = *over.min_window_fill;
   return base;
 }
 

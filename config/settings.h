@@ -166,6 +166,7 @@ struct DriftThresholds {
   double min_rate_ratio = 2.0;         // pair_rate: window rate / smoothed baseline rate
   Correction correction = Correction::kBenjaminiHochberg;  // multiple-testing correction
   double smoothing_epsilon = 1e-4;                         // added to empty bins before PSI/JS
+  double min_window_fill = 1.0;  // share of a window's length/capacity covered before judging
 
   bool operator==(const DriftThresholds&) const = default;
 };
@@ -185,6 +186,7 @@ struct ThresholdOverrides {
   std::optional<double> min_rate_ratio;
   std::optional<Correction> correction;
   std::optional<double> smoothing_epsilon;
+  std::optional<double> min_window_fill;
 
   bool operator==(const ThresholdOverrides&) const = default;
 };

@@ -135,10 +135,13 @@ double quasi_chi_square_p(double x2, double df, double n, double N, double phi_h
   const double w = N / (n + N);
   const bool estimated = !std::isnan(phi_hat) && phi_hat > window_floor && nu > 0;
   const double phi_w = estimated ? phi_hat : window_floor;
-  const double s = w * phi_w + (1 - w) * baseline_phi;
+  const bool shared = std::isnan(baseline_phi);
+  const double s = shared ? phi_w : w * phi_w + (1 - w) * baseline_phi;
   if (scale) *scale = s;
   double nu_s = std::numeric_limits<double>::infinity();
-  if (estimated && w > 0) {
+  if (estimated && shared) {
+    nu_s = nu;
+  } else if (estimated && w > 0) {
     const double r = s / (w * phi_w);
     nu_s = nu * r * r;
   }
@@ -170,9 +173,10 @@ double average_over_dispersion(const std::function<double(double phi)>& p, doubl
   return mass > 0 ? clamp_p(sum / mass) : clamp_p(p(phi0));
 }
 
-double scaled_conditional_upper_p(double k, double n, double K, double N, double phi) {
+double scaled_conditional_upper_p(double k, double n, double K_raw, double N_raw, double phi,
+                                  double phi_b) {
   if (!(k > 0)) return 1.0;
-  const double a = k / phi, nn = n / phi;
+  const double a = k / phi, nn = n / phi, K = K_raw / phi_b, N = N_raw / phi_b;
   if (!(nn + N > 0)) return 1.0;
   const double p = nn / (nn + N);
   if (p >= 1) return 1.0;
@@ -181,9 +185,10 @@ double scaled_conditional_upper_p(double k, double n, double K, double N, double
   return clamp_p(boost::math::ibeta(a, K + 1, p, NoThrowPolicy()));
 }
 
-double scaled_conditional_lower_p(double k, double n, double K, double N, double phi) {
-  if (!(K > 0)) return 1.0;  // X <= a + K - K always
-  const double a = k / phi, nn = n / phi;
+double scaled_conditional_lower_p(double k, double n, double K_raw, double N_raw, double phi,
+                                  double phi_b) {
+  if (!(K_raw > 0)) return 1.0;  // X <= a + K - K always
+  const double a = k / phi, nn = n / phi, K = K_raw / phi_b, N = N_raw / phi_b;
   if (!(nn + N > 0)) return 1.0;
   const double p = nn / (nn + N);
   if (p <= 0) return 1.0;

@@ -108,6 +108,9 @@ double f_upper_tail(double x, double d1, double d2);
 // (see the file comment): window and baseline sizes n, N (units of the table), the window's
 // dispersion estimate (phi_hat on nu df; NaN = not estimated), the floor of the window's
 // dispersion and the baseline's dispersion. Returns the p-value; `scale` receives s.
+// baseline_phi NaN: the baseline shares the window's dispersion (a reference recorded from
+// the same stream), so both sides' counts are inflated by the same phi_w: s = phi_w and, phi_w
+// being one estimate, X^2 / (df s) ~ F(df, nu) (nu_s = nu).
 double quasi_chi_square_p(double x2, double df, double n, double N, double phi_hat, double nu,
                           double window_floor, double baseline_phi, double* scale = nullptr);
 
@@ -121,10 +124,14 @@ double average_over_dispersion(const std::function<double(double phi)>& p, doubl
                                double nu, double floor, double screen = 1.0);
 
 // Conditional binomial tests on real-valued counts (core/rate_test.h's conditional test with
-// the window scaled by phi): window k of n frames, baseline K of N; X ~ Bin(k / phi + K,
-// (n / phi) / (n / phi + N)) with the incomplete beta function at real arguments.
-// Upper: P(X >= k / phi); lower: P(X <= k / phi). phi >= 1.
-double scaled_conditional_upper_p(double k, double n, double K, double N, double phi);
-double scaled_conditional_lower_p(double k, double n, double K, double N, double phi);
+// the window scaled by phi and the baseline by phi_b): window k of n frames, baseline K of N;
+// X ~ Bin(k / phi + K / phi_b, (n / phi) / (n / phi + N / phi_b)) with the incomplete beta
+// function at real arguments. Upper: P(X >= k / phi); lower: P(X <= k / phi). phi, phi_b >= 1;
+// phi_b = 1 for a baseline of independent frames, phi_b = phi for a reference recorded from
+// the same stream (then the success probability is n / (n + N) and only the counts shrink).
+double scaled_conditional_upper_p(double k, double n, double K, double N, double phi,
+                                  double phi_b = 1.0);
+double scaled_conditional_lower_p(double k, double n, double K, double N, double phi,
+                                  double phi_b = 1.0);
 
 }  // namespace predwatch::core

@@ -98,8 +98,10 @@ class Evaluator {
  public:
   Evaluator(const Stats& window, std::span<const std::string> window_names,
             const BaselineStats& baseline, const ThresholdResolver& resolver, DriftReport& report,
-            std::span<const PartData* const> parts, const DispersionOptions& dispersion)
-      : parts_(parts),
+            std::span<const PartData* const> parts, const DispersionOptions& dispersion,
+            double window_fill)
+      : window_fill_(window_fill),
+        parts_(parts),
         dispersion_(dispersion),
         w_(window),
         names_(window_names),
@@ -272,7 +274,10 @@ class Evaluator {
     // observations: the window's size is divided by the stream's dispersion (1 on
     // independent frames).
     const bool dependent = !parts_.empty();
-    const double effective_total = raw.window_total / stream_phi_;
+    // (The window's own design effect joins the stream's dispersion, as in window_dispersion,
+    // only when there is one: on independent frames the bins stay as they were.)
+    const double effective_total =
+        raw.window_total / (stream_phi_ > 1 ? stream_phi_ * std::max(1.0, window_deff) : 1.0);
     BinMerge merge;
     uint32_t factor = 1;
     if (dependent && grid > 1) {
@@ -354,26 +359,30 @@ class Evaluator {
     const double p =
         chi.status == ChiSquareResult::Status::kTooFewBins
             ? 1.0
-            : quasi_chi_square_p(chi.statistic, double(chi.dof), raw.window_total,
-                                 raw.baseline_total, phi, nu, known, std::max(1.0, baseline_deff));
+            : quasi_chi_square_p(
+                  chi.statistic, double(chi.dof), raw.window_total, raw.baseline_total, phi, nu,
+                  known, dispersion_.baseline_same_stream ? kNaN : std::max(1.0, baseline_deff));
     f.dispersion = phi;
     f.dispersion_df = phi > known ? nu : std::numeric_limits<double>::infinity();
     hypothesis(p, f.score >= f.threshold);
   }
 
-  // The window's dispersion for a test. The floor is the larger of `known` (the Kish design
-  // effect for measures over objects, else 1) and the stream's dispersion (the presence
-  // dispersion of every class the window shows): a test's own parts can all show the same
-  // held scene (a class seen in one scene spanning 4 panes has 4 alike rows: no dispersion
-  // between them, yet it is one observation). The test's own estimate replaces the floor
+  // The window's dispersion for a test. The floor is `known` (the Kish design effect for
+  // measures over objects, else 1) times the stream's dispersion (the presence dispersion
+  // of every class the window shows): a test's own parts can all show the same held scene
+  // (a class seen in one scene spanning 4 panes has 4 alike rows: no dispersion between
+  // them, yet it is one observation). The two multiply: objects cluster in frames (m alike
+  // boxes per frame) and frames in scenes (L alike frames per scene), so a scene is one
+  // cluster of about m L alike objects (Kish's design effect of the two-stage cluster, at
+  // intra-cluster correlation 1 on both levels). The test's own estimate replaces the floor
   // when it is significantly larger (one-sided 5%, on its effective df): scene holding is
   // shared by all statistics of a stream, and an own estimate is noisy (a rare event's
   // much more than its df says), so taking it whenever it is larger by chance would cost
   // power for nothing. Returns (phi, df); df is +inf when phi is `known` itself.
   std::pair<double, double> window_dispersion(const DispersionEstimate& own, double known) const {
-    const double floor = std::max(known, stream_phi_);
+    const double floor = known * stream_phi_;
     if (exceeds_dispersion(own, floor)) return {own.phi, own.effective_df};
-    if (stream_phi_ > known) return {floor, stream_nu_};
+    if (stream_phi_ > 1) return {floor, stream_nu_};
     return {known, std::numeric_limits<double>::infinity()};
   }
 
@@ -406,9 +415,13 @@ class Evaluator {
     f.dispersion = phi_w;
     f.dispersion_df = phi_w > 1 ? nu : std::numeric_limits<double>::infinity();
     const double dk = double(k), dn = double(n), dK = double(K), dN = double(N);
+    // A reference from the same stream is as dependent as the window: its counts shrink
+    // by the same phi.
+    const bool shared = dispersion_.baseline_same_stream;
     auto p = [&](double phi) {
-      return upper ? scaled_conditional_upper_p(dk, dn, dK, dN, phi)
-                   : scaled_conditional_lower_p(dk, dn, dK, dN, phi);
+      const double phi_b = shared ? phi : 1.0;
+      return upper ? scaled_conditional_upper_p(dk, dn, dK, dN, phi, phi_b)
+                   : scaled_conditional_lower_p(dk, dn, dK, dN, phi, phi_b);
     };
     return average_over_dispersion(p, phi_w, nu, 1.0, kRateScreen);
   }
@@ -691,6 +704,14 @@ class Evaluator {
   // together with the stream-wide correction; each finding then compares its adjusted
   // p-value with its own alpha.
   void correct() {
+    if (window_fill_ < stream_->min_window_fill) {
+      const std::string note = format_note("window filling: %.0f%% < %.0f%% of its length",
+                                           100 * window_fill_, 100 * stream_->min_window_fill);
+      for (DriftFinding& f : report_.findings) {
+        if (f.tested) f.note = note;
+        f.tested = false;
+      }
+    }
     const std::vector<double> adjusted =
         stream_->correction == DriftThresholds::Correction::kBonferroni
             ? bonferroni_adjust(family_p_, family_p_.size() + untested_hypotheses_)
@@ -763,6 +784,7 @@ class Evaluator {
     return presence_;
   }
 
+  double window_fill_;
   std::span<const PartData* const> parts_;
   DispersionOptions dispersion_;
   std::vector<double> table_;
@@ -800,25 +822,27 @@ DriftReport evaluate_drift(std::string_view stream, std::string_view window_name
                            const Stats& window, std::span<const std::string> window_names,
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
                            int64_t now_ms, std::span<const PartData* const> parts,
-                           const DispersionOptions& dispersion) {
+                           const DispersionOptions& dispersion, double window_fill) {
   DriftReport report;
   report.stream = stream;
   report.window = window_name;
   report.evaluated_at_ms = now_ms;
   report.window_frames = uint64_t(std::max<int64_t>(0, window.frames()));
   report.baseline_frames = uint64_t(std::max<int64_t>(0, baseline.stats.frames()));
-  Evaluator(window, window_names, baseline, thresholds, report, parts, dispersion).run();
+  Evaluator(window, window_names, baseline, thresholds, report, parts, dispersion, window_fill)
+      .run();
   return report;
 }
 
 DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
                            const Window& window, std::span<const std::string> window_names,
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
-                           int64_t now_ms, const DispersionOptions& dispersion) {
+                           int64_t now_ms, const DispersionOptions& dispersion,
+                           double window_fill) {
   std::vector<const PartData*> parts;
   window.parts(parts);
   return evaluate_drift(stream, window_name, window.totals(), window_names, baseline, thresholds,
-                        now_ms, parts, dispersion);
+                        now_ms, parts, dispersion, window_fill);
 }
 
 }  // namespace predwatch::core

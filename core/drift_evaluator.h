@@ -11,6 +11,10 @@
 // evidence accordingly (quasi-likelihood, core/dispersion.h; docs/DRIFT.md "Correlated
 // frames"). Without parts, frames are taken as independent (the behaviour before parts).
 //
+// Filling windows: with `window_fill` (the covered share of the window's length or capacity,
+// StreamMonitor::fill_ratio) below the stream-wide min_window_fill, every measure is still
+// computed and reported, and none is tested: each finding says "window filling".
+//
 // Cost: O(C·B) for C classes and B bins per class histogram, plus O(P log P) for the P
 // pairs present in the window or the baseline; bounded by the drift benchmark (≤ 50 ms for
 // C = 1000 on one core, docs/BENCHMARKS.md). With J parts, each test also reads its J rows:
@@ -33,12 +37,13 @@ DriftReport evaluate_drift(std::string_view stream, std::string_view window_name
                            const Stats& window, std::span<const std::string> window_names,
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
                            int64_t now_ms, std::span<const PartData* const> parts = {},
-                           const DispersionOptions& dispersion = {});
+                           const DispersionOptions& dispersion = {}, double window_fill = 1.0);
 
 // The same with a window's totals() and parts().
 DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
                            const Window& window, std::span<const std::string> window_names,
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
-                           int64_t now_ms, const DispersionOptions& dispersion = {});
+                           int64_t now_ms, const DispersionOptions& dispersion = {},
+                           double window_fill = 1.0);
 
 }  // namespace predwatch::core

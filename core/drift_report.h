@@ -46,6 +46,10 @@ struct DriftThresholds {
   uint64_t min_pair_count = 5;      // pairs, appeared, vanished: minimum support
   double min_rate_ratio = 2.0;      // pair_rate: window rate / smoothed baseline rate
   double smoothing_epsilon = 1e-4;  // empty-bin floor for PSI (Evidently's value)
+  // A window is judged once it covers this share of its length (time windows) or capacity
+  // (count windows): a window younger than the stream's scenes cannot measure how dependent
+  // its frames are (docs/DRIFT.md, "Correlated frames"). Stream-wide.
+  double min_window_fill = 1.0;
   std::array<bool, kAlertKindCount> enabled{true, true, true, true, true,
                                             true, true, true, true, true};
 

@@ -59,6 +59,7 @@ core::DriftThresholds to_core_thresholds(const config::DriftThresholds& t,
                      ? core::DriftThresholds::Correction::kBonferroni
                      : core::DriftThresholds::Correction::kBenjaminiHochberg;
   c.smoothing_epsilon = t.smoothing_epsilon;
+  c.min_window_fill = t.min_window_fill;
   // config::DriftKind and core::AlertKind list the kinds in the same order.
   static_assert(core::kAlertKindCount == 10);
   c.enabled.fill(false);

@@ -155,6 +155,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     std::string window_name;
     core::Stats stats;
     std::vector<core::PartData> parts;
+    double fill = 1.0;
     core::DriftReport report;
     core::DriftReport reference_report;
   };
@@ -206,6 +207,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
         job.window = w;
         job.window_name = s.monitor->spec(w).name;
         job.stats = s.monitor->window(w).totals();
+        job.fill = s.monitor->fill_ratio(w);
         part_view.clear();
         s.monitor->window(w).parts(part_view);
         job.parts.reserve(part_view.size());
@@ -246,12 +248,13 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       for (const core::PartData& p : job.parts) part_ptrs.push_back(&p);
       if (baseline) {
         job.report = core::evaluate_drift(stream, job.window_name, job.stats, class_names,
-                                          baseline->stats, resolve, now_ms, part_ptrs);
+                                          baseline->stats, resolve, now_ms, part_ptrs, {},
+                                          job.fill);
       }
       if (reference) {
         job.reference_report =
             core::evaluate_drift(stream, job.window_name, job.stats, class_names, *reference,
-                                 resolve_reference, now_ms, part_ptrs, same_stream);
+                                 resolve_reference, now_ms, part_ptrs, same_stream, job.fill);
         job.reference_report.against = core::Against::kReference;
       }
       job.parts.clear();

@@ -166,6 +166,12 @@ TEST(Dispersion, QuasiChiSquareIsTheFTest) {
   EXPECT_DOUBLE_EQ(s, 2.5);
   EXPECT_NEAR(p, boost::math::cdf(boost::math::complement(boost::math::fisher_f(2, 15.625), 4.0)),
               1e-12);
+  // A baseline sharing the window's dispersion (NaN): s = phi and nu_s = nu whatever the
+  // sizes, i.e. P(F(2, 10) >= (20 / 2) / 4).
+  s = 0;
+  EXPECT_NEAR(quasi_chi_square_p(20, 2, 500, 500, 4.0, 10, 1.0, std::nan(""), &s),
+              boost::math::cdf(boost::math::complement(boost::math::fisher_f(2, 10), 2.5)), 1e-12);
+  EXPECT_DOUBLE_EQ(s, 4.0);
   // Dispersion below the floor: the floor is used as a known value (chi-square).
   EXPECT_NEAR(quasi_chi_square_p(20, 2, 500, 1e15, 0.7, 10, 1.0, 1.0),
               boost::math::cdf(boost::math::complement(boost::math::chi_squared(2), 20.0)), 1e-12);
@@ -200,6 +206,12 @@ TEST(Dispersion, ScaledConditionalBinomial) {
               binomial_upper_tail(10, 15, 250.0 / 1250), 1e-14);
   EXPECT_NEAR(scaled_conditional_lower_p(6, 200, 100, 1000, 2.0),
               binomial_lower_tail(3, 103, 100.0 / 1100), 1e-14);
+  // A baseline from the same stream shrinks by the same phi: at phi = 2 with even counts,
+  // the integer test on halved counts on both sides.
+  EXPECT_NEAR(scaled_conditional_upper_p(20, 500, 10, 1000, 2.0, 2.0),
+              binomial_upper_tail(10, 15, 250.0 / 750), 1e-14);
+  EXPECT_NEAR(scaled_conditional_lower_p(4, 400, 100, 1000, 2.0, 2.0),
+              binomial_lower_tail(2, 52, 200.0 / 700), 1e-14);
   // Five frames of one held scene (phi = 5) are one observation: no evidence.
   EXPECT_GT(scaled_conditional_upper_p(5, 3000, 0, 5000, 5.0), 0.05);
   EXPECT_LT(scaled_conditional_upper_p(5, 3000, 0, 5000, 1.0), 1e-2);

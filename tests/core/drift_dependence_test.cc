@@ -389,6 +389,70 @@ TEST(DriftDependence, InjectedDriftsFlagOnSceneHeldVideo) {
   }
 }
 
+// A reference learned from the stream itself (docs/DRIFT.md, "Learned reference"): the first
+// 10 minutes of a held stream (6,000 frames, ~20 scenes of 30 s) are the baseline of the next
+// windows. Its frames are as dependent as the window's; taken as independent frames, it looks
+// far more certain than its ~20 scenes are. With baseline_same_stream, its counts carry the
+// window's dispersion: healthy windows stay quiet, and a confidence drop of c0 (a kind a
+// training baseline without scores cannot judge) is still found in most windows of 3 s
+// scenes (measured 8 of 10: the reference's own noise now counts, and c0's boxes come in
+// crowds of up to 4 per frame, so a scene is one cluster of up to 120 alike boxes).
+struct ReferenceOutcome {
+  int windows = 0, shared_any = 0, independent_any = 0, shared_target = 0;
+};
+ReferenceOutcome run_against_reference(Drift drift, int hold, int windows, uint64_t seed) {
+  Generator g(seed, Drift::kNone);
+  Generator gd(seed + 1, drift);
+  SceneStream healthy(g, hold), drifted(gd, hold);
+  BaselineStats reference;
+  reference.class_names = names();
+  reference.kind = BaselineKind::kProductionWindow;
+  for (int i = 0; i < 6000; ++i) reference.stats.add(healthy.next());
+  DispersionOptions shared;
+  shared.baseline_same_stream = true;
+  const std::set<std::string> want = targets(drift);
+  ReferenceOutcome o;
+  TimeWindow w(300'000, 10'000, 0);
+  int64_t t = 0;
+  for (int k = 0; k < windows; ++k) {
+    for (int i = 0; i < 3000; ++i, t += 100) {
+      Frame f = drift == Drift::kNone ? healthy.next() : drifted.next();
+      f.time_ms = t;
+      w.add(f);
+    }
+    w.advance(t - 1);
+    const auto fs =
+        flagged(evaluate_drift("cam", "5m", w, names(), reference, kDefaults, t, shared));
+    const auto fi = flagged(evaluate_drift("cam", "5m", w, names(), reference, kDefaults, t));
+    ++o.windows;
+    o.shared_any += !fs.empty();
+    o.independent_any += !fi.empty();
+    o.shared_target += hits(fs, want);
+  }
+  std::printf(
+      "reference (6000 frames, hold %d), %-16s: windows %d, any flag: shared %d, "
+      "reference taken as independent %d; target %d\n",
+      hold, drift_name(drift), o.windows, o.shared_any, o.independent_any, o.shared_target);
+  return o;
+}
+
+TEST(DriftDependence, LearnedReferenceFromTheSameHeldStreamStaysQuiet) {
+  ReferenceOutcome total;
+  for (uint64_t seed : {11u, 12u, 13u}) {
+    const ReferenceOutcome o = run_against_reference(Drift::kNone, 300, 10, seed);
+    total.windows += o.windows;
+    total.shared_any += o.shared_any;
+    total.independent_any += o.independent_any;
+  }
+  EXPECT_LE(total.shared_any, int(0.10 * total.windows));
+  EXPECT_LE(total.shared_any, total.independent_any);
+}
+
+TEST(DriftDependence, LearnedReferenceFromTheSameHeldStreamSeesAConfidenceDrop) {
+  const ReferenceOutcome o = run_against_reference(Drift::kConfidenceDrop, 30, 10, 21);
+  EXPECT_GE(o.shared_target, 7);
+}
+
 // Real video: YOLOv5 detections on 1,106 consecutive frames of a football video
 // (tests/data/video_frames_yolov5_predictions/exp2; person, chair, tv, tennis racket,
 // sports ball; no confidences), looped for 37 minutes at 10 fps against a baseline of the

@@ -326,6 +326,31 @@ TEST(DriftEvaluator, ClassVanished) {
   EXPECT_EQ(f.counts.baseline_count, 100u);
 }
 
+// A window below min_window_fill (default 1) is computed and not judged: the same data as
+// ClassVanished, at 40% fill: same p-value, not tested, not flagged, a note with both shares.
+TEST(DriftEvaluator, FillingWindowIsNotJudged) {
+  Fixture fx;
+  fx.only({AlertKind::kClassVanished});
+  BaselineStats base;
+  base.class_names = {"cat", "dog"};
+  add_n(base.stats, 100, make_frame({{1, kTopLeft}}));
+  add_n(base.stats, 900, make_frame({{0, kTopLeft}}));
+  Stats window;
+  const std::vector<std::string> names = {"cat"};
+  add_n(window, 200, make_frame({{0, kTopLeft}}));
+  const DriftReport r =
+      evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0, {}, {}, 0.4);
+  ASSERT_EQ(r.findings.size(), 1u);
+  const DriftFinding& f = r.findings[0];
+  EXPECT_NEAR(f.p_value, 1.2074673472413683e-08, 1e-6 * 1.2074673472413683e-08);
+  EXPECT_FALSE(f.tested);
+  EXPECT_FALSE(f.flagged);
+  EXPECT_EQ(f.note, "window filling: 40% < 100% of its length");
+  const DriftReport full =
+      evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0, {}, {}, 1.0);
+  EXPECT_TRUE(full.findings.at(0).flagged);
+}
+
 // Confidence needs scores on both sides; against a production-window baseline it runs.
 TEST(DriftEvaluator, ConfidenceOnlyAgainstScoredBaseline) {
   Fixture fx;

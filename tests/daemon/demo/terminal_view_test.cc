@@ -50,6 +50,7 @@ TEST(TerminalView, ShowsOnlyFlaggedFindingsAsDrift) {
     t.enabled.fill(false);
     t.enabled[size_t(core::AlertKind::kSpatial)] = true;
     t.enabled[size_t(core::AlertKind::kClassAppeared)] = true;
+    t.min_window_fill = 0;  // 9 s of a 1m window
     return t;
   };
   o.stream_config = [b](std::string_view) {
