@@ -51,7 +51,11 @@ config::Settings demo_settings(const DemoOptions& demo) {
   // is over (calm needs score < 0.8 x threshold).
   s.statistics.heatmap_grid = 8;
   // The learned reference is the quiet warm-up (minus 2 s of margin, so no episode frame
-  // gets into it), whatever the rate: the episodes are then judged against it too.
+  // gets into it), whatever the rate. The demo's baseline is the generator's own pool, so
+  // the reference judges only what that baseline cannot: confidence (the other kinds would
+  // repeat the baseline's verdicts against a smaller, noisier sample, and slow down the
+  // resolution of every alert: calm needs every comparison calm).
+  s.reference.kinds = {config::DriftKind::kConfidence};
   s.reference.frames = 0;
   s.reference.duration = demo.timing.warmup > std::chrono::seconds(4)
                              ? demo.timing.warmup - std::chrono::seconds(2)
