@@ -13,11 +13,13 @@
 //   - Completion. After each add, the reference is complete when it holds at least
 //     `min_frames` frames AND (it holds `frames` frames, or its event-time span
 //     max(time) - min(time) is >= `duration_ms`), whichever of the two comes first; 0 turns
-//     either off. With both off it completes at `min_frames`. The frame that completes it
-//     is part of it.
+//     either off. With both off it completes at `min_frames` (0 counts as 1). The frame that
+//     completes it is part of it.
 //   - Frozen. Once complete, add() ignores frames (and returns false); reference() returns
-//     a BaselineStats of kind kProductionWindow whose class_names are the stream's names
-//     at completion, cut to the stats' class count (ClassIds are the stream's).
+//     a shared, immutable BaselineStats of kind kProductionWindow whose class_names are the
+//     stream's names at completion, cut to the stats' class count (ClassIds are the
+//     stream's). A reader may keep it (e.g. to evaluate outside a lock) while the learner is
+//     reset or pinned: those install a new object.
 //   - pin(stats, names): a known-good period (e.g. a window's current totals) replaces the
 //     reference; it is complete at once, whatever its size (state kPinned).
 //   - restore(reference, start, end, state): installs a previously saved reference
