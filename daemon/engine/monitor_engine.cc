@@ -247,9 +247,9 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       part_ptrs.clear();
       for (const core::PartData& p : job.parts) part_ptrs.push_back(&p);
       if (baseline) {
-        job.report = core::evaluate_drift(stream, job.window_name, job.stats, class_names,
-                                          baseline->stats, resolve, now_ms, part_ptrs, {},
-                                          job.fill);
+        job.report =
+            core::evaluate_drift(stream, job.window_name, job.stats, class_names, baseline->stats,
+                                 resolve, now_ms, part_ptrs, {}, job.fill);
       }
       if (reference) {
         job.reference_report =
