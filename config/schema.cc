@@ -468,6 +468,18 @@ const std::vector<Setting>& table() {
        .doc = "Events with more detections are rejected (counted as `too_many_detections`) and, "
               "from Kafka, dead-lettered.",
        .in_settings = PW_FIELD(limits, max_detections_per_event)},
+      {.path = "limits.max_future_skew",
+       .kind = Kind::kDuration,
+       .bounds = closed(0, 30 * kDay),
+       .bounds_note = "; 0 = unbounded",
+       .doc = "Events whose time is further ahead of the Kafka message timestamp are rejected "
+              "(counted as `clock_skew`, logged): a timestamp in the wrong unit must not move a "
+              "stream's windows into the future. Without a message timestamp (`predwatch "
+              "replay`) the reference is the stream's newest event time, and a "
+              "jump is accepted from its third consecutive event on (a gap in a recording). "
+              "Events in the past are not bounded: beyond `windows[].allowed_lateness` they are "
+              "counted late and change nothing.",
+       .in_settings = PW_FIELD(limits, max_future_skew)},
 
       // ---- logging ----
       {.path = "logging.level",

@@ -268,6 +268,9 @@ struct LimitsSettings {
   std::int64_t max_message_bytes = 1 * kMiB;  // larger Kafka messages are rejected
   // Events with more detections are rejected.
   std::int64_t max_detections_per_event = 10000;
+  // Events this far ahead of the Kafka message timestamp (or, without one, of the stream's
+  // newest event) are rejected as clock_skew; 0 = unbounded.
+  Millis max_future_skew{300'000};
 
   bool operator==(const LimitsSettings&) const = default;
 };

@@ -16,7 +16,11 @@ constexpr std::array<std::string_view, kAlertKindCount> kKindNames = {
 constexpr char kSeparator = '\x1f';
 
 void emit(const Alert& alert, AlertState from, int64_t now_ms, std::vector<AlertTransition>& out) {
-  out.push_back(AlertTransition{from, alert.state, now_ms, alert});
+  AlertTransition& t = out.emplace_back();
+  t.from = from;
+  t.to = alert.state;
+  t.time_ms = now_ms;
+  t.alert = alert;
 }
 
 }  // namespace
@@ -199,6 +203,27 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
     entry.alert.last.over_threshold = false;
     for (AlertWindow& w : entry.alert.last.windows) w.over = false;
     if (!step(entry, /*over=*/false, /*calm=*/true, now_ms, out)) alerts_.erase(it);
+  }
+  return out;
+}
+
+std::vector<AlertTransition> AlertTracker::forget_stream(std::string_view stream, int64_t now_ms,
+                                                         std::string_view note) {
+  std::vector<uint64_t> gone;
+  for (const auto& [fingerprint, entry] : alerts_) {
+    if (entry.alert.last.key.stream == stream) gone.push_back(fingerprint);
+  }
+  std::sort(gone.begin(), gone.end());
+  std::vector<AlertTransition> out;
+  for (const uint64_t fingerprint : gone) {
+    auto it = alerts_.find(fingerprint);
+    Alert& a = it->second.alert;
+    const AlertState from = a.state;
+    a.state = AlertState::kInactive;
+    a.over_streak = a.calm_streak = 0;
+    emit(a, from, now_ms, out);
+    out.back().note = std::string(note);
+    alerts_.erase(it);
   }
   return out;
 }

@@ -10,6 +10,7 @@
 //   inactive --over--> pending --over x (for_evaluations - 1) more--> firing
 //   pending  --not over--> inactive ("dropped": it never fired)
 //   firing   --calm x resolve_evaluations consecutive--> resolved (then inactive)
+//   pending, firing --forget_stream()--> inactive ("dropped", with a note: the stream left)
 //
 // "over" is the caller's verdict (AlertObservation::over_threshold: some window is over).
 // "calm" means not over AND, for the observation's own score and for every window detail,
@@ -162,6 +163,9 @@ struct AlertTransition {
   AlertState to = AlertState::kInactive;
   int64_t time_ms = 0;  // the evaluation's time
   Alert alert;          // snapshot after the transition (state == to)
+  // Why, when no evaluation decided it (forget_stream: "stream moved to another replica");
+  // empty otherwise.
+  std::string note;
 };
 
 struct AlertTrackerOptions {
@@ -182,6 +186,12 @@ class AlertTracker {
   std::vector<AlertTransition> evaluate(std::string_view stream,
                                         std::span<const AlertObservation> observations,
                                         int64_t now_ms);
+
+  // Stops tracking every alert of `stream` (the stream's state was dropped): each pending or
+  // firing alert goes to inactive, and the transitions (ascending fingerprint, time_ms =
+  // now_ms, `note` as given) say so. The stream's keys start from inactive afterwards.
+  std::vector<AlertTransition> forget_stream(std::string_view stream, int64_t now_ms,
+                                             std::string_view note);
 
   // Pending and firing alerts, ascending by fingerprint.
   std::vector<Alert> active() const;

@@ -1,5 +1,6 @@
 // predwatch: the command-line tool (datasets, baselines, replay, and a client of predwatchd).
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "daemon/cli/command.h"
 
@@ -19,6 +20,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every usage error exits 2, as documented.
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  // An answer that did not reach stdout (a closed pipe, a full disk) is a failure.
+  std::cout.flush();
+  if (!std::cout && result.exit_code == 0) {
+    std::cerr << "predwatch: cannot write the answer to standard output\n";
+    return 1;
   }
   return result.exit_code;
 }

@@ -26,8 +26,8 @@ std::string AlertLog::quote(std::string_view s) { return json_string(s); }
 
 std::unique_ptr<AlertLog> AlertLog::Open(const std::filesystem::path& file, MonitorEngine& engine,
                                          std::string& error) {
-  std::unique_ptr<AlertLog> log(new AlertLog(engine));
-  log->out_.open(file, std::ios::out | std::ios::trunc);
+  std::unique_ptr<AlertLog> log(new AlertLog(engine, file));
+  log->out_.open(file, std::ios::out | std::ios::app);
   if (!log->out_) {
     error = "alerts log: cannot write " + file.string();
     return nullptr;
@@ -42,6 +42,17 @@ void AlertLog::write_line(const std::string& json) {
   std::lock_guard lock(mu_);
   out_ << json << '\n';
   out_.flush();
+}
+
+bool AlertLog::reopen(std::string& error) {
+  std::ofstream next(file_, std::ios::out | std::ios::app);
+  if (!next) {
+    error = "alerts log: cannot reopen " + file_.string() + "; still writing to the open file";
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  out_ = std::move(next);
+  return true;
 }
 
 AlertLog::~AlertLog() {
@@ -61,6 +72,7 @@ std::string AlertLog::to_json(const core::AlertTransition& t) {
   w.key("score").value(o.score).key("threshold").value(o.threshold);
   w.key("peak_score").value(t.alert.peak_score);
   write_window_details(w, o);
+  if (!t.note.empty()) w.key("note").value(t.note);
   w.end_object();
   return w.str();
 }

@@ -342,6 +342,9 @@ int Application::wait() {
 }
 
 void Application::reload() {
+  if (alert_log_) {  // log rotation: a renamed log file is replaced by a new one
+    if (std::string error; !alert_log_->reopen(error)) spdlog::error("reload: {}", error);
+  }
   if (options_.settings || options_.config_file.empty()) {
     spdlog::warn("reload: no configuration file (settings given in memory); nothing to reload");
     return;

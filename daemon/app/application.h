@@ -27,7 +27,8 @@
 // stream admission/class maps and baselines are replaced without touching window state;
 // settings that need a restart (kafka, windows, statistics, binds, limits) are reported and
 // kept; an invalid file is rejected and the running configuration kept, with an error in the
-// log. Settings given in memory (ApplicationOptions::settings) have no file to reload.
+// log. Settings given in memory (ApplicationOptions::settings) have no file to reload. The
+// reload also reopens the alert log (rotation), whatever the configuration.
 //
 // Thread-safety: start(), wait(), stop() and run() on one thread; request_stop() and
 // request_reload() from any thread (the signal thread). The accessors are valid between a

@@ -96,22 +96,41 @@ int fail(const ClientOptions& o, const std::string& what, const grpc::Status& s)
   return 1;
 }
 
-std::string to_json(const google::protobuf::Message& m, bool pretty = true) {
+// `m` as protobuf JSON; false with `error` when it has none (proto3 JSON cannot write a
+// Timestamp outside the years 1..9999, e.g. an event stamped in microseconds).
+bool to_json(const google::protobuf::Message& m, std::string& out, std::string& error,
+             bool pretty = true) {
   google::protobuf::util::JsonPrintOptions opt;
   opt.add_whitespace = pretty;
   opt.preserve_proto_field_names = true;
   opt.always_print_primitive_fields = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, opt);
+  out.clear();
+  if (const auto status = google::protobuf::util::MessageToJsonString(m, &out, opt); !status.ok()) {
+    error = std::string(status.message());
+    return false;
+  }
   if (pretty && !out.empty() && out.back() == '\n') out.pop_back();
-  return out;
+  return true;
+}
+
+// Prints `m` as JSON and a newline on stdout and returns 0; when it has no JSON form, prints
+// nothing on stdout, the reason on stderr, and returns 1 (a script must not take an empty
+// line for an answer).
+int print_json(const std::string& what, const google::protobuf::Message& m, bool pretty = true) {
+  std::string out, error;
+  if (!to_json(m, out, error, pretty)) {
+    std::cerr << "predwatch " << what << ": cannot print the answer as JSON: " << error << "\n";
+    return 1;
+  }
+  std::cout << out << std::endl;
+  return 0;
 }
 
 std::string format_time(const google::protobuf::Timestamp& ts) {
   if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
   const std::time_t t = std::time_t(ts.seconds());
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  if (!gmtime_r(&t, &tm)) return std::to_string(ts.seconds()) + " s since 1970 (out of range)";
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
@@ -186,10 +205,7 @@ int run_streams(const ClientOptions& o) {
   v1::ListStreamsResponse resp;
   const grpc::Status s = stub->ListStreams(&ctx, {}, &resp);
   if (!s.ok()) return fail(o, "streams", s);
-  if (o.json) {
-    std::cout << to_json(resp) << "\n";
-    return 0;
-  }
+  if (o.json) return print_json("streams", resp);
   TextTable t({"stream", "window", "type", "frames", "fill", "late", "classes", "baseline",
                "reference", "events", "last event"});
   for (const auto& st : resp.streams()) {
@@ -233,11 +249,16 @@ int run_stats(const ClientOptions& o, const StatsArgs& a) {
   }
   const core::Stats st = core::Stats::from_data(data);
   if (o.json) {
+    std::string window_json, error;
+    if (!to_json(resp.window(), window_json, error, false)) {
+      std::cerr << "predwatch stats: cannot print the answer as JSON: " << error << "\n";
+      return 1;
+    }
     // The shape of `predwatch dataset report --json`, plus where the numbers come from.
     std::cout << stats_report_json(st, names, [&](JsonWriter& w) {
       w.key("suspicious").begin_array().end_array();
       w.key("stream").value(resp.stream());
-      w.key("window").raw(to_json(resp.window(), false));
+      w.key("window").raw(window_json);
     }) << "\n";
     return 0;
   }
@@ -333,10 +354,7 @@ int run_drift(const ClientOptions& o, const std::string& stream, const std::stri
                                  [](const v1::DriftScore& d) { return !d.flagged(); }),
                   scores->end());
   }
-  if (o.json) {
-    std::cout << to_json(resp) << "\n";
-    return 0;
-  }
+  if (o.json) return print_json("drift", resp);
   std::vector<const v1::DriftScore*> rows;
   for (const auto& d : resp.scores()) rows.push_back(&d);
   std::stable_sort(rows.begin(), rows.end(),
@@ -397,10 +415,7 @@ int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
     v1::ListAlertsResponse resp;
     const grpc::Status s = stub->ListAlerts(&ctx, req, &resp);
     if (!s.ok()) return fail(o, "alerts", s);
-    if (o.json) {
-      std::cout << to_json(resp) << "\n";
-      return 0;
-    }
+    if (o.json) return print_json("alerts", resp);
     TextTable t({"state", "kind", "stream", "subject", "window", "over in", "score", "threshold",
                  "count", "since", "fingerprint"});
     for (const auto& a : resp.alerts()) alert_row(t, a);
@@ -425,7 +440,7 @@ int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
   v1::AlertTransition t;
   while (reader->Read(&t)) {
     if (o.json) {
-      std::cout << to_json(t, false) << std::endl;
+      if (print_json("alerts --watch", t, false) != 0) return 1;
       continue;
     }
     const v1::Alert& a = t.alert();
@@ -493,10 +508,7 @@ int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
   v1::GetExemplarsResponse resp;
   const grpc::Status s = stub->GetExemplars(&ctx, req, &resp);
   if (!s.ok()) return fail(o, "exemplars", s);
-  if (o.json) {
-    std::cout << to_json(resp) << "\n";
-    return 0;
-  }
+  if (o.json) return print_json("exemplars", resp);
   TextTable t({"frame", "time"});
   for (const auto& e : resp.exemplars()) t.add_row({e.frame_id(), format_time(e.time())});
   std::cout << t.render();
@@ -527,13 +539,9 @@ int run_health(const ClientOptions& o, const std::string& service) {
 
 int write_baseline(const std::string& path, const v1::Baseline& b, const ClientOptions& o) {
   if (path.empty() || path == "-") {
-    if (o.json) {
-      std::cout << to_json(b) << "\n";
-    } else {
-      std::cerr << "predwatch baseline: give -o FILE (binary) or --json for stdout\n";
-      return 2;
-    }
-    return 0;
+    if (o.json) return print_json("baseline", b);
+    std::cerr << "predwatch baseline: give -o FILE (binary) or --json for stdout\n";
+    return 2;
   }
   const std::string err = save_baseline(path, b);
   if (!err.empty()) {
@@ -580,7 +588,7 @@ int run_baseline_push(const ClientOptions& o, const std::string& stream, const s
   const grpc::Status s = stub->SetBaseline(&ctx, req, &resp);
   if (!s.ok()) return fail(o, "baseline push", s);
   if (o.json) {
-    std::cout << to_json(resp) << "\n";
+    if (print_json("baseline push", resp) != 0) return 1;
   } else {
     std::cout << "stream " << stream << ": baseline set (" << resp.frames() << " frames, "
               << resp.classes() << " classes)\n";
@@ -635,10 +643,7 @@ int run_reference(const ClientOptions& o, ReferenceAction action, const std::str
     s = stub->ResetReference(&ctx, req, &info);
   }
   if (!s.ok()) return fail(o, what, s);
-  if (o.json) {
-    std::cout << to_json(info) << "\n";
-    return 0;
-  }
+  if (o.json) return print_json(what, info);
   TextTable t({"stream", "state", "frames", "progress", "start", "end"});
   t.add_row({info.stream(), reference_state_text(info.state()), std::to_string(info.frames()),
              percent(info.progress()), format_time(info.start()), format_time(info.end())});

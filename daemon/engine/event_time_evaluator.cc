@@ -47,12 +47,14 @@ void EventTimeEvaluator::evaluate_until(int64_t time_ms) {
 }
 
 SinkResult EventTimeEvaluator::apply(const core::Event& event, const EventOrigin& origin) {
+  if (!engine_.accepts_time(event, origin.message_time_ms)) return engine_.apply(event, origin);
   evaluate_until(event.time_ms);
   applied_since_evaluation_ = true;
   return engine_.apply(event, origin);
 }
 
 SinkResult EventTimeEvaluator::apply(const core::Event& event) {
+  if (!engine_.accepts_time(event, -1)) return engine_.apply(event);
   evaluate_until(event.time_ms);
   applied_since_evaluation_ = true;
   return engine_.apply(event);

@@ -12,7 +12,8 @@
 // A jump of more than `max_catchup_ticks` ticks (a recording gap, or a timestamp in the
 // wrong unit) evaluates only the last max_catchup_ticks of them: enough for every window to
 // empty and every alert to settle, without hours of empty evaluations. Events older than
-// the last tick are applied as they come (the windows decide whether they are late).
+// the last tick are applied as they come (the windows decide whether they are late). An
+// event the engine rejects for clock skew (MonitorEngine::accepts_time) moves no tick.
 //
 // `on_evaluated(tick_ms, summary, took)` (optional) runs after each evaluation, on the
 // applying thread, with what evaluate() returned and how long it took.

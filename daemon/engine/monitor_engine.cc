@@ -1,13 +1,15 @@
 #include "daemon/engine/monitor_engine.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <map>
 
 #include "core/drift_evaluator.h"
 #include "core/drift_observation.h"
 #include "daemon/convert/stats_convert.h"
-#include "spdlog/spdlog.h"
 
 namespace predwatch::daemon {
 namespace {
@@ -16,6 +18,12 @@ constexpr std::string_view kUnknownStream = "unknown_stream";
 constexpr std::string_view kTooManyStreams = "too_many_streams";
 constexpr std::string_view kTooManyDetections = "too_many_detections";
 constexpr std::string_view kMissingStream = "missing_stream";
+constexpr std::string_view kClockSkew = "clock_skew";
+
+// t - ref > bound, without overflow (event times are any int64).
+bool ahead_by_more(int64_t t, int64_t ref, int64_t bound) {
+  return t > ref && uint64_t(t) - uint64_t(ref) > uint64_t(bound);
+}
 
 core::StreamMonitorOptions monitor_options(const EngineOptions& o, const StreamConfig& c) {
   core::StreamMonitorOptions m = o.stream;
@@ -85,13 +93,60 @@ MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view strea
   return &streams_.emplace(std::string(stream), std::move(state)).first->second;
 }
 
+MonitorEngine::SkewCheck MonitorEngine::check_skew(const StreamState* s, int64_t time_ms,
+                                                   int64_t message_time_ms) const {
+  SkewCheck c;
+  const int64_t bound = options_.max_future_skew_ms;
+  if (bound <= 0) return c;
+  if (message_time_ms >= 0) {
+    c.broker = true;
+    c.reference_ms = message_time_ms;
+    c.beyond = c.reject = ahead_by_more(time_ms, message_time_ms, bound);
+    return c;
+  }
+  if (!s || s->monitor->applied_events() == 0) return c;  // nothing to compare with yet
+  c.reference_ms = s->monitor->last_event_ms();
+  c.beyond = ahead_by_more(time_ms, c.reference_ms, bound);
+  if (!c.beyond) return c;
+  const bool continues = s->skew_run > 0 && !ahead_by_more(time_ms, s->skew_last_ms, bound) &&
+                         !ahead_by_more(s->skew_last_ms, time_ms, bound);
+  c.run = continues ? s->skew_run + 1 : 1;
+  c.reject = c.run < kSkewConfirmations;
+  return c;
+}
+
+bool MonitorEngine::accepts_time(const core::Event& event, int64_t message_time_ms) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(event.stream);
+  return !check_skew(it == streams_.end() ? nullptr : &it->second, event.time_ms, message_time_ms)
+              .reject;
+}
+
 SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partition,
-                                       std::string_view topic) {
+                                       std::string_view topic, int64_t message_time_ms) {
   std::string_view reason;
   if (event.detections.size() > options_.max_detections_per_event) {
     reason = kTooManyDetections;
   }
   StreamState* s = reason.empty() ? find_or_create(event.stream, reason) : nullptr;
+  if (s) {
+    const SkewCheck skew = check_skew(s, event.time_ms, message_time_ms);
+    // A rejected run (without broker time) waits for its confirmation; anything else ends it.
+    s->skew_run = skew.reject ? skew.run : 0;
+    s->skew_last_ms = event.time_ms;
+    if (skew.reject) {
+      reason = kClockSkew;
+      if (std::has_single_bit(++s->skew_rejected)) {
+        spdlog::warn(
+            "stream {}: event {} rejected (clock_skew): its time {} ms is more than {} ms ahead "
+            "of the {} {} ms; {} such events so far",
+            s->monitor->stream(), event.frame_id, event.time_ms, options_.max_future_skew_ms,
+            skew.broker ? "Kafka message timestamp" : "stream's newest event time",
+            skew.reference_ms, s->skew_rejected);
+      }
+      s = nullptr;
+    }
+  }
   if (!s) {
     ++counters_.rejected;
     ++counters_.rejected_by_reason[std::string(reason)];
@@ -99,7 +154,17 @@ SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partiti
   }
   if (partition >= 0) {
     s->partition = partition;
-    if (s->topic != topic) s->topic = std::string(topic);
+    const auto same = [&](const TopicPartition& tp) {
+      return tp.partition == partition && tp.topic == topic;
+    };
+    if (s->seen_on.empty() || !same(s->seen_on.back())) {
+      auto it = std::find_if(s->seen_on.begin(), s->seen_on.end(), same);
+      if (it == s->seen_on.end()) {
+        s->seen_on.push_back({std::string(topic), partition});
+      } else {
+        std::rotate(it, it + 1, s->seen_on.end());  // the latest last: the fast path above
+      }
+    }
   }
   const core::ApplyResult r = s->monitor->apply(event);
   if (r.late_windows > 0) ++counters_.late_by_stream[s->monitor->stream()];
@@ -113,37 +178,74 @@ SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partiti
 
 SinkResult MonitorEngine::apply(const core::Event& event, const EventOrigin& origin) {
   std::lock_guard lock(mu_);
-  return apply_locked(event, origin.partition, origin.topic);
+  return apply_locked(event, origin.partition, origin.topic, origin.message_time_ms);
 }
 
 SinkResult MonitorEngine::apply(const core::Event& event) {
   std::lock_guard lock(mu_);
-  return apply_locked(event, -1, {});
+  return apply_locked(event, -1, {}, -1);
 }
 
-void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions) {
-  for (auto it = streams_.begin(); it != streams_.end();) {
-    const StreamState& s = it->second;
-    const bool hit = std::any_of(partitions.begin(), partitions.end(), [&](const auto& tp) {
-      return tp.partition == s.partition && tp.topic == s.topic;
-    });
-    if (hit) {
-      it = streams_.erase(it);
-      ++counters_.streams_dropped;
-    } else {
-      ++it;
+void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions,
+                                    std::string_view note) {
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = streams_.begin(); it != streams_.end();) {
+      const StreamState& s = it->second;
+      const bool hit = std::any_of(s.seen_on.begin(), s.seen_on.end(), [&](const auto& tp) {
+        return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
+      });
+      if (hit && s.seen_on.size() > 1) {
+        std::string others;  // partitions of the stream that are not replayed with these
+        for (const TopicPartition& tp : s.seen_on) {
+          if (std::find(partitions.begin(), partitions.end(), tp) != partitions.end()) continue;
+          others += (others.empty() ? "" : ", ") + tp.topic + "/" + std::to_string(tp.partition);
+        }
+        if (!others.empty()) {
+          ++counters_.split_streams_dropped;
+          spdlog::warn(
+              "stream {}: dropped with its partition, but its events also came from {}; those "
+              "are not replayed, so its windows restart without them (key events by stream)",
+              it->first, others);
+        }
+      }
+      if (hit) {
+        {
+          std::lock_guard alerts_lock(alerts_mu_);
+          auto t = tracker_.forget_stream(it->first, s.evaluated_at_ms, note);
+          undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
+                              std::make_move_iterator(t.end()));
+        }
+        it = streams_.erase(it);
+        ++counters_.streams_dropped;
+      } else {
+        ++it;
+      }
     }
   }
+  deliver();
+}
+
+void MonitorEngine::deliver() {
+  std::lock_guard delivery(delivery_mu_);
+  std::vector<core::AlertTransition> transitions;
+  std::vector<AlertListener> listeners;
+  {
+    std::lock_guard lock(alerts_mu_);
+    transitions.swap(undelivered_);
+    if (transitions.empty()) return;
+    for (auto& [id, l] : listeners_) listeners.push_back(l);
+  }
+  for (const auto& t : transitions)
+    for (const auto& l : listeners) l(t);
 }
 
 void MonitorEngine::on_partitions_assigned(std::span<const TopicPartition> partitions) {
-  std::lock_guard lock(mu_);
-  drop_streams_of(partitions);
+  drop_streams_of(partitions, "stream dropped to be rebuilt (its partition was assigned)");
 }
 
 void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partitions) {
-  std::lock_guard lock(mu_);
-  drop_streams_of(partitions);
+  drop_streams_of(partitions, "stream moved to another replica (its partition was revoked)");
 }
 
 EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
@@ -187,7 +289,6 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   std::vector<Job> jobs;
   std::vector<const core::PartData*> part_view;
   std::vector<const core::PartData*> part_ptrs;
-  std::vector<core::AlertTransition> transitions;
   for (const std::string& stream : names) {
     std::shared_ptr<const LoadedBaseline> baseline;
     std::shared_ptr<const core::BaselineStats> reference;
@@ -276,22 +377,17 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
         for (Job& job : jobs) s.drift.push_back(std::move(job.reference_report));
       s.evaluated_at_ms = now_ms;
       observations = core::stream_observations(*s.monitor, s.drift);
+      // Still under mu_: a rebalance cannot drop the stream (and forget its alerts) between
+      // the check above and the tracker's update.
+      std::lock_guard alerts_lock(alerts_mu_);
+      auto t = tracker_.evaluate(stream, observations, now_ms);
+      summary.transitions += t.size();
+      undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
+                          std::make_move_iterator(t.end()));
       summary.reports += s.drift.size();
     }
-    std::lock_guard lock(alerts_mu_);
-    auto t = tracker_.evaluate(stream, observations, now_ms);
-    transitions.insert(transitions.end(), std::make_move_iterator(t.begin()),
-                       std::make_move_iterator(t.end()));
   }
-
-  std::vector<AlertListener> listeners;
-  {
-    std::lock_guard lock(alerts_mu_);
-    for (auto& [id, l] : listeners_) listeners.push_back(l);
-  }
-  for (const auto& t : transitions)
-    for (const auto& l : listeners) l(t);
-  summary.transitions = transitions.size();
+  deliver();
   std::lock_guard lock(mu_);
   summary.streams = streams_.size();
   return summary;
@@ -490,7 +586,7 @@ void MonitorEngine::unsubscribe(uint64_t id) {
 
 std::span<const std::string_view> MonitorEngine::rejection_reasons() {
   static constexpr std::string_view kReasons[] = {kUnknownStream, kTooManyStreams,
-                                                  kTooManyDetections, kMissingStream};
+                                                  kTooManyDetections, kMissingStream, kClockSkew};
   return kReasons;
 }
 

@@ -31,17 +31,36 @@
 // save / delete the file outside the lock. A file that cannot be loaded is logged (file and
 // problem), counted (EngineCounters::reference_load_errors) and the stream relearns.
 //
+// Clock skew: an event whose time is more than max_future_skew_ms ahead of a reference
+// clock is rejected as `clock_skew` (a timestamp in the wrong unit must not move a stream's
+// windows and watermark into the future, where every later event would be late). The
+// reference is the Kafka message timestamp when the source has one; otherwise (replay, the
+// generator, messages without a timestamp) the stream's newest accepted event time, so old
+// recordings replay unchanged. Without a broker timestamp a jump beyond the bound is accepted
+// once kSkewConfirmations consecutive events confirm it (each within the bound of the one
+// before: a gap in a recording); the events before the confirming one are rejected. An event
+// far in the past is not bounded here: the windows count it late (allowed_lateness) and it
+// moves nothing. Each rejection is logged (stream, event time, reference) for the 1st, 2nd,
+// 4th, 8th, ... rejection of the stream.
+//
 // Kafka: the engine remembers which partition each stream arrived on. When partitions are
 // assigned, the streams of those partitions are dropped, because the consumer replays them
 // from the rebuild horizon; when partitions are revoked, their streams are dropped (another
-// replica owns them now).
+// replica owns them now). A stream that arrived on several partitions (producers that do not
+// key by stream, a changed partition count) is dropped with any of them, so a replay never
+// counts an event twice; its events on the other partitions are not replayed, so its windows
+// restart incomplete (counted as split_streams_dropped, logged). A dropped stream's pending
+// and firing alerts leave the tracker with
+// it: listeners get a transition to inactive ("dropped") whose note says why, timed at the
+// stream's last evaluation, and alerts() no longer lists them.
 //
 // Thread-safety: every public method may be called from any thread. State is guarded by
 // one mutex (held per event for O(objects + pairs), and while a reader copies what it
 // needs); drift evaluation runs stream by stream on copies of the stream's window totals
 // and parts (panes, count-window blocks: the evidence for dependence between frames,
-// docs/DRIFT.md), outside the lock. Alert listeners are called on
-// the evaluating thread, outside the state lock; they must not block.
+// docs/DRIFT.md), outside the lock. Alert listeners are called on the evaluating thread (or
+// the rebalancing one, for dropped streams), outside the state lock, one transition at a time
+// in the order the tracker made them; they must not block.
 #pragma once
 
 #include <array>
@@ -100,6 +119,9 @@ struct EngineOptions {
   core::StreamMonitorOptions stream;  // layout, max classes, every window, exemplars
   size_t max_streams = 10'000;
   size_t max_detections_per_event = 10'000;
+  // Events more than this ahead of the reference clock are rejected (`clock_skew`, see
+  // above); 0 = unbounded.
+  int64_t max_future_skew_ms = 0;
   core::AlertTrackerOptions alerting;
   // nullopt: the stream key is not configured (the event is rejected as unknown_stream).
   std::function<std::optional<StreamConfig>(std::string_view stream)> stream_config;
@@ -129,6 +151,8 @@ struct EngineCounters {
   uint64_t streams_dropped = 0;
   uint64_t reference_load_errors = 0;  // saved references that could not be loaded
   uint64_t reference_save_errors = 0;  // references that could not be saved or deleted
+  // Dropped streams that had arrived on more than one partition (see "Kafka" above).
+  uint64_t split_streams_dropped = 0;
 };
 
 struct EvaluationSummary {
@@ -148,6 +172,11 @@ class MonitorEngine : public EventSink {
 
   // From sources without Kafka (generator, replay).
   SinkResult apply(const core::Event& event);
+
+  // False when apply() would reject the event as `clock_skew` (message_time_ms: the Kafka
+  // message timestamp, -1 without one). For EventTimeEvaluator, which must not tick to the
+  // time of an event that will be rejected. Valid until the next apply() of the stream.
+  bool accepts_time(const core::Event& event, int64_t message_time_ms) const;
 
   // Moves every window to now_ms and evaluates drift on every (stream, window) that has a
   // baseline; feeds the alert tracker (one observation per stream, kind and subject, merged
@@ -202,13 +231,32 @@ class MonitorEngine : public EventSink {
     bool reference_unsaved = false;  // complete (learned or pinned) and not saved yet
     std::vector<core::DriftReport> drift;
     int64_t evaluated_at_ms = 0;
-    int32_t partition = -1;
-    std::string topic;
+    int32_t partition = -1;               // the latest event's
+    std::vector<TopicPartition> seen_on;  // every partition the stream's events came from
+    uint32_t skew_run = 0;       // consecutive events beyond the skew bound (no broker time)
+    int64_t skew_last_ms = 0;    // the time of the last of them
+    uint64_t skew_rejected = 0;  // clock_skew rejections, for the log's rate limit
+  };
+
+  // Consecutive beyond-the-bound events (no broker timestamp) that move a stream's clock.
+  static constexpr uint32_t kSkewConfirmations = 3;
+
+  struct SkewCheck {
+    bool reject = false;
+    bool beyond = false;  // beyond the bound (rejected, or the confirming event)
+    int64_t reference_ms = 0;
+    bool broker = false;  // the reference is the Kafka message timestamp
+    uint32_t run = 0;     // without broker time: consecutive beyond-bound events, this one too
   };
 
   StreamState* find_or_create(std::string_view stream, std::string_view& reject_reason);
-  SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic);
-  void drop_streams_of(std::span<const TopicPartition> partitions);
+  SkewCheck check_skew(const StreamState* s, int64_t time_ms, int64_t message_time_ms) const;
+  SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic,
+                          int64_t message_time_ms);
+  // Drops the streams of `partitions` and forgets their alerts (transitions with `note`).
+  void drop_streams_of(std::span<const TopicPartition> partitions, std::string_view note);
+  // Calls the listeners with every undelivered transition, in order.
+  void deliver();
   // Saves the stream's reference if it is still at `version` (store_mu_ held by the caller).
   void save_reference(const std::string& stream, uint64_t version);
 
@@ -223,8 +271,12 @@ class MonitorEngine : public EventSink {
   // to read the stream's reference, never during the file I/O).
   std::mutex store_mu_;
 
-  mutable std::mutex alerts_mu_;  // guards tracker_ and listeners_
+  // Lock order: mu_, then alerts_mu_. delivery_mu_ is taken before alerts_mu_ and never
+  // while holding mu_ or alerts_mu_.
+  mutable std::mutex alerts_mu_;  // guards tracker_, undelivered_ and listeners_
   core::AlertTracker tracker_;
+  std::vector<core::AlertTransition> undelivered_;  // made by the tracker, not yet delivered
+  std::mutex delivery_mu_;                          // one deliver() at a time, in order
   std::map<uint64_t, AlertListener> listeners_;
   uint64_t next_listener_ = 1;
 };

@@ -50,7 +50,8 @@ DaemonCommand parse_daemon_command_line(int argc, char** argv) {
   app.add_flag("--demo", demo,
                "Run the self-contained demo: embedded Kafka, generated COCO traffic with drift "
                "episodes, live terminal view");
-  app.add_option("--alerts-log", alerts_log, "Append alert transitions to FILE (JSON Lines)");
+  app.add_option("--alerts-log", alerts_log,
+                 "Append alert transitions to FILE (JSON Lines; SIGHUP reopens it)");
   app.add_option("--ports-file", ports_file,
                  "Write the /metrics and gRPC ports to FILE once listening");
   app.add_option("--metrics-bind", metrics_bind, "Override metrics.bind (host:port)");

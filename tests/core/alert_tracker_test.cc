@@ -326,5 +326,35 @@ TEST(AlertTracker, AbsentKeyKeepsItsWindowsNotOver) {
   EXPECT_EQ(targets(tracker.evaluate("cam", {}, 3)), (std::vector<S>{S::kResolved}));
 }
 
+TEST(AlertTracker, ForgetStreamDropsItsPendingAndFiringAlertsWithANote) {
+  AlertTracker tracker({.for_evaluations = 2, .resolve_evaluations = 1, .resolve_ratio = 0.8});
+  std::vector<AlertObservation> pass{obs("f", 0.5)};
+  tracker.evaluate("cam", pass, 1);
+  pass = {obs("f", 0.5), obs("p", 0.5)};
+  tracker.evaluate("cam", pass, 2);  // f fires, p pending
+  std::vector<AlertObservation> other{obs("f", 0.5)};
+  other[0].key.stream = "other";
+  tracker.evaluate("other", other, 2);
+  ASSERT_EQ(tracker.active_count(), 3u);
+
+  const auto ts = tracker.forget_stream("cam", 5, "stream moved to another replica");
+  ASSERT_EQ(ts.size(), 2u);
+  EXPECT_LT(ts[0].alert.fingerprint, ts[1].alert.fingerprint);
+  for (const AlertTransition& t : ts) {
+    EXPECT_EQ(t.to, S::kInactive);
+    EXPECT_EQ(t.alert.state, S::kInactive);
+    EXPECT_EQ(t.time_ms, 5);
+    EXPECT_EQ(t.note, "stream moved to another replica");
+    EXPECT_EQ(t.from, t.alert.last.key.subject == "f" ? S::kFiring : S::kPending);
+  }
+  const auto active = tracker.active();
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].last.key.stream, "other");
+  EXPECT_TRUE(tracker.forget_stream("cam", 6, "again").empty());
+  // The key starts over: the next over evaluation makes it pending again.
+  pass = {obs("f", 0.5)};
+  EXPECT_EQ(targets(tracker.evaluate("cam", pass, 7)), (std::vector<S>{S::kPending}));
+}
+
 }  // namespace
 }  // namespace predwatch::core

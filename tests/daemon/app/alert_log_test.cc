@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace predwatch::daemon {
@@ -55,6 +59,50 @@ TEST(AlertLog, TransitionLineCarriesEveryWindow) {
   simdjson::dom::array related = doc["related_subjects"];
   ASSERT_EQ(related.size(), 1u);
   EXPECT_EQ(std::string_view(related.at(0)), "person");
+  EXPECT_EQ(doc["note"].error(), simdjson::NO_SUCH_FIELD);
+
+  t.from = core::AlertState::kFiring;
+  t.to = t.alert.state = core::AlertState::kInactive;
+  t.note = "stream moved to another replica";
+  const std::string dropped = AlertLog::to_json(t);
+  ASSERT_EQ(parser.parse(dropped).get(doc), simdjson::SUCCESS) << dropped;
+  EXPECT_EQ(std::string_view(doc["to"]), "inactive");
+  EXPECT_EQ(std::string_view(doc["note"]), "stream moved to another replica");
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(AlertLog, AppendsToWhatAnEarlierRunWroteAndReopensAfterARename) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("alert-log-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "alerts.jsonl";
+  MonitorEngine engine(EngineOptions{});
+  std::string error;
+  {
+    auto log = AlertLog::Open(file, engine, error);
+    ASSERT_TRUE(log) << error;
+    log->write_line(R"({"run":1})");
+  }
+  {
+    auto log = AlertLog::Open(file, engine, error);  // the restart
+    ASSERT_TRUE(log) << error;
+    log->write_line(R"({"run":2})");
+    EXPECT_EQ(read_file(file), "{\"run\":1}\n{\"run\":2}\n");
+    // Rotation: rename, then reopen (SIGHUP); the new lines go to a new file at the path.
+    std::filesystem::rename(file, dir / "alerts.jsonl.1");
+    log->write_line(R"({"run":3})");  // still the renamed file
+    ASSERT_TRUE(log->reopen(error)) << error;
+    log->write_line(R"({"run":4})");
+  }
+  EXPECT_EQ(read_file(dir / "alerts.jsonl.1"), "{\"run\":1}\n{\"run\":2}\n{\"run\":3}\n");
+  EXPECT_EQ(read_file(file), "{\"run\":4}\n");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -297,5 +297,50 @@ TEST_F(ReplayTest, BaselineFlagOverridesEveryStream) {
   EXPECT_EQ(streams_firing, (std::set<std::string>{"cam-1"})) << out.str();
 }
 
+// Issue 14: a recording from the past with one event stamped in microseconds replays as if
+// that event were not there (the wall clock plays no part: the reference is the stream's
+// own newest event time), and the summary counts it as clock_skew.
+TEST_F(ReplayTest, AMicrosecondTimestampInAnOldRecordingIsRejectedAndChangesNothingElse) {
+  const fs::path config = write("skew.yaml", config_text());
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(events_file());
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  const size_t middle = 7500;  // minute 12.5, inside the episode
+  const std::string key = "\"timestamp_ms\":";
+  const size_t at = lines[middle].find(key);
+  ASSERT_NE(at, std::string::npos) << lines[middle];
+  const size_t digits = at + key.size();
+  const size_t end = lines[middle].find_first_not_of("0123456789", digits);
+  const fs::path clean = dir_->path / "clean.jsonl", skewed = dir_->path / "skewed.jsonl";
+  {
+    std::ofstream a(clean), b(skewed);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i != middle) a << lines[i] << '\n';
+      b << (i == middle ? lines[i].substr(0, end) + "000" + lines[i].substr(end) : lines[i])
+        << '\n';
+    }
+  }
+  auto replay = [&](const fs::path& events, std::string& err_text) {
+    ReplayOptions options;
+    options.events = events;
+    options.baseline = baseline_file();
+    options.config = config;
+    options.json = true;
+    std::ostringstream out, err;
+    EXPECT_EQ(run_replay(options, out, err), 0) << err.str();
+    err_text = err.str();
+    return out.str();
+  };
+  std::string clean_err, skewed_err;
+  const std::string want = replay(clean, clean_err);
+  const std::string got = replay(skewed, skewed_err);
+  EXPECT_FALSE(parse_transitions(want).empty());
+  EXPECT_EQ(got, want);
+  EXPECT_NE(skewed_err.find("1 rejected (clock_skew)"), std::string::npos) << skewed_err;
+  EXPECT_NE(skewed_err.find(" 0 late for some window"), std::string::npos) << skewed_err;
+}
+
 }  // namespace
 }  // namespace predwatch::daemon

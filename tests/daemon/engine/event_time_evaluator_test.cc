@@ -132,5 +132,19 @@ TEST(EventTimeEvaluator, AlertTransitionsCarryTickTimes) {
   EXPECT_TRUE(fired);
 }
 
+TEST(EventTimeEvaluator, AnEventRejectedForClockSkewMovesNoTick) {
+  EngineOptions o = options();
+  o.max_future_skew_ms = 300'000;
+  MonitorEngine engine(o);
+  Recorder rec{engine};
+  EventTimeEvaluator ev(engine, 10'000, [&](int64_t t, const EvaluationSummary&, auto) { rec(t); });
+  EXPECT_TRUE(ev.apply(event_at(12'500, "a")).applied);
+  EXPECT_EQ(ev.apply(event_at(15'000'000, "b")).reason, "clock_skew");  // 15 s in microseconds
+  EXPECT_TRUE(ev.apply(event_at(21'000, "c")).applied);
+  EXPECT_EQ(rec.ticks, (std::vector<int64_t>{20'000}));
+  EXPECT_EQ(rec.frames, (std::vector<int64_t>{1}));
+  EXPECT_EQ(ev.next_tick_ms(), 30'000);
+}
+
 }  // namespace
 }  // namespace predwatch::daemon

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -252,6 +253,184 @@ TEST(MonitorEngine, SetBaselineRejectsAnotherLayout) {
   ASSERT_TRUE(loaded) << err;
   EXPECT_NE(engine.set_baseline("cam", *loaded).find("layout"), std::string::npos);
   EXPECT_NE(engine.set_baseline("forbidden", *loaded).find("not accepted"), std::string::npos);
+}
+
+// ---- clock skew (issue 14): one event with its time in microseconds ----
+
+constexpr int64_t kT0 = 1'700'000'000'000;  // 2023-11-14, in ms
+
+EngineOptions skew_options() {
+  EngineOptions o = options();
+  o.max_future_skew_ms = 300'000;
+  return o;
+}
+
+// 4,001 events 10 ms apart, the middle one stamped in microseconds; `origin` gives each
+// event's Kafka message timestamp (its true time) or none.
+void apply_with_one_microsecond_event(MonitorEngine& engine, bool broker_time) {
+  for (int i = 0; i <= 4000; ++i) {
+    const int64_t t = kT0 + i * 10;
+    const core::Event e =
+        make_event("cam", "f" + std::to_string(i), i == 2000 ? t * 1000 : t, {det("dog")});
+    const SinkResult r =
+        broker_time ? engine.apply(e, EventOrigin{"events", 0, i, t, false}) : engine.apply(e);
+    EXPECT_EQ(r.applied, i != 2000) << i;
+    if (i == 2000) EXPECT_EQ(r.reason, "clock_skew");
+  }
+}
+
+void expect_windows_kept_every_good_frame(MonitorEngine& engine, uint64_t rejected = 1) {
+  engine.evaluate(kT0 + 40'000);
+  const EngineCounters c = engine.counters();
+  EXPECT_EQ(c.applied, 4000u);
+  EXPECT_EQ(c.rejected_by_reason.at("clock_skew"), rejected);
+  EXPECT_TRUE(c.late_by_stream.empty());
+  EXPECT_TRUE(engine.with_stream("cam", [](const StreamView& v) {
+    EXPECT_EQ(v.monitor.window(0).totals().frames(), 4000);
+    EXPECT_EQ(v.monitor.window(0).late_frames(), 0u);
+    EXPECT_EQ(v.monitor.last_event_ms(), kT0 + 40'000);
+  }));
+}
+
+TEST(MonitorEngine, MicrosecondTimestampIsRejectedAgainstTheStreamsOwnTime) {
+  MonitorEngine engine(skew_options());
+  apply_with_one_microsecond_event(engine, false);
+  expect_windows_kept_every_good_frame(engine);
+}
+
+TEST(MonitorEngine, MicrosecondTimestampIsRejectedAgainstTheKafkaMessageTimestamp) {
+  MonitorEngine engine(skew_options());
+  // With a broker clock even a new stream's first event is judged.
+  const SinkResult first = engine.apply(make_event("cam2", "x", kT0 * 1000, {det("dog")}),
+                                        EventOrigin{"events", 0, 0, kT0, false});
+  EXPECT_EQ(first.reason, "clock_skew");
+  apply_with_one_microsecond_event(engine, true);
+  expect_windows_kept_every_good_frame(engine, 2);
+}
+
+TEST(MonitorEngine, AGapInARecordingIsAcceptedOnceThreeEventsConfirmIt) {
+  MonitorEngine engine(skew_options());
+  EXPECT_TRUE(engine.apply(make_event("cam", "a", kT0, {})).applied);
+  const int64_t later = kT0 + 3'600'000;  // an hour later: beyond the 5 min bound
+  EXPECT_EQ(engine.apply(make_event("cam", "b", later, {})).reason, "clock_skew");
+  EXPECT_EQ(engine.apply(make_event("cam", "c", later + 10, {})).reason, "clock_skew");
+  EXPECT_TRUE(engine.apply(make_event("cam", "d", later + 20, {})).applied);
+  EXPECT_TRUE(engine.apply(make_event("cam", "e", later + 30, {})).applied);
+  // An isolated outlier between two beyond-bound events does not count as a confirmation.
+  EXPECT_EQ(engine.apply(make_event("cam", "f", later * 1000, {})).reason, "clock_skew");
+  EXPECT_TRUE(engine.apply(make_event("cam", "g", later + 40, {})).applied);
+  EXPECT_EQ(engine.apply(make_event("cam", "h", later * 1000, {})).reason, "clock_skew");
+  EXPECT_EQ(engine.apply(make_event("cam", "i", later * 2000, {})).reason, "clock_skew");
+  EXPECT_EQ(engine.apply(make_event("cam", "j", later * 1000 + 1, {})).reason, "clock_skew");
+  EXPECT_TRUE(engine.with_stream(
+      "cam", [&](const StreamView& v) { EXPECT_EQ(v.monitor.last_event_ms(), later + 40); }));
+}
+
+TEST(MonitorEngine, ClockSkewIsUnboundedWhenTheBoundIsZero) {
+  MonitorEngine engine(options());
+  EXPECT_TRUE(engine.apply(make_event("cam", "a", kT0, {})).applied);
+  EXPECT_TRUE(engine.apply(make_event("cam", "b", kT0 * 1000, {})).applied);
+}
+
+// Issue 14: alerts of a stream whose partition moved away stayed firing on the old replica.
+TEST(MonitorEngine, AlertsOfADroppedStreamLeaveTheTrackerWithATransition) {
+  EngineOptions o = options();
+  o.max_detections_per_event = 100;
+  o.alerting.for_evaluations = 1;
+  o.thresholds = [](std::string_view, std::string_view) {
+    core::DriftThresholds t;
+    t.min_frames = 50;
+    t.min_class_images = 20;
+    return t;
+  };
+  MonitorEngine engine(o);
+  std::vector<core::AlertTransition> seen;
+  std::mutex seen_mu;
+  engine.subscribe([&](const core::AlertTransition& t) {
+    std::lock_guard lock(seen_mu);
+    seen.push_back(t);
+  });
+  auto left = [](int i) { return 0.05f + 0.05f * float(i % 8); };
+  int64_t t = 0;
+  // cam on partition 1, other on partition 0: the same traffic, then the same drift.
+  const EventOrigin p1{"events", 1, 0, -1, false}, p0{"events", 0, 0, -1, false};
+  for (int i = 0; i < 600; ++i, t += 50) {
+    for (const auto& [stream, origin] : {std::pair{"cam", p1}, std::pair{"other", p0}}) {
+      engine.apply(make_event(stream, "f" + std::to_string(i), t,
+                              {det("dog", left(i)), det("cat", left(i))}),
+                   origin);
+    }
+  }
+  std::string err;
+  ASSERT_TRUE(engine.snapshot_baseline("cam", "1m", true, err)) << err;
+  ASSERT_TRUE(engine.snapshot_baseline("other", "1m", true, err)) << err;
+  for (int i = 0; i < 1200; ++i, t += 50) {
+    for (const auto& [stream, origin] : {std::pair{"cam", p1}, std::pair{"other", p0}}) {
+      engine.apply(make_event(stream, "g" + std::to_string(i), t, {det("cat", 0.5f + left(i))}),
+                   origin);
+    }
+  }
+  engine.evaluate(t);
+  const size_t firing_cam = engine.alerts("cam").size();
+  const size_t firing_other = engine.alerts("other").size();
+  ASSERT_GT(firing_cam, 0u);
+  ASSERT_EQ(firing_other, firing_cam);
+  seen.clear();
+
+  const std::vector<TopicPartition> revoked{{"events", 1}};
+  engine.on_partitions_revoked(revoked);
+  EXPECT_TRUE(engine.alerts("cam").empty());
+  EXPECT_EQ(engine.alerts().size(), firing_other);
+  ASSERT_EQ(seen.size(), firing_cam);
+  for (const core::AlertTransition& tr : seen) {
+    EXPECT_EQ(tr.alert.last.key.stream, "cam");
+    EXPECT_EQ(tr.from, core::AlertState::kFiring);
+    EXPECT_EQ(tr.to, core::AlertState::kInactive);
+    EXPECT_EQ(tr.time_ms, t);  // the stream's last evaluation
+    EXPECT_NE(tr.note.find("another replica"), std::string::npos) << tr.note;
+  }
+  // The next evaluation does not bring them back; the other stream's alerts stay.
+  seen.clear();
+  engine.evaluate(t + 1000);
+  EXPECT_TRUE(engine.alerts("cam").empty());
+  EXPECT_EQ(engine.alerts("other").size(), firing_other);
+  for (const core::AlertTransition& tr : seen) EXPECT_NE(tr.alert.last.key.stream, "cam");
+
+  // An assignment (rebuild from the horizon) drops the stream's alerts too.
+  const std::vector<TopicPartition> assigned{{"events", 0}};
+  engine.on_partitions_assigned(assigned);
+  EXPECT_TRUE(engine.alerts().empty());
+}
+
+// Issue 14: a stream seen on two partitions was dropped only with the last one it arrived
+// on, so reassigning the other (whose replay re-applies its events) counted them twice.
+TEST(MonitorEngine, AStreamSeenOnTwoPartitionsIsDroppedWithEitherOfThem) {
+  MonitorEngine engine(options());
+  const EventOrigin p0{"events", 0, 10, -1, false}, p1{"events", 1, 20, -1, false};
+  auto frames = [&] {
+    int64_t n = -1;
+    engine.with_stream("cam",
+                       [&](const StreamView& v) { n = v.monitor.window(0).totals().frames(); });
+    return n;
+  };
+  ASSERT_TRUE(engine.apply(make_event("cam", "a", 1000, {det("dog")}), p0).applied);
+  ASSERT_TRUE(engine.apply(make_event("cam", "b", 2000, {det("dog")}), p1).applied);
+  ASSERT_EQ(frames(), 2);
+
+  // Partition 0 is assigned again: its replay brings "a" back. It must not count twice.
+  const std::vector<TopicPartition> assigned{{"events", 0}};
+  engine.on_partitions_assigned(assigned);
+  engine.apply(make_event("cam", "a", 1000, {det("dog")}), p0);
+  EXPECT_EQ(frames(), 1);  // "a" once; "b" (partition 1, not replayed) is gone with the drop
+  EXPECT_EQ(engine.counters().split_streams_dropped, 1u);
+
+  // The same through a revoke of the partition it arrived on first.
+  ASSERT_TRUE(engine.apply(make_event("cam", "c", 3000, {det("dog")}), p1).applied);
+  const std::vector<TopicPartition> revoked{{"events", 0}};
+  engine.on_partitions_revoked(revoked);
+  EXPECT_TRUE(engine.stream_names().empty());
+  EXPECT_EQ(engine.counters().split_streams_dropped, 2u);
+  EXPECT_EQ(engine.counters().streams_dropped, 2u);
 }
 
 }  // namespace

@@ -337,5 +337,40 @@ TEST(MetricsExporter, BindFailureIsAnError) {
   EXPECT_NE(error.find("cannot listen"), std::string::npos);
 }
 
+// Issue 14: after the stream's partition moved to another replica, its alerts leave the
+// exposition (they used to stay at predwatch_alert_firing 1 forever).
+TEST(MetricsExporter, AlertsOfAStreamWhosePartitionWasRevokedAreNoLongerExported) {
+  testing::TrafficEnv env(8, 3000);
+  env.engine->apply(env.cam->next(env.now_ms), EventOrigin{"events", 2, 0, -1, false});
+  env.now_ms += 100;
+  core::Episode e;
+  e.kind = core::Episode::Kind::kInjectPair;
+  e.a = "giraffe";
+  e.b = "toilet";
+  e.rate = 0.3;
+  e.start_ms = env.now_ms;
+  e.end_ms = env.now_ms + 200'000;
+  ASSERT_EQ(env.cam->add_episode(e), "");
+  env.feed(2000);
+  env.engine->evaluate(env.now_ms);
+  ASSERT_FALSE(env.engine->alerts("cam").empty());
+
+  std::string error;
+  MetricsOptions options;
+  options.bind = "127.0.0.1:0";
+  auto exporter = MetricsExporter::Start(
+      *env.engine, [] { return nullptr; }, options, error);
+  ASSERT_TRUE(exporter) << error;
+  auto [status, body] = testing::http_get(exporter->port(), "/metrics");
+  ASSERT_EQ(status, 200);
+  EXPECT_GT(count_prefix(parse(body), "predwatch_alert_firing{stream=\"cam\""), 0u);
+
+  const std::vector<TopicPartition> revoked{{"events", 2}};
+  env.engine->on_partitions_revoked(revoked);
+  auto [status2, body2] = testing::http_get(exporter->port(), "/metrics");
+  ASSERT_EQ(status2, 200);
+  EXPECT_EQ(count_prefix(parse(body2), "predwatch_alert_firing{"), 0u) << body2;
+}
+
 }  // namespace
 }  // namespace predwatch::daemon

@@ -5,7 +5,9 @@
 // objects, pair images, per-class heatmaps, objects per frame). Then the lifecycle:
 // SIGTERM mid-stream (exit 0, offsets committed) and SIGKILL mid-stream, each followed by a
 // restart whose rebuilt windows are still exact; SIGHUP reloads thresholds without losing
-// window state and rejects an invalid file.
+// window state and rejects an invalid file. Issue 14: an event stamped in microseconds is
+// rejected as clock_skew without disturbing the windows, and when a second replica takes
+// partitions over, the first stops listing and exporting the moved streams' alerts.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -24,6 +26,7 @@
 #include "daemon/dataset/class_mapping.h"
 #include "predwatch/v1/event.pb.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
+#include "tests/support/http_get.h"
 #include "tests/support/kafka_broker.h"
 #include "tests/support/kafka_producer.h"
 #include "tests/support/predwatchd_process.h"
@@ -173,6 +176,10 @@ class Daemon {
       auto pos = s.find("grpc=");
       if (pos != std::string::npos && s.find('\n', pos) != std::string::npos) {
         const int port = std::stoi(s.substr(pos + 5));
+        grpc_port_ = port;
+        if (auto m = s.find("metrics="); m != std::string::npos) {
+          metrics_port_ = std::stoi(s.substr(m + 8));
+        }
         auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                            grpc::InsecureChannelCredentials());
         stub_ = v1::Monitor::NewStub(channel);
@@ -183,6 +190,17 @@ class Daemon {
     return false;
   }
   v1::Monitor::Stub& stub() { return *stub_; }
+  int grpc_port() const { return grpc_port_; }
+  int metrics_port() const { return metrics_port_; }
+
+  // Pending and firing alerts (ListAlerts), or nullopt when the call fails.
+  std::optional<std::vector<v1::Alert>> alerts() {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+    v1::ListAlertsResponse resp;
+    if (!stub_->ListAlerts(&ctx, {}, &resp).ok()) return std::nullopt;
+    return std::vector<v1::Alert>(resp.alerts().begin(), resp.alerts().end());
+  }
   Child& child() { return *child_; }
   std::string log() const { return child_->err(); }
 
@@ -225,6 +243,7 @@ class Daemon {
   std::filesystem::path ports_;
   std::unique_ptr<Child> child_;
   std::unique_ptr<v1::Monitor::Stub> stub_;
+  int grpc_port_ = 0, metrics_port_ = 0;
 };
 
 void ExpectStatsEqual(const v1::GetWindowStatsResponse& got, const Expected& x,
@@ -395,12 +414,80 @@ TEST_F(PredwatchdE2E, JsonProtobufAndMalformedEventsGiveExactWindowStatistics) {
   EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
 }
 
+// Issue 14, as confirmed on this broker: 4,001 events of one stream, the middle one with
+// timestamp_ms in microseconds. It used to move the stream's windows ~50,000 years ahead
+// (the 10m window held 1 frame, 2,000 events were late, the last event showed year 58883
+// and `predwatch streams --json` printed an empty line). Now it is rejected against its
+// Kafka message timestamp (clock_skew): both windows hold exactly the 4,000 good events,
+// none late, and every command answers.
+TEST_F(PredwatchdE2E, AMicrosecondTimestampIsRejectedAsClockSkewAndTheWindowsKeepEveryGoodEvent) {
+  std::mt19937 rng(14);
+  std::vector<Ev> events;
+  const int64_t t0 = NowMs() - 60'000;
+  for (int i = 0; i <= 4000; ++i) events.push_back(MakeEvent(rng, "cam-skew", i, t0 + i * 10));
+  events[2000].time_ms *= 1000;
+  {
+    Producer p(bootstrap_);
+    for (const Ev& e : events) p.send(topic_, e.stream, ToJson(e), "application/json");
+    p.flush();
+  }
+  std::vector<Ev> good = events;
+  good.erase(good.begin() + 2000);
+  Daemon d(dir_, "skew", WriteConfig("c.yaml"));
+  ASSERT_TRUE(d.connect()) << d.log();
+  ExpectExact(d, good);
+  auto got = d.stats({"cam-skew"}, "10m");
+  EXPECT_EQ(got["cam-skew"].window().late_frames(), 0u);
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+    v1::ListStreamsResponse resp;
+    ASSERT_TRUE(d.stub().ListStreams(&ctx, {}, &resp).ok());
+    ASSERT_EQ(resp.streams_size(), 1);
+    EXPECT_EQ(resp.streams(0).applied_events(), 4000u);
+    EXPECT_EQ(resp.streams(0).last_event_time().seconds(), good.back().time_ms / 1000);
+  }
+  // Counted by reason on /metrics, logged with the stream, the event time and the reference.
+  auto [status, body] = http_get(d.metrics_port(), "/metrics");
+  ASSERT_EQ(status, 200);
+  EXPECT_THAT(body,
+              ::testing::HasSubstr("predwatch_events_invalid_total{reason=\"clock_skew\"} 1"));
+  EXPECT_THAT(d.log(), ::testing::HasSubstr("stream cam-skew: event cam-skew/f2000 rejected "
+                                            "(clock_skew): its time " +
+                                            std::to_string(events[2000].time_ms) + " ms"));
+  EXPECT_THAT(d.log(), ::testing::HasSubstr("Kafka message timestamp"));
+  // The CLI answers in JSON.
+  const std::string predwatch =
+      (std::filesystem::path(PredwatchdPath()).parent_path() / "predwatch").string();
+  Child cli(
+      {predwatch, "streams", "--json", "--addr", "127.0.0.1:" + std::to_string(d.grpc_port())},
+      dir_.path() / "cli.out", dir_.path() / "cli.err");
+  EXPECT_EQ(cli.wait(30s), std::optional<int>(0)) << cli.err();
+  EXPECT_THAT(cli.out(), ::testing::HasSubstr("\"cam-skew\""));
+  d.child().signal(SIGTERM);
+  EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
+}
+
 TEST_F(PredwatchdE2E, SigtermMidStreamExitsZeroCommitsAndRestartRebuildsExactly) {
   InterruptAndRestart(SIGTERM, MakeEvents(1000, 2));
 }
 
 TEST_F(PredwatchdE2E, SigkillMidStreamThenRestartRebuildsExactly) {
   InterruptAndRestart(SIGKILL, MakeEvents(1000, 3));
+}
+
+// Writes a baseline of the COCO128 annotations' statistics to `path`.
+void WriteCoco128Baseline(const std::filesystem::path& path) {
+  daemon::DatasetBuild build;
+  daemon::ClassMapping identity;
+  ASSERT_EQ(daemon::build_dataset_stats(
+                std::string(PREDWATCH_SOURCE_DIR) + "/tests/data/coco128/instances_train2017.json",
+                "coco", {}, identity, core::StatsLayout{}, build),
+            "");
+  ASSERT_EQ(
+      daemon::save_baseline(path, daemon::make_baseline(build.stats, build.class_names,
+                                                        core::BaselineKind::kTrainingAnnotations)),
+      "");
 }
 
 // The class_distribution threshold GetDrift reports for a stream's window, or NaN.
@@ -429,18 +516,7 @@ bool WaitThreshold(Daemon& d, const std::string& stream, double want) {
 TEST_F(PredwatchdE2E, SighupReloadsThresholdsKeepsWindowsAndRejectsInvalidConfig) {
   // A baseline for cam-0: the statistics of the COCO128 annotations.
   const std::filesystem::path baseline = dir_.path() / "cam0.pb";
-  {
-    daemon::DatasetBuild build;
-    daemon::ClassMapping identity;
-    ASSERT_EQ(daemon::build_dataset_stats(std::string(PREDWATCH_SOURCE_DIR) +
-                                              "/tests/data/coco128/instances_train2017.json",
-                                          "coco", {}, identity, core::StatsLayout{}, build),
-              "");
-    ASSERT_EQ(daemon::save_baseline(
-                  baseline, daemon::make_baseline(build.stats, build.class_names,
-                                                  core::BaselineKind::kTrainingAnnotations)),
-              "");
-  }
+  WriteCoco128Baseline(baseline);
   const std::string streams =
       "streams:\n  entries:\n    - key: '*'\n    - key: cam-0\n      baseline: " +
       baseline.string() + "\n";
@@ -491,10 +567,11 @@ TEST_F(PredwatchdE2E, TwoDaemonsInOneGroupSplitThePartitionsAndEachStreamIsExact
   // Twelve streams, so the three partitions all carry some.
   std::mt19937 rng(5);
   std::vector<Ev> events;
-  const int64_t t0 = NowMs() - 30'000;
+  // Over 50 s: five 10 s panes, enough parts for the drift tests' dependence check.
+  const int64_t t0 = NowMs() - 55'000;
   for (int i = 0; i < 100; ++i) {
     for (int s = 0; s < 12; ++s) {
-      events.push_back(MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + i * 200));
+      events.push_back(MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + i * 500));
     }
   }
   {
@@ -502,14 +579,38 @@ TEST_F(PredwatchdE2E, TwoDaemonsInOneGroupSplitThePartitionsAndEachStreamIsExact
     for (size_t i = 0; i < events.size(); ++i) SendEvent(p, topic_, events[i], int(i));
     p.flush();
   }
-  const auto config = WriteConfig("c.yaml");
-  Daemon a(dir_, "a", config);
-  ASSERT_TRUE(a.connect()) << a.log();
-  Daemon b(dir_, "b", config);
-  ASSERT_TRUE(b.connect()) << b.log();
+  // Every stream against the COCO128 annotations: the random five-class traffic drifts, so
+  // each stream has firing alerts on its owner (judged on partial windows of 50+ frames).
+  const std::filesystem::path baseline = dir_.path() / "coco128.pb";
+  WriteCoco128Baseline(baseline);
+  const auto config = WriteConfig(
+      "c.yaml", "streams:\n  entries:\n    - key: '*'\n      baseline: " + baseline.string() + "\n",
+      "  thresholds:\n    min_frames: 50\n    min_window_fill: 0\n");
   const auto expected = Recompute(events);
   std::set<std::string> streams;
   for (const auto& [st, x] : expected) streams.insert(st);
+  auto firing_streams = [](const std::optional<std::vector<v1::Alert>>& alerts) {
+    std::set<std::string> out;
+    if (alerts) {
+      for (const v1::Alert& al : *alerts) {
+        if (al.state() == v1::Alert::STATE_FIRING) out.insert(al.stream());
+      }
+    }
+    return out;
+  };
+
+  // Alone, a owns every stream, and every stream's alerts fire there.
+  Daemon a(dir_, "a", config);
+  ASSERT_TRUE(a.connect()) << a.log();
+  std::set<std::string> firing_on_a;
+  for (int i = 0; i < 300 && firing_on_a != streams; ++i) {
+    std::this_thread::sleep_for(200ms);
+    firing_on_a = firing_streams(a.alerts());
+  }
+  ASSERT_EQ(firing_on_a, streams) << a.log();
+
+  Daemon b(dir_, "b", config);
+  ASSERT_TRUE(b.connect()) << b.log();
 
   // Once the group settled, every stream lives on exactly one daemon, rebuilt exactly.
   bool settled = false;
@@ -530,6 +631,31 @@ TEST_F(PredwatchdE2E, TwoDaemonsInOneGroupSplitThePartitionsAndEachStreamIsExact
   for (const auto& st : streams) {
     ExpectStatsEqual(on_a.count(st) ? on_a[st] : on_b[st], expected.at(st), st);
   }
+
+  // Issue 14: the streams that moved to b took their alerts with them. a lists (and
+  // exports) alerts of the streams it still owns only; b fires for its own streams.
+  std::set<std::string> kept_by_a, moved_to_b;
+  for (const auto& st : streams) (on_a.count(st) ? kept_by_a : moved_to_b).insert(st);
+  const auto alerts_on_a = a.alerts();
+  ASSERT_TRUE(alerts_on_a.has_value());
+  for (const v1::Alert& al : *alerts_on_a) {
+    EXPECT_TRUE(kept_by_a.count(al.stream()))
+        << "a still lists an alert of moved stream " << al.stream() << " (" << al.kind() << ")";
+  }
+  auto [status, body] = http_get(a.metrics_port(), "/metrics");
+  ASSERT_EQ(status, 200);
+  for (const auto& st : moved_to_b) {
+    EXPECT_THAT(
+        body, ::testing::Not(::testing::HasSubstr("predwatch_alert_firing{stream=\"" + st + "\"")))
+        << st;
+  }
+  std::set<std::string> firing_on_b;
+  for (int i = 0; i < 150 && firing_on_b != moved_to_b; ++i) {
+    firing_on_b = firing_streams(b.alerts());
+    if (firing_on_b != moved_to_b) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(firing_on_b, moved_to_b) << b.log();
+
   a.child().signal(SIGTERM);
   b.child().signal(SIGTERM);
   EXPECT_EQ(a.child().wait(15s), std::optional<int>(0)) << a.log();
