@@ -537,6 +537,23 @@ class Parser {
     }
   }
 
+  // A directory that need not exist yet (it is created when first written).
+  void directory_path(const MapView& m, std::string_view key, std::string& out) {
+    std::string raw;
+    if (!read_string(m, key, true, raw)) return;
+    if (raw.empty()) {
+      out.clear();
+      return;
+    }
+    std::filesystem::path p(raw);
+    if (p.is_relative() && !opt_.base_dir.empty()) p = opt_.base_dir / p;
+    out = p.lexically_normal().string();
+    std::error_code ec;
+    if (std::filesystem::exists(p, ec) && !std::filesystem::is_directory(p, ec)) {
+      error(m.get(key)->pos(), child(m.path, key), quote(out) + " exists and is not a directory");
+    }
+  }
+
   void optional_file_path(const MapView& m, std::string_view key, std::optional<std::string>& out) {
     const Field* f = m.get(key);
     if (!f || f->value.IsNull()) return;
@@ -826,6 +843,36 @@ void check_psi_order(Parser& p, const DriftThresholds& t, Pos at, const std::str
   }
 }
 
+// A list of drift kinds at key `path`'s last component of m (drift.kinds, reference.kinds):
+// unique names of drift kinds; `out` is replaced only when every entry is valid.
+void read_kinds(Parser& p, const MapView& m, std::string_view path, std::vector<DriftKind>& out) {
+  const std::string_view key = path.substr(path.rfind('.') + 1);
+  const Field* f = m.get(key);
+  if (!f) return;
+  if (!f->value.IsSequence()) {
+    p.error(f->pos(), std::string(path),
+            "must be a list of drift kinds (got " + describe(f->value) + ")");
+    return;
+  }
+  std::vector<DriftKind> kinds;
+  bool ok = true;
+  for (std::size_t i = 0; i < f->value.size(); ++i) {
+    const YAML::Node& n = f->value[i];
+    const std::string epath = index(std::string(path), i);
+    std::int64_t idx = 0;
+    if (!p.parse_enum(n, n.IsNull() ? f->pos() : pos_of(n), epath, setting(path).names, idx)) {
+      ok = false;
+    } else if (const auto k = static_cast<DriftKind>(idx);
+               std::find(kinds.begin(), kinds.end(), k) != kinds.end()) {
+      p.error(pos_of(n), epath, "duplicate entry " + quote(n.Scalar()));
+      ok = false;
+    } else {
+      kinds.push_back(k);
+    }
+  }
+  if (ok) out = std::move(kinds);
+}
+
 void parse_drift(Parser& p, const MapView& root, Settings& s) {
   DriftSettings& d = s.drift;
   MapView m = p.section(root, "drift", schema_keys("drift"));
@@ -872,30 +919,19 @@ void parse_drift(Parser& p, const MapView& root, Settings& s) {
     }
   }
 
-  if (const Field* f = m.get("kinds")) {
-    if (!f->value.IsSequence()) {
-      p.error(f->pos(), "drift.kinds",
-              "must be a list of drift kinds (got " + describe(f->value) + ")");
-    } else {
-      std::vector<DriftKind> kinds;
-      bool ok = true;
-      for (std::size_t i = 0; i < f->value.size(); ++i) {
-        const YAML::Node& n = f->value[i];
-        const std::string path = index("drift.kinds", i);
-        std::int64_t index = 0;
-        if (!p.parse_enum(n, n.IsNull() ? f->pos() : pos_of(n), path, setting("drift.kinds").names,
-                          index)) {
-          ok = false;
-        } else if (const auto k = static_cast<DriftKind>(index);
-                   std::find(kinds.begin(), kinds.end(), k) != kinds.end()) {
-          p.error(pos_of(n), path, "duplicate entry " + quote(n.Scalar()));
-          ok = false;
-        } else {
-          kinds.push_back(k);
-        }
-      }
-      if (ok) d.kinds = std::move(kinds);
-    }
+  read_kinds(p, m, "drift.kinds", d.kinds);
+}
+
+void parse_reference(Parser& p, const MapView& root, Settings& s) {
+  ReferenceSettings& r = s.reference;
+  MapView m = p.section(root, "reference", schema_keys("reference"));
+  p.read_scalars(m, s);
+  read_kinds(p, m, "reference.kinds", r.kinds);
+  if (m.get("state_dir")) p.directory_path(m, "state_dir", r.state_dir);
+  if (r.frames > 0 && r.min_frames > r.frames) {
+    p.error(p.pos_at("reference.min_frames"), "reference.min_frames",
+            "(" + std::to_string(r.min_frames) + ") must not exceed reference.frames (" +
+                std::to_string(r.frames) + ")");
   }
 }
 
@@ -1058,6 +1094,7 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
     parse_kafka(p, root, s);
     parse_streams(p, root, s);
     parse_drift(p, root, s);
+    parse_reference(p, root, s);
     parse_grpc(p, root, s);
     cross_checks(p, s);
   } catch (const YAML::Exception& e) {

@@ -114,7 +114,8 @@ void emit_overrides_map(YAML::Emitter& e, const std::map<std::string, ThresholdO
 // Optional structured values that are left out when unset.
 bool is_unset(std::string_view path, const Settings& s) {
   return (path == "kafka.dead_letter_topic" && !s.kafka.dead_letter_topic) ||
-         (path == "grpc.tls" && !s.grpc.tls);
+         (path == "grpc.tls" && !s.grpc.tls) ||
+         (path == "reference.state_dir" && s.reference.state_dir.empty());
 }
 
 // The settings of `path` that the table does not render by itself: lists, maps and
@@ -148,6 +149,12 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
     e << YAML::BeginSeq;
     for (DriftKind kind : s.drift.kinds) e << std::string(to_string(kind));
     e << YAML::EndSeq;
+  } else if (path == "reference.kinds") {
+    e << YAML::BeginSeq;
+    for (DriftKind kind : s.reference.kinds) e << std::string(to_string(kind));
+    e << YAML::EndSeq;
+  } else if (path == "reference.state_dir") {
+    e << s.reference.state_dir;
   } else if (path == "grpc.tls") {
     e << YAML::BeginMap;
     e << YAML::Key << "cert" << YAML::Value << s.grpc.tls->cert;

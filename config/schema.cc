@@ -366,6 +366,47 @@ const std::vector<Setting>& table() {
        .doc = "Calm means score < resolve_ratio × threshold (hysteresis).",
        .in_settings = PW_FIELD(alerting, resolve_ratio)},
 
+      // ---- reference ----
+      {.path = "reference.enabled",
+       .kind = Kind::kBool,
+       .doc = "Every stream learns a reference from its own first frames (docs/DRIFT.md "
+              "\"Learned reference\") and, once complete, its windows are also compared with it "
+              "on `reference.kinds`.",
+       .in_settings = PW_FIELD(reference, enabled)},
+      {.path = "reference.frames",
+       .kind = Kind::kInteger,
+       .bounds = closed(0, 100'000'000),
+       .bounds_note = "; 0 = unused",
+       .doc = "The reference is complete after this many frames (36000: 1 h at 10 fps), or at "
+              "`reference.duration`, whichever comes first.",
+       .in_settings = PW_FIELD(reference, frames)},
+      {.path = "reference.duration",
+       .kind = Kind::kDuration,
+       .bounds = closed(0, 30 * kDay),
+       .bounds_note = "; 0 = unused",
+       .doc = "The reference is complete when its frames span this much event time, or at "
+              "`reference.frames`, whichever comes first (with both 0: at `min_frames`).",
+       .in_settings = PW_FIELD(reference, duration)},
+      {.path = "reference.min_frames",
+       .kind = Kind::kInteger,
+       .bounds = closed(1, 100'000'000),
+       .bounds_note = ", ≤ `reference.frames` when that is set",
+       .doc = "The reference never completes with fewer frames (a pinned period may).",
+       .in_settings = PW_FIELD(reference, min_frames)},
+      {.path = "reference.kinds",
+       .kind = Kind::kEnumList,
+       .names = kDriftKinds,
+       .default_text = "`[confidence, objects_per_image, box_size, objects_per_frame]`",
+       .bounds_note = "; unique",
+       .doc = "Drift kinds judged against the learned reference (a kind also needs to be in "
+              "`drift.kinds`); `[]` evaluates nothing against it."},
+      {.path = "reference.state_dir",
+       .type = "directory path",
+       .default_text = "empty",
+       .bounds_note = "relative to the config file",
+       .doc = "Where complete references are saved (one file per stream) and loaded from when "
+              "the stream is created, so a restart does not relearn; empty = not persisted."},
+
       // ---- metrics ----
       {.path = "metrics.bind",
        .kind = Kind::kHostPort,

@@ -9,6 +9,11 @@ std::vector<DriftKind> all_drift_kinds() {
           DriftKind::kObjectsPerFrame};
 }
 
+std::vector<DriftKind> default_reference_kinds() {
+  return {DriftKind::kConfidence, DriftKind::kObjectsPerImage, DriftKind::kBoxSize,
+          DriftKind::kObjectsPerFrame};
+}
+
 std::string_view to_string(Decoder v) {
   switch (v) {
     case Decoder::kJson:

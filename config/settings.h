@@ -216,6 +216,23 @@ struct AlertingSettings {
   bool operator==(const AlertingSettings&) const = default;
 };
 
+// ---- reference (a stream's learned reference, docs/DRIFT.md "Learned reference") ----
+
+// The kinds judged against the learned reference by default: those a training baseline
+// cannot judge well (confidence, detector-specific counts and sizes).
+std::vector<DriftKind> default_reference_kinds();
+
+struct ReferenceSettings {
+  bool enabled = true;
+  std::int64_t frames = 36'000;     // complete after this many frames (0 = unused)
+  Millis duration{3'600'000};       // ... or when its event-time span reaches this (0 = unused)
+  std::int64_t min_frames = 2'000;  // never complete with fewer
+  std::vector<DriftKind> kinds = default_reference_kinds();
+  std::string state_dir;  // "" = not persisted
+
+  bool operator==(const ReferenceSettings&) const = default;
+};
+
 // ---- metrics (Prometheus) ----
 
 struct MetricsSettings {
@@ -274,6 +291,7 @@ struct Settings {
   StatisticsSettings statistics;
   DriftSettings drift;
   AlertingSettings alerting;
+  ReferenceSettings reference;
   MetricsSettings metrics;
   GrpcSettings grpc;
   LimitsSettings limits;

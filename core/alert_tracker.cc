@@ -37,6 +37,16 @@ std::optional<AlertKind> alert_kind_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view against_name(Against against) {
+  return against == Against::kReference ? "reference" : "baseline";
+}
+
+std::optional<Against> against_from_name(std::string_view name) {
+  if (name == "baseline") return Against::kBaseline;
+  if (name == "reference") return Against::kReference;
+  return std::nullopt;
+}
+
 std::string_view alert_state_name(AlertState state) {
   switch (state) {
     case AlertState::kInactive:

@@ -88,6 +88,15 @@ uint64_t alert_fingerprint(const AlertKey& key);
 // 16 lowercase hex digits, zero-padded.
 std::string fingerprint_hex(uint64_t fingerprint);
 
+// What a finding compared the window with: the stream's baseline (training annotations, a
+// dataset's predictions or a snapshot; the default) or the stream's learned reference
+// (core/reference_learner.h, docs/DRIFT.md "Learned reference").
+enum class Against : uint8_t { kBaseline, kReference };
+// "baseline", "reference".
+std::string_view against_name(Against against);
+// Inverse of against_name; nullopt for any other string.
+std::optional<Against> against_from_name(std::string_view name);
+
 // Counts behind a verdict. Meaning per kind: rate kinds (pair_rate, novel_pair,
 // class_appeared, class_vanished): frames with the event / frames, in window and baseline;
 // distribution kinds: window_count/baseline_count = mass of the subject's histogram,
@@ -107,6 +116,7 @@ struct AlertWindow {
   double threshold = std::numeric_limits<double>::quiet_NaN();
   double p_value = std::numeric_limits<double>::quiet_NaN();  // NaN for non-test measures
   AlertCounts counts;
+  Against against = Against::kBaseline;  // which comparison of the window this is
 };
 
 // One key's result in one evaluation: the verdict and the payload an alert carries. The
@@ -122,7 +132,10 @@ struct AlertObservation {
   AlertCounts counts;
   std::vector<std::string> exemplar_ids;  // recent frames behind the finding
   std::string window;                     // the deciding window's name
-  std::vector<AlertWindow> windows;       // every window that judged the key, in window order
+  Against against = Against::kBaseline;   // the deciding window's comparison
+  // Every (window, comparison) that judged the key: in window order, each window's
+  // comparison with the baseline before its comparison with the learned reference.
+  std::vector<AlertWindow> windows;
   // class_appeared: the partner classes of the class's novel pairs and pair rates, which
   // raise no alert of their own (folded into this one); sorted, distinct. Else empty.
   std::vector<std::string> related_subjects;

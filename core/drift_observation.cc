@@ -1,5 +1,6 @@
 #include "core/drift_observation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -41,7 +42,8 @@ std::vector<std::string> finding_exemplars(const StreamMonitor& m, size_t window
   return ids;
 }
 
-AlertObservation to_observation(const DriftFinding& f, const StreamMonitor& m, size_t window) {
+AlertObservation to_observation(const DriftFinding& f, const StreamMonitor& m, size_t window,
+                                Against against) {
   AlertObservation o;
   o.key = {f.kind, m.stream(), f.subject()};
   o.over_threshold = f.flagged;
@@ -50,7 +52,8 @@ AlertObservation to_observation(const DriftFinding& f, const StreamMonitor& m, s
   o.p_value = f.p_value;
   o.counts = f.counts;
   o.window = m.spec(window).name;
-  o.windows.push_back({o.window, f.flagged, f.score, f.threshold, f.p_value, f.counts});
+  o.against = against;
+  o.windows.push_back({o.window, f.flagged, f.score, f.threshold, f.p_value, f.counts, against});
   if (f.flagged) o.exemplar_ids = finding_exemplars(m, window, f);
   return o;
 }
@@ -70,6 +73,7 @@ std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
 
   struct Judged {
     size_t window;
+    Against against;
     const DriftFinding* finding;
   };
   struct Merged {
@@ -99,13 +103,17 @@ std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
       std::string subject = f.subject();
       auto [it, added] = index.try_emplace({f.kind, subject}, merged.size());
       if (added) merged.push_back({f.kind, std::move(subject), {}});
-      merged[it->second].judged.push_back({size_t(w), &f});
+      merged[it->second].judged.push_back({size_t(w), r.against, &f});
     }
   }
 
   std::vector<AlertObservation> out;
   out.reserve(merged.size());
-  for (const Merged& k : merged) {
+  for (Merged& k : merged) {
+    // Details in window order, each window's baseline comparison before its reference one.
+    std::stable_sort(k.judged.begin(), k.judged.end(), [](const Judged& a, const Judged& b) {
+      return a.window != b.window ? a.window < b.window : a.against < b.against;
+    });
     // The deciding window: flagged first, then the largest score / threshold; the first
     // window wins ties.
     const Judged* best = &k.judged.front();
@@ -120,13 +128,13 @@ std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
         best = &j;
       }
     }
-    AlertObservation o = to_observation(*best->finding, m, best->window);
+    AlertObservation o = to_observation(*best->finding, m, best->window, best->against);
     o.windows.clear();
     for (const Judged& j : k.judged) {
       const DriftFinding& f = *j.finding;
       o.over_threshold |= f.flagged;
       o.windows.push_back(
-          {m.spec(j.window).name, f.flagged, f.score, f.threshold, f.p_value, f.counts});
+          {m.spec(j.window).name, f.flagged, f.score, f.threshold, f.p_value, f.counts, j.against});
     }
     if (k.kind == AlertKind::kClassAppeared) {
       if (auto r = related.find(k.subject); r != related.end())

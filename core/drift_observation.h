@@ -9,6 +9,11 @@
 //     the flagged window with the largest score / threshold, else (none flagged) the window
 //     with the largest score / threshold;
 //   - `windows` lists every window's verdict on the key, in the stream's window order.
+// Reports against the stream's learned reference (DriftReport::against == kReference) merge
+// into the same observation as those against the baseline: one alert per (stream, kind,
+// subject), each window detail saying which comparison it is (AlertWindow::against; a
+// window's baseline detail comes before its reference detail), and the deciding window may
+// be either.
 // Pairs with a class absent from the baseline fold into that class's class_appeared alert:
 // a novel_pair or pair_rate finding involving a class that has a class_appeared finding
 // (in any of the stream's reports: the baseline is the stream's) makes no observation of its
@@ -34,10 +39,11 @@ namespace predwatch::core {
 std::vector<std::string> finding_exemplars(const StreamMonitor& monitor, size_t window,
                                            const DriftFinding& finding);
 
-// The tracker's view of one finding of window `window`: its payload, `window` set to the
-// window's name and a one-entry window detail list; exemplars only when it is flagged.
+// The tracker's view of one finding of window `window` compared with `against`: its
+// payload, `window` set to the window's name and a one-entry window detail list; exemplars
+// only when it is flagged.
 AlertObservation to_observation(const DriftFinding& finding, const StreamMonitor& monitor,
-                                size_t window);
+                                size_t window, Against against = Against::kBaseline);
 
 // The tracker's view of one evaluation of a stream: one observation per (kind, subject) that
 // some window tested or flagged, merged over `reports` (the stream's reports of this

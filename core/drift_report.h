@@ -130,6 +130,10 @@ struct DriftFinding {
 struct DriftReport {
   std::string stream;
   std::string window;
+  // The window compared with the stream's baseline, or with its learned reference (then
+  // baseline_frames are the reference's frames). A stream's evaluation holds up to one
+  // report of each per window.
+  Against against = Against::kBaseline;
   int64_t evaluated_at_ms = 0;
   uint64_t window_frames = 0;
   uint64_t baseline_frames = 0;

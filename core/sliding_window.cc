@@ -29,18 +29,32 @@ int64_t TimeWindow::pane_of(int64_t t) const {
   return q;
 }
 
+bool TimeWindow::late(int64_t t) const {
+  if (!started_) return false;
+  const bool too_old =
+      watermark_ != std::numeric_limits<int64_t>::min() && t < watermark_ - lateness_ms_;
+  return too_old || pane_of(t) < head_ - panes() + 1;
+}
+
 AddResult TimeWindow::add(const Frame& frame) {
-  const int64_t t = frame.time_ms;
-  const int64_t p = pane_of(t);
-  if (started_) {
-    const bool too_old =
-        watermark_ != std::numeric_limits<int64_t>::min() && t < watermark_ - lateness_ms_;
-    if (too_old || p < head_ - panes() + 1) {
-      ++late_;
-      return AddResult::kLate;
-    }
+  if (late(frame.time_ms)) {
+    ++late_;
+    return AddResult::kLate;
   }
   digester_.digest(frame, closed_.layout(), digest_);
+  return add_accepted(frame.time_ms, digest_);
+}
+
+AddResult TimeWindow::add_digest(int64_t time_ms, const FrameDigest& digest) {
+  if (late(time_ms)) {
+    ++late_;
+    return AddResult::kLate;
+  }
+  return add_accepted(time_ms, digest);
+}
+
+AddResult TimeWindow::add_accepted(int64_t t, const FrameDigest& digest) {
+  const int64_t p = pane_of(t);
   if (!started_) {
     started_ = true;
     head_ = p;
@@ -48,8 +62,8 @@ AddResult TimeWindow::add(const Frame& frame) {
     move_head(p);
   }
   watermark_ = std::max(watermark_, t);
-  apply_digest(pane_at(p), digest_, +1, true);
-  if (p != head_) closed_.apply(digest_, +1, false);
+  apply_digest(pane_at(p), digest, +1, true);
+  if (p != head_) closed_.apply(digest, +1, false);
   dirty_ = true;
   return AddResult::kAccepted;
 }
@@ -129,13 +143,18 @@ CountWindow::CountWindow(size_t capacity, const StatsLayout& layout, size_t bloc
 }
 
 AddResult CountWindow::add(const Frame& frame) {
+  digester_.digest(frame, totals_.layout(), digest_);
+  return add_digest(frame.time_ms, digest_);
+}
+
+AddResult CountWindow::add_digest(int64_t, const FrameDigest& digest) {
   FrameDigest& slot = ring_[next_];
   PartData* block = blocks_.empty() ? nullptr : &blocks_[block_of(next_)];
   if (count_ == ring_.size()) {
     totals_.apply(slot, -1, false);
     if (block) apply_digest(*block, slot, -1, false);
   }
-  digester_.digest(frame, totals_.layout(), slot);
+  slot = digest;
   totals_.apply(slot, +1, false);
   if (block) apply_digest(*block, slot, +1, false);
   next_ = next_ + 1 == ring_.size() ? 0 : next_ + 1;

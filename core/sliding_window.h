@@ -55,6 +55,9 @@ class Window {
  public:
   virtual ~Window() = default;
   virtual AddResult add(const Frame& frame) = 0;
+  // The same with the frame already digested (FrameDigester with this window's layout):
+  // the stream digests each frame once for all its windows and its learned reference.
+  virtual AddResult add_digest(int64_t time_ms, const FrameDigest& digest) = 0;
   // Moves an event-time window forward to now_ms; no-op for count windows.
   virtual void advance(int64_t now_ms) = 0;
   virtual const Stats& totals() const = 0;
@@ -75,6 +78,7 @@ class TimeWindow final : public Window {
              const StatsLayout& layout = {});
 
   AddResult add(const Frame& frame) override;
+  AddResult add_digest(int64_t time_ms, const FrameDigest& digest) override;
   void advance(int64_t now_ms) override;
   const Stats& totals() const override;
   void parts(std::vector<const PartData*>& out) const override;
@@ -99,6 +103,8 @@ class TimeWindow final : public Window {
   int64_t pane_of(int64_t t) const;
   Pane& pane_at(int64_t index) { return panes_[size_t(((index % panes()) + panes()) % panes())]; }
   void move_head(int64_t pane_index);
+  bool late(int64_t t) const;
+  AddResult add_accepted(int64_t t, const FrameDigest& digest);
 
   int64_t length_ms_, pane_ms_, lateness_ms_;
   std::vector<Pane> panes_;
@@ -122,6 +128,7 @@ class CountWindow final : public Window {
 
   // Always kAccepted.
   AddResult add(const Frame& frame) override;
+  AddResult add_digest(int64_t time_ms, const FrameDigest& digest) override;
   void advance(int64_t) override {}
   const Stats& totals() const override;
   void parts(std::vector<const PartData*>& out) const override;
@@ -137,6 +144,7 @@ class CountWindow final : public Window {
   std::vector<PartData> blocks_;
   size_t next_ = 0, count_ = 0;
   FrameDigester digester_;
+  FrameDigest digest_;  // scratch for add(frame)
   mutable Stats totals_;
   mutable bool dirty_ = true;
 };

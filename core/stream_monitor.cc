@@ -26,6 +26,7 @@ StreamMonitor::StreamMonitor(std::string stream, StreamMonitorOptions options,
       last_event_ms_(std::numeric_limits<int64_t>::min()),
       first_event_ms_(std::numeric_limits<int64_t>::min()),
       now_ms_(std::numeric_limits<int64_t>::min()) {
+  if (options_.reference) reference_.emplace(*options_.reference, options_.layout);
   for (const WindowSpec& s : options_.windows) {
     if (s.type == WindowSpec::Type::kTime) {
       windows_.push_back(std::make_unique<TimeWindow>(s.length_ms, s.pane_ms, s.allowed_lateness_ms,
@@ -52,8 +53,11 @@ ApplyResult StreamMonitor::apply(const Event& event) {
   }
   r.dropped_objects = builder_.build(*in, frame_);
   dropped_objects_ += r.dropped_objects;
+  digester_.digest(frame_, options_.layout, digest_);
   for (auto& w : windows_)
-    if (w->add(frame_) == AddResult::kLate) ++r.late_windows;
+    if (w->add_digest(frame_.time_ms, digest_) == AddResult::kLate) ++r.late_windows;
+  if (reference_ && !reference_->complete())
+    r.reference_completed = reference_->add(frame_.time_ms, digest_, registry_.names());
   if (r.late_windows < windows_.size()) exemplars_.add(frame_);
   if (!times_.empty()) times_[applied_ % times_.size()] = event.time_ms;
   ++applied_;

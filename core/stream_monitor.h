@@ -5,7 +5,9 @@
 // apply(event):
 //   0. keeps at most max_detections_per_event detections (the most confident),
 //   1-2. builds a Frame through the stream's class naming (core/frame_builder.h),
-//   3. offers the frame to every window (each decides on its own whether it is late),
+//   3. digests the frame once (core/stats.h) and offers the digest to every window (each
+//      decides on its own whether it is late) and, while it learns, to the stream's learned
+//      reference (core/reference_learner.h; every applied frame, late or not),
 //   4. records the frame as an exemplar of what it contains.
 // advance(now) moves every time window forward (time is an argument, never read here).
 //
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,6 +27,7 @@
 #include "core/event.h"
 #include "core/exemplars.h"
 #include "core/frame_builder.h"
+#include "core/reference_learner.h"
 #include "core/sliding_window.h"
 
 namespace predwatch::core {
@@ -47,12 +51,15 @@ struct StreamMonitorOptions {
   std::vector<WindowSpec> windows;  // REQUIRES non-empty, unique names
   ExemplarConfig exemplars;
   ClassNaming naming;  // class map and index names (core/frame_builder.h)
+  // The learned reference's completion rule; nullopt: the stream learns no reference.
+  std::optional<ReferenceOptions> reference;
 };
 
 struct ApplyResult {
-  uint32_t late_windows = 0;     // how many windows rejected the frame as late
-  uint32_t dropped_objects = 0;  // detections dropped by the class map
-  uint32_t capped_objects = 0;   // detections beyond max_detections_per_event, left out
+  uint32_t late_windows = 0;         // how many windows rejected the frame as late
+  uint32_t dropped_objects = 0;      // detections dropped by the class map
+  uint32_t capped_objects = 0;       // detections beyond max_detections_per_event, left out
+  bool reference_completed = false;  // this frame completed the learned reference
 };
 
 class StreamMonitor {
@@ -76,6 +83,11 @@ class StreamMonitor {
   // Covered fraction of the window's length (time) or capacity (count), in [0, 1].
   double fill_ratio(size_t i) const;
 
+  // The learned reference; nullptr when options().reference is nullopt. The mutable one
+  // is for pin() / restore() / reset() by the owner.
+  const ReferenceLearner* reference() const { return reference_ ? &*reference_ : nullptr; }
+  ReferenceLearner* reference() { return reference_ ? &*reference_ : nullptr; }
+
   const ClassRegistry& classes() const { return registry_; }
   const ExemplarIndex& exemplars() const { return exemplars_; }
   const StreamMonitorOptions& options() const { return options_; }
@@ -94,7 +106,10 @@ class StreamMonitor {
   std::vector<std::unique_ptr<Window>> windows_;
   ExemplarIndex exemplars_;
   FrameBuilder builder_;
-  Frame frame_;                 // scratch, reused
+  std::optional<ReferenceLearner> reference_;
+  Frame frame_;  // scratch, reused
+  FrameDigester digester_;
+  FrameDigest digest_;          // scratch: frame_'s digest, for every window and the reference
   std::vector<int64_t> times_;  // ring of the last frames' times, for count windows
   uint64_t applied_ = 0;
   uint64_t dropped_objects_ = 0;

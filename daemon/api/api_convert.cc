@@ -73,14 +73,43 @@ std::string format_g(double v) {
 
 }  // namespace
 
+v1::Against against_to_proto(core::Against against) {
+  return against == core::Against::kReference ? v1::AGAINST_REFERENCE : v1::AGAINST_BASELINE;
+}
+
+std::string window_label(const std::string& window, core::Against against) {
+  return against == core::Against::kReference ? window + " vs reference" : window;
+}
+
 std::string windows_over(const core::AlertObservation& o) {
   std::string over;
   for (const core::AlertWindow& w : o.windows) {
     if (!w.over) continue;
     if (!over.empty()) over += ",";
-    over += w.window;
+    over += window_label(w.window, w.against);
   }
   return over;
+}
+
+void reference_to_proto(std::string_view stream, const ReferenceInfo& info,
+                        v1::ReferenceInfo* out) {
+  out->set_stream(std::string(stream));
+  switch (info.state) {
+    case core::ReferenceState::kComplete:
+      out->set_state(v1::ReferenceInfo::STATE_COMPLETE);
+      break;
+    case core::ReferenceState::kPinned:
+      out->set_state(v1::ReferenceInfo::STATE_PINNED);
+      break;
+    default:
+      out->set_state(v1::ReferenceInfo::STATE_LEARNING);
+  }
+  out->set_frames(info.frames);
+  if (info.frames > 0) {
+    ms_to_timestamp(info.start_ms, out->mutable_start());
+    ms_to_timestamp(info.end_ms, out->mutable_end());
+  }
+  out->set_progress(info.progress);
 }
 
 std::string alert_summary(const core::Alert& a) {
@@ -95,7 +124,7 @@ std::string alert_summary(const core::Alert& a) {
   }
   summary += " on " + o.key.stream + ": " + std::string(core::alert_state_name(a.state)) +
              ", score " + format_g(o.score) + " vs threshold " + format_g(o.threshold) +
-             " in window " + o.window;
+             " in window " + window_label(o.window, o.against);
   if (o.counts.window_total > 0) {
     summary += ", " + std::to_string(o.counts.window_count) + " in " +
                std::to_string(o.counts.window_total) + " window frames";
@@ -112,6 +141,7 @@ void alert_to_proto(const core::Alert& a, v1::Alert* out) {
   out->set_kind(std::string(core::alert_kind_name(o.key.kind)));
   out->set_stream(o.key.stream);
   out->set_window(o.window);
+  out->set_against(against_to_proto(o.against));
   for (auto& s : subject_parts(o.key.kind, o.key.subject)) out->add_subject(std::move(s));
   out->set_state(state_to_proto(a.state));
   out->set_score(o.score);
@@ -139,6 +169,7 @@ void alert_to_proto(const core::Alert& a, v1::Alert* out) {
     if (std::isfinite(w.p_value)) d->set_p_value(w.p_value);
     d->set_window_count(w.counts.window_count);
     d->set_window_frames(w.counts.window_total);
+    d->set_against(against_to_proto(w.against));
   }
   for (const auto& s : o.related_subjects) out->add_related_subjects(s);
   out->set_summary(alert_summary(a));
@@ -156,6 +187,7 @@ void finding_scores(const core::DriftReport& report, const core::DriftFinding& f
     if (std::isfinite(f.expected)) s->set_expected_count(f.expected);
     s->set_window_frames(report.window_frames);
     s->set_baseline_frames(report.baseline_frames);
+    s->set_against(against_to_proto(report.against));
   };
   v1::DriftScore* main = out->Add();
   base(main);

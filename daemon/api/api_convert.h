@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/alert_tracker.h"
 #include "core/drift_report.h"
 #include "core/stream_monitor.h"
+#include "daemon/engine/monitor_engine.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "predwatch/v1/monitor.pb.h"
 
@@ -37,6 +39,11 @@ void alert_to_proto(const core::Alert& alert, v1::Alert* out);
 std::string alert_summary(const core::Alert& alert);
 // The names of the windows whose finding is over, comma-separated in window order ("" none).
 std::string windows_over(const core::AlertObservation& observation);
+// "5m", or "5m vs reference" for a comparison with the learned reference.
+std::string window_label(const std::string& window, core::Against against);
+v1::Against against_to_proto(core::Against against);
+// A stream's learned reference as ReferenceInfo.
+void reference_to_proto(std::string_view stream, const ReferenceInfo& info, v1::ReferenceInfo* out);
 
 // Every score of one finding: the deciding measure, then the other distances it computed
 // (js_distance, psi, hellinger) with the evaluator's verdicts (see DriftScore in

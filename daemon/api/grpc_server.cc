@@ -151,6 +151,15 @@ class MonitorService final : public v1::Monitor::CallbackService {
         if (m.last_event_ms() != INT64_MIN) {
           ms_to_timestamp(m.last_event_ms(), s->mutable_last_event_time());
         }
+        if (const core::ReferenceLearner* l = m.reference()) {
+          ReferenceInfo info;
+          info.state = l->state();
+          info.frames = l->frames();
+          info.start_ms = l->start_ms();
+          info.end_ms = l->end_ms();
+          info.progress = l->progress();
+          reference_to_proto(m.stream(), info, s->mutable_reference());
+        }
       });
       return Status::OK;
     });
@@ -240,17 +249,22 @@ class MonitorService final : public v1::Monitor::CallbackService {
       Status st;
       const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
         if (!req->window().empty() && resolve_window(v.monitor, req->window(), st) < 0) return;
-        if (!v.baseline) {
+        const core::ReferenceLearner* l = v.monitor.reference();
+        if (!v.baseline && !(l && l->complete())) {
           st = Status(StatusCode::FAILED_PRECONDITION,
                       "stream '" + req->stream() +
-                          "' has no baseline, so drift is not evaluated (configure one, or "
-                          "SetBaseline / `predwatch baseline push`)");
+                          "' has no baseline and no complete learned reference, so drift is not "
+                          "evaluated (configure a baseline, or SetBaseline / `predwatch baseline "
+                          "push`, or wait for the reference: `predwatch reference show`)");
           return;
         }
         resp->set_stream(req->stream());
         if (v.evaluated_at_ms > 0) ms_to_timestamp(v.evaluated_at_ms, resp->mutable_evaluated_at());
         for (const core::DriftReport& r : v.drift) {
           if (!req->window().empty() && r.window != req->window()) continue;
+          if (req->against() != v1::AGAINST_UNSPECIFIED &&
+              against_to_proto(r.against) != req->against())
+            continue;
           for (const core::DriftFinding& f : r.findings) {
             finding_scores(r, f, resp->mutable_scores());
           }
@@ -512,7 +526,62 @@ class MonitorService final : public v1::Monitor::CallbackService {
     });
   }
 
+  grpc::ServerUnaryReactor* GetReference(grpc::CallbackServerContext* ctx,
+                                         const v1::GetReferenceRequest* req,
+                                         v1::ReferenceInfo* resp) override {
+    return unary(ctx, resp, [&]() -> Status { return reference_info(req->stream(), resp); });
+  }
+
+  grpc::ServerUnaryReactor* PinReference(grpc::CallbackServerContext* ctx,
+                                         const v1::PinReferenceRequest* req,
+                                         v1::ReferenceInfo* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
+      if (!ready) return rebuilding();
+      Status st = reference_info(req->stream(), resp);
+      if (!st.ok()) return st;
+      engine_.with_stream(req->stream(), [&](const StreamView& v) {
+        const int w = resolve_window(v.monitor, req->window(), st);
+        if (w >= 0 && v.monitor.window(size_t(w)).frames_in_window() == 0) {
+          st = Status(StatusCode::FAILED_PRECONDITION, "window '" + v.monitor.spec(size_t(w)).name +
+                                                           "' of stream '" + req->stream() +
+                                                           "' is empty");
+        }
+      });
+      if (!st.ok()) return st;
+      if (std::string error = engine_.pin_reference(req->stream(), req->window()); !error.empty())
+        return Status(StatusCode::FAILED_PRECONDITION, error);
+      resp->Clear();
+      return reference_info(req->stream(), resp);
+    });
+  }
+
+  grpc::ServerUnaryReactor* ResetReference(grpc::CallbackServerContext* ctx,
+                                           const v1::ResetReferenceRequest* req,
+                                           v1::ReferenceInfo* resp) override {
+    return unary(ctx, resp, [&]() -> Status {
+      Status st = reference_info(req->stream(), resp);
+      if (!st.ok()) return st;
+      if (std::string error = engine_.reset_reference(req->stream()); !error.empty())
+        return Status(StatusCode::INTERNAL, error);
+      resp->Clear();
+      return reference_info(req->stream(), resp);
+    });
+  }
+
  private:
+  Status reference_info(const std::string& stream, v1::ReferenceInfo* resp) {
+    if (stream.empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
+    if (!engine_.learns_references()) {
+      return Status(StatusCode::FAILED_PRECONDITION,
+                    "predwatchd learns no references (reference.enabled: false)");
+    }
+    const auto info = engine_.reference_info(stream);
+    if (!info) return unknown_stream(stream);
+    reference_to_proto(stream, *info, resp);
+    return Status::OK;
+  }
+
   template <class Resp, class F>
   grpc::ServerUnaryReactor* unary(grpc::CallbackServerContext* ctx, Resp* resp, F&& f) {
     grpc::ServerUnaryReactor* r = ctx->DefaultReactor();

@@ -66,7 +66,8 @@ std::string AlertLog::to_json(const core::AlertTransition& t) {
   w.key("type").value("transition").key("time_ms").value(t.time_ms);
   w.key("from").value(core::alert_state_name(t.from)).key("to").value(core::alert_state_name(t.to));
   w.key("kind").value(core::alert_kind_name(o.key.kind)).key("stream").value(o.key.stream);
-  w.key("window").value(o.window).key("subject").value(o.key.subject);
+  w.key("window").value(o.window).key("against").value(core::against_name(o.against));
+  w.key("subject").value(o.key.subject);
   w.key("fingerprint").value(core::fingerprint_hex(t.alert.fingerprint));
   w.key("score").value(o.score).key("threshold").value(o.threshold);
   w.key("peak_score").value(t.alert.peak_score);
@@ -80,7 +81,8 @@ void AlertLog::write_window_details(JsonWriter& w, const core::AlertObservation&
   w.key("windows").begin_array();
   for (const core::AlertWindow& d : o.windows) {
     w.begin_object();
-    w.key("window").value(d.window).key("over").value(d.over);
+    w.key("window").value(d.window).key("against").value(core::against_name(d.against));
+    w.key("over").value(d.over);
     w.key("score").value(d.score).key("threshold").value(d.threshold);
     w.key("p_value").value(d.p_value);
     w.key("window_count").value(d.counts.window_count);

@@ -381,6 +381,16 @@ void Application::reload() {
   keep("drift.evaluation_interval", next.drift.evaluation_interval,
        settings_.drift.evaluation_interval);
   keep("drift.evaluation_clock", next.drift.evaluation_clock, settings_.drift.evaluation_clock);
+  // The learners and their store stay; only reference.kinds takes effect on reload.
+  {
+    config::ReferenceSettings reference = next.reference;
+    reference.kinds = settings_.reference.kinds;
+    config::ReferenceSettings running = settings_.reference;
+    keep("reference (except reference.kinds)", reference, running);
+    const auto kinds = next.reference.kinds;
+    next.reference = reference;
+    next.reference.kinds = kinds;
+  }
   // Rebuild from the kept values so the engine options match what runs.
   engine_config = make_engine_config(next, error);
   if (!engine_config) {

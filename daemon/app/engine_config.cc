@@ -89,6 +89,14 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   o.alerting.for_evaluations = static_cast<uint32_t>(settings.alerting.for_evaluations);
   o.alerting.resolve_evaluations = static_cast<uint32_t>(settings.alerting.resolve_evaluations);
   o.alerting.resolve_ratio = settings.alerting.resolve_ratio;
+  o.reference.enabled = settings.reference.enabled;
+  o.reference.learn.frames = static_cast<uint64_t>(settings.reference.frames);
+  o.reference.learn.duration_ms = settings.reference.duration.count();
+  o.reference.learn.min_frames = static_cast<uint64_t>(settings.reference.min_frames);
+  o.reference.kinds.fill(false);
+  // config::DriftKind and core::AlertKind list the kinds in the same order.
+  for (const config::DriftKind k : settings.reference.kinds) o.reference.kinds[size_t(k)] = true;
+  o.reference.state_dir = settings.reference.state_dir;
 
   // Files are shared between entries that name the same path.
   std::map<std::string, std::shared_ptr<const LoadedBaseline>> baselines;

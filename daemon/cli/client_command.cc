@@ -1,6 +1,6 @@
-// `predwatch streams|stats|drift|alerts|exemplars|health` and `predwatch baseline
-// pull|push|snapshot`: a client of predwatchd's query API (proto/predwatch/v1/monitor.proto)
-// and of the standard health service.
+// `predwatch streams|stats|drift|alerts|exemplars|health`, `predwatch baseline
+// pull|push|snapshot` and `predwatch reference show|pin|reset`: a client of predwatchd's query API
+// (proto/predwatch/v1/monitor.proto) and of the standard health service.
 //
 // Every command takes --addr (default localhost:50051), --timeout (seconds per call) and
 // --json. Human output: aligned tables and terminal heatmaps; --json: the API's messages in
@@ -166,6 +166,36 @@ std::string format_g3(double v) {
 
 std::string percent(double ratio) { return format_number(100.0 * ratio, 1) + "%"; }
 
+std::string against_text(v1::Against a) {
+  return a == v1::AGAINST_REFERENCE ? "reference" : "baseline";
+}
+
+// "5m", or "5m vs reference".
+std::string window_text(const std::string& window, v1::Against a) {
+  return a == v1::AGAINST_REFERENCE ? window + " vs reference" : window;
+}
+
+std::string reference_state_text(v1::ReferenceInfo::State s) {
+  switch (s) {
+    case v1::ReferenceInfo::STATE_LEARNING:
+      return "learning";
+    case v1::ReferenceInfo::STATE_COMPLETE:
+      return "complete";
+    case v1::ReferenceInfo::STATE_PINNED:
+      return "pinned";
+    default:
+      return "-";
+  }
+}
+
+// "learning 42%", "complete", "pinned"; "-" when the daemon learns no references.
+std::string reference_cell(const v1::StreamInfo& st) {
+  if (!st.has_reference()) return "-";
+  const v1::ReferenceInfo& r = st.reference();
+  if (r.state() == v1::ReferenceInfo::STATE_LEARNING) return "learning " + percent(r.progress());
+  return reference_state_text(r.state());
+}
+
 // ---- commands -------------------------------------------------------------------------
 
 int run_streams(const ClientOptions& o) {
@@ -177,14 +207,14 @@ int run_streams(const ClientOptions& o) {
   if (!s.ok()) return fail(o, "streams", s);
   if (o.json) return print_json("streams", resp);
   TextTable t({"stream", "window", "type", "frames", "fill", "late", "classes", "baseline",
-               "events", "last event"});
+               "reference", "events", "last event"});
   for (const auto& st : resp.streams()) {
     for (const auto& w : st.windows()) {
       t.add_row({st.stream(), w.name(), w.type() == v1::WindowInfo::TYPE_COUNT ? "count" : "time",
                  std::to_string(w.frames()), percent(w.fill_ratio()),
                  std::to_string(w.late_frames()), std::to_string(st.classes()),
-                 st.has_baseline() ? "yes" : "no", std::to_string(st.applied_events()),
-                 format_time(st.last_event_time())});
+                 st.has_baseline() ? "yes" : "no", reference_cell(st),
+                 std::to_string(st.applied_events()), format_time(st.last_event_time())});
     }
   }
   std::cout << t.render();
@@ -299,11 +329,20 @@ int run_stats(const ClientOptions& o, const StatsArgs& a) {
 }
 
 int run_drift(const ClientOptions& o, const std::string& stream, const std::string& window,
-              bool flagged_only) {
+              bool flagged_only, const std::string& against) {
+  v1::GetDriftRequest req;
+  if (against == "baseline") {
+    req.set_against(v1::AGAINST_BASELINE);
+  } else if (against == "reference") {
+    req.set_against(v1::AGAINST_REFERENCE);
+  } else if (!against.empty()) {
+    std::cerr << "predwatch drift: --against must be baseline or reference (got '" << against
+              << "')\n";
+    return 2;
+  }
   auto stub = v1::Monitor::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
-  v1::GetDriftRequest req;
   req.set_stream(stream);
   req.set_window(window);
   v1::GetDriftResponse resp;
@@ -320,7 +359,7 @@ int run_drift(const ClientOptions& o, const std::string& stream, const std::stri
   for (const auto& d : resp.scores()) rows.push_back(&d);
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto* x, const auto* y) { return x->flagged() > y->flagged(); });
-  TextTable t({"verdict", "kind", "window", "subject", "measure", "score", "threshold", "p",
+  TextTable t({"verdict", "kind", "window", "vs", "subject", "measure", "score", "threshold", "p",
                "count", "expected", "note"});
   // The verdict is the engine's: DRIFT only when flagged (evidence and effect). A score over
   // its threshold without evidence says so instead of looking like drift.
@@ -331,10 +370,11 @@ int run_drift(const ClientOptions& o, const std::string& stream, const std::stri
     return "not significant";
   };
   for (const auto* d : rows) {
-    t.add_row({verdict(*d), d->kind(), d->window(), subject_text(d->subject()), d->measure(),
-               format_number(d->score(), 4), format_number(d->threshold(), 4),
-               d->has_p_value() ? format_g3(d->p_value()) : "-", std::to_string(d->window_count()),
-               format_number(d->expected_count(), 1), d->note()});
+    t.add_row({verdict(*d), d->kind(), d->window(), against_text(d->against()),
+               subject_text(d->subject()), d->measure(), format_number(d->score(), 4),
+               format_number(d->threshold(), 4), d->has_p_value() ? format_g3(d->p_value()) : "-",
+               std::to_string(d->window_count()), format_number(d->expected_count(), 1),
+               d->note()});
   }
   std::cout << "stream " << resp.stream() << ", evaluated " << format_time(resp.evaluated_at())
             << "\n"
@@ -346,7 +386,7 @@ int run_drift(const ClientOptions& o, const std::string& stream, const std::stri
 std::string over_text(const v1::Alert& a) {
   std::string over;
   for (const auto& w : a.windows())
-    if (w.over()) over += (over.empty() ? "" : ",") + w.window();
+    if (w.over()) over += (over.empty() ? "" : ",") + window_text(w.window(), w.against());
   return over.empty() ? "-" : over;
 }
 
@@ -358,8 +398,9 @@ void alert_row(TextTable& t, const v1::Alert& a) {
       subject += (i == 0 ? " " : ", ") + a.related_subjects(i);
     subject += ")";
   }
-  t.add_row({state_text(a.state()), a.kind(), a.stream(), subject, a.window(), over_text(a),
-             format_number(a.score(), 4), format_number(a.threshold(), 4),
+  t.add_row({state_text(a.state()), a.kind(), a.stream(), subject,
+             window_text(a.window(), a.against()), over_text(a), format_number(a.score(), 4),
+             format_number(a.threshold(), 4),
              std::to_string(a.window_count()) + "/" + std::to_string(a.window_frames()),
              format_time(a.since()), a.fingerprint()});
 }
@@ -575,6 +616,41 @@ int run_baseline_snapshot(const ClientOptions& o, const std::string& stream,
   return write_baseline(out, resp.baseline(), o);
 }
 
+enum class ReferenceAction { kShow, kPin, kReset };
+
+int run_reference(const ClientOptions& o, ReferenceAction action, const std::string& stream,
+                  const std::string& window) {
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::ReferenceInfo info;
+  grpc::Status s;
+  const char* what = "reference show";
+  if (action == ReferenceAction::kShow) {
+    v1::GetReferenceRequest req;
+    req.set_stream(stream);
+    s = stub->GetReference(&ctx, req, &info);
+  } else if (action == ReferenceAction::kPin) {
+    what = "reference pin";
+    v1::PinReferenceRequest req;
+    req.set_stream(stream);
+    req.set_window(window);
+    s = stub->PinReference(&ctx, req, &info);
+  } else {
+    what = "reference reset";
+    v1::ResetReferenceRequest req;
+    req.set_stream(stream);
+    s = stub->ResetReference(&ctx, req, &info);
+  }
+  if (!s.ok()) return fail(o, what, s);
+  if (o.json) return print_json(what, info);
+  TextTable t({"stream", "state", "frames", "progress", "start", "end"});
+  t.add_row({info.stream(), reference_state_text(info.state()), std::to_string(info.frames()),
+             percent(info.progress()), format_time(info.start()), format_time(info.end())});
+  std::cout << t.render();
+  return 0;
+}
+
 }  // namespace
 
 void add_client_commands(CLI::App& app, CommandResult& result) {
@@ -599,13 +675,18 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
   auto drift_stream = std::make_shared<std::string>();
   auto drift_window = std::make_shared<std::string>();
   auto flagged = std::make_shared<bool>(false);
-  CLI::App* drift = app.add_subcommand("drift", "drift scores of a stream against its baseline");
+  auto drift_against = std::make_shared<std::string>();
+  CLI::App* drift = app.add_subcommand(
+      "drift", "drift scores of a stream against its baseline and its learned reference");
   add_common(drift, *o);
   drift->add_option("stream", *drift_stream, "stream key")->required();
   drift->add_option("--window,-w", *drift_window, "one window (default: every window)");
   drift->add_flag("--flagged", *flagged, "only scores that say drift");
-  drift->callback(
-      [=, &result] { result.exit_code = run_drift(*o, *drift_stream, *drift_window, *flagged); });
+  drift->add_option("--against", *drift_against,
+                    "only the comparison with the baseline or the reference (default: both)");
+  drift->callback([=, &result] {
+    result.exit_code = run_drift(*o, *drift_stream, *drift_window, *flagged, *drift_against);
+  });
 
   auto alerts_stream = std::make_shared<std::string>();
   auto watch = std::make_shared<bool>(false);
@@ -635,6 +716,35 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
   health->add_option("--service", *service,
                      "\"\" = overall readiness, predwatch.v1.Monitor, or liveness");
   health->callback([=, &result] { result.exit_code = run_health(*o, *service); });
+
+  // reference show|pin|reset: a stream's learned reference.
+  CLI::App* reference = app.add_subcommand(
+      "reference", "a stream's learned reference: show, pin a known-good window, reset");
+  reference->require_subcommand(1);
+  auto r_stream = std::make_shared<std::string>();
+  auto r_window = std::make_shared<std::string>();
+  CLI::App* r_show =
+      reference->add_subcommand("show", "state, frames, period and progress of the reference");
+  add_common(r_show, *o);
+  r_show->add_option("stream", *r_stream, "stream key")->required();
+  r_show->callback([=, &result] {
+    result.exit_code = run_reference(*o, ReferenceAction::kShow, *r_stream, "");
+  });
+  CLI::App* r_pin = reference->add_subcommand(
+      "pin", "make a window's current contents the stream's reference (saved when persisted)");
+  add_common(r_pin, *o);
+  r_pin->add_option("stream", *r_stream, "stream key")->required();
+  r_pin->add_option("--window,-w", *r_window, "window name (default: the first)");
+  r_pin->callback([=, &result] {
+    result.exit_code = run_reference(*o, ReferenceAction::kPin, *r_stream, *r_window);
+  });
+  CLI::App* r_reset = reference->add_subcommand(
+      "reset", "discard the reference and its saved file; it relearns from the next frame");
+  add_common(r_reset, *o);
+  r_reset->add_option("stream", *r_stream, "stream key")->required();
+  r_reset->callback([=, &result] {
+    result.exit_code = run_reference(*o, ReferenceAction::kReset, *r_stream, "");
+  });
 
   // baseline pull|push|snapshot: into the `baseline` group when it exists.
   CLI::App* baseline = nullptr;

@@ -74,9 +74,10 @@ class TransitionPrinter {
       }
       const std::string over = windows_over(o);
       table_.add_row({iso_time(tr.time_ms), state, std::string(alert_kind_name(o.key.kind)),
-                      o.key.stream, subject, o.window, format_number(o.score, 4),
-                      format_number(o.threshold, 4), format_number(o.p_value, 3),
-                      over.empty() ? "-" : over, iso_time(a.active_since_ms)});
+                      o.key.stream, subject, window_label(o.window, o.against),
+                      format_number(o.score, 4), format_number(o.threshold, 4),
+                      format_number(o.p_value, 3), over.empty() ? "-" : over,
+                      iso_time(a.active_since_ms)});
       return;
     }
     JsonWriter w;
@@ -85,6 +86,7 @@ class TransitionPrinter {
     w.key("state").value(state).key("from").value(alert_state_name(tr.from));
     w.key("kind").value(alert_kind_name(o.key.kind));
     w.key("stream").value(o.key.stream).key("window").value(o.window);
+    w.key("against").value(core::against_name(o.against));
     write_subject(w, o.key.kind, o.key.subject);
     w.key("score").value(o.score).key("threshold").value(o.threshold);
     w.key("fingerprint").value(core::fingerprint_hex(a.fingerprint));
@@ -120,6 +122,7 @@ void write_scores(const MonitorEngine& engine, int64_t tick_ms, std::ostream& ou
         w.begin_object();
         w.key("time").value(iso_time(tick_ms)).key("time_ms").value(tick_ms);
         w.key("stream").value(r.stream).key("window").value(r.window);
+        w.key("against").value(core::against_name(r.against));
         w.key("kind").value(alert_kind_name(f.kind));
         write_subject(w, f.kind, f.subject());
         w.key("measure").value(f.measure).key("score").value(f.score);
@@ -191,6 +194,10 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
     return 1;
   }
   EngineOptions engine_options = std::move(engine_config->options);
+  // A replay learns its streams' references from the recording itself and never reads or
+  // writes the daemon's saved ones (reference.state_dir): the recording is not the live
+  // stream, and a backtest must not overwrite what a running predwatchd learned.
+  engine_options.reference.state_dir.clear();
   if (setup->baseline) {
     auto override_baseline = std::make_shared<const LoadedBaseline>(std::move(*setup->baseline));
     engine_options.stream_config = [configured = std::move(engine_options.stream_config),

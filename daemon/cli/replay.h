@@ -6,7 +6,9 @@
 // file order through an EventTimeEvaluator, so the engine is evaluated at the multiples of
 // drift.evaluation_interval in event time, exactly as predwatchd with
 // `drift.evaluation_clock: event` does, and the alert transitions printed are the engine's
-// (its subscription). Nothing here builds a monitor or a tracker of its own.
+// (its subscription). Nothing here builds a monitor or a tracker of its own. Each stream
+// learns its reference from the recording (`reference.*`, docs/DRIFT.md "Learned
+// reference"); `reference.state_dir` is ignored: a replay neither loads nor saves references.
 //
 // Input: a JSON-lines file, one predwatch.v1.PredictionEvent in protobuf's JSON mapping per
 // line (daemon/ingest/json_event_decoder.h; blank lines skipped; a line that does not decode
@@ -24,10 +26,10 @@
 // over); with `json`, one JSON object per line with time, state, from, kind, stream, window
 // (the deciding one), subject (array of 0-2 class names), score, threshold, fingerprint,
 // p_value, counts, since, peak_score, exemplars, windows (every window's verdict: window,
-// over, score, threshold, p_value, window_count, window_total) and related_subjects (the
+// against, over, score, threshold, p_value, window_count, window_total) and related_subjects (the
 // partner classes folded into a class_appeared alert), as the alert log writes them.
 // `scores` (a path) receives every evaluation's findings as JSON lines: time, stream,
-// window, kind, subject, measure, score, threshold, p_value, tested, flagged, dispersion
+// window, against, kind, subject, measure, score, threshold, p_value, tested, flagged, dispersion
 // (the φ the test divided its counts by, docs/DRIFT.md "Correlated frames") and its df,
 // counts, note.
 // A summary (events applied, rejected by reason, late frames, evaluations) goes to `err`.

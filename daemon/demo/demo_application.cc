@@ -50,6 +50,17 @@ config::Settings demo_settings(const DemoOptions& demo) {
   // alone sits near the JS threshold, and a spatial alert would not resolve once the shift
   // is over (calm needs score < 0.8 x threshold).
   s.statistics.heatmap_grid = 8;
+  // The learned reference is the quiet warm-up (minus 2 s of margin, so no episode frame
+  // gets into it), whatever the rate. The demo's baseline is the generator's own pool, so
+  // the reference judges only what that baseline cannot: confidence (the other kinds would
+  // repeat the baseline's verdicts against a smaller, noisier sample, and slow down the
+  // resolution of every alert: calm needs every comparison calm).
+  s.reference.kinds = {config::DriftKind::kConfidence};
+  s.reference.frames = 0;
+  s.reference.duration = demo.timing.warmup > std::chrono::seconds(4)
+                             ? demo.timing.warmup - std::chrono::seconds(2)
+                             : demo.timing.warmup;
+  s.reference.min_frames = 100;
   s.metrics.bind = "127.0.0.1:9464";
   s.grpc.bind = "127.0.0.1:50051";
   return s;

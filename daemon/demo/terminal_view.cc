@@ -56,11 +56,18 @@ std::string TerminalView::render(double rate, std::chrono::seconds elapsed) cons
   };
   std::map<std::string, KindRow> kinds;
   std::string window_name;
+  std::string reference;  // the learned reference's state, "" when none is learned
   int64_t frames = 0;
   const bool found = engine_.with_stream(options_.stream, [&](const StreamView& v) {
     int w = options_.window.empty() ? 0 : v.monitor.find_window(options_.window);
     if (w < 0) w = 0;
     window_name = v.monitor.spec(size_t(w)).name;
+    if (const core::ReferenceLearner* l = v.monitor.reference()) {
+      reference =
+          l->complete()
+              ? fmt::format("{} ({} frames)", core::reference_state_name(l->state()), l->frames())
+              : fmt::format("learning {:.0f}% ({} frames)", 100 * l->progress(), l->frames());
+    }
     const core::Stats& s = v.monitor.window(size_t(w)).totals();
     frames = s.frames();
     const auto& names = v.monitor.classes().names();
@@ -118,6 +125,7 @@ std::string TerminalView::render(double rate, std::chrono::seconds elapsed) cons
   out += options_.header;
   out += fmt::format("\n{} +{}s   ingest {:.0f} frames/s   window {}: {} frames\n",
                      style(kBold, "predwatch demo"), elapsed.count(), rate, window_name, frames);
+  if (!reference.empty()) out += fmt::format("learned reference: {}\n", reference);
   out += fmt::format("episode: {}\n\n", episode.empty() ? std::string("quiet (no drift injected)")
                                                         : style(kYellow, episode));
   if (!found) {
@@ -147,15 +155,19 @@ std::string TerminalView::render(double rate, std::chrono::seconds elapsed) cons
     const bool firing = a.state == core::AlertState::kFiring;
     std::string over;  // the windows that agree, e.g. "5m,1h"
     for (const core::AlertWindow& w : a.last.windows)
-      if (w.over) over += (over.empty() ? "" : ",") + w.window;
+      if (w.over)
+        over += (over.empty() ? "" : ",") + w.window +
+                (w.against == core::Against::kReference ? " vs reference" : "");
     std::string related;
     for (const std::string& r : a.last.related_subjects)
       related += (related.empty() ? "" : ",") + r;
-    out += fmt::format("  {} {} [{}]{} window {} score {:.3g} (threshold {:.3g}){}\n",
-                       firing ? style(kRed, "FIRING ") : style(kYellow, "pending"),
-                       core::alert_kind_name(a.last.key.kind), a.last.key.subject,
-                       related.empty() ? "" : " with " + related, a.last.window, a.last.score,
-                       a.last.threshold, over.empty() ? "" : ", over in " + over);
+    out += fmt::format(
+        "  {} {} [{}]{} window {} score {:.3g} (threshold {:.3g}){}\n",
+        firing ? style(kRed, "FIRING ") : style(kYellow, "pending"),
+        core::alert_kind_name(a.last.key.kind), a.last.key.subject,
+        related.empty() ? "" : " with " + related,
+        a.last.window + (a.last.against == core::Against::kReference ? " vs reference" : ""),
+        a.last.score, a.last.threshold, over.empty() ? "" : ", over in " + over);
     if (++shown == 10) break;
   }
   if (alerts.empty()) out += "  none\n";

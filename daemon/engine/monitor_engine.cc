@@ -28,6 +28,7 @@ bool ahead_by_more(int64_t t, int64_t ref, int64_t bound) {
 core::StreamMonitorOptions monitor_options(const EngineOptions& o, const StreamConfig& c) {
   core::StreamMonitorOptions m = o.stream;
   m.naming = c.naming;
+  if (o.reference.enabled) m.reference = o.reference.learn;
   if (!c.windows.empty()) {
     std::erase_if(m.windows, [&](const core::WindowSpec& w) {
       return std::find(c.windows.begin(), c.windows.end(), w.name) == c.windows.end();
@@ -39,7 +40,12 @@ core::StreamMonitorOptions monitor_options(const EngineOptions& o, const StreamC
 }  // namespace
 
 MonitorEngine::MonitorEngine(EngineOptions options)
-    : options_(std::move(options)), tracker_(options_.alerting) {}
+    : options_(std::move(options)),
+      learns_references_(options_.reference.enabled),
+      tracker_(options_.alerting) {
+  if (options_.reference.enabled && !options_.reference.state_dir.empty())
+    store_ = std::make_unique<ReferenceStore>(options_.reference.state_dir);
+}
 
 MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view stream,
                                                           std::string_view& reject_reason) {
@@ -66,6 +72,24 @@ MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view strea
   }
   state.monitor = std::make_unique<core::StreamMonitor>(std::string(stream),
                                                         monitor_options(options_, *config), seed);
+  if (store_ && state.monitor->reference()) {
+    // Once per stream creation: the only file read under the lock (see the header).
+    std::string error;
+    auto saved = store_->load(stream, error);
+    if (saved && !(saved->stats.stats.layout() == state.monitor->options().layout)) {
+      error = store_->path_of(stream).string() +
+              ": the reference's histogram layout differs from the stream's (heatmap grid, "
+              "bins)";
+      saved.reset();
+    }
+    if (saved) {
+      state.monitor->reference()->restore(std::move(saved->stats), saved->start_ms, saved->end_ms,
+                                          saved->state);
+    } else if (!error.empty()) {
+      ++counters_.reference_load_errors;
+      spdlog::warn("reference of stream '{}' not loaded, relearning: {}", stream, error);
+    }
+  }
   return &streams_.emplace(std::string(stream), std::move(state)).first->second;
 }
 
@@ -144,6 +168,10 @@ SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partiti
   }
   const core::ApplyResult r = s->monitor->apply(event);
   if (r.late_windows > 0) ++counters_.late_by_stream[s->monitor->stream()];
+  if (r.reference_completed) {
+    ++s->reference_version;
+    s->reference_unsaved = store_ != nullptr;  // saved by the next evaluate(), outside the lock
+  }
   ++counters_.applied;
   return SinkResult::Applied();
 }
@@ -231,17 +259,30 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     std::vector<core::PartData> parts;
     double fill = 1.0;
     core::DriftReport report;
+    core::DriftReport reference_report;
   };
   std::vector<std::string> names;
+  std::vector<std::pair<std::string, uint64_t>> to_save;
   decltype(options_.thresholds) thresholds;
+  std::array<bool, core::kAlertKindCount> reference_kinds{};
   {
     std::lock_guard lock(mu_);
     thresholds = options_.thresholds;
+    reference_kinds = options_.reference.kinds;
     ++counters_.evaluations;
     for (auto& [name, s] : streams_) {
       s.monitor->advance(now_ms);
-      if (s.baseline) names.push_back(name);
+      const bool has_reference = s.monitor->reference() && s.monitor->reference()->complete();
+      if (s.baseline || has_reference) names.push_back(name);
+      if (s.reference_unsaved) {
+        s.reference_unsaved = false;
+        to_save.emplace_back(name, s.reference_version);
+      }
     }
+  }
+  if (store_) {
+    std::lock_guard store_lock(store_mu_);
+    for (const auto& [name, version] : to_save) save_reference(name, version);
   }
 
   EvaluationSummary summary;
@@ -250,14 +291,17 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   std::vector<const core::PartData*> part_ptrs;
   for (const std::string& stream : names) {
     std::shared_ptr<const LoadedBaseline> baseline;
+    std::shared_ptr<const core::BaselineStats> reference;
     std::vector<std::string> class_names;
     jobs.clear();
     {
       std::lock_guard lock(mu_);
       auto it = streams_.find(stream);
-      if (it == streams_.end() || !it->second.baseline) continue;  // dropped meanwhile
+      if (it == streams_.end()) continue;  // dropped meanwhile
       const StreamState& s = it->second;
       baseline = s.baseline;
+      if (s.monitor->reference()) reference = s.monitor->reference()->reference();
+      if (!baseline && !reference) continue;
       class_names = s.monitor->classes().names();
       for (size_t w = 0; w < s.monitor->window_count(); ++w) {
         Job& job = jobs.emplace_back();
@@ -284,11 +328,36 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       }
       return it->second;
     };
+    // Against the reference: only its kinds, the reference's frames as dependent as the
+    // window's.
+    std::map<std::string, core::DriftThresholds, std::less<>> reference_cache;
+    const core::ThresholdResolver resolve_reference =
+        [&](std::string_view cls) -> const core::DriftThresholds& {
+      auto it = reference_cache.find(cls);
+      if (it == reference_cache.end()) {
+        core::DriftThresholds t = resolve(cls);
+        for (size_t k = 0; k < core::kAlertKindCount; ++k)
+          t.enabled[k] = t.enabled[k] && reference_kinds[k];
+        it = reference_cache.emplace(std::string(cls), t).first;
+      }
+      return it->second;
+    };
+    core::DispersionOptions same_stream;
+    same_stream.baseline_same_stream = true;
     for (Job& job : jobs) {
       part_ptrs.clear();
       for (const core::PartData& p : job.parts) part_ptrs.push_back(&p);
-      job.report = core::evaluate_drift(stream, job.window_name, job.stats, class_names,
-                                        baseline->stats, resolve, now_ms, part_ptrs, {}, job.fill);
+      if (baseline) {
+        job.report =
+            core::evaluate_drift(stream, job.window_name, job.stats, class_names, baseline->stats,
+                                 resolve, now_ms, part_ptrs, {}, job.fill);
+      }
+      if (reference) {
+        job.reference_report =
+            core::evaluate_drift(stream, job.window_name, job.stats, class_names, *reference,
+                                 resolve_reference, now_ms, part_ptrs, same_stream, job.fill);
+        job.reference_report.against = core::Against::kReference;
+      }
       job.parts.clear();
       job.parts.shrink_to_fit();
     }
@@ -302,7 +371,10 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       if (it == streams_.end()) continue;  // dropped by a rebalance meanwhile
       StreamState& s = it->second;
       s.drift.clear();
-      for (Job& job : jobs) s.drift.push_back(std::move(job.report));
+      if (baseline)
+        for (Job& job : jobs) s.drift.push_back(std::move(job.report));
+      if (reference)
+        for (Job& job : jobs) s.drift.push_back(std::move(job.reference_report));
       s.evaluated_at_ms = now_ms;
       observations = core::stream_observations(*s.monitor, s.drift);
       // Still under mu_: a rebalance cannot drop the stream (and forget its alerts) between
@@ -312,8 +384,8 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       summary.transitions += t.size();
       undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
                           std::make_move_iterator(t.end()));
+      summary.reports += s.drift.size();
     }
-    summary.reports += jobs.size();
   }
   deliver();
   std::lock_guard lock(mu_);
@@ -411,6 +483,95 @@ std::optional<v1::Baseline> MonitorEngine::snapshot_baseline(std::string_view st
   return b;
 }
 
+void MonitorEngine::save_reference(const std::string& stream, uint64_t version) {
+  std::shared_ptr<const core::BaselineStats> reference;
+  StoredReference stored;
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(stream);
+    if (it == streams_.end() || it->second.reference_version != version) return;
+    const core::ReferenceLearner* learner = it->second.monitor->reference();
+    if (!learner || !learner->complete()) return;
+    reference = learner->reference();
+    stored.start_ms = learner->start_ms();
+    stored.end_ms = learner->end_ms();
+    stored.state = learner->state();
+  }
+  stored.stats = *reference;  // a copy, outside the lock
+  if (std::string error = store_->save(stream, stored); !error.empty()) {
+    spdlog::warn("reference of stream '{}' not saved: {}", stream, error);
+    std::lock_guard lock(mu_);
+    ++counters_.reference_save_errors;
+  }
+}
+
+std::optional<ReferenceInfo> MonitorEngine::reference_info(std::string_view stream) const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(stream);
+  if (it == streams_.end() || !it->second.monitor->reference()) return std::nullopt;
+  const core::ReferenceLearner& l = *it->second.monitor->reference();
+  ReferenceInfo info;
+  info.state = l.state();
+  info.frames = l.frames();
+  if (l.start_ms() != std::numeric_limits<int64_t>::min()) {
+    info.start_ms = l.start_ms();
+    info.end_ms = l.end_ms();
+  }
+  info.progress = l.progress();
+  return info;
+}
+
+std::string MonitorEngine::pin_reference(std::string_view stream, std::string_view window) {
+  std::lock_guard store_lock(store_mu_);
+  uint64_t version = 0;
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(stream);
+    if (it == streams_.end()) return "unknown stream '" + std::string(stream) + "'";
+    StreamState& s = it->second;
+    core::ReferenceLearner* learner = s.monitor->reference();
+    if (!learner) return "stream '" + std::string(stream) + "' learns no reference";
+    const int w = window.empty() ? 0 : s.monitor->find_window(window);
+    if (w < 0) {
+      return "stream '" + std::string(stream) + "' has no window '" + std::string(window) + "'";
+    }
+    const core::Stats& stats = s.monitor->window(size_t(w)).totals();
+    if (stats.frames() == 0) {
+      return "window '" + s.monitor->spec(size_t(w)).name + "' of stream '" + std::string(stream) +
+             "' is empty";
+    }
+    learner->pin(stats, s.monitor->classes().names(), s.monitor->window_start_ms(size_t(w)),
+                 s.monitor->window_end_ms(size_t(w)));
+    version = ++s.reference_version;
+    s.reference_unsaved = false;
+  }
+  if (store_) save_reference(std::string(stream), version);
+  return {};
+}
+
+std::string MonitorEngine::reset_reference(std::string_view stream) {
+  std::lock_guard store_lock(store_mu_);
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(stream);
+    if (it == streams_.end()) return "unknown stream '" + std::string(stream) + "'";
+    StreamState& s = it->second;
+    if (!s.monitor->reference()) return "stream '" + std::string(stream) + "' learns no reference";
+    s.monitor->reference()->reset();
+    ++s.reference_version;
+    s.reference_unsaved = false;
+  }
+  if (store_) {
+    if (std::string error = store_->remove(stream); !error.empty()) {
+      spdlog::warn("reference of stream '{}': {}", stream, error);
+      std::lock_guard lock(mu_);
+      ++counters_.reference_save_errors;
+      return error;
+    }
+  }
+  return {};
+}
+
 uint64_t MonitorEngine::subscribe(AlertListener listener) {
   std::lock_guard lock(alerts_mu_);
   const uint64_t id = next_listener_++;
@@ -441,6 +602,10 @@ void MonitorEngine::reconfigure(EngineOptions options) {
   }
   std::lock_guard lock(mu_);
   options.stream = options_.stream;  // windows and layout stay: state is kept
+  // The learners and the store stay too; only the kinds judged against the reference change.
+  const auto kinds = options.reference.kinds;
+  options.reference = options_.reference;
+  options.reference.kinds = kinds;
   options_ = std::move(options);
 }
 

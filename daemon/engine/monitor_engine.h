@@ -15,6 +15,22 @@
 // or from set_baseline() / snapshot_baseline(); without a baseline, statistics are kept
 // and drift is not evaluated.
 //
+// Learned reference (docs/DRIFT.md "Learned reference"): with options.reference.enabled,
+// every stream also learns a reference from its own first frames (core::ReferenceLearner,
+// fed by the stream's StreamMonitor). Once it is complete, every evaluation also compares
+// each window with it (DriftReport::against == kReference), on the kinds of
+// options.reference.kinds only, with the reference's frames taken as dependent as the
+// window's (DispersionOptions::baseline_same_stream). A window overlapping the reference
+// period compares partly the same frames: that can only hide drift, never invent it. A
+// stream with a reference and no baseline is evaluated against the reference alone.
+// Findings of both comparisons merge into one alert per (stream, kind, subject).
+//   Persistence (options.reference.state_dir non-empty, daemon/baseline/reference_store.h):
+// a stream's saved reference is loaded when the stream is created (find_or_create: one
+// file read per stream creation, under the state lock — the only file I/O under it); a
+// reference that completes is saved by the next evaluate(), outside the lock; pin and reset
+// save / delete the file outside the lock. A file that cannot be loaded is logged (file and
+// problem), counted (EngineCounters::reference_load_errors) and the stream relearns.
+//
 // Clock skew: an event whose time is more than max_future_skew_ms ahead of a reference
 // clock is rejected as `clock_skew` (a timestamp in the wrong unit must not move a stream's
 // windows and watermark into the future, where every later event would be late). The
@@ -47,6 +63,7 @@
 // in the order the tracker made them; they must not block.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -60,6 +77,7 @@
 #include "core/drift_report.h"
 #include "core/stream_monitor.h"
 #include "daemon/baseline/baseline_file.h"
+#include "daemon/baseline/reference_store.h"
 #include "daemon/ingest/event_sink.h"
 
 namespace predwatch::daemon {
@@ -69,6 +87,32 @@ struct StreamConfig {
   core::ClassNaming naming;                // class map and index names
   std::vector<std::string> windows;        // window names to keep (empty = all)
   std::optional<LoadedBaseline> baseline;  // loaded from the configured file, if any
+};
+
+// The learned reference of every stream (docs/CONFIG.md `reference.*`).
+struct ReferenceSettings {
+  bool enabled = true;
+  core::ReferenceOptions learn;  // completion rule
+  // Kinds judged against the reference: those a training baseline cannot judge well.
+  std::array<bool, core::kAlertKindCount> kinds = default_kinds();
+  std::string state_dir;  // "" = references are not persisted
+
+  static std::array<bool, core::kAlertKindCount> default_kinds() {
+    std::array<bool, core::kAlertKindCount> k{};
+    for (core::AlertKind a : {core::AlertKind::kConfidence, core::AlertKind::kObjectsPerImage,
+                              core::AlertKind::kBoxSize, core::AlertKind::kObjectsPerFrame})
+      k[size_t(a)] = true;
+    return k;
+  }
+};
+
+// What a reader or a control call sees of a stream's learned reference.
+struct ReferenceInfo {
+  core::ReferenceState state = core::ReferenceState::kLearning;
+  uint64_t frames = 0;
+  int64_t start_ms = 0;  // event time of the first / last frame; 0 before the first
+  int64_t end_ms = 0;
+  double progress = 0;  // towards completion, [0, 1]
 };
 
 struct EngineOptions {
@@ -84,15 +128,18 @@ struct EngineOptions {
   // Thresholds for (stream, class); class "" = stream-wide measures.
   std::function<core::DriftThresholds(std::string_view stream, std::string_view class_name)>
       thresholds;
+  ReferenceSettings reference;
 };
 
 // What a reader sees of one stream, valid during the with_stream() callback.
 struct StreamView {
   const core::StreamMonitor& monitor;
-  const LoadedBaseline* baseline;               // null when the stream has no baseline
-  const std::vector<core::DriftReport>& drift;  // latest evaluation, one per window
-  int64_t evaluated_at_ms;                      // 0 before the first evaluation
-  int32_t partition;                            // -1 when not from Kafka
+  const LoadedBaseline* baseline;  // null when the stream has no baseline
+  // Latest evaluation: one report per window against the baseline (if any), then one per
+  // window against the learned reference (if complete); DriftReport::against tells which.
+  const std::vector<core::DriftReport>& drift;
+  int64_t evaluated_at_ms;  // 0 before the first evaluation
+  int32_t partition;        // -1 when not from Kafka
 };
 
 struct EngineCounters {
@@ -102,6 +149,8 @@ struct EngineCounters {
   std::map<std::string, uint64_t> late_by_stream;      // frames late for at least one window
   uint64_t evaluations = 0;
   uint64_t streams_dropped = 0;
+  uint64_t reference_load_errors = 0;  // saved references that could not be loaded
+  uint64_t reference_save_errors = 0;  // references that could not be saved or deleted
   // Dropped streams that had arrived on more than one partition (see "Kafka" above).
   uint64_t split_streams_dropped = 0;
 };
@@ -149,6 +198,16 @@ class MonitorEngine : public EventSink {
   std::optional<v1::Baseline> snapshot_baseline(std::string_view stream, std::string_view window,
                                                 bool install, std::string& error);
 
+  // Learned reference. reference_info: nullopt when the stream is unknown or learns no
+  // reference. pin_reference makes the window's current totals the stream's reference
+  // (complete at once, saved when a state_dir is set); reset_reference discards it and
+  // deletes its file (the stream relearns from its next frame). Both return "" or an error.
+  std::optional<ReferenceInfo> reference_info(std::string_view stream) const;
+  // options.reference.enabled at construction (it needs a restart to change).
+  bool learns_references() const { return learns_references_; }
+  std::string pin_reference(std::string_view stream, std::string_view window);
+  std::string reset_reference(std::string_view stream);
+
   // Alert transitions, as they happen. Returns an id for unsubscribe().
   using AlertListener = std::function<void(const core::AlertTransition&)>;
   uint64_t subscribe(AlertListener listener);
@@ -159,14 +218,17 @@ class MonitorEngine : public EventSink {
   static std::span<const std::string_view> rejection_reasons();
   const EngineOptions& options() const { return options_; }
 
-  // Replaces thresholds and alerting options and the per-stream configuration source
-  // (SIGHUP); windows and statistics are kept.
+  // Replaces thresholds and alerting options, the kinds judged against the reference and
+  // the per-stream configuration source (SIGHUP); windows, statistics, learned references
+  // and the other reference settings are kept.
   void reconfigure(EngineOptions options);
 
  private:
   struct StreamState {
     std::unique_ptr<core::StreamMonitor> monitor;
     std::shared_ptr<const LoadedBaseline> baseline;
+    uint64_t reference_version = 0;  // bumped by every change of the reference
+    bool reference_unsaved = false;  // complete (learned or pinned) and not saved yet
     std::vector<core::DriftReport> drift;
     int64_t evaluated_at_ms = 0;
     int32_t partition = -1;               // the latest event's
@@ -195,11 +257,19 @@ class MonitorEngine : public EventSink {
   void drop_streams_of(std::span<const TopicPartition> partitions, std::string_view note);
   // Calls the listeners with every undelivered transition, in order.
   void deliver();
+  // Saves the stream's reference if it is still at `version` (store_mu_ held by the caller).
+  void save_reference(const std::string& stream, uint64_t version);
 
   mutable std::mutex mu_;  // guards everything below except listeners and the tracker
   EngineOptions options_;
   std::map<std::string, StreamState, std::less<>> streams_;
   EngineCounters counters_;
+
+  const bool learns_references_;
+  std::unique_ptr<ReferenceStore> store_;  // null: references are not persisted
+  // Serialises the store's writes and deletes; taken before mu_ (which is then held only
+  // to read the stream's reference, never during the file I/O).
+  std::mutex store_mu_;
 
   // Lock order: mu_, then alerts_mu_. delivery_mu_ is taken before alerts_mu_ and never
   // while holding mu_ or alerts_mu_.

@@ -78,6 +78,7 @@ class Output {
 struct Score {
   std::string kind, subject, measure;
   double score, threshold;
+  std::string against;  // "baseline" or "reference"
 };
 struct ClassRow {
   std::string name;
@@ -103,6 +104,8 @@ struct StreamSnap {
   double class_overflow = 0, detection_cap = 0;  // detections the statistics' limits changed
   std::vector<WindowSnap> windows;
   std::vector<std::pair<std::string, double>> baseline_share;  // capped, largest first
+  bool learns_reference = false;
+  double reference_frames = 0, reference_complete = 0;
 };
 
 class Collector final : public prometheus::Collectable {
@@ -137,6 +140,10 @@ class Collector final : public prometheus::Collectable {
     out.add("predwatch_ready", {}, ready ? 1 : 0);
     const EngineCounters counters = engine_.counters();
     out.add("predwatch_evaluations_total", {}, double(counters.evaluations));
+    if (engine_.learns_references()) {
+      out.add("predwatch_reference_load_errors_total", {}, double(counters.reference_load_errors));
+      out.add("predwatch_reference_save_errors_total", {}, double(counters.reference_save_errors));
+    }
     const std::vector<core::Alert> alerts = engine_.alerts();
     double pending = 0, firing = 0;
     for (const auto& a : alerts) (a.state == core::AlertState::kFiring ? firing : pending) += 1;
@@ -162,6 +169,10 @@ class Collector final : public prometheus::Collectable {
       if (std::isfinite(s.last_event_s)) {
         out.add("predwatch_last_event_timestamp_seconds", {{"stream", s.name}}, s.last_event_s);
       }
+      if (s.learns_reference) {
+        out.add("predwatch_reference_frames", {{"stream", s.name}}, s.reference_frames);
+        out.add("predwatch_reference_complete", {{"stream", s.name}}, s.reference_complete);
+      }
       for (const WindowSnap& w : s.windows) {
         const Labels sw = {{"stream", s.name}, {"window", w.name}};
         out.add("predwatch_window_frames", sw, w.frames);
@@ -181,11 +192,9 @@ class Collector final : public prometheus::Collectable {
     }
     auto scores = [&](const StreamSnap& s, const WindowSnap& w, const std::vector<Score>& v) {
       for (const Score& sc : v) {
-        const Labels l = {{"stream", s.name},
-                          {"window", w.name},
-                          {"kind", sc.kind},
-                          {"subject", sc.subject},
-                          {"measure", sc.measure}};
+        const Labels l = {{"stream", s.name},      {"window", w.name},
+                          {"kind", sc.kind},       {"subject", sc.subject},
+                          {"measure", sc.measure}, {"against", sc.against}};
         // Score and threshold go together: the alert rules compare them one to one.
         if (out.add("predwatch_drift_score", l, sc.score)) {
           out.add("predwatch_drift_threshold", l, sc.threshold);
@@ -284,7 +293,16 @@ class Collector final : public prometheus::Collectable {
     out.declare("predwatch_events_late_total",
                 "events older than the window's watermark minus allowed lateness", C);
     out.declare("predwatch_alert_firing", "1 while the alert fires (0 while pending)", G);
-    out.declare("predwatch_drift_score", "the score of a drift measure", G);
+    out.declare("predwatch_drift_score",
+                "the score of a drift measure (against: baseline or learned reference)", G);
+    out.declare("predwatch_reference_frames", "frames in the stream's learned reference", G);
+    out.declare("predwatch_reference_complete",
+                "1 once the stream's learned reference is complete (or pinned), 0 while learning",
+                G);
+    out.declare("predwatch_reference_load_errors_total",
+                "saved references that could not be loaded (the stream relearned)", C);
+    out.declare("predwatch_reference_save_errors_total",
+                "references that could not be saved or deleted", C);
     out.declare("predwatch_drift_threshold", "the threshold the score is compared with", G);
     out.declare("predwatch_pair_window_images", "frames with the pair, for the top-K flagged pairs",
                 G);
@@ -389,27 +407,30 @@ class Collector final : public prometheus::Collectable {
       }
       w.class_scores.resize(w.classes.size());
 
-      const core::DriftReport* report = nullptr;
-      for (const auto& r : v.drift)
-        if (r.window == w.name) report = &r;
-      if (report) {
+      // The window's reports: against the baseline and against the learned reference.
+      for (const core::DriftReport& r : v.drift) {
+        if (r.window != w.name) continue;
+        const core::DriftReport* report = &r;
+        const std::string against(core::against_name(r.against));
+        const bool vs_reference = r.against == core::Against::kReference;
         std::vector<std::pair<const core::DriftFinding*, double>> flagged_pairs;
         for (const core::DriftFinding& f : report->findings) {
           if (!f.tested || !std::isfinite(f.score)) continue;
           if (!f.subject_b.empty()) {
-            if (f.flagged) flagged_pairs.push_back({&f, f.score});
+            // Pair series (frames with the pair, expected frames) are the baseline's.
+            if (f.flagged && !vs_reference) flagged_pairs.push_back({&f, f.score});
             continue;
           }
           const std::string kind(core::alert_kind_name(f.kind));
-          std::vector<Score> scores = {
-              {kind, f.subject_a.empty() ? "*" : f.subject_a, f.measure, f.score, f.threshold}};
+          std::vector<Score> scores = {{kind, f.subject_a.empty() ? "*" : f.subject_a, f.measure,
+                                        f.score, f.threshold, against}};
           // Secondary distances: stream-wide measures always, per-class ones when flagged
           // (bounded series count; the gRPC API has all of them).
           if (f.subject_a.empty() || f.flagged) {
             for (const core::DistanceVerdict& d : f.distances) {
               if (d.measure.empty() || d.measure == f.measure) continue;
               scores.push_back(
-                  {kind, scores[0].subject, std::string(d.measure), d.score, d.threshold});
+                  {kind, scores[0].subject, std::string(d.measure), d.score, d.threshold, against});
             }
           }
           auto& dest = f.subject_a.empty() ? w.stream_scores : [&]() -> std::vector<Score>& {
@@ -440,12 +461,17 @@ class Collector final : public prometheus::Collectable {
                              double(f.counts.window_count),
                              f.expected,
                              {{std::string(core::alert_kind_name(f.kind)), subject, f.measure,
-                               f.score, f.threshold}}});
+                               f.score, f.threshold, against}}});
         }
       }
       s.windows.push_back(std::move(w));
     }
 
+    if (const core::ReferenceLearner* l = m.reference()) {
+      s.learns_reference = true;
+      s.reference_frames = double(l->frames());
+      s.reference_complete = l->complete() ? 1 : 0;
+    }
     if (v.baseline) {
       const core::Stats& b = v.baseline->stats.stats;
       const auto& names = v.baseline->stats.class_names;

@@ -19,6 +19,9 @@ S = 'stream=~"$stream"'
 SW = 'stream=~"$stream",window=~"$window"'
 SWC = 'stream=~"$stream",window=~"$window",class=~"$class"'
 RI = "$__rate_interval"
+# Drift series compared with the baseline, or with the stream's learned reference.
+SWB = SW + ',against="baseline"'
+SWR = SW + ',against="reference"'
 
 
 class Layout:
@@ -236,33 +239,71 @@ def build():
         sort="objects"), 24, 9)
 
     # ---------------------------------------------------------------- drift
-    L.row("Drift")
+    L.row("Drift vs baseline")
     L.add(timeseries(
         "Drift score ÷ threshold (distances; above 1 = drift)",
         "Jensen-Shannon distance, PSI, Hellinger distance and rate ratios divided by their "
         "thresholds. The daemon's thresholds are per kind and subject, so one line at 1 "
         "shows them all.",
-        targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SW},measure!~".*pvalue"}}) / max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SW},measure!~".*pvalue"}})', "{{stream}} {{window}} {{kind}} {{subject}} {{measure}}")),
+        targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SWB},measure!~".*pvalue"}}) / max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SWB},measure!~".*pvalue"}})', "{{stream}} {{window}} {{kind}} {{subject}} {{measure}}")),
         unit="none", thr=thresholds((None, "green"), (1, "red")), minv=0), 12, 9)
     L.add(timeseries(
         "Rare-event evidence: −log10 corrected p (above threshold = drift)",
         "Novel pairs, classes that appeared or vanished: −log10 of the p-value after the "
         "multiple-testing correction (solid) against −log10 α (dashed).",
-        targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SW},measure="binomial"}})', "{{stream}} {{window}} {{kind}} {{subject}}"),
-                (f'max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SW},measure="binomial"}})', "threshold {{stream}} {{window}} {{kind}} {{subject}}")),
+        targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SWB},measure="binomial"}})', "{{stream}} {{window}} {{kind}} {{subject}}"),
+                (f'max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SWB},measure="binomial"}})', "threshold {{stream}} {{window}} {{kind}} {{subject}}")),
         unit="none", overrides=dashed_for("threshold.*")), 12, 9)
     L.add(timeseries(
         "Drift scores and thresholds for the selected classes",
         "Raw scores (solid) and thresholds (dashed) of the per-class drift measures whose "
         "subject is one of the selected classes.",
-        targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SW},subject=~"$class"}})', "{{stream}} {{window}} {{kind}} {{subject}} {{measure}}"),
-                (f'max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SW},subject=~"$class"}})', "threshold {{stream}} {{window}} {{kind}} {{subject}} {{measure}}")),
+        targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SWB},subject=~"$class"}})', "{{stream}} {{window}} {{kind}} {{subject}} {{measure}}"),
+                (f'max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SWB},subject=~"$class"}})', "threshold {{stream}} {{window}} {{kind}} {{subject}} {{measure}}")),
         unit="none", overrides=dashed_for("threshold.*")), 12, 9)
     L.add(table(
         "Current drift scores",
-        "Every exported drift measure with its threshold, largest score first.",
-        targets((f"max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SW}}})", ""),
-                (f"max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SW}}})", ""),
+        "Every exported drift measure against the baseline with its threshold, largest score "
+        "first.",
+        targets((f"max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SWB}}})", ""),
+                (f"max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SWB}}})", ""),
+                instant=True, fmt="table"),
+        rename={"Value #A": "score", "Value #B": "threshold"}, sort="score"), 12, 9)
+
+    # ---------------------------------------------------------------- learned reference
+    L.row("vs learned reference")
+    L.add(timeseries(
+        "Learned reference: frames",
+        "Frames in each stream's learned reference (docs/DRIFT.md \"Learned reference\"): "
+        "growing while it learns, flat once complete or pinned.",
+        targets((f"max by (stream) (predwatch_reference_frames{{{S}}})", "{{stream}}")),
+        minv=0), 8, 8)
+    L.add(stat(
+        "Streams with a complete reference",
+        "Streams whose learned reference is complete (or pinned), out of all that learn one. "
+        "Until then nothing is compared with it.",
+        targets((f"sum(predwatch_reference_complete{{{S}}})", "complete"),
+                (f"count(predwatch_reference_complete{{{S}}})", "streams"))), 4, 4)
+    L.add(timeseries(
+        "Drift score ÷ threshold vs learned reference",
+        "The kinds a training baseline cannot judge (confidence, objects per image, box size, "
+        "objects per frame; `reference.kinds`), each window compared with the stream's own "
+        "first frames or pinned period. Above 1 = drift.",
+        targets((f'max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SWR},measure!~".*pvalue"}}) / max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SWR},measure!~".*pvalue"}})', "{{stream}} {{window}} {{kind}} {{subject}} {{measure}}")),
+        unit="none", thr=thresholds((None, "green"), (1, "red")), minv=0), 12, 8)
+    L.add(timeseries(
+        "Confidence drift per class vs learned reference",
+        "Confidence drift scores (solid) and thresholds (dashed) of the selected classes "
+        "against the stream's learned reference.",
+        targets((f'max by (stream, window, subject, measure) (predwatch_drift_score{{{SWR},kind="confidence",subject=~"$class"}})', "{{stream}} {{window}} {{subject}} {{measure}}"),
+                (f'max by (stream, window, subject, measure) (predwatch_drift_threshold{{{SWR},kind="confidence",subject=~"$class"}})', "threshold {{stream}} {{window}} {{subject}} {{measure}}")),
+        unit="none", overrides=dashed_for("threshold.*")), 12, 9)
+    L.add(table(
+        "Current drift scores vs learned reference",
+        "Every exported drift measure against the learned reference with its threshold, "
+        "largest score first.",
+        targets((f"max by (stream, window, kind, subject, measure) (predwatch_drift_score{{{SWR}}})", ""),
+                (f"max by (stream, window, kind, subject, measure) (predwatch_drift_threshold{{{SWR}}})", ""),
                 instant=True, fmt="table"),
         rename={"Value #A": "score", "Value #B": "threshold"}, sort="score"), 12, 9)
 
@@ -314,9 +355,10 @@ def build():
     L.add(timeseries(
         "Confidence drift per class",
         "Confidence drift scores of the selected classes against a production-snapshot "
-        "baseline (training baselines carry no confidence, so there is none for them).",
-        targets((f'max by (stream, window, subject, measure) (predwatch_drift_score{{{SW},kind="confidence",subject=~"$class"}})', "{{stream}} {{window}} {{subject}} {{measure}}"),
-                (f'max by (stream, window, subject, measure) (predwatch_drift_threshold{{{SW},kind="confidence",subject=~"$class"}})', "threshold {{stream}} {{window}} {{subject}} {{measure}}")),
+        "baseline (training baselines carry no confidence, so there is none for them; the "
+        "row \"vs learned reference\" has the comparison with the stream's own first frames).",
+        targets((f'max by (stream, window, subject, measure) (predwatch_drift_score{{{SWB},kind="confidence",subject=~"$class"}})', "{{stream}} {{window}} {{subject}} {{measure}}"),
+                (f'max by (stream, window, subject, measure) (predwatch_drift_threshold{{{SWB},kind="confidence",subject=~"$class"}})', "threshold {{stream}} {{window}} {{subject}} {{measure}}")),
         unit="none", overrides=dashed_for("threshold.*")), 12, 8)
 
     # ---------------------------------------------------------------- daemon internals

@@ -155,6 +155,16 @@ const InvalidCase kInvalid[] = {
     // yaml-cpp reports the unterminated flow sequence at the end of input (line 2, column 1).
     {"YAML syntax error", "kafka:\n  topics: [a, b\n",
      "t.yaml:3:1: YAML syntax error: end of sequence flow not found"},
+    {"reference min_frames above frames", "reference:\n  frames: 100\n  min_frames: 200\n",
+     "t.yaml:3:15: reference.min_frames: (200) must not exceed reference.frames (100)"},
+    {"reference frames negative", "reference:\n  frames: -1\n",
+     "t.yaml:2:11: reference.frames: must be an integer in [0, 100000000]"},
+    {"reference unknown kind", "reference:\n  kinds: [confidense]\n",
+     R"(t.yaml:2:11: reference.kinds[0]: must be one of: class_distribution,)"},
+    {"reference duplicate kind", "reference:\n  kinds: [box_size, box_size]\n",
+     R"(t.yaml:2:21: reference.kinds[1]: duplicate entry "box_size")"},
+    {"reference duration unit", "reference:\n  duration: 1 hour\n",
+     R"(t.yaml:2:13: reference.duration: must be a duration like 10s, 5m, 1h)"},
     {"required string given null", "kafka:\n  group_id:\n",
      "t.yaml:2:3: kafka.group_id: must be a non-empty string (got nothing)"},
 };
@@ -295,6 +305,27 @@ logging: {level: debug, format: json}
   EXPECT_EQ(s.grpc.bind, "[::]:0");
   EXPECT_EQ(s.logging.level, LogLevel::kDebug);
   EXPECT_EQ(s.logging.format, LogFormat::kJson);
+}
+
+TEST(LoadConfigValid, ReadsTheReferenceSection) {
+  const LoadResult r = load(
+      "reference:\n  enabled: false\n  frames: 0\n  duration: 30m\n  min_frames: 10\n"
+      "  kinds: [confidence, spatial]\n  state_dir: /tmp/refs\n");
+  ASSERT_TRUE(r.ok()) << r.error_text();
+  EXPECT_FALSE(r.settings->reference.enabled);
+  EXPECT_EQ(r.settings->reference.frames, 0);
+  EXPECT_EQ(r.settings->reference.duration, Millis(1'800'000));
+  EXPECT_EQ(r.settings->reference.min_frames, 10);
+  EXPECT_EQ(r.settings->reference.kinds,
+            (std::vector<DriftKind>{DriftKind::kConfidence, DriftKind::kSpatial}));
+  EXPECT_EQ(r.settings->reference.state_dir, "/tmp/refs");
+  const Settings defaults;
+  EXPECT_TRUE(defaults.reference.enabled);
+  EXPECT_EQ(defaults.reference.frames, 36'000);
+  EXPECT_EQ(defaults.reference.duration, Millis(3'600'000));
+  EXPECT_EQ(defaults.reference.min_frames, 2'000);
+  EXPECT_EQ(defaults.reference.kinds.size(), 4u);
+  EXPECT_TRUE(defaults.reference.state_dir.empty());
 }
 
 TEST(LoadConfigValid, RenderedConfigLoadsBackEqual) {

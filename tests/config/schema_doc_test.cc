@@ -54,6 +54,7 @@ Settings fully_populated() {
   s.drift.per_stream["cam"].psi = 0.3;
   s.drift.per_class["a"].psi = 0.3;
   s.grpc.tls = TlsSettings{.cert = "/c", .key = "/k", .client_ca = "/ca"};
+  s.reference.state_dir = "/var/lib/predwatch/references";
   return s;
 }
 

@@ -138,6 +138,39 @@ TEST_F(DriftObservationTest, OneObservationPerKeyOverAllWindows) {
   EXPECT_EQ(o.windows[1].score, 0.2);
 }
 
+// Findings against the learned reference merge into the same observation as those against
+// the baseline; each detail says which comparison it is, a window's baseline detail first.
+TEST_F(DriftObservationTest, ReferenceFindingsMergeIntoTheSameAlert) {
+  DriftReport ref_1m = report("1m", {finding(AlertKind::kConfidence, "dog", "", 0.4, 0.1, true)});
+  ref_1m.against = Against::kReference;
+  DriftReport ref_1h = report("1h", {finding(AlertKind::kConfidence, "dog", "", 0.05, 0.1, false)});
+  ref_1h.against = Against::kReference;
+  const std::vector<DriftReport> reports{
+      report("1m", {finding(AlertKind::kConfidence, "dog", "", 0.08, 0.1, false)}),
+      report("1h", {finding(AlertKind::kConfidence, "dog", "", 0.02, 0.1, false)}), ref_1m, ref_1h};
+  const std::vector<AlertObservation> obs = stream_observations(monitor_, reports);
+  ASSERT_EQ(obs.size(), 1u);
+  const AlertObservation& o = obs[0];
+  EXPECT_TRUE(o.over_threshold);
+  EXPECT_EQ(o.window, "1m");
+  EXPECT_EQ(o.against, Against::kReference);
+  EXPECT_EQ(o.score, 0.4);
+  ASSERT_EQ(o.windows.size(), 4u);
+  EXPECT_EQ(o.windows[0].window, "1m");
+  EXPECT_EQ(o.windows[0].against, Against::kBaseline);
+  EXPECT_FALSE(o.windows[0].over);
+  EXPECT_EQ(o.windows[1].window, "1m");
+  EXPECT_EQ(o.windows[1].against, Against::kReference);
+  EXPECT_TRUE(o.windows[1].over);
+  EXPECT_EQ(o.windows[2].window, "1h");
+  EXPECT_EQ(o.windows[2].against, Against::kBaseline);
+  EXPECT_EQ(o.windows[3].window, "1h");
+  EXPECT_EQ(o.windows[3].against, Against::kReference);
+  EXPECT_EQ(against_name(Against::kReference), "reference");
+  EXPECT_EQ(against_from_name("baseline"), Against::kBaseline);
+  EXPECT_FALSE(against_from_name("training"));
+}
+
 // The deciding window is an over window even when another window has a larger ratio without
 // being over (no evidence); with no window over, the largest ratio decides and nothing is over.
 TEST_F(DriftObservationTest, TheDecidingWindowIsOverFirstThenLargestRatio) {

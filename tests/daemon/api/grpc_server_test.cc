@@ -22,6 +22,10 @@ namespace {
 using grpc::StatusCode;
 using testing::TrafficEnv;
 
+int64_t testing_timestamp_ms(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000 + t.nanos() / 1'000'000;
+}
+
 class GrpcServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -699,6 +703,118 @@ TEST(AlertToProto, CarriesEveryWindowAndTheRelatedSubjects) {
   EXPECT_EQ(out.summary(),
             "class_appeared umbrella (with handbag, person) on cam: firing, score 9.5 vs threshold "
             "1.3 in window 1h, 61 in 36000 window frames; over in 1h,last10k of 3 windows");
+}
+
+// The learned reference over gRPC: GetReference / PinReference / ResetReference, the
+// reference in ListStreams and GetDrift's comparisons with it.
+TEST(GrpcReference, StateDriftAgainstAndControl) {
+  EngineOptions o = testing::engine_options();
+  o.reference.learn = {.frames = 1000, .duration_ms = 0, .min_frames = 100};
+  TrafficEnv env(8, 3000, o);
+  env.engine->evaluate(env.now_ms);
+  std::string error;
+  auto server = GrpcServer::Start(*env.engine, {.bind = "127.0.0.1:0"}, error);
+  ASSERT_TRUE(server) << error;
+  server->set_ready(true);
+  auto stub = v1::Monitor::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server->port()), grpc::InsecureChannelCredentials()));
+
+  v1::GetReferenceRequest get;
+  get.set_stream("cam");
+  v1::ReferenceInfo info;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub->GetReference(&ctx, get, &info).ok());
+  }
+  EXPECT_EQ(info.stream(), "cam");
+  EXPECT_EQ(info.state(), v1::ReferenceInfo::STATE_COMPLETE);
+  EXPECT_EQ(info.frames(), 1000u);
+  EXPECT_DOUBLE_EQ(info.progress(), 1.0);
+  EXPECT_LT(testing_timestamp_ms(info.start()), testing_timestamp_ms(info.end()));
+  {
+    grpc::ClientContext ctx;
+    v1::ListStreamsResponse resp;
+    ASSERT_TRUE(stub->ListStreams(&ctx, {}, &resp).ok());
+    for (const auto& s : resp.streams()) {
+      EXPECT_TRUE(s.has_reference()) << s.stream();
+      EXPECT_EQ(s.reference().state(), v1::ReferenceInfo::STATE_COMPLETE) << s.stream();
+    }
+  }
+  // GetDrift: both comparisons, or one of them; a stream without a baseline is served its
+  // comparison with the reference.
+  auto drift = [&](const std::string& stream, v1::Against against) {
+    grpc::ClientContext ctx;
+    v1::GetDriftRequest req;
+    req.set_stream(stream);
+    req.set_against(against);
+    v1::GetDriftResponse resp;
+    EXPECT_TRUE(stub->GetDrift(&ctx, req, &resp).ok());
+    std::map<int, int> by;
+    for (const auto& s : resp.scores()) {
+      ++by[s.against()];
+      if (s.against() == v1::AGAINST_REFERENCE) {
+        EXPECT_EQ(s.baseline_frames(), 1000u);
+        EXPECT_TRUE(s.kind() == "confidence" || s.kind() == "objects_per_image" ||
+                    s.kind() == "box_size" || s.kind() == "objects_per_frame")
+            << s.kind();
+      }
+    }
+    return by;
+  };
+  auto both = drift("cam", v1::AGAINST_UNSPECIFIED);
+  EXPECT_GT(both[v1::AGAINST_BASELINE], 0);
+  EXPECT_GT(both[v1::AGAINST_REFERENCE], 0);
+  auto ref_only = drift("cam", v1::AGAINST_REFERENCE);
+  EXPECT_EQ(ref_only.size(), 1u);
+  EXPECT_EQ(ref_only[v1::AGAINST_REFERENCE], both[v1::AGAINST_REFERENCE]);
+  auto no_baseline = drift("ref", v1::AGAINST_UNSPECIFIED);
+  EXPECT_EQ(no_baseline.size(), 1u);
+  EXPECT_GT(no_baseline[v1::AGAINST_REFERENCE], 0);
+
+  // Pin the count window: its 2000 frames become the reference.
+  {
+    grpc::ClientContext ctx;
+    v1::PinReferenceRequest pin;
+    pin.set_stream("cam");
+    pin.set_window("last2k");
+    ASSERT_TRUE(stub->PinReference(&ctx, pin, &info).ok());
+    EXPECT_EQ(info.state(), v1::ReferenceInfo::STATE_PINNED);
+    EXPECT_EQ(info.frames(), 2000u);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::PinReferenceRequest pin;
+    pin.set_stream("cam");
+    pin.set_window("1d");
+    EXPECT_EQ(stub->PinReference(&ctx, pin, &info).error_code(), StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ResetReferenceRequest reset;
+    reset.set_stream("cam");
+    ASSERT_TRUE(stub->ResetReference(&ctx, reset, &info).ok());
+    EXPECT_EQ(info.state(), v1::ReferenceInfo::STATE_LEARNING);
+    EXPECT_EQ(info.frames(), 0u);
+    EXPECT_FALSE(info.has_start());
+  }
+  {
+    grpc::ClientContext ctx;
+    get.set_stream("nope");
+    EXPECT_EQ(stub->GetReference(&ctx, get, &info).error_code(), StatusCode::NOT_FOUND);
+  }
+  server->shutdown(std::chrono::milliseconds(500));
+
+  EngineOptions off = testing::engine_options();
+  off.reference.enabled = false;
+  TrafficEnv env_off(8, 100, off);
+  auto server_off = GrpcServer::Start(*env_off.engine, {.bind = "127.0.0.1:0"}, error);
+  ASSERT_TRUE(server_off) << error;
+  auto stub_off = v1::Monitor::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_off->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  get.set_stream("cam");
+  EXPECT_EQ(stub_off->GetReference(&ctx, get, &info).error_code(), StatusCode::FAILED_PRECONDITION);
+  server_off->shutdown(std::chrono::milliseconds(500));
 }
 
 TEST(GrpcServerStart, BindFailureIsAnError) {

@@ -30,7 +30,8 @@ TEST(AlertLog, TransitionLineCarriesEveryWindow) {
   o.threshold = 0.1;
   o.related_subjects = {"person"};
   o.windows = {{"5m", true, 0.4, 0.1, 1e-5, {30, 3000, 0, 5000}},
-               {"1h", false, std::nan(""), 0.1, std::nan(""), {0, 0, 0, 0}}};
+               {"1h", false, std::nan(""), 0.1, std::nan(""), {0, 0, 0, 0}},
+               {"5m", false, 0.05, 0.1, 0.3, {30, 3000, 0, 5000}, core::Against::kReference}};
   const std::string line = AlertLog::to_json(t);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -44,7 +45,11 @@ TEST(AlertLog, TransitionLineCarriesEveryWindow) {
   EXPECT_EQ(std::string_view(doc["fingerprint"]), "0000000000abcdef");
   EXPECT_EQ(double(doc["score"]), 0.4);
   simdjson::dom::array windows = doc["windows"];
-  ASSERT_EQ(windows.size(), 2u);
+  EXPECT_EQ(std::string_view(doc["against"]), "baseline");
+  ASSERT_EQ(windows.size(), 3u);
+  EXPECT_EQ(std::string_view(windows.at(0)["against"]), "baseline");
+  EXPECT_EQ(std::string_view(windows.at(2)["window"]), "5m");
+  EXPECT_EQ(std::string_view(windows.at(2)["against"]), "reference");
   EXPECT_EQ(std::string_view(windows.at(0)["window"]), "5m");
   EXPECT_TRUE(bool(windows.at(0)["over"]));
   EXPECT_EQ(uint64_t(windows.at(0)["window_count"]), 30u);

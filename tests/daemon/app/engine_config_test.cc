@@ -69,6 +69,36 @@ core::Event Event(std::string_view id, std::vector<core::NamedDetection> detecti
 
 // statistics.max_detections_per_event: only the most confident detections of an event
 // enter the statistics; limits.max_detections_per_event rejects the whole event.
+TEST(EngineConfig, ReferenceSettingsAreMapped) {
+  const config::Settings s = Load(
+      "reference: {frames: 500, duration: 2m, min_frames: 50, kinds: [confidence, spatial],\n"
+      "            state_dir: /tmp/predwatch-refs}\n");
+  std::string error;
+  auto c = make_engine_config(s, error);
+  ASSERT_TRUE(c) << error;
+  const ReferenceSettings& r = c->options.reference;
+  EXPECT_TRUE(r.enabled);
+  EXPECT_EQ(r.learn.frames, 500u);
+  EXPECT_EQ(r.learn.duration_ms, 120'000);
+  EXPECT_EQ(r.learn.min_frames, 50u);
+  for (size_t k = 0; k < core::kAlertKindCount; ++k) {
+    const bool on =
+        k == size_t(core::AlertKind::kConfidence) || k == size_t(core::AlertKind::kSpatial);
+    EXPECT_EQ(r.kinds[k], on) << core::alert_kind_name(core::AlertKind(k));
+  }
+  EXPECT_EQ(r.state_dir, "/tmp/predwatch-refs");
+  auto d = make_engine_config(Load("reference: {enabled: false}\n"), error);
+  ASSERT_TRUE(d) << error;
+  EXPECT_FALSE(d->options.reference.enabled);
+  // Defaults: the kinds a training baseline cannot judge.
+  auto e = make_engine_config(Load(""), error);
+  ASSERT_TRUE(e) << error;
+  EXPECT_EQ(e->options.reference.kinds, ReferenceSettings::default_kinds());
+  EXPECT_EQ(e->options.reference.learn.frames, 36'000u);
+  EXPECT_EQ(e->options.reference.learn.duration_ms, 3'600'000);
+  EXPECT_EQ(e->options.reference.learn.min_frames, 2'000u);
+}
+
 TEST(EngineConfig, DetectionLimitsTakeEffect) {
   const config::Settings s = Load(
       "statistics: {max_detections_per_event: 2}\n"

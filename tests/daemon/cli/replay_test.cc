@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -272,6 +273,56 @@ TEST_F(ReplayTest, StreamEntriesOfTheConfigApply) {
   EXPECT_FALSE(fired.count("novel_pair giraffe|toilet")) << out.str();
   EXPECT_NE(err.str().find("15000 events applied"), std::string::npos) << err.str();
   EXPECT_NE(err.str().find("15000 rejected (unknown_stream)"), std::string::npos) << err.str();
+}
+
+// The learned reference in a replay: learned from the recording (here its first 3000 frames,
+// 5 minutes), compared with from then on (scores "against": "reference", its kinds only),
+// and never saved: reference.state_dir is the daemon's, a backtest leaves it alone.
+TEST_F(ReplayTest, LearnsTheReferenceFromTheRecordingAndNeverSavesIt) {
+  const fs::path state_dir = dir_->path / "references";
+  const fs::path config =
+      write("reference.yaml", config_text() +
+                                  "reference:\n  frames: 3000\n  min_frames: 1000\n"
+                                  "  state_dir: " +
+                                  state_dir.string() + "\n");
+  const fs::path scores = dir_->path / "reference_scores.jsonl";
+  ReplayOptions options;
+  options.events = events_file();
+  options.config = config;
+  options.baseline = baseline_file();
+  options.json = true;
+  options.scores = scores;
+  std::ostringstream out, err;
+  ASSERT_EQ(run_replay(options, out, err), 0) << err.str();
+  std::ifstream in(scores);
+  std::string line;
+  simdjson::dom::parser parser;
+  std::map<std::string, size_t> by_against;
+  int64_t first_reference_ms = INT64_MAX;
+  while (std::getline(in, line)) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS) << line;
+    const std::string against(doc["against"].get_string().value());
+    ++by_against[against];
+    if (against == "reference") {
+      const std::string kind(doc["kind"].get_string().value());
+      EXPECT_TRUE(kind == "confidence" || kind == "objects_per_image" || kind == "box_size" ||
+                  kind == "objects_per_frame")
+          << kind;
+      EXPECT_EQ(doc["baseline_frames"].get_uint64().value(), 3000u);
+      first_reference_ms = std::min(first_reference_ms, doc["time_ms"].get_int64().value());
+    }
+  }
+  EXPECT_GT(by_against["baseline"], 0u);
+  EXPECT_GT(by_against["reference"], 0u);
+  // Frame 2999 (at kStart + 299.9 s) completes it; the next evaluation tick is 300 s.
+  EXPECT_EQ(first_reference_ms, kStart + 5 * kMinute);
+  // The novel pair still fires (the reference does not judge pairs), and nothing was saved.
+  std::set<std::string> fired;
+  for (const Transition& t : parse_transitions(out.str()))
+    if (t.state == "firing") fired.insert(t.kind + " " + t.subject);
+  EXPECT_TRUE(fired.count("novel_pair giraffe|toilet")) << out.str();
+  EXPECT_FALSE(fs::exists(state_dir));
 }
 
 // --baseline replaces the configured baselines for every stream; without any baseline the

@@ -155,7 +155,8 @@ TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
             {"window", r.window},
             {"kind", std::string(core::alert_kind_name(f.kind))},
             {"subject", f.subject_a.empty() ? "*" : f.subject_a},
-            {"measure", f.measure}};
+            {"measure", f.measure},
+            {"against", std::string(core::against_name(r.against))}};
         ASSERT_TRUE(m.count(series("predwatch_drift_score", l)))
             << series("predwatch_drift_score", l);
         EXPECT_NEAR(m.at(series("predwatch_drift_score", l)), f.score,
@@ -165,6 +166,11 @@ TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
     }
   });
   EXPECT_GT(tested, 0u);
+  // The learned references (default completion: 36000 frames or 1 h) are still learning.
+  EXPECT_EQ(m.at(series("predwatch_reference_frames", {{"stream", "cam"}})), 3000);
+  EXPECT_EQ(m.at(series("predwatch_reference_complete", {{"stream", "cam"}})), 0);
+  EXPECT_EQ(m.at(series("predwatch_reference_frames", {{"stream", "ref"}})), 4000);
+  EXPECT_EQ(m.at("predwatch_reference_load_errors_total"), 0);
 
   int rc = -1;
   const std::string lint = promtool_check(body, rc);
@@ -214,6 +220,56 @@ TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
                                           {"subject", k.subject.empty() ? "*" : k.subject}})))
         << core::alert_kind_name(k.kind) << " " << k.subject;
   }
+}
+
+// Scores against the learned reference carry against="reference", those against the baseline
+// against="baseline"; the reference's state is a gauge per stream.
+TEST(MetricsExporter, ScoresVsBaselineAndVsReferenceAreSeparateSeries) {
+  EngineOptions o = testing::engine_options();
+  o.reference.learn = {.frames = 1000, .duration_ms = 0, .min_frames = 100};
+  testing::TrafficEnv env(8, 3000, o);
+  env.engine->evaluate(env.now_ms);
+  std::string error;
+  MetricsOptions options;
+  options.bind = "127.0.0.1:0";
+  auto exporter = MetricsExporter::Start(
+      *env.engine, [] { return nullptr; }, options, error);
+  ASSERT_TRUE(exporter) << error;
+  auto [status, body] = testing::http_get(exporter->port(), "/metrics");
+  ASSERT_EQ(status, 200);
+  const auto m = parse(body);
+  EXPECT_EQ(m.at(series("predwatch_reference_frames", {{"stream", "cam"}})), 1000);
+  EXPECT_EQ(m.at(series("predwatch_reference_complete", {{"stream", "cam"}})), 1);
+  std::map<std::string, size_t> by_against;
+  env.engine->with_stream("cam", [&](const StreamView& v) {
+    for (const auto& r : v.drift) {
+      for (const auto& f : r.findings) {
+        if (!f.tested || !std::isfinite(f.score) || !f.subject_b.empty()) continue;
+        const std::string against(core::against_name(r.against));
+        ++by_against[against];
+        const auto l = std::vector<std::pair<std::string, std::string>>{
+            {"stream", "cam"},
+            {"window", r.window},
+            {"kind", std::string(core::alert_kind_name(f.kind))},
+            {"subject", f.subject_a.empty() ? "*" : f.subject_a},
+            {"measure", f.measure},
+            {"against", against}};
+        if (!f.subject_a.empty() && !f.flagged &&
+            !m.count(series("predwatch_class_objects",
+                            {{"stream", "cam"}, {"window", r.window}, {"class", f.subject_a}})))
+          continue;  // outside the class cap
+        ASSERT_TRUE(m.count(series("predwatch_drift_score", l)))
+            << series("predwatch_drift_score", l);
+        EXPECT_NEAR(m.at(series("predwatch_drift_score", l)), f.score,
+                    1e-9 * (1 + std::fabs(f.score)));
+      }
+    }
+  });
+  EXPECT_GT(by_against["baseline"], 0u);
+  EXPECT_GT(by_against["reference"], 0u);
+  int rc = -1;
+  const std::string lint = promtool_check(body, rc);
+  EXPECT_EQ(rc, 0) << lint;
 }
 
 TEST(MetricsExporter, CapsKeepTheMostFrequentClassesAndCountTheRest) {

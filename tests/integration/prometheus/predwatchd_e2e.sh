@@ -12,7 +12,9 @@
 # panels have data while a pair is flagged, not after).
 # The demo's baseline is COCO annotations, which carry no confidence; once the alerts fire
 # the test snapshots the live window as the stream's baseline (`predwatch baseline snapshot
-# --install`, a production-window baseline), so the confidence panels get data too.
+# --install`, a production-window baseline), so the confidence panels get data too, and pins
+# the same window as the stream's learned reference (`predwatch reference pin`), so the
+# "vs learned reference" panels do whether or not the reference completed by itself.
 # Usage: predwatchd_e2e.sh PATH/TO/predwatchd PATH/TO/predwatch
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,9 +68,15 @@ echo "e2e: without data so far:"; sed 's/^/  /' "$work/empty.txt"
 stream=$("$predwatch" streams --addr "127.0.0.1:$gport" --json |
   $PY -c 'import json, sys; print(json.load(sys.stdin)["streams"][0]["stream"])')
 "$predwatch" baseline snapshot "$stream" --install --addr "127.0.0.1:$gport" || fail
-# Confidence findings need an evaluation against the new baseline and a scrape after it.
+"$predwatch" reference pin "$stream" --addr "127.0.0.1:$gport" || fail
+# Confidence findings need an evaluation against the new baseline and reference and a scrape
+# after it.
 for _ in $(seq 1 60); do
-  curl -fsS "http://127.0.0.1:$mport/metrics" | grep -q 'predwatch_drift_score{.*kind="confidence"' && break
+  body=$(curl -fsS "http://127.0.0.1:$mport/metrics")
+  if grep -q 'predwatch_drift_score{.*kind="confidence".*against="baseline"' <<<"$body" &&
+     grep -q 'predwatch_drift_score{.*kind="confidence".*against="reference"' <<<"$body"; then
+    break
+  fi
   sleep 0.5
 done
 sleep 3

@@ -182,6 +182,23 @@ def main():
         check(r.baseline.stats.frames == 2000 and r.baseline.window.stream == "cam",
               "SnapshotBaseline")
 
+        # GetReference / PinReference / ResetReference (the learned reference).
+        info = stub.GetReference(monitor_pb2.GetReferenceRequest(stream="cam"), timeout=10)
+        check(info.stream == "cam" and info.frames > 0 and
+              info.state in (monitor_pb2.ReferenceInfo.STATE_LEARNING,
+                             monitor_pb2.ReferenceInfo.STATE_COMPLETE),
+              "GetReference: %s" % info)
+        check(streams["cam"].HasField("reference"), "ListStreams: reference state")
+        info = stub.PinReference(monitor_pb2.PinReferenceRequest(stream="cam", window="last2k"),
+                                 timeout=10)
+        check(info.state == monitor_pb2.ReferenceInfo.STATE_PINNED and info.frames == 2000,
+              "PinReference: %s" % info)
+        info = stub.ResetReference(monitor_pb2.ResetReferenceRequest(stream="cam"), timeout=10)
+        check(info.state == monitor_pb2.ReferenceInfo.STATE_LEARNING and info.frames == 0,
+              "ResetReference: %s" % info)
+        check(error_code(stub.GetReference, monitor_pb2.GetReferenceRequest(stream="nope")) ==
+              code.NOT_FOUND, "GetReference of an unknown stream")
+
         # The CLI against the same server.
         def cli(*args):
             return subprocess.run([a.cli] + list(args) + ["--addr", addr], capture_output=True,
@@ -202,7 +219,22 @@ def main():
         p = cli("stats", "cam", "--heatmap", "k00")
         check(p.returncode == 0 and "Class balance" in p.stdout, "cli stats: " + p.stderr)
         p = cli("drift", "cam")
-        check(p.returncode == 0 and "measure" in p.stdout, "cli drift: " + p.stderr)
+        check(p.returncode == 0 and "measure" in p.stdout and " vs " in p.stdout,
+              "cli drift: " + p.stderr)
+        p = cli("drift", "cam", "--against", "training")
+        check(p.returncode == 2, "cli drift --against of an unknown comparison exits 2")
+        p = cli("reference", "pin", "cam", "-w", "last2k")
+        check(p.returncode == 0 and "pinned" in p.stdout and "2000" in p.stdout,
+              "cli reference pin: " + p.stdout + p.stderr)
+        p = cli("reference", "show", "cam", "--json")
+        check(p.returncode == 0 and json.loads(p.stdout)["state"] == "STATE_PINNED",
+              "cli reference show --json: " + p.stdout + p.stderr)
+        p = cli("reference", "reset", "cam")
+        check(p.returncode == 0 and "learning" in p.stdout, "cli reference reset: " + p.stderr)
+        p = cli("reference", "show", "nope")
+        check(p.returncode == 1 and "NOT_FOUND" in p.stderr, "cli reference show of an unknown stream")
+        p = cli("streams")
+        check(p.returncode == 0 and "reference" in p.stdout, "cli streams: reference column")
         p = cli("alerts")
         check(p.returncode == 0, "cli alerts: " + p.stderr)
         p = cli("exemplars", "cam", "--class", "k00", "--json")
