@@ -88,6 +88,8 @@ BASELINE_LABEL = {"coco": "COCO val2017 annotations", "video": "video exp2 label
                   "predictions": "COCO val2017 + scores (predictions)"}
 
 WINDOW_SECONDS = {"5m": 300, "1h": 3600, "last10k": 10000 / FPS}
+# The learned reference's default length (reference.duration: 1h, reference.frames: 36000).
+REFERENCE_MINUTES = 60
 
 
 def log(msg):
@@ -514,6 +516,8 @@ def summarize_drift(stream, drift, hold, alerts, drift_start_ms, hours, expected
     delay = None if hit is None else (hit["time_ms"] - drift_start_ms) / 1000
     window = None if hit is None else hit.get("window")
     lens = [WINDOW_SECONDS[w] for w in (window or "").split(",") if w in WINDOW_SECONDS]
+    if hit is not None and hit.get("against") == "reference":
+        window += " vs reference"
     wlen = max(lens) if lens else None
     return {
         "drift": name,
@@ -550,8 +554,12 @@ def summarize_run(spec, base, post, alerts, d_min):
                 coco, _ = load_coco()
                 a, b, _ = choose_rare_pair(coco)
                 exp_subject = [a, b]
+            # A training baseline has no scores: the confidence drop is judged against the
+            # learned reference, which is complete after REFERENCE_MINUTES of healthy frames
+            # (the default reference settings).
             detectable = next(d[4] for d in DRIFTS if d[0] == s["drift"]) or \
-                base == "predictions"
+                base == "predictions" or \
+                s["drift_start"] >= REFERENCE_MINUTES * 60 * FPS
             hold = s["hold"]
             out.append(("drifts", summarize_drift(
                 s["stream"], s["drift"], hold, alerts, T0_MS + s["drift_start"] * STEP_MS,
@@ -602,7 +610,8 @@ def print_summary(summary, out):
                 res = "masked: already firing (false) at drift start [%s]" % ",".join(
                     d["masked_by_windows"])
             else:
-                res = "not detected" if d["detectable"] else "not detectable vs training baseline"
+                res = "not detected" if d["detectable"] else \
+                    "not detectable (training baseline, reference not ready)"
             items = sorted(d["other_firing"].items(), key=lambda kv: kv[1]["first_s"])
             n = sum(v["firing"] for _, v in items)
             others = "-"
@@ -672,7 +681,8 @@ def main():
                     help="smoke test: 1 stream-hour per healthy scenario, drift runs of 10 min "
                          "healthy + 30 min drift")
     ap.add_argument("--drift-healthy-minutes", type=float, default=None,
-                    help="healthy stretch before each drift (default 20, 10 with --quick)")
+                    help="healthy stretch before each drift (default 70: the learned reference "
+                         "and the 1h window are complete before it; 10 with --quick)")
     ap.add_argument("--drift-minutes", type=float, default=None,
                     help="drift duration (default 70, 30 with --quick)")
     ap.add_argument("--only", default="",
@@ -698,7 +708,7 @@ def main():
                  % predwatch)
     hours = args.hours if args.hours is not None else (1.0 if args.quick else 24.0)
     dh_min = args.drift_healthy_minutes if args.drift_healthy_minutes is not None else (
-        10.0 if args.quick else 20.0)
+        10.0 if args.quick else 70.0)
     d_min = args.drift_minutes if args.drift_minutes is not None else (30.0 if args.quick
                                                                        else 70.0)
     only = [s.strip() for s in args.only.split(",") if s.strip()]
