@@ -13,14 +13,12 @@
 #include "core/alert_tracker.h"
 #include "core/drift_report.h"
 #include "core/stream_monitor.h"
+#include "daemon/convert/proto_time.h"
 #include "daemon/engine/monitor_engine.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "predwatch/v1/monitor.pb.h"
 
 namespace predwatch::daemon {
-
-void ms_to_timestamp(int64_t ms, google::protobuf::Timestamp* ts);
-int64_t timestamp_to_ms(const google::protobuf::Timestamp& ts);
 
 // Window metadata (name, type, frames, fill, start/end, late frames) of window i.
 void window_info(const core::StreamMonitor& monitor, size_t i, v1::WindowInfo* out);

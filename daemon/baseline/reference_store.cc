@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "daemon/baseline/baseline_file.h"
+#include "daemon/convert/proto_time.h"
 
 namespace predwatch::daemon {
 namespace {
@@ -21,20 +22,6 @@ uint64_t fnv1a(std::string_view s) {
     h *= 0x100000001b3ull;
   }
   return h;
-}
-
-void set_time(google::protobuf::Timestamp* t, int64_t ms) {
-  int64_t s = ms / 1000, r = ms % 1000;
-  if (r < 0) {
-    r += 1000;
-    --s;
-  }
-  t->set_seconds(s);
-  t->set_nanos(int32_t(r) * 1'000'000);
-}
-
-int64_t get_time(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000 + t.nanos() / 1'000'000;
 }
 
 }  // namespace
@@ -72,8 +59,8 @@ std::string ReferenceStore::save(std::string_view stream, const StoredReference&
   v1::WindowOrigin* origin = b.mutable_window();
   origin->set_stream(std::string(stream));
   origin->set_window(std::string(r.state == core::ReferenceState::kPinned ? kPinned : kLearned));
-  set_time(origin->mutable_start(), r.start_ms);
-  set_time(origin->mutable_end(), r.end_ms);
+  ms_to_timestamp(r.start_ms, origin->mutable_start());
+  ms_to_timestamp(r.end_ms, origin->mutable_end());
   return save_baseline(path_of(stream), b);
 }
 
@@ -108,8 +95,8 @@ std::optional<StoredReference> ReferenceStore::load(std::string_view stream,
   }
   StoredReference out;
   out.stats = std::move(loaded->stats);
-  out.start_ms = get_time(p.window().start());
-  out.end_ms = get_time(p.window().end());
+  out.start_ms = timestamp_to_ms(p.window().start());
+  out.end_ms = timestamp_to_ms(p.window().end());
   out.state = p.window().window() == kPinned ? core::ReferenceState::kPinned
                                              : core::ReferenceState::kComplete;
   return out;

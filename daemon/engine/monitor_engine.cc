@@ -9,6 +9,7 @@
 
 #include "core/drift_evaluator.h"
 #include "core/drift_observation.h"
+#include "daemon/convert/proto_time.h"
 #include "daemon/convert/stats_convert.h"
 
 namespace predwatch::daemon {
@@ -467,10 +468,8 @@ std::optional<v1::Baseline> MonitorEngine::snapshot_baseline(std::string_view st
   origin->set_window(s.monitor->spec(size_t(w)).name);
   const int64_t start = s.monitor->window_start_ms(size_t(w));
   const int64_t end = s.monitor->window_end_ms(size_t(w));
-  origin->mutable_start()->set_seconds(start / 1000);
-  origin->mutable_start()->set_nanos(int32_t(start % 1000) * 1'000'000);
-  origin->mutable_end()->set_seconds(end / 1000);
-  origin->mutable_end()->set_nanos(int32_t(end % 1000) * 1'000'000);
+  ms_to_timestamp(start, origin->mutable_start());
+  ms_to_timestamp(end, origin->mutable_end());
   if (install) {
     std::string err;
     auto loaded = baseline_from_proto(b, err);
