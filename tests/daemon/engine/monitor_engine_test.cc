@@ -87,7 +87,8 @@ TEST(MonitorEngine, RebalanceDropsTheStreamsOfMovedPartitions) {
   EXPECT_EQ(engine.counters().streams_dropped, 2u);
 }
 
-TEST(MonitorEngine, SnapshotBecomesAProductionBaselineAndAlertsFollowDrift) {
+// Alerts fire on the first flagged evaluation; small windows are judged.
+EngineOptions alerting_options() {
   EngineOptions o = options();
   o.max_detections_per_event = 100;
   o.alerting.for_evaluations = 1;
@@ -97,7 +98,11 @@ TEST(MonitorEngine, SnapshotBecomesAProductionBaselineAndAlertsFollowDrift) {
     t.min_class_images = 20;
     return t;
   };
-  MonitorEngine engine(o);
+  return o;
+}
+
+TEST(MonitorEngine, SnapshotBecomesAProductionBaselineAndAlertsFollowDrift) {
+  MonitorEngine engine(alerting_options());
   std::atomic<int> transitions{0};
   engine.subscribe([&](const core::AlertTransition&) { ++transitions; });
   // 600 frames of one dog and one cat, spread over the left half.
@@ -334,16 +339,7 @@ TEST(MonitorEngine, ClockSkewIsUnboundedWhenTheBoundIsZero) {
 
 // Issue 14: alerts of a stream whose partition moved away stayed firing on the old replica.
 TEST(MonitorEngine, AlertsOfADroppedStreamLeaveTheTrackerWithATransition) {
-  EngineOptions o = options();
-  o.max_detections_per_event = 100;
-  o.alerting.for_evaluations = 1;
-  o.thresholds = [](std::string_view, std::string_view) {
-    core::DriftThresholds t;
-    t.min_frames = 50;
-    t.min_class_images = 20;
-    return t;
-  };
-  MonitorEngine engine(o);
+  MonitorEngine engine(alerting_options());
   std::vector<core::AlertTransition> seen;
   std::mutex seen_mu;
   engine.subscribe([&](const core::AlertTransition& t) {
