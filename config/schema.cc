@@ -263,7 +263,9 @@ const std::vector<Setting>& table() {
        .kind = Kind::kNumber,
        .bounds = open_closed(0, 10),
        .bounds_note = ", ≤ `psi`",
-       .doc = "PSI \"watch\" level.",
+       .doc = "PSI \"watch\" level: a significant change with PSI between this and `psi` is "
+              "reported as \"watch\" (gRPC `DriftScore.watch`, `predwatch drift`); it raises no "
+              "alert.",
        PW_THRESHOLD(psi_warn)},
       {.path = "drift.thresholds.psi",
        .kind = Kind::kNumber,
@@ -274,7 +276,8 @@ const std::vector<Setting>& table() {
        .kind = Kind::kNumber,
        .bounds = open_closed(0, 1),
        .bounds_note = ", ≤ `hellinger`",
-       .doc = "Hellinger \"possible drift\" level.",
+       .doc = "Hellinger \"watch\" level: a significant change with a Hellinger distance "
+              "between this and `hellinger` is reported as \"watch\"; it raises no alert.",
        PW_THRESHOLD(hellinger_warn)},
       {.path = "drift.thresholds.hellinger",
        .kind = Kind::kNumber,

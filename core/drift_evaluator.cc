@@ -744,6 +744,8 @@ class Evaluator {
         v.threshold = thresholds_[i]->distance_threshold(v.measure);
         v.flagged = evidence && v.score >= v.threshold;
       }
+      v.warn_threshold = thresholds_[i]->warn_threshold(v.measure);
+      v.watch = evidence && !v.flagged && v.score >= v.warn_threshold;
     }
   }
 

@@ -65,6 +65,13 @@ struct DriftThresholds {
         return js_distance;
     }
   }
+  // The "watch" level of a distance by its name: psi_warn, hellinger_warn; NaN for the JS
+  // distance (no watch level) and any other name.
+  double warn_threshold(std::string_view distance) const {
+    if (distance == "psi") return psi_warn;
+    if (distance == "hellinger") return hellinger_warn;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
   // The effect threshold of a distance by its name ("js_distance", "psi", "hellinger");
   // NaN for any other name.
   double distance_threshold(std::string_view distance) const {
@@ -78,11 +85,16 @@ struct DriftThresholds {
 // One distance of a distribution finding judged on its own threshold with the finding's
 // evidence: flagged = tested && p_value <= alpha && score >= threshold. The evaluator fills
 // these, so every reader (metrics, gRPC, CLI, replay) shows the verdicts it decided with.
+// watch = the same evidence, not flagged, and score >= the distance's watch level
+// (psi_warn, hellinger_warn; the JS distance has none): a significant change that is not yet
+// large enough to call drift. It never raises an alert.
 struct DistanceVerdict {
   std::string_view measure;  // "js_distance", "psi", "hellinger"; empty: not computed
   double score = std::numeric_limits<double>::quiet_NaN();
   double threshold = std::numeric_limits<double>::quiet_NaN();
+  double warn_threshold = std::numeric_limits<double>::quiet_NaN();  // NaN: no watch level
   bool flagged = false;
+  bool watch = false;
 };
 
 // Thresholds for a class ("" = stream-wide measures): global, overridden per stream and

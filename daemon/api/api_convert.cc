@@ -182,15 +182,24 @@ void finding_scores(const core::DriftReport& report, const core::DriftFinding& f
   main->set_threshold(f.threshold);
   main->set_flagged(f.flagged);
   main->set_note(f.note);
+  auto watch = [](const core::DistanceVerdict& d, v1::DriftScore* s) {
+    if (std::isfinite(d.warn_threshold)) s->set_warn_threshold(d.warn_threshold);
+    s->set_watch(d.watch);
+  };
 
   for (const core::DistanceVerdict& d : f.distances) {
-    if (d.measure.empty() || d.measure == f.measure) continue;
+    if (d.measure.empty()) continue;
+    if (d.measure == f.measure) {
+      watch(d, main);
+      continue;
+    }
     v1::DriftScore* s = out->Add();
     base(s);
     s->set_measure(std::string(d.measure));
     s->set_score(d.score);
     s->set_threshold(d.threshold);
     s->set_flagged(d.flagged);
+    watch(d, s);
     s->set_note(f.note.empty() ? "secondary" : "secondary; " + f.note);
   }
 }

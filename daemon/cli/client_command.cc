@@ -361,10 +361,12 @@ int run_drift(const ClientOptions& o, const std::string& stream, const std::stri
                    [](const auto* x, const auto* y) { return x->flagged() > y->flagged(); });
   TextTable t({"verdict", "kind", "window", "vs", "subject", "measure", "score", "threshold", "p",
                "count", "expected", "note"});
-  // The verdict is the engine's: DRIFT only when flagged (evidence and effect). A score over
-  // its threshold without evidence says so instead of looking like drift.
+  // The verdict is the engine's: DRIFT only when flagged (evidence and effect), "watch" for a
+  // significant change between the watch level and the threshold (PSI, Hellinger). A score
+  // over its threshold without evidence says so instead of looking like drift.
   auto verdict = [](const v1::DriftScore& d) -> std::string {
     if (d.flagged()) return "DRIFT";
+    if (d.watch()) return "watch";
     if (!(d.score() >= d.threshold())) return "";
     if (d.note().find("min support") != std::string::npos) return "untested";
     return "not significant";

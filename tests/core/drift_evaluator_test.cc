@@ -201,6 +201,7 @@ TEST(DriftEvaluator, SecondaryDistancesAreJudgedOnTheirOwnThresholds) {
   fx.only({AlertKind::kSpatial});
   fx.th.psi = 0.15;        // 0.162 >= 0.15: flagged
   fx.th.hellinger = 0.15;  // 0.142 < 0.15: not flagged
+  fx.th.hellinger_warn = 0.1;
   BaselineStats base;
   base.class_names = {"car"};
   add_n(base.stats, 60, make_frame({{0, kTopLeft}, {0, kTopLeft}}));
@@ -224,13 +225,24 @@ TEST(DriftEvaluator, SecondaryDistancesAreJudgedOnTheirOwnThresholds) {
   EXPECT_NEAR(d[2].score, 0.142136, 1e-3);
   EXPECT_EQ(d[2].threshold, 0.15);
   EXPECT_FALSE(d[2].flagged);
+  // Watch levels: hellinger 0.142 is significant and >= hellinger_warn 0.1 without being
+  // flagged: watch. PSI is flagged, so not a watch; JS has no watch level.
+  EXPECT_TRUE(d[2].watch);
+  EXPECT_EQ(d[2].warn_threshold, 0.1);
+  EXPECT_FALSE(d[1].watch);
+  EXPECT_EQ(d[1].warn_threshold, 0.1);
+  EXPECT_FALSE(d[0].watch);
+  EXPECT_TRUE(std::isnan(d[0].warn_threshold));
 
   // Without evidence (alpha below the p-value) no distance is flagged, whatever its size.
   fx.th.alpha = 1e-3;
   r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_FALSE(r.findings[0].flagged);
-  for (const DistanceVerdict& v : r.findings[0].distances) EXPECT_FALSE(v.flagged) << v.measure;
+  for (const DistanceVerdict& v : r.findings[0].distances) {
+    EXPECT_FALSE(v.flagged) << v.measure;
+    EXPECT_FALSE(v.watch) << v.measure;
+  }
 }
 
 // objects_per_image: baseline 100 images with 1 x and 100 with 2; window 50 with 1 and 150

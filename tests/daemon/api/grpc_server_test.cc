@@ -288,9 +288,18 @@ TEST_F(GrpcServerTest, DriftListsEveryScoreOfTheLatestReports) {
     got.insert({s.kind(), s.window(), subject, s.measure()});
     if (s.measure() == "psi" && s.note().rfind("secondary", 0) == 0) {
       EXPECT_DOUBLE_EQ(s.threshold(), 0.25);
+      EXPECT_DOUBLE_EQ(s.warn_threshold(), 0.1);
     }
     if (s.measure() == "hellinger" && s.note().rfind("secondary", 0) == 0) {
       EXPECT_DOUBLE_EQ(s.threshold(), 0.4);
+      EXPECT_DOUBLE_EQ(s.warn_threshold(), 0.15);
+    }
+    if (s.measure() == "js_distance") EXPECT_FALSE(s.has_warn_threshold());
+    // A watch is a significant change below the threshold: never flagged, never over it.
+    if (s.watch()) {
+      EXPECT_FALSE(s.flagged());
+      EXPECT_LT(s.score(), s.threshold());
+      EXPECT_GE(s.score(), s.warn_threshold());
     }
     EXPECT_GT(s.window_frames(), 0u);
     EXPECT_EQ(s.baseline_frames(), 2000u);
