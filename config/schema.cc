@@ -396,6 +396,15 @@ const std::vector<Setting>& table() {
        .bounds_note = ", ≤ `reference.frames` when that is set",
        .doc = "The reference never completes with fewer frames (a pinned period may).",
        .in_settings = PW_FIELD(reference, min_frames)},
+      {.path = "reference.alpha",
+       .kind = Kind::kNumber,
+       .bounds = open_closed(0, 0.5),
+       .doc = "Significance level of the tests against the reference (after correction; "
+              "the lower of this and the drift thresholds' `alpha` applies). The reference is "
+              "the stream's own past, so on a healthy stream its tests run at their nominal "
+              "level on every look: about 300 independent looks a day per window (docs/"
+              "DRIFT.md, \"Learned reference\").",
+       .in_settings = PW_FIELD(reference, alpha)},
       {.path = "reference.kinds",
        .kind = Kind::kEnumList,
        .names = kDriftKinds,

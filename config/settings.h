@@ -227,6 +227,7 @@ struct ReferenceSettings {
   std::int64_t frames = 36'000;     // complete after this many frames (0 = unused)
   Millis duration{3'600'000};       // ... or when its event-time span reaches this (0 = unused)
   std::int64_t min_frames = 2'000;  // never complete with fewer
+  double alpha = 1e-4;              // significance level of the tests against the reference
   std::vector<DriftKind> kinds = default_reference_kinds();
   std::string state_dir;  // "" = not persisted
 

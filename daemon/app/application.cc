@@ -381,15 +381,19 @@ void Application::reload() {
   keep("drift.evaluation_interval", next.drift.evaluation_interval,
        settings_.drift.evaluation_interval);
   keep("drift.evaluation_clock", next.drift.evaluation_clock, settings_.drift.evaluation_clock);
-  // The learners and their store stay; only reference.kinds takes effect on reload.
+  // The learners and their store stay; only reference.kinds and reference.alpha take effect
+  // on reload.
   {
     config::ReferenceSettings reference = next.reference;
     reference.kinds = settings_.reference.kinds;
+    reference.alpha = settings_.reference.alpha;
     config::ReferenceSettings running = settings_.reference;
-    keep("reference (except reference.kinds)", reference, running);
+    keep("reference (except reference.kinds and reference.alpha)", reference, running);
     const auto kinds = next.reference.kinds;
+    const double alpha = next.reference.alpha;
     next.reference = reference;
     next.reference.kinds = kinds;
+    next.reference.alpha = alpha;
   }
   // Rebuild from the kept values so the engine options match what runs.
   engine_config = make_engine_config(next, error);

@@ -93,6 +93,7 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   o.reference.learn.frames = static_cast<uint64_t>(settings.reference.frames);
   o.reference.learn.duration_ms = settings.reference.duration.count();
   o.reference.learn.min_frames = static_cast<uint64_t>(settings.reference.min_frames);
+  o.reference.alpha = settings.reference.alpha;
   o.reference.kinds.fill(false);
   // config::DriftKind and core::AlertKind list the kinds in the same order.
   for (const config::DriftKind k : settings.reference.kinds) o.reference.kinds[size_t(k)] = true;

@@ -266,10 +266,12 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   std::vector<std::pair<std::string, uint64_t>> to_save;
   decltype(options_.thresholds) thresholds;
   std::array<bool, core::kAlertKindCount> reference_kinds{};
+  double reference_alpha = 1.0;
   {
     std::lock_guard lock(mu_);
     thresholds = options_.thresholds;
     reference_kinds = options_.reference.kinds;
+    reference_alpha = options_.reference.alpha;
     ++counters_.evaluations;
     for (auto& [name, s] : streams_) {
       s.monitor->advance(now_ms);
@@ -339,6 +341,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
         core::DriftThresholds t = resolve(cls);
         for (size_t k = 0; k < core::kAlertKindCount; ++k)
           t.enabled[k] = t.enabled[k] && reference_kinds[k];
+        t.alpha = std::min(t.alpha, reference_alpha);
         it = reference_cache.emplace(std::string(cls), t).first;
       }
       return it->second;
@@ -601,10 +604,12 @@ void MonitorEngine::reconfigure(EngineOptions options) {
   }
   std::lock_guard lock(mu_);
   options.stream = options_.stream;  // windows and layout stay: state is kept
-  // The learners and the store stay too; only the kinds judged against the reference change.
+  // The learners and the store stay too; only how the reference judges (kinds, alpha) changes.
   const auto kinds = options.reference.kinds;
+  const double alpha = options.reference.alpha;
   options.reference = options_.reference;
   options.reference.kinds = kinds;
+  options.reference.alpha = alpha;
   options_ = std::move(options);
 }
 

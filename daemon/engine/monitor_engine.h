@@ -93,6 +93,9 @@ struct StreamConfig {
 struct ReferenceSettings {
   bool enabled = true;
   core::ReferenceOptions learn;  // completion rule
+  // Significance level of the tests against the reference (the lower of this and the
+  // thresholds' alpha applies): the stream's own past is an exact null, tested on every look.
+  double alpha = 1e-4;
   // Kinds judged against the reference: those a training baseline cannot judge well.
   std::array<bool, core::kAlertKindCount> kinds = default_kinds();
   std::string state_dir;  // "" = references are not persisted
