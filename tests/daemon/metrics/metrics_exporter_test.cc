@@ -182,10 +182,9 @@ TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
   EXPECT_EQ(parse(b2).at("predwatch_ready"), 1);
 }
 
-// Alerts: one series per (stream, kind, subject), whatever number of windows agree; no window
-// label (the windows are details of the alert, in the gRPC API).
-TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
-  testing::TrafficEnv env(8, 3000);
+// giraffe+toilet (a pair the baseline never shows) on 30% of 2,000 frames, then one
+// evaluation: a novel_pair alert fires.
+void inject_novel_pair(testing::TrafficEnv& env) {
   core::Episode e;
   e.kind = core::Episode::Kind::kInjectPair;
   e.a = "giraffe";
@@ -196,6 +195,13 @@ TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
   ASSERT_EQ(env.cam->add_episode(e), "");
   env.feed(2000);
   env.engine->evaluate(env.now_ms);
+}
+
+// Alerts: one series per (stream, kind, subject), whatever number of windows agree; no window
+// label (the windows are details of the alert, in the gRPC API).
+TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
+  testing::TrafficEnv env(8, 3000);
+  ASSERT_NO_FATAL_FAILURE(inject_novel_pair(env));
   const std::vector<core::Alert> alerts = env.engine->alerts();
   ASSERT_FALSE(alerts.empty());
   size_t windows = 0;
@@ -343,16 +349,7 @@ TEST(MetricsExporter, AlertsOfAStreamWhosePartitionWasRevokedAreNoLongerExported
   testing::TrafficEnv env(8, 3000);
   env.engine->apply(env.cam->next(env.now_ms), EventOrigin{"events", 2, 0, -1, false});
   env.now_ms += 100;
-  core::Episode e;
-  e.kind = core::Episode::Kind::kInjectPair;
-  e.a = "giraffe";
-  e.b = "toilet";
-  e.rate = 0.3;
-  e.start_ms = env.now_ms;
-  e.end_ms = env.now_ms + 200'000;
-  ASSERT_EQ(env.cam->add_episode(e), "");
-  env.feed(2000);
-  env.engine->evaluate(env.now_ms);
+  ASSERT_NO_FATAL_FAILURE(inject_novel_pair(env));
   ASSERT_FALSE(env.engine->alerts("cam").empty());
 
   std::string error;
