@@ -705,7 +705,7 @@ class Evaluator {
   // p-value with its own alpha.
   void correct() {
     if (window_fill_ < stream_->min_window_fill) {
-      const std::string note = format_note("window filling: %.0f%% < %.0f%% of its length",
+      const std::string note = format_note("window filling: %.0f%% < %.0f%% full",
                                            100 * window_fill_, 100 * stream_->min_window_fill);
       for (DriftFinding& f : report_.findings) {
         if (f.tested) f.note = note;

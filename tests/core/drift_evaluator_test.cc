@@ -353,7 +353,7 @@ TEST(DriftEvaluator, FillingWindowIsNotJudged) {
   EXPECT_NEAR(f.p_value, 1.2074673472413683e-08, 1e-6 * 1.2074673472413683e-08);
   EXPECT_FALSE(f.tested);
   EXPECT_FALSE(f.flagged);
-  EXPECT_EQ(f.note, "window filling: 40% < 100% of its length");
+  EXPECT_EQ(f.note, "window filling: 40% < 100% full");
   EXPECT_TRUE(vanished_dog(1.0).findings.at(0).flagged);
 }
 
