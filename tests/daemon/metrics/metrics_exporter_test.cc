@@ -17,6 +17,18 @@
 namespace predwatch::daemon {
 namespace {
 
+// An exporter of `engine` with `options`, bound to a loopback port the system chooses;
+// null (with a test failure naming the error) when it cannot start.
+std::unique_ptr<MetricsExporter> loopback_exporter(const MonitorEngine& engine,
+                                                   MetricsOptions options = {}) {
+  options.bind = "127.0.0.1:0";
+  std::string error;
+  auto exporter = MetricsExporter::Start(
+      engine, [] { return nullptr; }, options, error);
+  EXPECT_TRUE(exporter) << error;
+  return exporter;
+}
+
 // "name{labels}" -> value, for every sample line.
 std::map<std::string, double> parse(const std::string& body) {
   std::map<std::string, double> out;
@@ -88,12 +100,8 @@ std::string promtool_check(const std::string& body, int& exit_code) {
 TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
   testing::TrafficEnv env(80, 3000);
   env.engine->evaluate(env.now_ms);
-  std::string error;
-  MetricsOptions options;
-  options.bind = "127.0.0.1:0";
-  auto exporter = MetricsExporter::Start(
-      *env.engine, [] { return nullptr; }, options, error);
-  ASSERT_TRUE(exporter) << error;
+  auto exporter = loopback_exporter(*env.engine);
+  ASSERT_TRUE(exporter);
   exporter->observe_apply(std::chrono::microseconds(3));
   exporter->observe_evaluation(std::chrono::milliseconds(20));
   auto [status, body] = testing::http_get(exporter->port(), "/metrics");
@@ -208,12 +216,8 @@ TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
   env.engine->with_stream("cam", [&](const StreamView& v) { windows = v.monitor.window_count(); });
   EXPECT_GT(windows, 1u);
 
-  std::string error;
-  MetricsOptions options;
-  options.bind = "127.0.0.1:0";
-  auto exporter = MetricsExporter::Start(
-      *env.engine, [] { return nullptr; }, options, error);
-  ASSERT_TRUE(exporter) << error;
+  auto exporter = loopback_exporter(*env.engine);
+  ASSERT_TRUE(exporter);
   auto [status, body] = testing::http_get(exporter->port(), "/metrics");
   ASSERT_EQ(status, 200);
   const auto m = parse(body);
@@ -235,12 +239,8 @@ TEST(MetricsExporter, ScoresVsBaselineAndVsReferenceAreSeparateSeries) {
   o.reference.learn = {.frames = 1000, .duration_ms = 0, .min_frames = 100};
   testing::TrafficEnv env(8, 3000, o);
   env.engine->evaluate(env.now_ms);
-  std::string error;
-  MetricsOptions options;
-  options.bind = "127.0.0.1:0";
-  auto exporter = MetricsExporter::Start(
-      *env.engine, [] { return nullptr; }, options, error);
-  ASSERT_TRUE(exporter) << error;
+  auto exporter = loopback_exporter(*env.engine);
+  ASSERT_TRUE(exporter);
   auto [status, body] = testing::http_get(exporter->port(), "/metrics");
   ASSERT_EQ(status, 200);
   const auto m = parse(body);
@@ -281,13 +281,10 @@ TEST(MetricsExporter, ScoresVsBaselineAndVsReferenceAreSeparateSeries) {
 TEST(MetricsExporter, CapsKeepTheMostFrequentClassesAndCountTheRest) {
   testing::TrafficEnv env(20, 3000);
   env.engine->evaluate(env.now_ms);
-  std::string error;
   MetricsOptions options;
-  options.bind = "127.0.0.1:0";
   options.max_classes_exported = 5;
-  auto exporter = MetricsExporter::Start(
-      *env.engine, [] { return nullptr; }, options, error);
-  ASSERT_TRUE(exporter) << error;
+  auto exporter = loopback_exporter(*env.engine, options);
+  ASSERT_TRUE(exporter);
   auto m = parse(testing::http_get(exporter->port(), "/metrics").second);
   // The five classes with most objects in cam/last2k (ties by images, then name).
   const Recount want = recount(env.last(2000));
@@ -313,9 +310,8 @@ TEST(MetricsExporter, CapsKeepTheMostFrequentClassesAndCountTheRest) {
   // An overall cap: the endpoint never serves more than max_series.
   options.max_classes_exported = 200;
   options.max_series = 150;
-  auto small = MetricsExporter::Start(
-      *env.engine, [] { return nullptr; }, options, error);
-  ASSERT_TRUE(small) << error;
+  auto small = loopback_exporter(*env.engine, options);
+  ASSERT_TRUE(small);
   const std::string body = testing::http_get(small->port(), "/metrics").second;
   m = parse(body);
   EXPECT_LE(m.size(), 150u);
@@ -352,12 +348,8 @@ TEST(MetricsExporter, AlertsOfAStreamWhosePartitionWasRevokedAreNoLongerExported
   ASSERT_NO_FATAL_FAILURE(inject_novel_pair(env));
   ASSERT_FALSE(env.engine->alerts("cam").empty());
 
-  std::string error;
-  MetricsOptions options;
-  options.bind = "127.0.0.1:0";
-  auto exporter = MetricsExporter::Start(
-      *env.engine, [] { return nullptr; }, options, error);
-  ASSERT_TRUE(exporter) << error;
+  auto exporter = loopback_exporter(*env.engine);
+  ASSERT_TRUE(exporter);
   auto [status, body] = testing::http_get(exporter->port(), "/metrics");
   ASSERT_EQ(status, 200);
   EXPECT_GT(count_prefix(parse(body), "predwatch_alert_firing{stream=\"cam\""), 0u);
