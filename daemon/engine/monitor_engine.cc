@@ -254,7 +254,6 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   // copied under the lock, evaluated outside it, and the results stored back under it, so
   // the copies in flight are one stream's, whatever the number of streams.
   struct Job {
-    size_t window = 0;
     std::string window_name;
     core::Stats stats;
     std::vector<core::PartData> parts;
@@ -308,7 +307,6 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       class_names = s.monitor->classes().names();
       for (size_t w = 0; w < s.monitor->window_count(); ++w) {
         Job& job = jobs.emplace_back();
-        job.window = w;
         job.window_name = s.monitor->spec(w).name;
         job.stats = s.monitor->window(w).totals();
         job.fill = s.monitor->fill_ratio(w);
