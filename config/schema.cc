@@ -335,6 +335,13 @@ const std::vector<Setting>& table() {
               "must cover before it is judged: a window younger than the stream's scenes cannot "
               "tell held scenes from independent frames. Stream-wide (per class: ignored).",
        PW_THRESHOLD(min_window_fill)},
+      {.path = "drift.thresholds.minimum_effect",
+       .kind = Kind::kBool,
+       .doc = "Minimum-effect tests: a finding is evidence that the change exceeds the effect "
+              "threshold (the distance's threshold; `min_rate_ratio` for rates), not merely "
+              "that there is a change, which a large window finds for every tiny difference "
+              "(docs/DRIFT.md \"Minimum effect\").",
+       PW_THRESHOLD(minimum_effect)},
       {.path = "drift.per_stream",
        .type = "map stream key → partial thresholds",
        .default_text = "`{}`",
@@ -368,6 +375,18 @@ const std::vector<Setting>& table() {
        .bounds = open_closed(0, 1),
        .doc = "Calm means score < resolve_ratio × threshold (hysteresis).",
        .in_settings = PW_FIELD(alerting, resolve_ratio)},
+      {.path = "alerting.confirm_share",
+       .kind = Kind::kNumber,
+       .bounds = closed(0, 1),
+       .doc = "A finding with weak evidence (p > immediate_p) fires only after it stayed "
+              "flagged while this share of its window was replaced by new frames (docs/DRIFT.md "
+              "\"Repeated looks\"); 0: no confirmation.",
+       .in_settings = PW_FIELD(alerting, confirm_share)},
+      {.path = "alerting.immediate_p",
+       .kind = Kind::kNumber,
+       .bounds = closed(0, 1),
+       .doc = "A flagged finding with a p-value at or below this needs no confirmation.",
+       .in_settings = PW_FIELD(alerting, immediate_p)},
 
       // ---- reference ----
       {.path = "reference.enabled",

@@ -167,6 +167,7 @@ struct DriftThresholds {
   Correction correction = Correction::kBenjaminiHochberg;  // multiple-testing correction
   double smoothing_epsilon = 1e-4;                         // added to empty bins before PSI/JS
   double min_window_fill = 1.0;  // share of a window's length/capacity covered before judging
+  bool minimum_effect = true;    // tests' null: "within the threshold", not "no change"
 
   bool operator==(const DriftThresholds&) const = default;
 };
@@ -187,6 +188,7 @@ struct ThresholdOverrides {
   std::optional<Correction> correction;
   std::optional<double> smoothing_epsilon;
   std::optional<double> min_window_fill;
+  std::optional<bool> minimum_effect;
 
   bool operator==(const ThresholdOverrides&) const = default;
 };
@@ -212,6 +214,10 @@ struct AlertingSettings {
   std::int64_t resolve_evaluations = 3;  // consecutive calm evaluations to resolve
   // An evaluation counts as calm when score < resolve_ratio * threshold (hysteresis)
   double resolve_ratio = 0.8;
+  // Weak evidence (p > immediate_p) must stay flagged while confirm_share of the window is
+  // replaced by new frames (docs/DRIFT.md "Repeated looks").
+  double confirm_share = 0.25;
+  double immediate_p = 1e-5;
 
   bool operator==(const AlertingSettings&) const = default;
 };
