@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "daemon/api/api_auth.h"
 #include "daemon/api/api_convert.h"
 #include "daemon/convert/stats_convert.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
@@ -122,8 +123,14 @@ v1::AlertTransition transition_to_proto(const core::AlertTransition& t) {
 
 class MonitorService final : public v1::Monitor::CallbackService {
  public:
-  MonitorService(MonitorEngine& engine, size_t max_message_bytes)
-      : engine_(engine), max_bytes_(max_message_bytes) {}
+  MonitorService(MonitorEngine& engine, size_t max_message_bytes, ApiAuthorizer auth,
+                 std::function<void(const std::string&, const std::string&)> on_auth_failure)
+      : engine_(engine),
+        max_bytes_(max_message_bytes),
+        auth_(std::move(auth)),
+        on_auth_failure_(std::move(on_auth_failure)) {}
+
+  const ApiAuthorizer& authorizer() const { return auth_; }
 
   std::atomic<bool> ready{false};
 
@@ -139,7 +146,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* ListStreams(grpc::CallbackServerContext* ctx,
                                         const v1::ListStreamsRequest*,
                                         v1::ListStreamsResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "ListStreams", RpcAccess::kRead, resp, [&]() -> Status {
       engine_.for_each_stream([&](const StreamView& v) {
         const core::StreamMonitor& m = v.monitor;
         v1::StreamInfo* s = resp->add_streams();
@@ -168,7 +175,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* GetWindowStats(grpc::CallbackServerContext* ctx,
                                            const v1::GetWindowStatsRequest* req,
                                            v1::GetWindowStatsResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "GetWindowStats", RpcAccess::kRead, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       StatsSections sec;
       sec.tables = false;
@@ -243,7 +250,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* GetDrift(grpc::CallbackServerContext* ctx,
                                      const v1::GetDriftRequest* req,
                                      v1::GetDriftResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "GetDrift", RpcAccess::kRead, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       if (!ready) return rebuilding();
       Status st;
@@ -278,7 +285,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* ctx,
                                        const v1::ListAlertsRequest* req,
                                        v1::ListAlertsResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "ListAlerts", RpcAccess::kRead, resp, [&]() -> Status {
       const std::vector<core::Alert> alerts = engine_.alerts(req->stream());
       if (alerts.empty() && !req->stream().empty() &&
           !engine_.with_stream(req->stream(), [](const StreamView&) {})) {
@@ -300,7 +307,8 @@ class MonitorService final : public v1::Monitor::CallbackService {
       void Begin(grpc::CallbackServerContext* ctx) {
         std::unique_lock lock(state_->mu);
         state_->reactor = this;
-        const Status s = check_call(ctx);
+        Status s = svc_.authorize(ctx, "WatchAlerts", RpcAccess::kRead);
+        if (s.ok()) s = check_call(ctx);
         if (!s.ok()) {
           state_->finish_requested = true;
           state_->finish_status = s;
@@ -358,7 +366,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* GetExemplars(grpc::CallbackServerContext* ctx,
                                          const v1::GetExemplarsRequest* req,
                                          v1::GetExemplarsResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "GetExemplars", RpcAccess::kRead, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       if (req->cell_case() == v1::GetExemplarsRequest::CELL_NOT_SET) {
         return Status(StatusCode::INVALID_ARGUMENT,
@@ -446,7 +454,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* GetBaseline(grpc::CallbackServerContext* ctx,
                                         const v1::GetBaselineRequest* req,
                                         v1::GetBaselineResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "GetBaseline", RpcAccess::kRead, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       Status st;
       const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
@@ -468,7 +476,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* SetBaseline(grpc::CallbackServerContext* ctx,
                                         const v1::SetBaselineRequest* req,
                                         v1::SetBaselineResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "SetBaseline", RpcAccess::kWrite, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       if (!req->has_baseline()) return Status(StatusCode::INVALID_ARGUMENT, "baseline is required");
       if (req->baseline().stats().frames() == 0 && req->baseline().stats().tables().frames() == 0) {
@@ -504,7 +512,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* SnapshotBaseline(grpc::CallbackServerContext* ctx,
                                              const v1::SnapshotBaselineRequest* req,
                                              v1::SnapshotBaselineResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "SnapshotBaseline", RpcAccess::kWrite, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       if (!ready) return rebuilding();
       Status st;
@@ -529,13 +537,14 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* GetReference(grpc::CallbackServerContext* ctx,
                                          const v1::GetReferenceRequest* req,
                                          v1::ReferenceInfo* resp) override {
-    return unary(ctx, resp, [&]() -> Status { return reference_info(req->stream(), resp); });
+    return unary(ctx, "GetReference", RpcAccess::kRead, resp,
+                 [&]() -> Status { return reference_info(req->stream(), resp); });
   }
 
   grpc::ServerUnaryReactor* PinReference(grpc::CallbackServerContext* ctx,
                                          const v1::PinReferenceRequest* req,
                                          v1::ReferenceInfo* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "PinReference", RpcAccess::kWrite, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       if (!ready) return rebuilding();
       Status st = reference_info(req->stream(), resp);
@@ -559,7 +568,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* ResetReference(grpc::CallbackServerContext* ctx,
                                            const v1::ResetReferenceRequest* req,
                                            v1::ReferenceInfo* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "ResetReference", RpcAccess::kWrite, resp, [&]() -> Status {
       Status st = reference_info(req->stream(), resp);
       if (!st.ok()) return st;
       if (std::string error = engine_.reset_reference(req->stream()); !error.empty())
@@ -583,9 +592,11 @@ class MonitorService final : public v1::Monitor::CallbackService {
   }
 
   template <class Resp, class F>
-  grpc::ServerUnaryReactor* unary(grpc::CallbackServerContext* ctx, Resp* resp, F&& f) {
+  grpc::ServerUnaryReactor* unary(grpc::CallbackServerContext* ctx, const char* rpc,
+                                  RpcAccess access, Resp* resp, F&& f) {
     grpc::ServerUnaryReactor* r = ctx->DefaultReactor();
-    Status s = check_call(ctx);
+    Status s = authorize(ctx, rpc, access);
+    if (s.ok()) s = check_call(ctx);
     if (s.ok()) s = f();
     if (s.ok() && resp->ByteSizeLong() > max_bytes_) {
       s = Status(StatusCode::RESOURCE_EXHAUSTED,
@@ -596,6 +607,14 @@ class MonitorService final : public v1::Monitor::CallbackService {
     if (!s.ok()) resp->Clear();
     r->Finish(s);
     return r;
+  }
+
+  // Runs before anything else of a call: a refused call learns nothing about streams.
+  Status authorize(grpc::CallbackServerContext* ctx, const char* rpc, RpcAccess access) {
+    std::string reason;
+    Status s = auth_.check(ctx->client_metadata(), access, reason);
+    if (!s.ok() && on_auth_failure_) on_auth_failure_(rpc, reason);
+    return s;
   }
 
   void add_watch(const std::shared_ptr<WatchState>& w) {
@@ -609,6 +628,8 @@ class MonitorService final : public v1::Monitor::CallbackService {
 
   MonitorEngine& engine_;
   size_t max_bytes_;
+  ApiAuthorizer auth_;
+  std::function<void(const std::string&, const std::string&)> on_auth_failure_;
   std::mutex watches_mu_;
   std::set<std::shared_ptr<WatchState>> watches_;
 };
@@ -621,6 +642,7 @@ class GrpcServerImpl final : public GrpcServer {
   ~GrpcServerImpl() override { shutdown(std::chrono::milliseconds(0)); }
 
   int port() const override { return port_; }
+  std::string auth_description() const override { return service_->authorizer().describe(); }
 
   void set_ready(bool ready) override {
     service_->ready = ready;
@@ -675,7 +697,10 @@ std::unique_ptr<GrpcServer> GrpcServer::Start(MonitorEngine& engine,
     creds = grpc::InsecureServerCredentials();
   }
   const size_t max_bytes = size_t(std::max(options.max_message_bytes, 4096));
-  auto service = std::make_unique<MonitorService>(engine, max_bytes);
+  const bool verified_clients = options.tls && !options.tls->client_ca_pem.empty();
+  ApiAuthorizer auth(options.auth, is_loopback_bind(options.bind), verified_clients);
+  auto service =
+      std::make_unique<MonitorService>(engine, max_bytes, std::move(auth), options.on_auth_failure);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.bind, creds, &port);
