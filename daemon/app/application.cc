@@ -15,6 +15,7 @@
 #include "daemon/app/alert_log.h"
 #include "daemon/app/engine_config.h"
 #include "daemon/app/logging.h"
+#include "daemon/app/secret_ref.h"
 #include "daemon/common/clock.h"
 #include "daemon/engine/event_time_evaluator.h"
 #include "daemon/engine/monitor_engine.h"
@@ -193,8 +194,44 @@ bool Application::start(std::string& error) {
     }
     go.tls = std::move(tls);
   }
+  {
+    const config::GrpcAuthSettings& a = settings_.grpc.auth;
+    std::string warning;
+    auto write_token = read_token(a.token_file, a.token_env, error, warning);
+    if (!write_token) {
+      error = "grpc.auth: write token: " + error;
+      return false;
+    }
+    if (!warning.empty()) spdlog::warn("grpc.auth: {}", warning);
+    warning.clear();
+    auto read = read_token(a.read_token_file, a.read_token_env, error, warning);
+    if (!read) {
+      error = "grpc.auth: read token: " + error;
+      return false;
+    }
+    if (!warning.empty()) spdlog::warn("grpc.auth: {}", warning);
+    if (!read->empty() && *read == *write_token) {
+      error = "grpc.auth: the read token equals the write token; give readers their own";
+      return false;
+    }
+    go.auth.write_token = std::move(*write_token);
+    go.auth.read_token = std::move(*read);
+    go.auth.allow_unauthenticated_writes = a.allow_unauthenticated_mutations;
+  }
+  go.on_auth_failure = [this](const std::string& rpc, const std::string& reason) {
+    if (metrics_) metrics_->count_auth_failure(rpc, reason);
+    spdlog::debug("grpc: {} refused ({})", rpc, reason);
+  };
   grpc_ = GrpcServer::Start(*engine_, go, error);
   if (!grpc_) return false;
+  spdlog::info("predwatchd: {}", grpc_->auth_description());
+  if (!is_loopback_bind(go.bind) && !go.tls &&
+      (!go.auth.write_token.empty() || !go.auth.read_token.empty())) {
+    spdlog::warn(
+        "grpc: tokens travel in plaintext to {}: configure grpc.tls (docs/SECURITY.md) unless "
+        "the network is private",
+        go.bind);
+  }
   grpc_->set_ready(false);
   register_stop("gRPC server", [this] {
     grpc_->set_ready(false);
@@ -215,7 +252,14 @@ bool Application::start(std::string& error) {
   KafkaSourceOptions ko;
   ko.group_id = settings_.kafka.group_id;
   ko.topics = settings_.kafka.topics;
-  ko.properties = settings_.kafka.properties;
+  for (const auto& [key, value] : settings_.kafka.properties) {
+    std::optional<std::string> v = resolve_secret_value(value, error);
+    if (!v) {
+      error = "kafka.properties[\"" + key + "\"]: " + error;
+      return false;
+    }
+    ko.properties[key] = std::move(*v);
+  }
   ko.default_encoding = default_encoding(settings_.kafka.decoder);
   ko.dead_letter_topic = settings_.kafka.dead_letter_topic.value_or("");
   ko.max_message_bytes = size_t(settings_.limits.max_message_bytes);
