@@ -1030,6 +1030,18 @@ void parse_grpc(Parser& p, const MapView& root, Settings& s) {
   MapView m = p.section(root, "grpc", schema_keys("grpc"));
   p.read_scalars(m, s);
   parse_grpc_auth(p, m, s);
+  if (const Field* h = m.get("health_bind"); h && !h->value.IsNull()) {
+    std::string b;
+    if (p.read_string(m, "health_bind", false, b)) {
+      if (valid_bind(b)) {
+        g.health_bind = b;
+      } else {
+        p.error(
+            h->pos(), "grpc.health_bind",
+            "must be host:port with port in [0, 65535], e.g. 0.0.0.0:50052 (got " + quote(b) + ")");
+      }
+    }
+  }
   const Field* f = m.get("tls");
   if (!f || f->value.IsNull()) return;
   MapView t = p.map(f->value, f->pos(), "grpc.tls", schema_keys("grpc.tls"));
@@ -1070,6 +1082,14 @@ void cross_checks(Parser& p, const Settings& s) {
   if (port(s.metrics.bind) != "0" && port(s.metrics.bind) == port(s.grpc.bind)) {
     p.error(p.pos_at("grpc.bind"), "grpc.bind",
             "uses port " + port(s.grpc.bind) + ", which metrics.bind uses too");
+  }
+  if (s.grpc.health_bind && port(*s.grpc.health_bind) != "0") {
+    const std::string hp = port(*s.grpc.health_bind);
+    if (hp == port(s.grpc.bind) || hp == port(s.metrics.bind)) {
+      p.error(p.pos_at("grpc.health_bind"), "grpc.health_bind",
+              "uses port " + hp + ", which " +
+                  (hp == port(s.grpc.bind) ? "grpc.bind" : "metrics.bind") + " uses too");
+    }
   }
 }
 

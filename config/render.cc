@@ -120,6 +120,7 @@ bool is_unset(std::string_view path, const Settings& s) {
   return (path == "kafka.dead_letter_topic" && !s.kafka.dead_letter_topic) ||
          (path == "grpc.tls" && !s.grpc.tls) ||
          (path == "grpc.auth" && s.grpc.auth == GrpcAuthSettings{}) ||
+         (path == "grpc.health_bind" && !s.grpc.health_bind) ||
          (path == "reference.state_dir" && s.reference.state_dir.empty());
 }
 
@@ -169,6 +170,8 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
     if (s.grpc.tls->client_ca)
       e << YAML::Key << "client_ca" << YAML::Value << *s.grpc.tls->client_ca;
     e << YAML::EndMap;
+  } else if (path == "grpc.health_bind") {
+    e << *s.grpc.health_bind;
   } else if (path == "grpc.auth") {
     const GrpcAuthSettings& a = s.grpc.auth;
     e << YAML::BeginMap;

@@ -469,6 +469,13 @@ const std::vector<Setting>& table() {
        .default_text = "unset",
        .doc = "Set: clients must present certificates signed by this CA (mTLS); mutating RPCs "
               "then need no token unless `grpc.auth.token_*` is set."},
+      {.path = "grpc.health_bind",
+       .type = "host:port",
+       .default_text = "unset",
+       .bounds_note = "port differs from `grpc.bind`'s and `metrics.bind`'s (unless 0)",
+       .doc = "Set: a second, plaintext listener that serves the standard health service "
+              "(grpc.health.v1) only — serving status, no API, no reflection — for probes that "
+              "cannot speak TLS while `grpc.tls` is on (Kubernetes gRPC probes)."},
       {.path = "grpc.auth.token_file",
        .type = "path",
        .default_text = "unset",

@@ -275,6 +275,9 @@ struct GrpcAuthSettings {
 struct GrpcSettings {
   std::string bind = "127.0.0.1:50051";  // host:port; port 0 = any
   std::optional<TlsSettings> tls;        // unset = plaintext
+  // Set: a second, plaintext listener serving only grpc.health.v1 (probes that cannot speak
+  // TLS); host:port, its port differs from bind's and metrics.bind's.
+  std::optional<std::string> health_bind;
   GrpcAuthSettings auth;
   std::int64_t max_message_bytes = 16 * kMiB;
 

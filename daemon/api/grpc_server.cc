@@ -1,8 +1,11 @@
 #include "daemon/api/grpc_server.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
 
 #include <algorithm>
 #include <atomic>
@@ -634,24 +637,53 @@ class MonitorService final : public v1::Monitor::CallbackService {
   std::set<std::shared_ptr<WatchState>> watches_;
 };
 
+// Leaves server reflection out of a builder (the plugin registers itself for every server of
+// the process): the health-only listener shows serving status and nothing else.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    std::erase_if(*plugins, [](const std::unique_ptr<grpc::ServerBuilderPlugin>& p) {
+      return p->name() == "proto_server_reflection";
+    });
+  }
+};
+
+void initial_health(grpc::Server& server) {
+  if (grpc::HealthCheckServiceInterface* h = server.GetHealthCheckService()) {
+    h->SetServingStatus("", false);
+    h->SetServingStatus(kServiceName, false);
+    h->SetServingStatus("liveness", true);
+  }
+}
+
 class GrpcServerImpl final : public GrpcServer {
  public:
   GrpcServerImpl(std::unique_ptr<MonitorService> service, std::unique_ptr<grpc::Server> server,
-                 int port)
-      : service_(std::move(service)), server_(std::move(server)), port_(port) {}
+                 int port, std::unique_ptr<grpc::Server> health_server, int health_port,
+                 std::unique_ptr<grpc::CallbackGenericService> health_fallback)
+      : service_(std::move(service)),
+        server_(std::move(server)),
+        port_(port),
+        health_fallback_(std::move(health_fallback)),
+        health_server_(std::move(health_server)),
+        health_port_(health_port) {}
   ~GrpcServerImpl() override { shutdown(std::chrono::milliseconds(0)); }
 
   int port() const override { return port_; }
+  int health_port() const override { return health_port_; }
   std::string auth_description() const override { return service_->authorizer().describe(); }
 
   void set_ready(bool ready) override {
     service_->ready = ready;
     std::lock_guard lock(mu_);
     if (stopped_) return;
-    grpc::HealthCheckServiceInterface* h = server_->GetHealthCheckService();
-    if (!h) return;
-    h->SetServingStatus("", ready);
-    h->SetServingStatus(kServiceName, ready);
+    for (grpc::Server* s : {server_.get(), health_server_.get()}) {
+      grpc::HealthCheckServiceInterface* h = s ? s->GetHealthCheckService() : nullptr;
+      if (!h) continue;
+      h->SetServingStatus("", ready);
+      h->SetServingStatus(kServiceName, ready);
+    }
   }
 
   void shutdown(std::chrono::milliseconds grace) override {
@@ -663,12 +695,19 @@ class GrpcServerImpl final : public GrpcServer {
     service_->end_watches();
     server_->Shutdown(std::chrono::system_clock::now() + grace);
     server_->Wait();
+    if (health_server_) {
+      health_server_->Shutdown(std::chrono::system_clock::now());
+      health_server_->Wait();
+    }
   }
 
  private:
   std::unique_ptr<MonitorService> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_;
+  std::unique_ptr<grpc::CallbackGenericService> health_fallback_;  // outlives health_server_
+  std::unique_ptr<grpc::Server> health_server_;                    // null without health_bind
+  int health_port_;
   std::mutex mu_;
   bool stopped_ = false;
 };
@@ -715,13 +754,32 @@ std::unique_ptr<GrpcServer> GrpcServer::Start(MonitorEngine& engine,
     if (server) server->Shutdown();
     return nullptr;
   }
-  grpc::HealthCheckServiceInterface* h = server->GetHealthCheckService();
-  if (h) {
-    h->SetServingStatus("", false);
-    h->SetServingStatus(kServiceName, false);
-    h->SetServingStatus("liveness", true);
+  initial_health(*server);
+  std::unique_ptr<grpc::Server> health_server;
+  auto health_only_fallback = std::make_unique<grpc::CallbackGenericService>();
+  int health_port = 0;
+  if (!options.health_bind.empty()) {
+    grpc::ServerBuilder hb;
+    hb.AddListeningPort(options.health_bind, grpc::InsecureServerCredentials(), &health_port);
+    hb.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    hb.SetOption(std::make_unique<WithoutReflection>());
+    hb.SetMaxReceiveMessageSize(4096);
+    // Every other method answers UNIMPLEMENTED. (Also: a server whose only service is the
+    // default health service fails to build; "no completion queue is polled".)
+    hb.RegisterCallbackGenericService(health_only_fallback.get());
+    health_server = hb.BuildAndStart();
+    if (!health_server || health_port == 0) {
+      error = "grpc: cannot listen on health_bind '" + options.health_bind +
+              "' (address in use, or invalid)";
+      if (health_server) health_server->Shutdown();
+      server->Shutdown();
+      return nullptr;
+    }
+    initial_health(*health_server);
   }
-  return std::make_unique<GrpcServerImpl>(std::move(service), std::move(server), port);
+  return std::make_unique<GrpcServerImpl>(std::move(service), std::move(server), port,
+                                          std::move(health_server), health_port,
+                                          std::move(health_only_fallback));
 }
 
 }  // namespace predwatch::daemon

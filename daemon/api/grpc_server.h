@@ -1,6 +1,10 @@
 // GrpcServer: serves predwatch.v1.Monitor (proto/predwatch/v1/monitor.proto) over a
 // MonitorEngine, next to the standard grpc.health.v1.Health service and server reflection.
 //
+// Health: with `health_bind` set, a second, plaintext listener serves grpc.health.v1 alone
+// (no API, no reflection), the same statuses, for probes that cannot speak TLS (Kubernetes
+// gRPC probes) while the API port requires it.
+//
 // Health: the overall status "" and "predwatch.v1.Monitor" are NOT_SERVING until
 // set_ready(true) (windows rebuilt after start or rebalance); the name "liveness" is
 // SERVING while the process runs (Kubernetes liveness/startup probes use it, so a rebuild
@@ -34,6 +38,7 @@ struct GrpcServerOptions {
   std::optional<Tls> tls = std::nullopt;
   int max_message_bytes = 16 << 20;
   ApiAuthOptions auth = {};
+  std::string health_bind = "";  // "" = no health-only listener
   std::function<void(const std::string& rpc, const std::string& reason)> on_auth_failure = {};
 };
 
@@ -46,6 +51,7 @@ class GrpcServer {
   virtual ~GrpcServer() = default;
 
   virtual int port() const = 0;
+  virtual int health_port() const = 0;  // 0 without health_bind
   // ApiAuthorizer::describe() of the running server, for the start log.
   virtual std::string auth_description() const = 0;
   virtual void set_ready(bool ready) = 0;

@@ -218,6 +218,7 @@ bool Application::start(std::string& error) {
     go.auth.read_token = std::move(*read);
     go.auth.allow_unauthenticated_writes = a.allow_unauthenticated_mutations;
   }
+  go.health_bind = settings_.grpc.health_bind.value_or("");
   go.on_auth_failure = [this](const std::string& rpc, const std::string& reason) {
     if (metrics_) metrics_->count_auth_failure(rpc, reason);
     spdlog::debug("grpc: {} refused ({})", rpc, reason);
@@ -225,6 +226,9 @@ bool Application::start(std::string& error) {
   grpc_ = GrpcServer::Start(*engine_, go, error);
   if (!grpc_) return false;
   spdlog::info("predwatchd: {}", grpc_->auth_description());
+  if (grpc_->health_port() != 0) {
+    spdlog::info("predwatchd: plaintext health service (only) on port {}", grpc_->health_port());
+  }
   if (!is_loopback_bind(go.bind) && !go.tls &&
       (!go.auth.write_token.empty() || !go.auth.read_token.empty())) {
     spdlog::warn(
@@ -242,6 +246,7 @@ bool Application::start(std::string& error) {
   if (!options_.ports_file.empty()) {
     std::ofstream pf(options_.ports_file, std::ios::trunc);
     pf << "metrics=" << metrics_->port() << "\ngrpc=" << grpc_->port() << "\n";
+    if (grpc_->health_port() != 0) pf << "health=" << grpc_->health_port() << "\n";
     if (!pf) {
       error = "cannot write " + options_.ports_file.string();
       return false;

@@ -126,6 +126,11 @@ const InvalidCase kInvalid[] = {
      R"(t.yaml:2:31: drift.kinds[1]: must be one of: class_distribution, pair_rate, novel_pair, objects_per_image, spatial, confidence, box_size, class_appeared, class_vanished, objects_per_frame (got "spacial") (did you mean "spatial"?))"},
     {"duplicate drift kind", "drift:\n  kinds: [spatial, spatial]\n",
      R"(t.yaml:2:20: drift.kinds[1]: duplicate entry "spatial")"},
+    {"health listener on the API port",
+     "grpc:\n  bind: 0.0.0.0:7000\n  health_bind: 0.0.0.0:7000\n",
+     "t.yaml:3:16: grpc.health_bind: uses port 7000, which grpc.bind uses too"},
+    {"health listener without a port", "grpc:\n  health_bind: probes\n",
+     "t.yaml:2:16: grpc.health_bind: must be host:port"},
     {"write token from a file and a variable",
      "grpc:\n  auth:\n    token_file: /t\n    token_env: T\n",
      "t.yaml:4:16: grpc.auth.token_env: give the write token by token_file or token_env, not "
@@ -376,6 +381,7 @@ TEST(LoadConfigValid, RenderedConfigLoadsBackEqual) {
   custom.grpc.tls = TlsSettings{.cert = "/c.pem", .key = "/k.pem", .client_ca = {}};
   custom.grpc.max_message_bytes = 1536;
   custom.grpc.auth.token_env = "PREDWATCH_WRITE";
+  custom.grpc.health_bind = "0.0.0.0:50052";
   custom.grpc.auth.read_token_file = "/run/secrets/read";
   custom.grpc.auth.allow_unauthenticated_mutations = true;
   custom.kafka.properties["sasl.password"] = "${env:KAFKA_PASSWORD}";

@@ -285,6 +285,47 @@ TEST_F(ApiAuth, TlsRoundTripAndPlaintextClientsAreRejected) {
   EXPECT_FALSE(untrusted->ListStreams(&ctx2, {}, &resp).ok());
 }
 
+// Kubernetes gRPC probes cannot speak TLS: the health-only listener answers them in
+// plaintext, with the API's statuses, and serves nothing else.
+TEST_F(ApiAuth, APlaintextHealthListenerServesHealthOnly) {
+  Pki pki;
+  ASSERT_TRUE(pki.ok()) << pki.log();
+  grpc::SslCredentialsOptions client;
+  client.pem_root_certs = pki.pem("ca.pem");
+  start({.bind = "127.0.0.1:0",
+         .tls = GrpcServerOptions::Tls{pki.pem("server.pem"), pki.pem("server.key"), ""},
+         .auth = {.write_token = kWrite, .read_token = kRead},
+         .health_bind = "127.0.0.1:0"},
+        grpc::SslCredentials(client));
+  ASSERT_NE(server_->health_port(), 0);
+  ASSERT_NE(server_->health_port(), server_->port());
+  auto plain = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->health_port()),
+                                   grpc::InsecureChannelCredentials());
+  auto check = [&](const std::string& service) {
+    auto h = grpc::health::v1::Health::NewStub(plain);
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    grpc::health::v1::HealthCheckResponse resp;
+    const grpc::Status s = h->Check(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.status();
+  };
+  EXPECT_EQ(check(""), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(check("liveness"), grpc::health::v1::HealthCheckResponse::SERVING);
+  server_->set_ready(false);
+  EXPECT_EQ(check(""), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(check("predwatch.v1.Monitor"), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(check("liveness"), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  // The API is not there, with or without a token.
+  auto api = v1::Monitor::NewStub(plain);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", std::string("Bearer ") + kWrite);
+  v1::ListStreamsResponse resp;
+  EXPECT_EQ(api->ListStreams(&ctx, {}, &resp).error_code(), StatusCode::UNIMPLEMENTED);
+}
+
 TEST_F(ApiAuth, MutualTlsNeedsAClientCertificateAndThenAllowsMutationsWithoutAToken) {
   Pki pki;
   ASSERT_TRUE(pki.ok()) << pki.log();
