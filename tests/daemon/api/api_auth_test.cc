@@ -17,13 +17,14 @@
 #include "daemon/api/grpc_server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
-#include "tests/support/predwatchd_process.h"
+#include "tests/support/test_pki.h"
 #include "tests/support/traffic_env.h"
 
 namespace predwatch::daemon {
 namespace {
 
 using grpc::StatusCode;
+using testing::Pki;
 using testing::TrafficEnv;
 
 constexpr char kWrite[] = "write-token-0123456789abcdef";
@@ -217,45 +218,6 @@ TEST_F(ApiAuth, AReadTokenGuardsReadsAndCannotWrite) {
 }
 
 // ---- TLS ----
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A CA, a server certificate for localhost / 127.0.0.1 and a client certificate, all signed
-// by the CA, plus a second CA that signed nothing here.
-class Pki {
- public:
-  Pki() {
-    const std::string d = dir_.path().string();
-    dir_.write("make.sh",
-               "set -e\n"
-               "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext\n"
-               "for ca in ca other; do\n"
-               "  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=$ca \\\n"
-               "    -keyout $ca.key -out $ca.pem\n"
-               "done\n"
-               "for who in server client; do\n"
-               "  openssl req -newkey rsa:2048 -nodes -subj /CN=$who -keyout $who.key \\\n"
-               "    -out $who.csr\n"
-               "done\n"
-               "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \\\n"
-               "  -days 2 -extfile san.ext -out server.pem\n"
-               "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial \\\n"
-               "  -days 2 -out client.pem\n");
-    ok_ = std::system(("cd '" + d + "' && bash make.sh > openssl.log 2>&1").c_str()) == 0;
-  }
-  bool ok() const { return ok_; }
-  std::string log() const { return slurp(dir_.path() / "openssl.log"); }
-  std::string pem(const std::string& name) const { return slurp(dir_.path() / name); }
-
- private:
-  testing::TempDir dir_;
-  bool ok_ = false;
-};
 
 TEST_F(ApiAuth, TlsRoundTripAndPlaintextClientsAreRejected) {
   Pki pki;
