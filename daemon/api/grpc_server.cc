@@ -130,10 +130,17 @@ class MonitorService final : public v1::Monitor::CallbackService {
                  std::function<void(const std::string&, const std::string&)> on_auth_failure)
       : engine_(engine),
         max_bytes_(max_message_bytes),
-        auth_(std::move(auth)),
+        auth_(std::make_shared<const ApiAuthorizer>(std::move(auth))),
         on_auth_failure_(std::move(on_auth_failure)) {}
 
-  const ApiAuthorizer& authorizer() const { return auth_; }
+  std::shared_ptr<const ApiAuthorizer> authorizer() const {
+    std::lock_guard lock(auth_mu_);
+    return auth_;
+  }
+  void set_authorizer(std::shared_ptr<const ApiAuthorizer> a) {
+    std::lock_guard lock(auth_mu_);
+    auth_ = std::move(a);
+  }
 
   std::atomic<bool> ready{false};
 
@@ -615,7 +622,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   // Runs before anything else of a call: a refused call learns nothing about streams.
   Status authorize(grpc::CallbackServerContext* ctx, const char* rpc, RpcAccess access) {
     std::string reason;
-    Status s = auth_.check(ctx->client_metadata(), access, reason);
+    Status s = authorizer()->check(ctx->client_metadata(), access, reason);
     if (!s.ok() && on_auth_failure_) on_auth_failure_(rpc, reason);
     return s;
   }
@@ -631,7 +638,8 @@ class MonitorService final : public v1::Monitor::CallbackService {
 
   MonitorEngine& engine_;
   size_t max_bytes_;
-  ApiAuthorizer auth_;
+  mutable std::mutex auth_mu_;
+  std::shared_ptr<const ApiAuthorizer> auth_;  // replaced whole by set_auth()
   std::function<void(const std::string&, const std::string&)> on_auth_failure_;
   std::mutex watches_mu_;
   std::set<std::shared_ptr<WatchState>> watches_;
@@ -661,18 +669,25 @@ class GrpcServerImpl final : public GrpcServer {
  public:
   GrpcServerImpl(std::unique_ptr<MonitorService> service, std::unique_ptr<grpc::Server> server,
                  int port, std::unique_ptr<grpc::Server> health_server, int health_port,
-                 std::unique_ptr<grpc::CallbackGenericService> health_fallback)
+                 std::unique_ptr<grpc::CallbackGenericService> health_fallback, bool loopback,
+                 bool verified_clients)
       : service_(std::move(service)),
         server_(std::move(server)),
         port_(port),
         health_fallback_(std::move(health_fallback)),
         health_server_(std::move(health_server)),
-        health_port_(health_port) {}
+        health_port_(health_port),
+        loopback_(loopback),
+        verified_clients_(verified_clients) {}
   ~GrpcServerImpl() override { shutdown(std::chrono::milliseconds(0)); }
 
   int port() const override { return port_; }
   int health_port() const override { return health_port_; }
-  std::string auth_description() const override { return service_->authorizer().describe(); }
+  std::string auth_description() const override { return service_->authorizer()->describe(); }
+  void set_auth(ApiAuthOptions auth) override {
+    service_->set_authorizer(
+        std::make_shared<const ApiAuthorizer>(std::move(auth), loopback_, verified_clients_));
+  }
 
   void set_ready(bool ready) override {
     service_->ready = ready;
@@ -708,6 +723,7 @@ class GrpcServerImpl final : public GrpcServer {
   std::unique_ptr<grpc::CallbackGenericService> health_fallback_;  // outlives health_server_
   std::unique_ptr<grpc::Server> health_server_;                    // null without health_bind
   int health_port_;
+  bool loopback_, verified_clients_;  // what set_auth() builds authorizers with
   std::mutex mu_;
   bool stopped_ = false;
 };
@@ -777,9 +793,9 @@ std::unique_ptr<GrpcServer> GrpcServer::Start(MonitorEngine& engine,
     }
     initial_health(*health_server);
   }
-  return std::make_unique<GrpcServerImpl>(std::move(service), std::move(server), port,
-                                          std::move(health_server), health_port,
-                                          std::move(health_only_fallback));
+  return std::make_unique<GrpcServerImpl>(
+      std::move(service), std::move(server), port, std::move(health_server), health_port,
+      std::move(health_only_fallback), is_loopback_bind(options.bind), verified_clients);
 }
 
 }  // namespace predwatch::daemon

@@ -54,6 +54,10 @@ class GrpcServer {
   virtual int health_port() const = 0;  // 0 without health_bind
   // ApiAuthorizer::describe() of the running server, for the start log.
   virtual std::string auth_description() const = 0;
+  // Replaces the tokens and allow_unauthenticated_writes (token rotation on reload); the
+  // bind and TLS keep deciding loopback and mTLS. Calls already authorised are unaffected.
+  // Thread-safe.
+  virtual void set_auth(ApiAuthOptions auth) = 0;
   virtual void set_ready(bool ready) = 0;
   // Ends open WatchAlerts streams with OK, stops accepting calls, waits up to `grace`.
   virtual void shutdown(std::chrono::milliseconds grace) = 0;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "config/loader.h"
@@ -46,6 +47,33 @@ int64_t rebuild_horizon_ms(const config::Settings& s) {
     }
   }
   return h;
+}
+
+// The tokens grpc.auth names, read now (at start and on reload); nullopt with `error`.
+std::optional<ApiAuthOptions> api_auth(const config::GrpcAuthSettings& a, std::string& error) {
+  std::string warning;
+  auto write_token = read_token(a.token_file, a.token_env, error, warning);
+  if (!write_token) {
+    error = "grpc.auth: write token: " + error;
+    return std::nullopt;
+  }
+  if (!warning.empty()) spdlog::warn("grpc.auth: {}", warning);
+  warning.clear();
+  auto read = read_token(a.read_token_file, a.read_token_env, error, warning);
+  if (!read) {
+    error = "grpc.auth: read token: " + error;
+    return std::nullopt;
+  }
+  if (!warning.empty()) spdlog::warn("grpc.auth: {}", warning);
+  if (!read->empty() && *read == *write_token) {
+    error = "grpc.auth: the read token equals the write token; give readers their own";
+    return std::nullopt;
+  }
+  ApiAuthOptions o;
+  o.write_token = std::move(*write_token);
+  o.read_token = std::move(*read);
+  o.allow_unauthenticated_writes = a.allow_unauthenticated_mutations;
+  return o;
 }
 
 Encoding default_encoding(config::Decoder d) {
@@ -194,29 +222,10 @@ bool Application::start(std::string& error) {
     }
     go.tls = std::move(tls);
   }
-  {
-    const config::GrpcAuthSettings& a = settings_.grpc.auth;
-    std::string warning;
-    auto write_token = read_token(a.token_file, a.token_env, error, warning);
-    if (!write_token) {
-      error = "grpc.auth: write token: " + error;
-      return false;
-    }
-    if (!warning.empty()) spdlog::warn("grpc.auth: {}", warning);
-    warning.clear();
-    auto read = read_token(a.read_token_file, a.read_token_env, error, warning);
-    if (!read) {
-      error = "grpc.auth: read token: " + error;
-      return false;
-    }
-    if (!warning.empty()) spdlog::warn("grpc.auth: {}", warning);
-    if (!read->empty() && *read == *write_token) {
-      error = "grpc.auth: the read token equals the write token; give readers their own";
-      return false;
-    }
-    go.auth.write_token = std::move(*write_token);
-    go.auth.read_token = std::move(*read);
-    go.auth.allow_unauthenticated_writes = a.allow_unauthenticated_mutations;
+  if (auto auth = api_auth(settings_.grpc.auth, error)) {
+    go.auth = std::move(*auth);
+  } else {
+    return false;
   }
   go.health_bind = settings_.grpc.health_bind.value_or("");
   go.on_auth_failure = [this](const std::string& rpc, const std::string& reason) {
@@ -424,7 +433,23 @@ void Application::reload() {
   keep("windows", next.windows, settings_.windows);
   keep("statistics", next.statistics, settings_.statistics);
   keep("metrics", next.metrics, settings_.metrics);
-  keep("grpc", next.grpc, settings_.grpc);
+  // grpc.auth applies on reload (token rotation without a restart, which would rebuild the
+  // windows); the rest of grpc takes a restart. The tokens are re-read even when grpc.auth
+  // is unchanged: their files or variables may hold new ones.
+  {
+    config::GrpcSettings grpc = next.grpc;
+    grpc.auth = settings_.grpc.auth;
+    keep("grpc (except grpc.auth)", grpc, settings_.grpc);
+    grpc.auth = next.grpc.auth;
+    next.grpc = grpc;
+    if (auto auth = api_auth(next.grpc.auth, error)) {
+      grpc_->set_auth(std::move(*auth));
+      spdlog::info("reload: gRPC tokens re-read; {}", grpc_->auth_description());
+    } else {
+      spdlog::error("reload: {}; keeping the running tokens", error);
+      next.grpc.auth = settings_.grpc.auth;
+    }
+  }
   keep("limits", next.limits, settings_.limits);
   keep("streams.max_streams", next.streams.max_streams, settings_.streams.max_streams);
   keep("drift.evaluation_interval", next.drift.evaluation_interval,

@@ -24,11 +24,12 @@
 // leaves the group), the embedded cluster, the gRPC server (open WatchAlerts streams end with
 // OK), the exporter — within kShutdownBound, else the process exits with status 1.
 // request_reload() (SIGHUP) re-reads the config file: thresholds, drift kinds, alerting,
-// stream admission/class maps and baselines are replaced without touching window state;
-// settings that need a restart (kafka, windows, statistics, binds, limits) are reported and
-// kept; an invalid file is rejected and the running configuration kept, with an error in the
-// log. Settings given in memory (ApplicationOptions::settings) have no file to reload. The
-// reload also reopens the alert log (rotation), whatever the configuration.
+// stream admission/class maps and baselines are replaced without touching window state; the
+// gRPC tokens (grpc.auth) are read again and replace the running ones (an unreadable token
+// keeps them); settings that need a restart (kafka, windows, statistics, binds, limits) are
+// reported and kept; an invalid file is rejected and the running configuration kept, with an
+// error in the log. Settings given in memory (ApplicationOptions::settings) have no file to reload.
+// The reload also reopens the alert log (rotation), whatever the configuration.
 //
 // Thread-safety: start(), wait(), stop() and run() on one thread; request_stop() and
 // request_reload() from any thread (the signal thread). The accessors are valid between a

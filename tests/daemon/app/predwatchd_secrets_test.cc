@@ -118,7 +118,7 @@ TEST(PredwatchdSecrets, ATooShortTokenStopsTheStart) {
   EXPECT_THAT(log, Not(HasSubstr("predwatchd: started")));
 }
 
-// predwatchd with a write token; the CLI as a separate process.
+// predwatchd with a write token; the CLI as a separate process; the token rotated by SIGHUP.
 TEST(PredwatchdSecrets, TheCliCallsMutatingRpcsWithItsTokenFile) {
   const std::string cli = PredwatchPath();
   ASSERT_TRUE(std::filesystem::is_regular_file(cli)) << cli;
@@ -173,8 +173,29 @@ TEST(PredwatchdSecrets, TheCliCallsMutatingRpcsWithItsTokenFile) {
   EXPECT_THAT(body, HasSubstr("predwatch_api_auth_failures_total{rpc=\"ResetReference\","
                               "reason=\"invalid\"} 1"));
 
+  // Rotation: a new token in the file and SIGHUP; the old token stops working at once.
+  constexpr char kNewToken[] = "new-0123456789abcdef-0123456789";
+  dir.write("token", std::string(kNewToken) + "\n");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(d, "reload: gRPC tokens re-read", 10s)) << d.err();
+  r = RunProcess({cli, "reference", "reset", "nosuch", "--addr", addr, "--token-file", token}, run);
+  EXPECT_THAT(r.err, HasSubstr("NOT_FOUND"));  // `token` now holds the new token
+  const auto old_token = dir.write("old", std::string(kToken) + "\n");
+  r = RunProcess({cli, "reference", "reset", "nosuch", "--addr", addr, "--token-file", old_token},
+                 run);
+  EXPECT_THAT(r.err, HasSubstr("UNAUTHENTICATED: invalid token"));
+  // A broken token file on reload keeps the running token.
+  dir.write("token", "short\n");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(d, "keeping the running tokens", 10s)) << d.err();
+  const auto new_token = dir.write("new", std::string(kNewToken) + "\n");
+  r = RunProcess({cli, "reference", "reset", "nosuch", "--addr", addr, "--token-file", new_token},
+                 run);
+  EXPECT_THAT(r.err, HasSubstr("NOT_FOUND"));
+
   d.signal(SIGTERM);
   ASSERT_EQ(d.wait(15s), 0) << d.err();
+  EXPECT_THAT(d.err() + d.out(), Not(HasSubstr(kNewToken)));
   EXPECT_THAT(d.err() + d.out(), Not(HasSubstr(kToken)));
   EXPECT_THAT(d.err() + d.out(), Not(HasSubstr("wrong-0123456789abcdef")));
 }
