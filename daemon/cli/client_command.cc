@@ -55,7 +55,11 @@ struct ClientOptions {
   std::string token_file, tls_ca, tls_cert, tls_key, tls_server_name;
   bool tls = false;
   std::string token;  // "" = send none
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // Read at parse time; the credentials object is made by channel(), after `alerts --watch`
+  // started its signal thread (making it starts gRPC's threads, which must inherit the
+  // blocked signal mask).
+  bool use_tls = false;
+  grpc::SslCredentialsOptions ssl;
 };
 
 // The content of `path` (a trailing newline removed when `trim`); throws CLI::ValidationError.
@@ -89,18 +93,12 @@ void load_credentials(ClientOptions& o) {
   if (o.tls_cert.empty() != o.tls_key.empty()) {
     throw CLI::ValidationError("--tls-cert", "--tls-cert and --tls-key go together");
   }
-  const bool tls = o.tls || !o.tls_ca.empty() || !o.tls_cert.empty();
-  if (!tls) {
-    o.credentials = grpc::InsecureChannelCredentials();
-    return;
-  }
-  grpc::SslCredentialsOptions ssl;
-  if (!o.tls_ca.empty()) ssl.pem_root_certs = read_credential_file("--tls-ca", o.tls_ca, false);
+  o.use_tls = o.tls || !o.tls_ca.empty() || !o.tls_cert.empty();
+  if (!o.tls_ca.empty()) o.ssl.pem_root_certs = read_credential_file("--tls-ca", o.tls_ca, false);
   if (!o.tls_cert.empty()) {
-    ssl.pem_cert_chain = read_credential_file("--tls-cert", o.tls_cert, false);
-    ssl.pem_private_key = read_credential_file("--tls-key", o.tls_key, false);
+    o.ssl.pem_cert_chain = read_credential_file("--tls-cert", o.tls_cert, false);
+    o.ssl.pem_private_key = read_credential_file("--tls-key", o.tls_key, false);
   }
-  o.credentials = grpc::SslCredentials(ssl);
 }
 
 void add_common(CLI::App* cmd, ClientOptions& o) {
@@ -126,7 +124,7 @@ std::shared_ptr<grpc::Channel> channel(const ClientOptions& o) {
   grpc::ChannelArguments args;
   if (!o.tls_server_name.empty()) args.SetSslTargetNameOverride(o.tls_server_name);
   return grpc::CreateCustomChannel(
-      o.addr, o.credentials ? o.credentials : grpc::InsecureChannelCredentials(), args);
+      o.addr, o.use_tls ? grpc::SslCredentials(o.ssl) : grpc::InsecureChannelCredentials(), args);
 }
 
 // Every call's context: its deadline and the bearer token.
