@@ -32,6 +32,7 @@
 #include <set>
 #include <sstream>
 
+#include "daemon/api/api_auth.h"
 #include "daemon/api/api_convert.h"
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/cli/command.h"
@@ -94,6 +95,10 @@ void load_credentials(ClientOptions& o) {
     throw CLI::ValidationError("--tls-cert", "--tls-cert and --tls-key go together");
   }
   o.use_tls = o.tls || !o.tls_ca.empty() || !o.tls_cert.empty();
+  if (!o.token.empty() && !o.use_tls && !is_loopback_bind(o.addr)) {
+    std::cerr << "predwatch: warning: the token goes to " << o.addr
+              << " without TLS; anyone on the path can read it (--tls-ca, docs/SECURITY.md)\n";
+  }
   if (!o.tls_ca.empty()) o.ssl.pem_root_certs = read_credential_file("--tls-ca", o.tls_ca, false);
   if (!o.tls_cert.empty()) {
     o.ssl.pem_cert_chain = read_credential_file("--tls-cert", o.tls_cert, false);
