@@ -127,7 +127,8 @@ v1::AlertTransition transition_to_proto(const core::AlertTransition& t) {
 class MonitorService final : public v1::Monitor::CallbackService {
  public:
   MonitorService(MonitorEngine& engine, size_t max_message_bytes, ApiAuthorizer auth,
-                 std::function<void(const std::string&, const std::string&)> on_auth_failure)
+                 std::function<void(const std::string&, const std::string&, const std::string&)>
+                     on_auth_failure)
       : engine_(engine),
         max_bytes_(max_message_bytes),
         auth_(std::make_shared<const ApiAuthorizer>(std::move(auth))),
@@ -623,7 +624,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   Status authorize(grpc::CallbackServerContext* ctx, const char* rpc, RpcAccess access) {
     std::string reason;
     Status s = authorizer()->check(ctx->client_metadata(), access, reason);
-    if (!s.ok() && on_auth_failure_) on_auth_failure_(rpc, reason);
+    if (!s.ok() && on_auth_failure_) on_auth_failure_(rpc, reason, ctx->peer());
     return s;
   }
 
@@ -640,7 +641,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   size_t max_bytes_;
   mutable std::mutex auth_mu_;
   std::shared_ptr<const ApiAuthorizer> auth_;  // replaced whole by set_auth()
-  std::function<void(const std::string&, const std::string&)> on_auth_failure_;
+  std::function<void(const std::string&, const std::string&, const std::string&)> on_auth_failure_;
   std::mutex watches_mu_;
   std::set<std::shared_ptr<WatchState>> watches_;
 };

@@ -12,7 +12,8 @@
 //
 // Access control: every predwatch.v1.Monitor call passes the ApiAuthorizer built from
 // `auth`, the bind and the TLS settings (daemon/api/api_auth.h) before it runs; refusals are
-// reported to `on_auth_failure` (rpc, reason). Health and reflection need no credentials.
+// reported to `on_auth_failure` (rpc, reason, peer: gRPC's "ipv4:10.0.0.7:51234"). Health
+// and reflection need no credentials.
 //
 // Thread-safety: start() and shutdown() from one thread; set_ready() from any thread;
 // on_auth_failure is called on gRPC's threads.
@@ -39,7 +40,8 @@ struct GrpcServerOptions {
   int max_message_bytes = 16 << 20;
   ApiAuthOptions auth = {};
   std::string health_bind = "";  // "" = no health-only listener
-  std::function<void(const std::string& rpc, const std::string& reason)> on_auth_failure = {};
+  std::function<void(const std::string& rpc, const std::string& reason, const std::string& peer)>
+      on_auth_failure = {};
 };
 
 class GrpcServer {

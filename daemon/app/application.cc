@@ -228,9 +228,25 @@ bool Application::start(std::string& error) {
     return false;
   }
   go.health_bind = settings_.grpc.health_bind.value_or("");
-  go.on_auth_failure = [this](const std::string& rpc, const std::string& reason) {
+  go.on_auth_failure = [this](const std::string& rpc, const std::string& reason,
+                              const std::string& peer) {
     if (metrics_) metrics_->count_auth_failure(rpc, reason);
-    spdlog::debug("grpc: {} refused ({})", rpc, reason);
+    // Who called, for the investigation the alert asks for; at most one line per
+    // (rpc, reason) a minute, so a flood of refusals cannot flood the log.
+    const auto now = std::chrono::steady_clock::now();
+    size_t suppressed = 0;
+    {
+      std::lock_guard lock(auth_log_mu_);
+      AuthLogEntry& e = auth_log_[rpc + "/" + reason];
+      if (e.last.time_since_epoch().count() != 0 && now - e.last < std::chrono::minutes(1)) {
+        ++e.suppressed;
+        return;
+      }
+      suppressed = e.suppressed;
+      e = {now, 0};
+    }
+    spdlog::warn("grpc: {} from {} refused ({}){}", rpc, peer, reason,
+                 suppressed ? fmt::format(" ({} more since the last such line)", suppressed) : "");
   };
   grpc_ = GrpcServer::Start(*engine_, go, error);
   if (!grpc_) return false;

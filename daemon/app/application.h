@@ -41,6 +41,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -129,6 +130,14 @@ class Application {
   std::atomic<const KafkaSource*> source_view_{nullptr};  // for the exporter's getter
 
   std::vector<std::pair<std::string, std::function<void()>>> stops_;
+
+  // Refusals of gRPC calls logged per "rpc/reason": the last line's time, refusals since.
+  struct AuthLogEntry {
+    std::chrono::steady_clock::time_point last{};
+    size_t suppressed = 0;
+  };
+  std::mutex auth_log_mu_;
+  std::map<std::string, AuthLogEntry> auth_log_;
 
   std::mutex mu_;  // guards the request flags below
   std::condition_variable cv_;

@@ -44,7 +44,9 @@ class ApiAuth : public ::testing::Test {
  protected:
   void start(GrpcServerOptions o, std::shared_ptr<grpc::ChannelCredentials> creds = nullptr,
              grpc::ChannelArguments args = {}) {
-    o.on_auth_failure = [this](const std::string& rpc, const std::string& reason) {
+    o.on_auth_failure = [this](const std::string& rpc, const std::string& reason,
+                               const std::string& peer) {
+      EXPECT_TRUE(peer.starts_with("ipv4:127.0.0.1:")) << peer;
       std::lock_guard lock(failures_.mu);
       ++failures_.count[rpc + "/" + reason];
     };

@@ -173,6 +173,11 @@ TEST(PredwatchdSecrets, TheCliCallsMutatingRpcsWithItsTokenFile) {
   EXPECT_THAT(body, HasSubstr("predwatch_api_auth_failures_total{rpc=\"ResetReference\","
                               "reason=\"invalid\"} 1"));
 
+  // Each refusal is logged with the caller's address (once a minute per RPC and reason).
+  EXPECT_THAT(d.err(), HasSubstr("grpc: ResetReference from ipv4:127.0.0.1:"));
+  EXPECT_THAT(d.err(), HasSubstr("refused (missing)"));
+  EXPECT_THAT(d.err(), HasSubstr("refused (invalid)"));
+
   // Rotation: a new token in the file and SIGHUP; the old token stops working at once.
   constexpr char kNewToken[] = "new-0123456789abcdef-0123456789";
   dir.write("token", std::string(kNewToken) + "\n");
