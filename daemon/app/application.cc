@@ -216,6 +216,10 @@ bool Application::start(std::string& error) {
     if (!error.empty()) return false;
     tls.key_pem = read_file(settings_.grpc.tls->key, error);
     if (!error.empty()) return false;
+    if (readable_by_everyone(settings_.grpc.tls->key)) {
+      spdlog::warn("grpc.tls.key: {} is readable by every user (chmod 0400 or 0440)",
+                   settings_.grpc.tls->key);
+    }
     if (settings_.grpc.tls->client_ca) {
       tls.client_ca_pem = read_file(*settings_.grpc.tls->client_ca, error);
       if (!error.empty()) return false;

@@ -44,6 +44,11 @@ std::optional<std::string> from_file(const std::string& path, std::string& error
 
 }  // namespace
 
+bool readable_by_everyone(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0;
+}
+
 std::optional<std::string> resolve_secret_value(std::string_view value, std::string& error) {
   if (!value.starts_with("${") || !value.ends_with("}")) return std::string(value);
   const std::string body(value.substr(2, value.size() - 3));
@@ -61,8 +66,7 @@ std::optional<std::string> read_token(const std::optional<std::string>& file,
   if (file) {
     source = *file;
     token = from_file(*file, error);
-    struct stat st {};
-    if (token && ::stat(file->c_str(), &st) == 0 && (st.st_mode & S_IROTH)) {
+    if (token && readable_by_everyone(*file)) {
       warning = *file + " is readable by every user (chmod 0400 or 0440)";
     }
   } else if (env) {

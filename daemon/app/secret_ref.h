@@ -23,6 +23,11 @@ std::optional<std::string> resolve_secret_value(std::string_view value, std::str
 // kMinTokenLength characters, all printable ASCII without spaces; otherwise nullopt with
 // `error`. `warning` is set when the file can be read by every user of the machine.
 inline constexpr size_t kMinTokenLength = 16;
+
+// True when every user of the machine may read the file at `path` (mode o+r); false when
+// not, or when it cannot be examined.
+bool readable_by_everyone(const std::string& path);
+
 std::optional<std::string> read_token(const std::optional<std::string>& file,
                                       const std::optional<std::string>& env, std::string& error,
                                       std::string& warning);

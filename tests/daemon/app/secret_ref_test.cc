@@ -48,7 +48,10 @@ TEST(SecretRef, TokensAreLongPrintableAndReportedWithoutTheirValue) {
   ASSERT_EQ(chmod(good.c_str(), 0600), 0);
   EXPECT_EQ(read_token(good.string(), std::nullopt, error, warning), "0123456789abcdef");
   EXPECT_EQ(warning, "");
+  EXPECT_FALSE(readable_by_everyone(good.string()));
+  EXPECT_FALSE(readable_by_everyone("/nonexistent/key"));
   ASSERT_EQ(chmod(good.c_str(), 0644), 0);
+  EXPECT_TRUE(readable_by_everyone(good.string()));
   EXPECT_TRUE(read_token(good.string(), std::nullopt, error, warning));
   EXPECT_NE(warning.find("readable by every user"), std::string::npos) << warning;
 
