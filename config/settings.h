@@ -76,7 +76,10 @@ struct KafkaSettings {
   Decoder decoder = Decoder::kAuto;
   // Where undecodable / over-limit messages are copied; unset = drop (and count).
   std::optional<std::string> dead_letter_topic;
-  // Extra librdkafka properties, passed through verbatim (secrets masked when rendered).
+  // Extra librdkafka properties, passed through verbatim (secrets masked when rendered). A
+  // value that is exactly "${env:NAME}" or "${file:PATH}" is a secret reference, kept as
+  // written here (the loader has checked its form and made PATH absolute) and resolved by
+  // predwatchd when it configures the client (daemon/app/secret_ref.h).
   std::map<std::string, std::string> properties;
   // How often consumed offsets are committed, in milliseconds
   std::int64_t commit_interval_ms = 5000;
@@ -261,9 +264,27 @@ struct TlsSettings {
   bool operator==(const TlsSettings&) const = default;
 };
 
+// Bearer tokens of the gRPC API (docs/SECURITY.md). Each token comes from a file (its
+// content, one trailing newline removed) or an environment variable, never from the YAML.
+struct GrpcAuthSettings {
+  std::optional<std::string> token_file;       // write token (mutating RPCs; it also reads)
+  std::optional<std::string> token_env;        // ... or from this variable (not both)
+  std::optional<std::string> read_token_file;  // set: read RPCs need this or the write token
+  std::optional<std::string> read_token_env;   // ... or from this variable (not both)
+  // Without a write token, mutating RPCs are refused unless the bind is loopback or client
+  // certificates are required; true allows them from anyone who reaches the port.
+  bool allow_unauthenticated_mutations = false;
+
+  bool operator==(const GrpcAuthSettings&) const = default;
+};
+
 struct GrpcSettings {
-  std::string bind = "0.0.0.0:50051";  // host:port; port 0 = any
-  std::optional<TlsSettings> tls;      // unset = plaintext
+  std::string bind = "127.0.0.1:50051";  // host:port; port 0 = any
+  std::optional<TlsSettings> tls;        // unset = plaintext
+  // Set: a second, plaintext listener serving only grpc.health.v1 (probes that cannot speak
+  // TLS); host:port, its port differs from bind's and metrics.bind's.
+  std::optional<std::string> health_bind;
+  GrpcAuthSettings auth;
   std::int64_t max_message_bytes = 16 * kMiB;
 
   bool operator==(const GrpcSettings&) const = default;
