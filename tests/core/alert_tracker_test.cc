@@ -191,18 +191,25 @@ AlertObservation detailed(std::vector<Detail> details, double length = 300'000) 
   return o;
 }
 
+// Fires after 3 over evaluations, confirmed by a quarter of the window or p <= 1e-5.
+constexpr AlertTrackerOptions kConfirming{.for_evaluations = 3,
+                                          .resolve_evaluations = 2,
+                                          .resolve_ratio = 0.8,
+                                          .confirm_share = 0.25,
+                                          .immediate_p = 1e-5};
+
+// One pass of stream "cam" with one detailed observation at time t.
+std::vector<AlertTransition> evaluate_at(AlertTracker& tracker, std::vector<Detail> details,
+                                         int64_t t) {
+  const std::vector<AlertObservation> pass{detailed(std::move(details))};
+  return tracker.evaluate("cam", pass, t);
+}
+
 TEST(AlertTracker, WeakEvidenceFiresOnlyAfterAShareOfTheWindowConfirmedIt) {
   // confirm_share 0.25 of a 300 s window: the weak finding (p = 0.01 > immediate_p) must
   // stay over while the window's end moves 75 s; evaluations every 10 s.
-  AlertTracker tracker({.for_evaluations = 3,
-                        .resolve_evaluations = 2,
-                        .resolve_ratio = 0.8,
-                        .confirm_share = 0.25,
-                        .immediate_p = 1e-5});
-  auto step = [&](std::vector<Detail> d, int64_t t) {
-    const std::vector<AlertObservation> pass{detailed(std::move(d))};
-    return tracker.evaluate("cam", pass, t);
-  };
+  AlertTracker tracker(kConfirming);
+  auto step = [&](std::vector<Detail> d, int64_t t) { return evaluate_at(tracker, d, t); };
   // Over from position 0 s: pending; three evaluations are not enough (20 s < 75 s).
   EXPECT_EQ(targets(step({{"5m", true, 0.01, 0}}, 0)), (std::vector<S>{S::kPending}));
   for (int64_t s = 10; s < 75; s += 10) {
@@ -213,15 +220,8 @@ TEST(AlertTracker, WeakEvidenceFiresOnlyAfterAShareOfTheWindowConfirmedIt) {
 }
 
 TEST(AlertTracker, ConfirmationRestartsWhenTheWindowLetsGoAndStrongEvidenceSkipsIt) {
-  AlertTracker tracker({.for_evaluations = 3,
-                        .resolve_evaluations = 2,
-                        .resolve_ratio = 0.8,
-                        .confirm_share = 0.25,
-                        .immediate_p = 1e-5});
-  auto step = [&](std::vector<Detail> d, int64_t t) {
-    const std::vector<AlertObservation> pass{detailed(std::move(d))};
-    return tracker.evaluate("cam", pass, t);
-  };
+  AlertTracker tracker(kConfirming);
+  auto step = [&](std::vector<Detail> d, int64_t t) { return evaluate_at(tracker, d, t); };
   // "5m" over from 0 s; at 50 s it lets go while "1h" is over (the key stays pending).
   EXPECT_EQ(targets(step({{"5m", true, 0.01, 0}, {"1h", false, 0.5, 0}}, 0)),
             (std::vector<S>{S::kPending}));
@@ -236,17 +236,11 @@ TEST(AlertTracker, ConfirmationRestartsWhenTheWindowLetsGoAndStrongEvidenceSkips
             (std::vector<S>{S::kFiring}));
 
   // Strong evidence (p <= 1e-5) needs only for_evaluations.
-  AlertTracker strong({.for_evaluations = 3,
-                       .resolve_evaluations = 2,
-                       .resolve_ratio = 0.8,
-                       .confirm_share = 0.25,
-                       .immediate_p = 1e-5});
-  const auto pass = [](double p, double pos) {
-    return std::vector<AlertObservation>{detailed({{"5m", true, p, pos}})};
-  };
-  EXPECT_EQ(targets(strong.evaluate("cam", pass(1e-5, 0), 0)), (std::vector<S>{S::kPending}));
-  EXPECT_TRUE(strong.evaluate("cam", pass(1e-7, 10'000), 10'000).empty());
-  EXPECT_EQ(targets(strong.evaluate("cam", pass(1e-6, 20'000), 20'000)),
+  AlertTracker strong(kConfirming);
+  EXPECT_EQ(targets(evaluate_at(strong, {{"5m", true, 1e-5, 0}}, 0)),
+            (std::vector<S>{S::kPending}));
+  EXPECT_TRUE(evaluate_at(strong, {{"5m", true, 1e-7, 10'000}}, 10'000).empty());
+  EXPECT_EQ(targets(evaluate_at(strong, {{"5m", true, 1e-6, 20'000}}, 20'000)),
             (std::vector<S>{S::kFiring}));
   // confirm_share = 0, or a detail without a position: no confirmation.
   for (const double position : {0.0, std::numeric_limits<double>::quiet_NaN()}) {
@@ -255,7 +249,7 @@ TEST(AlertTracker, ConfirmationRestartsWhenTheWindowLetsGoAndStrongEvidenceSkips
                       .resolve_ratio = 0.8,
                       .confirm_share = std::isnan(position) ? 0.25 : 0.0,
                       .immediate_p = 1e-5});
-    EXPECT_EQ(targets(off.evaluate("cam", pass(0.04, position), 0)),
+    EXPECT_EQ(targets(evaluate_at(off, {{"5m", true, 0.04, position}}, 0)),
               (std::vector<S>{S::kPending, S::kFiring}));
   }
 }

@@ -95,8 +95,9 @@ TEST(DriftEvaluator, EmptyWindowTestsNothing) {
 // Baseline: 200 frames with one "a", 100 with one "b". Window: 150 "a", 100 "b", 50 "c"
 // (c only in the window). Every frame holds one object at the same place, so every
 // per-class histogram has all its mass in one bin (chi-square kTooFewBins, p = 1, distance 0).
-TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
-  Fixture fx;
+// Baseline: 200 frames of b and 100 of a (class order b, a); window: 150 a, 100 b and 50 of
+// c, a class the baseline lacks. Every box in the top-left cell.
+DriftReport evaluate_three_classes(Fixture& fx) {
   BaselineStats base;
   base.class_names = {"b", "a"};  // a different class order than the window's
   add_n(base.stats, 200, make_frame({{1, kTopLeft}}));
@@ -106,7 +107,12 @@ TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
   add_n(window, 150, make_frame({{0, kTopLeft}}));
   add_n(window, 100, make_frame({{1, kTopLeft}}));
   add_n(window, 50, make_frame({{2, kTopLeft}}));
-  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  return evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+}
+
+TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
+  Fixture fx;
+  const DriftReport r = evaluate_three_classes(fx);
 
   const DriftFinding* cd = find(r, AlertKind::kClassDistribution);
   ASSERT_NE(cd, nullptr);
@@ -152,7 +158,7 @@ TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
   EXPECT_EQ(flagged_count(r), 2);
 }
 
-// The same two sides with the default minimum-effect null (docs/DRIFT.md "Minimum effect").
+// evaluate_three_classes with the default minimum-effect null (docs/DRIFT.md "Minimum effect").
 // class_distribution: X^2 = 2 (25^2 / 175 + 25^2 / 125) = 17.1429 on 1 df (the merged table
 // [[200, 100], [150, 150]]); the tolerance of js_distance 0.1 is D0 = 8 ln 2 x 0.1^2 and
 // lambda = (300 x 300 / 600) D0 = 8.3178; chi2(1, lambda) = (Z + sqrt(lambda))^2, so
@@ -164,16 +170,7 @@ TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
 TEST(DriftEvaluator, MinimumEffectNullAgainstHandValues) {
   Fixture fx;
   fx.th.minimum_effect = true;
-  BaselineStats base;
-  base.class_names = {"b", "a"};
-  add_n(base.stats, 200, make_frame({{1, kTopLeft}}));
-  add_n(base.stats, 100, make_frame({{0, kTopLeft}}));
-  Stats window;
-  const std::vector<std::string> names = {"a", "b", "c"};
-  add_n(window, 150, make_frame({{0, kTopLeft}}));
-  add_n(window, 100, make_frame({{1, kTopLeft}}));
-  add_n(window, 50, make_frame({{2, kTopLeft}}));
-  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  const DriftReport r = evaluate_three_classes(fx);
   const DriftFinding* cd = find(r, AlertKind::kClassDistribution);
   ASSERT_NE(cd, nullptr);
   EXPECT_NEAR(cd->p_value, 0.6269786293530146, 1e-6);
