@@ -23,16 +23,6 @@ using ::testing::Not;
 constexpr char kSecret[] = "Sup3rSecret-do-not-log-42";
 constexpr char kToken[] = "tok-0123456789abcdef-0123456789";
 
-bool WaitForLog(Child& c, const std::string& text, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (c.err().find(text) != std::string::npos) return true;
-    if (c.wait(0ms).has_value()) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
-
 std::string PredwatchPath() {
   const std::string d = PredwatchdPath();
   if (d.empty()) return "";
