@@ -342,7 +342,7 @@ const std::vector<Setting>& table() {
       {.path = "drift.thresholds.minimum_effect",
        .kind = Kind::kBool,
        .doc = "Minimum-effect tests: a finding is evidence that the change exceeds the effect "
-              "threshold (the distance's threshold; `min_rate_ratio` for rates), not merely "
+              "threshold (the distance's threshold; `min_rate_ratio` for `pair_rate`), not merely "
               "that there is a change, which a large window finds for every tiny difference "
               "(docs/DRIFT.md \"Minimum effect\").",
        PW_THRESHOLD(minimum_effect)},

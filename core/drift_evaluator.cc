@@ -449,7 +449,10 @@ class Evaluator {
     return average_over_dispersion(p, phi_w, nu, 1.0, kRateScreen);
   }
 
-  // The rate ratio of the rate tests' null hypothesis (see rate_p).
+  // The rate ratio of pair_rate's null hypothesis (see rate_p). The other rate kinds have
+  // no ratio to tolerate: novel_pair and class_appeared are about something the baseline
+  // never shows (their effect is min_pair_count frames of it), class_vanished about
+  // something the window never shows; their null stays "no change".
   static double null_ratio(const DriftThresholds& th) {
     return th.minimum_effect ? std::max(1.0, th.min_rate_ratio) : 1.0;
   }
@@ -671,8 +674,9 @@ class Evaluator {
         DispersionEstimate est;
         if (!parts_.empty())
           est = frame_rate_dispersion([&](const PartData& q) { return part_pair(q, aw, bw); });
-        p = rate_p(true, c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()), null_ratio(th), &est,
-                   f);
+        // A novel pair's effect is its presence (min_pair_count): its null is "no change".
+        p = rate_p(true, c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()),
+                   novel ? 1.0 : null_ratio(th), &est, f);
       }
       hypothesis(p, novel ? true : r.lift >= th.min_rate_ratio);
     }
@@ -704,7 +708,7 @@ class Evaluator {
           DispersionEstimate est;
           if (!parts_.empty())
             est = frame_rate_dispersion([&](const PartData& q) { return part_images_with(q, cw); });
-          p = rate_p(true, k, wf, 0, bf, null_ratio(th), &est, f);
+          p = rate_p(true, k, wf, 0, bf, 1.0, &est, f);
         }
         hypothesis(p, true);
       } else if (K > 0 && k == 0 && th.is_enabled(AlertKind::kClassVanished)) {
@@ -722,7 +726,7 @@ class Evaluator {
         double p = 1.0;
         if (r.tested) {
           const DispersionEstimate* est = parts_.empty() ? nullptr : &presence_dispersion();
-          p = rate_p(false, 0, wf, K, bf, null_ratio(th), est, f);
+          p = rate_p(false, 0, wf, K, bf, 1.0, est, f);
         }
         hypothesis(p, true);
       }

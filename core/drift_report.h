@@ -48,8 +48,10 @@ struct DriftThresholds {
   double smoothing_epsilon = 1e-4;  // empty-bin floor for PSI (Evidently's value)
   // Minimum-effect tests (docs/DRIFT.md "Minimum effect"): the tests' null hypothesis is
   // "the change is within the effect threshold" (distributions: Pearson's divergence <=
-  // effect_tolerance(); rates: the rate ratio <= min_rate_ratio), not "no change": a large
-  // window finds every tiny difference significant, which is not drift.
+  // effect_tolerance(); pair_rate: the rate ratio <= min_rate_ratio), not "no change": a
+  // large window finds every tiny difference significant, which is not drift. (novel_pair,
+  // class_appeared and class_vanished keep "no change": their effect is presence or
+  // absence itself.)
   bool minimum_effect = true;
   // A window is judged once it covers this share of its length (time windows) or capacity
   // (count windows): a window younger than the stream's scenes cannot measure how dependent

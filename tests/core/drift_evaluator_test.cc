@@ -165,8 +165,8 @@ TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
 // p = Phi(-sqrt(X^2) - sqrt(lambda)) + Phi(-sqrt(X^2) + sqrt(lambda)) = 0.104496, and BH
 // (rank 2 of 12) gives 12 p / 2 = 0.62698: a JS distance of 0.30 on 300 frames each is no
 // evidence that the class mix moved by more than the threshold.
-// class_appeared c: the null is "c's rate is at most min_rate_ratio = 2 x the baseline's":
-// X ~ Bin(50 + 0, 2 x 300 / (2 x 300 + 300)) >= 50, p = (2/3)^50 = 1.5683e-9, BH 12 p.
+// class_appeared c keeps the "no change" null (its effect is presence itself): as in the
+// test above, Bin(50, 1/2) >= 50, p = 2^-50 = 8.8818e-16, BH 12 p.
 TEST(DriftEvaluator, MinimumEffectNullAgainstHandValues) {
   Fixture fx;
   fx.th.minimum_effect = true;
@@ -179,8 +179,33 @@ TEST(DriftEvaluator, MinimumEffectNullAgainstHandValues) {
   EXPECT_NEAR(cd->p_change, 12 * 3.4671076872696563e-05 / 2, 1e-9);
   const DriftFinding* app = find(r, AlertKind::kClassAppeared, "c");
   ASSERT_NE(app, nullptr);
-  EXPECT_NEAR(app->p_value, 12 * 1.5683285454839544e-09, 1e-6 * 12 * 1.5683285454839544e-09);
+  EXPECT_NEAR(app->p_value, 12 * 8.881784197001252e-16, 1e-6 * 12 * 8.881784197001252e-16);
   EXPECT_TRUE(app->flagged);
+}
+
+// pair_rate under the minimum-effect null "the window's rate is at most min_rate_ratio = 2 x
+// the baseline's": the window's frames count twice in the conditional binomial. The sides of
+// PairRateAndNovelPair below: a+b on 20 of 500 window frames, 5 of 1000 baseline frames:
+// X ~ Bin(25, 2 x 500 / (2 x 500 + 1000)) >= 20, p = P(Bin(25, 1/2) >= 20) = 0.0020386577
+// (the "no change" null there: Bin(25, 1/3), 2.2687e-6); 3 pairs in the family: 3 p.
+TEST(DriftEvaluator, MinimumEffectPairRateDoublesTheWindow) {
+  Fixture fx;
+  fx.th.minimum_effect = true;
+  fx.only({AlertKind::kPairRate, AlertKind::kNovelPair});
+  BaselineStats base;
+  base.class_names = {"a", "b", "c"};
+  add_n(base.stats, 5, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
+  add_n(base.stats, 995, make_frame({{0, kTopLeft}}));
+  Stats window;
+  const std::vector<std::string> names = {"b", "a", "c"};
+  add_n(window, 20, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
+  add_n(window, 3, make_frame({{1, kTopLeft}, {2, kTopLeft}}));
+  add_n(window, 477, make_frame({{1, kTopLeft}}));
+  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].subject(), "a|b");
+  EXPECT_NEAR(r.findings[0].p_value, 3 * 0.0020386576652526855, 1e-9);
+  EXPECT_TRUE(r.findings[0].flagged);
 }
 
 // Spatial: baseline 60 frames with 2 cars top-left + 40 with 2 cars bottom-right; the window
