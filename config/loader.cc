@@ -980,6 +980,16 @@ void cross_checks(Parser& p, const Settings& s) {
     p.error(p.pos_at("grpc.bind"), "grpc.bind",
             "uses port " + port(s.grpc.bind) + ", which metrics.bind uses too");
   }
+  if (s.web.enabled && port(s.web.bind) != "0") {
+    for (const auto& [name, other] :
+         {std::pair<const char*, const std::string*>{"metrics.bind", &s.metrics.bind},
+          {"grpc.bind", &s.grpc.bind}}) {
+      if (port(s.web.bind) == port(*other)) {
+        p.error(p.pos_at("web.bind"), "web.bind",
+                "uses port " + port(s.web.bind) + ", which " + name + " uses too");
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -1088,7 +1098,8 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
   try {
     MapView root = p.map(root_node, Pos{1, 1}, "", schema_keys(""));
     parse_windows(p, root, s.windows);
-    for (std::string_view section : {"statistics", "limits", "alerting", "metrics", "logging"}) {
+    for (std::string_view section :
+         {"statistics", "limits", "alerting", "metrics", "web", "logging"}) {
       parse_scalar_section(p, root, section, s);
     }
     parse_kafka(p, root, s);
