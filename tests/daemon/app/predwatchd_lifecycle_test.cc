@@ -31,6 +31,7 @@ const char* kConfig =
     "kafka:\n  embedded: true\n  brokers: ''\n  topics: [events]\n"
     "metrics:\n  bind: 127.0.0.1:0\n"
     "grpc:\n  bind: 127.0.0.1:0\n"
+    "web:\n  bind: 127.0.0.1:0\n"
     "drift:\n  evaluation_interval: 1s\n";
 
 TEST(PredwatchdLifecycle, StartsInOrderBecomesReadyReloadsAndStopsInReverse) {

@@ -1,0 +1,161 @@
+#include "daemon/web/web_server.h"
+
+#include <civetweb.h>
+
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "daemon/web/web_assets.h"
+
+namespace predwatch::daemon {
+namespace {
+
+const char* reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status >= 500 ? "Internal Server Error" : "Error";
+  }
+}
+
+// "host:port" -> civetweb's listening_ports ("127.0.0.1:8088", "[::1]:8088", "8088" for
+// every address); "" when it is not host:port.
+std::string listening_port(const std::string& bind) {
+  const size_t colon = bind.rfind(':');
+  if (colon == std::string::npos || colon + 1 == bind.size()) return "";
+  std::string host = bind.substr(0, colon);
+  const std::string port = bind.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos) return "";
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.empty() || host == "0.0.0.0" || host == "*") return port;
+  return host + ":" + port;
+}
+
+class WebServerImpl final : public WebServer {
+ public:
+  WebServerImpl(const MonitorEngine& engine, const WebServerOptions& options)
+      : api_(engine, options.limits) {}
+  ~WebServerImpl() override { shutdown(); }
+
+  bool start(const WebServerOptions& options, std::string& error) {
+    const std::string ports = listening_port(options.bind);
+    if (ports.empty()) {
+      error = "web.bind: '" + options.bind + "' is not host:port";
+      return false;
+    }
+    const std::string threads = std::to_string(std::max(1, options.threads));
+    const char* opts[] = {"listening_ports",
+                          ports.c_str(),
+                          "num_threads",
+                          threads.c_str(),
+                          "request_timeout_ms",
+                          "10000",
+                          "enable_keep_alive",
+                          "yes",
+                          "keep_alive_timeout_ms",
+                          "5000",
+                          nullptr};
+    mg_callbacks callbacks{};
+    callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // quiet
+    ctx_ = mg_start(&callbacks, nullptr, opts);
+    if (!ctx_) {
+      error = "web: cannot listen on '" + options.bind + "' (address in use, or invalid)";
+      return false;
+    }
+    mg_server_port sp[4];
+    const int n = mg_get_server_ports(ctx_, 4, sp);
+    port_ = n > 0 ? sp[0].port : 0;
+    mg_set_request_handler(ctx_, "/", &WebServerImpl::on_request, this);
+    return true;
+  }
+
+  int port() const override { return port_; }
+  void set_ready(bool ready) override { api_.set_ready(ready); }
+
+  void shutdown() override {
+    std::lock_guard lock(mu_);
+    if (ctx_) mg_stop(ctx_);
+    ctx_ = nullptr;
+  }
+
+ private:
+  static int on_request(mg_connection* conn, void* self) {
+    const mg_request_info* info = mg_get_request_info(conn);
+    WebRequest req;
+    req.method = info->request_method ? info->request_method : "";
+    req.path =
+        info->local_uri_raw ? info->local_uri_raw : (info->local_uri ? info->local_uri : "/");
+    req.query = info->query_string ? info->query_string : "";
+    const WebResponse resp = static_cast<WebServerImpl*>(self)->serve(req);
+    write(conn, req.method == "HEAD", resp);
+    return 1;  // handled
+  }
+
+  // The one entry point of every request (see the header: the access check goes here).
+  WebResponse serve(const WebRequest& req) const {
+    if (req.method != "GET" && req.method != "HEAD") {
+      WebResponse r =
+          error_response(405, "METHOD_NOT_ALLOWED", "the web view is read-only: GET and HEAD only");
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return r;
+    }
+    if (req.path == "/api" || req.path.rfind("/api/", 0) == 0) {
+      WebResponse r = api_.handle(req);
+      r.headers.emplace_back("Cache-Control", "no-store");
+      return r;
+    }
+    if (const WebAsset* a = find_web_asset(req.path)) {
+      WebResponse r;
+      r.content_type = std::string(a->content_type);
+      r.body = std::string(a->body);
+      r.headers.emplace_back("Cache-Control", "no-cache");
+      return r;
+    }
+    return error_response(404, "NOT_FOUND", "no page at '" + req.path + "'; the view is at /");
+  }
+
+  static void write(mg_connection* conn, bool head, const WebResponse& r) {
+    std::string h = "HTTP/1.1 " + std::to_string(r.status) + " " + reason(r.status) + "\r\n";
+    h += "Content-Type: " + r.content_type + "\r\n";
+    h += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+    h += "X-Content-Type-Options: nosniff\r\n";
+    h += "Referrer-Policy: no-referrer\r\n";
+    // Scripts, styles and data from this origin only; images may come from anywhere (an
+    // event's image URI); never framed.
+    h += "Content-Security-Policy: default-src 'self'; img-src * data:; frame-ancestors 'none'\r\n";
+    for (const auto& [k, v] : r.headers) h += k + ": " + v + "\r\n";
+    h += "\r\n";
+    mg_write(conn, h.data(), h.size());
+    if (!head && !r.body.empty()) mg_write(conn, r.body.data(), r.body.size());
+  }
+
+  WebApi api_;
+  std::mutex mu_;
+  mg_context* ctx_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<WebServer> WebServer::Start(const MonitorEngine& engine,
+                                            const WebServerOptions& options, std::string& error) {
+  auto s = std::make_unique<WebServerImpl>(engine, options);
+  if (!s->start(options, error)) return nullptr;
+  return s;
+}
+
+}  // namespace predwatch::daemon
