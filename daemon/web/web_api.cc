@@ -219,7 +219,8 @@ WebResponse WebApi::handle(const WebRequest& request) const {
   std::string stream, window, what;
   bool has_window = false;
   std::vector<std::string_view> names = {"stream", "window"};
-  if (seg.size() == 3) {
+  if (seg.size() == 3 &&
+      (seg[2] == "stats" || seg[2] == "drift" || seg[2] == "baseline" || seg[2] == "exemplars")) {
     what = seg[2];
     const auto s = p.single("stream", error);
     if (!error.empty()) return bad(error);
