@@ -101,7 +101,7 @@ function status(text, error) {
 }
 
 async function render() {
-  const { seg, params } = route();
+  const { seg } = route();
   let key, make;
   if (seg[0] === 'stream' && seg.length >= 2) {
     const stream = seg[1];
@@ -124,20 +124,37 @@ async function render() {
     current = { key, page: make() };
     current.page.mount(main);
   }
-  await refresh(params);
+  await refresh();
 }
 
-async function refresh(params) {
-  const page = current && current.page;
-  if (!page) return;
-  try {
-    await page.update(params || route().params);
-    status('updated ' + new Date().toLocaleTimeString());
-    PW.lastRender = Date.now();
-  } catch (e) {
-    status(e.message, true);
-    if (page.showError) page.showError(e);
+// One update at a time, always of the current route: a click or a timer tick during an
+// update asks for one more pass, so an older, slower answer never paints over a newer view.
+let updating = null;
+let again = false;
+function refresh() {
+  if (updating) {
+    again = true;
+    return updating;
   }
+  updating = (async () => {
+    do {
+      again = false;
+      const page = current && current.page;
+      if (!page) break;
+      const hash = location.hash;
+      try {
+        await page.update(route().params);
+        if (page !== current.page) continue;  // navigated away meanwhile
+        status('updated ' + new Date().toLocaleTimeString());
+        PW.renderedHash = hash;
+        PW.lastRender = Date.now();
+      } catch (e) {
+        status(e.message, true);
+        if (page.showError) page.showError(e);
+      }
+    } while (again);
+  })().finally(() => { updating = null; });
+  return updating;
 }
 
 function schedule() {
@@ -470,21 +487,80 @@ class WindowPage {
     this.matrixControls.replaceChildren(el('label', {}, 'view:'), seg('view', ['window', 'baseline', 'lift']),
       el('label', {}, 'sort:'), seg('sort', ['frequency', 'name', 'baseline']));
 
+    // Dense n x n tables indexed by the window's class order (typed arrays: 1,000 classes
+    // are a million cells, filled from the sparse pair lists and painted as one image).
     const st = stats.stats;
     const base = this.baseStats();
     const frames = Math.max(1, num(st.frames));
     const bframes = base ? Math.max(1, num(base.frames)) : 1;
-    const names = (st.classes || []).map((c) => c.name);
-    const images = new Map((st.classes || []).map((c) => [c.name, num(c.images)]));
-    const bimages = new Map(base ? (base.classes || []).map((c) => [c.name, num(c.images)]) : []);
-    const key = (a, b) => (a < b ? a + '\u0000' + b : b + '\u0000' + a);
-    const pairs = new Map((st.pairs || []).map((p) => [key(p.a, p.b), num(p.images)]));
-    const bpairs = new Map(base ? (base.pairs || []).map((p) => [key(p.a, p.b), num(p.images)]) : []);
-    if (sort === 'name') names.sort((a, b) => a.localeCompare(b));
-    else if (sort === 'baseline') names.sort((a, b) => (bimages.get(b) || 0) - (bimages.get(a) || 0) || a.localeCompare(b));
-    else names.sort((a, b) => images.get(b) - images.get(a) || a.localeCompare(b));
+    const classes = st.classes || [];
+    const n = classes.length;
+    const index = new Map(classes.map((c, i) => [c.name, i]));
+    const images = Float64Array.from(classes, (c) => num(c.images));
+    const bimages = new Float64Array(n);
+    if (base) for (const c of base.classes || []) if (index.has(c.name)) bimages[index.get(c.name)] = num(c.images);
+    const win = new Float64Array(n * n), bas = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) { win[i * n + i] = images[i]; bas[i * n + i] = bimages[i]; }
+    const fill = (table, pairs) => {
+      for (const p of pairs || []) {
+        const a = index.get(p.a), b = index.get(p.b);
+        if (a === undefined || b === undefined) continue;
+        table[a * n + b] = table[b * n + a] = num(p.images);
+      }
+    };
+    fill(win, st.pairs);
+    if (base) fill(bas, base.pairs);
 
-    const n = names.length;
+    const order = [...Array(n).keys()];
+    if (sort === 'name') order.sort((a, b) => (classes[a].name < classes[b].name ? -1 : classes[a].name > classes[b].name ? 1 : 0));
+    else if (sort === 'baseline') order.sort((a, b) => bimages[b] - bimages[a] || (classes[a].name < classes[b].name ? -1 : 1));
+    else order.sort((a, b) => images[b] - images[a] || (classes[a].name < classes[b].name ? -1 : 1));
+    const names = order.map((i) => classes[i].name);
+
+    let maxRate = 0, maxBRate = 0;
+    for (let k = 0; k < n * n; k++) {
+      if (win[k] > maxRate) maxRate = win[k];
+      if (bas[k] > maxBRate) maxBRate = bas[k];
+    }
+    maxRate /= frames;
+    maxBRate /= bframes;
+    const logScale = (x, max) => (x <= 0 || max <= 0 ? 0 : 0.08 + 0.92 * Math.log1p(1000 * x) / Math.log1p(1000 * max));
+    // Colour of table cell k, or null for an empty cell.
+    const color = (k) => {
+      const count = win[k], bcount = bas[k];
+      if (view === 'window') return count > 0 ? seqColor(logScale(count / frames, maxRate)) : null;
+      if (view === 'baseline') return base && bcount > 0 ? seqColor(logScale(bcount / bframes, maxBRate)) : null;
+      if (!base || (count <= 0 && bcount <= 0)) return null;
+      if (bcount <= 0) return NOVEL;
+      const lift = (count / frames) / (bcount / bframes);
+      return divColor(Math.log2(Math.max(lift, 1 / 64)) / 4);
+    };
+    const value = (a, b) => {
+      const i = index.get(a), j = index.get(b);
+      const count = win[i * n + j], bcount = bas[i * n + j];
+      const rate = count / frames, brate = base ? bcount / bframes : null;
+      const lift = base && brate > 0 ? rate / brate : base && count > 0 ? Infinity : null;
+      return { count, bcount, rate, brate, lift };
+    };
+
+    // One pixel per cell, then scaled up without smoothing.
+    const img = new ImageData(Math.max(1, n), Math.max(1, n));
+    const px = img.data;
+    px.fill(255);
+    const drawn = [];
+    for (let r = 0; r < n; r++) {
+      const i = order[r];
+      for (let c = 0; c < n; c++) {
+        const k = i * n + order[c];
+        const col = color(k);
+        if (!col) continue;
+        const o = (r * n + c) * 4;
+        px[o] = col[0];
+        px[o + 1] = col[1];
+        px[o + 2] = col[2];
+        if (r <= c) drawn.push({ a: names[r], b: names[c], count: win[k], bcount: bas[k] });
+      }
+    }
     const cell = n ? Math.max(1, Math.min(24, Math.floor(900 / n))) : 10;
     const labels = cell >= 10;
     const margin = labels ? Math.min(140, 8 + 7 * Math.max(0, ...names.map((x) => x.length))) : 0;
@@ -499,38 +575,13 @@ class WindowPage {
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.fillStyle = '#fff';
     g.fillRect(0, 0, size, size);
-
-    const win = (a, b) => (a === b ? images.get(a) || 0 : pairs.get(key(a, b)) || 0);
-    const bas = (a, b) => (a === b ? bimages.get(a) || 0 : bpairs.get(key(a, b)) || 0);
-    // value(a, b): {count, rate, brate, lift, color}
-    let maxRate = 0;
-    for (const [, v] of pairs) maxRate = Math.max(maxRate, v / frames);
-    for (const v of images.values()) maxRate = Math.max(maxRate, v / frames);
-    let maxBRate = 0;
-    for (const [, v] of bpairs) maxBRate = Math.max(maxBRate, v / bframes);
-    for (const v of bimages.values()) maxBRate = Math.max(maxBRate, v / bframes);
-    const logScale = (x, max) => (x <= 0 || max <= 0 ? 0 : 0.08 + 0.92 * Math.log1p(1000 * x) / Math.log1p(1000 * max));
-    const value = (a, b) => {
-      const count = win(a, b), bcount = bas(a, b);
-      const rate = count / frames, brate = base ? bcount / bframes : null;
-      const lift = base && brate > 0 ? rate / brate : base && count > 0 ? Infinity : null;
-      let color = null;
-      if (view === 'window') { if (count > 0) color = seqColor(logScale(rate, maxRate)); }
-      else if (view === 'baseline') { if (bcount > 0) color = seqColor(logScale(brate, maxBRate)); }
-      else if (base && (count > 0 || bcount > 0)) {
-        color = lift === Infinity ? NOVEL : divColor(Math.log2(Math.max(lift, 1 / 64)) / 4);
-      }
-      return { count, bcount, rate, brate, lift, color };
-    };
-    const drawn = [];
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const v = value(names[i], names[j]);
-        if (!v.color) continue;
-        g.fillStyle = rgb(v.color);
-        g.fillRect(margin + j * cell, margin + i * cell, cell, cell);
-        if (i <= j) drawn.push({ a: names[i], b: names[j], count: v.count, bcount: v.bcount });
-      }
+    if (n) {
+      const off = document.createElement('canvas');
+      off.width = n;
+      off.height = n;
+      off.getContext('2d').putImageData(img, 0, 0);
+      g.imageSmoothingEnabled = false;
+      g.drawImage(off, margin, margin, n * cell, n * cell);
     }
     if (labels) {
       g.fillStyle = '#334';
@@ -551,7 +602,7 @@ class WindowPage {
       g.lineWidth = 0.5;
       g.strokeRect(margin, margin, n * cell, n * cell);
     }
-    this.matrix = { names, cell, margin, view, value, drawn, frames, bframes };
+    this.matrix = { names, cell, margin, view, value };
     PW.matrix = {
       view, sort, names, cell, margin, drawn,
       // The centre of cell (a, b) in the canvas' CSS pixels, for clicks.
@@ -567,7 +618,7 @@ class WindowPage {
           : 'lift needs a baseline; this stream has none.')
         : view === 'baseline' ? (base ? `baseline: ${fmt(bframes)} frames; darker = a larger share of frames (log scale).` : 'this stream has no baseline.')
           : `window: ${fmt(frames)} frames; darker = a larger share of frames (log scale); the diagonal counts frames with the class.`,
-      ` ${n} classes, ${drawn.length} non-empty cells. Click a cell for its frames.`);
+      ` ${n} classes, ${drawn.length} non-empty cells. Hover for counts, click a cell for its frames.`);
   }
 
   cellAt(evt) {
@@ -699,8 +750,12 @@ class WindowPage {
     const scores = (drift.scores || []).slice().sort((a, b) =>
       (b.flagged - a.flagged) || (b.watch - a.watch) ||
       (num(b.score) / (num(b.threshold) || 1)) - (num(a.score) / (num(a.threshold) || 1)));
-    const primary = scores.filter((s) => s.note !== 'secondary');
-    const show = (this.params && this.params.get('all_measures')) ? scores : primary;
+    const primary = scores.filter((s) => !String(s.note).startsWith('secondary'));
+    const all = this.params.get('all_measures') ? scores : primary;
+    // Flagged findings first; at 1,000 classes there are thousands of findings, so the
+    // table shows the first 300 unless asked for all (the API has every one).
+    const limit = this.params.get('all_findings') ? all.length : 300;
+    const show = all.slice(0, limit);
     const rows = show.map((s) => el('tr', { class: (s.flagged ? 'flagged' : '') + (s.subject && s.subject.length ? ' clickable' : ''),
       onclick: () => {
         if (s.subject && s.subject.length === 1) exemplars.show(`frames with ${s.subject[0]}`, this.stream, this.window, 'class=' + enc(s.subject[0]));
@@ -718,7 +773,9 @@ class WindowPage {
     this.drift.replaceChildren(
       el('p', { class: 'muted' }, `${primary.filter((s) => s.flagged).length} of ${primary.length} findings over their threshold. `,
         el('a', { href: withParam('all_measures', this.params.get('all_measures') ? null : '1') },
-          this.params.get('all_measures') ? 'hide secondary measures' : 'show secondary measures')),
+          this.params.get('all_measures') ? 'hide secondary measures' : 'show secondary measures'),
+        all.length > show.length ? [` · showing ${show.length} of ${all.length} (most over their threshold first); `,
+          el('a', { href: withParam('all_findings', '1') }, 'show all')] : ''),
       el('div', { class: 'scroll' }, el('table', { id: 'drift-table' },
         el('thead', {}, el('tr', {}, ['kind', 'subject', 'vs', 'measure', 'score', 'threshold', 'p-value', 'verdict',
           'count', 'expected', 'window frames', 'baseline frames', 'note'].map((h) => el('th', {}, h)))),
