@@ -1,5 +1,6 @@
 #include "daemon/web/web_server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
 
 #include <cstring>
@@ -32,16 +33,28 @@ const char* reason(int status) {
   }
 }
 
-// "host:port" -> civetweb's listening_ports ("127.0.0.1:8088", "[::1]:8088", "8088" for
-// every address); "" when it is not host:port.
-std::string listening_port(const std::string& bind) {
+// "host:port" -> civetweb's listening_ports ("127.0.0.1:8088"; "8088" for every address),
+// or "" with `error` set. Debian's civetweb is built without IPv6, and it takes IP literals
+// only: the host must be an IPv4 address, "localhost" (127.0.0.1), or empty / "0.0.0.0" /
+// "*" (every address).
+std::string listening_port(const std::string& bind, std::string& error) {
   const size_t colon = bind.rfind(':');
-  if (colon == std::string::npos || colon + 1 == bind.size()) return "";
+  const std::string port = colon == std::string::npos ? "" : bind.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    error = "web.bind: '" + bind + "' is not host:port";
+    return "";
+  }
   std::string host = bind.substr(0, colon);
-  const std::string port = bind.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos) return "";
   if (host == "localhost") host = "127.0.0.1";
   if (host.empty() || host == "0.0.0.0" || host == "*") return port;
+  in_addr a{};
+  if (inet_pton(AF_INET, host.c_str(), &a) != 1) {
+    error = "web.bind: '" + host +
+            "' is not an IPv4 address (the web server takes IPv4 addresses and "
+            "\"localhost\"; it is built without IPv6)";
+    return "";
+  }
   return host + ":" + port;
 }
 
@@ -52,11 +65,8 @@ class WebServerImpl final : public WebServer {
   ~WebServerImpl() override { shutdown(); }
 
   bool start(const WebServerOptions& options, std::string& error) {
-    const std::string ports = listening_port(options.bind);
-    if (ports.empty()) {
-      error = "web.bind: '" + options.bind + "' is not host:port";
-      return false;
-    }
+    const std::string ports = listening_port(options.bind, error);
+    if (ports.empty()) return false;
     const std::string threads = std::to_string(std::max(1, options.threads));
     const char* opts[] = {"listening_ports",
                           ports.c_str(),

@@ -533,7 +533,10 @@ class WindowPage {
       if (!base || (count <= 0 && bcount <= 0)) return null;
       if (bcount <= 0) return NOVEL;
       const lift = (count / frames) / (bcount / bframes);
-      return divColor(Math.log2(Math.max(lift, 1 / 64)) / 4);
+      // Faint when the evidence is thin: a pair expected on 2 frames and seen on none is
+      // not news. Full colour from 10 frames seen or expected.
+      const evidence = Math.min(1, Math.max(count, (bcount / bframes) * frames) / 10);
+      return divColor((evidence * Math.log2(Math.max(lift, 1 / 64))) / 4);
     };
     const value = (a, b) => {
       const i = index.get(a), j = index.get(b);
@@ -614,7 +617,7 @@ class WindowPage {
     };
     this.matrixLegend.replaceChildren(
       view === 'lift'
-        ? (base ? 'lift = window share / baseline share of frames with both classes: blue below, white equal, red above (4× and more: full red); magenta: the baseline never shows the pair.'
+        ? (base ? 'lift = window share / baseline share of frames with both classes: blue below, white equal, red above (4× and more: full red), faint when fewer than 10 frames are seen or expected; magenta: the baseline never shows the pair.'
           : 'lift needs a baseline; this stream has none.')
         : view === 'baseline' ? (base ? `baseline: ${fmt(bframes)} frames; darker = a larger share of frames (log scale).` : 'this stream has no baseline.')
           : `window: ${fmt(frames)} frames; darker = a larger share of frames (log scale); the diagonal counts frames with the class.`,

@@ -424,6 +424,18 @@ TEST_F(WebServerTest, BindErrorsAreReported) {
   bad.bind = "localhost";
   EXPECT_FALSE(WebServer::Start(*env_.engine, bad, error));
   EXPECT_NE(error.find("not host:port"), std::string::npos) << error;
+  error.clear();
+  bad.bind = "[::1]:0";
+  EXPECT_FALSE(WebServer::Start(*env_.engine, bad, error));
+  EXPECT_NE(error.find("not an IPv4 address"), std::string::npos) << error;
+  error.clear();
+  bad.bind = "example.org:0";
+  EXPECT_FALSE(WebServer::Start(*env_.engine, bad, error));
+  EXPECT_NE(error.find("not an IPv4 address"), std::string::npos) << error;
+  bad.bind = "localhost:0";
+  auto local = WebServer::Start(*env_.engine, bad, error);
+  ASSERT_TRUE(local) << error;
+  EXPECT_GT(local->port(), 0);
 }
 
 }  // namespace
