@@ -47,6 +47,16 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// Replaces `container`'s children, keeping the scroll offsets of its scrollable boxes
+// (.scroll, in order), so a refresh every few seconds does not jump a table back to the top.
+function replaceKeepingScroll(container, ...children) {
+  const offsets = [...container.querySelectorAll('.scroll')].map((e) => [e.scrollTop, e.scrollLeft]);
+  container.replaceChildren(...children);
+  [...container.querySelectorAll('.scroll')].forEach((e, i) => {
+    if (offsets[i]) [e.scrollTop, e.scrollLeft] = offsets[i];
+  });
+}
+
 function fmt(v, digits = 3) {
   if (v === undefined || v === null || v === '') return '';
   if (typeof v === 'string' && isNaN(Number(v))) return v;
@@ -359,23 +369,29 @@ class WindowPage {
     this.matrixControls = el('div', { class: 'controls' });
     this.canvas = el('canvas', { id: 'matrix', width: 10, height: 10, tabindex: 0, 'aria-label': 'co-occurrence matrix' });
     this.matrixLegend = el('div', { class: 'legend' });
+    this.cursorBox = el('div', { id: 'matrix-cursor' });
+    this.cursor = null;  // {a, b}: the keyboard's cell
     this.classPick = el('div', { class: 'controls' });
     this.heatmaps = el('div', { class: 'heatmaps' });
     this.dist = el('div');
+    this.shapes = el('div', { class: 'shapes' });
     this.drift = el('div');
     root.append(this.head, this.error,
       el('div', { class: 'grid2' },
         el('section', {}, el('h2', {}, 'Class balance (window vs baseline)'), this.balance),
         el('section', {}, el('h2', {}, 'Co-occurrence matrix'), this.matrixControls,
-          el('div', { id: 'matrix-wrap' }, this.canvas), this.matrixLegend)),
+          el('div', { id: 'matrix-wrap' }, this.canvas, this.cursorBox), this.matrixLegend)),
       el('h2', {}, 'Per class'), this.classPick,
       el('div', { class: 'grid2' },
         el('section', {}, el('h3', {}, 'Spatial heatmap of box centres'), this.heatmaps),
         el('section', {}, el('h3', {}, 'Objects per image'), this.dist)),
+      el('h3', {}, 'Box sizes and confidence (share of the class\'s boxes; window vs baseline)'), this.shapes,
       el('h2', {}, 'Drift findings'), this.drift);
     this.canvas.addEventListener('mousemove', (e) => this.matrixHover(e));
     this.canvas.addEventListener('mouseleave', (e) => tip(e, null));
     this.canvas.addEventListener('click', (e) => this.matrixClick(e));
+    this.canvas.addEventListener('keydown', (e) => this.matrixKey(e));
+    this.canvas.addEventListener('blur', () => { this.cursorBox.style.display = 'none'; $('tooltip').hidden = true; });
   }
 
   showError(e) {
@@ -408,10 +424,11 @@ class WindowPage {
     this.renderMatrix(stats, params);
     this.renderClassPick(classes, cls);
     if (cls) {
-      const hm = await api(`/api/v1/stats?stream=${s}&window=${w}&section=heatmaps&section=objects_distribution&class=${enc(cls)}`)
+      const hm = await api(`/api/v1/stats?stream=${s}&window=${w}&section=heatmaps&section=objects_distribution&section=sizes&section=confidence&class=${enc(cls)}`)
         .catch((e) => ({ error: e }));
       this.renderHeatmaps(hm, cls);
       this.renderDistribution(hm, cls);
+      this.renderShapes(hm, cls);
     }
     this.renderDrift(drift);
   }
@@ -468,7 +485,7 @@ class WindowPage {
     el('td', { class: 'num' }, c.base ? fmt(c.share / c.base) + '×' : c.share > 0 && base ? 'new' : ''),
     el('td', { class: 'bar' }, el('div', { class: 'bar-w', style: `width:${(100 * c.share) / max}%` }),
       c.base !== null ? el('div', { class: 'bar-b', style: `width:${(100 * c.base) / max}%` }) : '')));
-    this.balance.replaceChildren(el('div', { class: 'scroll' }, el('table', { class: 'bars', id: 'balance-table' },
+    replaceKeepingScroll(this.balance, el('div', { class: 'scroll' }, el('table', { class: 'bars', id: 'balance-table' },
       el('thead', {}, el('tr', {}, th('class', 'name'), el('th', { class: 'num' }, 'objects'), th('share', 'share', 'num'),
         el('th', { class: 'num' }, 'baseline'), th('ratio', 'ratio', 'num'),
         el('th', {}, el('span', { class: 'bar-w', style: 'display:inline-block;width:10px' }), ' window ',
@@ -606,6 +623,7 @@ class WindowPage {
       g.strokeRect(margin, margin, n * cell, n * cell);
     }
     this.matrix = { names, cell, margin, view, value };
+    this.showCursor();
     PW.matrix = {
       view, sort, names, cell, margin, drawn,
       // The centre of cell (a, b) in the canvas' CSS pixels, for clicks.
@@ -649,6 +667,50 @@ class WindowPage {
     const c = this.cellAt(evt);
     if (!c) return;
     this.openCell(c.a, c.b);
+  }
+
+  // Keyboard: arrows move a cursor over the matrix (Shift: 10 cells), Home goes to the
+  // first cell, Enter or Space lists the cell's frames.
+  matrixKey(e) {
+    const m = this.matrix;
+    if (!m || !m.names.length) return;
+    const n = m.names.length;
+    let r = 0, c = 0;
+    if (this.cursor) {
+      r = Math.max(0, m.names.indexOf(this.cursor.a));
+      c = Math.max(0, m.names.indexOf(this.cursor.b));
+    }
+    const step = e.shiftKey ? 10 : 1;
+    if (e.key === 'ArrowUp') r -= step;
+    else if (e.key === 'ArrowDown') r += step;
+    else if (e.key === 'ArrowLeft') c -= step;
+    else if (e.key === 'ArrowRight') c += step;
+    else if (e.key === 'Home') r = c = 0;
+    else if (e.key === 'Enter' || e.key === ' ') {
+      if (this.cursor) this.openCell(this.cursor.a, this.cursor.b);
+      e.preventDefault();
+      return;
+    } else return;
+    e.preventDefault();
+    r = Math.max(0, Math.min(n - 1, r));
+    c = Math.max(0, Math.min(n - 1, c));
+    this.cursor = { a: m.names[r], b: m.names[c] };
+    this.showCursor();
+  }
+
+  showCursor() {
+    const m = this.matrix;
+    if (!m || !this.cursor || document.activeElement !== this.canvas) return;
+    const i = m.names.indexOf(this.cursor.a), j = m.names.indexOf(this.cursor.b);
+    if (i < 0 || j < 0) { this.cursorBox.style.display = 'none'; return; }
+    const size = Math.max(m.cell, 4);
+    const x = m.margin + j * m.cell + m.cell / 2, y = m.margin + i * m.cell + m.cell / 2;
+    Object.assign(this.cursorBox.style, {
+      display: 'block', left: x - size / 2 + 'px', top: y - size / 2 + 'px', width: size + 'px', height: size + 'px',
+    });
+    const r = this.canvas.getBoundingClientRect();
+    this.cursorBox.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    this.matrixHover({ clientX: r.left + x, clientY: r.top + y });
   }
 
   openCell(a, b) {
@@ -745,6 +807,43 @@ class WindowPage {
       el('div', { class: 'histo', id: 'objects-histogram' }, cols), el('div', { class: 'histo-labels' }, labels));
   }
 
+  // Width, height and area of the class's boxes (fractions of the image, sqrt-scaled bins:
+  // bin i covers [(i/n)^2, ((i+1)/n)^2)) and their confidence (equal bins over [0, 1]), as
+  // shares of the boxes, window against baseline. The exemplar index has no key for these
+  // bins, so they are not clickable.
+  renderShapes(hm, cls) {
+    if (hm.error) { this.shapes.replaceChildren(); return; }
+    const wc = (hm.stats.classes || []).find((c) => c.name === cls);
+    const base = this.baseStats();
+    const bc = base ? (base.classes || []).find((c) => c.name === cls) : null;
+    const charts = [];
+    const chart = (id, title, field, edge) => {
+      const w = ((wc && wc[field]) || []).map(num), b = ((bc && bc[field]) || []).map(num);
+      const n = Math.max(w.length, b.length);
+      if (!n) return;
+      const ws = w.reduce((x, y) => x + y, 0), bs = b.reduce((x, y) => x + y, 0);
+      const share = (v, sum) => (sum ? v / sum : 0);
+      const max = Math.max(1e-9, ...w.map((v) => share(v, ws)), ...b.map((v) => share(v, bs)));
+      const cols = [];
+      for (let k = 0; k < n; k++) {
+        const wf = share(w[k] || 0, ws), bf = share(b[k] || 0, bs);
+        const range = `${edge(k, n)}–${edge(k + 1, n)}`;
+        cols.push(el('div', { class: 'col static', title: `${range}: window ${pct(wf)} (${fmt(w[k] || 0)})` + (bc ? `, baseline ${pct(bf)}` : '') },
+          el('div', { class: 'bar-w', style: `height:${(70 * wf) / max}px;width:5px` }),
+          bc ? el('div', { class: 'bar-b', style: `height:${(70 * bf) / max}px;width:5px` }) : ''));
+      }
+      charts.push(el('figure', {}, el('div', { class: 'histo small', id }, cols),
+        el('figcaption', {}, `${title}: ${edge(0, n)} … ${edge(n, n)}; ${fmt(ws)} boxes`)));
+    };
+    const sq = (k, n) => ((k / n) ** 2 * 100).toFixed(k && k < n ? 1 : 0) + '%';
+    const lin = (k, n) => (k / n).toFixed(2);
+    chart('width-histogram', 'width (of the image)', 'width_histogram', sq);
+    chart('height-histogram', 'height', 'height_histogram', sq);
+    chart('area-histogram', 'area', 'area_histogram', sq);
+    chart('confidence-histogram', 'confidence', 'confidence_histogram', lin);
+    this.shapes.replaceChildren(...charts);
+  }
+
   renderDrift(drift) {
     if (drift.error) {
       this.drift.replaceChildren(el('p', { class: 'muted' }, drift.error.message));
@@ -773,7 +872,7 @@ class WindowPage {
     el('td', { class: 'num' }, fmt(num(s.window_count))), el('td', { class: 'num' }, fmt(s.expected_count)),
     el('td', { class: 'num' }, fmt(num(s.window_frames))), el('td', { class: 'num' }, fmt(num(s.baseline_frames))),
     el('td', { class: 'muted' }, s.note)));
-    this.drift.replaceChildren(
+    replaceKeepingScroll(this.drift, 
       el('p', { class: 'muted' }, `${primary.filter((s) => s.flagged).length} of ${primary.length} findings over their threshold. `,
         el('a', { href: withParam('all_measures', this.params.get('all_measures') ? null : '1') },
           this.params.get('all_measures') ? 'hide secondary measures' : 'show secondary measures'),

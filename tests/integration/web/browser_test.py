@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -122,16 +123,29 @@ class Browser:
         return self.js("return [...document.querySelectorAll('#ex-list li')]"
                        ".map(li => li.dataset.frameId)")
 
-    def click_at(self, element, x, y):
-        """Clicks the element at (x, y) CSS pixels from its top-left corner."""
+    def click(self, css, x=None, y=None):
+        """Clicks the element matching `css` (at (x, y) CSS pixels from its top-left corner,
+        or its centre) like a user. The live refresh re-creates elements every few seconds;
+        an element replaced between finding and clicking is found again."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.common.action_chains import ActionChains
         self.js("document.getElementById('exemplars').dataset.state = ''")
-        self.js("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", element)
-        rect = self.js("const r = arguments[0].getBoundingClientRect();"
-                       "return {w: r.width, h: r.height}", element)
-        # W3C actions: offsets from the element's centre.
-        ActionChains(self.d).move_to_element_with_offset(
-            element, int(round(x - rect["w"] / 2)), int(round(y - rect["h"] / 2))).click().perform()
+        for attempt in range(5):
+            try:
+                element = self.d.find_element("css selector", css)
+                self.js("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", element)
+                if x is None:
+                    element.click()
+                    return
+                rect = self.js("const r = arguments[0].getBoundingClientRect();"
+                               "return {w: r.width, h: r.height}", element)
+                # W3C actions: offsets from the element's centre.
+                ActionChains(self.d).move_to_element_with_offset(
+                    element, int(round(x - rect["w"] / 2)), int(round(y - rect["h"] / 2))).click().perform()
+                return
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
 
 
 def api(base, path):
@@ -243,12 +257,11 @@ def test_matrix(b, base):
 
 def test_clicks(b, base):
     b.go("#/stream/cam/window/all?view=window&sort=name")
-    canvas = b.d.find_element("id", "matrix")
     for a, bb, query in (("dog", "umbrella", "a=dog&b=umbrella"),
                          ("person", "car", "a=car&b=person"),
                          ("bicycle", "bicycle", "class=bicycle")):
         p = b.js("return window.predwatch.matrix.center(arguments[0], arguments[1])", a, bb)
-        b.click_at(canvas, p["x"], p["y"])
+        b.click("#matrix", p["x"], p["y"])
         got = b.exemplar_ids(f"cell {a} x {bb}")
         want = exemplars_api(base, "cam", "all", query)
         check(want, f"the API has no exemplars for {query}")
@@ -257,18 +270,14 @@ def test_clicks(b, base):
         check(a in title and bb in title, f"exemplar panel title '{title}' names the cell")
     b.screenshot("window-exemplars")
     # A class-balance row.
-    row = b.d.find_element("css selector", "#balance-table tr[data-cls='umbrella']")
-    b.js("document.getElementById('exemplars').dataset.state = ''")
-    row.click()
+    b.click("#balance-table tr[data-cls='umbrella']")
     got = b.exemplar_ids("the umbrella row")
     check(got == exemplars_api(base, "cam", "all", "class=umbrella"), f"umbrella row: {got[:5]}")
     b.wait("window.predwatch.lastRender && location.hash.includes('class=umbrella')",
            "the class to be selected")
     # An objects-per-image bar: car, 3 on a frame.
     b.go("#/stream/cam/window/all?class=car")
-    bar = b.d.find_element("css selector", "#objects-histogram .col[data-count='3']")
-    b.js("document.getElementById('exemplars').dataset.state = ''")
-    bar.click()
+    b.click("#objects-histogram .col[data-count='3']")
     got = b.exemplar_ids("car x3 bar")
     want = exemplars_api(base, "cam", "all", "class=car&count=3")
     check(len(want) > 0 and got == want, f"car x3 bar: page {got[:5]}, API {want[:5]}")
@@ -280,15 +289,37 @@ def test_clicks(b, base):
     g = int(hm["stats"]["layout"]["heatmap_grid"])
     idx = max(range(len(car["heatmap"])), key=lambda i: int(car["heatmap"][i]))
     row_, col_ = divmod(idx, g)
-    canvas = b.d.find_element("id", "heatmap-window")
-    px = b.js("return arguments[0].width", canvas) / g
-    b.click_at(canvas, col_ * px + px / 2, row_ * px + px / 2)
+    px = b.js("return document.getElementById('heatmap-window').width") / g
+    b.click("#heatmap-window", col_ * px + px / 2, row_ * px + px / 2)
     got = b.exemplar_ids(f"car heatmap cell {row_},{col_}")
     want = exemplars_api(base, "cam", "all", f"class=car&row={row_}&col={col_}")
     check(len(want) > 0 and got == want, f"heatmap cell: page {got[:5]}, API {want[:5]}")
     check(b.js("return !!document.getElementById('heatmap-diff')"),
           "the difference heatmap is shown (the stream has a baseline)")
     b.screenshot("window-class-car")
+    # Box sizes and confidence: every car box has confidence 0.9f, so the window's bars are
+    # all in its bin (0.9f is just below 0.9: bin 17 of 20).
+    conf_bin = int(struct.unpack("f", struct.pack("f", 0.9))[0] * 20)
+    heights = b.js("return [...document.querySelectorAll('#confidence-histogram .col')]"
+                   ".map(c => parseFloat(c.querySelector('.bar-w').style.height))")
+    check(len(heights) == 20 and heights[conf_bin] > 0
+          and all(h == 0 for i, h in enumerate(heights) if i != conf_bin),
+          f"confidence histogram of car: {heights} (bin {conf_bin} expected)")
+    check(b.js("return document.querySelectorAll('#area-histogram .col').length") > 0,
+          "the area histogram is shown")
+    # Keyboard: the matrix takes focus, arrows move a cursor, Enter lists the cell's frames.
+    from selenium.webdriver.common.keys import Keys
+    b.go("#/stream/cam/window/all?view=window&sort=name&class=car")
+    canvas = b.d.find_element("id", "matrix")
+    b.js("arguments[0].focus()", canvas)
+    b.js("document.getElementById('exemplars').dataset.state = ''")
+    canvas.send_keys(Keys.HOME, Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT,
+                     Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.ENTER)
+    got = b.exemplar_ids("the keyboard's cell")
+    want = exemplars_api(base, "cam", "all", "a=dog&b=umbrella")
+    check(got == want, f"keyboard (dog, umbrella): page {got[:5]}, API {want[:5]}")
+    check(b.js("return getComputedStyle(document.getElementById('matrix-cursor')).display") == "block",
+          "the keyboard cursor is shown")
     # Escape closes the panel.
     from selenium.webdriver.common.keys import Keys
     b.d.find_element("tag name", "body").send_keys(Keys.ESCAPE)
@@ -344,6 +375,12 @@ def test_big(b, base, budget_s):
     rerender = time.time() - t1
     print(f"1000 classes: first load {elapsed:.2f} s, re-render {rerender:.2f} s")
     check(rerender < budget_s, f"1000 classes: a re-render took {rerender:.2f} s (budget {budget_s} s)")
+    # The live refresh (every 3 s) keeps the reader's place in a long table.
+    b.js("document.querySelector('#balance-table').parentElement.scrollTop = 600")
+    last = b.js("return window.predwatch.lastRender")
+    b.wait(f"window.predwatch.lastRender > {last}", "a live refresh", timeout=10)
+    top = b.js("return document.querySelector('#balance-table').parentElement.scrollTop")
+    check(abs(top - 600) < 2, f"the class-balance table scrolled back to {top} after a refresh")
     b.no_errors("1000 classes")
 
 
