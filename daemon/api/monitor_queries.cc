@@ -250,6 +250,7 @@ Status query_exemplars(const MonitorEngine& engine, bool ready, const v1::GetExe
     for (const auto& e : found) {
       v1::Exemplar* out = resp->add_exemplars();
       out->set_frame_id(e.frame_id);
+      out->set_image_uri(e.image_uri);
       ms_to_timestamp(e.time_ms, out->mutable_time());
     }
   });

@@ -197,7 +197,11 @@ const exemplars = {
       for (const e of ex) {
         const li = el('li', { dataset: { frameId: e.frame_id } }, e.frame_id, ' ',
           el('span', { class: 'muted' }, e.time ? new Date(e.time).toLocaleTimeString() : ''));
-        if (e.image_uri) li.append(el('img', { src: e.image_uri, alt: e.frame_id, loading: 'lazy' }));
+        if (e.image_uri) {
+          const img = el('img', { src: e.image_uri, alt: e.frame_id, loading: 'lazy' });
+          // A link only to http(s): the URI is the producer's data, never a script.
+          li.append(/^https?:\/\//i.test(e.image_uri) ? el('a', { href: e.image_uri, target: '_blank', rel: 'noopener noreferrer' }, img) : img);
+        }
         list.append(li);
       }
       panel.dataset.state = 'done';

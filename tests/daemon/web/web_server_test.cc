@@ -299,6 +299,7 @@ TEST_F(WebServerTest, NamesWithSlashesAndEscapesWorkInTheQueryForm) {
   e.stream = name;
   e.frame_id = "f1";
   e.time_ms = env_.now_ms;
+  e.image_uri = "https://img.example/site/f1.jpg";
   e.detections.push_back({.class_name = "person", .box = {0.1f, 0.1f, 0.2f, 0.2f}});
   ASSERT_TRUE(env_.engine->apply(e).applied);
   v1::GetWindowStatsResponse web;
@@ -310,6 +311,7 @@ TEST_F(WebServerTest, NamesWithSlashesAndEscapesWorkInTheQueryForm) {
   get_json("/api/v1/exemplars?stream=site%2Fcam%2050%25&window=5m&class=person", ex);
   ASSERT_EQ(ex.exemplars_size(), 1);
   EXPECT_EQ(ex.exemplars(0).frame_id(), "f1");
+  EXPECT_EQ(ex.exemplars(0).image_uri(), "https://img.example/site/f1.jpg");
 }
 
 TEST_F(WebServerTest, BadParametersAre400NamingTheParameter) {

@@ -268,6 +268,17 @@ def test_clicks(b, base):
         check(got == want, f"cell {a} x {bb}: the page lists {got[:5]}…, the API {want[:5]}…")
         title = b.js("return document.getElementById('ex-title').textContent")
         check(a in title and bb in title, f"exemplar panel title '{title}' names the cell")
+    # dog + umbrella frames carry an image URI (a data: SVG): the panel shows the images.
+    p = b.js("return window.predwatch.matrix.center('dog', 'umbrella')")
+    b.click("#matrix", p["x"], p["y"])
+    b.exemplar_ids("cell dog x umbrella")
+    b.wait("[...document.querySelectorAll('#ex-list img')].length > 0 && "
+           "[...document.querySelectorAll('#ex-list img')].every(i => i.complete && i.naturalWidth === 64)",
+           "the exemplar images to load")
+    uris = b.js("return [...document.querySelectorAll('#ex-list img')].map(i => i.getAttribute('src'))")
+    api_uris = [e["image_uri"] for e in api(base, "/api/v1/exemplars?stream=cam&window=all&a=dog&b=umbrella&limit=100")["exemplars"]]
+    check(uris == api_uris and all(u.startswith("data:image/svg+xml") for u in uris),
+          f"exemplar images: page {uris[:2]}, API {api_uris[:2]}")
     b.screenshot("window-exemplars")
     # A class-balance row.
     b.click("#balance-table tr[data-cls='umbrella']")

@@ -15,8 +15,9 @@
 //          9 {umbrella} (100)        10-11 {car} (200)
 //   big: 2000 frames over 1000 classes c000..c999 (3 to 8 classes a frame, seeded), with a
 //        baseline of 2000 more frames of the same kind: the page at 1,000 classes.
-// Frame ids are "<stream>-<i>", one frame a second from 2026-01-01T00:00:00Z. Evaluated an
-// hour after the first frame (the window full), so the window holds frames 60.. (the first
+// Frame ids are "<stream>-<i>", one frame a second from 2026-01-01T00:00:00Z. cam's
+// dog+umbrella frames carry an image.uri: a data: URI of a 64x48 SVG (nothing to fetch). Evaluated
+// an hour after the first frame (the window full), so the window holds frames 60.. (the first
 // one-minute pane has just left it): 440 of cam's frames.
 //
 // Prints "web <port>" on stdout, then serves until stdin closes.
@@ -36,6 +37,9 @@ namespace {
 using namespace predwatch;
 
 constexpr int64_t kT0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+const std::string kImage =
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='64' height='48'%3E"
+    "%3Crect width='64' height='48' fill='%23c0c'/%3E%3C/svg%3E";
 
 // Box of the k-th object of a class: each class has its own corner of the image.
 core::Box box_of(const std::string& cls, int k) {
@@ -49,7 +53,7 @@ struct Feeder {
   std::string stream;
   int64_t i = 0;
 
-  void frame(const std::vector<std::string>& classes) {
+  void frame(const std::vector<std::string>& classes, const std::string& image_uri = "") {
     const std::string id = stream + "-" + std::to_string(i);
     core::Event e;
     e.stream = stream;
@@ -57,6 +61,7 @@ struct Feeder {
     e.time_ms = kT0 + i * 1000;
     e.width = 640;
     e.height = 480;
+    e.image_uri = image_uri;
     std::map<std::string, int> seen;
     for (const std::string& c : classes) {
       core::NamedDetection d;
@@ -134,7 +139,8 @@ int main() {
               : k < 30 ? std::vector<std::string>{"person", "person", "dog"}
               : k < 35 ? std::vector<std::string>{"dog", "umbrella"}
               : k < 43 ? std::vector<std::string>{"bicycle"}
-                       : std::vector<std::string>{"car", "car", "car"});
+                       : std::vector<std::string>{"car", "car", "car"},
+              k >= 30 && k < 35 ? kImage : "");
   }
 
   Feeder big_ref{engine, "big-ref"};
