@@ -412,7 +412,7 @@ class WindowPage {
     const w = enc(this.window);
     const wantBaseline = info.has_baseline && (!this.baseline || Date.now() - this.baselineAt > 30000);
     const [stats, drift, baseline] = await Promise.all([
-      api(`/api/v1/stats?stream=${s}&window=${w}&section=class_balance&section=cooccurrence&section=objects_distribution`),
+      api(`/api/v1/stats?stream=${s}&window=${w}&section=class_balance&section=cooccurrence`),
       api(`/api/v1/drift?stream=${s}&window=${w}`).catch((e) => ({ error: e })),
       wantBaseline ? api(`/api/v1/baseline?stream=${s}`).catch(() => null) : Promise.resolve(this.baseline),
     ]);
