@@ -68,17 +68,12 @@ class WebServerImpl final : public WebServer {
     const std::string ports = listening_port(options.bind, error);
     if (ports.empty()) return false;
     const std::string threads = std::to_string(std::max(1, options.threads));
-    const char* opts[] = {"listening_ports",
-                          ports.c_str(),
-                          "num_threads",
-                          threads.c_str(),
-                          "request_timeout_ms",
-                          "10000",
-                          "enable_keep_alive",
-                          "yes",
-                          "keep_alive_timeout_ms",
-                          "5000",
-                          nullptr};
+    const char* opts[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
+                          "request_timeout_ms", "10000",
+                          // No keep-alive: civetweb gives a connection a worker thread until
+                          // it closes, and a page polling every 3 s would hold its
+                          // connections (and the pool) forever. Loopback connects are cheap.
+                          "enable_keep_alive", "no", nullptr};
     mg_callbacks callbacks{};
     callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // quiet
     ctx_ = mg_start(&callbacks, nullptr, opts);

@@ -24,7 +24,7 @@ namespace predwatch::daemon {
 
 struct WebServerOptions {
   std::string bind = "127.0.0.1:8088";  // host:port; port 0 picks a free port
-  int threads = 4;                      // worker threads (each serves one connection)
+  int threads = 8;  // worker threads; each serves one request (no keep-alive) at a time
   WebApiLimits limits;
 };
 

@@ -14,8 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "daemon/api/grpc_server.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
@@ -400,6 +402,24 @@ TEST_F(WebServerTest, ServesThePageReadOnly) {
     EXPECT_EQ(r.status, 405) << method;
     EXPECT_EQ(r.headers["allow"], "GET, HEAD") << method;
   }
+}
+
+TEST_F(WebServerTest, ManyClientsAtOnceAreAllServed) {
+  // More clients than worker threads, each asking repeatedly (as open pages polling do).
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0}, bad{0};
+  for (int c = 0; c < 16; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 10; ++i) {
+        const HttpResponse r =
+            get(c % 2 ? "/api/v1/streams" : "/api/v1/stats?stream=cam&window=5m");
+        (r.status == 200 ? ok : bad)++;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 160);
+  EXPECT_EQ(bad.load(), 0);
 }
 
 TEST_F(WebServerTest, OversizedAnswerIs413) {
