@@ -295,9 +295,67 @@ class AlertsPage {
   mount(root) {
     root.append(el('h1', {}, 'Alerts'));
     this.note = el('p', { class: 'muted' });
+    this.timeline = el('div', { class: 'timeline' });
     this.body = el('div');
-    root.append(this.note, this.body);
-    this.since = new Map();  // fingerprint -> first seen in this page (timeline)
+    root.append(this.note, this.timeline, this.body);
+    // Every alert seen while the page is open, by fingerprint: {alert, since, end, state}.
+    // An alert that leaves the list resolved (or was dropped) at the time it left.
+    this.history = new Map();
+  }
+
+  // The timeline: one row per alert seen since the page opened, from `since` to now (or
+  // to when it left the list), coloured by state; the axis spans the last hour at least.
+  renderTimeline(alerts, stream) {
+    const now = Date.now();
+    const present = new Set();
+    for (const a of alerts) {
+      present.add(a.fingerprint);
+      const since = Date.parse(a.since) || now;
+      const h = this.history.get(a.fingerprint);
+      if (!h || h.end) this.history.set(a.fingerprint, { alert: a, since, end: null, state: stateName(a.state) });
+      else Object.assign(h, { alert: a, since: Math.min(h.since, since), state: stateName(a.state) });
+    }
+    for (const [fp, h] of this.history) {
+      if (!present.has(fp) && !h.end && (!stream || h.alert.stream === stream)) Object.assign(h, { end: now, state: 'resolved' });
+    }
+    const rows = [...this.history.entries()].filter(([, h]) => !stream || h.alert.stream === stream)
+      .sort((x, y) => x[1].since - y[1].since);
+    if (!rows.length) { this.timeline.replaceChildren(); return; }
+    const start = Math.min(now - 3600e3, ...rows.map(([, h]) => h.since));
+    const W = 900, label = 260, rowH = 18, H = 22 + rows.length * rowH;
+    const x = (t) => label + ((t - start) / Math.max(1, now - start)) * (W - label - 10);
+    const NS = 'http://www.w3.org/2000/svg';
+    const svg = (tag, attrs, ...kids) => {
+      const e = document.createElementNS(NS, tag);
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+      for (const c of kids) e.append(c);
+      return e;
+    };
+    const root = svg('svg', { id: 'alert-timeline', width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'alert timeline' });
+    for (let k = 0; k <= 4; k++) {
+      const t = start + ((now - start) * k) / 4;
+      root.append(svg('line', { x1: x(t), x2: x(t), y1: 14, y2: H, stroke: '#dde' }),
+        svg('text', { x: x(t), y: 11, 'font-size': 10, 'text-anchor': k === 4 ? 'end' : 'middle', fill: '#667' },
+          now - start > 20 * 3600e3 ? new Date(t).toLocaleString() : new Date(t).toLocaleTimeString()));
+    }
+    const colors = { firing: '#c62828', pending: '#ef6c00', resolved: '#9aa4b2' };
+    rows.forEach(([fp, h], i) => {
+      const y = 18 + i * rowH;
+      const a = h.alert;
+      const text = `${a.stream} ${a.kind} ${subjectText(a.subject)}`;
+      const bar = svg('rect', { x: x(h.since), y: y + 2, width: Math.max(2, x(h.end || now) - x(h.since)), height: rowH - 6,
+        fill: colors[h.state] || '#667', rx: 2 });
+      const title = svg('title', {});
+      title.textContent = `${text}: ${h.state} since ${new Date(h.since).toLocaleString()}` +
+        (h.end ? `, left the list at ${new Date(h.end).toLocaleTimeString()}` : '');
+      const g = svg('g', { class: 'row', 'data-fingerprint': fp }, title,
+        svg('text', { x: label - 6, y: y + rowH / 2 + 3, 'font-size': 11, 'text-anchor': 'end', fill: '#1b1f24' },
+          text.length > 40 ? text.slice(0, 39) + '…' : text), bar);
+      g.addEventListener('click', () => { location.hash = hashFor(['stream', a.stream, 'window', a.window]); });
+      root.append(g);
+    });
+    this.timeline.replaceChildren(el('div', { class: 'scroll', style: 'max-height:300px' }, root),
+      el('p', { class: 'legend' }, 'Timeline of the alerts seen since this page opened (red firing, orange pending, grey left the list: resolved or dropped). Click a row for its window.'));
   }
   async update(params) {
     const stream = params.get('stream');
@@ -309,6 +367,7 @@ class AlertsPage {
       `${alerts.filter((a) => a.state === 'STATE_FIRING').length} firing, ` +
       `${alerts.filter((a) => a.state === 'STATE_PENDING').length} pending. `,
       stream ? el('a', { href: '#/alerts' }, 'show all') : '');
+    this.renderTimeline(alerts, stream);
     if (!alerts.length) {
       this.body.replaceChildren(el('p', {}, 'No pending or firing alert.'));
       return;

@@ -352,6 +352,9 @@ def test_drift_and_alerts(b, base):
                  ".map(r => r.dataset.fingerprint)")
     check(sorted(shown) == sorted(a["fingerprint"] for a in alerts),
           f"alerts page shows {shown}, the API {[a['fingerprint'] for a in alerts]}")
+    rows = b.js("return [...document.querySelectorAll('#alert-timeline g.row')].map(g => g.dataset.fingerprint)")
+    check(sorted(rows) == sorted(a["fingerprint"] for a in alerts),
+          f"the timeline has a row per alert: {rows}")
     b.go("#/alerts?stream=big")
     shown = b.js("return document.querySelectorAll('#alerts-table tbody tr').length")
     check(shown == len([a for a in alerts if a["stream"] == "big"]), "alerts filtered by stream")
