@@ -23,7 +23,12 @@ class ApiError extends Error {
 }
 
 async function api(path) {
-  const r = await fetch(path, { cache: 'no-store' });
+  let r;
+  try {
+    r = await fetch(path, { cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(`predwatchd does not answer (${e.message}); retrying every ${REFRESH_MS / 1000} s`, 0);
+  }
   let body;
   try { body = await r.json(); } catch (e) { throw new ApiError(`${path}: not JSON (${r.status})`, r.status); }
   if (!r.ok) throw new ApiError(body && body.error ? body.error.message : `HTTP ${r.status}`, r.status);
