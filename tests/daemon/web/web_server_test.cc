@@ -5,6 +5,7 @@
 #include "daemon/web/web_server.h"
 
 #include <arpa/inet.h>
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/field_comparator.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
@@ -16,10 +17,13 @@
 
 #include <atomic>
 #include <map>
+#include <random>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "daemon/api/grpc_server.h"
+#include "daemon/web/web_api.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
 #include "tests/support/traffic_env.h"
 
@@ -420,6 +424,72 @@ TEST_F(WebServerTest, ManyClientsAtOnceAreAllServed) {
   for (auto& t : clients) t.join();
   EXPECT_EQ(ok.load(), 160);
   EXPECT_EQ(bad.load(), 0);
+}
+
+// Random requests built from the API's own vocabulary and from junk: the API (called
+// directly, as the server does) never crashes, answers only documented statuses, and every
+// answer is JSON (an error with a non-empty message, or the endpoint's message).
+TEST_F(WebServerTest, RandomRequestsGetDocumentedStatusesAndJson) {
+  WebApi api(*env_.engine);
+  api.set_ready(true);
+  std::mt19937_64 rng(15);
+  const std::vector<std::string> segments = {
+      "api",   "v1",    "streams",  "cam",    "ref",       "windows", "5m", "last2k",
+      "stats", "drift", "baseline", "alerts", "exemplars", "health",  "x",  "",
+      "%",     "..",    "%2F",      "%00",    "\xff",      "nope",    "1h"};
+  const std::vector<std::string> keys = {
+      "stream", "window", "section", "class",  "top_pairs", "a",  "b",   "row",   "col",
+      "count",  "limit",  "against", "tables", "",          "x%", "%zz", "cl+ass"};
+  const std::vector<std::string> values = {"cam",
+                                           "last2k",
+                                           "5m",
+                                           "k00",
+                                           "k01",
+                                           "giraffe",
+                                           "toilet",
+                                           "0",
+                                           "1",
+                                           "8",
+                                           "-1",
+                                           "99999999999999999999",
+                                           "abc",
+                                           "",
+                                           "%",
+                                           "%2F",
+                                           "%00",
+                                           "+",
+                                           "heatmaps",
+                                           "tables",
+                                           "cooccurrence",
+                                           "baseline",
+                                           "reference",
+                                           "true",
+                                           "yes",
+                                           std::string(1100, 'n'),
+                                           "\xc3\x28"};
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  const std::set<int> documented = {200, 400, 404, 409, 413, 503};
+  for (int i = 0; i < 3000; ++i) {
+    WebRequest req;
+    req.method = "GET";
+    req.path = "/api/v1";
+    const int n = int(rng() % 5);
+    for (int k = 0; k < n; ++k) req.path += "/" + pick(segments);
+    const int m = int(rng() % 6);
+    for (int k = 0; k < m; ++k) {
+      req.query += (k ? "&" : "") + pick(keys);
+      if (rng() % 4) req.query += "=" + pick(values);
+    }
+    const WebResponse r = api.handle(req);
+    ASSERT_TRUE(documented.count(r.status)) << r.status << " for " << req.path << "?" << req.query;
+    google::protobuf::Value json;
+    const auto st = google::protobuf::util::JsonStringToMessage(r.body, &json);
+    ASSERT_TRUE(st.ok()) << req.path << "?" << req.query << ": " << r.body.substr(0, 200);
+    if (r.status != 200) {
+      ASSERT_EQ(r.body.find("\"message\": \"\""), std::string::npos)
+          << req.path << "?" << req.query;
+    }
+  }
 }
 
 TEST_F(WebServerTest, OversizedAnswerIs413) {
