@@ -130,6 +130,8 @@ async function render() {
     key = 'streams';
     make = () => new StreamsPage();
   }
+  document.title = 'predwatch · ' + (seg[0] === 'stream' ? `${seg[1] || ''} / ${seg[3] || ''}`
+    : seg[0] === 'alerts' ? 'alerts' : 'streams');
   for (const a of document.querySelectorAll('header nav a')) {
     a.classList.toggle('active', a.id === 'nav-' + (key === 'alerts' ? 'alerts' : 'streams'));
   }
