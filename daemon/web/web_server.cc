@@ -76,7 +76,10 @@ class WebServerImpl final : public WebServer {
                           "enable_keep_alive", "no", nullptr};
     mg_callbacks callbacks{};
     callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // quiet
-    ctx_ = mg_start(&callbacks, nullptr, opts);
+    // Every request, from the first one the listener accepts (a handler registered after
+    // mg_start would leave a moment when civetweb answers by itself).
+    callbacks.begin_request = &WebServerImpl::on_request;
+    ctx_ = mg_start(&callbacks, this, opts);
     if (!ctx_) {
       error = "web: cannot listen on '" + options.bind + "' (address in use, or invalid)";
       return false;
@@ -84,7 +87,6 @@ class WebServerImpl final : public WebServer {
     mg_server_port sp[4];
     const int n = mg_get_server_ports(ctx_, 4, sp);
     port_ = n > 0 ? sp[0].port : 0;
-    mg_set_request_handler(ctx_, "/", &WebServerImpl::on_request, this);
     return true;
   }
 
@@ -98,14 +100,15 @@ class WebServerImpl final : public WebServer {
   }
 
  private:
-  static int on_request(mg_connection* conn, void* self) {
+  static int on_request(mg_connection* conn) {
     const mg_request_info* info = mg_get_request_info(conn);
+    const auto* self = static_cast<const WebServerImpl*>(info->user_data);
     WebRequest req;
     req.method = info->request_method ? info->request_method : "";
     req.path =
         info->local_uri_raw ? info->local_uri_raw : (info->local_uri ? info->local_uri : "/");
     req.query = info->query_string ? info->query_string : "";
-    const WebResponse resp = static_cast<WebServerImpl*>(self)->serve(req);
+    const WebResponse resp = self->serve(req);
     write(conn, req.method == "HEAD", resp);
     return 1;  // handled
   }
