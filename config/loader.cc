@@ -96,6 +96,13 @@ bool valid_name_char(char c, bool allow_dot) {
          c == '-' || (allow_dot && c == '.');
 }
 
+bool valid_env_name(std::string_view n) {
+  if (n.empty() || n.size() > 255 || (n.front() >= '0' && n.front() <= '9')) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 bool valid_topic(std::string_view t) {
   if (t.empty() || t.size() > 249 || t == "." || t == "..") return false;
   return std::all_of(t.begin(), t.end(), [](char c) { return valid_name_char(c, true); });
@@ -554,6 +561,46 @@ class Parser {
     }
   }
 
+  // Checks a "${env:NAME}" / "${file:PATH}" secret reference in `value` (at field f, key
+  // path `path`) and rewrites PATH against base_dir. False (reported) when malformed. The
+  // messages name the reference, never a value.
+  bool secret_reference(const Field& f, const std::string& path, std::string& value) {
+    const std::string_view v = value;
+    const auto bad = [&](const std::string& why) {
+      error(f.pos(), path, why);
+      return false;
+    };
+    if (!v.ends_with("}")) {
+      return bad("a secret reference is written ${env:NAME} or ${file:PATH}, alone in the value");
+    }
+    const std::string_view body = v.substr(2, v.size() - 3);
+    if (body.starts_with("env:")) {
+      const std::string_view name = body.substr(4);
+      if (!valid_env_name(name)) {
+        return bad(
+            "${env:NAME}: NAME must be an environment variable name "
+            "([A-Za-z_][A-Za-z0-9_]*), got " +
+            quote(name));
+      }
+      return true;
+    }
+    if (body.starts_with("file:")) {
+      std::filesystem::path p(std::string(body.substr(5)));
+      if (p.empty()) return bad("${file:PATH}: PATH is empty");
+      if (p.is_relative() && !opt_.base_dir.empty()) p = opt_.base_dir / p;
+      const std::string resolved = p.lexically_normal().string();
+      if (opt_.check_files_exist) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(p, ec)) {
+          return bad("${file:...}: file " + quote(resolved) + " does not exist");
+        }
+      }
+      value = "${file:" + resolved + "}";
+      return true;
+    }
+    return bad("a secret reference is written ${env:NAME} or ${file:PATH}");
+  }
+
   void optional_file_path(const MapView& m, std::string_view key, std::optional<std::string>& out) {
     const Field* f = m.get(key);
     if (!f || f->value.IsNull()) return;
@@ -640,7 +687,9 @@ void parse_kafka(Parser& p, const MapView& root, Settings& s) {
         p.error(field.pos(), path, "must be a string value (got " + describe(field.value) + ")");
         continue;
       }
-      k.properties[key] = field.value.Scalar();
+      std::string value = field.value.Scalar();
+      if (value.starts_with("${") && !p.secret_reference(field, path, value)) continue;
+      k.properties[key] = value;
     }
   }
 }
@@ -935,10 +984,64 @@ void parse_reference(Parser& p, const MapView& root, Settings& s) {
   }
 }
 
+void parse_grpc_auth(Parser& p, const MapView& grpc, Settings& s) {
+  const Field* f = grpc.get("auth");
+  if (!f || f->value.IsNull()) return;
+  MapView m = p.map(f->value, f->pos(), "grpc.auth", schema_keys("grpc.auth"));
+  if (!m.present) return;
+  GrpcAuthSettings& a = s.grpc.auth;
+  const auto env = [&](std::string_view key, std::optional<std::string>& out) {
+    std::string name;
+    if (!m.get(key) || !p.read_string(m, key, false, name)) return;
+    if (!valid_env_name(name)) {
+      p.error(m.get(key)->pos(), child("grpc.auth", key),
+              "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*), got " + quote(name));
+      return;
+    }
+    out = name;
+  };
+  p.optional_file_path(m, "token_file", a.token_file);
+  env("token_env", a.token_env);
+  p.optional_file_path(m, "read_token_file", a.read_token_file);
+  env("read_token_env", a.read_token_env);
+  if (m.get("allow_unauthenticated_mutations")) {
+    p.read_bool(m, "allow_unauthenticated_mutations", a.allow_unauthenticated_mutations);
+  }
+  if (m.get("token_file") && m.get("token_env")) {
+    p.error(m.get("token_env")->pos(), "grpc.auth.token_env",
+            "give the write token by token_file or token_env, not both");
+  }
+  if (m.get("read_token_file") && m.get("read_token_env")) {
+    p.error(m.get("read_token_env")->pos(), "grpc.auth.read_token_env",
+            "give the read token by read_token_file or read_token_env, not both");
+  }
+  const bool write = m.get("token_file") || m.get("token_env");
+  const bool read = m.get("read_token_file") || m.get("read_token_env");
+  if (read && !write) {
+    const char* key = m.get("read_token_file") ? "read_token_file" : "read_token_env";
+    p.error(m.get(key)->pos(), child("grpc.auth", key),
+            "a read token needs a write token (grpc.auth.token_file or token_env): otherwise "
+            "mutations would be less protected than reads");
+  }
+}
+
 void parse_grpc(Parser& p, const MapView& root, Settings& s) {
   GrpcSettings& g = s.grpc;
   MapView m = p.section(root, "grpc", schema_keys("grpc"));
   p.read_scalars(m, s);
+  parse_grpc_auth(p, m, s);
+  if (const Field* h = m.get("health_bind"); h && !h->value.IsNull()) {
+    std::string b;
+    if (p.read_string(m, "health_bind", false, b)) {
+      if (valid_bind(b)) {
+        g.health_bind = b;
+      } else {
+        p.error(
+            h->pos(), "grpc.health_bind",
+            "must be host:port with port in [0, 65535], e.g. 0.0.0.0:50052 (got " + quote(b) + ")");
+      }
+    }
+  }
   const Field* f = m.get("tls");
   if (!f || f->value.IsNull()) return;
   MapView t = p.map(f->value, f->pos(), "grpc.tls", schema_keys("grpc.tls"));
@@ -988,6 +1091,18 @@ void cross_checks(Parser& p, const Settings& s) {
         p.error(p.pos_at("web.bind"), "web.bind",
                 "uses port " + port(s.web.bind) + ", which " + name + " uses too");
       }
+    }
+    if (s.grpc.health_bind && port(*s.grpc.health_bind) == port(s.web.bind)) {
+      p.error(p.pos_at("web.bind"), "web.bind",
+              "uses port " + port(s.web.bind) + ", which grpc.health_bind uses too");
+    }
+  }
+  if (s.grpc.health_bind && port(*s.grpc.health_bind) != "0") {
+    const std::string hp = port(*s.grpc.health_bind);
+    if (hp == port(s.grpc.bind) || hp == port(s.metrics.bind)) {
+      p.error(p.pos_at("grpc.health_bind"), "grpc.health_bind",
+              "uses port " + hp + ", which " +
+                  (hp == port(s.grpc.bind) ? "grpc.bind" : "metrics.bind") + " uses too");
     }
   }
 }

@@ -57,13 +57,18 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
 LoadResult load_config_file(const std::filesystem::path& path);
 
 // The effective configuration as YAML that load_config_string accepts and maps back to an
-// equal Settings (when mask_secrets is false). With mask_secrets, values of
+// equal Settings (when mask_secrets is false). With mask_secrets, literal values of
 // kafka.properties whose key names a secret (password, secret, jaas, token, credentials,
-// ssl.key.pem) are replaced by "*****" — for logging at start.
+// ssl.key.pem) are replaced by "*****" — for logging at start. Tokens are never in Settings
+// (grpc.auth names their files or variables).
 std::string render_yaml(const Settings& settings, bool mask_secrets = true);
 
 // True for kafka.properties keys render_yaml masks.
 bool is_secret_property(std::string_view key);
+
+// True for a kafka.properties value that is a secret reference, "${env:NAME}" or
+// "${file:PATH}" (render_yaml shows references as written: they name, not hold, a secret).
+bool is_secret_reference(std::string_view value);
 
 }  // namespace predwatch::config
 

@@ -60,6 +60,10 @@ bool is_secret_property(std::string_view key) {
                      [&](std::string_view m) { return k.find(m) != std::string::npos; });
 }
 
+bool is_secret_reference(std::string_view value) {
+  return (value.starts_with("${env:") || value.starts_with("${file:")) && value.ends_with("}");
+}
+
 namespace {
 
 void emit_windows(YAML::Emitter& e, const std::vector<WindowSettings>& windows) {
@@ -115,6 +119,8 @@ void emit_overrides_map(YAML::Emitter& e, const std::map<std::string, ThresholdO
 bool is_unset(std::string_view path, const Settings& s) {
   return (path == "kafka.dead_letter_topic" && !s.kafka.dead_letter_topic) ||
          (path == "grpc.tls" && !s.grpc.tls) ||
+         (path == "grpc.auth" && s.grpc.auth == GrpcAuthSettings{}) ||
+         (path == "grpc.health_bind" && !s.grpc.health_bind) ||
          (path == "reference.state_dir" && s.reference.state_dir.empty());
 }
 
@@ -130,7 +136,9 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
     e << YAML::BeginMap;
     for (const auto& [key, value] : s.kafka.properties) {
       e << YAML::Key << key << YAML::Value
-        << (mask_secrets && is_secret_property(key) ? std::string("*****") : value);
+        << (mask_secrets && is_secret_property(key) && !is_secret_reference(value)
+                ? std::string("*****")
+                : value);
     }
     e << YAML::EndMap;
   } else if (path == "streams.entries") {
@@ -161,6 +169,21 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
     e << YAML::Key << "key" << YAML::Value << s.grpc.tls->key;
     if (s.grpc.tls->client_ca)
       e << YAML::Key << "client_ca" << YAML::Value << *s.grpc.tls->client_ca;
+    e << YAML::EndMap;
+  } else if (path == "grpc.health_bind") {
+    e << *s.grpc.health_bind;
+  } else if (path == "grpc.auth") {
+    const GrpcAuthSettings& a = s.grpc.auth;
+    e << YAML::BeginMap;
+    const auto opt = [&](const char* key, const std::optional<std::string>& v) {
+      if (v) e << YAML::Key << key << YAML::Value << *v;
+    };
+    opt("token_file", a.token_file);
+    opt("token_env", a.token_env);
+    opt("read_token_file", a.read_token_file);
+    opt("read_token_env", a.read_token_env);
+    e << YAML::Key << "allow_unauthenticated_mutations" << YAML::Value
+      << (a.allow_unauthenticated_mutations ? "true" : "false");
     e << YAML::EndMap;
   } else {
     std::abort();  // a table row without a renderer

@@ -124,8 +124,12 @@ const std::vector<Setting>& table() {
        .bounds_note = "not `bootstrap.servers`, `metadata.broker.list`, `group.id`, "
                       "`enable.auto.commit`, `auto.commit.interval.ms` (set from the settings "
                       "above)",
-       .doc = "Extra librdkafka properties, passed verbatim. Values of keys containing password, "
-              "secret, jaas, token, credentials or ssl.key.pem are masked when logged."},
+       .doc = "Extra librdkafka properties, passed verbatim. A value written exactly "
+              "`${env:NAME}` or `${file:PATH}` (PATH relative to the config file) is a secret "
+              "reference: predwatchd reads the variable or the file (one trailing newline "
+              "removed) when it starts, and neither the value nor the file's content is ever "
+              "logged. Literal values of keys containing password, secret, jaas, token, "
+              "credentials or ssl.key.pem are masked when logged (docs/SECURITY.md)."},
       {.path = "kafka.commit_interval_ms",
        .kind = Kind::kInteger,
        .bounds = closed(100, 3'600'000),
@@ -335,6 +339,13 @@ const std::vector<Setting>& table() {
               "must cover before it is judged: a window younger than the stream's scenes cannot "
               "tell held scenes from independent frames. Stream-wide (per class: ignored).",
        PW_THRESHOLD(min_window_fill)},
+      {.path = "drift.thresholds.minimum_effect",
+       .kind = Kind::kBool,
+       .doc = "Minimum-effect tests: a finding is evidence that the change exceeds the effect "
+              "threshold (the distance's threshold; `min_rate_ratio` for rates), not merely "
+              "that there is a change, which a large window finds for every tiny difference "
+              "(docs/DRIFT.md \"Minimum effect\").",
+       PW_THRESHOLD(minimum_effect)},
       {.path = "drift.per_stream",
        .type = "map stream key → partial thresholds",
        .default_text = "`{}`",
@@ -368,6 +379,18 @@ const std::vector<Setting>& table() {
        .bounds = open_closed(0, 1),
        .doc = "Calm means score < resolve_ratio × threshold (hysteresis).",
        .in_settings = PW_FIELD(alerting, resolve_ratio)},
+      {.path = "alerting.confirm_share",
+       .kind = Kind::kNumber,
+       .bounds = closed(0, 1),
+       .doc = "A finding with weak evidence (p > immediate_p) fires only after it stayed "
+              "flagged while this share of its window was replaced by new frames (docs/DRIFT.md "
+              "\"Repeated looks\"); 0: no confirmation.",
+       .in_settings = PW_FIELD(alerting, confirm_share)},
+      {.path = "alerting.immediate_p",
+       .kind = Kind::kNumber,
+       .bounds = closed(0, 1),
+       .doc = "A flagged finding with a p-value at or below this needs no confirmation.",
+       .in_settings = PW_FIELD(alerting, immediate_p)},
 
       // ---- reference ----
       {.path = "reference.enabled",
@@ -423,7 +446,9 @@ const std::vector<Setting>& table() {
       {.path = "metrics.bind",
        .kind = Kind::kHostPort,
        .bounds_note = "port differs from `grpc.bind`'s (unless 0)",
-       .doc = "Prometheus `/metrics` listen address.",
+       .doc = "Prometheus `/metrics` listen address. Read-only and scraped by a remote "
+              "Prometheus, so every interface by default; it shows stream and class names "
+              "(docs/SECURITY.md).",
        .in_settings = PW_FIELD(metrics, bind)},
       {.path = "metrics.max_classes_exported",
        .kind = Kind::kInteger,
@@ -445,7 +470,8 @@ const std::vector<Setting>& table() {
       // ---- grpc ----
       {.path = "grpc.bind",
        .kind = Kind::kHostPort,
-       .doc = "gRPC listen address.",
+       .doc = "gRPC listen address. The default accepts local clients only; to serve other "
+              "hosts bind `0.0.0.0:50051` and configure `grpc.auth` (and `grpc.tls`).",
        .in_settings = PW_FIELD(grpc, bind)},
       {.path = "grpc.tls.cert",
        .type = "path",
@@ -460,7 +486,45 @@ const std::vector<Setting>& table() {
       {.path = "grpc.tls.client_ca",
        .type = "path",
        .default_text = "unset",
-       .doc = "Set: clients must present certificates signed by this CA (mTLS)."},
+       .doc = "Set: clients must present certificates signed by this CA (mTLS); mutating RPCs "
+              "then need no token unless `grpc.auth.token_*` is set."},
+      {.path = "grpc.health_bind",
+       .type = "host:port",
+       .default_text = "unset",
+       .bounds_note = "port differs from `grpc.bind`'s and `metrics.bind`'s (unless 0)",
+       .doc = "Set: a second, plaintext listener that serves the standard health service "
+              "(grpc.health.v1) only — serving status, no API, no reflection — for probes that "
+              "cannot speak TLS while `grpc.tls` is on (Kubernetes gRPC probes)."},
+      {.path = "grpc.auth.token_file",
+       .type = "path",
+       .default_text = "unset",
+       .bounds_note = "not with `token_env`; the file holds ≥ 16 characters, no whitespace",
+       .doc = "File holding the write token: mutating RPCs (SetBaseline, SnapshotBaseline, "
+              "PinReference, ResetReference) need `authorization: Bearer <token>`. Without a "
+              "write token they are refused unless `grpc.bind` is loopback, client "
+              "certificates are required, or `allow_unauthenticated_mutations` is true."},
+      {.path = "grpc.auth.token_env",
+       .type = "string",
+       .default_text = "unset",
+       .bounds_note = "environment variable name; not with `token_file`",
+       .doc = "Environment variable holding the write token (instead of `token_file`)."},
+      {.path = "grpc.auth.read_token_file",
+       .type = "path",
+       .default_text = "unset",
+       .bounds_note = "needs a write token; not with `read_token_env`",
+       .doc = "Set: read RPCs need this token or the write token (unset: reads are open)."},
+      {.path = "grpc.auth.read_token_env",
+       .type = "string",
+       .default_text = "unset",
+       .bounds_note = "environment variable name; needs a write token; not with "
+                      "`read_token_file`",
+       .doc = "Environment variable holding the read token (instead of `read_token_file`)."},
+      {.path = "grpc.auth.allow_unauthenticated_mutations",
+       .type = "bool",
+       .default_text = "`false`",
+       .bounds_note = "ignored when a write token is set",
+       .doc = "Allow mutating RPCs without a token from anyone who can reach `grpc.bind` "
+              "(a trusted network only)."},
       {.path = "grpc.max_message_bytes",
        .kind = Kind::kBytes,
        .bounds = closed(double(kKiB), double(kGiB)),

@@ -131,6 +131,7 @@ DriftThresholds apply_overrides(DriftThresholds base, const ThresholdOverrides& 
   if (over.correction) base.correction = *over.correction;
   if (over.smoothing_epsilon) base.smoothing_epsilon = *over.smoothing_epsilon;
   if (over.min_window_fill) base.min_window_fill = *over.min_window_fill;
+  if (over.minimum_effect) base.minimum_effect = *over.minimum_effect;
   return base;
 }
 

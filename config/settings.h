@@ -76,7 +76,10 @@ struct KafkaSettings {
   Decoder decoder = Decoder::kAuto;
   // Where undecodable / over-limit messages are copied; unset = drop (and count).
   std::optional<std::string> dead_letter_topic;
-  // Extra librdkafka properties, passed through verbatim (secrets masked when rendered).
+  // Extra librdkafka properties, passed through verbatim (secrets masked when rendered). A
+  // value that is exactly "${env:NAME}" or "${file:PATH}" is a secret reference, kept as
+  // written here (the loader has checked its form and made PATH absolute) and resolved by
+  // predwatchd when it configures the client (daemon/app/secret_ref.h).
   std::map<std::string, std::string> properties;
   // How often consumed offsets are committed, in milliseconds
   std::int64_t commit_interval_ms = 5000;
@@ -167,6 +170,7 @@ struct DriftThresholds {
   Correction correction = Correction::kBenjaminiHochberg;  // multiple-testing correction
   double smoothing_epsilon = 1e-4;                         // added to empty bins before PSI/JS
   double min_window_fill = 1.0;  // share of a window's length/capacity covered before judging
+  bool minimum_effect = true;    // tests' null: "within the threshold", not "no change"
 
   bool operator==(const DriftThresholds&) const = default;
 };
@@ -187,6 +191,7 @@ struct ThresholdOverrides {
   std::optional<Correction> correction;
   std::optional<double> smoothing_epsilon;
   std::optional<double> min_window_fill;
+  std::optional<bool> minimum_effect;
 
   bool operator==(const ThresholdOverrides&) const = default;
 };
@@ -212,6 +217,10 @@ struct AlertingSettings {
   std::int64_t resolve_evaluations = 3;  // consecutive calm evaluations to resolve
   // An evaluation counts as calm when score < resolve_ratio * threshold (hysteresis)
   double resolve_ratio = 0.8;
+  // Weak evidence (p > immediate_p) must stay flagged while confirm_share of the window is
+  // replaced by new frames (docs/DRIFT.md "Repeated looks").
+  double confirm_share = 0.25;
+  double immediate_p = 1e-5;
 
   bool operator==(const AlertingSettings&) const = default;
 };
@@ -255,9 +264,27 @@ struct TlsSettings {
   bool operator==(const TlsSettings&) const = default;
 };
 
+// Bearer tokens of the gRPC API (docs/SECURITY.md). Each token comes from a file (its
+// content, one trailing newline removed) or an environment variable, never from the YAML.
+struct GrpcAuthSettings {
+  std::optional<std::string> token_file;       // write token (mutating RPCs; it also reads)
+  std::optional<std::string> token_env;        // ... or from this variable (not both)
+  std::optional<std::string> read_token_file;  // set: read RPCs need this or the write token
+  std::optional<std::string> read_token_env;   // ... or from this variable (not both)
+  // Without a write token, mutating RPCs are refused unless the bind is loopback or client
+  // certificates are required; true allows them from anyone who reaches the port.
+  bool allow_unauthenticated_mutations = false;
+
+  bool operator==(const GrpcAuthSettings&) const = default;
+};
+
 struct GrpcSettings {
-  std::string bind = "0.0.0.0:50051";  // host:port; port 0 = any
-  std::optional<TlsSettings> tls;      // unset = plaintext
+  std::string bind = "127.0.0.1:50051";  // host:port; port 0 = any
+  std::optional<TlsSettings> tls;        // unset = plaintext
+  // Set: a second, plaintext listener serving only grpc.health.v1 (probes that cannot speak
+  // TLS); host:port, its port differs from bind's and metrics.bind's.
+  std::optional<std::string> health_bind;
+  GrpcAuthSettings auth;
   std::int64_t max_message_bytes = 16 * kMiB;
 
   bool operator==(const GrpcSettings&) const = default;

@@ -102,6 +102,29 @@ std::string fingerprint_hex(uint64_t fingerprint) {
 AlertTracker::AlertTracker(AlertTrackerOptions options) : options_(options) {
   assert(options_.for_evaluations >= 1 && options_.resolve_evaluations >= 1);
   assert(options_.resolve_ratio > 0 && options_.resolve_ratio <= 1);
+  assert(options_.confirm_share >= 0 && options_.confirm_share <= 1);
+  assert(options_.immediate_p >= 0 && options_.immediate_p <= 1);
+}
+
+bool AlertTracker::confirm(Entry& entry, const AlertObservation* obs) const {
+  std::vector<OverStreak> kept;
+  // An observation without window details has nothing to confirm with.
+  bool confirmed = obs != nullptr && obs->windows.empty();
+  if (obs != nullptr) {
+    for (const AlertWindow& w : obs->windows) {
+      if (!w.over) continue;
+      auto it = std::find_if(entry.streaks.begin(), entry.streaks.end(), [&](const OverStreak& s) {
+        return s.window == w.window && s.against == w.against;
+      });
+      const double since = it != entry.streaks.end() ? it->since : w.position;
+      kept.push_back({w.window, w.against, since});
+      const double needed = options_.confirm_share * w.length;
+      confirmed = confirmed || options_.confirm_share == 0 || w.p_value <= options_.immediate_p ||
+                  std::isnan(w.position) || std::isnan(needed) || w.position - since >= needed;
+    }
+  }
+  entry.streaks = std::move(kept);
+  return confirmed;
 }
 
 bool AlertTracker::calm(const AlertObservation& obs) const {
@@ -114,7 +137,7 @@ bool AlertTracker::calm(const AlertObservation& obs) const {
                      [&](const AlertWindow& w) { return !w.over && below(w.score, w.threshold); });
 }
 
-bool AlertTracker::step(Entry& entry, bool over, bool calm, int64_t now_ms,
+bool AlertTracker::step(Entry& entry, bool over, bool confirmed, bool calm, int64_t now_ms,
                         std::vector<AlertTransition>& out) {
   Alert& a = entry.alert;
   a.last_evaluated_ms = now_ms;
@@ -125,11 +148,12 @@ bool AlertTracker::step(Entry& entry, bool over, bool calm, int64_t now_ms,
       emit(a, AlertState::kPending, now_ms, out);
       return false;
     }
-    if (++a.over_streak >= options_.for_evaluations) {
+    if (++a.over_streak >= options_.for_evaluations && confirmed) {
       a.state = AlertState::kFiring;
       a.firing_since_ms = now_ms;
       a.over_streak = 0;
       a.calm_streak = 0;
+      entry.streaks.clear();
       emit(a, AlertState::kPending, now_ms, out);
     }
     return true;
@@ -170,10 +194,11 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
       a.peak_score = std::isfinite(obs.score) ? obs.score : 0;
       a.last = obs;
       emit(a, AlertState::kInactive, now_ms, out);
-      if (a.over_streak >= options_.for_evaluations) {
+      if (confirm(entry, &obs) && a.over_streak >= options_.for_evaluations) {
         a.state = AlertState::kFiring;
         a.firing_since_ms = now_ms;
         a.over_streak = 0;
+        entry.streaks.clear();
         emit(a, AlertState::kPending, now_ms, out);
       }
       alerts_.emplace(fingerprint, std::move(entry));
@@ -185,7 +210,8 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
     entry.alert.last = obs;
     if (std::isfinite(obs.score))
       entry.alert.peak_score = std::max(entry.alert.peak_score, obs.score);
-    if (!step(entry, over, calm, now_ms, out)) alerts_.erase(it);
+    const bool confirmed = entry.alert.state == AlertState::kPending && confirm(entry, &obs);
+    if (!step(entry, over, confirmed, calm, now_ms, out)) alerts_.erase(it);
   }
 
   // Tracked keys of this stream that the pass did not report: one calm evaluation each.
@@ -202,7 +228,10 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
     entry.last_pass = pass_;
     entry.alert.last.over_threshold = false;
     for (AlertWindow& w : entry.alert.last.windows) w.over = false;
-    if (!step(entry, /*over=*/false, /*calm=*/true, now_ms, out)) alerts_.erase(it);
+    entry.streaks.clear();
+    if (!step(entry, /*over=*/false, /*confirmed=*/false, /*calm=*/true, now_ms, out)) {
+      alerts_.erase(it);
+    }
   }
   return out;
 }

@@ -7,12 +7,19 @@
 // core/drift_observation.h, stream_observations), and the windows are details of the alert
 // (AlertObservation::windows). Per key:
 //
-//   inactive --over--> pending --over x (for_evaluations - 1) more--> firing
+//   inactive --over--> pending --over x (for_evaluations - 1) more, and confirmed--> firing
 //   pending  --not over--> inactive ("dropped": it never fired)
 //   firing   --calm x resolve_evaluations consecutive--> resolved (then inactive)
 //   pending, firing --forget_stream()--> inactive ("dropped", with a note: the stream left)
 //
 // "over" is the caller's verdict (AlertObservation::over_threshold: some window is over).
+// "confirmed" (docs/DRIFT.md, "Repeated looks"): some window detail that is over either has
+// strong evidence (p_value <= immediate_p) or has been over in every evaluation since its
+// position was at most position - confirm_share x length: a quarter of the window (by
+// default) was replaced by new frames and the finding held. A detail without a position or
+// length (NaN) is confirmed when over; so is every detail with confirm_share = 0, and an
+// observation without window details. Streaks are per (window, comparison); a detail that is
+// not over, or absent, starts afresh.
 // "calm" means not over AND, for the observation's own score and for every window detail,
 // score < threshold * resolve_ratio (hysteresis: a score hovering just under the threshold in
 // any window keeps a firing alert firing, and resets its calm streak). A NaN score counts as
@@ -117,6 +124,11 @@ struct AlertWindow {
   double p_value = std::numeric_limits<double>::quiet_NaN();  // NaN for non-test measures
   AlertCounts counts;
   Against against = Against::kBaseline;  // which comparison of the window this is
+  // Where the window stands and how long it is, in a unit of its own that only grows: event
+  // time (ms) for a time window, frames added for a count window. NaN: unknown (the detail
+  // needs no confirmation).
+  double position = std::numeric_limits<double>::quiet_NaN();
+  double length = std::numeric_limits<double>::quiet_NaN();
 };
 
 // One key's result in one evaluation: the verdict and the payload an alert carries. The
@@ -172,6 +184,11 @@ struct AlertTrackerOptions {
   uint32_t for_evaluations = 3;      // REQUIRES >= 1
   uint32_t resolve_evaluations = 3;  // REQUIRES >= 1
   double resolve_ratio = 0.8;        // REQUIRES in (0, 1]
+  // Confirmation (see the top of this file): the share of a window that must be replaced
+  // while its finding stays over, unless p_value <= immediate_p. REQUIRES confirm_share in
+  // [0, 1], immediate_p in [0, 1].
+  double confirm_share = 0.25;
+  double immediate_p = 1e-5;
 };
 
 class AlertTracker {
@@ -205,14 +222,25 @@ class AlertTracker {
   void set_options(AlertTrackerOptions options) { options_ = options; }
 
  private:
+  // A window detail that has been over in every evaluation since position `since`.
+  struct OverStreak {
+    std::string window;
+    Against against = Against::kBaseline;
+    double since = 0;
+  };
   struct Entry {
     Alert alert;
-    uint64_t last_pass = 0;  // evaluate() call that last reported the key
+    uint64_t last_pass = 0;           // evaluate() call that last reported the key
+    std::vector<OverStreak> streaks;  // pending alerts only
   };
   // "calm" for one observation (see the top of this file).
   bool calm(const AlertObservation& obs) const;
+  // Updates the entry's streaks with `obs` (nullptr: the key is absent from the pass) and
+  // says whether some over detail is confirmed.
+  bool confirm(Entry& entry, const AlertObservation* obs) const;
   // Applies one evaluation to a tracked entry; returns false if the entry must be erased.
-  bool step(Entry& entry, bool over, bool calm, int64_t now_ms, std::vector<AlertTransition>& out);
+  bool step(Entry& entry, bool over, bool confirmed, bool calm, int64_t now_ms,
+            std::vector<AlertTransition>& out);
 
   AlertTrackerOptions options_;
   uint64_t pass_ = 0;

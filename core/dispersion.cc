@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/fisher_f.hpp>
+#include <boost/math/distributions/non_central_chi_squared.hpp>
+#include <boost/math/distributions/non_central_f.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 
@@ -13,6 +15,13 @@ namespace {
 
 using ChiSquared = boost::math::chi_squared_distribution<double, NoThrowPolicy>;
 using FisherF = boost::math::fisher_f_distribution<double, NoThrowPolicy>;
+using NoncentralChiSquared =
+    boost::math::non_central_chi_squared_distribution<double, NoThrowPolicy>;
+using NoncentralF = boost::math::non_central_f_distribution<double, NoThrowPolicy>;
+
+// A central p-value at or above this is returned for a noncentral test too (its p-value is
+// larger still, and no alpha in use comes near).
+constexpr double kNoncentralScreen = 0.25;
 
 double clamp_p(double p) { return std::isnan(p) ? 1.0 : std::clamp(p, 0.0, 1.0); }
 
@@ -120,17 +129,25 @@ bool exceeds_dispersion(const DispersionEstimate& own, double floor, double conf
   return own.phi / floor * nu > boost::math::quantile(ChiSquared(nu), confidence);
 }
 
-double f_upper_tail(double x, double d1, double d2) {
+double f_upper_tail(double x, double d1, double d2, double lambda) {
   if (!(x > 0)) return 1.0;
   if (!(d1 > 0)) return 1.0;
   if (!(d2 < 1e7)) {
-    return clamp_p(boost::math::cdf(boost::math::complement(ChiSquared(d1), d1 * x)));
+    const double central =
+        clamp_p(boost::math::cdf(boost::math::complement(ChiSquared(d1), d1 * x)));
+    // The noncentral tail is larger: a central p-value past any alpha in use is final.
+    if (!(lambda > 0) || central >= kNoncentralScreen) return central;
+    return clamp_p(
+        boost::math::cdf(boost::math::complement(NoncentralChiSquared(d1, lambda), d1 * x)));
   }
-  return clamp_p(boost::math::cdf(boost::math::complement(FisherF(d1, d2), x)));
+  const double central = clamp_p(boost::math::cdf(boost::math::complement(FisherF(d1, d2), x)));
+  if (!(lambda > 0) || central >= kNoncentralScreen) return central;
+  return clamp_p(boost::math::cdf(boost::math::complement(NoncentralF(d1, d2, lambda), x)));
 }
 
 double quasi_chi_square_p(double x2, double df, double n, double N, double phi_hat, double nu,
-                          double window_floor, double baseline_phi, double* scale) {
+                          double window_floor, double baseline_phi, double* scale,
+                          double tolerance) {
   if (!(n + N > 0) || !(df > 0)) return 1.0;
   const double w = N / (n + N);
   const bool estimated = !std::isnan(phi_hat) && phi_hat > window_floor && nu > 0;
@@ -145,7 +162,8 @@ double quasi_chi_square_p(double x2, double df, double n, double N, double phi_h
     const double r = s / (w * phi_w);
     nu_s = nu * r * r;
   }
-  return f_upper_tail(x2 / df / s, df, nu_s);
+  const double lambda = tolerance > 0 ? n * w * tolerance / s : 0.0;  // n w = n N / (n + N)
+  return f_upper_tail(x2 / df / s, df, nu_s, lambda);
 }
 
 double average_over_dispersion(const std::function<double(double phi)>& p, double phi_hat,

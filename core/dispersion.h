@@ -102,7 +102,10 @@ DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
 bool exceeds_dispersion(const DispersionEstimate& own, double floor, double confidence = 0.95);
 
 // Upper tail of F(d1, d2) at x; d2 = +inf gives the chi-square limit P(chi2(d1) >= d1 x).
-double f_upper_tail(double x, double d1, double d2);
+// With noncentrality lambda > 0, the noncentral F(d1, d2, lambda) (noncentral chi-square
+// chi2(d1, lambda) at d1 x in the limit): a minimum-effect test, docs/DRIFT.md "Minimum
+// effect".
+double f_upper_tail(double x, double d1, double d2, double lambda = 0);
 
 // Quasi-likelihood chi-square test of a 2 x B homogeneity statistic `x2` with `df` = B - 1
 // (see the file comment): window and baseline sizes n, N (units of the table), the window's
@@ -111,8 +114,12 @@ double f_upper_tail(double x, double d1, double d2);
 // baseline_phi NaN: the baseline shares the window's dispersion (a reference recorded from
 // the same stream), so both sides' counts are inflated by the same phi_w: s = phi_w and, phi_w
 // being one estimate, X^2 / (df s) ~ F(df, nu) (nu_s = nu).
+// `tolerance` > 0 makes it a minimum-effect test: the null is "Pearson's divergence
+// sum_b (pw_b - pB_b)^2 / pbar_b is at most `tolerance`", under which X^2 / s is noncentral
+// chi-square with lambda = (n N / (n + N)) tolerance / s (F: noncentral F(df, nu_s, lambda)).
 double quasi_chi_square_p(double x2, double df, double n, double N, double phi_hat, double nu,
-                          double window_floor, double baseline_phi, double* scale = nullptr);
+                          double window_floor, double baseline_phi, double* scale = nullptr,
+                          double tolerance = 0);
 
 // E_u[p(max(floor, phi_hat / u))], u ~ chi2(nu) / nu: a p-value p(phi) computed with a
 // known dispersion phi (non-decreasing in phi), averaged over the uncertainty of phi_hat.

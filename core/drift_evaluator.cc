@@ -18,6 +18,7 @@ namespace {
 
 constexpr ClassId kNone = ~ClassId{0};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // A class of the union of both sides, matched by name.
 struct Subject {
@@ -196,11 +197,15 @@ class Evaluator {
     return f;
   }
 
-  // Registers the finding just added as a hypothesis of the evaluation's family.
-  void hypothesis(double p_value, bool effect) {
+  // Registers the finding just added as a hypothesis of the evaluation's family: p_value
+  // decides (with minimum_effect, the null is "the change is within the effect threshold");
+  // p_change is the same test's p-value of "no change at all" (NaN: the same), which the
+  // watch verdicts use (a significant change below the alert threshold).
+  void hypothesis(double p_value, bool effect, double p_change = kNaN) {
     const size_t i = report_.findings.size() - 1;
     family_index_.push_back(i);
     family_p_.push_back(p_value);
+    family_p_change_.push_back(std::isnan(p_change) ? p_value : p_change);
     effects_[i] = effect;
   }
 
@@ -325,8 +330,14 @@ class Evaluator {
       return;
     }
     f.tested = true;
+    // Minimum effect (docs/DRIFT.md): the null is Pearson's divergence <= `tolerance`.
+    const double tolerance = th.minimum_effect ? th.effect_tolerance() : 0.0;
     if (!dependent) {
-      hypothesis(chi.p_value, f.score >= f.threshold);
+      const double n = merged.window_total, N = merged.baseline_total;
+      const double lambda = tolerance * (n * N / (n + N)) / opt.chi_square.design_effect;
+      const double p =
+          chi.dof > 0 ? f_upper_tail(chi.statistic / chi.dof, chi.dof, kInf, lambda) : chi.p_value;
+      hypothesis(p, f.score >= f.threshold, chi.p_value);
       return;
     }
     // Pearson X^2 of the parts x merged-bins table (core/dispersion.h).
@@ -356,15 +367,19 @@ class Evaluator {
         blocked_dispersion(table_, parts_.size(), merge.groups, dispersion_);
     const double known = std::max(1.0, window_deff);
     const auto [phi, nu] = window_dispersion(est, known);
-    const double p =
-        chi.status == ChiSquareResult::Status::kTooFewBins
-            ? 1.0
-            : quasi_chi_square_p(
-                  chi.statistic, double(chi.dof), raw.window_total, raw.baseline_total, phi, nu,
-                  known, dispersion_.baseline_same_stream ? kNaN : std::max(1.0, baseline_deff));
+    const bool too_few = chi.status == ChiSquareResult::Status::kTooFewBins;
+    const double baseline_phi =
+        dispersion_.baseline_same_stream ? kNaN : std::max(1.0, baseline_deff);
+    auto p_at = [&](double tol) {
+      return too_few ? 1.0
+                     : quasi_chi_square_p(chi.statistic, double(chi.dof), raw.window_total,
+                                          raw.baseline_total, phi, nu, known, baseline_phi, nullptr,
+                                          tol);
+    };
     f.dispersion = phi;
     f.dispersion_df = phi > known ? nu : std::numeric_limits<double>::infinity();
-    hypothesis(p, f.score >= f.threshold);
+    const double p_change = p_at(0);
+    hypothesis(tolerance > 0 ? p_at(tolerance) : p_change, f.score >= f.threshold, p_change);
   }
 
   // The window's dispersion for a test. The floor is `known` (the Kish design effect for
@@ -400,11 +415,19 @@ class Evaluator {
   }
 
   // One-sided conditional rate test of k of n window frames against K of N baseline frames,
-  // with the window's dispersion when there are parts.
-  double rate_p(bool upper, uint64_t k, uint64_t n, uint64_t K, uint64_t N,
+  // with the window's dispersion when there are parts. The null is "the window's rate is at
+  // most `ratio` x the baseline's" (upper) or "at least the baseline's / `ratio`" (lower):
+  // ratio 1 tests any change; a minimum-effect test uses min_rate_ratio. Both amount to
+  // the baseline-frame share of the conditional binomial with the window's frames counted
+  // `ratio` times (upper) or 1 / `ratio` times (lower).
+  double rate_p(bool upper, uint64_t k, uint64_t n, uint64_t K, uint64_t N, double ratio,
                 const DispersionEstimate* est, DriftFinding& f) {
+    const double n_null = upper ? double(n) * ratio : double(n) / ratio;
     if (parts_.empty() || est == nullptr) {
-      return upper ? conditional_upper_p(k, n, K, N) : conditional_lower_p(k, n, K, N);
+      if (ratio == 1.0)
+        return upper ? conditional_upper_p(k, n, K, N) : conditional_lower_p(k, n, K, N);
+      return upper ? scaled_conditional_upper_p(double(k), n_null, double(K), double(N), 1.0)
+                   : scaled_conditional_lower_p(double(k), n_null, double(K), double(N), 1.0);
     }
     if (!unmeasurable_.empty()) {
       f.tested = false;
@@ -414,7 +437,7 @@ class Evaluator {
     const auto [phi_w, nu] = window_dispersion(*est, 1.0);
     f.dispersion = phi_w;
     f.dispersion_df = phi_w > 1 ? nu : std::numeric_limits<double>::infinity();
-    const double dk = double(k), dn = double(n), dK = double(K), dN = double(N);
+    const double dk = double(k), dn = n_null, dK = double(K), dN = double(N);
     // A reference from the same stream is as dependent as the window: its counts shrink
     // by the same phi.
     const bool shared = dispersion_.baseline_same_stream;
@@ -424,6 +447,11 @@ class Evaluator {
                    : scaled_conditional_lower_p(dk, dn, dK, dN, phi, phi_b);
     };
     return average_over_dispersion(p, phi_w, nu, 1.0, kRateScreen);
+  }
+
+  // The rate ratio of the rate tests' null hypothesis (see rate_p).
+  static double null_ratio(const DriftThresholds& th) {
+    return th.minimum_effect ? std::max(1.0, th.min_rate_ratio) : 1.0;
   }
 
   void load(std::span<const int64_t> base, std::span<const int64_t> win, size_t from = 0) {
@@ -643,7 +671,8 @@ class Evaluator {
         DispersionEstimate est;
         if (!parts_.empty())
           est = frame_rate_dispersion([&](const PartData& q) { return part_pair(q, aw, bw); });
-        p = rate_p(true, c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()), &est, f);
+        p = rate_p(true, c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()), null_ratio(th), &est,
+                   f);
       }
       hypothesis(p, novel ? true : r.lift >= th.min_rate_ratio);
     }
@@ -675,7 +704,7 @@ class Evaluator {
           DispersionEstimate est;
           if (!parts_.empty())
             est = frame_rate_dispersion([&](const PartData& q) { return part_images_with(q, cw); });
-          p = rate_p(true, k, wf, 0, bf, &est, f);
+          p = rate_p(true, k, wf, 0, bf, null_ratio(th), &est, f);
         }
         hypothesis(p, true);
       } else if (K > 0 && k == 0 && th.is_enabled(AlertKind::kClassVanished)) {
@@ -693,7 +722,7 @@ class Evaluator {
         double p = 1.0;
         if (r.tested) {
           const DispersionEstimate* est = parts_.empty() ? nullptr : &presence_dispersion();
-          p = rate_p(false, 0, wf, K, bf, est, f);
+          p = rate_p(false, 0, wf, K, bf, null_ratio(th), est, f);
         }
         hypothesis(p, true);
       }
@@ -712,14 +741,18 @@ class Evaluator {
         f.tested = false;
       }
     }
-    const std::vector<double> adjusted =
-        stream_->correction == DriftThresholds::Correction::kBonferroni
-            ? bonferroni_adjust(family_p_, family_p_.size() + untested_hypotheses_)
-            : benjamini_hochberg_adjust(family_p_, family_p_.size() + untested_hypotheses_);
+    const size_t family = family_p_.size() + untested_hypotheses_;
+    const bool bonferroni = stream_->correction == DriftThresholds::Correction::kBonferroni;
+    const std::vector<double> adjusted = bonferroni ? bonferroni_adjust(family_p_, family)
+                                                    : benjamini_hochberg_adjust(family_p_, family);
+    const std::vector<double> adjusted_change =
+        bonferroni ? bonferroni_adjust(family_p_change_, family)
+                   : benjamini_hochberg_adjust(family_p_change_, family);
     for (size_t j = 0; j < family_index_.size(); ++j) {
       const size_t i = family_index_[j];
       DriftFinding& f = report_.findings[i];
       f.p_value = adjusted[j];
+      f.p_change = adjusted_change[j];
       // Rate kinds without a distance score report -log10(adjusted p) against -log10(alpha).
       if (f.measure == "binomial") f.score = -std::log10(std::max(adjusted[j], 1e-300));
       f.flagged = f.tested && effects_[i] && adjusted[j] <= alphas_[i];
@@ -728,8 +761,10 @@ class Evaluator {
   }
 
   // Each computed distance against its own threshold, with the finding's evidence.
+  // The other distances and the watch level need evidence of a change, not of a change
+  // beyond the deciding threshold: p_change.
   void judge_distances(DriftFinding& f, size_t i) const {
-    const bool evidence = f.tested && std::isfinite(f.p_value) && f.p_value <= alphas_[i];
+    const bool evidence = f.tested && std::isfinite(f.p_change) && f.p_change <= alphas_[i];
     const std::pair<std::string_view, double> all[] = {
         {"js_distance", f.js}, {"psi", f.psi}, {"hellinger", f.hellinger}};
     for (size_t d = 0; d < 3; ++d) {
@@ -812,6 +847,7 @@ class Evaluator {
   std::vector<uint64_t> bl_, wl_, bm_, wm_;
   std::vector<size_t> family_index_;
   std::vector<double> family_p_;
+  std::vector<double> family_p_change_;             // p-values of "no change" (watch verdicts)
   size_t untested_hypotheses_ = 0;                  // counted in the family with p = 1
   std::vector<double> alphas_;                      // per finding
   std::vector<const DriftThresholds*> thresholds_;  // per finding

@@ -42,6 +42,24 @@ std::vector<std::string> finding_exemplars(const StreamMonitor& m, size_t window
   return ids;
 }
 
+namespace {
+
+// Window `window`'s verdict on a finding, as an alert's window detail.
+AlertWindow window_detail(const DriftFinding& f, const StreamMonitor& m, size_t window,
+                          Against against) {
+  return {.window = m.spec(window).name,
+          .over = f.flagged,
+          .score = f.score,
+          .threshold = f.threshold,
+          .p_value = f.p_value,
+          .counts = f.counts,
+          .against = against,
+          .position = m.window_position(window),
+          .length = m.window_length(window)};
+}
+
+}  // namespace
+
 AlertObservation to_observation(const DriftFinding& f, const StreamMonitor& m, size_t window,
                                 Against against) {
   AlertObservation o;
@@ -53,7 +71,7 @@ AlertObservation to_observation(const DriftFinding& f, const StreamMonitor& m, s
   o.counts = f.counts;
   o.window = m.spec(window).name;
   o.against = against;
-  o.windows.push_back({o.window, f.flagged, f.score, f.threshold, f.p_value, f.counts, against});
+  o.windows.push_back(window_detail(f, m, window, against));
   if (f.flagged) o.exemplar_ids = finding_exemplars(m, window, f);
   return o;
 }
@@ -131,10 +149,8 @@ std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
     AlertObservation o = to_observation(*best->finding, m, best->window, best->against);
     o.windows.clear();
     for (const Judged& j : k.judged) {
-      const DriftFinding& f = *j.finding;
-      o.over_threshold |= f.flagged;
-      o.windows.push_back(
-          {m.spec(j.window).name, f.flagged, f.score, f.threshold, f.p_value, f.counts, j.against});
+      o.over_threshold |= j.finding->flagged;
+      o.windows.push_back(window_detail(*j.finding, m, j.window, j.against));
     }
     if (k.kind == AlertKind::kClassAppeared) {
       if (auto r = related.find(k.subject); r != related.end())

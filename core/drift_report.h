@@ -46,6 +46,11 @@ struct DriftThresholds {
   uint64_t min_pair_count = 5;      // pairs, appeared, vanished: minimum support
   double min_rate_ratio = 2.0;      // pair_rate: window rate / smoothed baseline rate
   double smoothing_epsilon = 1e-4;  // empty-bin floor for PSI (Evidently's value)
+  // Minimum-effect tests (docs/DRIFT.md "Minimum effect"): the tests' null hypothesis is
+  // "the change is within the effect threshold" (distributions: Pearson's divergence <=
+  // effect_tolerance(); rates: the rate ratio <= min_rate_ratio), not "no change": a large
+  // window finds every tiny difference significant, which is not drift.
+  bool minimum_effect = true;
   // A window is judged once it covers this share of its length (time windows) or capacity
   // (count windows): a window younger than the stream's scenes cannot measure how dependent
   // its frames are (docs/DRIFT.md, "Correlated frames"). Stream-wide.
@@ -63,6 +68,20 @@ struct DriftThresholds {
         return hellinger;
       default:
         return js_distance;
+    }
+  }
+  // The effect threshold as Pearson's divergence D = sum_b (p_b - q_b)^2 / m_b (m: the pooled
+  // distribution), by the second-order expansions of the distances for small changes:
+  // JSD (bits) = D / (8 ln 2), so D = 8 ln 2 js^2; PSI = D; Hellinger^2 = D / 8, so D = 8 h^2.
+  double effect_tolerance() const {
+    const double t = effect_threshold();
+    switch (measure) {
+      case Measure::kPsi:
+        return t;
+      case Measure::kHellinger:
+        return 8 * t * t;
+      default:
+        return 8 * 0.6931471805599453 * t * t;
     }
   }
   // The "watch" level of a distance by its name: psi_warn, hellinger_warn; NaN for the JS
@@ -108,8 +127,12 @@ struct DriftFinding {
   std::string measure;    // "js_distance", "psi", "hellinger", "binomial", ...
   double score = std::numeric_limits<double>::quiet_NaN();
   double threshold = std::numeric_limits<double>::quiet_NaN();
-  // Corrected p-value of the test behind the finding; NaN when no test applies.
+  // Corrected p-value of the test behind the finding; NaN when no test applies. With
+  // DriftThresholds::minimum_effect its null is "the change is within the threshold".
   double p_value = std::numeric_limits<double>::quiet_NaN();
+  // The same test's corrected p-value of "no change at all" (the watch verdicts' evidence);
+  // equal to p_value without minimum_effect.
+  double p_change = std::numeric_limits<double>::quiet_NaN();
   bool tested = false;   // the evidence test ran (enough support)
   bool flagged = false;  // evidence and effect both say "drift"
   AlertCounts counts;

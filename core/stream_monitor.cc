@@ -89,6 +89,16 @@ int64_t StreamMonitor::window_end_ms(size_t i) const {
   return applied_ ? last_event_ms_ + 1 : 0;
 }
 
+double StreamMonitor::window_position(size_t i) const {
+  return options_.windows[i].type == WindowSpec::Type::kCount ? double(applied_)
+                                                              : double(window_end_ms(i));
+}
+
+double StreamMonitor::window_length(size_t i) const {
+  const WindowSpec& s = options_.windows[i];
+  return s.type == WindowSpec::Type::kCount ? double(s.frames) : double(s.length_ms);
+}
+
 double StreamMonitor::fill_ratio(size_t i) const {
   const WindowSpec& s = options_.windows[i];
   if (s.type == WindowSpec::Type::kCount) {

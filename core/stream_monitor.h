@@ -82,6 +82,11 @@ class StreamMonitor {
   int64_t window_end_ms(size_t i) const;
   // Covered fraction of the window's length (time) or capacity (count), in [0, 1].
   double fill_ratio(size_t i) const;
+  // Where window i stands, in a unit of its own that only grows: its end in event time (ms)
+  // for a time window, the frames applied so far for a count window (every applied frame
+  // enters it). window_length(i) is the window's length in the same unit.
+  double window_position(size_t i) const;
+  double window_length(size_t i) const;
 
   // The learned reference; nullptr when options().reference is nullopt. The mutable one
   // is for pin() / restore() / reset() by the owner.

@@ -14,6 +14,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-grpc-tools
   python3-numpy python3-scipy python3-yaml
+  # TLS tests: certificates made at test time (tests/daemon/api/api_auth_test.cc)
+  openssl
   # fuzzing (tests/fuzz, -DPREDWATCH_BUILD_FUZZERS=ON): clang with libFuzzer and sanitizers
   clang-14 libclang-rt-14-dev
   # integration tests: real Kafka broker (jars via Maven), real Prometheus and Alertmanager

@@ -1,8 +1,11 @@
 #include "daemon/api/grpc_server.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +14,7 @@
 #include <map>
 #include <set>
 
+#include "daemon/api/api_auth.h"
 #include "daemon/api/api_convert.h"
 #include "daemon/api/monitor_queries.h"
 #include "daemon/convert/stats_convert.h"
@@ -100,8 +104,22 @@ v1::AlertTransition transition_to_proto(const core::AlertTransition& t) {
 
 class MonitorService final : public v1::Monitor::CallbackService {
  public:
-  MonitorService(MonitorEngine& engine, size_t max_message_bytes)
-      : engine_(engine), max_bytes_(max_message_bytes) {}
+  MonitorService(MonitorEngine& engine, size_t max_message_bytes, ApiAuthorizer auth,
+                 std::function<void(const std::string&, const std::string&, const std::string&)>
+                     on_auth_failure)
+      : engine_(engine),
+        max_bytes_(max_message_bytes),
+        auth_(std::make_shared<const ApiAuthorizer>(std::move(auth))),
+        on_auth_failure_(std::move(on_auth_failure)) {}
+
+  std::shared_ptr<const ApiAuthorizer> authorizer() const {
+    std::lock_guard lock(auth_mu_);
+    return auth_;
+  }
+  void set_authorizer(std::shared_ptr<const ApiAuthorizer> a) {
+    std::lock_guard lock(auth_mu_);
+    auth_ = std::move(a);
+  }
 
   std::atomic<bool> ready{false};
 
@@ -117,25 +135,29 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* ListStreams(grpc::CallbackServerContext* ctx,
                                         const v1::ListStreamsRequest* req,
                                         v1::ListStreamsResponse* resp) override {
-    return unary(ctx, resp, [&] { return query_list_streams(engine_, *req, resp); });
+    return unary(ctx, "ListStreams", RpcAccess::kRead, resp,
+                 [&] { return query_list_streams(engine_, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetWindowStats(grpc::CallbackServerContext* ctx,
                                            const v1::GetWindowStatsRequest* req,
                                            v1::GetWindowStatsResponse* resp) override {
-    return unary(ctx, resp, [&] { return query_window_stats(engine_, ready, *req, resp); });
+    return unary(ctx, "GetWindowStats", RpcAccess::kRead, resp,
+                 [&] { return query_window_stats(engine_, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetDrift(grpc::CallbackServerContext* ctx,
                                      const v1::GetDriftRequest* req,
                                      v1::GetDriftResponse* resp) override {
-    return unary(ctx, resp, [&] { return query_drift(engine_, ready, *req, resp); });
+    return unary(ctx, "GetDrift", RpcAccess::kRead, resp,
+                 [&] { return query_drift(engine_, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* ctx,
                                        const v1::ListAlertsRequest* req,
                                        v1::ListAlertsResponse* resp) override {
-    return unary(ctx, resp, [&] { return query_alerts(engine_, *req, resp); });
+    return unary(ctx, "ListAlerts", RpcAccess::kRead, resp,
+                 [&] { return query_alerts(engine_, *req, resp); });
   }
 
   grpc::ServerWriteReactor<v1::AlertTransition>* WatchAlerts(
@@ -149,7 +171,8 @@ class MonitorService final : public v1::Monitor::CallbackService {
       void Begin(grpc::CallbackServerContext* ctx) {
         std::unique_lock lock(state_->mu);
         state_->reactor = this;
-        const Status s = check_call(ctx);
+        Status s = svc_.authorize(ctx, "WatchAlerts", RpcAccess::kRead);
+        if (s.ok()) s = check_call(ctx);
         if (!s.ok()) {
           state_->finish_requested = true;
           state_->finish_status = s;
@@ -207,19 +230,21 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* GetExemplars(grpc::CallbackServerContext* ctx,
                                          const v1::GetExemplarsRequest* req,
                                          v1::GetExemplarsResponse* resp) override {
-    return unary(ctx, resp, [&] { return query_exemplars(engine_, ready, *req, resp); });
+    return unary(ctx, "GetExemplars", RpcAccess::kRead, resp,
+                 [&] { return query_exemplars(engine_, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetBaseline(grpc::CallbackServerContext* ctx,
                                         const v1::GetBaselineRequest* req,
                                         v1::GetBaselineResponse* resp) override {
-    return unary(ctx, resp, [&] { return query_baseline(engine_, *req, resp); });
+    return unary(ctx, "GetBaseline", RpcAccess::kRead, resp,
+                 [&] { return query_baseline(engine_, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* SetBaseline(grpc::CallbackServerContext* ctx,
                                         const v1::SetBaselineRequest* req,
                                         v1::SetBaselineResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "SetBaseline", RpcAccess::kWrite, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       if (!req->has_baseline()) return Status(StatusCode::INVALID_ARGUMENT, "baseline is required");
       if (req->baseline().stats().frames() == 0 && req->baseline().stats().tables().frames() == 0) {
@@ -255,7 +280,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* SnapshotBaseline(grpc::CallbackServerContext* ctx,
                                              const v1::SnapshotBaselineRequest* req,
                                              v1::SnapshotBaselineResponse* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "SnapshotBaseline", RpcAccess::kWrite, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       if (!ready) return rebuilding();
       Status st;
@@ -280,13 +305,14 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* GetReference(grpc::CallbackServerContext* ctx,
                                          const v1::GetReferenceRequest* req,
                                          v1::ReferenceInfo* resp) override {
-    return unary(ctx, resp, [&]() -> Status { return reference_info(req->stream(), resp); });
+    return unary(ctx, "GetReference", RpcAccess::kRead, resp,
+                 [&]() -> Status { return reference_info(req->stream(), resp); });
   }
 
   grpc::ServerUnaryReactor* PinReference(grpc::CallbackServerContext* ctx,
                                          const v1::PinReferenceRequest* req,
                                          v1::ReferenceInfo* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "PinReference", RpcAccess::kWrite, resp, [&]() -> Status {
       if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
       if (!ready) return rebuilding();
       Status st = reference_info(req->stream(), resp);
@@ -310,7 +336,7 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* ResetReference(grpc::CallbackServerContext* ctx,
                                            const v1::ResetReferenceRequest* req,
                                            v1::ReferenceInfo* resp) override {
-    return unary(ctx, resp, [&]() -> Status {
+    return unary(ctx, "ResetReference", RpcAccess::kWrite, resp, [&]() -> Status {
       Status st = reference_info(req->stream(), resp);
       if (!st.ok()) return st;
       if (std::string error = engine_.reset_reference(req->stream()); !error.empty())
@@ -334,9 +360,11 @@ class MonitorService final : public v1::Monitor::CallbackService {
   }
 
   template <class Resp, class F>
-  grpc::ServerUnaryReactor* unary(grpc::CallbackServerContext* ctx, Resp* resp, F&& f) {
+  grpc::ServerUnaryReactor* unary(grpc::CallbackServerContext* ctx, const char* rpc,
+                                  RpcAccess access, Resp* resp, F&& f) {
     grpc::ServerUnaryReactor* r = ctx->DefaultReactor();
-    Status s = check_call(ctx);
+    Status s = authorize(ctx, rpc, access);
+    if (s.ok()) s = check_call(ctx);
     if (s.ok()) s = f();
     if (s.ok() && resp->ByteSizeLong() > max_bytes_) {
       s = Status(StatusCode::RESOURCE_EXHAUSTED,
@@ -347,6 +375,14 @@ class MonitorService final : public v1::Monitor::CallbackService {
     if (!s.ok()) resp->Clear();
     r->Finish(s);
     return r;
+  }
+
+  // Runs before anything else of a call: a refused call learns nothing about streams.
+  Status authorize(grpc::CallbackServerContext* ctx, const char* rpc, RpcAccess access) {
+    std::string reason;
+    Status s = authorizer()->check(ctx->client_metadata(), access, reason);
+    if (!s.ok() && on_auth_failure_) on_auth_failure_(rpc, reason, ctx->peer());
+    return s;
   }
 
   void add_watch(const std::shared_ptr<WatchState>& w) {
@@ -360,27 +396,67 @@ class MonitorService final : public v1::Monitor::CallbackService {
 
   MonitorEngine& engine_;
   size_t max_bytes_;
+  mutable std::mutex auth_mu_;
+  std::shared_ptr<const ApiAuthorizer> auth_;  // replaced whole by set_auth()
+  std::function<void(const std::string&, const std::string&, const std::string&)> on_auth_failure_;
   std::mutex watches_mu_;
   std::set<std::shared_ptr<WatchState>> watches_;
 };
 
+// Leaves server reflection out of a builder (the plugin registers itself for every server of
+// the process): the health-only listener shows serving status and nothing else.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    std::erase_if(*plugins, [](const std::unique_ptr<grpc::ServerBuilderPlugin>& p) {
+      return p->name() == "proto_server_reflection";
+    });
+  }
+};
+
+void initial_health(grpc::Server& server) {
+  if (grpc::HealthCheckServiceInterface* h = server.GetHealthCheckService()) {
+    h->SetServingStatus("", false);
+    h->SetServingStatus(kServiceName, false);
+    h->SetServingStatus("liveness", true);
+  }
+}
+
 class GrpcServerImpl final : public GrpcServer {
  public:
   GrpcServerImpl(std::unique_ptr<MonitorService> service, std::unique_ptr<grpc::Server> server,
-                 int port)
-      : service_(std::move(service)), server_(std::move(server)), port_(port) {}
+                 int port, std::unique_ptr<grpc::Server> health_server, int health_port,
+                 std::unique_ptr<grpc::CallbackGenericService> health_fallback, bool loopback,
+                 bool verified_clients)
+      : service_(std::move(service)),
+        server_(std::move(server)),
+        port_(port),
+        health_fallback_(std::move(health_fallback)),
+        health_server_(std::move(health_server)),
+        health_port_(health_port),
+        loopback_(loopback),
+        verified_clients_(verified_clients) {}
   ~GrpcServerImpl() override { shutdown(std::chrono::milliseconds(0)); }
 
   int port() const override { return port_; }
+  int health_port() const override { return health_port_; }
+  std::string auth_description() const override { return service_->authorizer()->describe(); }
+  void set_auth(ApiAuthOptions auth) override {
+    service_->set_authorizer(
+        std::make_shared<const ApiAuthorizer>(std::move(auth), loopback_, verified_clients_));
+  }
 
   void set_ready(bool ready) override {
     service_->ready = ready;
     std::lock_guard lock(mu_);
     if (stopped_) return;
-    grpc::HealthCheckServiceInterface* h = server_->GetHealthCheckService();
-    if (!h) return;
-    h->SetServingStatus("", ready);
-    h->SetServingStatus(kServiceName, ready);
+    for (grpc::Server* s : {server_.get(), health_server_.get()}) {
+      grpc::HealthCheckServiceInterface* h = s ? s->GetHealthCheckService() : nullptr;
+      if (!h) continue;
+      h->SetServingStatus("", ready);
+      h->SetServingStatus(kServiceName, ready);
+    }
   }
 
   void shutdown(std::chrono::milliseconds grace) override {
@@ -392,12 +468,20 @@ class GrpcServerImpl final : public GrpcServer {
     service_->end_watches();
     server_->Shutdown(std::chrono::system_clock::now() + grace);
     server_->Wait();
+    if (health_server_) {
+      health_server_->Shutdown(std::chrono::system_clock::now());
+      health_server_->Wait();
+    }
   }
 
  private:
   std::unique_ptr<MonitorService> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_;
+  std::unique_ptr<grpc::CallbackGenericService> health_fallback_;  // outlives health_server_
+  std::unique_ptr<grpc::Server> health_server_;                    // null without health_bind
+  int health_port_;
+  bool loopback_, verified_clients_;  // what set_auth() builds authorizers with
   std::mutex mu_;
   bool stopped_ = false;
 };
@@ -426,7 +510,10 @@ std::unique_ptr<GrpcServer> GrpcServer::Start(MonitorEngine& engine,
     creds = grpc::InsecureServerCredentials();
   }
   const size_t max_bytes = size_t(std::max(options.max_message_bytes, 4096));
-  auto service = std::make_unique<MonitorService>(engine, max_bytes);
+  const bool verified_clients = options.tls && !options.tls->client_ca_pem.empty();
+  ApiAuthorizer auth(options.auth, is_loopback_bind(options.bind), verified_clients);
+  auto service =
+      std::make_unique<MonitorService>(engine, max_bytes, std::move(auth), options.on_auth_failure);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.bind, creds, &port);
@@ -441,13 +528,32 @@ std::unique_ptr<GrpcServer> GrpcServer::Start(MonitorEngine& engine,
     if (server) server->Shutdown();
     return nullptr;
   }
-  grpc::HealthCheckServiceInterface* h = server->GetHealthCheckService();
-  if (h) {
-    h->SetServingStatus("", false);
-    h->SetServingStatus(kServiceName, false);
-    h->SetServingStatus("liveness", true);
+  initial_health(*server);
+  std::unique_ptr<grpc::Server> health_server;
+  auto health_only_fallback = std::make_unique<grpc::CallbackGenericService>();
+  int health_port = 0;
+  if (!options.health_bind.empty()) {
+    grpc::ServerBuilder hb;
+    hb.AddListeningPort(options.health_bind, grpc::InsecureServerCredentials(), &health_port);
+    hb.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    hb.SetOption(std::make_unique<WithoutReflection>());
+    hb.SetMaxReceiveMessageSize(4096);
+    // Every other method answers UNIMPLEMENTED. (Also: a server whose only service is the
+    // default health service fails to build; "no completion queue is polled".)
+    hb.RegisterCallbackGenericService(health_only_fallback.get());
+    health_server = hb.BuildAndStart();
+    if (!health_server || health_port == 0) {
+      error = "grpc: cannot listen on health_bind '" + options.health_bind +
+              "' (address in use, or invalid)";
+      if (health_server) health_server->Shutdown();
+      server->Shutdown();
+      return nullptr;
+    }
+    initial_health(*health_server);
   }
-  return std::make_unique<GrpcServerImpl>(std::move(service), std::move(server), port);
+  return std::make_unique<GrpcServerImpl>(
+      std::move(service), std::move(server), port, std::move(health_server), health_port,
+      std::move(health_only_fallback), is_loopback_bind(options.bind), verified_clients);
 }
 
 }  // namespace predwatch::daemon

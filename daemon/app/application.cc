@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "config/loader.h"
@@ -15,6 +16,7 @@
 #include "daemon/app/alert_log.h"
 #include "daemon/app/engine_config.h"
 #include "daemon/app/logging.h"
+#include "daemon/app/secret_ref.h"
 #include "daemon/common/clock.h"
 #include "daemon/engine/event_time_evaluator.h"
 #include "daemon/engine/monitor_engine.h"
@@ -46,6 +48,33 @@ int64_t rebuild_horizon_ms(const config::Settings& s) {
     }
   }
   return h;
+}
+
+// The tokens grpc.auth names, read now (at start and on reload); nullopt with `error`.
+std::optional<ApiAuthOptions> api_auth(const config::GrpcAuthSettings& a, std::string& error) {
+  std::string warning;
+  auto write_token = read_token(a.token_file, a.token_env, error, warning);
+  if (!write_token) {
+    error = "grpc.auth: write token: " + error;
+    return std::nullopt;
+  }
+  if (!warning.empty()) spdlog::warn("grpc.auth: {}", warning);
+  warning.clear();
+  auto read = read_token(a.read_token_file, a.read_token_env, error, warning);
+  if (!read) {
+    error = "grpc.auth: read token: " + error;
+    return std::nullopt;
+  }
+  if (!warning.empty()) spdlog::warn("grpc.auth: {}", warning);
+  if (!read->empty() && *read == *write_token) {
+    error = "grpc.auth: the read token equals the write token; give readers their own";
+    return std::nullopt;
+  }
+  ApiAuthOptions o;
+  o.write_token = std::move(*write_token);
+  o.read_token = std::move(*read);
+  o.allow_unauthenticated_writes = a.allow_unauthenticated_mutations;
+  return o;
 }
 
 Encoding default_encoding(config::Decoder d) {
@@ -191,14 +220,55 @@ bool Application::start(std::string& error) {
     if (!error.empty()) return false;
     tls.key_pem = read_file(settings_.grpc.tls->key, error);
     if (!error.empty()) return false;
+    if (readable_by_everyone(settings_.grpc.tls->key)) {
+      spdlog::warn("grpc.tls.key: {} is readable by every user (chmod 0400 or 0440)",
+                   settings_.grpc.tls->key);
+    }
     if (settings_.grpc.tls->client_ca) {
       tls.client_ca_pem = read_file(*settings_.grpc.tls->client_ca, error);
       if (!error.empty()) return false;
     }
     go.tls = std::move(tls);
   }
+  if (auto auth = api_auth(settings_.grpc.auth, error)) {
+    go.auth = std::move(*auth);
+  } else {
+    return false;
+  }
+  go.health_bind = settings_.grpc.health_bind.value_or("");
+  go.on_auth_failure = [this](const std::string& rpc, const std::string& reason,
+                              const std::string& peer) {
+    if (metrics_) metrics_->count_auth_failure(rpc, reason);
+    // Who called, for the investigation the alert asks for; at most one line per
+    // (rpc, reason) a minute, so a flood of refusals cannot flood the log.
+    const auto now = std::chrono::steady_clock::now();
+    size_t suppressed = 0;
+    {
+      std::lock_guard lock(auth_log_mu_);
+      AuthLogEntry& e = auth_log_[rpc + "/" + reason];
+      if (e.last.time_since_epoch().count() != 0 && now - e.last < std::chrono::minutes(1)) {
+        ++e.suppressed;
+        return;
+      }
+      suppressed = e.suppressed;
+      e = {now, 0};
+    }
+    spdlog::warn("grpc: {} from {} refused ({}){}", rpc, peer, reason,
+                 suppressed ? fmt::format(" ({} more since the last such line)", suppressed) : "");
+  };
   grpc_ = GrpcServer::Start(*engine_, go, error);
   if (!grpc_) return false;
+  spdlog::info("predwatchd: {}", grpc_->auth_description());
+  if (grpc_->health_port() != 0) {
+    spdlog::info("predwatchd: plaintext health service (only) on port {}", grpc_->health_port());
+  }
+  if (!is_loopback_bind(go.bind) && !go.tls &&
+      (!go.auth.write_token.empty() || !go.auth.read_token.empty())) {
+    spdlog::warn(
+        "grpc: tokens travel in plaintext to {}: configure grpc.tls (docs/SECURITY.md) unless "
+        "the network is private",
+        go.bind);
+  }
   grpc_->set_ready(false);
   register_stop("gRPC server", [this] {
     grpc_->set_ready(false);
@@ -218,6 +288,7 @@ bool Application::start(std::string& error) {
     std::ofstream pf(options_.ports_file, std::ios::trunc);
     pf << "metrics=" << metrics_->port() << "\ngrpc=" << grpc_->port() << "\n";
     if (web_) pf << "web=" << web_->port() << "\n";
+    if (grpc_->health_port() != 0) pf << "health=" << grpc_->health_port() << "\n";
     if (!pf) {
       error = "cannot write " + options_.ports_file.string();
       return false;
@@ -228,7 +299,14 @@ bool Application::start(std::string& error) {
   KafkaSourceOptions ko;
   ko.group_id = settings_.kafka.group_id;
   ko.topics = settings_.kafka.topics;
-  ko.properties = settings_.kafka.properties;
+  for (const auto& [key, value] : settings_.kafka.properties) {
+    std::optional<std::string> v = resolve_secret_value(value, error);
+    if (!v) {
+      error = "kafka.properties[\"" + key + "\"]: " + error;
+      return false;
+    }
+    ko.properties[key] = std::move(*v);
+  }
   ko.default_encoding = default_encoding(settings_.kafka.decoder);
   ko.dead_letter_topic = settings_.kafka.dead_letter_topic.value_or("");
   ko.max_message_bytes = size_t(settings_.limits.max_message_bytes);
@@ -390,8 +468,24 @@ void Application::reload() {
   keep("windows", next.windows, settings_.windows);
   keep("statistics", next.statistics, settings_.statistics);
   keep("metrics", next.metrics, settings_.metrics);
-  keep("grpc", next.grpc, settings_.grpc);
   keep("web", next.web, settings_.web);
+  // grpc.auth applies on reload (token rotation without a restart, which would rebuild the
+  // windows); the rest of grpc takes a restart. The tokens are re-read even when grpc.auth
+  // is unchanged: their files or variables may hold new ones.
+  {
+    config::GrpcSettings grpc = next.grpc;
+    grpc.auth = settings_.grpc.auth;
+    keep("grpc (except grpc.auth)", grpc, settings_.grpc);
+    grpc.auth = next.grpc.auth;
+    next.grpc = grpc;
+    if (auto auth = api_auth(next.grpc.auth, error)) {
+      grpc_->set_auth(std::move(*auth));
+      spdlog::info("reload: gRPC tokens re-read; {}", grpc_->auth_description());
+    } else {
+      spdlog::error("reload: {}; keeping the running tokens", error);
+      next.grpc.auth = settings_.grpc.auth;
+    }
+  }
   keep("limits", next.limits, settings_.limits);
   keep("streams.max_streams", next.streams.max_streams, settings_.streams.max_streams);
   keep("drift.evaluation_interval", next.drift.evaluation_interval,

@@ -25,11 +25,12 @@
 // leaves the group), the embedded cluster, the gRPC server (open WatchAlerts streams end with
 // OK), the exporter — within kShutdownBound, else the process exits with status 1.
 // request_reload() (SIGHUP) re-reads the config file: thresholds, drift kinds, alerting,
-// stream admission/class maps and baselines are replaced without touching window state;
-// settings that need a restart (kafka, windows, statistics, binds, limits) are reported and
-// kept; an invalid file is rejected and the running configuration kept, with an error in the
-// log. Settings given in memory (ApplicationOptions::settings) have no file to reload. The
-// reload also reopens the alert log (rotation), whatever the configuration.
+// stream admission/class maps and baselines are replaced without touching window state; the
+// gRPC tokens (grpc.auth) are read again and replace the running ones (an unreadable token
+// keeps them); settings that need a restart (kafka, windows, statistics, binds, limits) are
+// reported and kept; an invalid file is rejected and the running configuration kept, with an
+// error in the log. Settings given in memory (ApplicationOptions::settings) have no file to reload.
+// The reload also reopens the alert log (rotation), whatever the configuration.
 //
 // Thread-safety: start(), wait(), stop() and run() on one thread; request_stop() and
 // request_reload() from any thread (the signal thread). The accessors are valid between a
@@ -41,6 +42,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -133,6 +135,14 @@ class Application {
   std::atomic<const KafkaSource*> source_view_{nullptr};  // for the exporter's getter
 
   std::vector<std::pair<std::string, std::function<void()>>> stops_;
+
+  // Refusals of gRPC calls logged per "rpc/reason": the last line's time, refusals since.
+  struct AuthLogEntry {
+    std::chrono::steady_clock::time_point last{};
+    size_t suppressed = 0;
+  };
+  std::mutex auth_log_mu_;
+  std::map<std::string, AuthLogEntry> auth_log_;
 
   std::mutex mu_;  // guards the request flags below
   std::condition_variable cv_;

@@ -60,6 +60,7 @@ core::DriftThresholds to_core_thresholds(const config::DriftThresholds& t,
                      : core::DriftThresholds::Correction::kBenjaminiHochberg;
   c.smoothing_epsilon = t.smoothing_epsilon;
   c.min_window_fill = t.min_window_fill;
+  c.minimum_effect = t.minimum_effect;
   // config::DriftKind and core::AlertKind list the kinds in the same order.
   static_assert(core::kAlertKindCount == 10);
   c.enabled.fill(false);
@@ -89,6 +90,8 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   o.alerting.for_evaluations = static_cast<uint32_t>(settings.alerting.for_evaluations);
   o.alerting.resolve_evaluations = static_cast<uint32_t>(settings.alerting.resolve_evaluations);
   o.alerting.resolve_ratio = settings.alerting.resolve_ratio;
+  o.alerting.confirm_share = settings.alerting.confirm_share;
+  o.alerting.immediate_p = settings.alerting.immediate_p;
   o.reference.enabled = settings.reference.enabled;
   o.reference.learn.frames = static_cast<uint64_t>(settings.reference.frames);
   o.reference.learn.duration_ms = settings.reference.duration.count();

@@ -2,14 +2,17 @@
 // pull|push|snapshot` and `predwatch reference show|pin|reset`: a client of predwatchd's query API
 // (proto/predwatch/v1/monitor.proto) and of the standard health service.
 //
-// Every command takes --addr (default localhost:50051), --timeout (seconds per call) and
-// --json. Human output: aligned tables and terminal heatmaps; --json: the API's messages in
-// protobuf's JSON mapping (field names as in the .proto), except `stats --json`, which has the
-// shape of `predwatch dataset report --json` ({"images", "objects", "classes", "cooccurrence",
-// "objects_distribution", "per_image", "suspicious"}), and `alerts --watch --json`, one
-// AlertTransition per line. Exit codes: 0 ok, 1 an error reported on stderr (the gRPC status
-// and message), 2 usage. `health` exits 0 only when the service is SERVING (Docker
-// HEALTHCHECK uses it).
+// Every command takes --addr (default localhost:50051), --timeout (seconds per call),
+// --json and the credentials: --token-file (else the PREDWATCH_TOKEN environment variable)
+// sends `authorization: Bearer <token>` on every call; --tls (system roots), --tls-ca,
+// --tls-cert/--tls-key (mTLS) and --tls-server-name make the channel TLS. Credential files
+// that cannot be read are usage errors (exit 2), reported before any call. Human output: aligned
+// tables and terminal heatmaps; --json: the API's messages in protobuf's JSON mapping (field names
+// as in the .proto), except `stats --json`, which has the shape of `predwatch dataset report
+// --json` ({"images", "objects", "classes", "cooccurrence", "objects_distribution", "per_image",
+// "suspicious"}), and `alerts --watch --json`, one AlertTransition per line. Exit codes: 0 ok, 1 an
+// error reported on stderr (the gRPC status and message), 2 usage. `health` exits 0 only when the
+// service is SERVING (Docker HEALTHCHECK uses it).
 //
 // The `baseline` subcommands join the `baseline` group when another family registered one
 // (daemon/cli/baseline_command.cc), else create it.
@@ -19,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -28,6 +32,7 @@
 #include <set>
 #include <sstream>
 
+#include "daemon/api/api_auth.h"
 #include "daemon/api/api_convert.h"
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/cli/command.h"
@@ -47,21 +52,91 @@ struct ClientOptions {
   std::string addr = "localhost:50051";
   double timeout_s = 10;
   bool json = false;
+  // Credentials as given, then as loaded by load_credentials().
+  std::string token_file, tls_ca, tls_cert, tls_key, tls_server_name;
+  bool tls = false;
+  std::string token;  // "" = send none
+  // Read at parse time; the credentials object is made by channel(), after `alerts --watch`
+  // started its signal thread (making it starts gRPC's threads, which must inherit the
+  // blocked signal mask).
+  bool use_tls = false;
+  grpc::SslCredentialsOptions ssl;
 };
+
+// The content of `path` (a trailing newline removed when `trim`); throws CLI::ValidationError.
+std::string read_credential_file(const std::string& option, const std::string& path, bool trim) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  if (in) ss << in.rdbuf();
+  if (!in || in.bad()) throw CLI::ValidationError(option, "cannot read " + path);
+  std::string s = ss.str();
+  if (trim) {
+    if (!s.empty() && s.back() == '\n') s.pop_back();
+    if (!s.empty() && s.back() == '\r') s.pop_back();
+  }
+  if (s.empty()) throw CLI::ValidationError(option, path + " is empty");
+  return s;
+}
+
+// Reads the token and TLS files named by the options; throws CLI::ValidationError.
+void load_credentials(ClientOptions& o) {
+  if (!o.token_file.empty()) {
+    o.token = read_credential_file("--token-file", o.token_file, true);
+  } else if (const char* env = std::getenv("PREDWATCH_TOKEN"); env != nullptr && *env != '\0') {
+    o.token = env;
+  }
+  for (char c : o.token) {
+    if (c <= ' ' || c > '~') {
+      throw CLI::ValidationError("--token-file",
+                                 "the token may hold printable ASCII without spaces only");
+    }
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    throw CLI::ValidationError("--tls-cert", "--tls-cert and --tls-key go together");
+  }
+  o.use_tls = o.tls || !o.tls_ca.empty() || !o.tls_cert.empty();
+  if (!o.token.empty() && !o.use_tls && !is_loopback_bind(o.addr)) {
+    std::cerr << "predwatch: warning: the token goes to " << o.addr
+              << " without TLS; anyone on the path can read it (--tls-ca, docs/SECURITY.md)\n";
+  }
+  if (!o.tls_ca.empty()) o.ssl.pem_root_certs = read_credential_file("--tls-ca", o.tls_ca, false);
+  if (!o.tls_cert.empty()) {
+    o.ssl.pem_cert_chain = read_credential_file("--tls-cert", o.tls_cert, false);
+    o.ssl.pem_private_key = read_credential_file("--tls-key", o.tls_key, false);
+  }
+}
 
 void add_common(CLI::App* cmd, ClientOptions& o) {
   cmd->add_option("--addr", o.addr, "predwatchd gRPC address (host:port)")->capture_default_str();
   cmd->add_option("--timeout", o.timeout_s, "seconds to wait for each call")->capture_default_str();
   cmd->add_flag("--json", o.json, "print JSON instead of tables");
+  cmd->add_option("--token-file", o.token_file,
+                  "file holding the bearer token sent on every call (default: the "
+                  "PREDWATCH_TOKEN environment variable, if set); mutating commands need the "
+                  "write token, reads need one when predwatchd sets a read token");
+  cmd->add_flag("--tls", o.tls, "connect with TLS, verifying the server against the system CAs");
+  cmd->add_option("--tls-ca", o.tls_ca,
+                  "PEM CA certificate(s) that signed the server's certificate (implies --tls)");
+  cmd->add_option("--tls-cert", o.tls_cert,
+                  "PEM client certificate for mTLS (with --tls-key; implies --tls)");
+  cmd->add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert");
+  cmd->add_option("--tls-server-name", o.tls_server_name,
+                  "name to verify in the server's certificate instead of the --addr host");
+  cmd->parse_complete_callback([&o] { load_credentials(o); });
 }
 
 std::shared_ptr<grpc::Channel> channel(const ClientOptions& o) {
-  return grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments args;
+  if (!o.tls_server_name.empty()) args.SetSslTargetNameOverride(o.tls_server_name);
+  return grpc::CreateCustomChannel(
+      o.addr, o.use_tls ? grpc::SslCredentials(o.ssl) : grpc::InsecureChannelCredentials(), args);
 }
 
+// Every call's context: its deadline and the bearer token.
 void set_deadline(grpc::ClientContext& ctx, const ClientOptions& o) {
   ctx.set_deadline(std::chrono::system_clock::now() +
                    std::chrono::milliseconds(int64_t(o.timeout_s * 1000)));
+  if (!o.token.empty()) ctx.AddMetadata("authorization", "Bearer " + o.token);
 }
 
 const char* code_name(grpc::StatusCode c) {
@@ -84,6 +159,10 @@ const char* code_name(grpc::StatusCode c) {
       return "UNAVAILABLE";
     case grpc::StatusCode::UNIMPLEMENTED:
       return "UNIMPLEMENTED";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
     default:
       return "ERROR";
   }
@@ -435,6 +514,7 @@ int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
         ctx.TryCancel();
       },
       [] {});
+  if (!o.token.empty()) ctx.AddMetadata("authorization", "Bearer " + o.token);
   auto stub = v1::Monitor::NewStub(channel(o));
   v1::WatchAlertsRequest req;
   req.set_stream(stream);

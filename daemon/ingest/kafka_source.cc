@@ -129,6 +129,19 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb, public RdKafka::Ev
   simdjson::dom::parser stats_parser;  // consumer thread only
 };
 
+namespace {
+
+// `text` with every occurrence of `value` replaced by "*****".
+std::string without_value(std::string text, const std::string& value) {
+  if (value.empty()) return text;
+  for (size_t at = text.find(value); at != std::string::npos; at = text.find(value, at + 5)) {
+    text.replace(at, value.size(), "*****");
+  }
+  return text;
+}
+
+}  // namespace
+
 bool KafkaSource::Impl::configure(std::string& error) {
   if (options.group_id.empty()) {
     error = "kafka: group_id is required";
@@ -157,9 +170,11 @@ bool KafkaSource::Impl::configure(std::string& error) {
 
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string err;
+  // Property values may be secrets (SASL passwords, JAAS lines): an error names the key and
+  // librdkafka's reason with the value blanked out, never the value.
   auto set = [&](const std::string& key, const std::string& value) {
     if (conf->set(key, value, err) != RdKafka::Conf::CONF_OK) {
-      error = "kafka: property " + key + "=" + value + ": " + err;
+      error = "kafka: property " + key + ": " + without_value(err, value);
       return false;
     }
     return true;
@@ -203,7 +218,7 @@ bool KafkaSource::Impl::configure(std::string& error) {
     pprops["linger.ms"] = "50";
     for (const auto& [k, v] : pprops) {
       if (pconf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
-        error = "kafka: dead-letter producer property " + k + ": " + err;
+        error = "kafka: dead-letter producer property " + k + ": " + without_value(err, v);
         return false;
       }
     }

@@ -126,6 +126,11 @@ class Collector final : public prometheus::Collectable {
 
   std::atomic<bool> ready{false};
 
+  void count_auth_failure(const std::string& rpc, const std::string& reason) {
+    std::lock_guard lock(auth_mu_);
+    ++auth_failures_[{rpc, reason}];
+  }
+
   std::vector<MetricFamily> Collect() const override {
     std::lock_guard lock(mu_);  // one scrape at a time: the dropped counters accumulate
     // Reserved: histograms, the exposer's series, and one predwatch_series_dropped_total
@@ -138,6 +143,13 @@ class Collector final : public prometheus::Collectable {
     out.add("predwatch_build_info",
             {{"version", PREDWATCH_VERSION}, {"librdkafka", KafkaSource::librdkafka_version()}}, 1);
     out.add("predwatch_ready", {}, ready ? 1 : 0);
+    {
+      std::lock_guard auth_lock(auth_mu_);
+      for (const auto& [key, n] : auth_failures_) {
+        out.add("predwatch_api_auth_failures_total", {{"rpc", key.first}, {"reason", key.second}},
+                double(n));
+      }
+    }
     const EngineCounters counters = engine_.counters();
     out.add("predwatch_evaluations_total", {}, double(counters.evaluations));
     if (engine_.learns_references()) {
@@ -270,6 +282,8 @@ class Collector final : public prometheus::Collectable {
     out.declare("predwatch_ready",
                 "1 once every assigned partition is rebuilt and the daemon serves", G);
     out.declare("predwatch_evaluations_total", "drift evaluations run", C);
+    out.declare("predwatch_api_auth_failures_total",
+                "gRPC calls refused by access control, by RPC and reason", C);
     out.declare("predwatch_alerts", "alerts by state (pending, firing)", G);
     out.declare("predwatch_events_consumed_total", "Kafka messages read", C);
     out.declare("predwatch_events_invalid_total", "events rejected, by reason", C);
@@ -498,6 +512,9 @@ class Collector final : public prometheus::Collectable {
   MetricsOptions options_;
   size_t reserved_;
   mutable std::mutex mu_;
+  // predwatch_api_auth_failures_total by (rpc, reason): a small fixed set of keys.
+  mutable std::mutex auth_mu_;
+  std::map<std::pair<std::string, std::string>, uint64_t> auth_failures_;
   mutable std::map<std::string, double> dropped_total_;
 };
 
@@ -520,6 +537,9 @@ class MetricsExporterImpl final : public MetricsExporter {
   void observe_apply(std::chrono::nanoseconds d) override { apply_.Observe(seconds(d)); }
   void observe_evaluation(std::chrono::nanoseconds d) override { evaluation_.Observe(seconds(d)); }
   void observe_decode(std::chrono::nanoseconds d) override { decode_.Observe(seconds(d)); }
+  void count_auth_failure(const std::string& rpc, const std::string& reason) override {
+    collector_->count_auth_failure(rpc, reason);
+  }
 
  private:
   static double seconds(std::chrono::nanoseconds d) { return double(d.count()) * 1e-9; }

@@ -44,6 +44,9 @@ class MetricsExporter {
   virtual void observe_apply(std::chrono::nanoseconds d) = 0;
   virtual void observe_evaluation(std::chrono::nanoseconds d) = 0;
   virtual void observe_decode(std::chrono::nanoseconds d) = 0;
+  // One gRPC call refused by access control (predwatch_api_auth_failures_total{rpc,reason};
+  // the caller keeps both labels to a small fixed set: RPC names, ApiAuthorizer reasons).
+  virtual void count_auth_failure(const std::string& rpc, const std::string& reason) = 0;
 };
 
 }  // namespace predwatch::daemon

@@ -132,6 +132,36 @@ def load_coco():
     return frames, names
 
 
+def split_coco(frames):
+    """Two disjoint halves of the COCO frames, (baseline half, stream half), stratified so
+    that every class is on both sides: images in order of their rarest class's image count
+    (then id), assigned alternately. Production frames are new images of the training set's
+    distribution, like the other half; but a stream of 10 fps draws each of the half's 2500
+    images 14 times an hour, so a long window measures the half's own quirks exactly (a
+    class on 80 images has an 80-image heatmap), which is a difference the tests rightly
+    find and no production stream of fresh images has (--pool split is a stress test)."""
+    images_with = {}
+    for _, dets in frames:
+        for c in {d[0] for d in dets}:
+            images_with[c] = images_with.get(c, 0) + 1
+    order = sorted(range(len(frames)), key=lambda i: (
+        min((images_with[d[0]] for d in frames[i][1]), default=1 << 30), frames[i][0]))
+    base = [frames[i] for i in order[0::2]]
+    stream = [frames[i] for i in order[1::2]]
+    return base, stream
+
+
+def write_coco_subset(frame_ids, path):
+    """The COCO file restricted to the images named in `frame_ids`."""
+    with open(COCO_FILE) as f:
+        d = json.load(f)
+    keep = {int(fid) for fid in frame_ids}
+    d["images"] = [im for im in d["images"] if im["id"] in keep]
+    d["annotations"] = [a for a in d["annotations"] if a["image_id"] in keep]
+    with open(path, "w") as f:
+        json.dump(d, f)
+
+
 def load_video():
     frames = []
     for n in range(1, VIDEO_FRAMES + 1):
@@ -197,7 +227,8 @@ class ComposedStream:
     """Scenes drawn from the COCO pool (held `hold_frames` frames each, with detector noise
     when held longer than one frame), optionally with one drift from `drift_start` on."""
 
-    def __init__(self, stream, frames, rng, hold_frames=1, drift=None, drift_start=None):
+    def __init__(self, stream, frames, rng, hold_frames=1, drift=None, drift_start=None,
+                 pool="split"):
         self.stream = stream
         self.frames = frames
         self.rng = rng
@@ -210,7 +241,7 @@ class ComposedStream:
         # Per-scene scores (a detector scores a still object about the same on every frame).
         self.scene_conf = []
         if drift == "rare_pair":
-            a, b, k = choose_rare_pair(frames)
+            a, b, k, _ = choose_rare_pair(pool)
             self.pair = (a, b)
             r = k / len(frames)
             self.pair_frames = [f for f in frames if has_pair(f[1], a, b)]
@@ -328,25 +359,45 @@ def has_pair(dets, a, b):
     return a in cs and b in cs
 
 
-_rare_pair_cache = {}
+_pools_cache = {}
+_pools_lock = threading.Lock()
 
 
-def choose_rare_pair(frames):
-    """The pair on 10..20 of the 5000 baseline frames with the most frames (ties by name):
-    low but non-zero rate, and x10 still well below 1 frame in 10."""
-    key = id(frames)
-    if key not in _rare_pair_cache:
-        counts = {}
-        for _, dets in frames:
-            cs = sorted({d[0] for d in dets})
-            for x in range(len(cs)):
-                for y in range(x + 1, len(cs)):
-                    counts[(cs[x], cs[y])] = counts.get((cs[x], cs[y]), 0) + 1
-        cands = sorted(((k, p) for p, k in counts.items() if 10 <= k <= 20),
-                       key=lambda t: (-t[0], t[1]))
-        k, (a, b) = cands[0]
-        _rare_pair_cache[key] = (a, b, k)
-    return _rare_pair_cache[key]
+def coco_pools(pool):
+    """(baseline frames, stream frames, names) for --pool `pool`: "split" (disjoint halves,
+    see split_coco) or "same" (the streams draw from the baseline's own images). Cached."""
+    with _pools_lock:
+        if pool not in _pools_cache:
+            frames, names = load_coco()
+            base, stream = (frames, frames) if pool == "same" else split_coco(frames)
+            _pools_cache[pool] = (base, stream, names)
+        return _pools_cache[pool]
+
+
+def pair_counts(frames):
+    counts = {}
+    for _, dets in frames:
+        cs = sorted({d[0] for d in dets})
+        for x in range(len(cs)):
+            for y in range(x + 1, len(cs)):
+                counts[(cs[x], cs[y])] = counts.get((cs[x], cs[y]), 0) + 1
+    return counts
+
+
+def choose_rare_pair(pool):
+    """(a, b, frames of the stream pool with the pair, frames of the baseline with it): the
+    pair on 0.2..0.4 % of the stream pool's frames (10..20 of 5000) with the most frames (ties
+    by name) and on at least 0.1 % of the baseline's (so that the baseline has a rate): low
+    but non-zero, and x10 still well below 1 frame in 10."""
+    base_frames, frames, _ = coco_pools(pool)
+    counts = pair_counts(frames)
+    base = pair_counts(base_frames)
+    lo, hi = len(frames) * 0.002, len(frames) * 0.004
+    cands = sorted(((k, p) for p, k in counts.items()
+                    if lo <= k <= hi and base.get(p, 0) >= len(base_frames) * 0.001),
+                   key=lambda t: (-t[0], t[1]))
+    k, (a, b) = cands[0]
+    return a, b, k, base[(a, b)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -361,7 +412,7 @@ def emit(spec, out):
     for s in spec["streams"]:
         kind = s["kind"]
         if kind in ("shuffled", "held", "drift") and coco is None:
-            coco, names = load_coco()
+            _, coco, names = coco_pools(spec["pool"])
         if kind == "shuffled":
             gens.append(ShuffledHealthy(s["stream"], coco, rng))
         elif kind == "held":
@@ -376,7 +427,8 @@ def emit(spec, out):
         elif kind == "drift":
             gens.append(ComposedStream(s["stream"], coco, rng,
                                        hold_frames=max(1, int(round(s["hold"] * FPS))),
-                                       drift=s["drift"], drift_start=s["drift_start"]))
+                                       drift=s["drift"], drift_start=s["drift_start"],
+                                       pool=spec["pool"]))
     n = spec["frames"]
     report_every = 36000  # one stream-hour
     buf = []
@@ -542,7 +594,10 @@ def summarize_drift(stream, drift, hold, alerts, drift_start_ms, hours, expected
 
 
 def summarize_run(spec, base, post, alerts, d_min):
-    baseline_label = BASELINE_LABEL
+    baseline_label = dict(BASELINE_LABEL)
+    if spec["pool"] == "split":
+        for k in ("coco", "predictions"):
+            baseline_label[k] += ", other half"
     out = []
     if post[0] == "healthy":
         out.append(("healthy", summarize_healthy(post[1], alerts, post[2],
@@ -551,8 +606,7 @@ def summarize_run(spec, base, post, alerts, d_min):
         for s in spec["streams"]:
             exp_subject = next(d[3] for d in DRIFTS if d[0] == s["drift"])
             if s["drift"] == "rare_pair":
-                coco, _ = load_coco()
-                a, b, _ = choose_rare_pair(coco)
+                a, b, _, _ = choose_rare_pair(spec["pool"])
                 exp_subject = [a, b]
             # A training baseline has no scores: the confidence drop is judged against the
             # learned reference, which is complete after REFERENCE_MINUTES of healthy frames
@@ -636,10 +690,17 @@ def print_summary(summary, out):
 
 # ---------------------------------------------------------------------------------------
 
-def build_baselines(predwatch, workdir, need_video, need_predictions, names):
+def build_baselines(predwatch, workdir, need_video, need_predictions, names, pool):
     out = {}
+    coco_file = COCO_FILE
+    keep = None
+    if pool == "split":
+        base, _, _ = coco_pools(pool)
+        keep = {int(fid) for fid, _ in base}
+        coco_file = os.path.join(workdir, "coco_val2017_baseline_half.json")
+        write_coco_subset(keep, coco_file)
     coco = os.path.join(workdir, "coco_val2017.pwb")
-    subprocess.run([predwatch, "baseline", "build", COCO_FILE, "--format", "coco", "-o", coco],
+    subprocess.run([predwatch, "baseline", "build", coco_file, "--format", "coco", "-o", coco],
                    check=True, stdout=subprocess.DEVNULL)
     out["coco"] = coco
     if need_video:
@@ -658,13 +719,14 @@ def build_baselines(predwatch, workdir, need_video, need_predictions, names):
             d = json.load(f)
         rng = random.Random(7)
         res = [{"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"],
-                "score": round(synthetic_confidence(rng), 3)} for a in d["annotations"]]
+                "score": round(synthetic_confidence(rng), 3)} for a in d["annotations"]
+               if keep is None or a["image_id"] in keep]
         rpath = os.path.join(workdir, "coco_val2017_scored_results.json")
         with open(rpath, "w") as f:
             json.dump(res, f)
         pred = os.path.join(workdir, "coco_val2017_scored.pwb")
         subprocess.run([predwatch, "baseline", "build", rpath, "--format", "coco-results",
-                        "--ground-truth", COCO_FILE, "-o", pred], check=True,
+                        "--ground-truth", coco_file, "-o", pred], check=True,
                        stdout=subprocess.DEVNULL)
         os.remove(rpath)
         out["predictions"] = pred
@@ -692,6 +754,15 @@ def main():
                                      "the built-in defaults)")
     ap.add_argument("--jobs", type=int, default=1, help="replays run in parallel (default 1)")
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--pool", choices=["same", "split"], default="same",
+                    help="same (default): the streams draw from the 5000 images the COCO "
+                         "baseline is built from (the window is a sample of the baseline's "
+                         "own population: conservative, the baseline's sampling error is "
+                         "counted but absent); split: the baseline is built from one half "
+                         "and the streams draw from the other (a stress test: a window of "
+                         "more frames than the 2500-image pool sees the pool's own quirks "
+                         "again and again, which no production stream of fresh images does; "
+                         "see docs/DRIFT.md \"Calibration\")")
     ap.add_argument("--alerts-dir", help="keep each run's alert transitions (JSON lines) here")
     ap.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     ap.add_argument("--write-events", metavar="FILE",
@@ -728,7 +799,7 @@ def main():
     try:
         _, names = load_coco()
         baselines = build_baselines(predwatch, workdir, "video" in healthy,
-                                    "confidence_drop" in drifts, names)
+                                    "confidence_drop" in drifts, names, args.pool)
         runs = []  # (spec, baseline key, post-processing)
         frames = int(round(hours * 3600 * FPS))
         for n, h in enumerate(healthy):
@@ -741,7 +812,7 @@ def main():
             else:
                 s = {"kind": "held", "stream": h, "hold": int(h[5:-1])}
                 base = "coco"
-            runs.append(({"name": h, "seed": args.seed * 1000 + n, "frames": frames,
+            runs.append(({"name": h, "seed": args.seed * 1000 + n, "frames": frames, "pool": args.pool,
                           "streams": [s]}, base, ("healthy", h, hours)))
         if drifts:
             start = int(round(dh_min * 60 * FPS))
@@ -756,12 +827,12 @@ def main():
             train = [s for s in streams if s["drift"] != "confidence_drop"]
             conf = [s for s in streams if s["drift"] == "confidence_drop"]
             if train or conf:
-                runs.append(({"name": "drifts", "seed": args.seed * 1000 + 100,
+                runs.append(({"name": "drifts", "seed": args.seed * 1000 + 100, "pool": args.pool,
                               "frames": dframes, "streams": train + conf}, "coco",
                              ("drifts", train + conf, dframes)))
             if conf:
                 conf2 = [dict(s, stream=s["stream"] + "@predictions") for s in conf]
-                runs.append(({"name": "drifts-vs-predictions", "seed": args.seed * 1000 + 200,
+                runs.append(({"name": "drifts-vs-predictions", "seed": args.seed * 1000 + 200, "pool": args.pool,
                               "frames": dframes, "streams": conf2}, "predictions",
                              ("drifts", conf2, dframes)))
         if args.write_events:
@@ -813,6 +884,7 @@ def main():
             "config": args.config or "default",
             "fps": FPS,
             "seed": args.seed,
+            "pool": args.pool,
             "drift_healthy_minutes": dh_min,
             "drift_minutes": d_min,
             "healthy": [],
@@ -822,10 +894,11 @@ def main():
             for section, item in results[spec["name"]]:
                 summary[section].append(item)
         if any(d["drift"] == "rare_pair" for d in summary["drifts"]):
-            coco, _ = load_coco()
-            a, b, k = choose_rare_pair(coco)
-            summary["rare_pair"] = {"pair": [a, b], "baseline_frames": k,
-                                    "baseline_total": len(coco)}
+            base, stream, _ = coco_pools(args.pool)
+            a, b, k, kb = choose_rare_pair(args.pool)
+            summary["rare_pair"] = {"pair": [a, b], "stream_pool_frames": k,
+                                    "stream_pool_total": len(stream), "baseline_frames": kb,
+                                    "baseline_total": len(base)}
         if args.json:
             json.dump(summary, sys.stdout, indent=1)
             sys.stdout.write("\n")

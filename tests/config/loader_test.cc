@@ -133,6 +133,31 @@ const InvalidCase kInvalid[] = {
      R"(t.yaml:2:31: drift.kinds[1]: must be one of: class_distribution, pair_rate, novel_pair, objects_per_image, spatial, confidence, box_size, class_appeared, class_vanished, objects_per_frame (got "spacial") (did you mean "spatial"?))"},
     {"duplicate drift kind", "drift:\n  kinds: [spatial, spatial]\n",
      R"(t.yaml:2:20: drift.kinds[1]: duplicate entry "spatial")"},
+    {"health listener on the API port",
+     "grpc:\n  bind: 0.0.0.0:7000\n  health_bind: 0.0.0.0:7000\n",
+     "t.yaml:3:16: grpc.health_bind: uses port 7000, which grpc.bind uses too"},
+    {"health listener without a port", "grpc:\n  health_bind: probes\n",
+     "t.yaml:2:16: grpc.health_bind: must be host:port"},
+    {"write token from a file and a variable",
+     "grpc:\n  auth:\n    token_file: /t\n    token_env: T\n",
+     "t.yaml:4:16: grpc.auth.token_env: give the write token by token_file or token_env, not "
+     "both"},
+    {"read token without a write token", "grpc:\n  auth:\n    read_token_env: READ\n",
+     "t.yaml:3:21: grpc.auth.read_token_env: a read token needs a write token"},
+    {"token variable name", "grpc:\n  auth:\n    token_env: 1-bad\n",
+     R"(t.yaml:3:16: grpc.auth.token_env: must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*), got "1-bad")"},
+    {"auth flag spelled yes", "grpc:\n  auth:\n    allow_unauthenticated_mutations: yes\n",
+     R"(grpc.auth.allow_unauthenticated_mutations: must be true or false (got "yes"))"},
+    {"unknown auth key suggests", "grpc:\n  auth:\n    token: abc\n",
+     R"(grpc.auth.token: unknown key "token")"},
+    {"secret reference of an unknown kind",
+     "kafka:\n  properties:\n    sasl.password: ${vault:x}\n",
+     R"(t.yaml:3:20: kafka.properties["sasl.password"]: a secret reference is written ${env:NAME} or ${file:PATH})"},
+    {"secret reference without its brace", "kafka:\n  properties:\n    sasl.password: ${env:PW\n",
+     R"(kafka.properties["sasl.password"]: a secret reference is written ${env:NAME} or ${file:PATH}, alone in the value)"},
+    {"secret reference with a bad variable name",
+     "kafka:\n  properties:\n    sasl.password: ${env:}\n",
+     R"(kafka.properties["sasl.password"]: ${env:NAME}: NAME must be an environment variable name)"},
     {"embedded with brokers", "kafka:\n  brokers: k:9092\n  embedded: true\n",
      "t.yaml:2:12: kafka.brokers: must be empty (or left out) when kafka.embedded is true"},
     {"brokers with a trailing comma", "kafka:\n  brokers: \"a:1,\"\n",
@@ -246,7 +271,11 @@ TEST(LoadConfigValid, DefaultsMatchTheSpecification) {
   EXPECT_EQ(s.grpc.max_message_bytes, 16 * 1024 * 1024);
   EXPECT_EQ(s.limits.max_message_bytes, 1024 * 1024);
   EXPECT_EQ(s.metrics.bind, "0.0.0.0:9464");
-  EXPECT_EQ(s.grpc.bind, "0.0.0.0:50051");
+  // Local clients only by default (docs/SECURITY.md); metrics stay reachable by a remote
+  // Prometheus.
+  EXPECT_EQ(s.grpc.bind, "127.0.0.1:50051");
+  EXPECT_EQ(s.grpc.auth, GrpcAuthSettings{});
+  EXPECT_FALSE(s.grpc.auth.allow_unauthenticated_mutations);
 }
 
 TEST(LoadConfigValid, ReadsEveryKindOfValue) {
@@ -358,6 +387,11 @@ TEST(LoadConfigValid, RenderedConfigLoadsBackEqual) {
   custom.drift.kinds = {};
   custom.grpc.tls = TlsSettings{.cert = "/c.pem", .key = "/k.pem", .client_ca = {}};
   custom.grpc.max_message_bytes = 1536;
+  custom.grpc.auth.token_env = "PREDWATCH_WRITE";
+  custom.grpc.health_bind = "0.0.0.0:50052";
+  custom.grpc.auth.read_token_file = "/run/secrets/read";
+  custom.grpc.auth.allow_unauthenticated_mutations = true;
+  custom.kafka.properties["sasl.password"] = "${env:KAFKA_PASSWORD}";
   custom.logging.level = LogLevel::kTrace;
 
   for (const Settings& s : {Settings{}, custom}) {
@@ -382,6 +416,21 @@ TEST(LoadConfigValid, RenderMasksSecrets) {
   EXPECT_TRUE(is_secret_property("SSL.KEYSTORE.PASSWORD"));
   EXPECT_TRUE(is_secret_property("sasl.oauthbearer.client.secret"));
   EXPECT_FALSE(is_secret_property("ssl.key.location"));
+}
+
+TEST(LoadConfigValid, SecretReferencesAreKeptAsReferencesAndShownAsWritten) {
+  const LoadResult r = load(
+      "kafka:\n  properties:\n    sasl.password: ${env:KAFKA_PASSWORD}\n"
+      "    ssl.key.password: ${file:/run/secrets/key-password}\n"
+      "grpc:\n  bind: 0.0.0.0:50051\n  auth:\n    token_file: /run/secrets/token\n");
+  ASSERT_TRUE(r.ok()) << r.error_text();
+  EXPECT_EQ(r.settings->kafka.properties.at("sasl.password"), "${env:KAFKA_PASSWORD}");
+  EXPECT_EQ(r.settings->grpc.auth.token_file, "/run/secrets/token");
+  const std::string shown = render_yaml(*r.settings);
+  EXPECT_NE(shown.find("${env:KAFKA_PASSWORD}"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("${file:/run/secrets/key-password}"), std::string::npos) << shown;
+  EXPECT_TRUE(is_secret_reference("${env:X}"));
+  EXPECT_FALSE(is_secret_reference("hunter2"));
 }
 
 TEST(LoadConfigFile, ExampleIsValidAndEqualsDefaultsPlusExamples) {
@@ -418,6 +467,26 @@ TEST(LoadConfigFile, ResolvesAndChecksFilePathsAgainstTheConfigDirectory) {
   const LoadResult ok = load_config_file(dir / "ok.yaml");
   ASSERT_TRUE(ok.ok()) << ok.error_text();
   EXPECT_EQ(ok.settings->streams.entries[0].class_map, (dir / "maps" / "cam.yaml").string());
+
+  // Secret files: relative to the config file, and they must exist.
+  std::ofstream(dir / "kafka-password") << "s3cret\n";
+  std::ofstream(dir / "secrets.yaml") << "kafka:\n  properties:\n"
+                                         "    sasl.password: ${file:kafka-password}\n"
+                                         "    ssl.key.password: ${file:nowhere}\n";
+  const LoadResult secrets = load_config_file(dir / "secrets.yaml");
+  ASSERT_EQ(secrets.errors.size(), 1u) << secrets.error_text();
+  EXPECT_NE(secrets.errors[0].to_string().find("ssl.key.password\"]: ${file:...}: file \"" +
+                                               (dir / "nowhere").string() + "\" does not exist"),
+            std::string::npos)
+      << secrets.error_text();
+  std::ofstream(dir / "secrets.yaml") << "kafka:\n  properties:\n"
+                                         "    sasl.password: ${file:kafka-password}\n"
+                                         "grpc:\n  auth:\n    token_file: kafka-password\n";
+  const LoadResult resolved = load_config_file(dir / "secrets.yaml");
+  ASSERT_TRUE(resolved.ok()) << resolved.error_text();
+  EXPECT_EQ(resolved.settings->kafka.properties.at("sasl.password"),
+            "${file:" + (dir / "kafka-password").string() + "}");
+  EXPECT_EQ(resolved.settings->grpc.auth.token_file, (dir / "kafka-password").string());
 
   const LoadResult missing = load_config_file(dir / "missing.yaml");
   ASSERT_EQ(missing.errors.size(), 1u) << missing.error_text();

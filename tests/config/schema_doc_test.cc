@@ -54,6 +54,13 @@ Settings fully_populated() {
   s.drift.per_stream["cam"].psi = 0.3;
   s.drift.per_class["a"].psi = 0.3;
   s.grpc.tls = TlsSettings{.cert = "/c", .key = "/k", .client_ca = "/ca"};
+  s.grpc.health_bind = "0.0.0.0:50052";
+  // Every key of grpc.auth (not a loadable combination: both sources of each token).
+  s.grpc.auth = {.token_file = "/t",
+                 .token_env = "T",
+                 .read_token_file = "/r",
+                 .read_token_env = "R",
+                 .allow_unauthenticated_mutations = true};
   s.reference.state_dir = "/var/lib/predwatch/references";
   return s;
 }

@@ -164,6 +164,96 @@ TEST(AlertTracker, PendingDropsBackWhenItGoesUnder) {
   EXPECT_EQ(targets(step(0.2, 6)), (std::vector<S>{S::kFiring}));
 }
 
+// One observation of subject "car" with window details: each (name, over, p, position) of a
+// window of length 300'000 (a 5-minute time window, positions in event-time ms).
+struct Detail {
+  std::string window;
+  bool over;
+  double p_value;
+  double position;
+};
+AlertObservation detailed(std::vector<Detail> details, double length = 300'000) {
+  AlertObservation o = obs("car", 0);
+  o.over_threshold = false;
+  for (const Detail& d : details) {
+    AlertWindow w;
+    w.window = d.window;
+    w.over = d.over;
+    w.score = d.over ? 0.5 : 0.01;
+    w.threshold = 0.1;
+    w.p_value = d.p_value;
+    w.position = d.position;
+    w.length = length;
+    o.over_threshold |= d.over;
+    o.windows.push_back(w);
+  }
+  o.score = o.over_threshold ? 0.5 : 0.01;
+  return o;
+}
+
+// Fires after 3 over evaluations, confirmed by a quarter of the window or p <= 1e-5.
+constexpr AlertTrackerOptions kConfirming{.for_evaluations = 3,
+                                          .resolve_evaluations = 2,
+                                          .resolve_ratio = 0.8,
+                                          .confirm_share = 0.25,
+                                          .immediate_p = 1e-5};
+
+// One pass of stream "cam" with one detailed observation at time t.
+std::vector<AlertTransition> evaluate_at(AlertTracker& tracker, std::vector<Detail> details,
+                                         int64_t t) {
+  const std::vector<AlertObservation> pass{detailed(std::move(details))};
+  return tracker.evaluate("cam", pass, t);
+}
+
+TEST(AlertTracker, WeakEvidenceFiresOnlyAfterAShareOfTheWindowConfirmedIt) {
+  // confirm_share 0.25 of a 300 s window: the weak finding (p = 0.01 > immediate_p) must
+  // stay over while the window's end moves 75 s; evaluations every 10 s.
+  AlertTracker tracker(kConfirming);
+  auto step = [&](std::vector<Detail> d, int64_t t) { return evaluate_at(tracker, d, t); };
+  // Over from position 0 s: pending; three evaluations are not enough (20 s < 75 s).
+  EXPECT_EQ(targets(step({{"5m", true, 0.01, 0}}, 0)), (std::vector<S>{S::kPending}));
+  for (int64_t s = 10; s < 75; s += 10) {
+    EXPECT_TRUE(step({{"5m", true, 0.01, double(s * 1000)}}, s * 1000).empty()) << s;
+  }
+  // 80 s - 0 s >= 75 s: confirmed, fires.
+  EXPECT_EQ(targets(step({{"5m", true, 0.01, 80'000}}, 80'000)), (std::vector<S>{S::kFiring}));
+}
+
+TEST(AlertTracker, ConfirmationRestartsWhenTheWindowLetsGoAndStrongEvidenceSkipsIt) {
+  AlertTracker tracker(kConfirming);
+  auto step = [&](std::vector<Detail> d, int64_t t) { return evaluate_at(tracker, d, t); };
+  // "5m" over from 0 s; at 50 s it lets go while "1h" is over (the key stays pending).
+  EXPECT_EQ(targets(step({{"5m", true, 0.01, 0}, {"1h", false, 0.5, 0}}, 0)),
+            (std::vector<S>{S::kPending}));
+  EXPECT_TRUE(step({{"5m", true, 0.01, 40'000}, {"1h", false, 0.5, 40'000}}, 40'000).empty());
+  EXPECT_TRUE(step({{"5m", false, 0.5, 50'000}, {"1h", true, 0.01, 50'000}}, 50'000).empty());
+  // "5m" over again from 60 s: its streak restarted, so 100 s (40 s of it) is not enough,
+  // and "1h" (over since 50 s) has 50 s < 75 s.
+  EXPECT_TRUE(step({{"5m", true, 0.01, 60'000}, {"1h", true, 0.01, 60'000}}, 60'000).empty());
+  EXPECT_TRUE(step({{"5m", true, 0.01, 100'000}, {"1h", true, 0.01, 100'000}}, 100'000).empty());
+  // 1h: 125 s - 50 s = 75 s: confirmed.
+  EXPECT_EQ(targets(step({{"5m", true, 0.01, 125'000}, {"1h", true, 0.01, 125'000}}, 125'000)),
+            (std::vector<S>{S::kFiring}));
+
+  // Strong evidence (p <= 1e-5) needs only for_evaluations.
+  AlertTracker strong(kConfirming);
+  EXPECT_EQ(targets(evaluate_at(strong, {{"5m", true, 1e-5, 0}}, 0)),
+            (std::vector<S>{S::kPending}));
+  EXPECT_TRUE(evaluate_at(strong, {{"5m", true, 1e-7, 10'000}}, 10'000).empty());
+  EXPECT_EQ(targets(evaluate_at(strong, {{"5m", true, 1e-6, 20'000}}, 20'000)),
+            (std::vector<S>{S::kFiring}));
+  // confirm_share = 0, or a detail without a position: no confirmation.
+  for (const double position : {0.0, std::numeric_limits<double>::quiet_NaN()}) {
+    AlertTracker off({.for_evaluations = 1,
+                      .resolve_evaluations = 2,
+                      .resolve_ratio = 0.8,
+                      .confirm_share = std::isnan(position) ? 0.25 : 0.0,
+                      .immediate_p = 1e-5});
+    EXPECT_EQ(targets(evaluate_at(off, {{"5m", true, 0.04, position}}, 0)),
+              (std::vector<S>{S::kPending, S::kFiring}));
+  }
+}
+
 TEST(AlertTracker, ForOneFiresImmediatelyWithBothTransitions) {
   AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 1.0});
   std::vector<AlertObservation> pass{obs("cat", 0.5)};

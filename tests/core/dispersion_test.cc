@@ -5,6 +5,7 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/fisher_f.hpp>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -175,6 +176,68 @@ TEST(Dispersion, QuasiChiSquareIsTheFTest) {
   // Dispersion below the floor: the floor is used as a known value (chi-square).
   EXPECT_NEAR(quasi_chi_square_p(20, 2, 500, 1e15, 0.7, 10, 1.0, 1.0),
               boost::math::cdf(boost::math::complement(boost::math::chi_squared(2), 20.0)), 1e-12);
+}
+
+// Minimum-effect tests (docs/DRIFT.md "Minimum effect"): noncentral tails, checked against
+// two computations that do not use Boost's noncentral distributions.
+// (1) Closed form for one degree of freedom: chi2(1, lambda) is (Z + sqrt(lambda))^2, so
+//     P(chi2(1, lambda) >= x) = Phi(-sqrt(x) - sqrt(lambda)) + Phi(-sqrt(x) + sqrt(lambda)).
+// (2) The Poisson mixture: chi2(d, lambda) = chi2(d + 2J), J ~ Poisson(lambda / 2), and
+//     noncentral F(d1, d2, lambda) >= f  <=>  F(d1 + 2J, d2) >= f d1 / (d1 + 2J), summed
+//     over J with central Boost distributions.
+double normal_upper(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+double poisson_mixture_upper(double x, double d1, double d2, double lambda) {
+  double sum = 0, weight = std::exp(-lambda / 2);
+  for (int j = 0; j < 400; ++j) {
+    if (j > 0) weight *= (lambda / 2) / j;
+    const double dj = d1 + 2 * j;
+    const double tail =
+        std::isinf(d2)
+            ? boost::math::cdf(boost::math::complement(boost::math::chi_squared(dj), d1 * x))
+            : boost::math::cdf(boost::math::complement(boost::math::fisher_f(dj, d2), x * d1 / dj));
+    sum += weight * tail;
+  }
+  return sum;
+}
+
+TEST(Dispersion, MinimumEffectTailsAreNoncentral) {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double x : {4.0, 17.14, 40.0}) {
+    for (double lambda : {0.5, 8.318, 30.0}) {
+      const double closed = normal_upper(std::sqrt(x) + std::sqrt(lambda)) +
+                            normal_upper(std::sqrt(x) - std::sqrt(lambda));
+      EXPECT_NEAR(f_upper_tail(x, 1, inf, lambda), closed, 1e-9 + 1e-6 * closed)
+          << x << " " << lambda;
+      // A central p-value >= 1/4 is returned as is (the noncentral one is larger).
+      if (f_upper_tail(x, 1, inf) < 0.25) {
+        EXPECT_GT(f_upper_tail(x, 1, inf, lambda), f_upper_tail(x, 1, inf));
+      }
+    }
+  }
+  for (double d1 : {2.0, 5.0}) {
+    for (double d2 : {6.0, 40.0, inf}) {
+      for (double lambda : {3.0, 25.0}) {
+        const double x = 9.0;  // X^2 / (df s): far in the central tail
+        const double want = poisson_mixture_upper(x, d1, d2, lambda);
+        EXPECT_NEAR(f_upper_tail(x, d1, d2, lambda), want, 1e-9 + 1e-6 * want)
+            << d1 << " " << d2 << " " << lambda;
+      }
+    }
+  }
+  // Through quasi_chi_square_p: lambda = (n N / (n + N)) tolerance / s. n = N = 300, phi = 1
+  // known (s = 1), tolerance 8 ln 2 0.1^2 = 0.05545 (js_distance 0.1): lambda = 150 x 0.05545
+  // = 8.318; X^2 = 17.14 on 1 df: p = Phi(-4.140 - 2.884) + Phi(-4.140 + 2.884) = 0.1046.
+  const double tol = 8 * std::log(2.0) * 0.01;
+  const double p = quasi_chi_square_p(17.14, 1, 300, 300, std::nan(""), 0, 1.0, 1.0, nullptr, tol);
+  EXPECT_NEAR(p, 0.1046, 5e-4);
+  // With a dispersion s = 2 estimated on 10 df (n = N, w = 1/2, phi_b = 1 ... s = 1.5 and
+  // nu_s = 10 (1.5 / 1)^2 = 22.5 as in QuasiChiSquareIsTheFTest): lambda = 150 tol / 1.5.
+  double s = 0;
+  const double pf = quasi_chi_square_p(40, 2, 300, 300, 2.0, 10, 1.0, 1.0, &s, tol);
+  EXPECT_DOUBLE_EQ(s, 1.5);
+  EXPECT_NEAR(pf, poisson_mixture_upper(40.0 / 2 / 1.5, 2, 22.5, 150 * tol / 1.5),
+              1e-9 + 1e-6 * pf);
 }
 
 // Averaging a known-phi chi-square p-value over phi = phi_hat / u, u ~ chi2(nu) / nu, is

@@ -40,8 +40,14 @@ void add_n(Stats& s, int n, const Frame& f) {
   for (int i = 0; i < n; ++i) s.add(f);
 }
 
+// These tests check the tests' mechanics against scipy and hand computations of the "no
+// change" null; the minimum-effect null has its own test (MinimumEffect...).
 struct Fixture {
-  DriftThresholds th;
+  DriftThresholds th = [] {
+    DriftThresholds t;
+    t.minimum_effect = false;
+    return t;
+  }();
   ThresholdResolver resolver() {
     return [this](std::string_view) -> const DriftThresholds& { return th; };
   }
@@ -89,8 +95,9 @@ TEST(DriftEvaluator, EmptyWindowTestsNothing) {
 // Baseline: 200 frames with one "a", 100 with one "b". Window: 150 "a", 100 "b", 50 "c"
 // (c only in the window). Every frame holds one object at the same place, so every
 // per-class histogram has all its mass in one bin (chi-square kTooFewBins, p = 1, distance 0).
-TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
-  Fixture fx;
+// Baseline: 200 frames of b and 100 of a (class order b, a); window: 150 a, 100 b and 50 of
+// c, a class the baseline lacks. Every box in the top-left cell.
+DriftReport evaluate_three_classes(Fixture& fx) {
   BaselineStats base;
   base.class_names = {"b", "a"};  // a different class order than the window's
   add_n(base.stats, 200, make_frame({{1, kTopLeft}}));
@@ -100,7 +107,12 @@ TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
   add_n(window, 150, make_frame({{0, kTopLeft}}));
   add_n(window, 100, make_frame({{1, kTopLeft}}));
   add_n(window, 50, make_frame({{2, kTopLeft}}));
-  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  return evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+}
+
+TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
+  Fixture fx;
+  const DriftReport r = evaluate_three_classes(fx);
 
   const DriftFinding* cd = find(r, AlertKind::kClassDistribution);
   ASSERT_NE(cd, nullptr);
@@ -144,6 +156,31 @@ TEST(DriftEvaluator, ClassDistributionAndAppearedAgainstScipy) {
   // c is on one side only: no per-class distribution findings for it.
   EXPECT_EQ(find(r, AlertKind::kSpatial, "c"), nullptr);
   EXPECT_EQ(flagged_count(r), 2);
+}
+
+// evaluate_three_classes with the default minimum-effect null (docs/DRIFT.md "Minimum effect").
+// class_distribution: X^2 = 2 (25^2 / 175 + 25^2 / 125) = 17.1429 on 1 df (the merged table
+// [[200, 100], [150, 150]]); the tolerance of js_distance 0.1 is D0 = 8 ln 2 x 0.1^2 and
+// lambda = (300 x 300 / 600) D0 = 8.3178; chi2(1, lambda) = (Z + sqrt(lambda))^2, so
+// p = Phi(-sqrt(X^2) - sqrt(lambda)) + Phi(-sqrt(X^2) + sqrt(lambda)) = 0.104496, and BH
+// (rank 2 of 12) gives 12 p / 2 = 0.62698: a JS distance of 0.30 on 300 frames each is no
+// evidence that the class mix moved by more than the threshold.
+// class_appeared c: the null is "c's rate is at most min_rate_ratio = 2 x the baseline's":
+// X ~ Bin(50 + 0, 2 x 300 / (2 x 300 + 300)) >= 50, p = (2/3)^50 = 1.5683e-9, BH 12 p.
+TEST(DriftEvaluator, MinimumEffectNullAgainstHandValues) {
+  Fixture fx;
+  fx.th.minimum_effect = true;
+  const DriftReport r = evaluate_three_classes(fx);
+  const DriftFinding* cd = find(r, AlertKind::kClassDistribution);
+  ASSERT_NE(cd, nullptr);
+  EXPECT_NEAR(cd->p_value, 0.6269786293530146, 1e-6);
+  EXPECT_FALSE(cd->flagged);
+  // The watch evidence is the "no change" p-value (as in the test above): 12 p_cd / 2.
+  EXPECT_NEAR(cd->p_change, 12 * 3.4671076872696563e-05 / 2, 1e-9);
+  const DriftFinding* app = find(r, AlertKind::kClassAppeared, "c");
+  ASSERT_NE(app, nullptr);
+  EXPECT_NEAR(app->p_value, 12 * 1.5683285454839544e-09, 1e-6 * 12 * 1.5683285454839544e-09);
+  EXPECT_TRUE(app->flagged);
 }
 
 // Spatial: baseline 60 frames with 2 cars top-left + 40 with 2 cars bottom-right; the window

@@ -115,6 +115,18 @@ class Child {
   std::filesystem::path out_, err_;
 };
 
+// Waits until `text` appears in the child's stderr (true), the child exits or `timeout`
+// passes (false).
+inline bool WaitForLog(Child& c, const std::string& text, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (c.err().find(text) != std::string::npos) return true;
+    if (c.wait(std::chrono::milliseconds(0)).has_value()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 struct RunResult {
   int exit_code = -1;
   std::string out, err;

@@ -19,16 +19,6 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-bool WaitForLog(Child& c, const std::string& text, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (c.err().find(text) != std::string::npos) return true;
-    if (c.wait(0ms).has_value()) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
-
 // Position of `text` in `log`, for order checks (npos when absent).
 size_t At(const std::string& log, const std::string& text) { return log.find(text); }
 

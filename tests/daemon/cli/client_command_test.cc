@@ -10,6 +10,7 @@
 #include "daemon/api/grpc_server.h"
 #include "daemon/engine/monitor_engine.h"
 #include "tests/daemon/cli/cli_test_util.h"
+#include "tests/support/test_pki.h"
 
 namespace predwatch::daemon::testing {
 namespace {
@@ -75,6 +76,99 @@ TEST_F(ClientCommand, AnAnswerWithoutAJsonFormExitsOneWithTheReason) {
   const CliRun table = run({"streams"});
   EXPECT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("cam"), std::string::npos) << table.out;
+}
+
+// The credentials options against servers that need them: a token (file or PREDWATCH_TOKEN),
+// TLS with the server's CA, mTLS with a client certificate.
+class ClientCredentials : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(pki_.ok()) << pki_.log();
+    EngineOptions o;
+    o.stream.windows = {{"1m", core::WindowSpec::Type::kTime, 60'000, 1'000, 5'000, 0}};
+    engine_ = std::make_unique<MonitorEngine>(o);
+    ASSERT_TRUE(engine_->apply(event_at("cam", "a", kT0)).applied);
+    token_file_ = pki_dir_.write("token", std::string(kToken) + "\n").string();
+  }
+  void start(GrpcServerOptions options) {
+    std::string error;
+    options.bind = "127.0.0.1:0";
+    server_ = GrpcServer::Start(*engine_, options, error);
+    ASSERT_TRUE(server_) << error;
+    server_->set_ready(true);
+    addr_ = "127.0.0.1:" + std::to_string(server_->port());
+  }
+  CliRun run(std::vector<std::string> args) {
+    args.push_back("--addr");
+    args.push_back(addr_);
+    result_ = {};
+    CliRun r = run_cli(args, [this](CLI::App& app) { add_client_commands(app, result_); });
+    if (r.code == 0) r.code = result_.exit_code;
+    return r;
+  }
+
+  static constexpr char kToken[] = "cli-token-0123456789abcdef";
+  predwatch::testing::Pki pki_;
+  predwatch::testing::TempDir pki_dir_;
+  std::string token_file_;
+  CommandResult result_;
+  std::unique_ptr<MonitorEngine> engine_;
+  std::unique_ptr<GrpcServer> server_;
+  std::string addr_;
+};
+
+TEST_F(ClientCredentials, TokenFileOrEnvironmentReachesMutatingRpcs) {
+  start({.auth = {.write_token = kToken}});
+  ASSERT_EQ(unsetenv("PREDWATCH_TOKEN"), 0);
+  // `baseline snapshot` changes nothing without --install, but is a mutating RPC.
+  CliRun r = run({"baseline", "snapshot", "cam", "--json"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("UNAUTHENTICATED"), std::string::npos) << r.err;
+  r = run({"baseline", "snapshot", "cam", "--json", "--token-file", token_file_});
+  EXPECT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(setenv("PREDWATCH_TOKEN", kToken, 1), 0);
+  r = run({"baseline", "snapshot", "cam", "--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(unsetenv("PREDWATCH_TOKEN"), 0);
+  // A usage error (run_cli returns CLI11's code; predwatch exits 2, as
+  // predwatchd_secrets_test.cc checks on the binary).
+  r = run({"streams", "--token-file", "/nonexistent/token"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("cannot read /nonexistent/token"), std::string::npos) << r.err;
+}
+
+TEST_F(ClientCredentials, TlsAndMutualTls) {
+  start({.tls = GrpcServerOptions::Tls{pki_.pem("server.pem"), pki_.pem("server.key"),
+                                       pki_.pem("ca.pem")}});
+  // mTLS: no client certificate, no connection.
+  CliRun r = run({"streams", "--json", "--timeout", "3", "--tls-ca", pki_.path("ca.pem")});
+  EXPECT_EQ(r.code, 1) << r.out;
+  r = run({"streams", "--json", "--tls-ca", pki_.path("ca.pem"), "--tls-cert",
+           pki_.path("client.pem"), "--tls-key", pki_.path("client.key")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"cam\""), std::string::npos) << r.out;
+  // The verified certificate authorises mutations; the name to verify can be overridden.
+  r = run({"baseline", "snapshot", "cam", "--json", "--tls-ca", pki_.path("ca.pem"), "--tls-cert",
+           pki_.path("client.pem"), "--tls-key", pki_.path("client.key"), "--tls-server-name",
+           "localhost"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  // A server certificate the given CA did not sign.
+  r = run({"streams", "--timeout", "3", "--tls-ca", pki_.path("other.pem"), "--tls-cert",
+           pki_.path("client.pem"), "--tls-key", pki_.path("client.key")});
+  EXPECT_EQ(r.code, 1);
+  // Half a key pair is a usage error.
+  r = run({"streams", "--tls-cert", pki_.path("client.pem")});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("--tls-cert and --tls-key go together"), std::string::npos) << r.err;
+}
+
+TEST_F(ClientCredentials, HelpListsTheCredentialOptions) {
+  start({});
+  const CliRun r = run({"streams", "--help"});
+  for (const char* opt : {"--token-file", "PREDWATCH_TOKEN", "--tls", "--tls-ca", "--tls-cert",
+                          "--tls-key", "--tls-server-name"}) {
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt << "\n" << r.out;
+  }
 }
 
 }  // namespace

@@ -7,7 +7,8 @@ check_deploy.sh validates with kubeconform and kubernetes-validate).
 Checks: the Service, PodDisruptionBudget and PodMonitor select the Deployment's pods; the
 Service and PodMonitor name container ports that exist; the gRPC probes use the gRPC port;
 the config mounted from the ConfigMap exists, is YAML with the keys predwatchd needs, and
-binds the ports the container declares; the PrometheusRule is alerts.yml (custom resources
+binds the ports the container declares, names its gRPC token in a mounted Secret that is not
+world-readable and holds no literal Kafka secret; the PrometheusRule is alerts.yml (custom resources
 have no schema here, so their essential fields are checked by hand); kustomization.yaml
 lists every manifest.
 """
@@ -106,6 +107,25 @@ def main():
                 bind = cfg.get(section, {}).get("bind", "")
                 if bind.rsplit(":", 1)[-1] != str(ports.get(port_name)):
                     problems.append(f"config: {section}.bind {bind} does not use container port {port_name}")
+            # A non-loopback gRPC bind needs a write token, read from a mounted Secret; no
+            # literal secret in the ConfigMap (docs/SECURITY.md).
+            grpc_cfg = cfg.get("grpc", {})
+            if not grpc_cfg.get("bind", "").startswith(("127.", "localhost:", "[::1]:")):
+                token = (grpc_cfg.get("auth") or {}).get("token_file", "")
+                secret_mounts = [mp for mp, mt in mounts.items()
+                                 if "secret" in volumes.get(mt["name"], {})]
+                if not token:
+                    problems.append("config: grpc.bind is not loopback and grpc.auth.token_file is unset")
+                elif not any(token.startswith(mp.rstrip("/") + "/") for mp in secret_mounts):
+                    problems.append(f"config: grpc.auth.token_file {token} is not in a mounted Secret")
+                for mp in secret_mounts:
+                    mode = volumes[mounts[mp]["name"]]["secret"].get("defaultMode", 0o644)
+                    if mode & 0o004:
+                        problems.append(f"Secret volume at {mp} is world-readable (defaultMode {mode:o})")
+            for key, value in (cfg.get("kafka", {}).get("properties") or {}).items():
+                secretish = any(m in key.lower() for m in ("password", "secret", "jaas", "token"))
+                if secretish and not str(value).startswith(("${env:", "${file:")):
+                    problems.append(f"config: kafka.properties {key} holds a literal secret")
             for e in cfg.get("streams", {}).get("entries", []):
                 b = e.get("baseline")
                 if b and not any(b.startswith(mp.rstrip("/") + "/") for mp in mounts):

@@ -583,9 +583,13 @@ TEST_F(PredwatchdE2E, TwoDaemonsInOneGroupSplitThePartitionsAndEachStreamIsExact
   // each stream has firing alerts on its owner (judged on partial windows of 50+ frames).
   const std::filesystem::path baseline = dir_.path() / "coco128.pb";
   WriteCoco128Baseline(baseline);
-  const auto config = WriteConfig(
-      "c.yaml", "streams:\n  entries:\n    - key: '*'\n      baseline: " + baseline.string() + "\n",
-      "  thresholds:\n    min_frames: 50\n    min_window_fill: 0\n");
+  // Alerts fire on the third flagged evaluation (confirm_share 0): this test is about where
+  // streams and their alerts live, not about how long weak evidence must hold.
+  const auto config =
+      WriteConfig("c.yaml",
+                  "streams:\n  entries:\n    - key: '*'\n      baseline: " + baseline.string() +
+                      "\nalerting:\n  confirm_share: 0\n",
+                  "  thresholds:\n    min_frames: 50\n    min_window_fill: 0\n");
   const auto expected = Recompute(events);
   std::set<std::string> streams;
   for (const auto& [st, x] : expected) streams.insert(st);
