@@ -278,6 +278,8 @@ bool Application::start(std::string& error) {
   if (settings_.web.enabled) {
     WebServerOptions wo;
     wo.bind = settings_.web.bind;
+    wo.auth = go.auth;  // the gRPC API's tokens: the web API reads what gRPC readers may
+    wo.on_auth_failure = go.on_auth_failure;
     web_ = WebServer::Start(*engine_, wo, error);
     if (!web_) return false;
     register_stop("web view", [this] { web_.reset(); });
@@ -479,6 +481,7 @@ void Application::reload() {
     grpc.auth = next.grpc.auth;
     next.grpc = grpc;
     if (auto auth = api_auth(next.grpc.auth, error)) {
+      if (web_) web_->set_auth(*auth);
       grpc_->set_auth(std::move(*auth));
       spdlog::info("reload: gRPC tokens re-read; {}", grpc_->auth_description());
     } else {

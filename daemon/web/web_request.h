@@ -18,7 +18,9 @@ struct WebRequest {
   // '/' here), without the query string. A name containing '/' therefore cannot be a path
   // segment; the API takes every name as a query parameter too.
   std::string path;
-  std::string query;  // raw (still percent-encoded), without the '?'
+  std::string query;          // raw (still percent-encoded), without the '?'
+  std::string authorization;  // the Authorization header ("Bearer <token>"), "" when absent
+  std::string peer;           // the client's address, for the refusal log
 };
 
 struct WebResponse {

@@ -4,7 +4,9 @@
 #include <civetweb.h>
 
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "daemon/web/web_assets.h"
@@ -18,6 +20,10 @@ const char* reason(int status) {
       return "OK";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -61,7 +67,10 @@ std::string listening_port(const std::string& bind, std::string& error) {
 class WebServerImpl final : public WebServer {
  public:
   WebServerImpl(const MonitorEngine& engine, const WebServerOptions& options)
-      : api_(engine, options.limits) {}
+      : api_(engine, options.limits),
+        loopback_(is_loopback_bind(options.bind)),
+        auth_(std::make_shared<const ApiAuthorizer>(options.auth, loopback_, false)),
+        on_auth_failure_(options.on_auth_failure) {}
   ~WebServerImpl() override { shutdown(); }
 
   bool start(const WebServerOptions& options, std::string& error) {
@@ -92,6 +101,11 @@ class WebServerImpl final : public WebServer {
 
   int port() const override { return port_; }
   void set_ready(bool ready) override { api_.set_ready(ready); }
+  void set_auth(ApiAuthOptions auth) override {
+    auto a = std::make_shared<const ApiAuthorizer>(std::move(auth), loopback_, false);
+    std::lock_guard lock(auth_mu_);
+    auth_ = std::move(a);
+  }
 
   void shutdown() override {
     std::lock_guard lock(mu_);
@@ -108,6 +122,8 @@ class WebServerImpl final : public WebServer {
     req.path =
         info->local_uri_raw ? info->local_uri_raw : (info->local_uri ? info->local_uri : "/");
     req.query = info->query_string ? info->query_string : "";
+    if (const char* a = mg_get_header(conn, "Authorization")) req.authorization = a;
+    req.peer = info->remote_addr;
     const WebResponse resp = self->serve(req);
     write(conn, req.method == "HEAD", resp);
     return 1;  // handled
@@ -122,6 +138,9 @@ class WebServerImpl final : public WebServer {
       return r;
     }
     if (req.path == "/api" || req.path.rfind("/api/", 0) == 0) {
+      if (req.path != "/api/v1/health") {
+        if (std::optional<WebResponse> refused = authorize(req)) return *refused;
+      }
       WebResponse r = api_.handle(req);
       r.headers.emplace_back("Cache-Control", "no-store");
       return r;
@@ -134,6 +153,26 @@ class WebServerImpl final : public WebServer {
       return r;
     }
     return error_response(404, "NOT_FOUND", "no page at '" + req.path + "'; the view is at /");
+  }
+
+  // nullopt when the caller may read; else the refusal (401 with a Bearer challenge, or 403).
+  std::optional<WebResponse> authorize(const WebRequest& req) const {
+    std::shared_ptr<const ApiAuthorizer> auth;
+    {
+      std::lock_guard lock(auth_mu_);
+      auth = auth_;
+    }
+    std::multimap<grpc::string_ref, grpc::string_ref> metadata;
+    if (!req.authorization.empty()) metadata.emplace("authorization", req.authorization);
+    std::string reason;
+    const grpc::Status s = auth->check(metadata, RpcAccess::kRead, reason);
+    if (s.ok()) return std::nullopt;
+    if (on_auth_failure_) on_auth_failure_("WebApi", reason, req.peer);
+    const bool denied = s.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+    WebResponse r = error_response(
+        denied ? 403 : 401, denied ? "PERMISSION_DENIED" : "UNAUTHENTICATED", s.error_message());
+    if (!denied) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"predwatch\"");
+    return r;
   }
 
   static void write(mg_connection* conn, bool head, const WebResponse& r) {
@@ -152,6 +191,10 @@ class WebServerImpl final : public WebServer {
   }
 
   WebApi api_;
+  const bool loopback_;
+  mutable std::mutex auth_mu_;
+  std::shared_ptr<const ApiAuthorizer> auth_;  // replaced whole by set_auth()
+  std::function<void(const std::string&, const std::string&, const std::string&)> on_auth_failure_;
   std::mutex mu_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;

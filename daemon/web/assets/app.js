@@ -22,12 +22,26 @@ class ApiError extends Error {
   constructor(message, status) { super(message); this.status = status; }
 }
 
+// With a read token configured (grpc.auth), the API wants `Authorization: Bearer <token>`:
+// the page asks for it once on the first 401 and keeps it for this tab (sessionStorage).
+let token = sessionStorage.getItem('predwatch-token') || '';
+let tokenAsked = false;
+
 async function api(path) {
   let r;
   try {
-    r = await fetch(path, { cache: 'no-store' });
+    r = await fetch(path, { cache: 'no-store', headers: token ? { Authorization: 'Bearer ' + token } : {} });
   } catch (e) {
     throw new ApiError(`predwatchd does not answer (${e.message}); retrying every ${REFRESH_MS / 1000} s`, 0);
+  }
+  if (r.status === 401 && !tokenAsked) {
+    tokenAsked = true;
+    const t = window.prompt('predwatchd asks for its API read token (grpc.auth read or write token):', '');
+    if (t && t.trim()) {
+      token = t.trim();
+      sessionStorage.setItem('predwatch-token', token);
+      return api(path);
+    }
   }
   let body;
   try { body = await r.json(); } catch (e) { throw new ApiError(`${path}: not JSON (${r.status})`, r.status); }

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -39,7 +40,8 @@ struct HttpResponse {
 };
 
 // One HTTP/1.0 request (the server closes the connection after the answer).
-HttpResponse http(int port, const std::string& method, const std::string& target) {
+HttpResponse http(int port, const std::string& method, const std::string& target,
+                  const std::string& headers = "") {
   HttpResponse out;
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return out;
@@ -51,7 +53,8 @@ HttpResponse http(int port, const std::string& method, const std::string& target
     ::close(fd);
     return out;
   }
-  const std::string req = method + " " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string req =
+      method + " " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + headers + "\r\n";
   if (::send(fd, req.data(), req.size(), 0) != ssize_t(req.size())) {
     ::close(fd);
     return out;
@@ -490,6 +493,53 @@ TEST_F(WebServerTest, RandomRequestsGetDocumentedStatusesAndJson) {
           << req.path << "?" << req.query;
     }
   }
+}
+
+TEST_F(WebServerTest, WithAReadTokenTheApiWantsItAndThePageStaysOpen) {
+  web_->shutdown();
+  std::mutex mu;
+  std::vector<std::string> refusals;
+  WebServerOptions o = loopback();
+  o.auth.read_token = "r3ad-t0ken";
+  o.auth.write_token = "wr1te-t0ken";
+  o.on_auth_failure = [&](const std::string& what, const std::string& reason, const std::string&) {
+    std::lock_guard lock(mu);
+    refusals.push_back(what + "/" + reason);
+  };
+  std::string error;
+  web_ = WebServer::Start(*env_.engine, o, error);
+  ASSERT_TRUE(web_) << error;
+  web_->set_ready(true);
+  const int port = web_->port();
+  HttpResponse none = http(port, "GET", "/api/v1/streams");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.headers["www-authenticate"], "Bearer realm=\"predwatch\"");
+  EXPECT_NE(none.body.find("UNAUTHENTICATED"), std::string::npos) << none.body;
+  EXPECT_EQ(none.body.find("r3ad-t0ken"), std::string::npos) << "never echoes a token";
+  EXPECT_EQ(http(port, "GET", "/api/v1/streams", "Authorization: Bearer nope\r\n").status, 401);
+  EXPECT_EQ(http(port, "GET", "/api/v1/stats?stream=cam&window=5m",
+                 "Authorization: Bearer r3ad-t0ken\r\n")
+                .status,
+            200);
+  EXPECT_EQ(http(port, "GET", "/api/v1/alerts", "Authorization: bearer wr1te-t0ken\r\n").status,
+            200);
+  // The page and the health check hold no data: open.
+  EXPECT_EQ(http(port, "GET", "/").status, 200);
+  EXPECT_EQ(http(port, "GET", "/app.js").status, 200);
+  EXPECT_EQ(http(port, "GET", "/api/v1/health").status, 200);
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(refusals, (std::vector<std::string>{"WebApi/missing", "WebApi/invalid"}));
+  }
+  // SIGHUP's new tokens apply to the next request.
+  ApiAuthOptions rotated;
+  rotated.read_token = "n3w";
+  web_->set_auth(rotated);
+  EXPECT_EQ(http(port, "GET", "/api/v1/streams", "Authorization: Bearer r3ad-t0ken\r\n").status,
+            401);
+  EXPECT_EQ(http(port, "GET", "/api/v1/streams", "Authorization: Bearer n3w\r\n").status, 200);
+  web_->set_auth({});  // no read token: readers are open, as on gRPC
+  EXPECT_EQ(http(port, "GET", "/api/v1/streams").status, 200);
 }
 
 TEST_F(WebServerTest, OversizedAnswerIs413) {
