@@ -1083,6 +1083,20 @@ void cross_checks(Parser& p, const Settings& s) {
     p.error(p.pos_at("grpc.bind"), "grpc.bind",
             "uses port " + port(s.grpc.bind) + ", which metrics.bind uses too");
   }
+  if (s.web.enabled && port(s.web.bind) != "0") {
+    for (const auto& [name, other] :
+         {std::pair<const char*, const std::string*>{"metrics.bind", &s.metrics.bind},
+          {"grpc.bind", &s.grpc.bind}}) {
+      if (port(s.web.bind) == port(*other)) {
+        p.error(p.pos_at("web.bind"), "web.bind",
+                "uses port " + port(s.web.bind) + ", which " + name + " uses too");
+      }
+    }
+    if (s.grpc.health_bind && port(*s.grpc.health_bind) == port(s.web.bind)) {
+      p.error(p.pos_at("web.bind"), "web.bind",
+              "uses port " + port(s.web.bind) + ", which grpc.health_bind uses too");
+    }
+  }
   if (s.grpc.health_bind && port(*s.grpc.health_bind) != "0") {
     const std::string hp = port(*s.grpc.health_bind);
     if (hp == port(s.grpc.bind) || hp == port(s.metrics.bind)) {
@@ -1199,7 +1213,8 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
   try {
     MapView root = p.map(root_node, Pos{1, 1}, "", schema_keys(""));
     parse_windows(p, root, s.windows);
-    for (std::string_view section : {"statistics", "limits", "alerting", "metrics", "logging"}) {
+    for (std::string_view section :
+         {"statistics", "limits", "alerting", "metrics", "web", "logging"}) {
       parse_scalar_section(p, root, section, s);
     }
     parse_kafka(p, root, s);

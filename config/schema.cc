@@ -531,6 +531,18 @@ const std::vector<Setting>& table() {
        .doc = "Largest gRPC message sent or received.",
        .in_settings = PW_FIELD(grpc, max_message_bytes)},
 
+      // ---- web ----
+      {.path = "web.enabled",
+       .kind = Kind::kBool,
+       .doc = "Serve the read-only web view and its JSON API (docs/WEB.md).",
+       .in_settings = PW_FIELD(web, enabled)},
+      {.path = "web.bind",
+       .kind = Kind::kHostPort,
+       .bounds_note = "port differs from `metrics.bind`'s and `grpc.bind`'s (unless 0)",
+       .doc = "Web view listen address; loopback by default, as the view has no access "
+              "control yet.",
+       .in_settings = PW_FIELD(web, bind)},
+
       // ---- limits ----
       {.path = "limits.max_message_bytes",
        .kind = Kind::kBytes,

@@ -290,6 +290,16 @@ struct GrpcSettings {
   bool operator==(const GrpcSettings&) const = default;
 };
 
+// ---- web (the web view and its JSON API, docs/WEB.md) ----
+
+struct WebSettings {
+  bool enabled = true;
+  // host:port; port 0 = any. Loopback by default: the view has no access control yet.
+  std::string bind = "127.0.0.1:8088";
+
+  bool operator==(const WebSettings&) const = default;
+};
+
 // ---- limits ----
 
 struct LimitsSettings {
@@ -322,6 +332,7 @@ struct Settings {
   ReferenceSettings reference;
   MetricsSettings metrics;
   GrpcSettings grpc;
+  WebSettings web;
   LimitsSettings limits;
   LoggingSettings logging;
 

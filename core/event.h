@@ -34,11 +34,12 @@ struct Event {
   int64_t time_ms = 0;  // event time, milliseconds since the Unix epoch
   uint32_t width = 0;   // pixels; 0 when the producer sent only normalised boxes
   uint32_t height = 0;
+  std::string_view image_uri;  // where a person can open the image; may be empty
   std::vector<NamedDetection> detections;
 
   // Empties the event but keeps the detections' capacity.
   void clear() {
-    frame_id = stream = model_name = model_version = {};
+    frame_id = stream = model_name = model_version = image_uri = {};
     time_ms = 0;
     width = height = 0;
     detections.clear();

@@ -44,6 +44,7 @@ void ExemplarIndex::add(const Frame& frame) {
   r.seq = seq;
   r.time_ms = frame.time_ms;
   r.frame_id.assign(frame.frame_id);
+  r.image_uri.assign(frame.image_uri);
 
   scratch_.clear();
   uint32_t limit = 0;
@@ -101,7 +102,7 @@ std::vector<Exemplar> ExemplarIndex::collect(const uint64_t* slots, int64_t wind
     if (s == 0) break;
     const Recent& r = recent_[s % recent_.size()];
     if (r.seq != s || r.time_ms < window_start_ms) continue;
-    out.push_back({r.frame_id, r.time_ms});
+    out.push_back({r.frame_id, r.time_ms, r.image_uri});
   }
   return out;
 }
@@ -142,7 +143,10 @@ std::vector<Exemplar> ExemplarIndex::for_count_bucket(ClassId c, uint32_t bucket
 
 size_t ExemplarIndex::bytes() const {
   size_t n = sizeof(*this) + recent_.capacity() * sizeof(Recent);
-  for (const Recent& r : recent_) n += r.frame_id.capacity() > 15 ? r.frame_id.capacity() : 0;
+  for (const Recent& r : recent_) {
+    n += r.frame_id.capacity() > 15 ? r.frame_id.capacity() : 0;
+    n += r.image_uri.capacity() > 15 ? r.image_uri.capacity() : 0;
+  }
   for (const auto* v :
        {&class_slots_, &cell_slots_, &bucket_slots_, &dense_pair_slots_, &hashed_pair_slots_}) {
     n += v->capacity() * sizeof(uint64_t);

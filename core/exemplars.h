@@ -10,7 +10,8 @@
 // frames after they were seen, not for the whole window: size the ring to the window's
 // frame count when memory allows.
 //
-// Memory (bounded by the configuration): recent_frames * (24 bytes + id length) +
+// Memory (bounded by the configuration): recent_frames * (56 bytes + id and image URI
+// lengths) +
 // 8 * K * (C + C * heatmap_cells + C * max_objects_bucket + tracked pairs). Pairs among
 // classes with id < dense_pair_classes() (1024 by default) are indexed directly, allocated
 // as classes arrive (20 MB at C = 1000, K = 5); other pairs go through a hash map holding
@@ -41,6 +42,7 @@ struct ExemplarConfig {
 struct Exemplar {
   std::string frame_id;
   int64_t time_ms = 0;
+  std::string image_uri;  // the frame's, empty when it had none
   bool operator==(const Exemplar&) const = default;
 };
 
@@ -70,6 +72,7 @@ class ExemplarIndex {
     uint64_t seq = 0;
     int64_t time_ms = 0;
     std::string frame_id;
+    std::string image_uri;
   };
   void grow(uint32_t classes);
   void touch(std::vector<uint64_t>& slots, size_t key, uint64_t seq);

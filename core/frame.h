@@ -44,10 +44,12 @@ struct Frame {
   int64_t time_ms = 0;  // event time, milliseconds since the Unix epoch
   uint32_t width = 0;   // pixels, 0 when unknown
   uint32_t height = 0;
+  std::string image_uri;  // empty when the event had none
   std::vector<Detection> detections;
 
   void clear() {
     frame_id.clear();
+    image_uri.clear();
     time_ms = 0;
     width = height = 0;
     detections.clear();

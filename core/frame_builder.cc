@@ -4,6 +4,7 @@ namespace predwatch::core {
 
 uint32_t FrameBuilder::build(const Event& event, Frame& out) {
   out.frame_id.assign(event.frame_id.data(), event.frame_id.size());
+  out.image_uri.assign(event.image_uri.data(), event.image_uri.size());
   out.time_ms = event.time_ms;
   out.width = event.width;
   out.height = event.height;

@@ -23,6 +23,9 @@ PACKAGES=(
   default-jre-headless maven prometheus prometheus-alertmanager kcat curl
   # deploy validation: a venv for the PyPI validators (tests/integration/deploy)
   python3-venv
+  # the web view in a real browser (tests/integration/web, ctest -L browser): headless
+  # Chromium, its WebDriver, and Selenium to drive it
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

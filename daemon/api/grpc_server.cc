@@ -16,6 +16,7 @@
 
 #include "daemon/api/api_auth.h"
 #include "daemon/api/api_convert.h"
+#include "daemon/api/monitor_queries.h"
 #include "daemon/convert/stats_convert.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
 
@@ -34,29 +35,6 @@ Status check_call(grpc::CallbackServerContext* ctx) {
     return Status(StatusCode::DEADLINE_EXCEEDED, "deadline exceeded before the call ran");
   if (ctx->IsCancelled()) return Status(StatusCode::CANCELLED, "call cancelled");
   return Status::OK;
-}
-
-Status unknown_stream(const std::string& stream) {
-  return Status(StatusCode::NOT_FOUND, "unknown stream '" + stream + "'");
-}
-
-Status rebuilding() {
-  return Status(StatusCode::UNAVAILABLE,
-                "windows are being rebuilt after start or rebalance; retry when health reports "
-                "SERVING");
-}
-
-// Index of the requested window ("" = the first), or -1 with `status` set.
-int resolve_window(const core::StreamMonitor& m, const std::string& window, Status& status) {
-  if (window.empty()) return 0;
-  const int w = m.find_window(window);
-  if (w < 0) {
-    std::string names;
-    for (size_t i = 0; i < m.window_count(); ++i) names += (i ? ", " : "") + m.spec(i).name;
-    status = Status(StatusCode::NOT_FOUND, "stream '" + m.stream() + "' has no window '" + window +
-                                               "' (windows: " + names + ")");
-  }
-  return w;
 }
 
 class MonitorService;
@@ -155,156 +133,31 @@ class MonitorService final : public v1::Monitor::CallbackService {
   }
 
   grpc::ServerUnaryReactor* ListStreams(grpc::CallbackServerContext* ctx,
-                                        const v1::ListStreamsRequest*,
+                                        const v1::ListStreamsRequest* req,
                                         v1::ListStreamsResponse* resp) override {
-    return unary(ctx, "ListStreams", RpcAccess::kRead, resp, [&]() -> Status {
-      engine_.for_each_stream([&](const StreamView& v) {
-        const core::StreamMonitor& m = v.monitor;
-        v1::StreamInfo* s = resp->add_streams();
-        s->set_stream(m.stream());
-        for (size_t i = 0; i < m.window_count(); ++i) window_info(m, i, s->add_windows());
-        s->set_classes(uint32_t(m.classes().size()));
-        s->set_has_baseline(v.baseline != nullptr);
-        s->set_applied_events(m.applied_events());
-        if (m.last_event_ms() != INT64_MIN) {
-          ms_to_timestamp(m.last_event_ms(), s->mutable_last_event_time());
-        }
-        if (const core::ReferenceLearner* l = m.reference()) {
-          ReferenceInfo info;
-          info.state = l->state();
-          info.frames = l->frames();
-          info.start_ms = l->start_ms();
-          info.end_ms = l->end_ms();
-          info.progress = l->progress();
-          reference_to_proto(m.stream(), info, s->mutable_reference());
-        }
-      });
-      return Status::OK;
-    });
+    return unary(ctx, "ListStreams", RpcAccess::kRead, resp,
+                 [&] { return query_list_streams(engine_, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetWindowStats(grpc::CallbackServerContext* ctx,
                                            const v1::GetWindowStatsRequest* req,
                                            v1::GetWindowStatsResponse* resp) override {
-    return unary(ctx, "GetWindowStats", RpcAccess::kRead, resp, [&]() -> Status {
-      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
-      StatsSections sec;
-      sec.tables = false;
-      if (req->sections_size() > 0) {
-        sec.class_balance = sec.cooccurrence = sec.objects_distribution = sec.per_image =
-            sec.heatmaps = sec.sizes = sec.confidence = false;
-        for (int s : req->sections()) {
-          switch (s) {
-            case v1::STATS_SECTION_CLASS_BALANCE:
-              sec.class_balance = true;
-              break;
-            case v1::STATS_SECTION_COOCCURRENCE:
-              sec.cooccurrence = true;
-              break;
-            case v1::STATS_SECTION_OBJECTS_DISTRIBUTION:
-              sec.objects_distribution = true;
-              break;
-            case v1::STATS_SECTION_PER_IMAGE:
-              sec.per_image = true;
-              break;
-            case v1::STATS_SECTION_HEATMAPS:
-              sec.heatmaps = true;
-              break;
-            case v1::STATS_SECTION_SIZES:
-              sec.sizes = true;
-              break;
-            case v1::STATS_SECTION_CONFIDENCE:
-              sec.confidence = true;
-              break;
-            case v1::STATS_SECTION_TABLES:
-              sec.tables = true;
-              break;
-            default:
-              return Status(StatusCode::INVALID_ARGUMENT,
-                            "sections: unknown or unspecified section " + std::to_string(s));
-          }
-        }
-      }
-      sec.only_classes.assign(req->classes().begin(), req->classes().end());
-      sec.top_pairs = req->top_pairs();
-      if (!ready) return rebuilding();
-      Status st;
-      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
-        const core::StreamMonitor& m = v.monitor;
-        const int w = resolve_window(m, req->window(), st);
-        if (w < 0) return;
-        for (const std::string& c : req->classes()) {
-          if (m.classes().find(c) == core::ClassRegistry::kNotFound) {
-            st = Status(StatusCode::NOT_FOUND,
-                        "stream '" + m.stream() + "' has no class '" + c + "'");
-            return;
-          }
-        }
-        resp->set_stream(m.stream());
-        window_info(m, size_t(w), resp->mutable_window());
-        const core::Stats& stats = m.window(size_t(w)).totals();
-        stats_to_proto(stats, m.classes().names(), sec, resp->mutable_stats());
-        if (req->dense_cooccurrence()) {
-          const uint32_t C = stats.num_classes();
-          auto* dense = resp->mutable_dense_cooccurrence();
-          dense->Resize(int(C * C), 0);
-          for (uint32_t a = 0; a < C; ++a)
-            for (uint32_t b = 0; b < C; ++b)
-              dense->Set(int(a * C + b), uint64_t(stats.pair_images(a, b)));
-        }
-      });
-      if (!found) return unknown_stream(req->stream());
-      return st;
-    });
+    return unary(ctx, "GetWindowStats", RpcAccess::kRead, resp,
+                 [&] { return query_window_stats(engine_, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetDrift(grpc::CallbackServerContext* ctx,
                                      const v1::GetDriftRequest* req,
                                      v1::GetDriftResponse* resp) override {
-    return unary(ctx, "GetDrift", RpcAccess::kRead, resp, [&]() -> Status {
-      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
-      if (!ready) return rebuilding();
-      Status st;
-      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
-        if (!req->window().empty() && resolve_window(v.monitor, req->window(), st) < 0) return;
-        const core::ReferenceLearner* l = v.monitor.reference();
-        if (!v.baseline && !(l && l->complete())) {
-          st = Status(StatusCode::FAILED_PRECONDITION,
-                      "stream '" + req->stream() +
-                          "' has no baseline and no complete learned reference, so drift is not "
-                          "evaluated (configure a baseline, or SetBaseline / `predwatch baseline "
-                          "push`, or wait for the reference: `predwatch reference show`)");
-          return;
-        }
-        resp->set_stream(req->stream());
-        if (v.evaluated_at_ms > 0) ms_to_timestamp(v.evaluated_at_ms, resp->mutable_evaluated_at());
-        for (const core::DriftReport& r : v.drift) {
-          if (!req->window().empty() && r.window != req->window()) continue;
-          if (req->against() != v1::AGAINST_UNSPECIFIED &&
-              against_to_proto(r.against) != req->against())
-            continue;
-          for (const core::DriftFinding& f : r.findings) {
-            finding_scores(r, f, resp->mutable_scores());
-          }
-        }
-      });
-      if (!found) return unknown_stream(req->stream());
-      return st;
-    });
+    return unary(ctx, "GetDrift", RpcAccess::kRead, resp,
+                 [&] { return query_drift(engine_, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* ctx,
                                        const v1::ListAlertsRequest* req,
                                        v1::ListAlertsResponse* resp) override {
-    return unary(ctx, "ListAlerts", RpcAccess::kRead, resp, [&]() -> Status {
-      const std::vector<core::Alert> alerts = engine_.alerts(req->stream());
-      if (alerts.empty() && !req->stream().empty() &&
-          !engine_.with_stream(req->stream(), [](const StreamView&) {})) {
-        return unknown_stream(req->stream());
-      }
-      for (const core::Alert& a : alerts) alert_to_proto(a, resp->add_alerts());
-      return Status::OK;
-    });
+    return unary(ctx, "ListAlerts", RpcAccess::kRead, resp,
+                 [&] { return query_alerts(engine_, *req, resp); });
   }
 
   grpc::ServerWriteReactor<v1::AlertTransition>* WatchAlerts(
@@ -377,111 +230,15 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* GetExemplars(grpc::CallbackServerContext* ctx,
                                          const v1::GetExemplarsRequest* req,
                                          v1::GetExemplarsResponse* resp) override {
-    return unary(ctx, "GetExemplars", RpcAccess::kRead, resp, [&]() -> Status {
-      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
-      if (req->cell_case() == v1::GetExemplarsRequest::CELL_NOT_SET) {
-        return Status(StatusCode::INVALID_ARGUMENT,
-                      "a cell is required: class_name, pair, heatmap_cell or count_bucket");
-      }
-      if (!ready) return rebuilding();
-      Status st;
-      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
-        const core::StreamMonitor& m = v.monitor;
-        const int w = resolve_window(m, req->window(), st);
-        if (w < 0) return;
-        auto cls = [&](const std::string& name) {
-          const core::ClassId id = m.classes().find(name);
-          if (id == core::ClassRegistry::kNotFound && st.ok()) {
-            st = Status(StatusCode::NOT_FOUND,
-                        "stream '" + m.stream() + "' has no class '" + name + "'");
-          }
-          return id;
-        };
-        const int64_t start = m.window_start_ms(size_t(w));
-        const core::ExemplarIndex& ex = m.exemplars();
-        const core::StatsLayout& layout = m.options().layout;
-        std::vector<core::Exemplar> found;
-        switch (req->cell_case()) {
-          case v1::GetExemplarsRequest::kClassName: {
-            const core::ClassId c = cls(req->class_name());
-            if (!st.ok()) return;
-            found = ex.for_class(c, start);
-            break;
-          }
-          case v1::GetExemplarsRequest::kPair: {
-            if (req->pair().a() == req->pair().b()) {
-              st = Status(StatusCode::INVALID_ARGUMENT, "pair: a and b must differ");
-              return;
-            }
-            const core::ClassId a = cls(req->pair().a()), b = cls(req->pair().b());
-            if (!st.ok()) return;
-            found = ex.for_pair(a, b, start);
-            break;
-          }
-          case v1::GetExemplarsRequest::kHeatmapCell: {
-            const auto& hc = req->heatmap_cell();
-            const uint32_t g = layout.heatmap_grid;
-            if (hc.row() >= g || hc.col() >= g) {
-              st = Status(StatusCode::INVALID_ARGUMENT,
-                          "heatmap_cell: row " + std::to_string(hc.row()) + ", col " +
-                              std::to_string(hc.col()) + " outside the " + std::to_string(g) + "x" +
-                              std::to_string(g) + " grid");
-              return;
-            }
-            const core::ClassId c = cls(hc.class_name());
-            if (!st.ok()) return;
-            found = ex.for_cell(c, hc.row() * g + hc.col(), start);
-            break;
-          }
-          case v1::GetExemplarsRequest::kCountBucket: {
-            const auto& cb = req->count_bucket();
-            if (cb.count() == 0) {
-              st = Status(StatusCode::INVALID_ARGUMENT,
-                          "count_bucket: count must be >= 1 (frames without the class have no "
-                          "exemplars)");
-              return;
-            }
-            const core::ClassId c = cls(cb.class_name());
-            if (!st.ok()) return;
-            found = ex.for_count_bucket(
-                c, core::StatsLayout::count_bucket(cb.count(), layout.max_objects_bucket), start);
-            break;
-          }
-          default:
-            break;
-        }
-        if (req->limit() > 0 && found.size() > req->limit()) found.resize(req->limit());
-        for (const auto& e : found) {
-          v1::Exemplar* out = resp->add_exemplars();
-          out->set_frame_id(e.frame_id);
-          ms_to_timestamp(e.time_ms, out->mutable_time());
-        }
-      });
-      if (!found) return unknown_stream(req->stream());
-      return st;
-    });
+    return unary(ctx, "GetExemplars", RpcAccess::kRead, resp,
+                 [&] { return query_exemplars(engine_, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetBaseline(grpc::CallbackServerContext* ctx,
                                         const v1::GetBaselineRequest* req,
                                         v1::GetBaselineResponse* resp) override {
-    return unary(ctx, "GetBaseline", RpcAccess::kRead, resp, [&]() -> Status {
-      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
-      Status st;
-      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
-        if (!v.baseline) {
-          st = Status(StatusCode::NOT_FOUND, "stream '" + req->stream() + "' has no baseline");
-          return;
-        }
-        v1::Baseline* b = resp->mutable_baseline();
-        *b = v.baseline->proto;
-        std::vector<std::string> names = v.baseline->stats.class_names;
-        names.resize(std::max<size_t>(names.size(), v.baseline->stats.stats.num_classes()));
-        stats_to_proto(v.baseline->stats.stats, names, StatsSections{}, b->mutable_stats());
-      });
-      if (!found) return unknown_stream(req->stream());
-      return st;
-    });
+    return unary(ctx, "GetBaseline", RpcAccess::kRead, resp,
+                 [&] { return query_baseline(engine_, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* SetBaseline(grpc::CallbackServerContext* ctx,

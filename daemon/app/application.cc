@@ -23,6 +23,7 @@
 #include "daemon/ingest/embedded_kafka.h"
 #include "daemon/ingest/kafka_source.h"
 #include "daemon/metrics/metrics_exporter.h"
+#include "daemon/web/web_server.h"
 
 namespace predwatch::daemon {
 namespace {
@@ -147,6 +148,7 @@ bool Application::load_settings(std::string& error) {
   }
   if (options_.metrics_bind) settings_.metrics.bind = *options_.metrics_bind;
   if (options_.grpc_bind) settings_.grpc.bind = *options_.grpc_bind;
+  if (options_.web_bind) settings_.web.bind = *options_.web_bind;
   return true;
 }
 
@@ -174,6 +176,8 @@ std::string Application::kafka_bootstrap_servers() const {
 int Application::metrics_port() const { return metrics_->port(); }
 
 int Application::grpc_port() const { return grpc_->port(); }
+
+int Application::web_port() const { return web_ ? web_->port() : 0; }
 
 bool Application::start(std::string& error) {
   // Settings first: nothing starts on an invalid configuration.
@@ -271,10 +275,21 @@ bool Application::start(std::string& error) {
     grpc_->shutdown(std::chrono::seconds(3));
     grpc_.reset();
   });
-  spdlog::info("predwatchd: /metrics on port {}, gRPC on port {}", metrics_->port(), grpc_->port());
+  if (settings_.web.enabled) {
+    WebServerOptions wo;
+    wo.bind = settings_.web.bind;
+    wo.auth = go.auth;  // the gRPC API's tokens: the web API reads what gRPC readers may
+    wo.on_auth_failure = go.on_auth_failure;
+    web_ = WebServer::Start(*engine_, wo, error);
+    if (!web_) return false;
+    register_stop("web view", [this] { web_.reset(); });
+  }
+  spdlog::info("predwatchd: /metrics on port {}, gRPC on port {}{}", metrics_->port(),
+               grpc_->port(), web_ ? ", web view on port " + std::to_string(web_->port()) : "");
   if (!options_.ports_file.empty()) {
     std::ofstream pf(options_.ports_file, std::ios::trunc);
     pf << "metrics=" << metrics_->port() << "\ngrpc=" << grpc_->port() << "\n";
+    if (web_) pf << "web=" << web_->port() << "\n";
     if (grpc_->health_port() != 0) pf << "health=" << grpc_->health_port() << "\n";
     if (!pf) {
       error = "cannot write " + options_.ports_file.string();
@@ -406,6 +421,7 @@ int Application::wait() {
       ready_ = ready;
       grpc_->set_ready(ready);
       metrics_->set_ready(ready);
+      if (web_) web_->set_ready(ready);
       spdlog::info(ready ? "predwatchd: ready (windows rebuilt), health SERVING"
                          : "predwatchd: rebuilding windows after a rebalance, health NOT_SERVING");
     }
@@ -436,6 +452,7 @@ void Application::reload() {
   config::Settings next = *r.settings;
   if (options_.metrics_bind) next.metrics.bind = *options_.metrics_bind;
   if (options_.grpc_bind) next.grpc.bind = *options_.grpc_bind;
+  if (options_.web_bind) next.web.bind = *options_.web_bind;
   std::string error;
   auto engine_config = make_engine_config(next, error);
   if (!engine_config) {
@@ -453,6 +470,7 @@ void Application::reload() {
   keep("windows", next.windows, settings_.windows);
   keep("statistics", next.statistics, settings_.statistics);
   keep("metrics", next.metrics, settings_.metrics);
+  keep("web", next.web, settings_.web);
   // grpc.auth applies on reload (token rotation without a restart, which would rebuild the
   // windows); the rest of grpc takes a restart. The tokens are re-read even when grpc.auth
   // is unchanged: their files or variables may hold new ones.
@@ -463,6 +481,7 @@ void Application::reload() {
     grpc.auth = next.grpc.auth;
     next.grpc = grpc;
     if (auto auth = api_auth(next.grpc.auth, error)) {
+      if (web_) web_->set_auth(*auth);
       grpc_->set_auth(std::move(*auth));
       spdlog::info("reload: gRPC tokens re-read; {}", grpc_->auth_description());
     } else {

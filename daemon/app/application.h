@@ -9,7 +9,8 @@
 //   2. engine (MonitorEngine from EngineConfig: windows, layout, streams, thresholds); the
 //      JSONL alert log subscribes
 //   3. metrics exporter (/metrics; predwatch_ready 0)
-//   4. gRPC server (health NOT_SERVING until ready)
+//   4. gRPC server (health NOT_SERVING until ready), then the web view (web.enabled; its
+//      API answers 503 for window reads until ready, as gRPC)
 //   5. Kafka source (real brokers, or the embedded mock cluster it creates first when
 //      kafka.embedded is set)
 //   6. evaluation loop: engine.evaluate(clock.now_ms()) every drift.evaluation_interval; with
@@ -62,14 +63,16 @@ class KafkaSource;
 class EmbeddedKafka;
 class EventTimeEvaluator;
 class AlertLog;
+class WebServer;
 
 struct ApplicationOptions {
   std::filesystem::path config_file;         // read at start (and on reload) unless `settings`
   std::optional<config::Settings> settings;  // in-memory settings instead of a file
   std::filesystem::path alerts_log;          // JSONL of alert transitions; empty = none
-  std::filesystem::path ports_file;          // "metrics=P\ngrpc=P\n" once listening
+  std::filesystem::path ports_file;          // "metrics=P\ngrpc=P\n[web=P\n]" once listening
   std::optional<std::string> metrics_bind;   // overrides metrics.bind
   std::optional<std::string> grpc_bind;      // overrides grpc.bind
+  std::optional<std::string> web_bind;       // overrides web.bind
   std::chrono::milliseconds duration{0};     // > 0: wait() returns by itself after this long
   Clock* clock = nullptr;                    // evaluation times; null = the system clock
 };
@@ -107,6 +110,7 @@ class Application {
   std::string kafka_bootstrap_servers() const;  // the embedded cluster's when embedded
   int metrics_port() const;
   int grpc_port() const;
+  int web_port() const;  // 0 when web.enabled is false
 
  private:
   bool load_settings(std::string& error);
@@ -122,6 +126,7 @@ class Application {
   std::unique_ptr<AlertLog> alert_log_;
   std::unique_ptr<MetricsExporter> metrics_;
   std::unique_ptr<GrpcServer> grpc_;
+  std::unique_ptr<WebServer> web_;
   std::unique_ptr<EmbeddedKafka> embedded_;
   std::unique_ptr<EventTimeEvaluator> event_evaluator_;  // drift.evaluation_clock: event
   class TimedSink;

@@ -63,6 +63,7 @@ config::Settings demo_settings(const DemoOptions& demo) {
   s.reference.min_frames = 100;
   s.metrics.bind = "127.0.0.1:9464";
   s.grpc.bind = "127.0.0.1:50051";
+  s.web.bind = "127.0.0.1:8088";
   return s;
 }
 
@@ -159,10 +160,15 @@ bool DemoApplication::start_demo(std::string& error) {
                  (e.start_ms - episodes.front().start_ms + demo_.timing.warmup.count()) / 1000,
                  (e.end_ms - episodes.front().start_ms + demo_.timing.warmup.count()) / 1000);
   }
-  const std::string where =
-      fmt::format("/metrics: http://{}:{}/metrics   gRPC: {}:{}   (Ctrl-C stops)\n",
-                  host_of(app.settings().metrics.bind), app.metrics_port(),
-                  host_of(app.settings().grpc.bind), app.grpc_port());
+  std::string where = fmt::format("/metrics: http://{}:{}/metrics   gRPC: {}:{}   (Ctrl-C stops)\n",
+                                  host_of(app.settings().metrics.bind), app.metrics_port(),
+                                  host_of(app.settings().grpc.bind), app.grpc_port());
+  if (app.web_port() > 0) {
+    where = fmt::format("web view: http://{}:{}/#/stream/{}/window/{}\n",
+                        host_of(app.settings().web.bind), app.web_port(), demo_.stream,
+                        app.settings().windows.front().name) +
+            where;
+  }
   std::fputs(where.c_str(), stdout);
   std::fflush(stdout);
   if (demo_.view) {

@@ -20,6 +20,10 @@ DecodeResult EventNormalizer::finish(core::Event& event) {
   if (event.frame_id.empty()) return fail(DecodeError::kMissingField, "frame_id: missing");
   if (event.stream.empty()) return fail(DecodeError::kMissingField, "stream: missing");
   if (!has_timestamp_) return fail(DecodeError::kMissingField, "timestamp: missing");
+  if (event.image_uri.size() > kMaxImageUriBytes) {
+    return fail(DecodeError::kBadValue, "image.uri: {} bytes; at most {}", event.image_uri.size(),
+                kMaxImageUriBytes);
+  }
   for (size_t i = 0; i < event.detections.size(); ++i) {
     core::NamedDetection& d = event.detections[i];
     if (d.class_index < -1) {

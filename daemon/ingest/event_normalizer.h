@@ -6,6 +6,7 @@
 // with finish(), which checks the required fields and turns every box into a normalised
 // one in place:
 //   - frame_id, stream, timestamp required (missing_field);
+//   - image.uri, when present, at most kMaxImageUriBytes (bad_value);
 //   - each detection needs class_name or class_id >= 0 (missing_field), a box
 //     (missing_field); class_id < -1 is bad_value;
 //   - confidence, when present, finite in [0, 1] (bad_confidence);
@@ -36,6 +37,9 @@ namespace predwatch::daemon {
 // How far outside the image a box coordinate may lie (as a fraction of the image width or
 // height) and still be clipped rather than rejected.
 inline constexpr float kBoxClipTolerance = 0.05f;
+
+// The longest image.uri accepted (every exemplar of a frame keeps it).
+inline constexpr size_t kMaxImageUriBytes = 2048;
 
 class EventNormalizer {
  public:

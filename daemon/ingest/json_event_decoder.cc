@@ -169,6 +169,8 @@ DecodeResult JsonEventDecoder::decode_top(ondemand::object& obj, core::Event& ou
           } else if (k == "version") {
             r = read_string(f.value(), "model.version", kNoIndex, out.model_version);
           }
+        } else if (k == "uri") {
+          r = read_string(f.value(), "image.uri", kNoIndex, out.image_uri);
         } else if (k == "width" || k == "height") {
           double d;
           bool present;

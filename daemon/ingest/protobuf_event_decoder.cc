@@ -25,6 +25,7 @@ DecodeResult ProtobufEventDecoder::decode(std::string_view payload, core::Event&
   out.model_version = m.model().version();
   out.width = m.image().width();
   out.height = m.image().height();
+  out.image_uri = m.image().uri();
   if (m.has_timestamp()) {
     const auto& ts = m.timestamp();
     if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds ||

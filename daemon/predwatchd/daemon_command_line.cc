@@ -32,7 +32,7 @@ DaemonCommand parse_daemon_command_line(int argc, char** argv) {
       "compares them with baselines and serves Prometheus metrics and a gRPC API."};
   app.set_version_flag("--version", std::string("predwatchd ") + PREDWATCH_VERSION);
 
-  std::string config_file, validate_file, alerts_log, ports_file, metrics_bind, grpc_bind;
+  std::string config_file, validate_file, alerts_log, ports_file, metrics_bind, grpc_bind, web_bind;
   bool print_default = false, demo = false, no_view = false;
   double duration_s = 0;
   std::string window, pane, eval_interval, warmup, episode, gap;
@@ -53,9 +53,10 @@ DaemonCommand parse_daemon_command_line(int argc, char** argv) {
   app.add_option("--alerts-log", alerts_log,
                  "Append alert transitions to FILE (JSON Lines; SIGHUP reopens it)");
   app.add_option("--ports-file", ports_file,
-                 "Write the /metrics and gRPC ports to FILE once listening");
+                 "Write the /metrics, gRPC and web ports to FILE once listening");
   app.add_option("--metrics-bind", metrics_bind, "Override metrics.bind (host:port)");
   app.add_option("--grpc-bind", grpc_bind, "Override grpc.bind (host:port)");
+  app.add_option("--web-bind", web_bind, "Override web.bind (host:port) of the web view");
   app.add_option("--duration", duration_s, "Stop by itself after SECONDS (0 = run until a signal)")
       ->check(CLI::NonNegativeNumber);
   auto* g = app.add_option_group("demo", "Demo options (with --demo)");
@@ -114,6 +115,7 @@ DaemonCommand parse_daemon_command_line(int argc, char** argv) {
   o.ports_file = ports_file;
   if (!metrics_bind.empty()) o.metrics_bind = metrics_bind;
   if (!grpc_bind.empty()) o.grpc_bind = grpc_bind;
+  if (!web_bind.empty()) o.web_bind = web_bind;
   o.duration = std::chrono::milliseconds(static_cast<int64_t>(duration_s * 1000));
   d.data = data;
   d.view = !no_view;

@@ -1,6 +1,6 @@
 // The predwatchd command line:
 //   predwatchd --config FILE [--alerts-log F] [--ports-file F] [--metrics-bind H:P]
-//              [--grpc-bind H:P] [--duration SECONDS]
+//              [--grpc-bind H:P] [--web-bind H:P] [--duration SECONDS]
 //   predwatchd --validate-config FILE   errors as file:line:col (stderr) or "ok"; exit 0/1
 //   predwatchd --print-default-config   the default configuration as YAML
 //   predwatchd --demo [--data PATH] [--rate FPS] [--window D] [--pane D] [--eval-interval D]

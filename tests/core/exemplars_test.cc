@@ -55,6 +55,35 @@ TEST(ExemplarIndex, LastKPerKeyNewestFirst) {
   EXPECT_TRUE(x.for_class(7, 0).empty());
 }
 
+TEST(ExemplarIndex, ImageUrisRideWithTheirFrames) {
+  ExemplarConfig cfg;
+  cfg.per_key = 3;
+  cfg.recent_frames = 2;  // the ring reuses slots: a URI must not outlive its frame
+  ExemplarIndex x({}, cfg);
+  const Box b{0, 0, .1f, .1f};
+  Frame f1 = frame("f1", 10, {{0, b}});
+  f1.image_uri = "https://img.example/f1.jpg";
+  Frame f2 = frame("f2", 20, {{0, b}});
+  Frame f3 = frame("f3", 30, {{0, b}});
+  f3.image_uri = "s3://bucket/f3.png";
+  x.add(f1);
+  auto e = x.for_class(0, 0);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].image_uri, "https://img.example/f1.jpg");
+  x.add(f2);
+  x.add(f3);  // takes f1's slot in the ring of 2
+  e = x.for_class(0, 0);
+  ASSERT_EQ(ids(e), (S{"f3", "f2"}));
+  EXPECT_EQ(e[0].image_uri, "s3://bucket/f3.png");
+  EXPECT_EQ(e[1].image_uri, "");
+  Frame f4 = frame("f4", 40, {{0, b}});  // no URI, in f2's slot
+  x.add(f4);
+  e = x.for_class(0, 0);
+  ASSERT_EQ(ids(e), (S{"f4", "f3"}));
+  EXPECT_EQ(e[0].image_uri, "");
+  EXPECT_EQ(e[1].image_uri, "s3://bucket/f3.png");
+}
+
 // Against a naive model: every key's full history of frames, last K taken at query time,
 // filtered by the recent-frames ring and the window start.
 TEST(ExemplarIndex, RandomMatchesNaiveHistory) {

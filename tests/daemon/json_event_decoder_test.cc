@@ -35,6 +35,30 @@ void ExpectIssueExample(const core::Event& e) {
   EXPECT_EQ(d.mask_area, core::kNoMaskArea);
 }
 
+TEST(JsonEventDecoder, ImageUriIsOptionalAndBounded) {
+  JsonEventDecoder decoder;
+  core::Event e;
+  const std::string head =
+      R"({"frame_id": "f", "stream": "s", "timestamp": "2026-11-27T12:00:00Z", "image": )";
+  const std::string tail = R"(, "detections": []})";
+  ASSERT_TRUE(
+      decoder.decode(head + R"({"width": 640, "height": 480, "uri": "https://x/f.jpg"})" + tail, e)
+          .ok());
+  EXPECT_EQ(e.image_uri, "https://x/f.jpg");
+  EXPECT_EQ(e.width, 640u);
+  ASSERT_TRUE(decoder.decode(head + R"({"uri": "s3:\/\/b\/k\u00e9.png"})" + tail, e).ok());
+  EXPECT_EQ(e.image_uri, "s3://b/k\xc3\xa9.png");
+  ASSERT_TRUE(decoder.decode(head + R"({"width": 640, "height": 480})" + tail, e).ok());
+  EXPECT_EQ(e.image_uri, "");  // cleared from the previous event
+  const DecodeResult too_long =
+      decoder.decode(head + R"({"uri": ")" + std::string(2049, 'u') + R"("})" + tail, e);
+  EXPECT_EQ(too_long.error, DecodeError::kBadValue);
+  EXPECT_THAT(std::string(too_long.message), HasSubstr("image.uri: 2049 bytes; at most 2048"));
+  const DecodeResult not_string = decoder.decode(head + R"({"uri": 7})" + tail, e);
+  EXPECT_FALSE(not_string.ok());
+  EXPECT_THAT(std::string(not_string.message), HasSubstr("image.uri"));
+}
+
 TEST(JsonEventDecoder, DecodesTheIssueExample) {
   JsonEventDecoder decoder;
   core::Event e;

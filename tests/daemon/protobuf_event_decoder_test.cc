@@ -55,6 +55,22 @@ TEST(ProtobufEventDecoder, DecodesTheIssueExample) {
   EXPECT_FLOAT_EQ(e.detections[0].box.y_max, 380.0f / 480.0f);
 }
 
+TEST(ProtobufEventDecoder, ImageUriIsOptionalAndBounded) {
+  ProtobufEventDecoder decoder;
+  core::Event e;
+  v1::PredictionEvent m = IssueExample();
+  m.mutable_image()->set_uri("https://img.example/cam7/000123.jpg");
+  ASSERT_TRUE(decoder.decode(m.SerializeAsString(), e).ok());
+  EXPECT_EQ(e.image_uri, "https://img.example/cam7/000123.jpg");
+  ASSERT_TRUE(decoder.decode(IssueExample().SerializeAsString(), e).ok());
+  EXPECT_EQ(e.image_uri, "");
+  m.mutable_image()->set_uri(std::string(2049, 'u'));
+  const DecodeResult r = decoder.decode(m.SerializeAsString(), e);
+  EXPECT_EQ(r.error, DecodeError::kBadValue);
+  EXPECT_NE(std::string(r.message).find("image.uri: 2049 bytes; at most 2048"), std::string::npos)
+      << r.message;
+}
+
 TEST(ProtobufEventDecoder, RejectsGarbageAndMissingFields) {
   ProtobufEventDecoder decoder;
   core::Event e;

@@ -6,6 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
+#include "tests/support/http_get.h"
 #include "tests/support/predwatchd_process.h"
 
 namespace predwatch::testing {
@@ -13,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Position of `text` in `log`, for order checks (npos when absent).
 size_t At(const std::string& log, const std::string& text) { return log.find(text); }
@@ -21,6 +26,7 @@ const char* kConfig =
     "kafka:\n  embedded: true\n  brokers: ''\n  topics: [events]\n"
     "metrics:\n  bind: 127.0.0.1:0\n"
     "grpc:\n  bind: 127.0.0.1:0\n"
+    "web:\n  bind: 127.0.0.1:0\n"
     "drift:\n  evaluation_interval: 1s\n";
 
 TEST(PredwatchdLifecycle, StartsInOrderBecomesReadyReloadsAndStopsInReverse) {
@@ -36,6 +42,15 @@ TEST(PredwatchdLifecycle, StartsInOrderBecomesReadyReloadsAndStopsInReverse) {
   EXPECT_THAT(log, HasSubstr("effective configuration"));
   EXPECT_THAT(log, HasSubstr("embedded: true"));
   EXPECT_THAT(log, HasSubstr("embedded Kafka"));
+
+  // The web view listens (web.bind port 0: the log says where) and is ready with the rest.
+  const std::string marker = "web view on port ";
+  const size_t at = log.find(marker);
+  ASSERT_NE(at, std::string::npos) << log;
+  const int web_port = std::stoi(log.substr(at + marker.size()));
+  const auto [status, body] = testing::http_get(web_port, "/api/v1/health");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body, "{\"ready\": true}\n");
 
   // SIGHUP with an invalid file: rejected, loudly; the daemon keeps running.
   dir.write("c.yaml", std::string(kConfig) + "alerting:\n  for_evaluations: 0\n");
@@ -61,14 +76,37 @@ TEST(PredwatchdLifecycle, StartsInOrderBecomesReadyReloadsAndStopsInReverse) {
   log = d.err();
   const size_t eval = At(log, "stopping evaluation loop"), src = At(log, "stopping Kafka source"),
                kafka = At(log, "stopping embedded Kafka"), grpc = At(log, "stopping gRPC server"),
-               metrics = At(log, "stopping metrics exporter"), engine = At(log, "stopping engine");
-  for (size_t p : {eval, src, kafka, grpc, metrics, engine}) ASSERT_NE(p, std::string::npos) << log;
+               metrics = At(log, "stopping metrics exporter"), engine = At(log, "stopping engine"),
+               web = At(log, "stopping web view");
+  for (size_t p : {eval, src, kafka, grpc, metrics, engine, web})
+    ASSERT_NE(p, std::string::npos) << log;
+  EXPECT_LT(kafka, web);  // started after gRPC, stopped before it
+  EXPECT_LT(web, grpc);
   EXPECT_LT(eval, src);
   EXPECT_LT(src, kafka);
   EXPECT_LT(kafka, grpc);
   EXPECT_LT(grpc, metrics);
   EXPECT_LT(metrics, engine);
   EXPECT_THAT(log, HasSubstr("predwatchd: stopped"));
+}
+
+TEST(PredwatchdLifecycle, WebViewOffServesNothing) {
+  const std::string binary = PredwatchdPath();
+  ASSERT_FALSE(binary.empty());
+  TempDir dir;
+  std::string text = kConfig;
+  const std::string web = "web:\n  bind: 127.0.0.1:0\n";
+  text.replace(text.find(web), web.size(), "web:\n  enabled: false\n");
+  const auto config = dir.write("c.yaml", text);
+  const auto ports = dir.path() / "ports";
+  Child d({binary, "--config", config.string(), "--ports-file", ports.string(), "--duration", "2"},
+          dir.path() / "out", dir.path() / "err");
+  EXPECT_EQ(d.wait(20s), std::optional<int>(0)) << d.err();
+  EXPECT_THAT(d.err(), Not(HasSubstr("web view")));
+  std::ifstream in(ports);
+  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(written, HasSubstr("grpc="));
+  EXPECT_THAT(written, Not(HasSubstr("web=")));
 }
 
 TEST(PredwatchdLifecycle, SigintStopsLikeSigterm) {

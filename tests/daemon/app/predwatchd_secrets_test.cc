@@ -47,13 +47,14 @@ std::string RunDaemon(const TempDir& dir, const std::string& config) {
 TEST(PredwatchdSecrets, AKafkaConfigurationErrorDoesNotPrintTheSecret) {
   TempDir dir;
   const std::string log = RunDaemon(
-      dir, std::string("kafka:\n  brokers: 127.0.0.1:1\n  topics: [events]\n  rebuild: false\n"
-                       "  properties:\n    sasl.jaas.config: 'PlainLoginModule required "
-                       "username=\"u\" password=\"") +
-               kSecret +
-               "\";'\n"
-               "metrics:\n  bind: 127.0.0.1:0\ngrpc:\n  bind: 127.0.0.1:0\n"
-               "logging:\n  level: debug\n");
+      dir,
+      std::string("kafka:\n  brokers: 127.0.0.1:1\n  topics: [events]\n  rebuild: false\n"
+                  "  properties:\n    sasl.jaas.config: 'PlainLoginModule required "
+                  "username=\"u\" password=\"") +
+          kSecret +
+          "\";'\n"
+          "web:\n  bind: 127.0.0.1:0\nmetrics:\n  bind: 127.0.0.1:0\ngrpc:\n  bind: 127.0.0.1:0\n"
+          "logging:\n  level: debug\n");
   EXPECT_THAT(log, HasSubstr("sasl.jaas.config"));  // the error names the property...
   EXPECT_THAT(log, HasSubstr("cannot start"));
   EXPECT_THAT(log, Not(HasSubstr(kSecret)));  // ...never its value
@@ -64,36 +65,36 @@ TEST(PredwatchdSecrets, AKafkaConfigurationErrorDoesNotPrintTheSecret) {
 TEST(PredwatchdSecrets, SecretReferencesAreResolvedAndNeverLogged) {
   TempDir dir;
   ASSERT_EQ(setenv("PREDWATCH_TEST_KAFKA_PASSWORD", kSecret, 1), 0);
-  const std::string bad =
-      RunDaemon(dir,
-                "kafka:\n  brokers: 127.0.0.1:1\n  topics: [events]\n  rebuild: false\n"
-                "  properties:\n    sasl.passwrd: ${env:PREDWATCH_TEST_KAFKA_PASSWORD}\n"
-                "metrics:\n  bind: 127.0.0.1:0\ngrpc:\n  bind: 127.0.0.1:0\n"
-                "logging:\n  level: debug\n");
+  const std::string bad = RunDaemon(
+      dir,
+      "kafka:\n  brokers: 127.0.0.1:1\n  topics: [events]\n  rebuild: false\n"
+      "  properties:\n    sasl.passwrd: ${env:PREDWATCH_TEST_KAFKA_PASSWORD}\n"
+      "web:\n  bind: 127.0.0.1:0\nmetrics:\n  bind: 127.0.0.1:0\ngrpc:\n  bind: 127.0.0.1:0\n"
+      "logging:\n  level: debug\n");
   EXPECT_THAT(bad, HasSubstr("sasl.passwrd"));
   EXPECT_THAT(bad, HasSubstr("cannot start"));
   EXPECT_THAT(bad, Not(HasSubstr(kSecret)));
 
   // A valid SASL configuration, a broker that is not there: the daemon runs and logs.
   dir.write("kafka-password", std::string(kSecret) + "\n");
-  const std::string running =
-      RunDaemon(dir,
-                "kafka:\n  brokers: 127.0.0.1:1\n  topics: [events]\n  rebuild: false\n"
-                "  properties:\n    security.protocol: SASL_PLAINTEXT\n    sasl.mechanisms: PLAIN\n"
-                "    sasl.username: predwatch\n    sasl.password: ${file:kafka-password}\n"
-                "metrics:\n  bind: 127.0.0.1:0\ngrpc:\n  bind: 127.0.0.1:0\n"
-                "logging:\n  level: debug\n");
+  const std::string running = RunDaemon(
+      dir,
+      "kafka:\n  brokers: 127.0.0.1:1\n  topics: [events]\n  rebuild: false\n"
+      "  properties:\n    security.protocol: SASL_PLAINTEXT\n    sasl.mechanisms: PLAIN\n"
+      "    sasl.username: predwatch\n    sasl.password: ${file:kafka-password}\n"
+      "web:\n  bind: 127.0.0.1:0\nmetrics:\n  bind: 127.0.0.1:0\ngrpc:\n  bind: 127.0.0.1:0\n"
+      "logging:\n  level: debug\n");
   EXPECT_THAT(running, HasSubstr("${file:"));  // the effective configuration names the file
   EXPECT_THAT(running, HasSubstr("predwatchd: started"));
   EXPECT_THAT(running, Not(HasSubstr(kSecret)));
 
   // An unset variable stops the start with a message naming it.
   ASSERT_EQ(unsetenv("PREDWATCH_TEST_KAFKA_PASSWORD"), 0);
-  const std::string unset =
-      RunDaemon(dir,
-                "kafka:\n  brokers: 127.0.0.1:1\n  topics: [events]\n"
-                "  properties:\n    sasl.password: ${env:PREDWATCH_TEST_KAFKA_PASSWORD}\n"
-                "metrics:\n  bind: 127.0.0.1:0\ngrpc:\n  bind: 127.0.0.1:0\n");
+  const std::string unset = RunDaemon(
+      dir,
+      "kafka:\n  brokers: 127.0.0.1:1\n  topics: [events]\n"
+      "  properties:\n    sasl.password: ${env:PREDWATCH_TEST_KAFKA_PASSWORD}\n"
+      "web:\n  bind: 127.0.0.1:0\nmetrics:\n  bind: 127.0.0.1:0\ngrpc:\n  bind: 127.0.0.1:0\n");
   EXPECT_THAT(unset, HasSubstr("environment variable PREDWATCH_TEST_KAFKA_PASSWORD is unset"));
 }
 
@@ -102,7 +103,7 @@ TEST(PredwatchdSecrets, ATooShortTokenStopsTheStart) {
   dir.write("token", "short\n");
   const std::string log = RunDaemon(dir,
                                     "kafka:\n  embedded: true\n  brokers: ''\n  topics: [events]\n"
-                                    "metrics:\n  bind: 127.0.0.1:0\n"
+                                    "web:\n  bind: 127.0.0.1:0\nmetrics:\n  bind: 127.0.0.1:0\n"
                                     "grpc:\n  bind: 127.0.0.1:0\n  auth:\n    token_file: token\n");
   EXPECT_THAT(log, HasSubstr("shorter than 16 characters"));
   EXPECT_THAT(log, Not(HasSubstr("predwatchd: started")));
@@ -118,7 +119,7 @@ TEST(PredwatchdSecrets, TheCliCallsMutatingRpcsWithItsTokenFile) {
   const auto wrong = dir.write("wrong", "wrong-0123456789abcdef-0123456789\n");
   const auto config = dir.write("c.yaml",
                                 "kafka:\n  embedded: true\n  brokers: ''\n  topics: [events]\n"
-                                "metrics:\n  bind: 127.0.0.1:0\n"
+                                "web:\n  bind: 127.0.0.1:0\nmetrics:\n  bind: 127.0.0.1:0\n"
                                 "grpc:\n  bind: 127.0.0.1:0\n  auth:\n    token_file: token\n"
                                 "logging:\n  level: debug\n");
   Child d({PredwatchdPath(), "--config", config.string(), "--ports-file",

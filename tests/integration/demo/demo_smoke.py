@@ -27,7 +27,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="predwatch-demo-") as tmp:
         log = os.path.join(tmp, "alerts.jsonl")
         cmd = [binary, "--demo", "--no-view", "--alerts-log", log,
-               "--metrics-bind", "127.0.0.1:0", "--grpc-bind", "127.0.0.1:0",
+               "--metrics-bind", "127.0.0.1:0", "--grpc-bind", "127.0.0.1:0", "--web-bind", "127.0.0.1:0",
                "--window", "10s", "--pane", "1s", "--eval-interval", "1s", "--rate", "500",
                "--warmup", f"{WARMUP_S}s", "--episode", f"{EPISODE_S}s", "--gap", f"{GAP_S}s",
                "--duration", str(DURATION_S)] + sys.argv[2:]

@@ -164,8 +164,8 @@ class Daemon {
     std::filesystem::remove(ports_);
     child_ = std::make_unique<Child>(
         std::vector<std::string>{PredwatchdPath(), "--config", config.string(), "--metrics-bind",
-                                 "127.0.0.1:0", "--grpc-bind", "127.0.0.1:0", "--ports-file",
-                                 ports_.string()},
+                                 "127.0.0.1:0", "--grpc-bind", "127.0.0.1:0", "--web-bind",
+                                 "127.0.0.1:0", "--ports-file", ports_.string()},
         dir.path() / (name + ".out"), dir.path() / (name + ".err"));
   }
   // Waits for the ports file; connects the stub.

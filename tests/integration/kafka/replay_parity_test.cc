@@ -149,9 +149,10 @@ TEST(ReplayParity, ReplayAndPredwatchdOnTheBrokerGiveTheSameTransitions) {
     producer.flush();
   }
   const auto alerts = dir.path() / "alerts.jsonl";
-  Child daemon({PredwatchdPath(), "--config", daemon_config.string(), "--metrics-bind",
-                "127.0.0.1:0", "--grpc-bind", "127.0.0.1:0", "--alerts-log", alerts.string()},
-               dir.path() / "d.out", dir.path() / "d.err");
+  Child daemon(
+      {PredwatchdPath(), "--config", daemon_config.string(), "--metrics-bind", "127.0.0.1:0",
+       "--grpc-bind", "127.0.0.1:0", "--web-bind", "127.0.0.1:0", "--alerts-log", alerts.string()},
+      dir.path() / "d.out", dir.path() / "d.err");
   std::vector<Row> got;
   const auto deadline = std::chrono::steady_clock::now() + 120s;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -36,7 +36,7 @@ trap cleanup EXIT
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mport=$(free_port)
 gport=$(free_port)
-"$predwatchd" --demo --no-view --metrics-bind "127.0.0.1:$mport" --grpc-bind "127.0.0.1:$gport" \
+"$predwatchd" --demo --no-view --metrics-bind "127.0.0.1:$mport" --grpc-bind "127.0.0.1:$gport" --web-bind 127.0.0.1:0 \
   --warmup 20s --episode 60s --gap 20s --eval-interval 1s --window 30s --pane 2s \
   --duration 240 >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
