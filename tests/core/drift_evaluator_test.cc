@@ -183,6 +183,22 @@ TEST(DriftEvaluator, MinimumEffectNullAgainstHandValues) {
   EXPECT_TRUE(app->flagged);
 }
 
+// Baseline: a+b on 5 of 1000 frames (the others a alone); window: a+b on 20 of 500 frames,
+// b+c on 3, b alone on 477 (class order b, a, c).
+struct PairSides {
+  BaselineStats base;
+  Stats window;
+  std::vector<std::string> names = {"b", "a", "c"};
+  PairSides() {
+    base.class_names = {"a", "b", "c"};
+    add_n(base.stats, 5, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
+    add_n(base.stats, 995, make_frame({{0, kTopLeft}}));
+    add_n(window, 20, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
+    add_n(window, 3, make_frame({{1, kTopLeft}, {2, kTopLeft}}));
+    add_n(window, 477, make_frame({{1, kTopLeft}}));
+  }
+};
+
 // pair_rate under the minimum-effect null "the window's rate is at most min_rate_ratio = 2 x
 // the baseline's": the window's frames count twice in the conditional binomial. The sides of
 // PairRateAndNovelPair below: a+b on 20 of 500 window frames, 5 of 1000 baseline frames:
@@ -192,16 +208,9 @@ TEST(DriftEvaluator, MinimumEffectPairRateDoublesTheWindow) {
   Fixture fx;
   fx.th.minimum_effect = true;
   fx.only({AlertKind::kPairRate, AlertKind::kNovelPair});
-  BaselineStats base;
-  base.class_names = {"a", "b", "c"};
-  add_n(base.stats, 5, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
-  add_n(base.stats, 995, make_frame({{0, kTopLeft}}));
-  Stats window;
-  const std::vector<std::string> names = {"b", "a", "c"};
-  add_n(window, 20, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
-  add_n(window, 3, make_frame({{1, kTopLeft}, {2, kTopLeft}}));
-  add_n(window, 477, make_frame({{1, kTopLeft}}));
-  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  const PairSides sides;
+  const DriftReport r =
+      evaluate_drift("s", "5m", sides.window, sides.names, sides.base, fx.resolver(), 0);
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].subject(), "a|b");
   EXPECT_NEAR(r.findings[0].p_value, 3 * 0.0020386576652526855, 1e-9);
@@ -338,16 +347,9 @@ TEST(DriftEvaluator, ObjectsPerImageCollapse) {
 TEST(DriftEvaluator, PairRateAndNovelPair) {
   Fixture fx;
   fx.only({AlertKind::kPairRate, AlertKind::kNovelPair});
-  BaselineStats base;
-  base.class_names = {"a", "b", "c"};
-  add_n(base.stats, 5, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
-  add_n(base.stats, 995, make_frame({{0, kTopLeft}}));
-  Stats window;
-  const std::vector<std::string> names = {"b", "a", "c"};
-  add_n(window, 20, make_frame({{0, kTopLeft}, {1, kTopLeft}}));
-  add_n(window, 3, make_frame({{1, kTopLeft}, {2, kTopLeft}}));
-  add_n(window, 477, make_frame({{1, kTopLeft}}));
-  const DriftReport r = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  const PairSides sides;
+  const DriftReport r =
+      evaluate_drift("s", "5m", sides.window, sides.names, sides.base, fx.resolver(), 0);
   ASSERT_EQ(r.findings.size(), 1u);
   const DriftFinding& f = r.findings[0];
   EXPECT_EQ(f.kind, AlertKind::kPairRate);
@@ -365,9 +367,10 @@ TEST(DriftEvaluator, PairRateAndNovelPair) {
   EXPECT_TRUE(f.flagged);
 
   // Now 6 frames with a+c: a novel pair with support. Family of 2 (BH): q = 2 p / rank.
-  Stats window2 = window;
+  Stats window2 = sides.window;
   add_n(window2, 3, make_frame({{1, kTopLeft}, {2, kTopLeft}}));
-  const DriftReport r2 = evaluate_drift("s", "5m", window2, names, base, fx.resolver(), 0);
+  const DriftReport r2 =
+      evaluate_drift("s", "5m", window2, sides.names, sides.base, fx.resolver(), 0);
   const DriftFinding* novel = find(r2, AlertKind::kNovelPair, "a|c");
   ASSERT_NE(novel, nullptr);
   EXPECT_TRUE(novel->tested);
