@@ -132,17 +132,20 @@ bool exceeds_dispersion(const DispersionEstimate& own, double floor, double conf
 double f_upper_tail(double x, double d1, double d2, double lambda) {
   if (!(x > 0)) return 1.0;
   if (!(d1 > 0)) return 1.0;
-  if (!(d2 < 1e7)) {
-    const double central =
-        clamp_p(boost::math::cdf(boost::math::complement(ChiSquared(d1), d1 * x)));
-    // The noncentral tail is larger: a central p-value past any alpha in use is final.
-    if (!(lambda > 0) || central >= kNoncentralScreen) return central;
-    return clamp_p(
-        boost::math::cdf(boost::math::complement(NoncentralChiSquared(d1, lambda), d1 * x)));
-  }
-  const double central = clamp_p(boost::math::cdf(boost::math::complement(FisherF(d1, d2), x)));
+  const bool chi_square = !(d2 < 1e7);
+  const double central =
+      clamp_p(chi_square ? boost::math::cdf(boost::math::complement(ChiSquared(d1), d1 * x))
+                         : boost::math::cdf(boost::math::complement(FisherF(d1, d2), x)));
+  // The noncentral tail is larger: a central p-value past any alpha in use is final.
   if (!(lambda > 0) || central >= kNoncentralScreen) return central;
-  return clamp_p(boost::math::cdf(boost::math::complement(NoncentralF(d1, d2, lambda), x)));
+  return clamp_p(
+      chi_square
+          ? boost::math::cdf(boost::math::complement(NoncentralChiSquared(d1, lambda), d1 * x))
+          : boost::math::cdf(boost::math::complement(NoncentralF(d1, d2, lambda), x)));
+}
+
+double minimum_effect_noncentrality(double n, double N, double tolerance, double s) {
+  return tolerance > 0 && n + N > 0 ? n * N / (n + N) * tolerance / s : 0.0;
 }
 
 double quasi_chi_square_p(double x2, double df, double n, double N, double phi_hat, double nu,
@@ -162,8 +165,7 @@ double quasi_chi_square_p(double x2, double df, double n, double N, double phi_h
     const double r = s / (w * phi_w);
     nu_s = nu * r * r;
   }
-  const double lambda = tolerance > 0 ? n * w * tolerance / s : 0.0;  // n w = n N / (n + N)
-  return f_upper_tail(x2 / df / s, df, nu_s, lambda);
+  return f_upper_tail(x2 / df / s, df, nu_s, minimum_effect_noncentrality(n, N, tolerance, s));
 }
 
 double average_over_dispersion(const std::function<double(double phi)>& p, double phi_hat,

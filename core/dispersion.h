@@ -107,6 +107,12 @@ bool exceeds_dispersion(const DispersionEstimate& own, double floor, double conf
 // effect".
 double f_upper_tail(double x, double d1, double d2, double lambda = 0);
 
+// The noncentrality of a minimum-effect test's null boundary: lambda0 = (n N / (n + N)) x
+// tolerance / s for a 2 x B statistic of window and baseline sizes n, N (units of the
+// table), Pearson-divergence `tolerance` and dispersion s (the statistic is X^2 / s);
+// 0 when tolerance <= 0.
+double minimum_effect_noncentrality(double n, double N, double tolerance, double s);
+
 // Quasi-likelihood chi-square test of a 2 x B homogeneity statistic `x2` with `df` = B - 1
 // (see the file comment): window and baseline sizes n, N (units of the table), the window's
 // dispersion estimate (phi_hat on nu df; NaN = not estimated), the floor of the window's

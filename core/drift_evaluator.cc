@@ -333,8 +333,8 @@ class Evaluator {
     // Minimum effect (docs/DRIFT.md): the null is Pearson's divergence <= `tolerance`.
     const double tolerance = th.minimum_effect ? th.effect_tolerance() : 0.0;
     if (!dependent) {
-      const double n = merged.window_total, N = merged.baseline_total;
-      const double lambda = tolerance * (n * N / (n + N)) / opt.chi_square.design_effect;
+      const double lambda = minimum_effect_noncentrality(merged.window_total, merged.baseline_total,
+                                                         tolerance, opt.chi_square.design_effect);
       const double p =
           chi.dof > 0 ? f_upper_tail(chi.statistic / chi.dof, chi.dof, kInf, lambda) : chi.p_value;
       hypothesis(p, f.score >= f.threshold, chi.p_value);
