@@ -383,8 +383,9 @@ const std::vector<Setting>& table() {
        .kind = Kind::kNumber,
        .bounds = closed(0, 1),
        .doc = "A finding with weak evidence (p > immediate_p) fires only after it stayed "
-              "flagged while this share of its window was replaced by new frames (docs/DRIFT.md "
-              "\"Repeated looks\"); 0: no confirmation.",
+              "flagged while this share of its window was replaced by new frames, and a firing "
+              "alert resolves only after every window stayed calm as long (docs/DRIFT.md "
+              "\"Repeated looks\"); 0: neither.",
        .in_settings = PW_FIELD(alerting, confirm_share)},
       {.path = "alerting.immediate_p",
        .kind = Kind::kNumber,

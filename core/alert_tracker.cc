@@ -107,24 +107,46 @@ AlertTracker::AlertTracker(AlertTrackerOptions options) : options_(options) {
 }
 
 bool AlertTracker::confirm(Entry& entry, const AlertObservation* obs) const {
-  std::vector<OverStreak> kept;
+  std::vector<Streak> kept;
   // An observation without window details has nothing to confirm with.
   bool confirmed = obs != nullptr && obs->windows.empty();
   if (obs != nullptr) {
     for (const AlertWindow& w : obs->windows) {
       if (!w.over) continue;
-      auto it = std::find_if(entry.streaks.begin(), entry.streaks.end(), [&](const OverStreak& s) {
-        return s.window == w.window && s.against == w.against;
-      });
-      const double since = it != entry.streaks.end() ? it->since : w.position;
+      const double since = streak_start(entry.streaks, w);
       kept.push_back({w.window, w.against, since});
-      const double needed = options_.confirm_share * w.length;
-      confirmed = confirmed || options_.confirm_share == 0 || w.p_value <= options_.immediate_p ||
-                  std::isnan(w.position) || std::isnan(needed) || w.position - since >= needed;
+      confirmed = confirmed || w.p_value <= options_.immediate_p || renewed(w, since);
     }
   }
   entry.streaks = std::move(kept);
   return confirmed;
+}
+
+bool AlertTracker::settle(Entry& entry, const AlertObservation* obs) const {
+  std::vector<Streak> kept;
+  bool settled = true;
+  if (obs != nullptr) {
+    for (const AlertWindow& w : obs->windows) {
+      const double since = streak_start(entry.streaks, w);
+      kept.push_back({w.window, w.against, since});
+      settled = settled && renewed(w, since);
+    }
+  }
+  entry.streaks = std::move(kept);
+  return settled;
+}
+
+double AlertTracker::streak_start(const std::vector<Streak>& streaks, const AlertWindow& w) {
+  auto it = std::find_if(streaks.begin(), streaks.end(), [&](const Streak& s) {
+    return s.window == w.window && s.against == w.against;
+  });
+  return it != streaks.end() ? it->since : w.position;
+}
+
+bool AlertTracker::renewed(const AlertWindow& w, double since) const {
+  const double needed = options_.confirm_share * w.length;
+  return options_.confirm_share == 0 || std::isnan(w.position) || std::isnan(needed) ||
+         w.position - since >= needed;
 }
 
 bool AlertTracker::calm(const AlertObservation& obs) const {
@@ -137,8 +159,8 @@ bool AlertTracker::calm(const AlertObservation& obs) const {
                      [&](const AlertWindow& w) { return !w.over && below(w.score, w.threshold); });
 }
 
-bool AlertTracker::step(Entry& entry, bool over, bool confirmed, bool calm, int64_t now_ms,
-                        std::vector<AlertTransition>& out) {
+bool AlertTracker::step(Entry& entry, bool over, bool confirmed, bool calm, bool settled,
+                        int64_t now_ms, std::vector<AlertTransition>& out) {
   Alert& a = entry.alert;
   a.last_evaluated_ms = now_ms;
   if (a.state == AlertState::kPending) {
@@ -163,7 +185,7 @@ bool AlertTracker::step(Entry& entry, bool over, bool confirmed, bool calm, int6
     a.calm_streak = 0;
     return true;
   }
-  if (++a.calm_streak >= options_.resolve_evaluations) {
+  if (++a.calm_streak >= options_.resolve_evaluations && settled) {
     a.state = AlertState::kResolved;
     emit(a, AlertState::kFiring, now_ms, out);
     return false;
@@ -210,8 +232,17 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
     entry.alert.last = obs;
     if (std::isfinite(obs.score))
       entry.alert.peak_score = std::max(entry.alert.peak_score, obs.score);
-    const bool confirmed = entry.alert.state == AlertState::kPending && confirm(entry, &obs);
-    if (!step(entry, over, confirmed, calm, now_ms, out)) alerts_.erase(it);
+    const bool pending = entry.alert.state == AlertState::kPending;
+    const bool confirmed = pending && confirm(entry, &obs);
+    bool settled = false;
+    if (!pending) {
+      if (calm) {
+        settled = settle(entry, &obs);
+      } else {
+        entry.streaks.clear();
+      }
+    }
+    if (!step(entry, over, confirmed, calm, settled, now_ms, out)) alerts_.erase(it);
   }
 
   // Tracked keys of this stream that the pass did not report: one calm evaluation each.
@@ -228,8 +259,8 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
     entry.last_pass = pass_;
     entry.alert.last.over_threshold = false;
     for (AlertWindow& w : entry.alert.last.windows) w.over = false;
-    entry.streaks.clear();
-    if (!step(entry, /*over=*/false, /*confirmed=*/false, /*calm=*/true, now_ms, out)) {
+    const bool settled = settle(entry, nullptr);
+    if (!step(entry, /*over=*/false, /*confirmed=*/false, /*calm=*/true, settled, now_ms, out)) {
       alerts_.erase(it);
     }
   }

@@ -9,7 +9,7 @@
 //
 //   inactive --over--> pending --over x (for_evaluations - 1) more, and confirmed--> firing
 //   pending  --not over--> inactive ("dropped": it never fired)
-//   firing   --calm x resolve_evaluations consecutive--> resolved (then inactive)
+//   firing   --calm x resolve_evaluations consecutive, and settled--> resolved (then inactive)
 //   pending, firing --forget_stream()--> inactive ("dropped", with a note: the stream left)
 //
 // "over" is the caller's verdict (AlertObservation::over_threshold: some window is over).
@@ -20,6 +20,11 @@
 // length (NaN) is confirmed when over; so is every detail with confirm_share = 0, and an
 // observation without window details. Streaks are per (window, comparison); a detail that is
 // not over, or absent, starts afresh.
+// "settled", the same rule for calm (so that a subject seen in a few held scenes does not
+// resolve between them and fire again): every window detail has been calm in every
+// evaluation while confirm_share x its length renewed (NaN position or length, or
+// confirm_share = 0: settled at once). A pass that does not report the key is settled (the
+// subject left every window).
 // "calm" means not over AND, for the observation's own score and for every window detail,
 // score < threshold * resolve_ratio (hysteresis: a score hovering just under the threshold in
 // any window keeps a firing alert firing, and resets its calm streak). A NaN score counts as
@@ -222,24 +227,33 @@ class AlertTracker {
   void set_options(AlertTrackerOptions options) { options_ = options; }
 
  private:
-  // A window detail that has been over in every evaluation since position `since`.
-  struct OverStreak {
+  // A window detail that has been over (pending alerts) or calm (firing alerts) in every
+  // evaluation since position `since`.
+  struct Streak {
     std::string window;
     Against against = Against::kBaseline;
     double since = 0;
   };
   struct Entry {
     Alert alert;
-    uint64_t last_pass = 0;           // evaluate() call that last reported the key
-    std::vector<OverStreak> streaks;  // pending alerts only
+    uint64_t last_pass = 0;       // evaluate() call that last reported the key
+    std::vector<Streak> streaks;  // over streaks while pending, calm streaks while firing
   };
   // "calm" for one observation (see the top of this file).
   bool calm(const AlertObservation& obs) const;
   // Updates the entry's streaks with `obs` (nullptr: the key is absent from the pass) and
   // says whether some over detail is confirmed.
   bool confirm(Entry& entry, const AlertObservation* obs) const;
+  // Updates the entry's calm streaks with the calm observation `obs` (nullptr: the key is
+  // absent from the pass) and says whether every detail is settled.
+  bool settle(Entry& entry, const AlertObservation* obs) const;
+  // Where detail w's streak started: its entry in `streaks`, else w's position (now).
+  static double streak_start(const std::vector<Streak>& streaks, const AlertWindow& w);
+  // Has confirm_share of w's window renewed since position `since`? (True without a
+  // position or length, or with confirm_share = 0.)
+  bool renewed(const AlertWindow& w, double since) const;
   // Applies one evaluation to a tracked entry; returns false if the entry must be erased.
-  bool step(Entry& entry, bool over, bool confirmed, bool calm, int64_t now_ms,
+  bool step(Entry& entry, bool over, bool confirmed, bool calm, bool settled, int64_t now_ms,
             std::vector<AlertTransition>& out);
 
   AlertTrackerOptions options_;

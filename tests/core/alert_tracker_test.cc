@@ -254,6 +254,32 @@ TEST(AlertTracker, ConfirmationRestartsWhenTheWindowLetsGoAndStrongEvidenceSkips
   }
 }
 
+TEST(AlertTracker, FiringResolvesOnlyOnceAShareOfTheWindowStayedCalm) {
+  // Fires at once on strong evidence; then calm from 100 s: 3 calm evaluations are not
+  // enough until the window's end moved 75 s (a quarter of 300 s) while calm.
+  AlertTracker tracker(kConfirming);
+  auto step = [&](std::vector<Detail> d, int64_t t) { return evaluate_at(tracker, d, t); };
+  step({{"5m", true, 1e-9, 0}}, 0);
+  step({{"5m", true, 1e-9, 10'000}}, 10'000);
+  EXPECT_EQ(targets(step({{"5m", true, 1e-9, 20'000}}, 20'000)), (std::vector<S>{S::kFiring}));
+  for (int64_t s = 100; s < 175; s += 10) {
+    EXPECT_TRUE(step({{"5m", false, 0.5, double(s * 1000)}}, s * 1000).empty()) << s;
+  }
+  // Back over at 175 s: the calm streak restarts, so 250 s - 180 s is not enough either.
+  EXPECT_TRUE(step({{"5m", true, 0.01, 175'000}}, 175'000).empty());
+  for (int64_t s = 180; s < 255; s += 10) {
+    EXPECT_TRUE(step({{"5m", false, 0.5, double(s * 1000)}}, s * 1000).empty()) << s;
+  }
+  EXPECT_EQ(targets(step({{"5m", false, 0.5, 255'000}}, 255'000)), (std::vector<S>{S::kResolved}));
+  // A key absent from its stream's passes resolves after resolve_evaluations (its subject
+  // left every window).
+  AlertTracker gone(kConfirming);
+  for (int64_t t : {0, 10'000, 20'000}) evaluate_at(gone, {{"5m", true, 1e-9, double(t)}}, t);
+  const std::vector<AlertObservation> nothing;
+  EXPECT_TRUE(gone.evaluate("cam", nothing, 30'000).empty());
+  EXPECT_EQ(targets(gone.evaluate("cam", nothing, 40'000)), (std::vector<S>{S::kResolved}));
+}
+
 TEST(AlertTracker, ForOneFiresImmediatelyWithBothTransitions) {
   AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 1.0});
   std::vector<AlertObservation> pass{obs("cat", 0.5)};

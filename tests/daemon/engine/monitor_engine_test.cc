@@ -152,7 +152,13 @@ TEST(MonitorEngine, OneAlertPerSubjectWhateverNumberOfWindowsAgree) {
                       {"1m", core::WindowSpec::Type::kTime, 60'000, 1'000, 1'000, 0},
                       {"last400", core::WindowSpec::Type::kCount, 0, 0, 0, 400}};
   o.max_detections_per_event = 100;
-  o.alerting = {.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 0.8};
+  // Fires and resolves on one evaluation each (confirm_share 0: no share of the windows must
+  // renew first): this test is about merging windows into one alert.
+  o.alerting = {.for_evaluations = 1,
+                .resolve_evaluations = 1,
+                .resolve_ratio = 0.8,
+                .confirm_share = 0,
+                .immediate_p = 1e-5};
   o.thresholds = [](std::string_view, std::string_view) {
     core::DriftThresholds t;
     t.min_frames = 50;
