@@ -46,6 +46,11 @@ config::Settings demo_settings(const DemoOptions& demo) {
   stream.key = demo.stream;
   s.streams.entries = {stream};
   s.drift.evaluation_interval = demo.evaluation_interval;
+  // The demo's frames are independent draws watched for a few minutes, so the repeated-look
+  // confirmation (and its mirror, the calm streak before resolving) is off: each episode's
+  // alert fires on its first flagged pass and resolves within the quiet gap that follows
+  // (with 1/4 of the 60 s window as streak it resolved 17 s after the next episode began).
+  s.alerting.confirm_share = 0;
   // An 8x8 heatmap: with 16x16 cells, the sampling noise of a demo window's car heatmap
   // alone sits near the JS threshold, and a spatial alert would not resolve once the shift
   // is over (calm needs score < 0.8 x threshold).
