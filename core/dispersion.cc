@@ -29,41 +29,46 @@ double clamp_p(double p) { return std::isnan(p) ? 1.0 : std::clamp(p, 0.0, 1.0);
 
 DispersionEstimate pearson_dispersion(std::span<const double> table, size_t rows, size_t cols) {
   DispersionEstimate e;
+  // Scratch reused across calls (the evaluator calls this thousands of times per pass).
+  thread_local std::vector<double> col, row_total;
+  thread_local std::vector<uint32_t> used_col;
+  col.assign(cols, 0.0);
+  row_total.assign(rows, 0.0);
   double grand = 0;
-  size_t used_rows = 0, used_cols = 0;
-  // Column totals are accumulated on the fly; the table is small (parts x merged bins).
-  std::vector<double> col(cols, 0.0);
+  size_t used_rows = 0;
   for (size_t i = 0; i < rows; ++i) {
+    const double* r = table.data() + i * cols;
     double n = 0;
     for (size_t j = 0; j < cols; ++j) {
-      col[j] += table[i * cols + j];
-      n += table[i * cols + j];
+      col[j] += r[j];
+      n += r[j];
     }
+    row_total[i] = n;
     used_rows += n > 0;
     grand += n;
   }
-  for (size_t j = 0; j < cols; ++j) used_cols += col[j] > 0;
-  if (used_rows < 2 || used_cols < 2) return e;
-  double inverse_p = 0;  // sum over used columns of 1 / p_j
+  used_col.clear();
   for (size_t j = 0; j < cols; ++j)
-    if (col[j] > 0) inverse_p += grand / col[j];
-  const double b = double(used_cols);
+    if (col[j] > 0) used_col.push_back(uint32_t(j));
+  if (used_rows < 2 || used_col.size() < 2) return e;
+  double inverse_p = 0;  // sum over used columns of 1 / p_j
+  for (uint32_t j : used_col) inverse_p += grand / col[j];
+  const double b = double(used_col.size());
   const double sparse_term = inverse_p - b * b - 2 * b + 2;
   double x2 = 0, extra_variance = 0;
   for (size_t i = 0; i < rows; ++i) {
-    double n = 0;
-    for (size_t j = 0; j < cols; ++j) n += table[i * cols + j];
+    const double n = row_total[i];
     if (!(n > 0)) continue;
     extra_variance += sparse_term / n;
-    for (size_t j = 0; j < cols; ++j) {
-      if (!(col[j] > 0)) continue;
+    const double* r = table.data() + i * cols;
+    for (uint32_t j : used_col) {
       const double expected = n * col[j] / grand;
-      const double d = table[i * cols + j] - expected;
+      const double d = r[j] - expected;
       x2 += d * d / expected;
     }
   }
   e.statistic = x2;
-  e.df = double(used_rows - 1) * double(used_cols - 1);
+  e.df = double(used_rows - 1) * double(used_col.size() - 1);
   e.phi = x2 / e.df;
   const double variance = 2 * e.df + extra_variance;
   e.effective_df = variance > 2 * e.df ? 2 * e.df * e.df / variance : e.df;
@@ -76,24 +81,30 @@ void dispersion_levels(std::span<const double> table, size_t parts, size_t bins,
                        const DispersionOptions& options, std::vector<DispersionEstimate>& out) {
   out.clear();
   // Non-empty parts, in order.
-  std::vector<size_t> used;
+  thread_local std::vector<size_t> used;
+  thread_local std::vector<double> blocked;
+  used.clear();
   for (size_t i = 0; i < parts; ++i) {
     double n = 0;
     for (size_t j = 0; j < bins; ++j) n += table[i * bins + j];
     if (n > 0) used.push_back(i);
   }
   const size_t min_blocks = std::max<size_t>(options.min_blocks, 2);
-  std::vector<double> blocked;
   for (size_t b = 1; used.size() / b >= min_blocks; b *= 2) {
     const size_t blocks = used.size() / b;
-    blocked.assign(blocks * bins, 0.0);
-    for (size_t r = 0; r < used.size(); ++r) {
-      const size_t g = std::min(r / b, blocks - 1);  // the last block takes the remainder
-      const double* row = table.data() + used[r] * bins;
-      double* dst = blocked.data() + g * bins;
-      for (size_t j = 0; j < bins; ++j) dst[j] += row[j];
+    DispersionEstimate e;
+    if (b == 1 && used.size() == parts) {
+      e = pearson_dispersion(table.first(parts * bins), parts, bins);  // every part is a block
+    } else {
+      blocked.assign(blocks * bins, 0.0);
+      for (size_t r = 0; r < used.size(); ++r) {
+        const size_t g = std::min(r / b, blocks - 1);  // the last block takes the remainder
+        const double* row = table.data() + used[r] * bins;
+        double* dst = blocked.data() + g * bins;
+        for (size_t j = 0; j < bins; ++j) dst[j] += row[j];
+      }
+      e = pearson_dispersion(blocked, blocks, bins);
     }
-    DispersionEstimate e = pearson_dispersion(blocked, blocks, bins);
     e.block_parts = b;
     out.push_back(e);
   }
@@ -118,7 +129,7 @@ DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
 
 DispersionEstimate blocked_dispersion(std::span<const double> table, size_t parts, size_t bins,
                                       const DispersionOptions& options) {
-  std::vector<DispersionEstimate> levels;
+  thread_local std::vector<DispersionEstimate> levels;
   dispersion_levels(table, parts, bins, options, levels);
   return choose_dispersion(levels, options);
 }

@@ -75,13 +75,13 @@ uint64_t part_pair(const PartData& p, ClassId a, ClassId b) {
 uint64_t part_objects_of(const PartData& p, ClassId c) {
   return c < p.num_classes ? p.objects_of[c] : 0;
 }
-// Bins [from, width) of class c's slice of a class-major table, into `out`.
-void part_slice(const PartData& p, const std::vector<uint32_t>& table, ClassId c, size_t width,
-                size_t from, std::vector<uint64_t>& out) {
-  out.assign(width - from, 0);
+// Adds bins [from, width) of class c's slice of a class-major table to `row`, bin i into
+// row[group_of[i - from]].
+void add_part_slice(const PartData& p, const std::vector<uint32_t>& table, ClassId c, size_t width,
+                    size_t from, const uint32_t* group_of, double* row) {
   if (c >= p.num_classes) return;
-  const uint32_t* row = table.data() + size_t(c) * width;
-  for (size_t i = from; i < width; ++i) out[i - from] = row[i];
+  const uint32_t* bins = table.data() + size_t(c) * width;
+  for (size_t i = from; i < width; ++i) row[group_of[i - from]] += double(bins[i]);
 }
 
 // Screen for averaging a rate test's p-value over the dispersion's uncertainty: a test
@@ -220,8 +220,9 @@ class Evaluator {
     }
   }
 
-  // Loads part p's raw bins (the same bins as wl_) into `out`.
-  using PartBins = std::function<void(const PartData& p, std::vector<uint64_t>& out)>;
+  // Adds part p's raw bins (the same bins as wl_) to a row of merged groups: raw bin i
+  // into row[group_of[i]]. (Merging while reading: no copy of the part's bins.)
+  using PartBins = std::function<void(const PartData& p, const uint32_t* group_of, double* row)>;
 
   // Compares baseline_ and window_ (filled by the caller), fills the distances, the hotspot
   // and, when `supported`, runs the chi-square test on bins merged from the baseline side.
@@ -341,12 +342,9 @@ class Evaluator {
       return;
     }
     // Pearson X^2 of the parts x merged-bins table (core/dispersion.h).
-    table_.clear();
-    for (const PartData* p : parts_) {
-      part_bins(*p, raw_);
-      merge_counts(std::span<const uint64_t>(raw_), merge, pm_);
-      for (uint64_t v : pm_) table_.push_back(double(v));
-    }
+    table_.assign(parts_.size() * merge.groups, 0.0);
+    for (size_t j = 0; j < parts_.size(); ++j)
+      part_bins(*parts_[j], merge.group_of_bin.data(), table_.data() + j * merge.groups);
     // The subject's observations must come from enough parts to measure how much parts
     // differ: a class seen in one or two held scenes is one or two observations, whatever
     // its number of frames.
@@ -486,10 +484,11 @@ class Evaluator {
       return;
     }
     compare(f, th, frame_design_effect(w_), frame_design_effect(b_), supported,
-            [&](const PartData& p, std::vector<uint64_t>& out) {
-              out.clear();
-              for (const Subject& s : subjects_)
-                out.push_back(s.w == kNone ? 0 : part_objects_of(p, s.w));
+            [&](const PartData& p, const uint32_t* group_of, double* row) {
+              for (size_t i = 0; i < subjects_.size(); ++i) {
+                const Subject& s = subjects_[i];
+                if (s.w != kNone) row[group_of[i]] += double(part_objects_of(p, s.w));
+              }
             });
   }
 
@@ -520,9 +519,11 @@ class Evaluator {
                            double(th.min_frames));
     }
     // One observation per frame: no clustering.
-    compare(f, th, 1.0, 1.0, supported, [](const PartData& p, std::vector<uint64_t>& out) {
-      out.assign(p.objects_per_frame.begin(), p.objects_per_frame.end());
-    });
+    compare(f, th, 1.0, 1.0, supported,
+            [](const PartData& p, const uint32_t* group_of, double* row) {
+              for (size_t i = 0; i < p.objects_per_frame.size(); ++i)
+                row[group_of[i]] += double(p.objects_per_frame[i]);
+            });
   }
 
   void per_class_histograms(const Subject& s, bool confidence_possible) {
@@ -546,8 +547,8 @@ class Evaluator {
     const ClassId c = s.w;
     const StatsLayout& L = w_.layout();
     auto slice = [c](const std::vector<uint32_t> PartData::*table, size_t width, size_t from) {
-      return [c, table, width, from](const PartData& p, std::vector<uint64_t>& out) {
-        part_slice(p, p.*table, c, width, from, out);
+      return [c, table, width, from](const PartData& p, const uint32_t* group_of, double* row) {
+        add_part_slice(p, p.*table, c, width, from, group_of, row);
       };
     };
 
@@ -829,7 +830,6 @@ class Evaluator {
   std::span<const PartData* const> parts_;
   DispersionOptions dispersion_;
   std::vector<double> table_;
-  std::vector<uint64_t> raw_, pm_;
   DispersionEstimate presence_;
   bool presence_done_ = false;
   bool presence_significant_ = false;  // pooled presence dispersion significantly above 1
