@@ -971,6 +971,35 @@ void parse_drift(Parser& p, const MapView& root, Settings& s) {
   read_kinds(p, m, "drift.kinds", d.kinds);
 }
 
+// metrics: the scalars and class_windows (names from `windows`, or ["*"]).
+void parse_metrics(Parser& p, const MapView& root, Settings& s) {
+  MapView m = p.section(root, "metrics", schema_keys("metrics"));
+  p.read_scalars(m, s);
+  std::vector<std::string> names;
+  const auto non_empty = [](const std::string& v) { return !v.empty(); };
+  if (!p.read_string_list(m, "class_windows", true, "a window name",
+                          "window names, or [\"*\"] for every window", non_empty, names)) {
+    return;
+  }
+  std::vector<std::string> window_names;
+  for (const WindowSettings& w : s.windows) window_names.push_back(w.name);
+  const YAML::Node& list = m.get("class_windows")->value;
+  bool ok = true;
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    const bool known =
+        std::find(window_names.begin(), window_names.end(), names[j]) != window_names.end();
+    if (names[j] == "*" ? names.size() > 1 : !known) {
+      p.error(pos_of(list[j]), index("metrics.class_windows", j),
+              names[j] == "*"
+                  ? std::string("\"*\" (every window) must be the only entry")
+                  : "unknown window " + quote(names[j]) + did_you_mean(names[j], window_names) +
+                        "; defined windows: " + join(window_names));
+      ok = false;
+    }
+  }
+  if (ok) s.metrics.class_windows = std::move(names);
+}
+
 void parse_reference(Parser& p, const MapView& root, Settings& s) {
   ReferenceSettings& r = s.reference;
   MapView m = p.section(root, "reference", schema_keys("reference"));
@@ -1213,10 +1242,10 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
   try {
     MapView root = p.map(root_node, Pos{1, 1}, "", schema_keys(""));
     parse_windows(p, root, s.windows);
-    for (std::string_view section :
-         {"statistics", "limits", "alerting", "metrics", "web", "logging"}) {
+    for (std::string_view section : {"statistics", "limits", "alerting", "web", "logging"}) {
       parse_scalar_section(p, root, section, s);
     }
+    parse_metrics(p, root, s);
     parse_kafka(p, root, s);
     parse_streams(p, root, s);
     parse_drift(p, root, s);

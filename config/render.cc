@@ -161,6 +161,8 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
     e << YAML::BeginSeq;
     for (DriftKind kind : s.reference.kinds) e << std::string(to_string(kind));
     e << YAML::EndSeq;
+  } else if (path == "metrics.class_windows") {
+    emit_strings(e, s.metrics.class_windows);
   } else if (path == "reference.state_dir") {
     e << s.reference.state_dir;
   } else if (path == "grpc.tls") {

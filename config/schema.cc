@@ -65,6 +65,7 @@ constexpr std::array<std::string_view, 2> kCorrections = {"bh", "bonferroni"};
 constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
 constexpr std::array<std::string_view, 2> kEvaluationClocks = {"wall", "event"};
+constexpr std::array<std::string_view, 2> kClassScores = {"flagged", "tested"};
 constexpr std::array<std::string_view, 10> kDriftKinds = {
     "class_distribution", "pair_rate", "novel_pair",     "objects_per_image", "spatial",
     "confidence",         "box_size",  "class_appeared", "class_vanished",    "objects_per_frame"};
@@ -464,9 +465,24 @@ const std::vector<Setting>& table() {
        .in_settings = PW_FIELD(metrics, top_pairs)},
       {.path = "metrics.max_series",
        .kind = Kind::kInteger,
-       .bounds = closed(100, 1'000'000),
-       .doc = "Cap on the total number of exported series.",
+       .bounds = closed(100, 10'000'000),
+       .doc = "Cap on the total number of exported series (docs/METRICS.md \"Series count\": "
+              "100 streams of 80 classes need about 45,000 with the defaults).",
        .in_settings = PW_FIELD(metrics, max_series)},
+      {.path = "metrics.class_windows",
+       .type = "list of window names",
+       .default_text = "`[]`: the first window of `windows`",
+       .bounds_note = "names from `windows`, or `[\"*\"]` for every window",
+       .doc = "Windows with per-class series (`predwatch_class_*` and every per-class drift "
+              "score); the other windows export a per-class drift score only while it is "
+              "flagged. All windows' per-class numbers are always in the gRPC and web APIs."},
+      {.path = "metrics.class_scores",
+       .kind = Kind::kEnum,
+       .names = kClassScores,
+       .doc = "Per-class drift score series in `class_windows`: `flagged` findings only (a "
+              "fleet's worth of series), or every `tested` finding (about 12 more series per "
+              "class and stream).",
+       .in_settings = PW_FIELD(metrics, class_scores)},
 
       // ---- grpc ----
       {.path = "grpc.bind",

@@ -37,6 +37,7 @@ enum class DriftMeasure { kJsDistance, kPsi, kHellinger };     // js_distance | 
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };  // trace|debug|info|warn|error
 enum class LogFormat { kText, kJson };                         // text | json
 enum class EvaluationClock { kWall, kEvent };                  // wall | event
+enum class ClassScores { kFlagged, kTested };                  // flagged | tested
 enum class DriftKind {
   kClassDistribution,  // class_distribution
   kPairRate,           // pair_rate
@@ -249,7 +250,12 @@ struct MetricsSettings {
   std::string bind = "0.0.0.0:9464";        // host:port of /metrics; port 0 = any
   std::int64_t max_classes_exported = 200;  // per-class series per stream
   std::int64_t top_pairs = 20;              // class pairs exported per stream
-  std::int64_t max_series = 5000;           // total series cap
+  std::int64_t max_series = 60000;          // total series cap
+  // Windows with per-class series (statistics and drift scores): empty (`[]`) = the first window
+  // of `windows`; {"*"} = every window. Elsewhere only flagged per-class scores.
+  std::vector<std::string> class_windows;
+  // Per-class drift scores in class_windows: flagged findings only, or every tested one.
+  ClassScores class_scores = ClassScores::kFlagged;
 
   bool operator==(const MetricsSettings&) const = default;
 };

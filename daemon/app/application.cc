@@ -199,11 +199,7 @@ bool Application::start(std::string& error) {
   }
 
   // 3. metrics
-  MetricsOptions mo;
-  mo.bind = settings_.metrics.bind;
-  mo.max_classes_exported = size_t(settings_.metrics.max_classes_exported);
-  mo.top_pairs = size_t(settings_.metrics.top_pairs);
-  mo.max_series = size_t(settings_.metrics.max_series);
+  const MetricsOptions mo = metrics_options(settings_);
   metrics_ = MetricsExporter::Start(
       *engine_, [this] { return source_view_.load(); }, mo, error);
   if (!metrics_) return false;

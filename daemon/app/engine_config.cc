@@ -74,6 +74,23 @@ core::StatsLayout stats_layout(const config::Settings& settings) {
   return layout;
 }
 
+MetricsOptions metrics_options(const config::Settings& settings) {
+  const config::MetricsSettings& m = settings.metrics;
+  MetricsOptions o;
+  o.bind = m.bind;
+  o.max_classes_exported = size_t(m.max_classes_exported);
+  o.top_pairs = size_t(m.top_pairs);
+  o.max_series = size_t(m.max_series);
+  if (m.class_windows.empty()) {
+    o.class_windows.emplace();
+    if (!settings.windows.empty()) o.class_windows->insert(settings.windows.front().name);
+  } else if (m.class_windows != std::vector<std::string>{"*"}) {
+    o.class_windows.emplace(m.class_windows.begin(), m.class_windows.end());
+  }
+  o.tested_class_scores = m.class_scores == config::ClassScores::kTested;
+  return o;
+}
+
 std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
                                                std::string& error) {
   EngineConfig out;

@@ -11,6 +11,8 @@
 //                                 (to_core_thresholds below; `predwatch replay` builds its
 //                                 engine here too, so both judge alike), drift.kinds -> enabled
 //   alerting.*                 -> core::AlertTrackerOptions
+//   metrics.*                  -> MetricsOptions (metrics_options below): class_windows `[]`
+//                                 -> the first window, `["*"]` -> every window
 // Stream admission: with no streams.entries every stream key is accepted (defaults); with
 // entries, only listed keys are, unless a "*" entry exists (the template for the rest).
 //
@@ -28,6 +30,7 @@
 
 #include "config/settings.h"
 #include "daemon/engine/monitor_engine.h"
+#include "daemon/metrics/metrics_exporter.h"
 
 namespace predwatch::daemon {
 
@@ -44,6 +47,9 @@ struct EngineConfig {
   // Baselines of the explicit (non-"*") stream entries, by stream key, for reloads.
   std::map<std::string, std::shared_ptr<const LoadedBaseline>> entry_baselines;
 };
+
+// The metrics exporter's options (bind, caps, class windows and scores).
+MetricsOptions metrics_options(const config::Settings& settings);
 
 // Builds the engine options; nullopt with `error` naming the file and problem when a class
 // map or baseline cannot be used.

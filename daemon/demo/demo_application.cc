@@ -67,6 +67,9 @@ config::Settings demo_settings(const DemoOptions& demo) {
                              : demo.timing.warmup;
   s.reference.min_frames = 100;
   s.metrics.bind = "127.0.0.1:9464";
+  // One stream: every per-class drift score fits, so the dashboard's per-class panels show
+  // all of them, not only the flagged ones (the fleet default, docs/METRICS.md).
+  s.metrics.class_scores = config::ClassScores::kTested;
   s.grpc.bind = "127.0.0.1:50051";
   s.web.bind = "127.0.0.1:8088";
   return s;

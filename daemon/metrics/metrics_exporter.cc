@@ -393,6 +393,8 @@ class Collector final : public prometheus::Collectable {
     for (size_t i = 0; i < m.window_count(); ++i) {
       WindowSnap w;
       w.name = m.spec(i).name;
+      const bool class_window =
+          !options_.class_windows || options_.class_windows->count(w.name) > 0;
       w.frames = double(m.window(i).frames_in_window());
       w.fill = m.fill_ratio(i);
       w.late = double(m.window(i).late_frames());
@@ -405,7 +407,7 @@ class Collector final : public prometheus::Collectable {
         return reg.name(a) < reg.name(b);
       });
       std::map<std::string, size_t, std::less<>> exported;  // class -> rank
-      for (size_t r = 0; r < order.size(); ++r) {
+      for (size_t r = 0; r < order.size() && class_window; ++r) {
         const core::ClassId c = order[r];
         if (r >= max_classes) {
           out.drop("predwatch_class_objects");
@@ -452,10 +454,15 @@ class Collector final : public prometheus::Collectable {
             if (it != exported.end()) return w.class_scores[it->second];
             return w.flagged_other;
           }();
-          if (!f.subject_a.empty() && &dest == &w.flagged_other && !f.flagged) {
-            out.drop("predwatch_drift_score", scores.size());
-            out.drop("predwatch_drift_threshold", scores.size());
-            continue;
+          if (!f.subject_a.empty() && !f.flagged) {
+            // An unflagged per-class score: outside the class windows, or with flagged-only
+            // class scores, it is left out by configuration; beyond the class cap, dropped.
+            if (!class_window || !options_.tested_class_scores) continue;
+            if (&dest == &w.flagged_other) {
+              out.drop("predwatch_drift_score", scores.size());
+              out.drop("predwatch_drift_threshold", scores.size());
+              continue;
+            }
           }
           dest.insert(dest.end(), scores.begin(), scores.end());
         }

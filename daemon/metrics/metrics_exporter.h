@@ -11,6 +11,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "daemon/engine/monitor_engine.h"
@@ -22,7 +24,13 @@ struct MetricsOptions {
   std::string bind = "0.0.0.0:9464";  // "127.0.0.1:0" picks a free port
   size_t max_classes_exported = 200;
   size_t top_pairs = 20;
-  size_t max_series = 5000;  // every series of the endpoint, the exposer's own included
+  size_t max_series = 60000;  // every series of the endpoint, the exposer's own included
+  // Windows with per-class series (predwatch_class_* and per-class drift scores); unset =
+  // every window. Other windows export a per-class drift score only while it is flagged.
+  // What this leaves out is configuration, not a cap: it is not counted as dropped.
+  std::optional<std::set<std::string>> class_windows;
+  // Per-class drift scores in class windows: every tested finding, or the flagged ones only.
+  bool tested_class_scores = true;
 };
 
 class MetricsExporter {

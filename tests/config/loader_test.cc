@@ -182,6 +182,12 @@ const InvalidCase kInvalid[] = {
     {"exported classes above tracked classes", "metrics:\n  max_classes_exported: 2000\n",
      "t.yaml:2:25: metrics.max_classes_exported: (2000) must not exceed statistics.max_classes "
      "(1000)"},
+    {"class window unknown", "metrics:\n  class_windows: [5m, 1hr]\n",
+     R"(t.yaml:2:23: metrics.class_windows[1]: unknown window "1hr" (did you mean "1h"?); defined windows: 5m, 1h, last10k)"},
+    {"class windows star with others", "metrics:\n  class_windows: [\"*\", 5m]\n",
+     R"(t.yaml:2:19: metrics.class_windows[0]: "*" (every window) must be the only entry)"},
+    {"class scores value", "metrics:\n  class_scores: all\n",
+     "t.yaml:2:17: metrics.class_scores: must be one of"},
     {"section is a scalar", "kafka: 5\n", "t.yaml:1:8: kafka: must be a map with keys: brokers,"},
     {"document is a list", "- a\n- b\n", "t.yaml:1:1: must be a map with keys: kafka, streams,"},
     // yaml-cpp reports the unterminated flow sequence at the end of input (line 2, column 1).
@@ -449,6 +455,7 @@ TEST(LoadConfigFile, ExampleIsValidAndEqualsDefaultsPlusExamples) {
   expected.drift.per_stream["camera-entrance"].psi = 0.3;
   expected.drift.per_stream["camera-entrance"].min_frames = 500;
   expected.drift.per_class["person"].js_distance = 0.05;
+  expected.metrics.class_windows = {"5m"};  // the default's window, spelled out
   EXPECT_EQ(*r.settings, expected) << render_yaml(*r.settings);
 }
 

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "daemon/app/engine_config.h"
 #include "tests/support/http_get.h"
 #include "tests/support/traffic_env.h"
 
@@ -322,6 +323,120 @@ TEST(MetricsExporter, CapsKeepTheMostFrequentClassesAndCountTheRest) {
   EXPECT_GT(dropped, 0);
   // Stream-level series come before per-class ones.
   EXPECT_TRUE(m.count(series("predwatch_window_frames", {{"stream", "cam"}, {"window", "5m"}})));
+  int rc = -1;
+  EXPECT_EQ(promtool_check(body, rc), "");
+  EXPECT_EQ(rc, 0);
+}
+
+// Issue 16: a fleet fits the default series cap. 100 streams of 80 classes (plus the baseline's
+// source stream), the default windows (5m, 1h, last10k), a baseline and a complete learned
+// reference each: nothing is dropped, the endpoint stays under metrics.max_series, and each
+// stream's count stays within docs/METRICS.md's formula. The class windows and class scores
+// settings decide what is exported, checked series by series.
+TEST(MetricsExporter, DefaultSettingsFitAHundredStreamsOfEightyClasses) {
+  config::Settings settings;
+  settings.reference.frames = 300;  // complete within the test's traffic
+  settings.reference.min_frames = 100;
+  std::string error;
+  auto cfg = make_engine_config(settings, error);
+  ASSERT_TRUE(cfg) << error;
+  MonitorEngine engine(cfg->options);
+  const auto pool = testing::make_pool(80, 11);
+  int64_t now = testing::TrafficEnv::kT0;
+  core::ScenarioGenerator ref(pool, "ref", 1);
+  for (int i = 0; i < 3000; ++i) engine.apply(ref.next(now + i * 100));
+  auto snap = engine.snapshot_baseline("ref", "last10k", false, error);
+  ASSERT_TRUE(snap) << error;
+  constexpr int kStreams = 100;
+  std::vector<std::unique_ptr<core::ScenarioGenerator>> cams;
+  for (int s = 0; s < kStreams; ++s) {
+    char name[16];
+    std::snprintf(name, sizeof name, "cam-%03d", s);
+    auto loaded = baseline_from_proto(*snap, error);
+    ASSERT_TRUE(loaded) << error;
+    ASSERT_EQ(engine.set_baseline(name, std::move(*loaded)), "");
+    cams.push_back(std::make_unique<core::ScenarioGenerator>(pool, name, 100 + s));
+  }
+  for (int i = 0; i < 3000; ++i) {  // 5 minutes: the 5m window's 30 panes hold frames
+    for (auto& g : cams) engine.apply(g->next(now + i * 100));
+  }
+  now += 3000 * 100;
+  engine.evaluate(now);
+
+  MetricsOptions options = metrics_options(settings);
+  ASSERT_TRUE(options.class_windows);
+  EXPECT_EQ(*options.class_windows, std::set<std::string>{"5m"});
+  EXPECT_FALSE(options.tested_class_scores);
+  auto exporter = loopback_exporter(engine, options);
+  ASSERT_TRUE(exporter);
+  const std::string body = testing::http_get(exporter->port(), "/metrics").second;
+  const auto m = parse(body);
+  for (const auto& [k, v] : m) {
+    if (k.rfind("predwatch_series_dropped_total", 0) == 0) EXPECT_EQ(v, 0) << k;
+  }
+  EXPECT_LE(m.size(), size_t(settings.metrics.max_series));
+
+  // Per stream: the formula of docs/METRICS.md "Series count", 5 C + 21 W + 6 with C classes
+  // seen and W = 3 windows, plus flagged per-class and pair scores (a handful at most on
+  // this healthy traffic; 40 allowed).
+  size_t classes = 0;
+  for (const auto& [k, v] : m) {
+    classes += k.rfind("predwatch_class_objects{stream=\"cam-007\"", 0) == 0;
+  }
+  EXPECT_GE(classes, 75u);  // most of the 80 classes show up in 3000 frames
+  const std::string cam7 = "stream=\"cam-007\"";
+  size_t per_stream = 0;
+  for (const auto& [k, v] : m) per_stream += k.find(cam7) != std::string::npos;
+  EXPECT_LE(per_stream, 5 * classes + 21 * 3 + 6 + 40) << "series of cam-007";
+  std::vector<core::DriftReport> drift;
+  ASSERT_TRUE(engine.with_stream("cam-007", [&](const StreamView& v) { drift = v.drift; }));
+  bool against_reference = false;
+  for (const auto& r : drift) against_reference |= r.against == core::Against::kReference;
+  EXPECT_TRUE(against_reference);  // the learned reference is complete and judged
+  // Per-class series only in the class window; per-class scores only when flagged.
+  EXPECT_EQ(count_prefix(m, "predwatch_class_objects{stream=\"cam-007\",window=\"1h\""), 0u);
+  EXPECT_GT(count_prefix(m, "predwatch_class_objects{stream=\"cam-007\",window=\"5m\""), 0u);
+  size_t unflagged_class_scores = 0;
+  for (const auto& r : drift) {
+    for (const auto& f : r.findings) {
+      if (f.subject_a.empty() || !f.subject_b.empty() || !f.tested || f.flagged) continue;
+      const std::string key = series("predwatch_drift_score",
+                                     {{"stream", "cam-007"},
+                                      {"window", r.window},
+                                      {"kind", std::string(core::alert_kind_name(f.kind))},
+                                      {"subject", f.subject_a},
+                                      {"measure", f.measure},
+                                      {"against", std::string(core::against_name(r.against))}});
+      EXPECT_EQ(m.count(key), 0u) << key;
+      ++unflagged_class_scores;
+    }
+  }
+  EXPECT_GT(unflagged_class_scores, 100u);  // they exist, and stay out of the endpoint
+
+  // class_scores: tested and class_windows: ["*"] bring every one of them back.
+  settings.metrics.class_scores = config::ClassScores::kTested;
+  settings.metrics.class_windows = {"*"};
+  options = metrics_options(settings);
+  EXPECT_FALSE(options.class_windows);
+  options.max_series = 10'000'000;
+  auto all = loopback_exporter(engine, options);
+  ASSERT_TRUE(all);
+  const auto every = parse(testing::http_get(all->port(), "/metrics").second);
+  EXPECT_GT(count_prefix(every, "predwatch_class_objects{stream=\"cam-007\",window=\"1h\""), 0u);
+  for (const auto& r : drift) {
+    for (const auto& f : r.findings) {
+      if (f.subject_a.empty() || !f.subject_b.empty() || !f.tested) continue;
+      if (r.window != "5m" || !std::isfinite(f.score)) continue;
+      EXPECT_EQ(every.count(series("predwatch_drift_score",
+                                   {{"stream", "cam-007"},
+                                    {"window", r.window},
+                                    {"kind", std::string(core::alert_kind_name(f.kind))},
+                                    {"subject", f.subject_a},
+                                    {"measure", f.measure},
+                                    {"against", std::string(core::against_name(r.against))}})),
+                1u);
+    }
+  }
   int rc = -1;
   EXPECT_EQ(promtool_check(body, rc), "");
   EXPECT_EQ(rc, 0);
