@@ -393,6 +393,14 @@ const std::vector<Setting>& table() {
        .bounds = closed(0, 1),
        .doc = "A flagged finding with a p-value at or below this needs no confirmation.",
        .in_settings = PW_FIELD(alerting, immediate_p)},
+      {.path = "alerting.fold_pairs",
+       .kind = Kind::kBool,
+       .doc = "A pair that starts drifting while a pending or firing alert of the same kind "
+              "(pair_rate, novel_pair) on the same stream shares a class with it raises no "
+              "alert of its own: it is listed in that alert's related subjects (one scene "
+              "type, e.g. fruit bowls, raises several pairs at once; docs/DRIFT.md "
+              "\"Alerts\").",
+       .in_settings = PW_FIELD(alerting, fold_pairs)},
 
       // ---- reference ----
       {.path = "reference.enabled",

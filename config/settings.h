@@ -222,6 +222,8 @@ struct AlertingSettings {
   // replaced by new frames (docs/DRIFT.md "Repeated looks").
   double confirm_share = 0.25;
   double immediate_p = 1e-5;
+  // New pair alerts sharing a class with an active one of the same kind fold into it.
+  bool fold_pairs = true;
 
   bool operator==(const AlertingSettings&) const = default;
 };

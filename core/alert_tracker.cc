@@ -4,6 +4,7 @@
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <map>
 
 namespace predwatch::core {
 namespace {
@@ -193,13 +194,71 @@ bool AlertTracker::step(Entry& entry, bool over, bool confirmed, bool calm, bool
   return true;
 }
 
+std::vector<uint64_t> AlertTracker::pair_folds(
+    std::string_view stream, std::span<const AlertObservation> observations) const {
+  std::vector<uint64_t> into(observations.size(), 0);
+  if (!options_.fold_pairs) return into;
+  const auto pair_kind = [](AlertKind k) {
+    return k == AlertKind::kPairRate || k == AlertKind::kNovelPair;
+  };
+  // (kind, class) -> the alert a new pair with that class folds into: the oldest active one
+  // (then the smallest fingerprint), else the first one this pass starts.
+  std::map<std::pair<AlertKind, std::string>, uint64_t> anchor;
+  for (const auto& [fingerprint, entry] : alerts_) {
+    const AlertObservation& last = entry.alert.last;
+    if (last.key.stream != stream || !pair_kind(last.key.kind)) continue;
+    for (const std::string& c : last.pair_classes) {
+      auto [it, added] = anchor.try_emplace({last.key.kind, c}, fingerprint);
+      const Alert& held = alerts_.at(it->second).alert;
+      if (!added && std::pair(entry.alert.active_since_ms, fingerprint) <
+                        std::pair(held.active_since_ms, it->second)) {
+        it->second = fingerprint;
+      }
+    }
+  }
+  for (size_t i = 0; i < observations.size(); ++i) {
+    const AlertObservation& obs = observations[i];
+    if (!pair_kind(obs.key.kind) || !obs.over_threshold) continue;
+    const uint64_t fingerprint = alert_fingerprint(obs.key);
+    if (alerts_.contains(fingerprint)) continue;  // an alert of its own already
+    for (const std::string& c : obs.pair_classes) {
+      if (auto it = anchor.find({obs.key.kind, c}); it != anchor.end()) {
+        into[i] = it->second;
+        break;
+      }
+    }
+    if (into[i] != 0) continue;
+    for (const std::string& c : obs.pair_classes) anchor.try_emplace({obs.key.kind, c}, fingerprint);
+  }
+  return into;
+}
+
+namespace {
+// Inserts `v` into the sorted, distinct `list`.
+void insert_sorted(std::vector<std::string>& list, const std::string& v) {
+  auto at = std::lower_bound(list.begin(), list.end(), v);
+  if (at == list.end() || *at != v) list.insert(at, v);
+}
+}  // namespace
+
 std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
                                                     std::span<const AlertObservation> observations,
                                                     int64_t now_ms) {
   ++pass_;
   std::vector<AlertTransition> out;
-  for (const AlertObservation& obs : observations) {
+  // Folds first, so that every transition of this pass lists them.
+  const std::vector<uint64_t> folds = pair_folds(stream, observations);
+  std::map<uint64_t, std::vector<std::string>> folded_now;  // into alerts this pass starts
+  for (size_t i = 0; i < observations.size(); ++i) {
+    if (folds[i] == 0) continue;
+    auto it = alerts_.find(folds[i]);
+    insert_sorted(it != alerts_.end() ? it->second.folded : folded_now[folds[i]],
+                  observations[i].key.subject);
+  }
+  for (size_t i = 0; i < observations.size(); ++i) {
+    const AlertObservation& obs = observations[i];
     assert(obs.key.stream == stream);
+    if (folds[i] != 0) continue;
     const bool over = obs.over_threshold;
     const bool calm = this->calm(obs);
     const uint64_t fingerprint = alert_fingerprint(obs.key);
@@ -208,6 +267,9 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
       if (!over) continue;  // inactive and staying so: nothing to track
       Entry entry;
       entry.last_pass = pass_;
+      if (auto f = folded_now.find(fingerprint); f != folded_now.end()) {
+        entry.folded = std::move(f->second);
+      }
       Alert& a = entry.alert;
       a.fingerprint = fingerprint;
       a.state = AlertState::kPending;
@@ -215,6 +277,7 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
       a.over_streak = 1;
       a.peak_score = std::isfinite(obs.score) ? obs.score : 0;
       a.last = obs;
+      if (!entry.folded.empty()) a.last.related_subjects = entry.folded;
       emit(a, AlertState::kInactive, now_ms, out);
       if (confirm(entry, &obs) && a.over_streak >= options_.for_evaluations) {
         a.state = AlertState::kFiring;
@@ -230,6 +293,7 @@ std::vector<AlertTransition> AlertTracker::evaluate(std::string_view stream,
     if (entry.last_pass == pass_) continue;  // repeated key within one pass
     entry.last_pass = pass_;
     entry.alert.last = obs;
+    if (!entry.folded.empty()) entry.alert.last.related_subjects = entry.folded;
     if (std::isfinite(obs.score))
       entry.alert.peak_score = std::max(entry.alert.peak_score, obs.score);
     const bool pending = entry.alert.state == AlertState::kPending;

@@ -31,6 +31,13 @@
 // calm when not over. With for_evaluations = 1 the first over evaluation emits both the
 // pending and the firing transition.
 //
+// Folded pairs (fold_pairs): one scene type that becomes frequent raises several pairs at
+// once (frames of fruit bowls: banana+orange, apple+banana, banana+bowl...). A pair_rate or
+// novel_pair observation that is over, has no alert yet, and shares a class with a pending
+// or firing alert of the same kind and stream (or with one that this pass starts, earlier
+// in `observations`) starts no alert: its subject joins that alert's related_subjects for
+// the rest of the alert's episode. Once that alert is gone, a pair still over starts its own.
+//
 // Scores must grow with the anomaly and be on the threshold's scale: distances as they are
 // (js_distance vs 0.1), p-value tests as -log10(p) vs -log10(alpha).
 //
@@ -154,8 +161,12 @@ struct AlertObservation {
   // comparison with the baseline before its comparison with the learned reference.
   std::vector<AlertWindow> windows;
   // class_appeared: the partner classes of the class's novel pairs and pair rates, which
-  // raise no alert of their own (folded into this one); sorted, distinct. Else empty.
+  // raise no alert of their own (folded into this one); sorted, distinct.
+  // pair_rate, novel_pair (set by the tracker, see fold_pairs): the pair subjects folded into
+  // this alert in its episode; sorted, distinct. Else empty.
   std::vector<std::string> related_subjects;
+  // Pair kinds: the pair's two classes (what fold_pairs compares). Else empty.
+  std::vector<std::string> pair_classes;
 };
 
 enum class AlertState { kInactive, kPending, kFiring, kResolved };
@@ -194,6 +205,9 @@ struct AlertTrackerOptions {
   // [0, 1], immediate_p in [0, 1].
   double confirm_share = 0.25;
   double immediate_p = 1e-5;
+  // Pair alerts that share a class with an active alert of the same kind and stream fold
+  // into it (see the top of this file).
+  bool fold_pairs = true;
 };
 
 class AlertTracker {
@@ -238,7 +252,12 @@ class AlertTracker {
     Alert alert;
     uint64_t last_pass = 0;       // evaluate() call that last reported the key
     std::vector<Streak> streaks;  // over streaks while pending, calm streaks while firing
+    std::vector<std::string> folded;  // pair subjects folded into this alert, sorted
   };
+  // fold_pairs: for each observation of the pass, the fingerprint of the alert it folds into
+  // (0: none).
+  std::vector<uint64_t> pair_folds(std::string_view stream,
+                                   std::span<const AlertObservation> observations) const;
   // "calm" for one observation (see the top of this file).
   bool calm(const AlertObservation& obs) const;
   // Updates the entry's streaks with `obs` (nullptr: the key is absent from the pass) and

@@ -73,6 +73,7 @@ AlertObservation to_observation(const DriftFinding& f, const StreamMonitor& m, s
   o.against = against;
   o.windows.push_back(window_detail(f, m, window, against));
   if (f.flagged) o.exemplar_ids = finding_exemplars(m, window, f);
+  if (!f.subject_b.empty()) o.pair_classes = {f.subject_a, f.subject_b};
   return o;
 }
 

@@ -109,6 +109,7 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   o.alerting.resolve_ratio = settings.alerting.resolve_ratio;
   o.alerting.confirm_share = settings.alerting.confirm_share;
   o.alerting.immediate_p = settings.alerting.immediate_p;
+  o.alerting.fold_pairs = settings.alerting.fold_pairs;
   o.reference.enabled = settings.reference.enabled;
   o.reference.learn.frames = static_cast<uint64_t>(settings.reference.frames);
   o.reference.learn.duration_ms = settings.reference.duration.count();

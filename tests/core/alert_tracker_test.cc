@@ -428,6 +428,68 @@ TEST(AlertTracker, CalmOnlyWhenEveryWindowIsCalm) {
   EXPECT_EQ(step({win("5m", 0.01), win("1h", 0.05)}, 1, 4), (std::vector<S>{S::kResolved}));
 }
 
+// A pair observation as the engine makes it: key, classes, over or calm (score vs 0.1).
+AlertObservation pair_obs(AlertKind kind, const std::string& a, const std::string& b,
+                          double score) {
+  AlertObservation o;
+  o.key = {kind, "cam", pair_subject(a, b)};
+  o.pair_classes = {a, b};
+  o.score = score;
+  o.threshold = 0.1;
+  o.over_threshold = score >= 0.1;
+  return o;
+}
+
+// Pairs that start drifting next to an active pair alert of the same kind and a shared class
+// fold into it (one scene type raises several pairs); others keep alerts of their own.
+TEST(AlertTracker, PairsSharingAClassWithAnActivePairAlertFoldIntoIt) {
+  AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 0.8});
+  const auto K = AlertKind::kPairRate;
+  // Pass 1: banana+orange starts; apple+banana, later in the same pass, folds into it.
+  std::vector<AlertObservation> pass{pair_obs(K, "banana", "orange", 0.3),
+                                     pair_obs(K, "apple", "banana", 0.2),
+                                     pair_obs(K, "dog", "frisbee", 0.05)};
+  auto ts = tracker.evaluate("cam", pass, 1);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kPending, S::kFiring}));
+  EXPECT_EQ(ts[1].alert.last.key.subject, "banana|orange");
+  EXPECT_EQ(ts[1].alert.last.related_subjects, (std::vector<std::string>{"apple|banana"}));
+  // Pass 2: apple+orange (shares orange) and banana+bowl (shares banana) fold too; a
+  // novel_pair with banana is another kind, and dog+frisbee shares nothing: both alert.
+  pass = {pair_obs(K, "banana", "orange", 0.3), pair_obs(K, "apple", "banana", 0.2),
+          pair_obs(K, "apple", "orange", 0.25), pair_obs(K, "banana", "bowl", 0.15),
+          pair_obs(AlertKind::kNovelPair, "banana", "giraffe", 0.5),
+          pair_obs(K, "dog", "frisbee", 0.4)};
+  ts = tracker.evaluate("cam", pass, 2);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kPending, S::kFiring, S::kPending, S::kFiring}));
+  EXPECT_EQ(ts[0].alert.last.key.kind, AlertKind::kNovelPair);
+  EXPECT_EQ(ts[2].alert.last.key.subject, "dog|frisbee");
+  EXPECT_TRUE(ts[2].alert.last.related_subjects.empty());
+  ASSERT_EQ(tracker.active_count(), 3u);
+  const Alert* fruit = tracker.find(alert_fingerprint({K, "cam", "banana|orange"}));
+  ASSERT_NE(fruit, nullptr);
+  EXPECT_EQ(fruit->last.related_subjects,
+            (std::vector<std::string>{"apple|banana", "apple|orange", "banana|bowl"}));
+  // Pass 3: the anchor resolves (calm); in the same pass apple+banana is still over: it has
+  // no alert of its own yet and its anchor is active this pass, so it stays folded.
+  pass = {pair_obs(K, "banana", "orange", 0.01), pair_obs(K, "apple", "banana", 0.2)};
+  ts = tracker.evaluate("cam", pass, 3);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kResolved, S::kResolved, S::kResolved}));
+  // Pass 4: the anchor is gone: apple+banana, still over, starts its own alert.
+  pass = {pair_obs(K, "apple", "banana", 0.2)};
+  ts = tracker.evaluate("cam", pass, 4);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kPending, S::kFiring}));
+  EXPECT_EQ(ts[1].alert.last.key.subject, "apple|banana");
+
+  // fold_pairs = false: every pair its own alert.
+  AlertTracker separate({.for_evaluations = 1,
+                         .resolve_evaluations = 1,
+                         .resolve_ratio = 0.8,
+                         .fold_pairs = false});
+  pass = {pair_obs(K, "banana", "orange", 0.3), pair_obs(K, "apple", "banana", 0.2)};
+  EXPECT_EQ(separate.evaluate("cam", pass, 1).size(), 4u);
+  EXPECT_EQ(separate.active_count(), 2u);
+}
+
 // A key absent from a pass keeps its window details, none of them over.
 TEST(AlertTracker, AbsentKeyKeepsItsWindowsNotOver) {
   AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 2, .resolve_ratio = 0.8});
