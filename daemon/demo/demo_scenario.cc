@@ -78,6 +78,13 @@ int64_t demo_schedule_end(const std::vector<ScheduledEpisode>& schedule, const D
 
 std::filesystem::path find_demo_data(const std::filesystem::path& explicit_path,
                                      std::string& error) {
+  std::error_code ec;
+  return find_demo_data(explicit_path, executable_dir(), std::filesystem::current_path(ec), error);
+}
+
+std::filesystem::path find_demo_data(const std::filesystem::path& explicit_path,
+                                     const std::filesystem::path& exe_dir,
+                                     const std::filesystem::path& cwd, std::string& error) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!explicit_path.empty()) {
@@ -88,18 +95,25 @@ std::filesystem::path find_demo_data(const std::filesystem::path& explicit_path,
             std::string(kCocoFile) + " or its folder)";
     return {};
   }
+  if (!exe_dir.empty()) {
+    const fs::path installed =
+        exe_dir.parent_path() / "share" / "predwatch" / "coco_val2017" / kCocoFile;
+    if (fs::is_regular_file(installed, ec)) return installed;
+  }
   std::vector<fs::path> roots;
-  for (fs::path d = executable_dir(); !d.empty() && roots.size() < 4; d = d.parent_path()) {
+  for (fs::path d = exe_dir; !d.empty() && roots.size() < 4; d = d.parent_path()) {
     roots.push_back(d);
     if (d == d.parent_path()) break;
   }
-  roots.push_back(fs::current_path(ec));
+  if (!cwd.empty()) roots.push_back(cwd);
   for (const fs::path& r : roots) {
     fs::path p = r / "tests" / "data" / "coco_val2017" / kCocoFile;
     if (fs::is_regular_file(p, ec)) return p;
   }
-  error = "demo data: tests/data/coco_val2017/" + std::string(kCocoFile) +
-          " not found near the executable or the current directory; pass --data";
+  error = "demo data: " + std::string(kCocoFile) + " not found in " +
+          (exe_dir.parent_path() / "share" / "predwatch" / "coco_val2017").string() +
+          ", nor in tests/data/coco_val2017 near the executable or the current directory; "
+          "pass --data";
   return {};
 }
 

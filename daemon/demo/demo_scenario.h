@@ -48,10 +48,17 @@ std::vector<ScheduledEpisode> demo_schedule(int64_t start_ms, const DemoTiming& 
 int64_t demo_schedule_end(const std::vector<ScheduledEpisode>& schedule, const DemoTiming& timing);
 
 // The COCO instances file of tests/data/coco_val2017: `explicit_path` when given (a file or
-// the folder holding it), else searched next to the executable's build tree and the
-// current directory. Empty with `error` set when not found.
+// the folder holding it), else the first that exists of
+//   <exe_dir>/../share/predwatch/coco_val2017/FILE   (an installed copy: the container image)
+//   <d>/tests/data/coco_val2017/FILE                 for exe_dir and up to 3 of its parents
+//                                                     (a build tree), then for `cwd`.
+// Empty with `error` set when not found. The first form uses this executable's folder and
+// the current directory.
 std::filesystem::path find_demo_data(const std::filesystem::path& explicit_path,
                                      std::string& error);
+std::filesystem::path find_demo_data(const std::filesystem::path& explicit_path,
+                                     const std::filesystem::path& exe_dir,
+                                     const std::filesystem::path& cwd, std::string& error);
 
 // Frames of a COCO instances file, as the generator's pool.
 std::optional<std::vector<core::PoolFrame>> load_pool(const std::filesystem::path& coco_file,

@@ -10,11 +10,18 @@
    library they load directly (ELF NEEDED) belongs to a package of that list or of the
    bookworm-slim base (libc6, libstdc++6, libgcc-s1); the others arrive as dependencies.
    Without the binaries this part is reported as not run.
+3. The demo's data reaches the image: the runtime stage copies the build stage's
+   tests/data/coco_val2017 files (which must exist in the repository) into
+   /usr/local/share/predwatch/coco_val2017/ next to the binaries' /usr/local/bin. With the
+   binaries, that layout is rebuilt in a temporary folder and `predwatchd --demo` runs from
+   there for a few seconds in a directory without tests/data (it must find its data).
 """
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 BASE_IMAGE_PACKAGES = {"libc6", "libstdc++6", "libgcc-s1"}
@@ -60,6 +67,49 @@ def owner(path):
     return None
 
 
+DEMO_DATA_DIR = "/usr/local/share/predwatch/coco_val2017/"
+
+
+def demo_data_files(problems):
+    """The repository paths the runtime stage copies into DEMO_DATA_DIR."""
+    stage = (REPO / "deploy/docker/Dockerfile").read_text().split("AS runtime", 1)[1]
+    for m in re.finditer(r"^COPY --from=build ((?:\\\n|[^\n])+)", stage, re.M):
+        words = m.group(1).replace("\\\n", " ").replace("\\", " ").split()
+        if words and words[-1] == DEMO_DATA_DIR:
+            files = [w[len("/src/"):] for w in words[:-1]]
+            for f in files:
+                if not (REPO / f).is_file():
+                    problems.append(f"the runtime stage copies {f}, which is not in the repository")
+            if not any(f.endswith("instances_val2017_boxes.json") for f in files):
+                problems.append("the runtime stage copies no instances_val2017_boxes.json")
+            return files
+    problems.append(f"the runtime stage copies nothing into {DEMO_DATA_DIR} (the demo's data)")
+    return []
+
+
+def demo_runs_from_image_layout(bin_dir, files, problems):
+    """predwatchd --demo from <tmp>/usr/local/bin with the data in <tmp>/usr/local/share."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = pathlib.Path(tmp)
+        (root / "usr/local/bin").mkdir(parents=True)
+        data = root / DEMO_DATA_DIR.lstrip("/")
+        data.mkdir(parents=True)
+        shutil.copy2(bin_dir / "predwatchd", root / "usr/local/bin/predwatchd")
+        for f in files:
+            shutil.copy2(REPO / f, data / pathlib.Path(f).name)
+        cwd = root / "work"
+        cwd.mkdir()
+        r = subprocess.run([str(root / "usr/local/bin/predwatchd"), "--demo", "--no-view",
+                            "--metrics-bind", "127.0.0.1:0", "--grpc-bind", "127.0.0.1:0",
+                            "--web-bind", "127.0.0.1:0", "--duration", "3"],
+                           cwd=cwd, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            problems.append("predwatchd --demo in the image layout failed: " +
+                            (r.stderr or r.stdout).strip()[-400:])
+        else:
+            print("demo: predwatchd --demo found its data in the image layout")
+
+
 def main():
     bin_dir = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "build/daemon"
     problems = []
@@ -86,6 +136,10 @@ def main():
                 problems.append(f"{b.name}: {soname} comes from {pkg}, missing in the runtime stage")
             else:
                 print(f"{b.name}: {soname} <- {pkg}")
+
+    files = demo_data_files(problems)
+    if files and (bin_dir / "predwatchd").is_file():
+        demo_runs_from_image_layout(bin_dir, files, problems)
 
     for p in problems:
         print(f"FAIL  {p}")
