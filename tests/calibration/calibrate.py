@@ -541,7 +541,14 @@ def summarize_drift(stream, drift, hold, alerts, drift_start_ms, hours, expected
     exp = subject_key(expected_subject)
 
     def is_expected(a):
-        return a.get("kind") == kind and subject_key(a.get("subject")) == exp
+        # The expected pair may be folded into another pair's alert (alerting.fold_pairs):
+        # it is then one of the alert's related subjects ("a|b").
+        if a.get("kind") != kind:
+            return False
+        if subject_key(a.get("subject")) == exp:
+            return True
+        return kind in ("pair_rate", "novel_pair") and any(
+            subject_key(r.split("|")) == exp for r in a.get("related_subjects") or [])
 
     hit = next((a for a in after if is_expected(a)), None)
     # An expected alert already firing (a false alarm of the healthy stretch) when the drift
