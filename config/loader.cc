@@ -1095,6 +1095,16 @@ void parse_scalar_section(Parser& p, const MapView& root, std::string_view name,
 }
 
 void cross_checks(Parser& p, const Settings& s) {
+  const WindowSettings* longest = nullptr;
+  for (const WindowSettings& w : s.windows) {
+    if (w.type == WindowType::kTime && (!longest || w.length > longest->length)) longest = &w;
+  }
+  if (longest && s.streams.idle_expiry.count() > 0 && s.streams.idle_expiry < longest->length) {
+    p.error(p.pos_at("streams.idle_expiry"), "streams.idle_expiry",
+            "(" + format_duration(s.streams.idle_expiry) +
+                ") must be 0 or at least the longest time window (" + longest->name + ": " +
+                format_duration(longest->length) + ")");
+  }
   if (s.statistics.max_detections_per_event > s.limits.max_detections_per_event) {
     p.error(p.pos_at("statistics.max_detections_per_event"), "statistics.max_detections_per_event",
             "(" + std::to_string(s.statistics.max_detections_per_event) +

@@ -150,6 +150,15 @@ const std::vector<Setting>& table() {
        .bounds_note = ", ≥ number of non-`*` entries",
        .doc = "Most distinct streams tracked; events of further streams are dropped and counted.",
        .in_settings = PW_FIELD(streams, max_streams)},
+      {.path = "streams.idle_expiry",
+       .kind = Kind::kDuration,
+       .bounds = closed(0, 365 * kDay),
+       .bounds_note = "; 0 = never; ≥ the longest time window",
+       .doc = "A stream without events for this long (its newest event time against the "
+              "evaluation clock) is dropped: its windows, learned reference in memory and "
+              "pending or firing alerts (dropped with a note); a saved reference stays on "
+              "disk. It frees the memory of cameras that were removed.",
+       .in_settings = PW_FIELD(streams, idle_expiry)},
       {.path = "streams.entries",
        .type = "list",
        .default_text = "`[]`",

@@ -227,6 +227,30 @@ void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions,
   deliver();
 }
 
+void MonitorEngine::expire_idle_streams(int64_t now_ms) {
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    StreamState& s = it->second;
+    if (s.first_evaluated_ms == INT64_MIN) s.first_evaluated_ms = now_ms;
+    const int64_t last = s.monitor->last_event_ms();
+    const int64_t since = last == INT64_MIN ? s.first_evaluated_ms : last;
+    if (now_ms - since <= options_.idle_expiry_ms) {
+      ++it;
+      continue;
+    }
+    const std::string note = "stream idle for " + std::to_string((now_ms - since) / 1000) +
+                             " s (streams.idle_expiry): expired";
+    {
+      std::lock_guard alerts_lock(alerts_mu_);
+      auto t = tracker_.forget_stream(it->first, now_ms, note);
+      undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
+                          std::make_move_iterator(t.end()));
+    }
+    spdlog::info("stream {}: {}", it->first, note);
+    it = streams_.erase(it);
+    ++counters_.streams_expired;
+  }
+}
+
 void MonitorEngine::deliver() {
   std::lock_guard delivery(delivery_mu_);
   std::vector<core::AlertTransition> transitions;
@@ -272,6 +296,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     reference_kinds = options_.reference.kinds;
     reference_alpha = options_.reference.alpha;
     ++counters_.evaluations;
+    if (options_.idle_expiry_ms > 0) expire_idle_streams(now_ms);
     for (auto& [name, s] : streams_) {
       s.monitor->advance(now_ms);
       const bool has_reference = s.monitor->reference() && s.monitor->reference()->complete();

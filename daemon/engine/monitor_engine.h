@@ -13,7 +13,9 @@
 // explicit entry or the "*" template), up to max_streams; other events are rejected as
 // `unknown_stream`. A stream's baseline comes from its configuration (loaded at creation)
 // or from set_baseline() / snapshot_baseline(); without a baseline, statistics are kept
-// and drift is not evaluated.
+// and drift is not evaluated. evaluate(now) drops a stream idle for longer than
+// options.idle_expiry_ms (streams.idle_expiry) with its alerts (dropped, with a note), so
+// removed cameras do not hold memory forever; it comes back empty with its next event.
 //
 // Learned reference (docs/DRIFT.md "Learned reference"): with options.reference.enabled,
 // every stream also learns a reference from its own first frames (core::ReferenceLearner,
@@ -121,6 +123,9 @@ struct ReferenceInfo {
 struct EngineOptions {
   core::StreamMonitorOptions stream;  // layout, max classes, every window, exemplars
   size_t max_streams = 10'000;
+  // evaluate(now) drops a stream whose newest event time (or, without events, its first
+  // evaluation) is more than this before now, with its alerts ("idle"); 0 = never.
+  int64_t idle_expiry_ms = 0;
   size_t max_detections_per_event = 10'000;
   // Events more than this ahead of the reference clock are rejected (`clock_skew`, see
   // above); 0 = unbounded.
@@ -152,6 +157,7 @@ struct EngineCounters {
   std::map<std::string, uint64_t> late_by_stream;      // frames late for at least one window
   uint64_t evaluations = 0;
   uint64_t streams_dropped = 0;
+  uint64_t streams_expired = 0;        // dropped by evaluate() after streams.idle_expiry
   uint64_t reference_load_errors = 0;  // saved references that could not be loaded
   uint64_t reference_save_errors = 0;  // references that could not be saved or deleted
   // Dropped streams that had arrived on more than one partition (see "Kafka" above).
@@ -234,6 +240,9 @@ class MonitorEngine : public EventSink {
     bool reference_unsaved = false;  // complete (learned or pinned) and not saved yet
     std::vector<core::DriftReport> drift;
     int64_t evaluated_at_ms = 0;
+    // The first evaluation's time (INT64_MIN before it): a stream without events (created by
+    // set_baseline) is idle since then.
+    int64_t first_evaluated_ms = INT64_MIN;
     int32_t partition = -1;               // the latest event's
     std::vector<TopicPartition> seen_on;  // every partition the stream's events came from
     uint32_t skew_run = 0;       // consecutive events beyond the skew bound (no broker time)
@@ -258,6 +267,8 @@ class MonitorEngine : public EventSink {
                           int64_t message_time_ms);
   // Drops the streams of `partitions` and forgets their alerts (transitions with `note`).
   void drop_streams_of(std::span<const TopicPartition> partitions, std::string_view note);
+  // Drops the streams idle for longer than idle_expiry_ms, with their alerts. REQUIRES mu_.
+  void expire_idle_streams(int64_t now_ms);
   // Calls the listeners with every undelivered transition, in order.
   void deliver();
   // Saves the stream's reference if it is still at `version` (store_mu_ held by the caller).

@@ -152,6 +152,10 @@ class Collector final : public prometheus::Collectable {
     }
     const EngineCounters counters = engine_.counters();
     out.add("predwatch_evaluations_total", {}, double(counters.evaluations));
+    out.add("predwatch_streams_dropped_total", {{"reason", "partition"}},
+            double(counters.streams_dropped));
+    out.add("predwatch_streams_dropped_total", {{"reason", "idle"}},
+            double(counters.streams_expired));
     if (engine_.learns_references()) {
       out.add("predwatch_reference_load_errors_total", {}, double(counters.reference_load_errors));
       out.add("predwatch_reference_save_errors_total", {}, double(counters.reference_save_errors));
@@ -313,6 +317,10 @@ class Collector final : public prometheus::Collectable {
     out.declare("predwatch_reference_complete",
                 "1 once the stream's learned reference is complete (or pinned), 0 while learning",
                 G);
+    out.declare("predwatch_streams_dropped_total",
+                "streams dropped with their state and alerts, by reason (partition: moved or "
+                "rebuilt by a rebalance; idle: streams.idle_expiry)",
+                C);
     out.declare("predwatch_reference_load_errors_total",
                 "saved references that could not be loaded (the stream relearned)", C);
     out.declare("predwatch_reference_save_errors_total",

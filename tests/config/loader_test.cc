@@ -182,6 +182,9 @@ const InvalidCase kInvalid[] = {
     {"exported classes above tracked classes", "metrics:\n  max_classes_exported: 2000\n",
      "t.yaml:2:25: metrics.max_classes_exported: (2000) must not exceed statistics.max_classes "
      "(1000)"},
+    {"idle expiry shorter than a window", "streams:\n  idle_expiry: 30m\n",
+     "t.yaml:2:16: streams.idle_expiry: (30m) must be 0 or at least the longest time window "
+     "(1h: 1h)"},
     {"class window unknown", "metrics:\n  class_windows: [5m, 1hr]\n",
      R"(t.yaml:2:23: metrics.class_windows[1]: unknown window "1hr" (did you mean "1h"?); defined windows: 5m, 1h, last10k)"},
     {"class windows star with others", "metrics:\n  class_windows: [\"*\", 5m]\n",

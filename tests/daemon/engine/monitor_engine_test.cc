@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -402,6 +403,87 @@ TEST(MonitorEngine, AlertsOfADroppedStreamLeaveTheTrackerWithATransition) {
   const std::vector<TopicPartition> assigned{{"events", 0}};
   engine.on_partitions_assigned(assigned);
   EXPECT_TRUE(engine.alerts().empty());
+}
+
+// Issue 14: streams never expired. A stream without events for streams.idle_expiry is
+// dropped by the next evaluation, with its firing alerts (a transition with a note); the
+// others stay; a stream created by set_baseline without events expires from its first
+// evaluation; an expired stream comes back empty with its next event.
+TEST(MonitorEngine, IdleStreamsExpireWithTheirAlerts) {
+  EngineOptions o = alerting_options();
+  o.idle_expiry_ms = 120'000;
+  MonitorEngine engine(o);
+  std::vector<core::AlertTransition> seen;
+  std::mutex seen_mu;
+  engine.subscribe([&](const core::AlertTransition& t) {
+    std::lock_guard lock(seen_mu);
+    seen.push_back(t);
+  });
+  auto left = [](int i) { return 0.05f + 0.05f * float(i % 8); };
+  int64_t t = 0;
+  for (int i = 0; i < 600; ++i, t += 50) {
+    for (const char* stream : {"cam", "other"}) {
+      engine.apply(make_event(stream, "f" + std::to_string(i), t,
+                              {det("dog", left(i)), det("cat", left(i))}));
+    }
+  }
+  std::string err;
+  ASSERT_TRUE(engine.snapshot_baseline("cam", "1m", true, err)) << err;
+  // cam drifts and then stops; other goes on as before.
+  for (int i = 0; i < 1200; ++i, t += 50) {
+    engine.apply(make_event("cam", "g" + std::to_string(i), t, {det("cat", 0.5f + left(i))}));
+    engine.apply(make_event("other", "g" + std::to_string(i), t,
+                            {det("dog", left(i)), det("cat", left(i))}));
+  }
+  const int64_t cam_last = t - 50;
+  engine.evaluate(t);
+  const size_t firing = engine.alerts("cam").size();
+  ASSERT_GT(firing, 0u);
+  // A stream that only has a baseline (no events): idle from its first evaluation, at t.
+  auto b = engine.snapshot_baseline("other", "1m", false, err);
+  ASSERT_TRUE(b) << err;
+  auto loaded = baseline_from_proto(*b, err);
+  ASSERT_TRUE(loaded) << err;
+  ASSERT_EQ(engine.set_baseline("quiet", std::move(*loaded)), "");
+  const int64_t quiet_first = t + 1;
+  engine.evaluate(quiet_first);
+  // other keeps sending; cam does not.
+  for (int i = 0; i < 2400; ++i, t += 50) {
+    engine.apply(make_event("other", "h" + std::to_string(i), t,
+                            {det("dog", left(i)), det("cat", left(i))}));
+  }
+  ASSERT_LE(t - cam_last, 120'050);  // not idle long enough yet
+  seen.clear();
+  engine.evaluate(cam_last + 120'000);
+  EXPECT_EQ(engine.alerts("cam").size(), firing);
+  EXPECT_EQ(engine.counters().streams_expired, 0u);
+  engine.evaluate(cam_last + 120'001);  // one millisecond past: cam goes; quiet is 1 ms short
+  EXPECT_TRUE(engine.alerts("cam").empty());
+  EXPECT_EQ(engine.counters().streams_expired, 1u);
+  size_t dropped = 0;
+  for (const core::AlertTransition& tr : seen) {
+    if (tr.alert.last.key.stream != "cam") continue;
+    ++dropped;
+    EXPECT_EQ(tr.to, core::AlertState::kInactive);
+    EXPECT_NE(tr.note.find("idle"), std::string::npos) << tr.note;
+  }
+  EXPECT_EQ(dropped, firing);
+  auto names = engine.stream_names();
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"other", "quiet"}));
+  engine.evaluate(quiet_first + 120'001);  // quiet goes; other's last event is 51 ms old
+  names = engine.stream_names();
+  EXPECT_EQ(names, (std::vector<std::string>{"other"}));
+  EXPECT_EQ(engine.counters().streams_expired, 2u);
+  // cam returns: a new, empty stream.
+  engine.apply(make_event("cam", "back", t, {det("dog")}));
+  bool found = false;
+  engine.with_stream("cam", [&](const StreamView& v) {
+    found = true;
+    EXPECT_EQ(v.monitor.applied_events(), 1u);
+    EXPECT_EQ(v.baseline, nullptr);
+  });
+  EXPECT_TRUE(found);
 }
 
 // Issue 14: a stream seen on two partitions was dropped only with the last one it arrived

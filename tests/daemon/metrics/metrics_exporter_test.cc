@@ -375,6 +375,8 @@ TEST(MetricsExporter, DefaultSettingsFitAHundredStreamsOfEightyClasses) {
     if (k.rfind("predwatch_series_dropped_total", 0) == 0) EXPECT_EQ(v, 0) << k;
   }
   EXPECT_LE(m.size(), size_t(settings.metrics.max_series));
+  EXPECT_EQ(m.at(series("predwatch_streams_dropped_total", {{"reason", "idle"}})), 0);
+  EXPECT_EQ(m.at(series("predwatch_streams_dropped_total", {{"reason", "partition"}})), 0);
 
   // Per stream: the formula of docs/METRICS.md "Series count", 5 C + 21 W + 6 with C classes
   // seen and W = 3 windows, plus flagged per-class and pair scores (a handful at most on
