@@ -228,7 +228,8 @@ std::vector<uint64_t> AlertTracker::pair_folds(
       }
     }
     if (into[i] != 0) continue;
-    for (const std::string& c : obs.pair_classes) anchor.try_emplace({obs.key.kind, c}, fingerprint);
+    for (const std::string& c : obs.pair_classes)
+      anchor.try_emplace({obs.key.kind, c}, fingerprint);
   }
   return into;
 }

@@ -250,8 +250,8 @@ class AlertTracker {
   };
   struct Entry {
     Alert alert;
-    uint64_t last_pass = 0;       // evaluate() call that last reported the key
-    std::vector<Streak> streaks;  // over streaks while pending, calm streaks while firing
+    uint64_t last_pass = 0;           // evaluate() call that last reported the key
+    std::vector<Streak> streaks;      // over streaks while pending, calm streaks while firing
     std::vector<std::string> folded;  // pair subjects folded into this alert, sorted
   };
   // fold_pairs: for each observation of the pass, the fingerprint of the alert it folds into

@@ -455,8 +455,10 @@ TEST(AlertTracker, PairsSharingAClassWithAnActivePairAlertFoldIntoIt) {
   EXPECT_EQ(ts[1].alert.last.related_subjects, (std::vector<std::string>{"apple|banana"}));
   // Pass 2: apple+orange (shares orange) and banana+bowl (shares banana) fold too; a
   // novel_pair with banana is another kind, and dog+frisbee shares nothing: both alert.
-  pass = {pair_obs(K, "banana", "orange", 0.3), pair_obs(K, "apple", "banana", 0.2),
-          pair_obs(K, "apple", "orange", 0.25), pair_obs(K, "banana", "bowl", 0.15),
+  pass = {pair_obs(K, "banana", "orange", 0.3),
+          pair_obs(K, "apple", "banana", 0.2),
+          pair_obs(K, "apple", "orange", 0.25),
+          pair_obs(K, "banana", "bowl", 0.15),
           pair_obs(AlertKind::kNovelPair, "banana", "giraffe", 0.5),
           pair_obs(K, "dog", "frisbee", 0.4)};
   ts = tracker.evaluate("cam", pass, 2);
@@ -481,10 +483,8 @@ TEST(AlertTracker, PairsSharingAClassWithAnActivePairAlertFoldIntoIt) {
   EXPECT_EQ(ts[1].alert.last.key.subject, "apple|banana");
 
   // fold_pairs = false: every pair its own alert.
-  AlertTracker separate({.for_evaluations = 1,
-                         .resolve_evaluations = 1,
-                         .resolve_ratio = 0.8,
-                         .fold_pairs = false});
+  AlertTracker separate(
+      {.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 0.8, .fold_pairs = false});
   pass = {pair_obs(K, "banana", "orange", 0.3), pair_obs(K, "apple", "banana", 0.2)};
   EXPECT_EQ(separate.evaluate("cam", pass, 1).size(), 4u);
   EXPECT_EQ(separate.active_count(), 2u);
