@@ -24,7 +24,6 @@ namespace predwatch::daemon {
 namespace {
 
 constexpr char kServiceName[] = "predwatch.v1.Monitor";
-constexpr size_t kMaxWatchQueue = 10'000;  // transitions buffered for one slow watcher
 
 using grpc::Status;
 using grpc::StatusCode;
@@ -46,6 +45,8 @@ struct WatchState {
   grpc::ServerWriteReactor<v1::AlertTransition>* reactor = nullptr;  // null once done
   std::string stream;                                                // "" = all
   std::deque<v1::AlertTransition> queue;
+  size_t queued_bytes = 0;      // ByteSizeLong() of the messages in `queue`
+  size_t max_queue_bytes = 0;   // the limit (GrpcServerOptions::max_watch_queue_bytes)
   v1::AlertTransition current;  // the message being written
   bool writing = false;
   bool finish_requested = false;
@@ -66,6 +67,7 @@ struct WatchState {
     if (queue.empty()) return;
     current = std::move(queue.front());
     queue.pop_front();
+    queued_bytes -= std::min(queued_bytes, current.ByteSizeLong());
     writing = true;
     lock.unlock();
     r->StartWrite(&current);
@@ -82,11 +84,14 @@ struct WatchState {
   void push(v1::AlertTransition msg) {
     std::unique_lock lock(mu);
     if (finish_requested || reactor == nullptr) return;
-    if (queue.size() >= kMaxWatchQueue) {
+    const size_t bytes = msg.ByteSizeLong();
+    if (queued_bytes + bytes > max_queue_bytes) {
       finish_requested = true;
       finish_status = Status(StatusCode::RESOURCE_EXHAUSTED,
-                             "the client reads alert transitions too slowly; reconnect");
+                             "the client reads alert transitions too slowly (" +
+                                 std::to_string(queued_bytes) + " bytes buffered); reconnect");
     } else {
+      queued_bytes += bytes;
       queue.push_back(std::move(msg));
     }
     advance(lock);
@@ -104,11 +109,14 @@ v1::AlertTransition transition_to_proto(const core::AlertTransition& t) {
 
 class MonitorService final : public v1::Monitor::CallbackService {
  public:
-  MonitorService(MonitorEngine& engine, size_t max_message_bytes, ApiAuthorizer auth,
+  MonitorService(MonitorEngine& engine, size_t max_message_bytes, size_t max_watchers,
+                 size_t max_watch_queue_bytes, ApiAuthorizer auth,
                  std::function<void(const std::string&, const std::string&, const std::string&)>
                      on_auth_failure)
       : engine_(engine),
         max_bytes_(max_message_bytes),
+        max_watchers_(max_watchers),
+        max_watch_queue_bytes_(max_watch_queue_bytes),
         auth_(std::make_shared<const ApiAuthorizer>(std::move(auth))),
         on_auth_failure_(std::move(on_auth_failure)) {}
 
@@ -173,6 +181,12 @@ class MonitorService final : public v1::Monitor::CallbackService {
         state_->reactor = this;
         Status s = svc_.authorize(ctx, "WatchAlerts", RpcAccess::kRead);
         if (s.ok()) s = check_call(ctx);
+        state_->max_queue_bytes = svc_.max_watch_queue_bytes_;
+        if (s.ok() && !svc_.add_watch(state_)) {
+          s = Status(StatusCode::RESOURCE_EXHAUSTED, "too many WatchAlerts calls (" +
+                                                         std::to_string(svc_.max_watchers_) +
+                                                         " at most); retry later");
+        }
         if (!s.ok()) {
           state_->finish_requested = true;
           state_->finish_status = s;
@@ -191,9 +205,9 @@ class MonitorService final : public v1::Monitor::CallbackService {
             ms_to_timestamp(a.last_evaluated_ms, m.mutable_time());
             alert_to_proto(a, m.mutable_alert());
             m.set_snapshot(true);
+            state_->queued_bytes += m.ByteSizeLong();
             state_->queue.push_back(std::move(m));
           }
-          svc_.add_watch(state_);
         }
         state_->advance(lock);
       }
@@ -385,9 +399,12 @@ class MonitorService final : public v1::Monitor::CallbackService {
     return s;
   }
 
-  void add_watch(const std::shared_ptr<WatchState>& w) {
+  // False (nothing added) when max_watchers calls are already watching.
+  bool add_watch(const std::shared_ptr<WatchState>& w) {
     std::lock_guard lock(watches_mu_);
+    if (watches_.size() >= max_watchers_) return false;
     watches_.insert(w);
+    return true;
   }
   void remove_watch(const std::shared_ptr<WatchState>& w) {
     std::lock_guard lock(watches_mu_);
@@ -396,6 +413,8 @@ class MonitorService final : public v1::Monitor::CallbackService {
 
   MonitorEngine& engine_;
   size_t max_bytes_;
+  size_t max_watchers_;
+  size_t max_watch_queue_bytes_;
   mutable std::mutex auth_mu_;
   std::shared_ptr<const ApiAuthorizer> auth_;  // replaced whole by set_auth()
   std::function<void(const std::string&, const std::string&, const std::string&)> on_auth_failure_;
@@ -512,8 +531,9 @@ std::unique_ptr<GrpcServer> GrpcServer::Start(MonitorEngine& engine,
   const size_t max_bytes = size_t(std::max(options.max_message_bytes, 4096));
   const bool verified_clients = options.tls && !options.tls->client_ca_pem.empty();
   ApiAuthorizer auth(options.auth, is_loopback_bind(options.bind), verified_clients);
-  auto service =
-      std::make_unique<MonitorService>(engine, max_bytes, std::move(auth), options.on_auth_failure);
+  auto service = std::make_unique<MonitorService>(engine, max_bytes, options.max_watchers,
+                                                  options.max_watch_queue_bytes, std::move(auth),
+                                                  options.on_auth_failure);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.bind, creds, &port);

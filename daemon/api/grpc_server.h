@@ -40,6 +40,11 @@ struct GrpcServerOptions {
   int max_message_bytes = 16 << 20;
   ApiAuthOptions auth = {};
   std::string health_bind = "";  // "" = no health-only listener
+  // WatchAlerts: concurrent calls (a further one ends at once with RESOURCE_EXHAUSTED), and
+  // the bytes of transitions buffered for one slow reader (past them its call ends with
+  // RESOURCE_EXHAUSTED, "reconnect"; the reconnect's snapshot has the current state).
+  size_t max_watchers = 64;
+  size_t max_watch_queue_bytes = 4 << 20;
   std::function<void(const std::string& rpc, const std::string& reason, const std::string& peer)>
       on_auth_failure = {};
 };

@@ -676,6 +676,45 @@ TEST_F(GrpcServerTest, WatchAlertsCancelledByTheClient) {
   EXPECT_TRUE(stub_->ListStreams(&ctx, {}, &resp).ok());
 }
 
+// Issue 14 bounds: WatchAlerts calls are capped (a further one ends at once with
+// RESOURCE_EXHAUSTED, and a slot frees when a watcher leaves). (The byte bound of a slow
+// reader's queue is not driven here: HTTP/2 flow control buffers ~64 KB per call before the
+// queue grows, more alert transitions than this fixture makes.)
+TEST(GrpcServerBounds, WatchersAreCapped) {
+  TrafficEnv env;
+  std::string error;
+  auto server = GrpcServer::Start(*env.engine, {.bind = "127.0.0.1:0", .max_watchers = 2}, error);
+  ASSERT_TRUE(server) << error;
+  server->set_ready(true);
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::Monitor::NewStub(channel);
+  auto a = std::make_unique<Watcher>(*stub, "cam");
+  auto b = std::make_unique<Watcher>(*stub, "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  {
+    Watcher c(*stub, "cam");
+    c.thread.join();
+    EXPECT_EQ(c.status.error_code(), StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_NE(c.status.error_message().find("too many WatchAlerts calls (2"), std::string::npos)
+        << c.status.error_message();
+  }
+  a->ctx.TryCancel();
+  a->thread.join();
+  a.reset();
+  // The freed slot takes a new watcher once the server has seen `a` leave (asynchronously).
+  bool admitted = false;
+  for (int attempt = 0; attempt < 50 && !admitted; ++attempt) {
+    Watcher d(*stub, "cam");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    d.ctx.TryCancel();
+    d.thread.join();
+    admitted = d.status.error_code() == StatusCode::CANCELLED;
+  }
+  EXPECT_TRUE(admitted);
+  server->shutdown(std::chrono::milliseconds(500));
+}
+
 // The Alert message of an alert merged over windows: the deciding window's payload, every
 // window's verdict, the folded partner classes, and a summary that names them.
 TEST(AlertToProto, CarriesEveryWindowAndTheRelatedSubjects) {
