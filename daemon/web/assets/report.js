@@ -410,6 +410,10 @@ function sizes() {
   return section('sizes', 'Object sizes', el('div', { class: 'controls' }, el('label', { for: 'sizes-class' }, 'class:'), sel), body);
 }
 
+// Suspicious findings per image name (the QA checks: duplicate boxes, degenerate boxes, ...).
+const findingsOf = new Map();
+for (const s of D.suspicious || []) findingsOf.set(s.image, (findingsOf.get(s.image) || 0) + 1);
+
 const table = {
   build() {
     this.t = sortableTable('image-table', [
@@ -418,6 +422,7 @@ const table = {
       { key: 'classes', label: 'classes', num: true },
       { key: 'covered_pct', label: 'covered %', num: true, render: (r) => r.covered_pct.toFixed(2) },
       { key: 'min_box_pct', label: 'smallest box %', num: true, render: (r) => (r.min_box_pct === null ? '' : r.min_box_pct.toFixed(4)) },
+      { key: 'suspicious', label: 'suspicious', num: true, value: (r) => findingsOf.get(r.name) || 0 },
       { key: 'max_same', label: 'most of one class', num: true, value: (r) => Math.max(0, ...Object.values(r.counts)) },
       { key: 'width', label: 'width', num: true },
       { key: 'height', label: 'height', num: true },

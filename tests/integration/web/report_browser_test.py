@@ -13,7 +13,8 @@ Python's json module, not taken from predwatch:
   * clicking the "objects" header of the per-image table puts an image with the most objects
     first (and again: one with the fewest);
   * the lift view and the name sort redraw without error.
-A screenshot goes to --out (test artifact; docs/images/report.png is one).
+Screenshots go to --out (test artifacts): report.png on load, report-cell.png after the cell
+click (docs/images/report.png is one).
 
 Exit status: 0 pass, 1 fail, 77 skipped (ctest SKIP_RETURN_CODE) when no Chromium is installed.
 """
@@ -179,6 +180,9 @@ def main():
               f"{len(with_both)}: {sorted(set(listed) ^ set(with_both))[:5]}")
         title = js("return document.getElementById('images-title').textContent")
         check(a in title and b in title, f"the panel's title is {title!r}")
+        js("document.getElementById('matrix-wrap').scrollTop = 0;"
+           "document.getElementById('cooccurrence').scrollIntoView({block: 'start'})")
+        d.save_screenshot(os.path.join(args.out, "report-cell.png"))
         no_errors("matrix click")
 
         # A class-balance row lists the images with the class.
