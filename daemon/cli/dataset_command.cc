@@ -57,6 +57,7 @@ int write_html(const ReportArgs& args, const DatasetAnalysis& a, const ReportIma
     w.key("path").value(args.input.path);
     w.key("format").value(args.input.format);
     w.key("version").value(PREDWATCH_VERSION);
+    w.key("kind").value("dataset");
     w.end_object();
     write_report_members(w, a.build.stats, a.build.class_names, images);
     write_findings(w, args, a);

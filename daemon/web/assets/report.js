@@ -67,6 +67,9 @@ function tip(evt, text) {
 const D = JSON.parse($('report-data').textContent);
 PR.data = D;
 const N = D.images;
+// A live window's report (`predwatch stats STREAM --html`) has the tables but no image list.
+const listed = D.report.kind !== 'window';
+const noList = 'This report of a live window has no per-frame list (a window keeps exemplar frames, not every frame): the web view of predwatchd lists the exemplars behind a cell.';
 const images = D.image_list || [];
 const classes = D.classes || [];  // images desc, objects desc, name
 const classNames = D.class_names || [];
@@ -89,6 +92,13 @@ const panel = {
     $('images').hidden = false;
     document.body.classList.add('panel-open');
     $('images-title').textContent = title;
+    if (!listed) {
+      $('images-note').textContent = noList;
+      $('images-list').replaceChildren();
+      $('images').dataset.state = 'done';
+      PR.panel = { title, images: null };
+      return;
+    }
     const shown = list.slice(0, 2000);
     $('images-note').textContent = `${fmt(list.length)} image${list.length === 1 ? '' : 's'}` +
       (shown.length < list.length ? ` (the first ${fmt(shown.length)} listed)` : '') + '; click one to find it in the table.';
@@ -159,9 +169,10 @@ function header() {
   const sus = (D.suspicious || []).length;
   const problems = (D.problems || {}).total || 0;
   return [
-    el('h1', {}, 'Dataset report: ', D.report.path, ' ', el('span', { class: 'muted' }, `(${D.report.format})`)),
-    el('p', { id: 'summary' }, `${fmt(N)} images, ${fmt(D.objects)} objects, ${fmt(classes.filter((c) => c.images > 0).length)} classes, `,
-      `${fmt(sus)} suspicious annotations, ${fmt(problems)} import problems. `,
+    el('h1', {}, listed ? 'Dataset report: ' : 'Window report: ', D.report.path, ' ', el('span', { class: 'muted' }, `(${D.report.format})`)),
+    el('p', { id: 'summary' }, `${fmt(N)} ${listed ? 'images' : 'frames'}, ${fmt(D.objects)} objects, ${fmt(classes.filter((c) => c.images > 0).length)} classes, `,
+      listed ? `${fmt(sus)} suspicious annotations, ${fmt(problems)} import problems. `
+        : `window ${D.window.start || ''} … ${D.window.end || ''}. `,
       el('span', { class: 'muted' }, `predwatch ${D.report.version}`)),
     el('nav', { class: 'toc' }, [['balance', 'Class balance'], ['cooccurrence', 'Co-occurrence'], ['heatmaps', 'Spatial heatmaps'],
       ['objects', 'Objects per image'], ['sizes', 'Object sizes'], ['image-table', 'Images'], ['suspicious', 'Suspicious']]
@@ -362,7 +373,14 @@ function objects() {
   const maxCount = Math.max(0, ...byCount.keys());
   const cap = Math.min(maxCount, 40);
   const overall = [];
-  for (let k = 0; k <= cap; k++) {
+  // A window: the per-frame histogram of its tables (last bucket ">=M").
+  if (!listed) {
+    for (const [k, v] of Object.entries((D.per_image || {}).objects || {})) {
+      const label = k.startsWith('>=') ? `≥${k.slice(2)}` : k;
+      overall.push({ label, value: v, title: `${fmt(v)} frames with ${label} objects`, onclick: () => panel.show(`frames with ${label} objects`, []) });
+    }
+  }
+  for (let k = 0; listed && k <= cap; k++) {
     const last = k === cap && maxCount > cap;
     const match = (i) => (last ? i.objects >= k : i.objects === k);
     const v = last ? images.filter(match).length : byCount.get(k) || 0;
@@ -437,9 +455,11 @@ const table = {
       this.t.state.filter = q ? (r) => r.name.toLowerCase().includes(q) || Object.keys(r.counts).some((c) => c.toLowerCase() === q) : null;
       this.t.render();
     } });
+    if (!listed) return section('image-table', 'Images', el('p', { class: 'muted' }, noList));
     return section('image-table', 'Images', el('div', { class: 'controls' }, el('label', { for: 'image-filter' }, 'filter:'), this.filter), this.t.wrap);
   },
   find(name) {
+    if (!this.filter) return;
     this.filter.value = name;
     this.t.state.filter = (r) => r.name === name;
     this.t.render();
@@ -455,6 +475,7 @@ function suspicious() {
     { key: 'image', label: 'image' }, { key: 'reason', label: 'reason' }, { key: 'class', label: 'class' }, { key: 'detail', label: 'detail', cls: 'muted' },
   ], list, { onrow: (s) => table.find(s.image), height: '420px' });
   const problems = D.problems || {};
+  if (!listed) return section('suspicious', 'Suspicious annotations', el('p', { class: 'muted' }, 'The QA checks run over datasets (predwatch dataset report), not over live windows.'));
   return section('suspicious', 'Suspicious annotations',
     el('p', {}, list.length ? [...byReason].map(([r, n]) => `${r}: ${fmt(n)}`).join(' · ') : 'None found.',
       el('span', { class: 'muted' }, ' Click a row to find the image in the table.')),
