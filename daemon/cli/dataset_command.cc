@@ -3,8 +3,10 @@
 // findings; with --html, also one self-contained HTML page of them (daemon/cli/html_report.h).
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "daemon/cli/command.h"
+#include "daemon/cli/confusion_matrix.h"
 #include "daemon/cli/dataset_input.h"
 #include "daemon/cli/html_report.h"
 #include "daemon/cli/stats_report.h"
@@ -15,7 +17,8 @@ namespace {
 struct ReportArgs {
   DatasetInput input;
   bool json = false;
-  std::string html;  // --html OUT.html
+  std::string html;            // --html OUT.html
+  ConfusionOptions confusion;  // coco-results --html: the matching of the confusion matrix
   StatsReportOptions tables;
   size_t max_suspicious = 10;
 };
@@ -50,8 +53,30 @@ void write_findings(JsonWriter& w, const ReportArgs& args, const DatasetAnalysis
   }
 }
 
+// coco-results: the ground truth's boxes per image (its own import, same class map) matched
+// against the predictions. Returns the exit code.
+int confusion_of(const ReportArgs& args, const ReportImages& predicted,
+                 std::optional<ConfusionMatrix>& out) {
+  DatasetInput gt = args.input;
+  gt.path = args.input.ground_truth;
+  gt.format = "coco";
+  gt.ground_truth.clear();
+  gt.coco80 = false;
+  DatasetAnalysis truth_analysis;
+  ReportImages truth;
+  if (int rc = gt.analyse(false, truth_analysis, [&](const core::Event& e) { truth.add(e); });
+      rc != 0)
+    return rc;
+  out = match_boxes(truth, predicted, args.confusion);
+  return 0;
+}
+
 // Writes the HTML report; returns the exit code.
 int write_html(const ReportArgs& args, const DatasetAnalysis& a, const ReportImages& images) {
+  std::optional<ConfusionMatrix> confusion;
+  if (args.input.format == "coco-results") {
+    if (int rc = confusion_of(args, images, confusion); rc != 0) return rc;
+  }
   std::string json = stats_report_json(a.build.stats, a.build.class_names, [&](JsonWriter& w) {
     w.key("report").begin_object();
     w.key("path").value(args.input.path);
@@ -61,6 +86,7 @@ int write_html(const ReportArgs& args, const DatasetAnalysis& a, const ReportIma
     w.end_object();
     write_report_members(w, a.build.stats, a.build.class_names, images);
     write_findings(w, args, a);
+    if (confusion) write_confusion_json(w, *confusion);
   });
   std::string error =
       write_report_file(args.html, render_html_report(args.input.path, std::move(json)));
@@ -136,6 +162,14 @@ void add_dataset_commands(CLI::App& app, CommandResult& result) {
                      "also write one self-contained HTML page (opens offline): charts, "
                      "co-occurrence heatmap, per-image table, suspicious annotations; "
                      "no tables on stdout then unless --json");
+  report
+      ->add_option("--min-score", args->confusion.min_score,
+                   "coco-results --html: predictions in the confusion matrix score at least this")
+      ->capture_default_str();
+  report
+      ->add_option("--iou", args->confusion.iou,
+                   "coco-results --html: IoU at which a prediction matches a ground-truth box")
+      ->capture_default_str();
   report->add_option("--top-pairs", args->tables.top_pairs, "co-occurring pairs listed")
       ->capture_default_str();
   report

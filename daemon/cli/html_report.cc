@@ -60,7 +60,7 @@ void ReportImages::add(const core::Event& event) {
     std::string name(d.class_name);
     auto [it, inserted] = ids_.try_emplace(name, uint32_t(names_.size()));
     if (inserted) names_.push_back(name);
-    img.boxes.push_back(ReportBox{it->second, layout_.heatmap_cell(d.box), d.box});
+    img.boxes.push_back(ReportBox{it->second, layout_.heatmap_cell(d.box), d.box, d.confidence});
     scratch_.push_back(clip(d.box));
   }
   img.covered = scratch_.empty() ? 0.0 : core::union_area(scratch_);

@@ -45,6 +45,7 @@ struct ReportBox {
   uint32_t name_id;  // index into ReportImages::names()
   uint32_t cell;     // StatsLayout::heatmap_cell of the box
   core::Box box;
+  float score;  // the detection's confidence, or core::kNoConfidence
 };
 
 struct ReportImage {

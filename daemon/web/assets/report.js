@@ -174,7 +174,7 @@ function header() {
       listed ? `${fmt(sus)} suspicious annotations, ${fmt(problems)} import problems. `
         : `window ${D.window.start || ''} … ${D.window.end || ''}. `,
       el('span', { class: 'muted' }, `predwatch ${D.report.version}`)),
-    el('nav', { class: 'toc' }, [['balance', 'Class balance'], ['cooccurrence', 'Co-occurrence'], ['heatmaps', 'Spatial heatmaps'],
+    el('nav', { class: 'toc' }, [...(D.confusion ? [['model-errors', 'Model errors']] : []), ['balance', 'Class balance'], ['cooccurrence', 'Co-occurrence'], ['heatmaps', 'Spatial heatmaps'],
       ['objects', 'Objects per image'], ['sizes', 'Object sizes'], ['image-table', 'Images'], ['suspicious', 'Suspicious']]
       .map(([id, t]) => el('a', { href: '#' + id }, t))),
   ];
@@ -484,11 +484,126 @@ function suspicious() {
       (problems.messages || []).slice(0, 20).join(' · ')) : '');
 }
 
+
+// Predictions against their ground truth (`--format coco-results --ground-truth`): the
+// confusion matrix of IoU-matched boxes (daemon/cli/confusion_matrix.h) with a "missed"
+// column and a "spurious" row, precision and recall per class. A cell lists its images.
+function confusion() {
+  const C = D.confusion;
+  const byName = new Map(images.map((i) => [i.name, i]));
+  const imagesOf = (names) => names.map((n) => byName.get(n) || { name: n, objects: 0, counts: {} });
+  const NONE = '\u2205';  // row: no truth box (spurious); column: no prediction (missed)
+  const cells = new Map();  // "truth\u0000predicted" -> cell
+  const key = (t, p) => `${t === null ? NONE : t}\u0000${p === null ? NONE : p}`;
+  for (const c of C.cells) cells.set(key(c.truth, c.predicted), c);
+  const names = C.classes.filter((_, k) => C.per_class[k].truth > 0 || C.per_class[k].predicted > 0);
+  const rows = [...names, null], cols = [...names, null];
+  const n = rows.length;
+  const cell = Math.max(3, Math.min(16, Math.floor(1000 / n)));
+  const labels = cell >= 8;
+  const margin = labels ? 120 : 4;
+  const canvas = el('canvas', { id: 'confusion-matrix', width: margin + n * cell + 2, height: margin + n * cell + 2, 'aria-label': 'confusion matrix' });
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  let max = 1;
+  for (const c of C.cells) max = Math.max(max, c.boxes);
+  const shade = (v) => 0.1 + 0.9 * Math.log1p(v) / Math.log1p(max);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const c = cells.get(key(rows[i], cols[j]));
+      if (!c) continue;
+      const t = shade(c.boxes);
+      g.fillStyle = i === j ? `rgb(${Math.round(255 - t * 220)},${Math.round(255 - t * 100)},${Math.round(255 - t * 200)})`
+        : rgb(divColor(t));
+      g.fillRect(margin + j * cell, margin + i * cell, cell, cell);
+    }
+  }
+  g.strokeStyle = '#889';
+  g.lineWidth = 1;
+  g.strokeRect(margin, margin, n * cell, n * cell);
+  g.beginPath();
+  g.moveTo(margin + (n - 1) * cell, margin);
+  g.lineTo(margin + (n - 1) * cell, margin + n * cell);
+  g.moveTo(margin, margin + (n - 1) * cell);
+  g.lineTo(margin + n * cell, margin + (n - 1) * cell);
+  g.stroke();
+  if (labels) {
+    g.fillStyle = '#333';
+    g.font = `${Math.min(12, cell - 1)}px system-ui, sans-serif`;
+    g.textBaseline = 'middle';
+    for (let i = 0; i < n; i++) {
+      const r = rows[i] === null ? 'spurious (no truth)' : rows[i];
+      const c = cols[i] === null ? 'missed (no prediction)' : cols[i];
+      g.textAlign = 'right';
+      g.fillText(r.length > 18 ? r.slice(0, 17) + '…' : r, margin - 4, margin + i * cell + cell / 2);
+      g.save();
+      g.translate(margin + i * cell + cell / 2, margin - 4);
+      g.rotate(-Math.PI / 2);
+      g.textAlign = 'left';
+      g.fillText(c.length > 18 ? c.slice(0, 17) + '…' : c, 0, 0);
+      g.restore();
+    }
+  }
+  const at = (e) => {
+    const r = canvas.getBoundingClientRect();
+    const x = e.clientX - r.left - margin, y = e.clientY - r.top - margin;
+    const i = Math.floor(y / cell), j = Math.floor(x / cell);
+    if (x < 0 || y < 0 || i >= n || j >= n) return null;
+    return { t: rows[i], p: cols[j] };
+  };
+  const what = (t, p) => (t === null ? `spurious ${p} (no truth box)` : p === null ? `missed ${t} (no prediction)`
+    : t === p ? `${t} found` : `${t} predicted as ${p}`);
+  canvas.addEventListener('mousemove', (e) => {
+    const c = at(e);
+    if (!c) return tip(e, null);
+    const v = cells.get(key(c.t, c.p));
+    tip(e, `${what(c.t, c.p)}\n${fmt(v ? v.boxes : 0)} boxes on ${fmt(v ? v.images.length : 0)} images`);
+  });
+  canvas.addEventListener('mouseleave', (e) => tip(e, null));
+  const open = (t, p) => {
+    const v = cells.get(key(t, p));
+    panel.show(what(t, p), imagesOf(v ? v.images : []));
+  };
+  canvas.addEventListener('click', (e) => { const c = at(e); if (c && !(c.t === null && c.p === null)) open(c.t, c.p); });
+  PR.confusion = {
+    rows, cols, cell, margin,
+    boxes: (t, p) => { const v = cells.get(key(t, p)); return v ? v.boxes : 0; },
+    center: (t, p) => {
+      const i = rows.indexOf(t), j = cols.indexOf(p);
+      return i < 0 || j < 0 ? null : { x: margin + j * cell + cell / 2, y: margin + i * cell + cell / 2 };
+    },
+  };
+  const perClass = C.per_class.filter((c) => c.truth > 0 || c.predicted > 0).map((c) => ({
+    ...c,
+    missed: (cells.get(key(c.name, null)) || { boxes: 0 }).boxes,
+    spurious: (cells.get(key(null, c.name)) || { boxes: 0 }).boxes,
+  }));
+  const t = sortableTable('precision-table', [
+    { key: 'name', label: 'class' },
+    { key: 'truth', label: 'truth boxes', num: true },
+    { key: 'predicted', label: 'predictions', num: true },
+    { key: 'tp', label: 'found', num: true },
+    { key: 'missed', label: 'missed', num: true },
+    { key: 'spurious', label: 'spurious', num: true },
+    { key: 'precision', label: 'precision', num: true, render: (c) => (c.precision === null ? '' : c.precision.toFixed(3)) },
+    { key: 'recall', label: 'recall', num: true, render: (c) => (c.recall === null ? '' : c.recall.toFixed(3)) },
+  ], perClass, { sortKey: 'truth', onrow: (c) => open(c.name, null), rowData: (c) => ({ cls: c.name }), height: '420px' });
+  return section('model-errors', 'Model errors',
+    el('p', { class: 'muted' }, `Predictions scoring ≥ ${C.min_score} matched one-to-one to ground-truth boxes at IoU ≥ ${C.iou} (largest IoU first, any classes). `,
+      'Rows: the true class; columns: the predicted class; green: found, red: confused, missed (last column) or spurious (last row). Hover for counts, click a cell for its images.'),
+    el('div', { id: 'confusion-wrap', style: 'overflow:auto;max-height:80vh' }, canvas),
+    el('h3', {}, 'Precision and recall per class'),
+    el('p', { class: 'muted' }, 'Click a row for the images where the class is missed.'), t.wrap);
+}
+
 // ---- start ----
 
 try {
   const matrix = new Matrix();
-  main.append(...header(), balance(), matrix.element(), heatmaps(), objects(), sizes(), table.build(), suspicious());
+  main.append(...header());
+  if (D.confusion) main.append(confusion());
+  main.append(balance(), matrix.element(), heatmaps(), objects(), sizes(), table.build(), suspicious());
   $('images-close').addEventListener('click', () => panel.hide());
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape') panel.hide(); });
   document.title = `predwatch report · ${D.report.path}`;
