@@ -12,7 +12,11 @@ Python's json module, not taken from predwatch:
     row lists exactly the images with that class;
   * clicking the "objects" header of the per-image table puts an image with the most objects
     first (and again: one with the fewest);
-  * the lift view and the name sort redraw without error.
+  * the lift view and the name sort redraw without error;
+  * with --predictions (COCO results, 0..79 class index, on the images of --data): the model
+    errors section's confusion matrix holds, for a true class, the found / missed boxes of a
+    one-to-one IoU >= 0.5 matching recounted here, and clicking the "missed" cell lists
+    exactly the images with a missed box of that class.
 Screenshots go to --out (test artifacts): report.png on load, report-cell.png after the cell
 click (docs/images/report.png is one).
 
@@ -61,12 +65,106 @@ def recount(path):
     return out
 
 
+def check_confusion(d, js, wait, no_errors, panel_images, click_at, args, work):
+    report = os.path.join(work, "predictions.html")
+    r = subprocess.run([args.predwatch, "dataset", "report", args.predictions, "--format",
+                        "coco-results", "--ground-truth", args.data, "--coco80", "--html", report],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"predwatch dataset report (predictions) failed: {r.stderr}")
+    images, counts = recount_matching(args.data, args.predictions)
+    cls = args.true_class
+    found, missed = counts.get((cls, cls), 0), counts.get((cls, None), 0)
+    check(found > 0 and missed > 0, f"the recount has no found and missed {cls}: pick another class")
+    d.get("about:blank")
+    d.get("file://" + report)
+    wait("window.predwatchReport && window.predwatchReport.ready", "the predictions report")
+    no_errors("predictions report")
+    got = js("const m = window.predwatchReport.confusion;"
+             "return [m.boxes(arguments[0], arguments[0]), m.boxes(arguments[0], null)]", cls)
+    check(got == [found, missed], f"confusion matrix: {cls} found/missed {got}, recounted "
+          f"{[found, missed]}")
+    canvas = d.find_element("css selector", "#confusion-matrix")
+    c = js("return window.predwatchReport.confusion.center(arguments[0], null)", cls)
+    js("document.getElementById('images').dataset.state = ''")
+    click_at(canvas, c["x"], c["y"])
+    listed = panel_images(f"missed {cls}")
+    want = sorted(images[(cls, None)])
+    check(listed == want, f"clicking missed {cls} lists {len(listed)} images, recounted {len(want)}")
+    js("document.getElementById('confusion-wrap').scrollTop = 0;"
+       "document.getElementById('model-errors').scrollIntoView({block: 'start'})")
+    d.save_screenshot(os.path.join(args.out, "report-predictions.png"))
+    no_errors("confusion click")
+
+
+COCO80 = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+          27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50,
+          51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 67, 70, 72, 73, 74, 75,
+          76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90]  # tests/data/README.md
+
+
+def recount_matching(gt_path, pred_path, min_score=0.5, min_iou=0.5):
+    """{(truth class or None, predicted class or None): set of file names}, boxes counted in
+    `counts`: predictions >= min_score and truth boxes (clipped, empty ones dropped) matched
+    one-to-one by descending IoU (then score), any classes."""
+    with open(gt_path) as f:
+        gt = json.load(f)
+    with open(pred_path) as f:
+        preds = json.load(f)
+    cats = {c["id"]: c["name"] for c in gt["categories"]}
+    imgs = {i["id"]: {"img": i, "truth": [], "pred": []} for i in gt["images"]}
+
+    def box(a, img):
+        x, y, w, h = a["bbox"]
+        b = (max(x, 0), max(y, 0), min(x + w, img["width"]), min(y + h, img["height"]))
+        return b if b[2] > b[0] and b[3] > b[1] else None
+
+    for a in gt["annotations"]:
+        e = imgs[a["image_id"]]
+        b = box(a, e["img"])
+        if b:
+            e["truth"].append((cats[a["category_id"]], b))
+    for a in preds:
+        e = imgs[a["image_id"]]
+        b = box(a, e["img"])
+        if b and a["score"] >= min_score:
+            e["pred"].append((cats[COCO80[a["category_id"]]], b, a["score"]))
+
+    def iou(p, q):
+        iw = min(p[2], q[2]) - max(p[0], q[0])
+        ih = min(p[3], q[3]) - max(p[1], q[1])
+        if iw <= 0 or ih <= 0:
+            return 0.0
+        inter = iw * ih
+        return inter / ((p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - inter)
+
+    images, counts = {}, {}
+    for e in imgs.values():
+        cand = sorted((-iou(t[1], p[1]), -p[2], i, j) for i, t in enumerate(e["truth"])
+                      for j, p in enumerate(e["pred"]) if iou(t[1], p[1]) >= min_iou)
+        tu, pu = set(), set()
+        cells = []
+        for _, _, i, j in cand:
+            if i in tu or j in pu:
+                continue
+            tu.add(i)
+            pu.add(j)
+            cells.append((e["truth"][i][0], e["pred"][j][0]))
+        cells += [(t[0], None) for i, t in enumerate(e["truth"]) if i not in tu]
+        cells += [(None, p[0]) for j, p in enumerate(e["pred"]) if j not in pu]
+        for c in cells:
+            images.setdefault(c, set()).add(e["img"]["file_name"])
+            counts[c] = counts.get(c, 0) + 1
+    return images, counts
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--predwatch", required=True, help="the predwatch CLI binary")
     ap.add_argument("--data", required=True, help="a COCO instances file")
     ap.add_argument("--pair", default="car,person", help="the known pair a,b checked")
     ap.add_argument("--out", required=True, help="directory for the screenshot")
+    ap.add_argument("--predictions", help="COCO results (0..79 index) on --data's images")
+    ap.add_argument("--true-class", default="person", help="the true class checked in the confusion matrix")
     args = ap.parse_args()
 
     chromium = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
@@ -215,6 +313,9 @@ def main():
         check(js("const m = window.predwatchReport.matrix; return m.view === 'lift' && m.sort === 'name'"),
               "the matrix did not switch to lift / name")
         no_errors("after clicks")
+
+        if args.predictions:
+            check_confusion(d, js, wait, no_errors, panel_images, click_at, args, work)
         print(f"PASS ({time.time() - t0:.1f} s; {len(truth)} images, {a}+{b} on {len(with_both)})")
         return 0
     except Failure as e:
