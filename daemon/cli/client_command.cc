@@ -795,9 +795,11 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
       ->capture_default_str();
   stats->add_option("--heatmap", sa->heatmaps, "draw the box-centre heatmap of a class")
       ->delimiter(',');
-  stats->add_option("--html", sa->html,
-                    "also write the window as one self-contained HTML page (opens offline; "
-                    "no per-frame list); no tables on stdout then unless --json");
+  stats
+      ->add_option("--html", sa->html,
+                   "also write the window as one self-contained HTML page (opens offline; "
+                   "no per-frame list); no tables on stdout then unless --json")
+      ->type_name("OUT.html");
   stats->callback([o, sa, &result] { result.exit_code = run_stats(*o, *sa); });
 
   auto drift_stream = std::make_shared<std::string>();

@@ -158,17 +158,22 @@ void add_dataset_commands(CLI::App& app, CommandResult& result) {
       "report", "class balance, co-occurrence, objects per image and suspicious annotations");
   args->input.add_options(report);
   report->add_flag("--json", args->json, "one JSON object instead of tables");
-  report->add_option("--html", args->html,
-                     "also write one self-contained HTML page (opens offline): charts, "
-                     "co-occurrence heatmap, per-image table, suspicious annotations; "
-                     "no tables on stdout then unless --json");
+  report
+      ->add_option("--html", args->html,
+                   "also write one self-contained HTML page (opens offline): charts, "
+                   "co-occurrence heatmap, per-image table, suspicious annotations (coco-results: "
+                   "a confusion matrix against --ground-truth too); "
+                   "no tables on stdout then unless --json")
+      ->type_name("OUT.html");
   report
       ->add_option("--min-score", args->confusion.min_score,
                    "coco-results --html: predictions in the confusion matrix score at least this")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   report
       ->add_option("--iou", args->confusion.iou,
                    "coco-results --html: IoU at which a prediction matches a ground-truth box")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   report->add_option("--top-pairs", args->tables.top_pairs, "co-occurring pairs listed")
       ->capture_default_str();
