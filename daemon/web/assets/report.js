@@ -204,12 +204,53 @@ class Matrix {
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', (e) => tip(e, null));
     this.canvas.addEventListener('click', (e) => { const c = this.cellAt(e); if (c) this.open(c.a, c.b); });
+    this.canvas.addEventListener('keydown', (e) => this.key(e));
+    this.canvas.addEventListener('focus', () => this.showCursor());
+    this.cursorBox = el('div', { id: 'matrix-cursor' });
     this.controls = el('div', { class: 'controls' });
     this.legend = el('div', { class: 'legend' });
   }
   element() {
     this.draw();
-    return section('cooccurrence', 'Co-occurrence', this.controls, el('div', { id: 'matrix-wrap' }, this.canvas), this.legend);
+    return section('cooccurrence', 'Co-occurrence', this.controls, el('div', { id: 'matrix-wrap' }, this.canvas, this.cursorBox), this.legend);
+  }
+  // Keyboard: arrows move a cursor over the matrix (Shift: 10 cells), Home goes to the first
+  // cell, Enter or Space lists the cell's images.
+  key(e) {
+    const m = this.m;
+    const n = m.names.length;
+    if (!n) return;
+    let r = this.cursor ? Math.max(0, m.names.indexOf(this.cursor.a)) : 0;
+    let c = this.cursor ? Math.max(0, m.names.indexOf(this.cursor.b)) : 0;
+    const step = e.shiftKey ? 10 : 1;
+    if (e.key === 'ArrowUp') r -= step;
+    else if (e.key === 'ArrowDown') r += step;
+    else if (e.key === 'ArrowLeft') c -= step;
+    else if (e.key === 'ArrowRight') c += step;
+    else if (e.key === 'Home') r = c = 0;
+    else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      if (this.cursor) this.open(this.cursor.a, this.cursor.b);
+      return;
+    } else return;
+    e.preventDefault();
+    r = Math.max(0, Math.min(n - 1, r));
+    c = Math.max(0, Math.min(n - 1, c));
+    this.cursor = { a: m.names[r], b: m.names[c] };
+    this.showCursor();
+  }
+  showCursor() {
+    const m = this.m;
+    if (!m || !this.cursor) return;
+    const i = m.names.indexOf(this.cursor.a), j = m.names.indexOf(this.cursor.b);
+    if (i < 0 || j < 0) { this.cursorBox.style.display = 'none'; return; }
+    const size = Math.max(m.cell, 4);
+    const x = m.margin + j * m.cell + m.cell / 2, y = m.margin + i * m.cell + m.cell / 2;
+    Object.assign(this.cursorBox.style, { display: 'block', left: x - size / 2 + 'px', top: y - size / 2 + 'px', width: size + 'px', height: size + 'px' });
+    this.cursorBox.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const r = this.canvas.getBoundingClientRect();
+    this.hover({ clientX: r.left + x, clientY: r.top + y });
+    PR.matrix.cursor = this.cursor;
   }
   draw() {
     const seg = (label, options, value, set) => el('span', { class: 'seg' }, el('label', {}, label + ' '), options.map((o) =>
@@ -283,10 +324,11 @@ class Matrix {
         return { x: margin + j * cell + cell / 2, y: margin + i * cell + cell / 2 };
       },
     };
+    this.showCursor();
     this.legend.replaceChildren(this.view === 'lift'
       ? 'lift = images with both / images expected with both if the classes were independent (images with a × images with b / all images): blue below 1, white 1, red above (4× and more: full red); faint when fewer than 10 images are seen or expected.'
       : `${fmt(N)} images; darker = on more images (log scale); the diagonal counts images with the class.`,
-    ` ${n} classes, ${drawn.length} non-empty cells. Hover for counts, click a cell for its images.`);
+    ` ${n} classes, ${drawn.length} non-empty cells. Hover for counts, click a cell for its images (keyboard: arrows, Enter).`);
   }
   cellAt(evt) {
     const m = this.m;

@@ -3,6 +3,8 @@
 // no predwatch code): every image's per-class counts, images per class and per pair. The page
 // must be self-contained (no http(s) reference, no external script or stylesheet) and an
 // unwritable OUT must fail naming the path.
+#include "daemon/cli/html_report.h"
+
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <unistd.h>
@@ -226,6 +228,21 @@ TEST_F(HtmlReport, FailedImportLeavesNoFile) {
                         "--html", out.string()});
   EXPECT_EQ(run.code, 1);
   EXPECT_FALSE(fs::exists(out));
+}
+
+// Names are data: an image or class named "</script>..." cannot end the data block or inject
+// markup, and the title is escaped.
+TEST(HtmlReportPage, NamesCannotCloseTheDataBlock) {
+  const std::string json = R"({"name":"a</script><script>alert(1)</script><!--"})";
+  const std::string html = render_html_report("t</title><b>", json);
+  EXPECT_EQ(html.find("<script>alert(1)"), std::string::npos);
+  EXPECT_EQ(html.find("</title><b>"), std::string::npos);
+  EXPECT_NE(html.find("t&lt;/title&gt;&lt;b&gt;"), std::string::npos);
+  const std::string data = data_block(html);
+  simdjson::dom::parser p;
+  simdjson::dom::element r;
+  ASSERT_EQ(p.parse(data).get(r), simdjson::SUCCESS) << data;
+  EXPECT_EQ(str(r["name"]), "a</script><script>alert(1)</script><!--");
 }
 
 TEST_F(HtmlReport, HelpNamesTheFlag) {

@@ -8,8 +8,9 @@ Python's json module, not taken from predwatch:
   * the page renders with no console error and no uncaught exception;
   * the co-occurrence matrix holds the recounted number of images for a known pair and for
     the pair's classes, and its canvas is coloured at that cell;
-  * clicking that cell lists exactly the images with both classes; clicking a class-balance
-    row lists exactly the images with that class;
+  * clicking that cell lists exactly the images with both classes, and so does moving the
+    keyboard cursor there and pressing Enter; clicking a class-balance row lists exactly the
+    images with that class;
   * clicking the "objects" header of the per-image table puts an image with the most objects
     first (and again: one with the fewest);
   * the lift view and the name sort redraw without error;
@@ -282,6 +283,18 @@ def main():
            "document.getElementById('cooccurrence').scrollIntoView({block: 'start'})")
         d.save_screenshot(os.path.join(args.out, "report-cell.png"))
         no_errors("matrix click")
+
+        # The keyboard does the same: Home, arrows to the cell, Enter.
+        from selenium.webdriver.common.keys import Keys
+        names = js("return window.predwatchReport.matrix.names")
+        js("document.getElementById('images').dataset.state = ''")
+        canvas.send_keys(Keys.HOME)
+        canvas.send_keys(*([Keys.ARROW_DOWN] * names.index(a) + [Keys.ARROW_RIGHT] * names.index(b)))
+        cursor = js("return window.predwatchReport.matrix.cursor")
+        check(cursor == {"a": a, "b": b}, f"the keyboard cursor is on {cursor}, not {a}+{b}")
+        canvas.send_keys(Keys.ENTER)
+        listed = panel_images(f"{a} + {b} (keyboard)")
+        check(listed == with_both, f"Enter on {a}+{b} lists {len(listed)} images, recounted {len(with_both)}")
 
         # A class-balance row lists the images with the class.
         js("document.getElementById('images').dataset.state = ''")
