@@ -10,7 +10,8 @@
 // tables and terminal heatmaps; --json: the API's messages in protobuf's JSON mapping (field names
 // as in the .proto), except `stats --json`, which has the shape of `predwatch dataset report
 // --json` ({"images", "objects", "classes", "cooccurrence", "objects_distribution", "per_image",
-// "suspicious"}), and `alerts --watch --json`, one AlertTransition per line. Exit codes: 0 ok, 1 an
+// "suspicious"}; `stats --html OUT.html` writes it as the page of daemon/cli/html_report.h), and
+// `alerts --watch --json`, one AlertTransition per line. Exit codes: 0 ok, 1 an
 // error reported on stderr (the gRPC status and message), 2 usage. `health` exits 0 only when the
 // service is SERVING (Docker HEALTHCHECK uses it).
 //
@@ -37,6 +38,7 @@
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/cli/command.h"
 #include "daemon/cli/heatmap_render.h"
+#include "daemon/cli/html_report.h"
 #include "daemon/cli/stats_report.h"
 #include "daemon/cli/text_table.h"
 #include "daemon/common/json_writer.h"
@@ -306,9 +308,43 @@ struct StatsArgs {
   std::vector<std::string> classes;
   uint32_t top_pairs = 15;
   std::vector<std::string> heatmaps;
+  std::string html;  // --html OUT.html
 };
 
+// The HTML report of a window (daemon/cli/html_report.h) without the per-image list (a window
+// keeps exemplar frames, not every frame); returns the exit code.
+int write_window_html(const StatsArgs& a, const v1::GetWindowStatsResponse& resp,
+                      const core::Stats& st, const std::vector<std::string>& names,
+                      const std::string& window_json) {
+  std::string json = stats_report_json(st, names, [&](JsonWriter& w) {
+    w.key("report").begin_object();
+    w.key("path").value(resp.stream() + " / " + resp.window().name());
+    w.key("format").value("live window");
+    w.key("version").value(PREDWATCH_VERSION);
+    w.key("kind").value("window");
+    w.end_object();
+    w.key("stream").value(resp.stream());
+    w.key("window").raw(window_json);
+    write_report_members(w, st, names, ReportImages(st.layout()));
+    w.key("suspicious").begin_array().end_array();
+  });
+  const std::string title = resp.stream() + " / " + resp.window().name();
+  const std::string error = write_report_file(a.html, render_html_report(title, std::move(json)));
+  if (!error.empty()) {
+    std::cerr << "predwatch stats: " << error << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 int run_stats(const ClientOptions& o, const StatsArgs& a) {
+  if (!a.html.empty()) {
+    const std::string error = check_report_file(a.html);
+    if (!error.empty()) {
+      std::cerr << "predwatch stats: " << error << "\n";
+      return 1;
+    }
+  }
   auto stub = v1::Monitor::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
@@ -327,11 +363,18 @@ int run_stats(const ClientOptions& o, const StatsArgs& a) {
     return 1;
   }
   const core::Stats st = core::Stats::from_data(data);
-  if (o.json) {
+  if (o.json || !a.html.empty()) {
     std::string window_json, error;
     if (!to_json(resp.window(), window_json, error, false)) {
       std::cerr << "predwatch stats: cannot print the answer as JSON: " << error << "\n";
       return 1;
+    }
+    if (!a.html.empty()) {
+      if (int rc = write_window_html(a, resp, st, names, window_json); rc != 0) return rc;
+      if (!o.json) {
+        std::cerr << "wrote " << a.html << " (" << st.frames() << " frames)\n";
+        return 0;
+      }
     }
     // The shape of `predwatch dataset report --json`, plus where the numbers come from.
     std::cout << stats_report_json(st, names, [&](JsonWriter& w) {
@@ -752,6 +795,11 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
       ->capture_default_str();
   stats->add_option("--heatmap", sa->heatmaps, "draw the box-centre heatmap of a class")
       ->delimiter(',');
+  stats
+      ->add_option("--html", sa->html,
+                   "also write the window as one self-contained HTML page (opens offline; "
+                   "no per-frame list); no tables on stdout then unless --json")
+      ->type_name("OUT.html");
   stats->callback([o, sa, &result] { result.exit_code = run_stats(*o, *sa); });
 
   auto drift_stream = std::make_shared<std::string>();

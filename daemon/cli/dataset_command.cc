@@ -1,10 +1,14 @@
-// `predwatch dataset report PATH --format F [--map FILE] [--json]`: the statistics tables of a
-// labelled dataset (or of a model's predictions on one) and its QA findings.
+// `predwatch dataset report PATH --format F [--map FILE] [--json] [--html OUT.html]`: the
+// statistics tables of a labelled dataset (or of a model's predictions on one) and its QA
+// findings; with --html, also one self-contained HTML page of them (daemon/cli/html_report.h).
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "daemon/cli/command.h"
+#include "daemon/cli/confusion_matrix.h"
 #include "daemon/cli/dataset_input.h"
+#include "daemon/cli/html_report.h"
 #include "daemon/cli/stats_report.h"
 
 namespace predwatch::daemon {
@@ -13,6 +17,8 @@ namespace {
 struct ReportArgs {
   DatasetInput input;
   bool json = false;
+  std::string html;            // --html OUT.html
+  ConfusionOptions confusion;  // coco-results --html: the matching of the confusion matrix
   StatsReportOptions tables;
   size_t max_suspicious = 10;
 };
@@ -34,22 +40,89 @@ void write_problems(JsonWriter& w, const DatasetAnalysis& a) {
   w.end_object();
 }
 
+// The members after the statistics: suspicious findings, import problems, class map counts.
+void write_findings(JsonWriter& w, const ReportArgs& args, const DatasetAnalysis& a) {
+  w.key("suspicious");
+  write_suspicious(w, a.suspicious);
+  write_problems(w, a);
+  if (!args.input.map_file.empty()) {
+    w.key("class_map").begin_object();
+    w.key("renamed").value(a.build.mapped_renamed);
+    w.key("dropped").value(a.build.mapped_dropped);
+    w.end_object();
+  }
+}
+
+// coco-results: the ground truth's boxes per image (its own import, same class map) matched
+// against the predictions. Returns the exit code.
+int confusion_of(const ReportArgs& args, const ReportImages& predicted,
+                 std::optional<ConfusionMatrix>& out) {
+  DatasetInput gt = args.input;
+  gt.path = args.input.ground_truth;
+  gt.format = "coco";
+  gt.ground_truth.clear();
+  gt.coco80 = false;
+  DatasetAnalysis truth_analysis;
+  ReportImages truth;
+  if (int rc = gt.analyse(false, truth_analysis, [&](const core::Event& e) { truth.add(e); });
+      rc != 0)
+    return rc;
+  out = match_boxes(truth, predicted, args.confusion);
+  return 0;
+}
+
+// Writes the HTML report; returns the exit code.
+int write_html(const ReportArgs& args, const DatasetAnalysis& a, const ReportImages& images) {
+  std::optional<ConfusionMatrix> confusion;
+  if (args.input.format == "coco-results") {
+    if (int rc = confusion_of(args, images, confusion); rc != 0) return rc;
+  }
+  std::string json = stats_report_json(a.build.stats, a.build.class_names, [&](JsonWriter& w) {
+    w.key("report").begin_object();
+    w.key("path").value(args.input.path);
+    w.key("format").value(args.input.format);
+    w.key("version").value(PREDWATCH_VERSION);
+    w.key("kind").value("dataset");
+    w.end_object();
+    write_report_members(w, a.build.stats, a.build.class_names, images);
+    write_findings(w, args, a);
+    if (confusion) write_confusion_json(w, *confusion);
+  });
+  std::string error =
+      write_report_file(args.html, render_html_report(args.input.path, std::move(json)));
+  if (!error.empty()) {
+    print_error(error);
+    return 1;
+  }
+  return 0;
+}
+
 int run_report(const ReportArgs& args) {
+  // An unwritable --html fails now, not after a long import.
+  if (!args.html.empty()) {
+    std::string error = check_report_file(args.html);
+    if (!error.empty()) {
+      print_error(error);
+      return 1;
+    }
+  }
   DatasetAnalysis a;
-  if (int rc = args.input.analyse(true, a); rc != 0) return rc;
+  ReportImages images;
+  std::function<void(const core::Event&)> collect;
+  if (!args.html.empty()) collect = [&](const core::Event& e) { images.add(e); };
+  if (int rc = args.input.analyse(true, a, collect); rc != 0) return rc;
   const core::Stats& stats = a.build.stats;
+  if (!args.html.empty()) {
+    if (int rc = write_html(args, a, images); rc != 0) return rc;
+  }
   if (args.json) {
     std::cout << stats_report_json(stats, a.build.class_names, [&](JsonWriter& w) {
-      w.key("suspicious");
-      write_suspicious(w, a.suspicious);
-      write_problems(w, a);
-      if (!args.input.map_file.empty()) {
-        w.key("class_map").begin_object();
-        w.key("renamed").value(a.build.mapped_renamed);
-        w.key("dropped").value(a.build.mapped_dropped);
-        w.end_object();
-      }
+      write_findings(w, args, a);
     }) << "\n";
+    return 0;
+  }
+  if (!args.html.empty()) {
+    std::cerr << "wrote " << args.html << " (" << images.images().size() << " images)\n";
     return 0;
   }
   std::cout << args.input.path << " (" << args.input.format << ")\n";
@@ -85,6 +158,23 @@ void add_dataset_commands(CLI::App& app, CommandResult& result) {
       "report", "class balance, co-occurrence, objects per image and suspicious annotations");
   args->input.add_options(report);
   report->add_flag("--json", args->json, "one JSON object instead of tables");
+  report
+      ->add_option("--html", args->html,
+                   "also write one self-contained HTML page (opens offline): charts, "
+                   "co-occurrence heatmap, per-image table, suspicious annotations (coco-results: "
+                   "a confusion matrix against --ground-truth too); "
+                   "no tables on stdout then unless --json")
+      ->type_name("OUT.html");
+  report
+      ->add_option("--min-score", args->confusion.min_score,
+                   "coco-results --html: predictions in the confusion matrix score at least this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  report
+      ->add_option("--iou", args->confusion.iou,
+                   "coco-results --html: IoU at which a prediction matches a ground-truth box")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   report->add_option("--top-pairs", args->tables.top_pairs, "co-occurring pairs listed")
       ->capture_default_str();
   report

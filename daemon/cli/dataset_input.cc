@@ -27,7 +27,8 @@ void DatasetInput::add_options(CLI::App* cmd) {
   cmd->add_flag("--skip-difficult", skip_difficult, "voc: leave out objects marked difficult");
 }
 
-int DatasetInput::analyse(bool check_suspicious, DatasetAnalysis& out) const {
+int DatasetInput::analyse(bool check_suspicious, DatasetAnalysis& out,
+                          const std::function<void(const core::Event&)>& on_event) const {
   const auto known = importer_formats();
   if (std::find(known.begin(), known.end(), format) == known.end()) {
     std::string list;
@@ -83,6 +84,7 @@ int DatasetInput::analyse(bool check_suspicious, DatasetAnalysis& out) const {
                                           out.build, [&](const core::Event& e) {
                                             if (check_suspicious)
                                               checker.check_image(e, image_findings);
+                                            if (on_event) on_event(e);
                                             ++images;
                                             objects += e.detections.size();
                                             if ((images & 63) == 0)

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,9 @@ struct DatasetInput {
   void add_options(CLI::App* cmd);
 
   // Imports the dataset into `out`. Returns the exit code (see the header comment).
-  int analyse(bool check_suspicious, DatasetAnalysis& out) const;
+  // `on_event` (optional) sees each imported image after the class mapping.
+  int analyse(bool check_suspicious, DatasetAnalysis& out,
+              const std::function<void(const core::Event&)>& on_event = {}) const;
 };
 
 // Prints "predwatch: error: <message>" on stderr.

@@ -4,7 +4,12 @@
 // the reason on stderr — instead of printing an empty line and exiting 0 (issue 14).
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 
 #include "daemon/api/grpc_server.h"
@@ -76,6 +81,74 @@ TEST_F(ClientCommand, AnAnswerWithoutAJsonFormExitsOneWithTheReason) {
   const CliRun table = run({"streams"});
   EXPECT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("cam"), std::string::npos) << table.out;
+}
+
+// `stats STREAM --html OUT.html`: the window's tables as the report page, counts as sent.
+TEST_F(ClientCommand, StatsHtmlWritesTheWindowAsAReportPage) {
+  // 20 frames with person + car, 10 with 2 dogs + person (frame i at kT0 + 100 i).
+  for (int i = 0; i < 30; ++i) {
+    const std::string id = "f" + std::to_string(i);
+    core::Event e = event_at("cam", id, kT0 + 100 * i);
+    auto add = [&](std::string_view cls, float x) {
+      core::NamedDetection d;
+      d.class_name = cls;
+      d.box = core::Box{x, 0.1f, x + 0.2f, 0.5f};
+      e.detections.push_back(d);
+    };
+    add("person", 0.1f);
+    if (i < 20) {
+      add("car", 0.5f);
+    } else {
+      add("dog", 0.4f);
+      add("dog", 0.7f);
+    }
+    ASSERT_TRUE(engine_->apply(e).applied);
+  }
+  server_->set_ready(true);
+  const std::string out = (std::filesystem::temp_directory_path() /
+                           ("predwatch-stats-" + std::to_string(::getpid()) + ".html"))
+                              .string();
+  const CliRun r = run({"stats", "cam", "--html", out});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  std::ifstream in(out);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::filesystem::remove(out);
+  const std::string html = ss.str();
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  const std::string open = "<script type=\"application/json\" id=\"report-data\">";
+  const size_t b = html.find(open);
+  ASSERT_NE(b, std::string::npos);
+  const size_t e = html.find("</script>", b);
+  const std::string json = html.substr(b + open.size(), e - b - open.size());
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json.substr(0, 200);
+  EXPECT_EQ(str(doc["report"]["kind"]), "window");
+  EXPECT_EQ(str(doc["stream"]), "cam");
+  EXPECT_EQ(int64_t(doc["images"]), 30);
+  EXPECT_EQ(int64_t(doc["objects"]), 20 * 2 + 10 * 3);
+  std::map<std::string, int64_t> images, objects;
+  for (simdjson::dom::element c : doc["classes"].get_array()) {
+    images[str(c["name"])] = int64_t(c["images"]);
+    objects[str(c["name"])] = int64_t(c["objects"]);
+  }
+  EXPECT_EQ(images, (std::map<std::string, int64_t>{{"car", 20}, {"dog", 10}, {"person", 30}}));
+  EXPECT_EQ(objects, (std::map<std::string, int64_t>{{"car", 20}, {"dog", 20}, {"person", 30}}));
+  std::map<std::string, int64_t> pairs;
+  for (simdjson::dom::element p : doc["cooccurrence"].get_array())
+    pairs[str(p["a"]) + "+" + str(p["b"])] = int64_t(p["images"]);
+  EXPECT_EQ(pairs, (std::map<std::string, int64_t>{{"car+person", 20}, {"dog+person", 10}}));
+  EXPECT_EQ(int64_t(doc["objects_distribution"]["dog"]["2"]), 10);
+  EXPECT_EQ(doc["image_list"].get_array().size(), 0u);  // a window keeps no per-frame list
+
+  // An unwritable OUT fails before the call, naming the path.
+  const CliRun bad = run({"stats", "cam", "--html", "/nonexistent-dir/x.html"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("--html: cannot write /nonexistent-dir/x.html"), std::string::npos)
+      << bad.err;
 }
 
 // The credentials options against servers that need them: a token (file or PREDWATCH_TOKEN),
