@@ -231,8 +231,38 @@ AddResult CountWindow::add(const Frame& frame) {
   return add_digest(frame.time_ms, digest_);
 }
 
+template <class T>
+void CountWindow::Fifo<T>::push(std::span<const T> v) {
+  if (size_ + v.size() > buf_.size()) {
+    // Grow and straighten: the elements move to the front, oldest first.
+    std::vector<T> b(std::max({size_ + v.size(), buf_.size() + buf_.size() / 4, size_t(64)}));
+    size_t k = 0;
+    for_each([&](const T& x) { b[k++] = x; });
+    buf_.swap(b);
+    head_ = 0;
+  }
+  size_t tail = head_ + size_;
+  if (tail >= buf_.size()) tail -= buf_.size();
+  for (const T& x : v) {
+    buf_[tail] = x;
+    tail = tail + 1 == buf_.size() ? 0 : tail + 1;
+  }
+  size_ += v.size();
+}
+
+template <class T>
+void CountWindow::Fifo<T>::pop(size_t n, std::vector<T>& out) {
+  assert(n <= size_);
+  out.clear();
+  for (size_t k = 0; k < n; ++k) {
+    out.push_back(buf_[head_]);
+    head_ = head_ + 1 == buf_.size() ? 0 : head_ + 1;
+  }
+  size_ -= n;
+}
+
 AddResult CountWindow::add_digest(int64_t, const FrameDigest& digest) {
-  FrameDigest& slot = ring_[next_];
+  Entry& slot = ring_[next_];
   PartData* block = nullptr;
   if (!blocks_.empty()) {
     const size_t b = block_of(next_);
@@ -248,12 +278,26 @@ AddResult CountWindow::add_digest(int64_t, const FrameDigest& digest) {
     block = &current_;
   }
   if (count_ == ring_.size()) {
-    totals_.apply(slot, -1, false);
-    if (block) apply_digest(*block, slot, -1, false);
+    // Slot next_ holds the oldest frame: its objects and classes are the FIFOs' first.
+    objects_.pop(slot.objects, leaving_.objects);
+    classes_.pop(slot.classes, leaving_.classes);
+    leaving_.objects_bucket = slot.objects_bucket;
+    leaving_.classes_bucket = slot.classes_bucket;
+    leaving_.covered_bin = slot.covered_bin;
+    leaving_.class_limit = slot.class_limit;
+    totals_.apply(leaving_, -1, false);
+    if (block) apply_digest(*block, leaving_, -1, false);
   }
-  slot = digest;
-  totals_.apply(slot, +1, false);
-  if (block) apply_digest(*block, slot, +1, false);
+  objects_.push(digest.objects);
+  classes_.push(digest.classes);
+  slot.objects = uint32_t(digest.objects.size());
+  slot.classes = uint32_t(digest.classes.size());
+  slot.objects_bucket = digest.objects_bucket;
+  slot.classes_bucket = digest.classes_bucket;
+  slot.covered_bin = digest.covered_bin;
+  slot.class_limit = digest.class_limit;
+  totals_.apply(digest, +1, false);
+  if (block) apply_digest(*block, digest, +1, false);
   next_ = next_ + 1 == ring_.size() ? 0 : next_ + 1;
   if (count_ < ring_.size()) ++count_;
   dirty_ = true;
@@ -264,17 +308,15 @@ const Stats& CountWindow::totals() const {
   if (dirty_) {
     StatsData& d = totals_.d_;
     d.reset_min_max();
-    for (size_t i = 0; i < count_; ++i) {
-      for (const FrameDigest::Object& o : ring_[i].objects) {
-        const size_t c = o.class_id;
-        d.width_min[c] = std::min(d.width_min[c], o.width);
-        d.width_max[c] = std::max(d.width_max[c], o.width);
-        d.height_min[c] = std::min(d.height_min[c], o.height);
-        d.height_max[c] = std::max(d.height_max[c], o.height);
-        d.box_area_min[c] = std::min(d.box_area_min[c], o.area);
-        d.box_area_max[c] = std::max(d.box_area_max[c], o.area);
-      }
-    }
+    objects_.for_each([&d](const FrameDigest::Object& o) {
+      const size_t c = o.class_id;
+      d.width_min[c] = std::min(d.width_min[c], o.width);
+      d.width_max[c] = std::max(d.width_max[c], o.width);
+      d.height_min[c] = std::min(d.height_min[c], o.height);
+      d.height_max[c] = std::max(d.height_max[c], o.height);
+      d.box_area_min[c] = std::min(d.box_area_min[c], o.area);
+      d.box_area_max[c] = std::max(d.box_area_max[c], o.area);
+    });
     dirty_ = false;
   }
   return totals_;
@@ -297,14 +339,18 @@ void CountWindow::parts(std::vector<const PackedPart*>& out) const {
   }
 }
 
+size_t CountWindow::ring_bytes() const {
+  return ring_.capacity() * sizeof(Entry) + objects_.bytes() + classes_.bytes() +
+         leaving_.objects.capacity() * sizeof(FrameDigest::Object) +
+         leaving_.classes.capacity() * sizeof(FrameDigest::Class);
+}
+
 size_t CountWindow::bytes() const {
-  size_t n = sizeof(*this) + totals_.bytes() + ring_.capacity() * sizeof(FrameDigest) +
-             current_.bytes() + scratch_.bytes() + blocks_.capacity() * sizeof(PackedPart);
+  size_t n = sizeof(*this) + totals_.bytes() + ring_.capacity() * sizeof(Entry) + objects_.bytes() +
+             classes_.bytes() + leaving_.objects.capacity() * sizeof(FrameDigest::Object) +
+             leaving_.classes.capacity() * sizeof(FrameDigest::Class) + current_.bytes() +
+             scratch_.bytes() + blocks_.capacity() * sizeof(PackedPart);
   for (const PackedPart& b : blocks_) n += b.bytes();
-  for (const FrameDigest& g : ring_) {
-    n += g.objects.capacity() * sizeof(FrameDigest::Object) +
-         g.classes.capacity() * sizeof(FrameDigest::Class);
-  }
   return n;
 }
 

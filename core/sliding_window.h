@@ -37,8 +37,14 @@
 //   frames). add() updates the frame's block too (O(objects + pairs) twice more). The block
 //   being written is dense, the others packed: entering a block packs the one left and
 //   unpacks the one entered, O(dense block state) every N / blocks frames.
-//   Memory: the ring of digests (at 10,000 frames of a COCO-like stream most of the window's
-//   bytes), one dense block, the packed blocks and the int64 totals.
+//   The frames' digests are kept compactly: a ring of fixed-size entries (the frame-level
+//   bins and how many objects and classes the frame has) and two FIFOs holding the objects
+//   and the classes of the ring's frames in order, each one growing circular buffer (no
+//   per-frame vectors: the oldest frame's objects are the first ones, popped into a scratch
+//   digest to subtract it).
+//   Memory: the digests (~300 bytes per frame of a COCO-like stream with ~7 objects: 28 per
+//   object, 16 per class present, 24 per frame), one dense block, the packed blocks and the
+//   int64 totals.
 //
 // Parts (both kinds): parts() lists the window's panes or blocks in time order, oldest
 // first, as PackedParts; their counts sum to totals()'s. The dense head pane (or current
@@ -57,6 +63,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/frame.h"
@@ -170,11 +177,42 @@ class CountWindow final : public Window {
   uint64_t late_frames() const override { return 0; }
   size_t bytes() const override;
   size_t capacity() const { return ring_.size(); }
+  // The part of bytes() that holds the frames' digests (ring entries and the FIFOs).
+  size_t ring_bytes() const;
 
  private:
   size_t block_of(size_t slot) const { return slot * blocks_.size() / ring_.size(); }
 
-  std::vector<FrameDigest> ring_;
+  // A FIFO in one growing circular buffer (grows by 1.25x, never shrinks).
+  template <class T>
+  class Fifo {
+   public:
+    void push(std::span<const T> v);
+    // out = the n oldest elements, removed. REQUIRES: n <= size().
+    void pop(size_t n, std::vector<T>& out);
+    template <class F>
+    void for_each(F f) const {
+      for (size_t k = 0, i = head_; k < size_; ++k, i = i + 1 == buf_.size() ? 0 : i + 1)
+        f(buf_[i]);
+    }
+    size_t size() const { return size_; }
+    size_t bytes() const { return buf_.capacity() * sizeof(T); }
+
+   private:
+    std::vector<T> buf_;
+    size_t head_ = 0, size_ = 0;
+  };
+  // A frame of the ring: its digest less the objects and classes, which are in the FIFOs
+  // (the ring's frames in order, oldest first).
+  struct Entry {
+    uint32_t objects = 0, classes = 0;
+    uint32_t objects_bucket = 0, classes_bucket = 0, covered_bin = 0, class_limit = 0;
+  };
+
+  std::vector<Entry> ring_;
+  Fifo<FrameDigest::Object> objects_;
+  Fifo<FrameDigest::Class> classes_;
+  FrameDigest leaving_;             // scratch: the frame that drops out
   std::vector<PackedPart> blocks_;  // blocks_[current_block_] is empty: current_ holds it
   PartData current_;                // the block the write position is in, dense
   size_t current_block_ = 0;
