@@ -74,9 +74,16 @@ uint64_t part_objects_of(const PackedPart& p, ClassId c) { return p.objects_of(c
 void add_part_slice(const PackedPart& p, PackedPart::Table table, ClassId c, size_t from,
                     const uint32_t* group_of, double* row) {
   const PackedPart::Bins b = p.bins(table, c);
-  for (size_t e = 0; e < b.bin.size(); ++e) {
-    const size_t i = b.bin[e];
-    if (i >= from) row[group_of[i - from]] += double(b.count[e]);
+  auto add = [&](const auto* count) {
+    for (size_t e = 0; e < b.size(); ++e) {
+      const size_t i = b.bin[e];
+      if (i >= from) row[group_of[i - from]] += double(count[e]);
+    }
+  };
+  if (b.count16) {
+    add(b.count16);
+  } else {
+    add(b.count32);
   }
 }
 

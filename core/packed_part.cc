@@ -22,7 +22,9 @@ void PackedPart::clear(const StatsLayout& layout) {
   num_classes_ = frames_ = objects_ = 0;
   classes_.clear();
   bin_.clear();
+  wide_ = false;
   count_.clear();
+  count16_.clear();
   co_col_.clear();
   co_count_.clear();
   objects_per_frame_.assign(layout.objects_per_frame_buckets(), 0);
@@ -95,12 +97,21 @@ void PackedPart::pack(const PartData& d) {
     present = present || count_.size() > mark || co_count_.size() > co_mark;
     if (present) classes_.push_back(k);
   }
+  // Narrow the counts when they all fit in 16 bits.
+  wide_ = std::any_of(count_.begin(), count_.end(), [](uint32_t n) { return n > 0xffff; });
+  if (wide_) {
+    count16_.clear();
+  } else {
+    count16_.assign(count_.begin(), count_.end());
+    count_.clear();
+  }
 }
 
 void PackedPart::shrink_to_fit() {
   classes_.shrink_to_fit();
   bin_.shrink_to_fit();
   count_.shrink_to_fit();
+  count16_.shrink_to_fit();
   co_col_.shrink_to_fit();
   co_count_.shrink_to_fit();
 }
@@ -166,7 +177,11 @@ void PackedPart::add_to(BasicStatsData<Count>& d, int sign) const {
     acc64(d.box_area_sum[c], k.sums[4]);
     for (size_t t = 0; t < kTables; ++t) {
       Count* dst = tables[t] + c * widths[t];
-      for (uint32_t e = k.begin[t]; e < k.begin[t + 1]; ++e) acc(dst[bin_[e]], count_[e]);
+      if (wide_) {
+        for (uint32_t e = k.begin[t]; e < k.begin[t + 1]; ++e) acc(dst[bin_[e]], count_[e]);
+      } else {
+        for (uint32_t e = k.begin[t]; e < k.begin[t + 1]; ++e) acc(dst[bin_[e]], count16_[e]);
+      }
     }
     Count* row = co + c * (c + 1) / 2;
     for (uint32_t e = k.co_begin; e < k.co_end; ++e) acc(row[co_col_[e]], co_count_[e]);
@@ -223,11 +238,19 @@ PackedPart::Bins PackedPart::bins(Table t, ClassId c) const {
   const Class* k = find(c);
   if (k == nullptr) return {};
   const size_t b = k->begin[t], n = k->begin[t + 1] - b;
-  return {{bin_.data() + b, n}, {count_.data() + b, n}};
+  Bins out;
+  out.bin = {bin_.data() + b, n};
+  if (wide_) {
+    out.count32 = count_.data() + b;
+  } else {
+    out.count16 = count16_.data() + b;
+  }
+  return out;
 }
 
 size_t PackedPart::bytes() const {
-  return classes_.capacity() * sizeof(Class) + bin_.capacity() * sizeof(uint16_t) +
+  return classes_.capacity() * sizeof(Class) +
+         (bin_.capacity() + count16_.capacity()) * sizeof(uint16_t) +
          (count_.capacity() + co_col_.capacity() + co_count_.capacity() +
           objects_per_frame_.capacity() + classes_per_frame_.capacity() +
           covered_area_.capacity()) *

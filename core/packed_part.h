@@ -14,8 +14,10 @@
 //     The record carries the class's scalars (objects_of, scored_objects, the five sums,
 //     the six min/max) and the ranges of its entries in the sparse tables;
 //   - the class-major histograms (objects_distribution, heatmap, confidence, width, height,
-//     area) are CSR by class: the nonzero bins of class c, ascending, as (uint16 bin, uint32
-//     count) in two parallel arrays shared by the six tables (heatmap cells <= 65536);
+//     area) are CSR by class: the nonzero bins of class c, ascending, as (uint16 bin, count)
+//     in two parallel arrays shared by the six tables (heatmap cells <= 65536); the counts
+//     are uint16 when every one of the part's fits (the usual case: a 1 min pane at 10 fps
+//     has 600 frames), else uint32;
 //   - the co-occurrence triangle, row a = pairs (a, b <= a), is CSR by row the same way with
 //     uint32 column indices (the diagonal (a, a) is images_with(a)).
 // A 10 s pane of a real stream at C = 80 touches a few thousand of the 33k dense counters
@@ -50,10 +52,14 @@ class PackedPart {
     kArea,
     kTables
   };
-  // The nonzero bins of one class's slice of a table, ascending bin index.
+  // The nonzero bins of one class's slice of a table, ascending bin index; their counts are
+  // in count16 or count32 (the other is null), as the part stores them.
   struct Bins {
     std::span<const uint16_t> bin;
-    std::span<const uint32_t> count;
+    const uint16_t* count16 = nullptr;
+    const uint32_t* count32 = nullptr;
+    size_t size() const { return bin.size(); }
+    uint32_t count(size_t e) const { return count16 ? count16[e] : count32[e]; }
   };
 
   PackedPart() = default;
@@ -92,7 +98,9 @@ class PackedPart {
   std::span<const uint32_t> classes_per_frame() const { return classes_per_frame_; }
   std::span<const uint32_t> covered_area() const { return covered_area_; }
   size_t classes_present() const { return classes_.size(); }
-  size_t entries() const { return count_.size() + co_count_.size(); }
+  size_t entries() const { return bin_.size() + co_count_.size(); }
+  // Whether the histogram counts are stored in 32 bits (some count > 65535).
+  bool wide() const { return wide_; }
 
   // Bytes held by the vectors (capacity), not counting sizeof(*this).
   size_t bytes() const;
@@ -114,7 +122,10 @@ class PackedPart {
   uint32_t num_classes_ = 0, frames_ = 0, objects_ = 0;
   std::vector<Class> classes_;
   std::vector<uint16_t> bin_;
+  // The histogram counts: count16_ when they all fit in 16 bits, else count_.
+  bool wide_ = false;
   std::vector<uint32_t> count_;
+  std::vector<uint16_t> count16_;
   std::vector<uint32_t> co_col_, co_count_;
   std::vector<uint32_t> objects_per_frame_, classes_per_frame_, covered_area_;
 };
