@@ -21,15 +21,15 @@
 //   buffer for the new head: O(dense pane state). totals() materialises closed + head (and
 //   the panes' box-size min/max) into a cached Stats when something changed since the last
 //   call: O(state).
-//   Memory: one dense pane (two while a late frame is being accepted into an older one),
-//   the packed panes, and two int64 copies of the tables (closed, the cached view). At
-//   C = 80 (default layout) a dense pane is 132 KB and each int64 copy 264 KB, whereas a
-//   packed 10 s pane of a real 10 fps stream holds a few thousand entries (~20 KB): see
-//   docs/BENCHMARKS.md "Memory per stream (packed parts)". The dense head and the two int64
-//   copies scale as C^2 (pair table); the packed panes as what the frames touched.
+//   Memory: the dense head pane (plus any older pane a late frame reached, while frames can
+//   still reach it), the packed panes, and two int64 copies of the tables (closed, the
+//   cached view). At C = 80 (default layout) a dense pane is 134 KB and each int64 copy
+//   264 KB, whereas a packed 10 s pane of a real 10 fps stream is ~21 KB and a 1 min one
+//   ~42 KB (docs/BENCHMARKS.md "Memory per stream (packed parts)"). The dense head and the
+//   two int64 copies scale as C^2 (pair table); the packed panes as what the frames touched.
 //
-// CountWindow: exactly the last N frames. Keeps each frame's FrameDigest in a ring to
-// subtract it when it drops out: add() is O(objects + pairs) twice. totals() recomputes the
+// CountWindow: exactly the last N frames. Keeps each frame's digest (see below) to subtract
+// it when it drops out: add() is O(objects + pairs) twice. totals() recomputes the
 // box-size min/max from the N stored digests when changed since the last call.
 //   It also keeps `blocks` (default 16) block sub-totals: ring slot s belongs to block
 //   s * blocks / N, so a block holds consecutive frames (the block the write position is in
