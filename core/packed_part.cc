@@ -10,6 +10,22 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
+// Calls f(i) for each i in [0, n) with s[i] != 0, ascending; runs of 8 zeros are skipped
+// with one test (most of a part's counters are zero).
+template <class F>
+void for_nonzero(const uint32_t* s, size_t n, F f) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint32_t any = 0;
+    for (size_t j = 0; j < 8; ++j) any |= s[i + j];
+    if (any == 0) continue;
+    for (size_t j = 0; j < 8; ++j)
+      if (s[i + j] != 0) f(i + j);
+  }
+  for (; i < n; ++i)
+    if (s[i] != 0) f(i);
+}
+
 std::array<size_t, PackedPart::kTables> widths_of(const StatsLayout& L) {
   return {L.objects_buckets(), L.heatmap_cells(), L.confidence_bins,
           L.size_bins,         L.size_bins,       L.size_bins};
@@ -77,22 +93,18 @@ void PackedPart::pack(const PartData& d) {
       k.begin[t] = uint32_t(count_.size());
       const size_t w = widths[t];
       const uint32_t* s = tables[t]->data() + size_t(c) * w;
-      for (size_t i = 0; i < w; ++i) {
-        if (s[i] != 0) {
-          bin_.push_back(uint16_t(i));
-          count_.push_back(s[i]);
-        }
-      }
+      for_nonzero(s, w, [&](size_t i) {
+        bin_.push_back(uint16_t(i));
+        count_.push_back(s[i]);
+      });
     }
     k.begin[kTables] = uint32_t(count_.size());
     const size_t row = size_t(c) * (c + 1) / 2;
     k.co_begin = uint32_t(co_count_.size());
-    for (size_t b = 0; b <= c; ++b) {
-      if (co[row + b] != 0) {
-        co_col_.push_back(uint32_t(b));
-        co_count_.push_back(co[row + b]);
-      }
-    }
+    for_nonzero(co + row, size_t(c) + 1, [&](size_t b) {
+      co_col_.push_back(uint32_t(b));
+      co_count_.push_back(co[row + b]);
+    });
     k.co_end = uint32_t(co_count_.size());
     present = present || count_.size() > mark || co_count_.size() > co_mark;
     if (present) classes_.push_back(k);
