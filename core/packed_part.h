@@ -44,7 +44,7 @@ class PackedPart {
  public:
   // The sparse class-major histograms.
   enum Table : uint8_t {
-    kObjectsDistribution,  // buckets 0..max_objects_bucket (bucket 0 stored as 0, as dense)
+    kObjectsDistribution,  // buckets 0..max_objects_bucket (bucket 0 is always 0 in a part)
     kHeatmap,
     kConfidence,
     kWidth,
