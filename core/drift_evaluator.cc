@@ -65,23 +65,26 @@ double conditional_lower_p(uint64_t k, uint64_t n, uint64_t K, uint64_t N) {
 }
 
 // Reading a part's tables (a part may know fewer classes than the window).
-uint64_t part_images_with(const PartData& p, ClassId c) {
-  return c < p.num_classes ? p.cooccurrence[size_t(c) * (c + 1) / 2 + c] : 0;
-}
-uint64_t part_pair(const PartData& p, ClassId a, ClassId b) {
-  if (a < b) std::swap(a, b);
-  return a < p.num_classes ? p.cooccurrence[size_t(a) * (a + 1) / 2 + b] : 0;
-}
-uint64_t part_objects_of(const PartData& p, ClassId c) {
-  return c < p.num_classes ? p.objects_of[c] : 0;
-}
+uint64_t part_images_with(const PackedPart& p, ClassId c) { return p.images_with(c); }
+uint64_t part_pair(const PackedPart& p, ClassId a, ClassId b) { return p.pair(a, b); }
+uint64_t part_objects_of(const PackedPart& p, ClassId c) { return p.objects_of(c); }
 // Adds bins [from, width) of class c's slice of a class-major table to `row`, bin i into
-// row[group_of[i - from]].
-void add_part_slice(const PartData& p, const std::vector<uint32_t>& table, ClassId c, size_t width,
-                    size_t from, const uint32_t* group_of, double* row) {
-  if (c >= p.num_classes) return;
-  const uint32_t* bins = table.data() + size_t(c) * width;
-  for (size_t i = from; i < width; ++i) row[group_of[i - from]] += double(bins[i]);
+// row[group_of[i - from]]. Only the nonzero bins are stored, ascending: the same additions
+// as over the dense slice, less those of +0.0.
+void add_part_slice(const PackedPart& p, PackedPart::Table table, ClassId c, size_t from,
+                    const uint32_t* group_of, double* row) {
+  const PackedPart::Bins b = p.bins(table, c);
+  auto add = [&](const auto* count) {
+    for (size_t e = 0; e < b.size(); ++e) {
+      const size_t i = b.bin[e];
+      if (i >= from) row[group_of[i - from]] += double(count[e]);
+    }
+  };
+  if (b.count16) {
+    add(b.count16);
+  } else {
+    add(b.count32);
+  }
 }
 
 // Screen for averaging a rate test's p-value over the dispersion's uncertainty: a test
@@ -99,7 +102,7 @@ class Evaluator {
  public:
   Evaluator(const Stats& window, std::span<const std::string> window_names,
             const BaselineStats& baseline, const ThresholdResolver& resolver, DriftReport& report,
-            std::span<const PartData* const> parts, const DispersionOptions& dispersion,
+            std::span<const PackedPart* const> parts, const DispersionOptions& dispersion,
             double window_fill)
       : window_fill_(window_fill),
         parts_(parts),
@@ -114,7 +117,7 @@ class Evaluator {
   void run() {
     if (!parts_.empty()) {
       size_t used = 0;
-      for (const PartData* p : parts_) used += p->frames > 0;
+      for (const PackedPart* p : parts_) used += p->frames() > 0;
       if (used < std::max<size_t>(dispersion_.min_blocks, 2)) {
         unmeasurable_ = format_note("dependence: %.0f < %.0f parts with frames", double(used),
                                     double(std::max<size_t>(dispersion_.min_blocks, 2)));
@@ -222,7 +225,7 @@ class Evaluator {
 
   // Adds part p's raw bins (the same bins as wl_) to a row of merged groups: raw bin i
   // into row[group_of[i]]. (Merging while reading: no copy of the part's bins.)
-  using PartBins = std::function<void(const PartData& p, const uint32_t* group_of, double* row)>;
+  using PartBins = std::function<void(const PackedPart& p, const uint32_t* group_of, double* row)>;
 
   // Compares baseline_ and window_ (filled by the caller), fills the distances, the hotspot
   // and, when `supported`, runs the chi-square test on bins merged from the baseline side.
@@ -404,10 +407,10 @@ class Evaluator {
   template <class Hits>
   DispersionEstimate frame_rate_dispersion(Hits hits) {
     table_.clear();
-    for (const PartData* p : parts_) {
+    for (const PackedPart* p : parts_) {
       const double k = double(hits(*p));
       table_.push_back(k);
-      table_.push_back(double(p->frames) - k);
+      table_.push_back(double(p->frames()) - k);
     }
     return blocked_dispersion(table_, parts_.size(), 2, dispersion_);
   }
@@ -484,7 +487,7 @@ class Evaluator {
       return;
     }
     compare(f, th, frame_design_effect(w_), frame_design_effect(b_), supported,
-            [&](const PartData& p, const uint32_t* group_of, double* row) {
+            [&](const PackedPart& p, const uint32_t* group_of, double* row) {
               for (size_t i = 0; i < subjects_.size(); ++i) {
                 const Subject& s = subjects_[i];
                 if (s.w != kNone) row[group_of[i]] += double(part_objects_of(p, s.w));
@@ -520,9 +523,9 @@ class Evaluator {
     }
     // One observation per frame: no clustering.
     compare(f, th, 1.0, 1.0, supported,
-            [](const PartData& p, const uint32_t* group_of, double* row) {
-              for (size_t i = 0; i < p.objects_per_frame.size(); ++i)
-                row[group_of[i]] += double(p.objects_per_frame[i]);
+            [](const PackedPart& p, const uint32_t* group_of, double* row) {
+              const std::span<const uint32_t> h = p.objects_per_frame();
+              for (size_t i = 0; i < h.size(); ++i) row[group_of[i]] += double(h[i]);
             });
   }
 
@@ -546,9 +549,9 @@ class Evaluator {
     const double wdeff = class_design_effect(w_, s.w), bdeff = class_design_effect(b_, s.b);
     const ClassId c = s.w;
     const StatsLayout& L = w_.layout();
-    auto slice = [c](const std::vector<uint32_t> PartData::*table, size_t width, size_t from) {
-      return [c, table, width, from](const PartData& p, const uint32_t* group_of, double* row) {
-        add_part_slice(p, p.*table, c, width, from, group_of, row);
+    auto slice = [c](PackedPart::Table table, size_t from) {
+      return [c, table, from](const PackedPart& p, const uint32_t* group_of, double* row) {
+        add_part_slice(p, table, c, from, group_of, row);
       };
     };
 
@@ -566,7 +569,7 @@ class Evaluator {
       f.counts = {uint64_t(wi), uint64_t(w_.frames()), uint64_t(bi), uint64_t(b_.frames())};
       f.expected = b_.frames() > 0 ? double(w_.frames()) * double(bi) / double(b_.frames()) : kNaN;
       compare(f, th, 1.0, 1.0, supported,  // one observation per image
-              slice(&PartData::objects_distribution, nb, 1));
+              slice(PackedPart::kObjectsDistribution, 1));
       if (f.hotspot >= 0) ++f.hotspot;  // bucket index = count (bucket 0 was dropped)
     }
     if (th.is_enabled(AlertKind::kSpatial)) {
@@ -575,8 +578,7 @@ class Evaluator {
       load(b_.heatmap(s.b), w_.heatmap(s.w));
       f.counts = object_counts;
       f.expected = object_expected;
-      compare(f, th, wdeff, bdeff, supported, slice(&PartData::heatmap, L.heatmap_cells(), 0),
-              L.heatmap_grid);
+      compare(f, th, wdeff, bdeff, supported, slice(PackedPart::kHeatmap, 0), L.heatmap_grid);
     }
     if (th.is_enabled(AlertKind::kConfidence) && confidence_possible) {
       DriftFinding& f = add(AlertKind::kConfidence, s.name, {}, th);
@@ -589,8 +591,7 @@ class Evaluator {
       } else {
         f.note = support_note;
         load(b_.confidence_histogram(s.b), w_.confidence_histogram(s.w));
-        compare(f, th, wdeff, bdeff, supported,
-                slice(&PartData::confidence_histogram, L.confidence_bins, 0));
+        compare(f, th, wdeff, bdeff, supported, slice(PackedPart::kConfidence, 0));
       }
     }
     if (th.is_enabled(AlertKind::kBoxSize)) {
@@ -599,7 +600,7 @@ class Evaluator {
       load(b_.area_histogram(s.b), w_.area_histogram(s.w));
       f.counts = object_counts;
       f.expected = object_expected;
-      compare(f, th, wdeff, bdeff, supported, slice(&PartData::area_histogram, L.size_bins, 0));
+      compare(f, th, wdeff, bdeff, supported, slice(PackedPart::kArea, 0));
     }
   }
 
@@ -674,7 +675,7 @@ class Evaluator {
         const ClassId aw = a.w, bw = b.w;
         DispersionEstimate est;
         if (!parts_.empty())
-          est = frame_rate_dispersion([&](const PartData& q) { return part_pair(q, aw, bw); });
+          est = frame_rate_dispersion([&](const PackedPart& q) { return part_pair(q, aw, bw); });
         // A novel pair's effect is its presence (min_pair_count): its null is "no change".
         p = rate_p(true, c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()),
                    novel ? 1.0 : null_ratio(th), &est, f);
@@ -708,7 +709,8 @@ class Evaluator {
           const ClassId cw = s.w;
           DispersionEstimate est;
           if (!parts_.empty())
-            est = frame_rate_dispersion([&](const PartData& q) { return part_images_with(q, cw); });
+            est =
+                frame_rate_dispersion([&](const PackedPart& q) { return part_images_with(q, cw); });
           p = rate_p(true, k, wf, 0, bf, 1.0, &est, f);
         }
         hypothesis(p, true);
@@ -802,10 +804,10 @@ class Evaluator {
     for (const Subject& s : subjects_) {
       if (s.w == kNone) continue;
       table_.clear();
-      for (const PartData* p : parts_) {
+      for (const PackedPart* p : parts_) {
         const double k = double(part_images_with(*p, s.w));
         table_.push_back(k);
-        table_.push_back(double(p->frames) - k);
+        table_.push_back(double(p->frames()) - k);
       }
       dispersion_levels(table_, parts_.size(), 2, dispersion_, levels);
       if (pooled.size() < levels.size()) pooled.resize(levels.size());
@@ -827,7 +829,7 @@ class Evaluator {
   }
 
   double window_fill_;
-  std::span<const PartData* const> parts_;
+  std::span<const PackedPart* const> parts_;
   DispersionOptions dispersion_;
   std::vector<double> table_;
   DispersionEstimate presence_;
@@ -863,7 +865,7 @@ class Evaluator {
 DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
                            const Stats& window, std::span<const std::string> window_names,
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
-                           int64_t now_ms, std::span<const PartData* const> parts,
+                           int64_t now_ms, std::span<const PackedPart* const> parts,
                            const DispersionOptions& dispersion, double window_fill) {
   DriftReport report;
   report.stream = stream;
@@ -881,7 +883,7 @@ DriftReport evaluate_drift(std::string_view stream, std::string_view window_name
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
                            int64_t now_ms, const DispersionOptions& dispersion,
                            double window_fill) {
-  std::vector<const PartData*> parts;
+  std::vector<const PackedPart*> parts;
   window.parts(parts);
   return evaluate_drift(stream, window_name, window.totals(), window_names, baseline, thresholds,
                         now_ms, parts, dispersion, window_fill);

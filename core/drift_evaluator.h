@@ -36,7 +36,7 @@ namespace predwatch::core {
 DriftReport evaluate_drift(std::string_view stream, std::string_view window_name,
                            const Stats& window, std::span<const std::string> window_names,
                            const BaselineStats& baseline, const ThresholdResolver& thresholds,
-                           int64_t now_ms, std::span<const PartData* const> parts = {},
+                           int64_t now_ms, std::span<const PackedPart* const> parts = {},
                            const DispersionOptions& dispersion = {}, double window_fill = 1.0);
 
 // The same with a window's totals() and parts().

@@ -1,5 +1,6 @@
 #include "core/sliding_window.h"
 
+#include <algorithm>
 #include <cassert>
 #include <limits>
 
@@ -16,11 +17,12 @@ TimeWindow::TimeWindow(int64_t length_ms, int64_t pane_ms, int64_t allowed_laten
       watermark_(std::numeric_limits<int64_t>::min()),
       view_(layout) {
   assert(pane_ms > 0 && length_ms > 0 && length_ms % pane_ms == 0 && allowed_lateness_ms >= 0);
-  panes_.resize(size_t(length_ms / pane_ms));
-  for (Pane& p : panes_) {
-    p.layout = layout;
-    p.init();
-  }
+  slots_.resize(size_t(length_ms / pane_ms));
+  for (Slot& s : slots_) s.packed.clear(layout);
+  // The head pane is always dense (before the first frame, head_ = 0).
+  slots_[0].dense = std::make_unique<Pane>();
+  slots_[0].dense->layout = layout;
+  slots_[0].dense->init();
 }
 
 int64_t TimeWindow::pane_of(int64_t t) const {
@@ -53,17 +55,57 @@ AddResult TimeWindow::add_digest(int64_t time_ms, const FrameDigest& digest) {
   return add_accepted(time_ms, digest);
 }
 
+TimeWindow::Pane& TimeWindow::dense_old(int64_t index) {
+  Slot& s = slot_at(index);
+  if (!s.dense) {
+    s.dense = std::make_unique<Pane>();
+    s.packed.unpack(*s.dense);
+    s.packed.clear(closed_.layout());
+    s.packed.shrink_to_fit();
+    dense_old_.push_back(index);
+  }
+  return *s.dense;
+}
+
+void TimeWindow::pack_unreachable() {
+  if (dense_old_.empty()) return;
+  // The oldest pane a frame can still be added to (see late()).
+  int64_t reachable = head_ - panes() + 1;
+  if (watermark_ != std::numeric_limits<int64_t>::min())
+    reachable = std::max(reachable, pane_of(watermark_ - lateness_ms_));
+  for (size_t i = 0; i < dense_old_.size();) {
+    if (dense_old_[i] >= reachable) {
+      ++i;
+      continue;
+    }
+    Slot& s = slot_at(dense_old_[i]);
+    s.packed.pack(*s.dense);
+    s.packed.shrink_to_fit();
+    s.dense.reset();
+    dense_old_[i] = dense_old_.back();
+    dense_old_.pop_back();
+  }
+}
+
 AddResult TimeWindow::add_accepted(int64_t t, const FrameDigest& digest) {
   const int64_t p = pane_of(t);
   if (!started_) {
     started_ = true;
+    std::unique_ptr<Pane> head = std::move(slot_at(head_).dense);
     head_ = p;
+    slot_at(head_).dense = std::move(head);
   } else if (p > head_) {
     move_head(p);
   }
   watermark_ = std::max(watermark_, t);
-  apply_digest(pane_at(p), digest, +1, true);
-  if (p != head_) closed_.apply(digest, +1, false);
+  if (p == head_) {
+    apply_digest(*slot_at(head_).dense, digest, +1, true);
+  } else {
+    // A late frame into an older pane: that pane stays dense while frames can reach it.
+    apply_digest(dense_old(p), digest, +1, true);
+    closed_.apply(digest, +1, false);
+  }
+  pack_unreachable();
   dirty_ = true;
   return AddResult::kAccepted;
 }
@@ -72,7 +114,9 @@ void TimeWindow::advance(int64_t now_ms) {
   const int64_t p = pane_of(now_ms);
   if (!started_) {
     started_ = true;
+    std::unique_ptr<Pane> head = std::move(slot_at(head_).dense);
     head_ = p;
+    slot_at(head_).dense = std::move(head);
     dirty_ = true;
   } else if (p > head_) {
     move_head(p);
@@ -83,51 +127,92 @@ void TimeWindow::move_head(int64_t p) {
   dirty_ = true;
   if (p - head_ >= panes()) {
     // Nothing of the old window stays.
-    for (Pane& pane : panes_) pane.zero();
+    std::unique_ptr<Pane> head = std::move(slot_at(head_).dense);
+    for (Slot& s : slots_) {
+      s.dense.reset();
+      s.packed.clear(closed_.layout());
+      s.packed.shrink_to_fit();
+    }
+    dense_old_.clear();
+    head->zero();
     closed_.clear();
     rotations_ += uint64_t(std::min<int64_t>(p - head_, panes()));
     head_ = p;
+    slot_at(head_).dense = std::move(head);
     return;
   }
   while (head_ < p) {
-    closed_.merge(pane_at(head_), +1);
+    // The head closes: folded into `closed`, packed; its dense buffer becomes the new head.
+    Slot& closing = slot_at(head_);
+    closed_.merge(*closing.dense, +1);
+    closing.packed.pack(*closing.dense);
+    closing.packed.shrink_to_fit();
+    std::unique_ptr<Pane> head = std::move(closing.dense);
     ++head_;
-    Pane& leaving = pane_at(head_);  // holds pane head_ - n
-    closed_.merge(leaving, -1);
-    leaving.zero();
+    Slot& leaving = slot_at(head_);  // holds pane head_ - n
+    if (leaving.dense) {
+      closed_.merge(*leaving.dense, -1);
+      leaving.dense.reset();
+      std::erase(dense_old_, head_ - panes());
+    } else {
+      leaving.packed.add_to(closed_.d_, -1);
+    }
+    leaving.packed.clear(closed_.layout());
+    leaving.packed.shrink_to_fit();
+    head->zero();
+    leaving.dense = std::move(head);
     ++rotations_;
   }
+  pack_unreachable();
 }
 
 const Stats& TimeWindow::totals() const {
   if (dirty_) {
     StatsData& v = view_.d_;
     v = closed_.d_;
-    const Pane& head = panes_[size_t(((head_ % panes()) + panes()) % panes())];
-    merge_data(v, head, +1);
+    merge_data(v, head_pane(), +1);
     v.reset_min_max();
-    for (const Pane& pane : panes_) v.combine_min_max(pane);
+    for (const Slot& s : slots_) {
+      if (s.dense) {
+        v.combine_min_max(*s.dense);
+      } else {
+        s.packed.combine_min_max_into(v);
+      }
+    }
     dirty_ = false;
   }
   return view_;
 }
 
-void TimeWindow::parts(std::vector<const PartData*>& out) const {
+void TimeWindow::parts(std::vector<const PackedPart*>& out) const {
   out.clear();
   if (!started_) return;
-  const int64_t n = panes();
-  for (int64_t i = head_ - n + 1; i <= head_; ++i)
-    out.push_back(&panes_[size_t(((i % n) + n) % n)]);
+  // Sized before taking pointers into it.
+  if (scratch_.size() < dense_old_.size() + 1) scratch_.resize(dense_old_.size() + 1);
+  size_t k = 0;
+  for (int64_t i = head_ - panes() + 1; i <= head_; ++i) {
+    const Slot& s = slot_at(i);
+    if (s.dense) {
+      scratch_[k].pack(*s.dense);
+      out.push_back(&scratch_[k++]);
+    } else {
+      out.push_back(&s.packed);
+    }
+  }
 }
 
 int64_t TimeWindow::frames_in_window() const {
-  const Pane& head = panes_[size_t(((head_ % panes()) + panes()) % panes())];
-  return closed_.frames() + int64_t(head.frames);
+  return closed_.frames() + int64_t(head_pane().frames);
 }
 
 size_t TimeWindow::bytes() const {
-  size_t n = sizeof(*this) + closed_.bytes() + view_.bytes();
-  for (const Pane& p : panes_) n += p.bytes() + sizeof(Pane);
+  size_t n = sizeof(*this) + closed_.bytes() + view_.bytes() + slots_.capacity() * sizeof(Slot) +
+             dense_old_.capacity() * sizeof(int64_t) + scratch_.capacity() * sizeof(PackedPart);
+  for (const Slot& s : slots_) {
+    n += s.packed.bytes();
+    if (s.dense) n += sizeof(Pane) + s.dense->bytes();
+  }
+  for (const PackedPart& p : scratch_) n += p.bytes();
   return n;
 }
 
@@ -136,10 +221,9 @@ size_t TimeWindow::bytes() const {
 CountWindow::CountWindow(size_t capacity, const StatsLayout& layout, size_t blocks)
     : ring_(capacity), blocks_(std::min(blocks, capacity)), totals_(layout) {
   assert(capacity >= 1);
-  for (PartData& b : blocks_) {
-    b.layout = layout;
-    b.init();
-  }
+  for (PackedPart& b : blocks_) b.clear(layout);
+  current_.layout = layout;
+  current_.init();
 }
 
 AddResult CountWindow::add(const Frame& frame) {
@@ -147,16 +231,73 @@ AddResult CountWindow::add(const Frame& frame) {
   return add_digest(frame.time_ms, digest_);
 }
 
-AddResult CountWindow::add_digest(int64_t, const FrameDigest& digest) {
-  FrameDigest& slot = ring_[next_];
-  PartData* block = blocks_.empty() ? nullptr : &blocks_[block_of(next_)];
-  if (count_ == ring_.size()) {
-    totals_.apply(slot, -1, false);
-    if (block) apply_digest(*block, slot, -1, false);
+template <class T>
+void CountWindow::Fifo<T>::push(std::span<const T> v) {
+  if (size_ + v.size() > buf_.size()) {
+    // Grow and straighten: the elements move to the front, oldest first.
+    std::vector<T> b(std::max({size_ + v.size(), buf_.size() + buf_.size() / 4, size_t(64)}));
+    size_t k = 0;
+    for_each([&](const T& x) { b[k++] = x; });
+    buf_.swap(b);
+    head_ = 0;
   }
-  slot = digest;
-  totals_.apply(slot, +1, false);
-  if (block) apply_digest(*block, slot, +1, false);
+  size_t tail = head_ + size_;
+  if (tail >= buf_.size()) tail -= buf_.size();
+  for (const T& x : v) {
+    buf_[tail] = x;
+    tail = tail + 1 == buf_.size() ? 0 : tail + 1;
+  }
+  size_ += v.size();
+}
+
+template <class T>
+void CountWindow::Fifo<T>::pop(size_t n, std::vector<T>& out) {
+  assert(n <= size_);
+  out.clear();
+  for (size_t k = 0; k < n; ++k) {
+    out.push_back(buf_[head_]);
+    head_ = head_ + 1 == buf_.size() ? 0 : head_ + 1;
+  }
+  size_ -= n;
+}
+
+AddResult CountWindow::add_digest(int64_t, const FrameDigest& digest) {
+  Entry& slot = ring_[next_];
+  PartData* block = nullptr;
+  if (!blocks_.empty()) {
+    const size_t b = block_of(next_);
+    if (b != current_block_) {
+      // The write position enters block b: the block it leaves is packed, b unpacked.
+      blocks_[current_block_].pack(current_);
+      blocks_[current_block_].shrink_to_fit();
+      blocks_[b].unpack(current_);
+      blocks_[b].clear(totals_.layout());
+      blocks_[b].shrink_to_fit();
+      current_block_ = b;
+    }
+    block = &current_;
+  }
+  if (count_ == ring_.size()) {
+    // Slot next_ holds the oldest frame: its objects and classes are the FIFOs' first.
+    objects_.pop(slot.objects, leaving_.objects);
+    classes_.pop(slot.classes, leaving_.classes);
+    leaving_.objects_bucket = slot.objects_bucket;
+    leaving_.classes_bucket = slot.classes_bucket;
+    leaving_.covered_bin = slot.covered_bin;
+    leaving_.class_limit = slot.class_limit;
+    totals_.apply(leaving_, -1, false);
+    if (block) apply_digest(*block, leaving_, -1, false);
+  }
+  objects_.push(digest.objects);
+  classes_.push(digest.classes);
+  slot.objects = uint32_t(digest.objects.size());
+  slot.classes = uint32_t(digest.classes.size());
+  slot.objects_bucket = digest.objects_bucket;
+  slot.classes_bucket = digest.classes_bucket;
+  slot.covered_bin = digest.covered_bin;
+  slot.class_limit = digest.class_limit;
+  totals_.apply(digest, +1, false);
+  if (block) apply_digest(*block, digest, +1, false);
   next_ = next_ + 1 == ring_.size() ? 0 : next_ + 1;
   if (count_ < ring_.size()) ++count_;
   dirty_ = true;
@@ -167,38 +308,49 @@ const Stats& CountWindow::totals() const {
   if (dirty_) {
     StatsData& d = totals_.d_;
     d.reset_min_max();
-    for (size_t i = 0; i < count_; ++i) {
-      for (const FrameDigest::Object& o : ring_[i].objects) {
-        const size_t c = o.class_id;
-        d.width_min[c] = std::min(d.width_min[c], o.width);
-        d.width_max[c] = std::max(d.width_max[c], o.width);
-        d.height_min[c] = std::min(d.height_min[c], o.height);
-        d.height_max[c] = std::max(d.height_max[c], o.height);
-        d.box_area_min[c] = std::min(d.box_area_min[c], o.area);
-        d.box_area_max[c] = std::max(d.box_area_max[c], o.area);
-      }
-    }
+    objects_.for_each([&d](const FrameDigest::Object& o) {
+      const size_t c = o.class_id;
+      d.width_min[c] = std::min(d.width_min[c], o.width);
+      d.width_max[c] = std::max(d.width_max[c], o.width);
+      d.height_min[c] = std::min(d.height_min[c], o.height);
+      d.height_max[c] = std::max(d.height_max[c], o.height);
+      d.box_area_min[c] = std::min(d.box_area_min[c], o.area);
+      d.box_area_max[c] = std::max(d.box_area_max[c], o.area);
+    });
     dirty_ = false;
   }
   return totals_;
 }
 
-void CountWindow::parts(std::vector<const PartData*>& out) const {
+void CountWindow::parts(std::vector<const PackedPart*>& out) const {
   out.clear();
   if (blocks_.empty()) return;
   // Before the ring is full, slot 0 holds the oldest frame; after, slot next_ does (and its
   // block also holds the newest frames, written just before it).
   const size_t first = count_ == ring_.size() ? block_of(next_) : 0;
-  for (size_t i = 0; i < blocks_.size(); ++i) out.push_back(&blocks_[(first + i) % blocks_.size()]);
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const size_t b = (first + i) % blocks_.size();
+    if (b == current_block_) {
+      scratch_.pack(current_);
+      out.push_back(&scratch_);
+    } else {
+      out.push_back(&blocks_[b]);
+    }
+  }
+}
+
+size_t CountWindow::ring_bytes() const {
+  return ring_.capacity() * sizeof(Entry) + objects_.bytes() + classes_.bytes() +
+         leaving_.objects.capacity() * sizeof(FrameDigest::Object) +
+         leaving_.classes.capacity() * sizeof(FrameDigest::Class);
 }
 
 size_t CountWindow::bytes() const {
-  size_t n = sizeof(*this) + totals_.bytes() + ring_.capacity() * sizeof(FrameDigest);
-  for (const PartData& b : blocks_) n += b.bytes() + sizeof(PartData);
-  for (const FrameDigest& g : ring_) {
-    n += g.objects.capacity() * sizeof(FrameDigest::Object) +
-         g.classes.capacity() * sizeof(FrameDigest::Class);
-  }
+  size_t n = sizeof(*this) + totals_.bytes() + ring_.capacity() * sizeof(Entry) + objects_.bytes() +
+             classes_.bytes() + leaving_.objects.capacity() * sizeof(FrameDigest::Object) +
+             leaving_.classes.capacity() * sizeof(FrameDigest::Class) + current_.bytes() +
+             scratch_.bytes() + blocks_.capacity() * sizeof(PackedPart);
+  for (const PackedPart& b : blocks_) n += b.bytes();
   return n;
 }
 

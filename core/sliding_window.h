@@ -10,29 +10,51 @@
 //   its pane, and a frame newer than the head moves the head (evicting panes).
 //   advance(now_ms) moves the head to now_ms's pane (never backwards); now is an argument,
 //   the window never reads a clock.
-//   Implementation: ring of dense panes (uint32 counters) plus `closed`, the int64 sum of
-//   the window's panes other than the head. add() touches only the frame's pane (and
-//   `closed` for a late-but-accepted frame in an older pane): O(objects + pairs). A pane
-//   rotation folds the head into `closed`, subtracts the evicted pane and zeroes it:
-//   O(pane state). totals() materialises closed + head (and the panes' box-size min/max)
-//   into a cached Stats when something changed since the last call: O(state).
-//   Memory: n panes at 4-byte counters plus two int64 copies (closed, cached view); at the
-//   default layout about 3.5 MB per pane at C = 1000 (the C(C+1)/2 pair table is 2 MB of
-//   it): 217 MB for 60 panes, measured (docs/BENCHMARKS.md). It scales as n * C^2.
+//   Implementation: ring of panes plus `closed`, the int64 sum of the window's panes other
+//   than the head. The head pane is dense (uint32 counters, a PartData); the closed panes are
+//   packed (core/packed_part.h: only the classes and bins present). add() touches only the
+//   frame's pane (and `closed` for a late-but-accepted frame in an older pane):
+//   O(objects + pairs). A late frame into a packed pane unpacks it, and it stays dense while
+//   frames can still reach it (pane >= pane_of(watermark - allowed_lateness)); it is packed
+//   again when the watermark or the head moves past that. A pane rotation folds the head into
+//   `closed`, packs it, subtracts the evicted (packed) pane and reuses the head's dense
+//   buffer for the new head: O(dense pane state). totals() materialises closed + head (and
+//   the panes' box-size min/max) into a cached Stats when something changed since the last
+//   call: O(state).
+//   Memory: the dense head pane (plus any older pane a late frame reached, while frames can
+//   still reach it), the packed panes, and two int64 copies of the tables (closed, the
+//   cached view). At C = 80 (default layout) a dense pane is 134 KB and each int64 copy
+//   264 KB, whereas a packed 10 s pane of a real 10 fps stream is ~21 KB and a 1 min one
+//   ~42 KB (docs/BENCHMARKS.md "Memory per stream (packed parts)"). The dense head and the
+//   two int64 copies scale as C^2 (pair table); the packed panes as what the frames touched.
 //
-// CountWindow: exactly the last N frames. Keeps each frame's FrameDigest in a ring to
-// subtract it when it drops out: add() is O(objects + pairs) twice. totals() recomputes the
+// CountWindow: exactly the last N frames. Keeps each frame's digest (see below) to subtract
+// it when it drops out: add() is O(objects + pairs) twice. totals() recomputes the
 // box-size min/max from the N stored digests when changed since the last call.
 //   It also keeps `blocks` (default 16) block sub-totals: ring slot s belongs to block
 //   s * blocks / N, so a block holds consecutive frames (the block the write position is in
 //   holds the newest frames of the ring and the oldest ones: two runs of consecutive
-//   frames). add() updates the frame's block too (O(objects + pairs) twice more).
-//   Memory: blocks x pane state (uint32 counters), e.g. 16 x 3.5 MB at C = 1000.
+//   frames). add() updates the frame's block too (O(objects + pairs) twice more). The block
+//   being written is dense, the others packed: entering a block packs the one left and
+//   unpacks the one entered, O(dense block state) every N / blocks frames.
+//   The frames' digests are kept compactly: a ring of fixed-size entries (the frame-level
+//   bins and how many objects and classes the frame has) and two FIFOs holding the objects
+//   and the classes of the ring's frames in order, each one growing circular buffer (no
+//   per-frame vectors: the oldest frame's objects are the first ones, popped into a scratch
+//   digest to subtract it).
+//   Memory: the digests (~300 bytes per frame of a COCO-like stream with ~7 objects: 28 per
+//   object, 16 per class present, 24 per frame), one dense block, the packed blocks and the
+//   int64 totals.
 //
 // Parts (both kinds): parts() lists the window's panes or blocks in time order, oldest
-// first; their counts sum to totals()'s. The drift evaluator measures the dependence
-// between frames from how much the parts differ (core/dispersion.h, docs/DRIFT.md
-// "Correlated frames").
+// first, as PackedParts; their counts sum to totals()'s. The dense head pane (or current
+// block) is packed on the fly into a scratch PackedPart held by the window: one part type
+// for the evaluator (a view type reading either form would put a branch in every read of
+// the evaluator's inner loops), and an evaluation packs at most one or two dense parts per
+// window, O(dense part state) each, far below the evaluation itself. The evaluator copies
+// packed parts, not dense ones (daemon/engine/monitor_engine.cc). The drift evaluator
+// measures the dependence between frames from how much the parts differ (core/dispersion.h,
+// docs/DRIFT.md "Correlated frames").
 //
 // Thread-compatible: one thread drives a window; totals() is const but fills a cache, so
 // it must not run concurrently with anything else on the same window. The returned
@@ -40,9 +62,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "core/frame.h"
+#include "core/packed_part.h"
 #include "core/stats.h"
 #include "core/stats_layout.h"
 
@@ -62,11 +87,13 @@ class Window {
   virtual void advance(int64_t now_ms) = 0;
   virtual const Stats& totals() const = 0;
   // The window's parts in time order, oldest first (see the file comment); `out` is
-  // replaced. The pointers stay valid until the next non-const call. Parts may be empty.
-  virtual void parts(std::vector<const PartData*>& out) const = 0;
+  // replaced. The pointers stay valid until the next non-const call or the next parts()
+  // call (dense parts are packed into a scratch owned by the window). Parts may be empty.
+  virtual void parts(std::vector<const PackedPart*>& out) const = 0;
   virtual int64_t frames_in_window() const = 0;
   virtual uint64_t late_frames() const = 0;
-  // Bytes of state held (vector capacities).
+  // Bytes of state held (sizeof the window plus vector capacities: dense and packed parts,
+  // sums, caches, scratch).
   virtual size_t bytes() const = 0;
 };
 
@@ -81,7 +108,7 @@ class TimeWindow final : public Window {
   AddResult add_digest(int64_t time_ms, const FrameDigest& digest) override;
   void advance(int64_t now_ms) override;
   const Stats& totals() const override;
-  void parts(std::vector<const PartData*>& out) const override;
+  void parts(std::vector<const PackedPart*>& out) const override;
   int64_t frames_in_window() const override;
   uint64_t late_frames() const override { return late_; }
   size_t bytes() const override;
@@ -99,15 +126,29 @@ class TimeWindow final : public Window {
 
  private:
   using Pane = BasicStatsData<uint32_t>;
-  int64_t panes() const { return int64_t(panes_.size()); }
+  // A pane: packed, or dense while `dense` is set (then `packed` is empty).
+  struct Slot {
+    PackedPart packed;
+    std::unique_ptr<Pane> dense;
+  };
+  int64_t panes() const { return int64_t(slots_.size()); }
   int64_t pane_of(int64_t t) const;
-  Pane& pane_at(int64_t index) { return panes_[size_t(((index % panes()) + panes()) % panes())]; }
+  size_t slot_index(int64_t index) const { return size_t(((index % panes()) + panes()) % panes()); }
+  Slot& slot_at(int64_t index) { return slots_[slot_index(index)]; }
+  const Slot& slot_at(int64_t index) const { return slots_[slot_index(index)]; }
+  const Pane& head_pane() const { return *slot_at(head_).dense; }
+  // Pane `index` (inside the window, not the head) made dense: unpacked if packed.
+  Pane& dense_old(int64_t index);
+  // Packs the dense panes other than the head that no frame can reach any more.
+  void pack_unreachable();
   void move_head(int64_t pane_index);
   bool late(int64_t t) const;
   AddResult add_accepted(int64_t t, const FrameDigest& digest);
 
   int64_t length_ms_, pane_ms_, lateness_ms_;
-  std::vector<Pane> panes_;
+  std::vector<Slot> slots_;
+  std::vector<int64_t> dense_old_;           // indices of the dense panes other than the head
+  mutable std::vector<PackedPart> scratch_;  // parts(): the dense panes, packed
   Stats closed_;
   bool started_ = false;
   int64_t head_ = 0;
@@ -131,17 +172,51 @@ class CountWindow final : public Window {
   AddResult add_digest(int64_t time_ms, const FrameDigest& digest) override;
   void advance(int64_t) override {}
   const Stats& totals() const override;
-  void parts(std::vector<const PartData*>& out) const override;
+  void parts(std::vector<const PackedPart*>& out) const override;
   int64_t frames_in_window() const override { return int64_t(count_); }
   uint64_t late_frames() const override { return 0; }
   size_t bytes() const override;
   size_t capacity() const { return ring_.size(); }
+  // The part of bytes() that holds the frames' digests (ring entries and the FIFOs).
+  size_t ring_bytes() const;
 
  private:
   size_t block_of(size_t slot) const { return slot * blocks_.size() / ring_.size(); }
 
-  std::vector<FrameDigest> ring_;
-  std::vector<PartData> blocks_;
+  // A FIFO in one growing circular buffer (grows by 1.25x, never shrinks).
+  template <class T>
+  class Fifo {
+   public:
+    void push(std::span<const T> v);
+    // out = the n oldest elements, removed. REQUIRES: n <= size().
+    void pop(size_t n, std::vector<T>& out);
+    template <class F>
+    void for_each(F f) const {
+      for (size_t k = 0, i = head_; k < size_; ++k, i = i + 1 == buf_.size() ? 0 : i + 1)
+        f(buf_[i]);
+    }
+    size_t size() const { return size_; }
+    size_t bytes() const { return buf_.capacity() * sizeof(T); }
+
+   private:
+    std::vector<T> buf_;
+    size_t head_ = 0, size_ = 0;
+  };
+  // A frame of the ring: its digest less the objects and classes, which are in the FIFOs
+  // (the ring's frames in order, oldest first).
+  struct Entry {
+    uint32_t objects = 0, classes = 0;
+    uint32_t objects_bucket = 0, classes_bucket = 0, covered_bin = 0, class_limit = 0;
+  };
+
+  std::vector<Entry> ring_;
+  Fifo<FrameDigest::Object> objects_;
+  Fifo<FrameDigest::Class> classes_;
+  FrameDigest leaving_;             // scratch: the frame that drops out
+  std::vector<PackedPart> blocks_;  // blocks_[current_block_] is empty: current_ holds it
+  PartData current_;                // the block the write position is in, dense
+  size_t current_block_ = 0;
+  mutable PackedPart scratch_;  // parts(): current_, packed
   size_t next_ = 0, count_ = 0;
   FrameDigester digester_;
   FrameDigest digest_;  // scratch for add(frame)

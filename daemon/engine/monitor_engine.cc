@@ -280,7 +280,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   struct Job {
     std::string window_name;
     core::Stats stats;
-    std::vector<core::PartData> parts;
+    std::vector<core::PackedPart> parts;  // small: packed copies
     double fill = 1.0;
     core::DriftReport report;
     core::DriftReport reference_report;
@@ -314,8 +314,8 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
 
   EvaluationSummary summary;
   std::vector<Job> jobs;
-  std::vector<const core::PartData*> part_view;
-  std::vector<const core::PartData*> part_ptrs;
+  std::vector<const core::PackedPart*> part_view;
+  std::vector<const core::PackedPart*> part_ptrs;
   for (const std::string& stream : names) {
     std::shared_ptr<const LoadedBaseline> baseline;
     std::shared_ptr<const core::BaselineStats> reference;
@@ -338,7 +338,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
         part_view.clear();
         s.monitor->window(w).parts(part_view);
         job.parts.reserve(part_view.size());
-        for (const core::PartData* p : part_view) job.parts.push_back(*p);
+        for (const core::PackedPart* p : part_view) job.parts.push_back(*p);
       }
     }
 
@@ -373,7 +373,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     same_stream.baseline_same_stream = true;
     for (Job& job : jobs) {
       part_ptrs.clear();
-      for (const core::PartData& p : job.parts) part_ptrs.push_back(&p);
+      for (const core::PackedPart& p : job.parts) part_ptrs.push_back(&p);
       if (baseline) {
         job.report =
             core::evaluate_drift(stream, job.window_name, job.stats, class_names, baseline->stats,

@@ -7,12 +7,18 @@
 // 1 s panes the time-window numbers include one pane rotation per 100 k frames.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "core/class_registry.h"
+#include "core/event.h"
 #include "core/exemplars.h"
 #include "core/sliding_window.h"
 #include "core/stats.h"
+#include "daemon/ingest/json_event_decoder.h"
 
 namespace predwatch::core {
 namespace {
@@ -45,6 +51,12 @@ std::vector<Frame> make_frames(int objects, uint32_t classes, size_t count = 409
   frames[0].detections[0].class_id = classes - 1;
   return frames;
 }
+
+// The element type of Window::parts()'s vector (PartData before packed parts, PackedPart
+// after), so that this file builds against either to compare them.
+template <class Part>
+const Part* parts_element_of(void (Window::*)(std::vector<const Part*>&) const);
+inline auto parts_element(const Window&) -> decltype(parts_element_of(&Window::parts));
 
 constexpr int64_t kPaneMs = 1000, kPanes = 60, kFrameStepUs = 10;
 
@@ -140,6 +152,100 @@ BENCHMARK(BM_TotalsAfterChange)
     ->Arg(80)
     ->Arg(1000)
     ->Unit(benchmark::kMicrosecond);
+
+// Memory per stream on a real stream: the frames of $PREDWATCH_BENCH_STREAM (JSON lines as
+// the replay command reads them, e.g. COCO val2017 predictions, C = 80; default
+// /tmp/perf/s30k.jsonl), cycled to 40,000 frames at 10 fps (4,000 s: the 1 h window full),
+// through the default windows of config/predwatch.example.yaml (5m: 30 panes of 10 s,
+// lateness 10 s; 1h: 60 panes of 1 min, lateness 1 min; last10k: 10,000 frames in 16
+// blocks), each frame digested once as the stream does. Every 10 s (the default evaluation
+// interval) the windows' totals() and parts() are read as the engine does. Reports each
+// window's bytes() at the end (KB) and their sum (MB); skipped without the file.
+void BM_StreamMemory(benchmark::State& state) {
+  const char* env = std::getenv("PREDWATCH_BENCH_STREAM");
+  std::ifstream in(env ? env : "/tmp/perf/s30k.jsonl");
+  if (!in) {
+    state.SkipWithError("no stream file (set PREDWATCH_BENCH_STREAM)");
+    return;
+  }
+  std::vector<Frame> frames;
+  ClassRegistry classes(1000);
+  daemon::JsonEventDecoder decoder;
+  Event e;
+  for (std::string line; std::getline(in, line);) {
+    e.clear();
+    if (!decoder.decode(line, e).ok()) continue;
+    Frame& f = frames.emplace_back();
+    for (const NamedDetection& d : e.detections) {
+      Detection det;
+      det.class_id = classes.resolve(d.class_name);
+      det.box = d.box;
+      det.confidence = d.confidence;
+      f.detections.push_back(det);
+    }
+  }
+  constexpr size_t kFrames = 40'000;
+  for (auto _ : state) {
+    TimeWindow w5m(300'000, 10'000, 10'000), w1h(3'600'000, 60'000, 60'000);
+    CountWindow last10k(10'000);
+    Window* windows[] = {&w5m, &w1h, &last10k};
+    FrameDigester digester;
+    FrameDigest digest;
+    // Before the compact ring (85487a2): a copy of last10k's ring of digests, for its share.
+    std::vector<FrameDigest> ring(10'000);
+    std::vector<decltype(parts_element(w5m))> parts;
+    for (size_t i = 0; i < kFrames; ++i) {
+      const int64_t t = int64_t(i) * 100;
+      digester.digest(frames[i % frames.size()], StatsLayout{}, digest);
+      for (Window* w : windows) {
+        w->advance(t);
+        w->add_digest(t, digest);
+      }
+      ring[i % ring.size()] = digest;
+      if (i % 100 == 99) {
+        for (Window* w : windows) {
+          benchmark::DoNotOptimize(w->totals().frames());
+          w->parts(parts);
+          benchmark::DoNotOptimize(parts.data());
+        }
+      }
+    }
+    state.counters["classes"] = double(w5m.totals().num_classes());
+    state.counters["5m_KB"] = double(w5m.bytes()) / 1e3;
+    state.counters["1h_KB"] = double(w1h.bytes()) / 1e3;
+    state.counters["last10k_KB"] = double(last10k.bytes()) / 1e3;
+    state.counters["stream_MB"] = double(w5m.bytes() + w1h.bytes() + last10k.bytes()) / 1e6;
+#if !__has_include("core/packed_part.h")
+    size_t ring_bytes = ring.capacity() * sizeof(FrameDigest);
+    for (const FrameDigest& g : ring) {
+      ring_bytes += g.objects.capacity() * sizeof(FrameDigest::Object) +
+                    g.classes.capacity() * sizeof(FrameDigest::Class);
+    }
+    state.counters["ring_KB"] = double(ring_bytes) / 1e3;
+#else
+    state.counters["ring_KB"] = double(last10k.ring_bytes()) / 1e3;
+    // Mean bytes of a packed pane / block (the parts other than the dense one).
+    const char* names[] = {"5m_part_KB", "1h_part_KB", "last10k_part_KB"};
+    for (size_t k = 0; k < 3; ++k) {
+      windows[k]->parts(parts);
+      size_t sum = 0;
+      for (const PackedPart* p : parts) sum += p->bytes() + sizeof(PackedPart);
+      state.counters[names[k]] = double(sum) / double(parts.size()) / 1e3;
+    }
+#endif
+    // A dense part and an int64 copy of the tables (closed, view, count totals) at this C.
+    PartData dense;
+    dense.init();
+    dense.grow(w5m.totals().num_classes());
+    Stats sums;
+    sums.reserve_classes(w5m.totals().num_classes());
+    state.counters["dense_part_KB"] = double(dense.bytes()) / 1e3;
+    state.counters["int64_copy_KB"] = double(sums.bytes()) / 1e3;
+  }
+  state.counters["frames/s"] =
+      benchmark::Counter(double(kFrames) * double(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StreamMemory)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // ExemplarIndex::add per frame (a separate cost from the window update).
 void BM_ExemplarAdd(benchmark::State& state) {

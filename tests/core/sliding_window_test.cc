@@ -169,25 +169,57 @@ TEST(CountWindow, KeepsLastN) {
 // Count-window blocks hold consecutive frames; parts() lists them oldest first.
 TEST(CountWindow, BlocksInTimeOrder) {
   CountWindow w(8, {}, 4);  // blocks of slots {0,1}, {2,3}, {4,5}, {6,7}
-  std::vector<const PartData*> parts;
+  std::vector<const PackedPart*> parts;
   for (int i = 0; i < 5; ++i) w.add(at(i, {det(ClassId(i), {0, 0, .5f, .5f})}));
   w.parts(parts);  // not full: slot 0 is the oldest
   ASSERT_EQ(parts.size(), 4u);
-  EXPECT_EQ(parts[0]->frames, 2u);
-  EXPECT_EQ(parts[2]->frames, 1u);
-  EXPECT_EQ(parts[3]->frames, 0u);
+  EXPECT_EQ(parts[0]->frames(), 2u);
+  EXPECT_EQ(parts[2]->frames(), 1u);
+  EXPECT_EQ(parts[3]->frames(), 0u);
   for (int i = 5; i < 11; ++i) w.add(at(i, {det(ClassId(i), {0, 0, .5f, .5f})}));
   // Frames 3..10 in slots 3,4,5,6,7,0,1,2 (frame i in slot i % 8); the oldest (3) is in
   // block 1, which also holds the newest (10, slot 2).
   w.parts(parts);
   ASSERT_EQ(parts.size(), 4u);
-  EXPECT_EQ(parts[0]->objects_of[3], 1u);
-  EXPECT_EQ(parts[0]->objects_of[10], 1u);
-  EXPECT_EQ(parts[1]->objects_of[4], 1u);
-  EXPECT_EQ(parts[1]->objects_of[5], 1u);
-  EXPECT_EQ(parts[2]->objects_of[6], 1u);
-  EXPECT_EQ(parts[3]->objects_of[8], 1u);
-  EXPECT_EQ(parts[3]->objects_of[9], 1u);
+  EXPECT_EQ(parts[0]->objects_of(3), 1u);
+  EXPECT_EQ(parts[0]->objects_of(10), 1u);
+  EXPECT_EQ(parts[1]->objects_of(4), 1u);
+  EXPECT_EQ(parts[1]->objects_of(5), 1u);
+  EXPECT_EQ(parts[2]->objects_of(6), 1u);
+  EXPECT_EQ(parts[3]->objects_of(8), 1u);
+  EXPECT_EQ(parts[3]->objects_of(9), 1u);
+}
+
+// Closed panes are packed; a late frame into one unpacks it, and it is packed again once no
+// frame can reach it. Parts and totals stay exact throughout.
+TEST(TimeWindow, LateFrameIntoPackedPane) {
+  TimeWindow w(40, 10, 15);  // 4 panes; frames up to 15 ms behind the watermark accepted
+  std::vector<const PackedPart*> parts;
+  w.add(at(1, {det(0, {0, 0, .5f, .5f})}));
+  w.add(at(12, {det(1, {0, 0, .25f, .25f})}));
+  w.add(at(21, {det(2, {0, 0, .5f, .25f})}));  // panes 0 and 1 closed (packed)
+  EXPECT_EQ(w.add(at(14, {det(3, {0, 0, .1f, .1f})})), AddResult::kAccepted);  // into pane 1
+  EXPECT_EQ(w.add(at(5, {})), AddResult::kLate);                               // 5 < 21 - 15
+  w.parts(parts);
+  ASSERT_EQ(parts.size(), 4u);  // panes -1..2
+  EXPECT_EQ(parts[0]->frames(), 0u);
+  EXPECT_EQ(parts[1]->frames(), 1u);
+  EXPECT_EQ(parts[2]->frames(), 2u);
+  EXPECT_EQ(parts[2]->objects_of(3), 1u);
+  EXPECT_EQ(parts[2]->pair(1, 3), 0u);
+  EXPECT_EQ(parts[3]->objects_of(2), 1u);
+  EXPECT_EQ(w.totals().images_with(3), 1);
+  EXPECT_DOUBLE_EQ(w.totals().width_summary(3).max, 0.1f);
+  // The watermark moves on: pane 1 is out of reach and packed again; then it is evicted.
+  w.add(at(35, {}));
+  w.parts(parts);
+  EXPECT_EQ(parts[1]->frames(), 2u);
+  EXPECT_EQ(parts[1]->objects_of(1), 1u);
+  w.advance(55);  // window [20, 60): panes 0 and 1 leave
+  EXPECT_EQ(w.frames_in_window(), 2);
+  EXPECT_EQ(w.totals().images_with(3), 0);
+  EXPECT_EQ(w.totals().objects_of(2), 1);
+  EXPECT_TRUE(std::isnan(w.totals().width_summary(3).max));
 }
 
 TEST(TimeWindow, MemoryAtThousandClassesAndSixtyPanes) {
@@ -195,8 +227,18 @@ TEST(TimeWindow, MemoryAtThousandClassesAndSixtyPanes) {
   for (int p = 0; p < 60; ++p) w.add(at(p * 1000, {det(999, {0, 0, .5f, .5f})}));
   EXPECT_EQ(w.totals().num_classes(), 1000u);
   EXPECT_EQ(w.frames_in_window(), 60);
-  EXPECT_LT(w.bytes(), size_t(300) << 20);
-  EXPECT_GT(w.bytes(), size_t(60) * 3'000'000);  // really dense: 60 panes of ~3.5 MB
+  // The head pane is dense (~3.5 MB), the 59 closed ones are packed (one class each); the
+  // int64 sum of the closed panes and the cached totals are ~7 MB each.
+  EXPECT_LT(w.bytes(), size_t(20) << 20);
+  EXPECT_GT(w.bytes(), size_t(3'000'000));
+  std::vector<const PackedPart*> parts;
+  w.parts(parts);
+  ASSERT_EQ(parts.size(), 60u);
+  for (const PackedPart* p : parts) {
+    EXPECT_EQ(p->frames(), 1u);
+    EXPECT_EQ(p->objects_of(999), 1u);
+    EXPECT_EQ(p->classes_present(), 1u);
+  }
 }
 
 // ---- Randomized property test: windows equal a from-scratch recomputation.
@@ -314,7 +356,7 @@ TEST(WindowProperty, RandomSequencesMatchRecomputation) {
       if (HasFatalFailure()) return;
       // Parts: each pane of the time window, oldest first, holds exactly its frames; the
       // count window's blocks sum to its totals (min/max aside: blocks do not keep them).
-      std::vector<const PartData*> parts;
+      std::vector<const PackedPart*> parts;
       tw.parts(parts);
       ASSERT_EQ(parts.size(), started ? size_t(n_panes) : 0u);
       for (size_t i = 0; i < parts.size(); ++i) {
@@ -325,7 +367,7 @@ TEST(WindowProperty, RandomSequencesMatchRecomputation) {
         StatsData have;
         have.layout = L;
         have.init();
-        merge_data(have, *parts[i], +1);
+        parts[i]->add_to(have, +1);
         ASSERT_TRUE(have == naive(in_pane, L, have.num_classes))
             << "pane " << i << " seed " << seed << " step " << step;
       }
@@ -334,7 +376,7 @@ TEST(WindowProperty, RandomSequencesMatchRecomputation) {
       StatsData sum;
       sum.layout = L;
       sum.init();
-      for (const PartData* p : parts) merge_data(sum, *p, +1);
+      for (const PackedPart* p : parts) p->add_to(sum, +1);
       StatsData total = cw.totals().to_data();
       sum.reset_min_max();
       total.reset_min_max();
