@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds predwatch into ./build (or $BUILD_DIR). Extra arguments go to cmake.
+# $BUILD_TARGETS (space-separated) builds only those targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -8,4 +9,6 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
 elif [ $# -gt 0 ]; then
   cmake "$BUILD_DIR" "$@" >/dev/null
 fi
-cmake --build "$BUILD_DIR" -j"$(nproc)"
+targets=()
+for t in ${BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"

@@ -5,8 +5,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh -DPREDWATCH_BUILD_TESTS=ON
+(
 cd "${BUILD_DIR:-build}"
 # A failed test is run once more before it counts: one mock-cluster rebalance test depends on
 # timing under load (librdkafka 2.0.2's mock rejects a commit during a cooperative rebalance
 # when it has already moved on; see docs/KAFKA.md). A test that fails twice fails the run.
 ctest --output-on-failure -j2 --timeout 900 --repeat until-pass:2 "$@"
+)
+# Sanitizers: the core and config unit tests again, built with AddressSanitizer + UBSan
+# (PREDWATCH_SANITIZE); any report fails the run. PREDWATCH_SKIP_SANITIZERS=1 skips them.
+if [ "${PREDWATCH_SKIP_SANITIZERS:-0}" != 1 ]; then
+  BUILD_DIR=build-asan BUILD_TARGETS="core_tests config_tests" bash scripts/build.sh \
+    -DPREDWATCH_SANITIZE=ON -DPREDWATCH_BUILD_TESTS=ON
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  for t in core_tests config_tests; do
+    echo "sanitizers: $t (ASan + UBSan)"
+    build-asan/tests/$t --gtest_brief=1
+  done
+fi

@@ -94,7 +94,9 @@ void expect_reads_equal(const PackedPart& p, const PartData& d, int seed) {
       }
       for (size_t e = 0; e < bins.size(); ++e) {
         ASSERT_LT(bins.bin[e], widths[t]);
-        if (e > 0) ASSERT_LT(bins.bin[e - 1], bins.bin[e]);  // ascending
+        if (e > 0) {
+          ASSERT_LT(bins.bin[e - 1], bins.bin[e]);  // ascending
+        }
         ASSERT_NE(bins.count(e), 0u);                        // only nonzero bins
         from_packed[bins.bin[e]] = bins.count(e);
       }
