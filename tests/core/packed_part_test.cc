@@ -97,7 +97,7 @@ void expect_reads_equal(const PackedPart& p, const PartData& d, int seed) {
         if (e > 0) {
           ASSERT_LT(bins.bin[e - 1], bins.bin[e]);  // ascending
         }
-        ASSERT_NE(bins.count(e), 0u);                        // only nonzero bins
+        ASSERT_NE(bins.count(e), 0u);  // only nonzero bins
         from_packed[bins.bin[e]] = bins.count(e);
       }
       ASSERT_EQ(from_packed, dense) << "seed " << seed << " table " << t << " class " << c;
