@@ -308,15 +308,7 @@ const Stats& CountWindow::totals() const {
   if (dirty_) {
     StatsData& d = totals_.d_;
     d.reset_min_max();
-    objects_.for_each([&d](const FrameDigest::Object& o) {
-      const size_t c = o.class_id;
-      d.width_min[c] = std::min(d.width_min[c], o.width);
-      d.width_max[c] = std::max(d.width_max[c], o.width);
-      d.height_min[c] = std::min(d.height_min[c], o.height);
-      d.height_max[c] = std::max(d.height_max[c], o.height);
-      d.box_area_min[c] = std::min(d.box_area_min[c], o.area);
-      d.box_area_max[c] = std::max(d.box_area_max[c], o.area);
-    });
+    objects_.for_each([&d](const FrameDigest::Object& o) { fold_min_max(d, o); });
     dirty_ = false;
   }
   return totals_;

@@ -344,14 +344,7 @@ void apply_digest(BasicStatsData<Count>& d, const FrameDigest& g, int sign, bool
     d.width_sum[c] += s64 * to_fixed(o.width);
     d.height_sum[c] += s64 * to_fixed(o.height);
     d.box_area_sum[c] += s64 * to_fixed(o.area);
-    if (update_min_max) {
-      d.width_min[c] = std::min(d.width_min[c], o.width);
-      d.width_max[c] = std::max(d.width_max[c], o.width);
-      d.height_min[c] = std::min(d.height_min[c], o.height);
-      d.height_max[c] = std::max(d.height_max[c], o.height);
-      d.box_area_min[c] = std::min(d.box_area_min[c], o.area);
-      d.box_area_max[c] = std::max(d.box_area_max[c], o.area);
-    }
+    if (update_min_max) fold_min_max(d, o);
   }
   Count* co = d.cooccurrence.data();
   const size_t m = g.classes.size();

@@ -41,6 +41,7 @@
 // locking; const methods are safe to call concurrently only while nothing mutates).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -161,6 +162,19 @@ class FrameDigester {
 // into *_min/*_max (only meaningful for sign +1).
 template <class Count>
 void apply_digest(BasicStatsData<Count>& d, const FrameDigest& g, int sign, bool update_min_max);
+
+// Folds one detection's width, height and area into its class's *_min/*_max.
+// REQUIRES: o.class_id < d.num_classes.
+template <class Count>
+void fold_min_max(BasicStatsData<Count>& d, const FrameDigest::Object& o) {
+  const size_t c = o.class_id;
+  d.width_min[c] = std::min(d.width_min[c], o.width);
+  d.width_max[c] = std::max(d.width_max[c], o.width);
+  d.height_min[c] = std::min(d.height_min[c], o.height);
+  d.height_max[c] = std::max(d.height_max[c], o.height);
+  d.box_area_min[c] = std::min(d.box_area_min[c], o.area);
+  d.box_area_max[c] = std::max(d.box_area_max[c], o.area);
+}
 
 // dst += sign * src (counts and sums; src may have fewer classes, dst grows to cover it).
 // min/max are combined when sign > 0 and left alone otherwise.
