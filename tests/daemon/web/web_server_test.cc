@@ -4,16 +4,12 @@
 // parameter; engine errors map to 404 / 409 / 503; the page and its assets are served.
 #include "daemon/web/web_server.h"
 
-#include <arpa/inet.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/field_comparator.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <map>
@@ -26,6 +22,7 @@
 #include "daemon/api/grpc_server.h"
 #include "daemon/web/web_api.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
+#include "tests/support/http_get.h"
 #include "tests/support/traffic_env.h"
 
 namespace predwatch::daemon {
@@ -33,55 +30,8 @@ namespace {
 
 using testing::TrafficEnv;
 
-struct HttpResponse {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
-
-// One HTTP/1.0 request (the server closes the connection after the answer).
-HttpResponse http(int port, const std::string& method, const std::string& target,
-                  const std::string& headers = "") {
-  HttpResponse out;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return out;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(uint16_t(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return out;
-  }
-  const std::string req =
-      method + " " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + headers + "\r\n";
-  if (::send(fd, req.data(), req.size(), 0) != ssize_t(req.size())) {
-    ::close(fd);
-    return out;
-  }
-  std::string resp;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) resp.append(buf, size_t(n));
-  ::close(fd);
-  const size_t end = resp.find("\r\n\r\n");
-  if (end == std::string::npos || resp.size() < 12) return out;
-  out.status = std::stoi(resp.substr(9, 3));
-  size_t pos = resp.find("\r\n") + 2;
-  while (pos < end) {
-    const size_t eol = resp.find("\r\n", pos);
-    const std::string line = resp.substr(pos, eol - pos);
-    const size_t colon = line.find(':');
-    if (colon != std::string::npos) {
-      std::string name = line.substr(0, colon);
-      for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
-      out.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-    pos = eol + 2;
-  }
-  out.body = resp.substr(end + 4);
-  return out;
-}
+using testing::http_request;
+using testing::HttpResponse;
 
 WebServerOptions loopback() {
   WebServerOptions o;
@@ -120,7 +70,7 @@ class WebServerTest : public ::testing::Test {
     if (grpc_) grpc_->shutdown(std::chrono::milliseconds(500));
   }
 
-  HttpResponse get(const std::string& target) { return http(web_->port(), "GET", target); }
+  HttpResponse get(const std::string& target) { return http_request(web_->port(), "GET", target); }
 
   // GETs `target`, expects 200 with JSON, and parses it into `m` (unknown fields rejected).
   template <class M>
@@ -399,13 +349,13 @@ TEST_F(WebServerTest, ServesThePageReadOnly) {
   EXPECT_EQ(get("/app.css").status, 200);
   EXPECT_EQ(get("/nothing.html").status, 404);
   // HEAD: headers only.
-  HttpResponse head = http(web_->port(), "HEAD", "/api/v1/streams");
+  HttpResponse head = http_request(web_->port(), "HEAD", "/api/v1/streams");
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
   EXPECT_GT(std::stoi(head.headers["content-length"]), 10);
   // Read-only.
   for (const char* method : {"POST", "PUT", "DELETE"}) {
-    HttpResponse r = http(web_->port(), method, "/api/v1/streams");
+    HttpResponse r = http_request(web_->port(), method, "/api/v1/streams");
     EXPECT_EQ(r.status, 405) << method;
     EXPECT_EQ(r.headers["allow"], "GET, HEAD") << method;
   }
@@ -511,22 +461,24 @@ TEST_F(WebServerTest, WithAReadTokenTheApiWantsItAndThePageStaysOpen) {
   ASSERT_TRUE(web_) << error;
   web_->set_ready(true);
   const int port = web_->port();
-  HttpResponse none = http(port, "GET", "/api/v1/streams");
+  HttpResponse none = http_request(port, "GET", "/api/v1/streams");
   EXPECT_EQ(none.status, 401);
   EXPECT_EQ(none.headers["www-authenticate"], "Bearer realm=\"predwatch\"");
   EXPECT_NE(none.body.find("UNAUTHENTICATED"), std::string::npos) << none.body;
   EXPECT_EQ(none.body.find("r3ad-t0ken"), std::string::npos) << "never echoes a token";
-  EXPECT_EQ(http(port, "GET", "/api/v1/streams", "Authorization: Bearer nope\r\n").status, 401);
-  EXPECT_EQ(http(port, "GET", "/api/v1/stats?stream=cam&window=5m",
-                 "Authorization: Bearer r3ad-t0ken\r\n")
+  EXPECT_EQ(http_request(port, "GET", "/api/v1/streams", "Authorization: Bearer nope\r\n").status,
+            401);
+  EXPECT_EQ(http_request(port, "GET", "/api/v1/stats?stream=cam&window=5m",
+                         "Authorization: Bearer r3ad-t0ken\r\n")
                 .status,
             200);
-  EXPECT_EQ(http(port, "GET", "/api/v1/alerts", "Authorization: bearer wr1te-t0ken\r\n").status,
-            200);
+  EXPECT_EQ(
+      http_request(port, "GET", "/api/v1/alerts", "Authorization: bearer wr1te-t0ken\r\n").status,
+      200);
   // The page and the health check hold no data: open.
-  EXPECT_EQ(http(port, "GET", "/").status, 200);
-  EXPECT_EQ(http(port, "GET", "/app.js").status, 200);
-  EXPECT_EQ(http(port, "GET", "/api/v1/health").status, 200);
+  EXPECT_EQ(http_request(port, "GET", "/").status, 200);
+  EXPECT_EQ(http_request(port, "GET", "/app.js").status, 200);
+  EXPECT_EQ(http_request(port, "GET", "/api/v1/health").status, 200);
   {
     std::lock_guard lock(mu);
     EXPECT_EQ(refusals, (std::vector<std::string>{"WebApi/missing", "WebApi/invalid"}));
@@ -535,11 +487,13 @@ TEST_F(WebServerTest, WithAReadTokenTheApiWantsItAndThePageStaysOpen) {
   ApiAuthOptions rotated;
   rotated.read_token = "n3w";
   web_->set_auth(rotated);
-  EXPECT_EQ(http(port, "GET", "/api/v1/streams", "Authorization: Bearer r3ad-t0ken\r\n").status,
-            401);
-  EXPECT_EQ(http(port, "GET", "/api/v1/streams", "Authorization: Bearer n3w\r\n").status, 200);
+  EXPECT_EQ(
+      http_request(port, "GET", "/api/v1/streams", "Authorization: Bearer r3ad-t0ken\r\n").status,
+      401);
+  EXPECT_EQ(http_request(port, "GET", "/api/v1/streams", "Authorization: Bearer n3w\r\n").status,
+            200);
   web_->set_auth({});  // no read token: readers are open, as on gRPC
-  EXPECT_EQ(http(port, "GET", "/api/v1/streams").status, 200);
+  EXPECT_EQ(http_request(port, "GET", "/api/v1/streams").status, 200);
 }
 
 TEST_F(WebServerTest, OversizedAnswerIs413) {
