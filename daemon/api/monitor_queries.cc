@@ -1,6 +1,8 @@
 #include "daemon/api/monitor_queries.h"
 
 #include <algorithm>
+#include <iterator>
+#include <utility>
 #include <vector>
 
 #include "daemon/api/api_convert.h"
@@ -67,36 +69,25 @@ Status query_window_stats(const MonitorEngine& engine, bool ready,
   if (req.sections_size() > 0) {
     sec.class_balance = sec.cooccurrence = sec.objects_distribution = sec.per_image = sec.heatmaps =
         sec.sizes = sec.confidence = false;
+    // The request's sections, each switching on one part of the answer.
+    static constexpr std::pair<int, bool StatsSections::*> kSections[] = {
+        {v1::STATS_SECTION_CLASS_BALANCE, &StatsSections::class_balance},
+        {v1::STATS_SECTION_COOCCURRENCE, &StatsSections::cooccurrence},
+        {v1::STATS_SECTION_OBJECTS_DISTRIBUTION, &StatsSections::objects_distribution},
+        {v1::STATS_SECTION_PER_IMAGE, &StatsSections::per_image},
+        {v1::STATS_SECTION_HEATMAPS, &StatsSections::heatmaps},
+        {v1::STATS_SECTION_SIZES, &StatsSections::sizes},
+        {v1::STATS_SECTION_CONFIDENCE, &StatsSections::confidence},
+        {v1::STATS_SECTION_TABLES, &StatsSections::tables},
+    };
     for (int s : req.sections()) {
-      switch (s) {
-        case v1::STATS_SECTION_CLASS_BALANCE:
-          sec.class_balance = true;
-          break;
-        case v1::STATS_SECTION_COOCCURRENCE:
-          sec.cooccurrence = true;
-          break;
-        case v1::STATS_SECTION_OBJECTS_DISTRIBUTION:
-          sec.objects_distribution = true;
-          break;
-        case v1::STATS_SECTION_PER_IMAGE:
-          sec.per_image = true;
-          break;
-        case v1::STATS_SECTION_HEATMAPS:
-          sec.heatmaps = true;
-          break;
-        case v1::STATS_SECTION_SIZES:
-          sec.sizes = true;
-          break;
-        case v1::STATS_SECTION_CONFIDENCE:
-          sec.confidence = true;
-          break;
-        case v1::STATS_SECTION_TABLES:
-          sec.tables = true;
-          break;
-        default:
-          return Status(StatusCode::INVALID_ARGUMENT,
-                        "sections: unknown or unspecified section " + std::to_string(s));
+      const auto* it = std::find_if(std::begin(kSections), std::end(kSections),
+                                    [s](const auto& e) { return e.first == s; });
+      if (it == std::end(kSections)) {
+        return Status(StatusCode::INVALID_ARGUMENT,
+                      "sections: unknown or unspecified section " + std::to_string(s));
       }
+      sec.*(it->second) = true;
     }
   }
   sec.only_classes.assign(req.classes().begin(), req.classes().end());
