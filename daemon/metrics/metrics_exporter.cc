@@ -407,7 +407,8 @@ class Collector final : public prometheus::Collectable {
       w.fill = m.fill_ratio(i);
       w.late = double(m.window(i).late_frames());
       const core::Stats& st = m.window(i).totals();
-      std::vector<core::ClassId> order(reg.size());
+      // Per-class rows only for the class windows (no ranking work for the others).
+      std::vector<core::ClassId> order(class_window ? reg.size() : 0);
       for (size_t c = 0; c < order.size(); ++c) order[c] = core::ClassId(c);
       std::sort(order.begin(), order.end(), [&](core::ClassId a, core::ClassId b) {
         if (st.objects_of(a) != st.objects_of(b)) return st.objects_of(a) > st.objects_of(b);
@@ -415,7 +416,7 @@ class Collector final : public prometheus::Collectable {
         return reg.name(a) < reg.name(b);
       });
       std::map<std::string, size_t, std::less<>> exported;  // class -> rank
-      for (size_t r = 0; r < order.size() && class_window; ++r) {
+      for (size_t r = 0; r < order.size(); ++r) {
         const core::ClassId c = order[r];
         if (r >= max_classes) {
           out.drop("predwatch_class_objects");
