@@ -263,9 +263,11 @@ const std::vector<Setting>& table() {
        .kind = Kind::kEnum,
        .names = kEvaluationClocks,
        .doc = "What decides when drift is evaluated: `wall`, every interval of real time "
-              "(windows advance to the wall clock); `event`, at each multiple of the interval "
-              "that the events' own time passes, on the consumer thread, exactly as `predwatch "
-              "replay` evaluates a recording (windows advance by event time only; a quiet "
+              "(each stream's windows end at its newest event, so consumer lag or a backlog "
+              "replayed after an outage fills them; a quiet stream keeps its last windows "
+              "and is flagged by PredwatchStreamStale); `event`, at each multiple of the "
+              "interval that the events' own time passes, on the consumer thread, exactly as "
+              "`predwatch replay` evaluates a recording (windows advance to that time; a quiet "
               "stream is not re-evaluated until events arrive). Needs a restart.",
        .in_settings = PW_FIELD(drift, evaluation_clock)},
       {.path = "drift.thresholds.js_distance",

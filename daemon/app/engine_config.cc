@@ -102,6 +102,9 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   for (const auto& w : settings.windows) o.stream.windows.push_back(to_window_spec(w));
   o.stream.exemplars.per_key = static_cast<uint32_t>(settings.statistics.exemplars_per_key);
   o.max_streams = static_cast<size_t>(settings.streams.max_streams);
+  // On the wall clock, windows follow their stream's events; at event-time ticks they
+  // follow the ticks (EngineOptions::advance_windows).
+  o.advance_windows = settings.drift.evaluation_clock == config::EvaluationClock::kEvent;
   o.idle_expiry_ms = settings.streams.idle_expiry.count();
   o.max_detections_per_event = static_cast<size_t>(settings.limits.max_detections_per_event);
   o.max_future_skew_ms = settings.limits.max_future_skew.count();

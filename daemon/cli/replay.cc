@@ -198,6 +198,8 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
   // writes the daemon's saved ones (reference.state_dir): the recording is not the live
   // stream, and a backtest must not overwrite what a running predwatchd learned.
   engine_options.reference.state_dir.clear();
+  // Replay evaluates at event-time ticks, whatever drift.evaluation_clock says.
+  engine_options.advance_windows = true;
   if (setup->baseline) {
     auto override_baseline = std::make_shared<const LoadedBaseline>(std::move(*setup->baseline));
     engine_options.stream_config = [configured = std::move(engine_options.stream_config),

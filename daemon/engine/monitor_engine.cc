@@ -298,7 +298,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     ++counters_.evaluations;
     if (options_.idle_expiry_ms > 0) expire_idle_streams(now_ms);
     for (auto& [name, s] : streams_) {
-      s.monitor->advance(now_ms);
+      if (options_.advance_windows) s.monitor->advance(now_ms);
       const bool has_reference = s.monitor->reference() && s.monitor->reference()->complete();
       if (s.baseline || has_reference) names.push_back(name);
       if (s.reference_unsaved) {

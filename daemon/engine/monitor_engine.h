@@ -123,6 +123,14 @@ struct ReferenceInfo {
 struct EngineOptions {
   core::StreamMonitorOptions stream;  // layout, max classes, every window, exemplars
   size_t max_streams = 10'000;
+  // true: evaluate(now) moves every stream's time windows to `now` (now is event time: the
+  // EventTimeEvaluator of replay and drift.evaluation_clock `event`). false: the windows move
+  // only with their own stream's events (each window ends at its stream's watermark), for
+  // evaluations on the wall clock: consumer lag or a backlog replayed after an outage then
+  // fills the windows instead of counting every event late against the wall clock. A quiet
+  // stream keeps its last windows; the wall clock only flags it (idle_expiry below, and the
+  // PredwatchStreamStale rule on predwatch_last_event_timestamp_seconds).
+  bool advance_windows = true;
   // evaluate(now) drops a stream whose newest event time (or, without events, its first
   // evaluation) is more than this before now, with its alerts ("idle"); 0 = never.
   int64_t idle_expiry_ms = 0;

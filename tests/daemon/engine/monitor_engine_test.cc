@@ -486,6 +486,47 @@ TEST(MonitorEngine, IdleStreamsExpireWithTheirAlerts) {
   EXPECT_TRUE(found);
 }
 
+// Issue 14: on the wall clock, windows advanced to the wall clock at each evaluation, so a
+// consumer catching up a backlog older than a window counted every event late and the
+// windows stayed empty. With advance_windows off (drift.evaluation_clock: wall) each window
+// ends at its stream's newest event: the 1m window holds the backlog's last minute.
+TEST(MonitorEngine, CatchingUpABacklogOnTheWallClockFillsTheWindows) {
+  for (const bool advance : {false, true}) {
+    SCOPED_TRACE(advance ? "windows follow the evaluation clock" : "windows follow the events");
+    EngineOptions o = options();
+    o.advance_windows = advance;
+    MonitorEngine engine(o);
+    // Two minutes of events at 10 per second, recorded three hours before the wall clock;
+    // the consumer replays them at 100x, with an evaluation every wall second.
+    const int64_t t0 = 1'700'000'000'000, wall0 = t0 + 3 * 3'600'000;
+    int64_t wall = wall0;
+    for (int i = 0; i < 1200; ++i) {
+      ASSERT_TRUE(
+          engine.apply(make_event("cam", "f" + std::to_string(i), t0 + 100 * i, {det("dog")}))
+              .applied);
+      if (i % 1000 == 999) engine.evaluate(wall += 1000);
+    }
+    engine.evaluate(wall += 1000);
+    int64_t frames = -1;
+    uint64_t late = 0;
+    engine.with_stream("cam", [&](const StreamView& v) {
+      frames = v.monitor.window(0).frames_in_window();
+      late = v.monitor.window(0).late_frames();
+    });
+    if (!advance) {
+      // The window is the 60 one-second panes ending at the pane of the newest event
+      // (t0 + 119.9 s): events 600..1199.
+      EXPECT_EQ(frames, 600);
+      EXPECT_EQ(late, 0u);
+    } else {
+      // The old behaviour, kept for event-time evaluations: after the first evaluation at
+      // the wall clock every event is hours late, and the window is empty.
+      EXPECT_EQ(frames, 0);
+      EXPECT_EQ(late, 200u);
+    }
+  }
+}
+
 // Issue 14: a stream seen on two partitions was dropped only with the last one it arrived
 // on, so reassigning the other (whose replay re-applies its events) counted them twice.
 TEST(MonitorEngine, AStreamSeenOnTwoPartitionsIsDroppedWithEitherOfThem) {

@@ -6,7 +6,8 @@
 // SIGTERM mid-stream (exit 0, offsets committed) and SIGKILL mid-stream, each followed by a
 // restart whose rebuilt windows are still exact; SIGHUP reloads thresholds without losing
 // window state and rejects an invalid file. Issue 14: an event stamped in microseconds is
-// rejected as clock_skew without disturbing the windows, and when a second replica takes
+// rejected as clock_skew without disturbing the windows, a backlog older than a window fills
+// the windows on catch-up, and when a second replica takes
 // partitions over, the first stops listing and exporting the moved streams' alerts.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
@@ -464,6 +465,41 @@ TEST_F(PredwatchdE2E, AMicrosecondTimestampIsRejectedAsClockSkewAndTheWindowsKee
       dir_.path() / "cli.out", dir_.path() / "cli.err");
   EXPECT_EQ(cli.wait(30s), std::optional<int>(0)) << cli.err();
   EXPECT_THAT(cli.out(), ::testing::HasSubstr("\"cam-skew\""));
+  d.child().signal(SIGTERM);
+  EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
+}
+
+// Issue 14: windows advanced to the wall clock at each evaluation, so a consumer catching
+// up a backlog older than a window counted every event late and the 10m window stayed
+// empty. A 20-minute backlog recorded 20 to 40 minutes ago now fills the 10m window with its
+// last ten minutes of event time (drift.evaluation_clock wall, the default).
+TEST_F(PredwatchdE2E, CatchingUpABacklogOlderThanAWindowFillsTheWindows) {
+  std::mt19937 rng(41);
+  std::vector<Ev> events;
+  const int64_t t0 = NowMs() - 40 * 60'000;
+  for (int i = 0; i < 4000; ++i) events.push_back(MakeEvent(rng, "cam-lag", i, t0 + i * 300));
+  {
+    Producer p(bootstrap_);
+    for (const Ev& e : events) p.send(topic_, e.stream, ToJson(e), "application/json");
+    p.flush();
+  }
+  // The 10m window: the 60 panes of 10 s ending at the newest event's pane.
+  const int64_t head = events.back().time_ms / 10'000;
+  std::vector<Ev> last10m;
+  for (const Ev& e : events) {
+    if (e.time_ms / 10'000 > head - 60) last10m.push_back(e);
+  }
+  ASSERT_LT(last10m.size(), events.size());
+  Daemon d(dir_, "lag", WriteConfig("c.yaml"));
+  ASSERT_TRUE(d.connect()) << d.log();
+  const auto all = Recompute(events), recent = Recompute(last10m);
+  ASSERT_TRUE(d.wait_frames(all, "last100k")) << d.log();
+  std::this_thread::sleep_for(2500ms);  // past two evaluations on the wall clock
+  ASSERT_TRUE(d.wait_frames(recent, "10m")) << d.log();
+  auto got = d.stats({"cam-lag"}, "10m");
+  ExpectStatsEqual(got["cam-lag"], recent.at("cam-lag"), "cam-lag");
+  EXPECT_EQ(got["cam-lag"].window().late_frames(), 0u);
+  ExpectStatsEqual(d.stats({"cam-lag"}, "last100k")["cam-lag"], all.at("cam-lag"), "cam-lag");
   d.child().signal(SIGTERM);
   EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
 }
