@@ -270,6 +270,16 @@ const std::vector<Setting>& table() {
               "`predwatch replay` evaluates a recording (windows advance to that time; a quiet "
               "stream is not re-evaluated until events arrive). Needs a restart.",
        .in_settings = PW_FIELD(drift, evaluation_clock)},
+      {.path = "drift.judgments_per_window",
+       .kind = Kind::kInteger,
+       .bounds = closed(0, 10'000),
+       .doc = "How many times per its own length a window is judged at most: an evaluation "
+              "judges a window again only once 1/N of it has been replaced since its last "
+              "judgment (time windows by event time, count windows by frames); in between "
+              "its last findings stand. 30 judges a 5m window with 10 s panes at every 10 s "
+              "evaluation, a 1h window every 2 min, a 10,000-frame window every 334 frames. "
+              "0: every window at every evaluation.",
+       .in_settings = PW_FIELD(drift, judgments_per_window)},
       {.path = "drift.thresholds.js_distance",
        .kind = Kind::kNumber,
        .bounds = open_closed(0, 1),

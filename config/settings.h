@@ -205,6 +205,7 @@ DriftThresholds apply_overrides(DriftThresholds base, const ThresholdOverrides& 
 struct DriftSettings {
   Millis evaluation_interval{10'000};                         // how often drift is evaluated
   EvaluationClock evaluation_clock = EvaluationClock::kWall;  // what decides when
+  std::int64_t judgments_per_window = 30;  // a window is judged again after 1/N renewed
   DriftThresholds thresholds;
   std::map<std::string, ThresholdOverrides> per_stream;  // stream key -> overrides
   std::map<std::string, ThresholdOverrides> per_class;   // class name -> overrides

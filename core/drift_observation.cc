@@ -44,9 +44,10 @@ std::vector<std::string> finding_exemplars(const StreamMonitor& m, size_t window
 
 namespace {
 
-// Window `window`'s verdict on a finding, as an alert's window detail.
+// Window `window`'s verdict on a finding, as an alert's window detail; `position`: where the
+// window stood when judged (NaN: where it stands now).
 AlertWindow window_detail(const DriftFinding& f, const StreamMonitor& m, size_t window,
-                          Against against) {
+                          Against against, double position) {
   return {.window = m.spec(window).name,
           .over = f.flagged,
           .score = f.score,
@@ -54,14 +55,14 @@ AlertWindow window_detail(const DriftFinding& f, const StreamMonitor& m, size_t 
           .p_value = f.p_value,
           .counts = f.counts,
           .against = against,
-          .position = m.window_position(window),
+          .position = std::isnan(position) ? m.window_position(window) : position,
           .length = m.window_length(window)};
 }
 
 }  // namespace
 
 AlertObservation to_observation(const DriftFinding& f, const StreamMonitor& m, size_t window,
-                                Against against) {
+                                Against against, double position) {
   AlertObservation o;
   o.key = {f.kind, m.stream(), f.subject()};
   o.over_threshold = f.flagged;
@@ -71,7 +72,7 @@ AlertObservation to_observation(const DriftFinding& f, const StreamMonitor& m, s
   o.counts = f.counts;
   o.window = m.spec(window).name;
   o.against = against;
-  o.windows.push_back(window_detail(f, m, window, against));
+  o.windows.push_back(window_detail(f, m, window, against, position));
   if (f.flagged) o.exemplar_ids = finding_exemplars(m, window, f);
   if (!f.subject_b.empty()) o.pair_classes = {f.subject_a, f.subject_b};
   return o;
@@ -93,6 +94,7 @@ std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
   struct Judged {
     size_t window;
     Against against;
+    double position;
     const DriftFinding* finding;
   };
   struct Merged {
@@ -122,7 +124,7 @@ std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
       std::string subject = f.subject();
       auto [it, added] = index.try_emplace({f.kind, subject}, merged.size());
       if (added) merged.push_back({f.kind, std::move(subject), {}});
-      merged[it->second].judged.push_back({size_t(w), r.against, &f});
+      merged[it->second].judged.push_back({size_t(w), r.against, r.window_position, &f});
     }
   }
 
@@ -147,11 +149,12 @@ std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
         best = &j;
       }
     }
-    AlertObservation o = to_observation(*best->finding, m, best->window, best->against);
+    AlertObservation o =
+        to_observation(*best->finding, m, best->window, best->against, best->position);
     o.windows.clear();
     for (const Judged& j : k.judged) {
       o.over_threshold |= j.finding->flagged;
-      o.windows.push_back(window_detail(*j.finding, m, j.window, j.against));
+      o.windows.push_back(window_detail(*j.finding, m, j.window, j.against, j.position));
     }
     if (k.kind == AlertKind::kClassAppeared) {
       if (auto r = related.find(k.subject); r != related.end())

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,9 +42,11 @@ std::vector<std::string> finding_exemplars(const StreamMonitor& monitor, size_t 
 
 // The tracker's view of one finding of window `window` compared with `against`: its
 // payload, `window` set to the window's name and a one-entry window detail list; exemplars
-// only when it is flagged.
+// only when it is flagged. `position`: where the window stood when judged
+// (DriftReport::window_position; NaN: where it stands now).
 AlertObservation to_observation(const DriftFinding& finding, const StreamMonitor& monitor,
-                                size_t window, Against against = Against::kBaseline);
+                                size_t window, Against against = Against::kBaseline,
+                                double position = std::numeric_limits<double>::quiet_NaN());
 
 // The tracker's view of one evaluation of a stream: one observation per (kind, subject) that
 // some window tested or flagged, merged over `reports` (the stream's reports of this

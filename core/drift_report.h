@@ -172,6 +172,11 @@ struct DriftReport {
   // report of each per window.
   Against against = Against::kBaseline;
   int64_t evaluated_at_ms = 0;
+  // Where the window stood when it was judged (StreamMonitor::window_position); NaN when not
+  // recorded (then the monitor's current position stands for it). A report kept across
+  // evaluations (drift.judgments_per_window) keeps the position it was judged at, so alert
+  // confirmation counts only renewal that was actually judged.
+  double window_position = std::numeric_limits<double>::quiet_NaN();
   uint64_t window_frames = 0;
   uint64_t baseline_frames = 0;
   std::vector<DriftFinding> findings;  // every measure evaluated, flagged or not

@@ -112,11 +112,13 @@ class TransitionPrinter {
   TextTable table_;
 };
 
-// Every finding of the evaluation at `tick_ms`, one JSON line each.
+// Every finding judged by the evaluation at `tick_ms`, one JSON line each (a window not
+// judged again at this tick, see drift.judgments_per_window, has no lines).
 void write_scores(const MonitorEngine& engine, int64_t tick_ms, std::ostream& out) {
   engine.for_each_stream([&](const StreamView& v) {
     if (v.evaluated_at_ms != tick_ms) return;
     for (const core::DriftReport& r : v.drift) {
+      if (r.evaluated_at_ms != tick_ms) continue;
       for (const core::DriftFinding& f : r.findings) {
         JsonWriter w;
         w.begin_object();

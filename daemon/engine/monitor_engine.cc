@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <limits>
 #include <map>
 
@@ -278,6 +279,8 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   // copied under the lock, evaluated outside it, and the results stored back under it, so
   // the copies in flight are one stream's, whatever the number of streams.
   struct Job {
+    size_t window = 0;
+    double position = 0;  // StreamMonitor::window_position when copied
     std::string window_name;
     core::Stats stats;
     std::vector<core::PackedPart> parts;  // small: packed copies
@@ -290,9 +293,11 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   decltype(options_.thresholds) thresholds;
   std::array<bool, core::kAlertKindCount> reference_kinds{};
   double reference_alpha = 1.0;
+  uint32_t judgments_per_window = 0;
   {
     std::lock_guard lock(mu_);
     thresholds = options_.thresholds;
+    judgments_per_window = options_.judgments_per_window;
     reference_kinds = options_.reference.kinds;
     reference_alpha = options_.reference.alpha;
     ++counters_.evaluations;
@@ -320,18 +325,32 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     std::shared_ptr<const LoadedBaseline> baseline;
     std::shared_ptr<const core::BaselineStats> reference;
     std::vector<std::string> class_names;
+    uint64_t reference_key = kNoReference;  // the version of `reference`
     jobs.clear();
     {
       std::lock_guard lock(mu_);
       auto it = streams_.find(stream);
       if (it == streams_.end()) continue;  // dropped meanwhile
-      const StreamState& s = it->second;
+      StreamState& s = it->second;
       baseline = s.baseline;
       if (s.monitor->reference()) reference = s.monitor->reference()->reference();
       if (!baseline && !reference) continue;
       class_names = s.monitor->classes().names();
+      reference_key = reference ? s.reference_version : kNoReference;
+      if (s.judged_baseline != baseline.get() || s.judged_reference != reference_key ||
+          s.judged_at.size() != s.monitor->window_count()) {
+        s.judged_at.assign(s.monitor->window_count(), std::numeric_limits<double>::quiet_NaN());
+      }
       for (size_t w = 0; w < s.monitor->window_count(); ++w) {
+        const double position = s.monitor->window_position(w);
+        const double renewed = position - s.judged_at[w];  // NaN: never judged
+        if (judgments_per_window > 0 && !std::isnan(renewed) &&
+            renewed * judgments_per_window < s.monitor->window_length(w)) {
+          continue;  // its last reports stand
+        }
         Job& job = jobs.emplace_back();
+        job.window = w;
+        job.position = position;
         job.window_name = s.monitor->spec(w).name;
         job.stats = s.monitor->window(w).totals();
         job.fill = s.monitor->fill_ratio(w);
@@ -378,12 +397,14 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
         job.report =
             core::evaluate_drift(stream, job.window_name, job.stats, class_names, baseline->stats,
                                  resolve, now_ms, part_ptrs, {}, job.fill);
+        job.report.window_position = job.position;
       }
       if (reference) {
         job.reference_report =
             core::evaluate_drift(stream, job.window_name, job.stats, class_names, *reference,
                                  resolve_reference, now_ms, part_ptrs, same_stream, job.fill);
         job.reference_report.against = core::Against::kReference;
+        job.reference_report.window_position = job.position;
       }
       job.parts.clear();
       job.parts.shrink_to_fit();
@@ -397,11 +418,33 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       auto it = streams_.find(stream);
       if (it == streams_.end()) continue;  // dropped by a rebalance meanwhile
       StreamState& s = it->second;
-      s.drift.clear();
-      if (baseline)
-        for (Job& job : jobs) s.drift.push_back(std::move(job.report));
-      if (reference)
-        for (Job& job : jobs) s.drift.push_back(std::move(job.reference_report));
+      // The windows judged now replace their reports; the others' stand (see
+      // EngineOptions::judgments_per_window). Order: every window's baseline report, then
+      // every window's reference report.
+      std::vector<core::DriftReport> previous;
+      previous.swap(s.drift);
+      auto report_of = [&](size_t w, core::Against against) -> core::DriftReport* {
+        for (Job& job : jobs) {
+          if (job.window == w)
+            return against == core::Against::kBaseline ? &job.report : &job.reference_report;
+        }
+        const std::string& name = s.monitor->spec(w).name;
+        for (core::DriftReport& r : previous) {
+          if (r.window == name && r.against == against) return &r;
+        }
+        return nullptr;
+      };
+      for (const core::Against against : {core::Against::kBaseline, core::Against::kReference}) {
+        if (against == core::Against::kBaseline ? !baseline : !reference) continue;
+        for (size_t w = 0; w < s.monitor->window_count(); ++w) {
+          if (core::DriftReport* r = report_of(w, against)) s.drift.push_back(std::move(*r));
+        }
+      }
+      if (s.judged_at.size() == s.monitor->window_count()) {
+        for (const Job& job : jobs) s.judged_at[job.window] = job.position;
+      }
+      s.judged_baseline = baseline.get();
+      s.judged_reference = reference_key;
       s.evaluated_at_ms = now_ms;
       observations = core::stream_observations(*s.monitor, s.drift);
       // Still under mu_: a rebalance cannot drop the stream (and forget its alerts) between
@@ -634,6 +677,8 @@ void MonitorEngine::reconfigure(EngineOptions options) {
   options.reference.kinds = kinds;
   options.reference.alpha = alpha;
   options_ = std::move(options);
+  // Thresholds may have changed: every window is judged afresh at the next evaluation.
+  for (auto& [name, s] : streams_) s.judged_at.clear();
 }
 
 }  // namespace predwatch::daemon

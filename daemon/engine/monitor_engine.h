@@ -131,6 +131,13 @@ struct EngineOptions {
   // stream keeps its last windows; the wall clock only flags it (idle_expiry below, and the
   // PredwatchStreamStale rule on predwatch_last_event_timestamp_seconds).
   bool advance_windows = true;
+  // A window is judged again (compared with the baseline and the reference) only once
+  // 1 / judgments_per_window of it has been replaced since its last judgment (time windows:
+  // by event time, count windows: by frames); in between its last reports stand, with the
+  // position they were judged at. 0: every window at every evaluation. Three looks at a 1h
+  // window 10 s apart see the same frames: the repeats cost the evaluation and add no
+  // evidence (drift.judgments_per_window).
+  uint32_t judgments_per_window = 0;
   // evaluate(now) drops a stream whose newest event time (or, without events, its first
   // evaluation) is more than this before now, with its alerts ("idle"); 0 = never.
   int64_t idle_expiry_ms = 0;
@@ -241,6 +248,7 @@ class MonitorEngine : public EventSink {
   void reconfigure(EngineOptions options);
 
  private:
+  static constexpr uint64_t kNoReference = UINT64_MAX;
   struct StreamState {
     std::unique_ptr<core::StreamMonitor> monitor;
     std::shared_ptr<const LoadedBaseline> baseline;
@@ -248,6 +256,13 @@ class MonitorEngine : public EventSink {
     bool reference_unsaved = false;  // complete (learned or pinned) and not saved yet
     std::vector<core::DriftReport> drift;
     int64_t evaluated_at_ms = 0;
+    // Per window: its position (StreamMonitor::window_position) at its last judgment; NaN:
+    // judge it at the next evaluation. The judgments compared with judged_baseline and the
+    // reference of version judged_reference (kNoReference: none); another comparison
+    // judges every window afresh.
+    std::vector<double> judged_at;
+    const LoadedBaseline* judged_baseline = nullptr;
+    uint64_t judged_reference = kNoReference;
     // The first evaluation's time (INT64_MIN before it): a stream without events (created by
     // set_baseline) is idle since then.
     int64_t first_evaluated_ms = INT64_MIN;

@@ -138,6 +138,26 @@ TEST_F(DriftObservationTest, OneObservationPerKeyOverAllWindows) {
   EXPECT_EQ(o.windows[1].score, 0.2);
 }
 
+// A report kept across evaluations (drift.judgments_per_window) carries the position its
+// window was judged at: the details say that position, not where the window stands now, so
+// confirmation counts only judged renewal. Without one (NaN), the window's current position.
+TEST_F(DriftObservationTest, DetailsTakeThePositionAReportWasJudgedAt) {
+  DriftReport kept = report("last100", {finding(AlertKind::kSpatial, "dog", "", 0.5, 0.1, true)});
+  kept.window_position = 2.0;  // judged after two of the three frames
+  const std::vector<DriftReport> reports{
+      report("1m", {finding(AlertKind::kSpatial, "dog", "", 0.3, 0.1, true)}), kept};
+  const std::vector<AlertObservation> obs = stream_observations(monitor_, reports);
+  ASSERT_EQ(obs.size(), 1u);
+  ASSERT_EQ(obs[0].windows.size(), 2u);
+  // 1m: panes of 1 s, newest event at 3 s: the window ends at 4 s.
+  EXPECT_EQ(obs[0].windows[0].position, 4'000.0);
+  EXPECT_EQ(obs[0].windows[1].position, 2.0);
+  EXPECT_EQ(obs[0].windows[1].length, 100.0);
+  EXPECT_EQ(
+      to_observation(kept.findings[0], monitor_, 2, Against::kBaseline, 2.0).windows[0].position,
+      2.0);
+}
+
 // Findings against the learned reference merge into the same observation as those against
 // the baseline; each detail says which comparison it is, a window's baseline detail first.
 TEST_F(DriftObservationTest, ReferenceFindingsMergeIntoTheSameAlert) {

@@ -527,6 +527,78 @@ TEST(MonitorEngine, CatchingUpABacklogOnTheWallClockFillsTheWindows) {
   }
 }
 
+// Issue 13: judging a 1h window every 10 s repeats the same verdict on the same frames.
+// With judgments_per_window N a window is judged again once 1/N of it renewed; its last
+// reports stand in between, with the time and window position they were judged at. A new
+// baseline or a reconfiguration judges every window at once.
+TEST(MonitorEngine, AWindowIsJudgedAgainOnlyOnceAShareOfItRenewed) {
+  EngineOptions o = alerting_options();
+  o.stream.windows.push_back({"last1200", core::WindowSpec::Type::kCount, 0, 0, 0, 1200});
+  o.judgments_per_window = 6;  // 1m: every 10 s of event time; last1200: every 200 frames
+  o.advance_windows = false;   // positions follow the events
+  MonitorEngine engine(o);
+  int64_t t = 0;
+  int frame = 0;
+  auto feed = [&](int n) {  // n events, 10 per second
+    for (int i = 0; i < n; ++i, t += 100) {
+      engine.apply(make_event("cam", "f" + std::to_string(frame++), t, {det("dog"), det("cat")}));
+    }
+  };
+  // When each window was last judged, and at which position.
+  auto judged = [&](const std::string& window) {
+    std::pair<int64_t, double> out{-1, -1};
+    engine.with_stream("cam", [&](const StreamView& v) {
+      for (const core::DriftReport& r : v.drift)
+        if (r.window == window) out = {r.evaluated_at_ms, r.window_position};
+    });
+    return out;
+  };
+  feed(600);
+  std::string err;
+  ASSERT_TRUE(engine.snapshot_baseline("cam", "1m", true, err)) << err;
+  const int64_t first = t;
+  engine.evaluate(first);
+  // The 1m window ends with the pane of the newest event (59.9 s -> 60 s); last1200's
+  // position counts frames applied.
+  EXPECT_EQ(judged("1m"), std::make_pair(first, 60'000.0));
+  EXPECT_EQ(judged("last1200"), std::make_pair(first, 600.0));
+  feed(90);  // newest event at 68.9 s (the window ends at 69 s), 90 frames: too little
+  engine.evaluate(t);
+  EXPECT_EQ(judged("1m"), std::make_pair(first, 60'000.0));
+  EXPECT_EQ(judged("last1200"), std::make_pair(first, 600.0));
+  feed(10);  // the 1m window's end moved 10 s (1/6 of it); 100 frames (1/12 of last1200)
+  const int64_t second = t;
+  engine.evaluate(second);
+  EXPECT_EQ(judged("1m"), std::make_pair(second, 70'000.0));
+  EXPECT_EQ(judged("last1200"), std::make_pair(first, 600.0));
+  feed(100);  // 200 frames since last1200's judgment; 10 s since 1m's
+  const int64_t third = t;
+  engine.evaluate(third);
+  EXPECT_EQ(judged("1m"), std::make_pair(third, 80'000.0));
+  EXPECT_EQ(judged("last1200"), std::make_pair(third, 800.0));
+  // A new baseline: both at once.
+  feed(10);
+  ASSERT_TRUE(engine.snapshot_baseline("cam", "1m", true, err)) << err;
+  engine.evaluate(t);
+  EXPECT_EQ(judged("1m").first, t);
+  EXPECT_EQ(judged("last1200").first, t);
+  // A reconfiguration (thresholds may have changed): both at once.
+  feed(10);
+  engine.reconfigure(o);
+  engine.evaluate(t);
+  EXPECT_EQ(judged("1m").first, t);
+  EXPECT_EQ(judged("last1200").first, t);
+  // Without the setting, every window at every evaluation.
+  o.judgments_per_window = 0;
+  engine.reconfigure(o);
+  feed(1);
+  engine.evaluate(t);
+  feed(1);
+  engine.evaluate(t);
+  EXPECT_EQ(judged("1m").first, t);
+  EXPECT_EQ(judged("last1200").first, t);
+}
+
 // Issue 14: a stream seen on two partitions was dropped only with the last one it arrived
 // on, so reassigning the other (whose replay re-applies its events) counted them twice.
 TEST(MonitorEngine, AStreamSeenOnTwoPartitionsIsDroppedWithEitherOfThem) {
