@@ -61,7 +61,7 @@ constexpr Access<ThresholdOverrides> override_of() {
 constexpr std::array<std::string_view, 3> kDecoders = {"json", "protobuf", "auto"};
 constexpr std::array<std::string_view, 2> kWindowTypes = {"time", "count"};
 constexpr std::array<std::string_view, 3> kMeasures = {"js_distance", "psi", "hellinger"};
-constexpr std::array<std::string_view, 2> kCorrections = {"bh", "bonferroni"};
+constexpr std::array<std::string_view, 3> kCorrections = {"bh", "bonferroni", "bh_kinds"};
 constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
 constexpr std::array<std::string_view, 2> kEvaluationClocks = {"wall", "event"};
@@ -347,7 +347,11 @@ const std::vector<Setting>& table() {
       {.path = "drift.thresholds.correction",
        .kind = Kind::kEnum,
        .names = kCorrections,
-       .doc = "Multiple-testing correction (Benjamini–Hochberg or Bonferroni).",
+       .doc = "Multiple-testing correction of each evaluation's family of tests: `bh` "
+              "(Benjamini–Hochberg), `bonferroni`, or `bh_kinds` (weighted Benjamini–Hochberg: "
+              "every kind, the two pair kinds together, gets an equal share of the alpha "
+              "budget, so a per-class test is not drowned by the thousands of pair tests; "
+              "docs/DRIFT.md \"One family, shared by kind\").",
        PW_THRESHOLD(correction)},
       {.path = "drift.thresholds.smoothing_epsilon",
        .kind = Kind::kNumber,

@@ -40,7 +40,14 @@ std::string_view to_string(DriftMeasure v) {
 }
 
 std::string_view to_string(Correction v) {
-  return v == Correction::kBenjaminiHochberg ? "bh" : "bonferroni";
+  switch (v) {
+    case Correction::kBonferroni:
+      return "bonferroni";
+    case Correction::kBenjaminiHochbergByKind:
+      return "bh_kinds";
+    default:
+      return "bh";
+  }
 }
 
 std::string_view to_string(LogLevel v) {

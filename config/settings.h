@@ -30,9 +30,10 @@ inline constexpr std::int64_t kGiB = 1024 * kMiB;
 
 // ---- enumerations (YAML spellings in the comments; to_string gives them back) ----
 
-enum class Decoder { kJson, kProtobuf, kAuto };                // json | protobuf | auto
-enum class WindowType { kTime, kCount };                       // time | count
-enum class Correction { kBenjaminiHochberg, kBonferroni };     // bh | bonferroni
+enum class Decoder { kJson, kProtobuf, kAuto };  // json | protobuf | auto
+enum class WindowType { kTime, kCount };         // time | count
+// bh | bonferroni | bh_kinds
+enum class Correction { kBenjaminiHochberg, kBonferroni, kBenjaminiHochbergByKind };
 enum class DriftMeasure { kJsDistance, kPsi, kHellinger };     // js_distance | psi | hellinger
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };  // trace|debug|info|warn|error
 enum class LogFormat { kText, kJson };                         // text | json

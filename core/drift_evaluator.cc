@@ -1,6 +1,7 @@
 #include "core/drift_evaluator.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -749,12 +750,22 @@ class Evaluator {
       }
     }
     const size_t family = family_p_.size() + untested_hypotheses_;
-    const bool bonferroni = stream_->correction == DriftThresholds::Correction::kBonferroni;
-    const std::vector<double> adjusted = bonferroni ? bonferroni_adjust(family_p_, family)
-                                                    : benjamini_hochberg_adjust(family_p_, family);
-    const std::vector<double> adjusted_change =
-        bonferroni ? bonferroni_adjust(family_p_change_, family)
-                   : benjamini_hochberg_adjust(family_p_change_, family);
+    std::vector<double> adjusted, adjusted_change;
+    switch (stream_->correction) {
+      case DriftThresholds::Correction::kBonferroni:
+        adjusted = bonferroni_adjust(family_p_, family);
+        adjusted_change = bonferroni_adjust(family_p_change_, family);
+        break;
+      case DriftThresholds::Correction::kBenjaminiHochbergByKind: {
+        const std::vector<double> weights = kind_weights(family);
+        adjusted = weighted_benjamini_hochberg_adjust(family_p_, weights, family);
+        adjusted_change = weighted_benjamini_hochberg_adjust(family_p_change_, weights, family);
+        break;
+      }
+      default:
+        adjusted = benjamini_hochberg_adjust(family_p_, family);
+        adjusted_change = benjamini_hochberg_adjust(family_p_change_, family);
+    }
     for (size_t j = 0; j < family_index_.size(); ++j) {
       const size_t i = family_index_[j];
       DriftFinding& f = report_.findings[i];
@@ -765,6 +776,30 @@ class Evaluator {
       f.flagged = f.tested && effects_[i] && adjusted[j] <= alphas_[i];
     }
     for (size_t i = 0; i < report_.findings.size(); ++i) judge_distances(report_.findings[i], i);
+  }
+
+  // Weights of kBenjaminiHochbergByKind, one per family_p_ entry: every group of the family
+  // with a hypothesis gets an equal share of the `family` hypotheses' total weight, spread
+  // evenly over its own. Groups: each kind alone, pair_rate and novel_pair together (they
+  // share the untested pairs, which belong to that group with p = 1). The weights sum to
+  // `family`: weighted BH's false discovery rate stays at alpha, and a class that vanished
+  // is no longer judged against the ~3,000 pairs a COCO-like window tests.
+  std::vector<double> kind_weights(size_t family) const {
+    auto group_of = [](AlertKind k) {
+      return k == AlertKind::kNovelPair ? size_t(AlertKind::kPairRate) : size_t(k);
+    };
+    std::array<size_t, kAlertKindCount> members{};
+    for (const size_t i : family_index_) ++members[group_of(report_.findings[i].kind)];
+    members[size_t(AlertKind::kPairRate)] += untested_hypotheses_;
+    const double groups =
+        double(std::count_if(members.begin(), members.end(), [](size_t n) { return n > 0; }));
+    std::vector<double> weights;
+    weights.reserve(family_index_.size());
+    for (const size_t i : family_index_) {
+      const size_t n = members[group_of(report_.findings[i].kind)];
+      weights.push_back(double(family) / (groups * double(n)));
+    }
+    return weights;
   }
 
   // Each computed distance against its own threshold, with the finding's evidence.

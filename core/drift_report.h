@@ -31,7 +31,10 @@ struct BaselineStats {
 
 struct DriftThresholds {
   enum class Measure { kJsDistance, kPsi, kHellinger };
-  enum class Correction { kBenjaminiHochberg, kBonferroni };
+  // kBenjaminiHochbergByKind: weighted BH that gives every kind (the pair kinds together)
+  // an equal share of the evaluation's alpha budget (docs/DRIFT.md "One family, shared by
+  // kind").
+  enum class Correction { kBenjaminiHochberg, kBonferroni, kBenjaminiHochbergByKind };
 
   Measure measure = Measure::kJsDistance;  // the distance that decides "effect"
   double js_distance = 0.1;

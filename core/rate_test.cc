@@ -174,6 +174,18 @@ std::vector<double> benjamini_hochberg_adjust(std::span<const double> p_values,
   return adjusted;
 }
 
+std::vector<double> weighted_benjamini_hochberg_adjust(std::span<const double> p_values,
+                                                       std::span<const double> weights,
+                                                       size_t num_hypotheses) {
+  assert(weights.size() == p_values.size());
+  std::vector<double> scaled(p_values.size());
+  for (size_t i = 0; i < scaled.size(); ++i) {
+    const double p = sanitize(p_values[i]);
+    scaled[i] = weights[i] > 0 ? std::min(1.0, p / weights[i]) : 1.0;
+  }
+  return benjamini_hochberg_adjust(scaled, num_hypotheses);
+}
+
 std::vector<size_t> benjamini_hochberg_reject(std::span<const double> p_values, double alpha,
                                               size_t num_hypotheses) {
   const double m = static_cast<double>(hypothesis_count(p_values, num_hypotheses));

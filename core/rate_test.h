@@ -111,6 +111,17 @@ std::vector<double> bonferroni_adjust(std::span<const double> p_values, size_t n
 std::vector<double> benjamini_hochberg_adjust(std::span<const double> p_values,
                                               size_t num_hypotheses = 0);
 
+// Weighted Benjamini-Hochberg (Genovese, Roeder & Wasserman 2006): BH applied to
+// min(1, p_i / w_i) (w_i = 0: 1), m as above. Rejecting q <= alpha controls the false
+// discovery rate at alpha under the same conditions as BH when the weights' sum over all m
+// hypotheses is at most m (untested ones count with weight 0 unless the caller assigns them
+// some). Weights decide how the alpha budget is shared: a hypothesis of weight 5 is tested
+// as if p were 5 times smaller, paid for by hypotheses of weight below 1. Same order as p.
+// REQUIRES: weights.size() == p_values.size(), every weight >= 0.
+std::vector<double> weighted_benjamini_hochberg_adjust(std::span<const double> p_values,
+                                                       std::span<const double> weights,
+                                                       size_t num_hypotheses = 0);
+
 // Indices (ascending) of the hypotheses BH rejects at FDR level alpha: all with p <= p_(r),
 // r the largest rank with p_(r) <= r alpha / m. Equivalent to benjamini_hochberg_adjust(p)
 // <= alpha, but O(m + r log r) for r = #{p <= alpha}: only p-values <= alpha are sorted.

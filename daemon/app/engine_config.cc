@@ -55,9 +55,16 @@ core::DriftThresholds to_core_thresholds(const config::DriftThresholds& t,
   c.min_class_images = uint64_t(t.min_class_images);
   c.min_pair_count = uint64_t(t.min_pair_count);
   c.min_rate_ratio = t.min_rate_ratio;
-  c.correction = t.correction == config::Correction::kBonferroni
-                     ? core::DriftThresholds::Correction::kBonferroni
-                     : core::DriftThresholds::Correction::kBenjaminiHochberg;
+  switch (t.correction) {
+    case config::Correction::kBonferroni:
+      c.correction = core::DriftThresholds::Correction::kBonferroni;
+      break;
+    case config::Correction::kBenjaminiHochbergByKind:
+      c.correction = core::DriftThresholds::Correction::kBenjaminiHochbergByKind;
+      break;
+    default:
+      c.correction = core::DriftThresholds::Correction::kBenjaminiHochberg;
+  }
   c.smoothing_epsilon = t.smoothing_epsilon;
   c.min_window_fill = t.min_window_fill;
   c.minimum_effect = t.minimum_effect;

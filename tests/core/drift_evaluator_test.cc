@@ -340,6 +340,47 @@ TEST(DriftEvaluator, ObjectsPerImageCollapse) {
   EXPECT_TRUE(f.flagged);
 }
 
+// correction bh_kinds (weighted BH, each kind an equal share of the alpha budget).
+// Baseline: 100 dog frames, 900 cat frames. Window: 200 frames each showing cat, x, y and z:
+// the dog vanished (raw p = (5/6)^100, as in vanished_dog) and the 6 pairs of the window's 4
+// classes are novel pairs with raw p = P(Bin(200, 1/6) >= 200) = 6^-200. Family m = 7 in
+// two groups (pairs: 6, class_vanished: 1); weights m / (2 groups x members): 7/12 per pair,
+// 7/2 for the dog. Weighted BH on p / w: the dog ranks 7th of 7, so its adjusted p is
+// 7 (5/6)^100 / 3.5 / 7 = (5/6)^100 / 3.5; plain BH gives 7 (5/6)^100 / 7 = (5/6)^100.
+// With one group every weight is 1 and the two corrections agree.
+TEST(DriftEvaluator, BhByKindSharesTheAlphaBudgetEquallyBetweenKinds) {
+  Fixture fx;
+  fx.only({AlertKind::kClassVanished, AlertKind::kNovelPair, AlertKind::kPairRate});
+  BaselineStats base;
+  base.class_names = {"cat", "dog"};
+  add_n(base.stats, 100, make_frame({{1, kTopLeft}}));
+  add_n(base.stats, 900, make_frame({{0, kTopLeft}}));
+  Stats window;
+  const std::vector<std::string> names = {"cat", "x", "y", "z"};
+  add_n(window, 200, make_frame({{0, kTopLeft}, {1, kTopLeft}, {2, kTopLeft}, {3, kTopLeft}}));
+  const double raw = std::pow(5.0 / 6.0, 100);
+  const DriftReport plain = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  fx.th.correction = DriftThresholds::Correction::kBenjaminiHochbergByKind;
+  const DriftReport by_kind = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(by_kind.findings.size(), 7u);
+  const DriftFinding* dog_plain = find(plain, AlertKind::kClassVanished, "dog");
+  const DriftFinding* dog = find(by_kind, AlertKind::kClassVanished, "dog");
+  ASSERT_NE(dog_plain, nullptr);
+  ASSERT_NE(dog, nullptr);
+  EXPECT_NEAR(dog_plain->p_value, raw, 1e-9 * raw);
+  EXPECT_NEAR(dog->p_value, raw / 3.5, 1e-9 * raw);
+  EXPECT_TRUE(dog->flagged);
+  // One group: weights 1.
+  fx.only({AlertKind::kNovelPair, AlertKind::kPairRate});
+  const DriftReport pairs_only = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  fx.th.correction = DriftThresholds::Correction::kBenjaminiHochberg;
+  const DriftReport pairs_plain = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  ASSERT_EQ(pairs_only.findings.size(), 6u);
+  ASSERT_EQ(pairs_plain.findings.size(), 6u);
+  for (size_t i = 0; i < 6; ++i)
+    EXPECT_EQ(pairs_only.findings[i].p_value, pairs_plain.findings[i].p_value);
+}
+
 // Pairs: baseline 1000 frames, 5 with both a and b; window 500 frames, 20 with both.
 // p0 = 5.5 / 1001 (Jeffreys), lift = 0.04 / p0 = 7.28. Evidence: the conditional test,
 // given k + K = 25 pair frames, k ~ Bin(25, 500 / 1500): p = binom.sf(19, 25, 1/3). A novel pair

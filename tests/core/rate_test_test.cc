@@ -302,3 +302,34 @@ TEST(MultipleTesting, AdjustMatchesDefinitionWithTiesAndOnes) {
 
 }  // namespace
 }  // namespace predwatch::core
+
+namespace predwatch::core {
+namespace {
+
+// Weighted BH by hand: p = {0.001, 0.02, 0.04, 0.3}, w = {2, 0.5, 1, 0.5} (sum 4 = m).
+// p / w = {0.0005, 0.04, 0.04, 0.6}; ranks 1..4; m p / rank = {0.002, 0.08, 0.0533.., 0.6};
+// the running minimum from the top: {0.002, 0.0533.., 0.0533.., 0.6}. With two untested
+// hypotheses (m = 6): {0.003, 0.08, 0.08, 0.9}. Weight 0: adjusted 1.
+TEST(WeightedBenjaminiHochberg, ByHand) {
+  const std::vector<double> p = {0.001, 0.02, 0.04, 0.3};
+  const std::vector<double> w = {2, 0.5, 1, 0.5};
+  const std::vector<double> q = weighted_benjamini_hochberg_adjust(p, w);
+  ASSERT_EQ(q.size(), 4u);
+  EXPECT_NEAR(q[0], 0.002, 1e-15);
+  EXPECT_NEAR(q[1], 0.16 / 3, 1e-15);
+  EXPECT_NEAR(q[2], 0.16 / 3, 1e-15);
+  EXPECT_NEAR(q[3], 0.6, 1e-15);
+  const std::vector<double> q6 = weighted_benjamini_hochberg_adjust(p, w, 6);
+  EXPECT_NEAR(q6[0], 0.003, 1e-15);
+  EXPECT_NEAR(q6[1], 0.08, 1e-15);
+  EXPECT_NEAR(q6[2], 0.08, 1e-15);
+  EXPECT_NEAR(q6[3], 0.9, 1e-15);
+  const std::vector<double> zero = {0, 1, 1, 1};
+  EXPECT_EQ(weighted_benjamini_hochberg_adjust(p, zero)[0], 1.0);
+  // Unit weights: plain BH.
+  const std::vector<double> ones(4, 1.0);
+  EXPECT_EQ(weighted_benjamini_hochberg_adjust(p, ones), benjamini_hochberg_adjust(p));
+}
+
+}  // namespace
+}  // namespace predwatch::core
