@@ -15,6 +15,7 @@
 //    the streams that live on them (another consumer now owns them).
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -29,6 +30,7 @@ struct TopicPartition {
   int32_t partition = 0;
 
   friend bool operator==(const TopicPartition&, const TopicPartition&) = default;
+  friend auto operator<=>(const TopicPartition&, const TopicPartition&) = default;
 };
 
 // Where an event came from. Views are valid for the duration of the apply() call.

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -54,7 +55,9 @@ struct PartitionVector {
 
 }  // namespace
 
-struct KafkaSource::Impl final : public RdKafka::RebalanceCb, public RdKafka::EventCb {
+struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
+                                 public RdKafka::EventCb,
+                                 public RdKafka::DeliveryReportCb {
   Impl(KafkaSourceOptions o, EventSink& s)
       : options(std::move(o)),
         sink(s),
@@ -78,6 +81,31 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb, public RdKafka::Ev
   void handle_message(RdKafka::Message& msg);
   void handle_bad_event(RdKafka::Message& msg, const DecodeResult& result);
   void dead_letter(RdKafka::Message& msg, const DecodeResult& result);
+  // Dead letters in flight: a copy keeps what it takes to produce it again.
+  struct DeadLetterCopy {
+    TopicPartition source;
+    int64_t offset = 0;
+    uint64_t epoch = 0;  // the HeldOffsets entry it holds back
+    std::string payload, key;
+    bool has_key = false;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  // Per source partition with copies in flight: how many, and the newest offset handled
+  // since the first of them (-1: none yet), stored once they are all acknowledged.
+  struct HeldOffsets {
+    uint32_t pending = 0;
+    int64_t offset = -1;
+    uint64_t epoch = 0;
+  };
+  // Produces `copy` (its ownership goes to librdkafka's opaque until the delivery report);
+  // waits while the producer's queue is full; false when stopping before it could.
+  bool produce_copy(DeadLetterCopy* copy);
+  void dr_cb(RdKafka::Message& report) override;  // delivery reports, from poll()
+  void produce_retries();
+  // Stores offset `offset` of (topic, partition) as handled, or holds it back while a
+  // dead-letter copy of that partition is in flight.
+  void store_offset(rd_kafka_message_t* raw, std::string_view topic);
+  void store_held(const TopicPartition& tp, int64_t offset);
   void maybe_commit(bool force);
   bool check_compatibility();
 
@@ -105,6 +133,10 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb, public RdKafka::Ev
   const SteadyClock::time_point created = SteadyClock::now();
   bool warned_not_joined = false;
   bool stored_since_commit = false;
+  std::map<TopicPartition, HeldOffsets> held;  // consumer thread only
+  uint64_t next_epoch = 1;
+  std::vector<DeadLetterCopy*> retry_copies;  // failed deliveries, produced again by run()
+  SteadyClock::time_point last_dead_letter_warning{};
 
   // Stream -> (topic, partition) where it was last seen.
   absl::flat_hash_map<std::string, TopicPartition> stream_partition;
@@ -215,12 +247,17 @@ bool KafkaSource::Impl::configure(std::string& error) {
         pprops[k] = v;
       }
     }
-    pprops["linger.ms"] = "50";
+    pprops["linger.ms"] = "5";
     for (const auto& [k, v] : pprops) {
       if (pconf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
         error = "kafka: dead-letter producer property " + k + ": " + without_value(err, v);
         return false;
       }
+    }
+    if (pconf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), err) !=
+        RdKafka::Conf::CONF_OK) {
+      error = "kafka: dead-letter producer: " + err;
+      return false;
     }
     dead_letter_producer.reset(RdKafka::Producer::create(pconf.get(), err));
     if (!dead_letter_producer) {
@@ -361,6 +398,9 @@ void KafkaSource::Impl::revoke(RdKafka::KafkaConsumer* c,
   std::vector<TopicPartition> tps;
   tps.reserve(parts.size());
   for (auto* p : parts) tps.push_back({p->topic(), p->partition()});
+  // Offsets held back by dead-letter copies in flight are not ours to store any more; the
+  // new owner reads those events again.
+  for (const auto& tp : tps) held.erase(tp);
   sink.on_partitions_revoked(tps);
   {
     std::lock_guard lock(mu);
@@ -561,6 +601,20 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
   }
 
   // The sink has returned (or the bad event was handled): only now the offset may be stored.
+  store_offset(raw, topic);
+  std::lock_guard lock(mu);
+  if (int i = find_partition(topic, raw->partition); i >= 0) {
+    PartitionRebuild& p = partitions[i];
+    p.next_offset = raw->offset + 1;
+    if (p.target_offset >= 0 && p.next_offset >= p.target_offset) p.caught_up = true;
+  }
+}
+
+void KafkaSource::Impl::store_offset(rd_kafka_message_t* raw, std::string_view topic) {
+  if (auto it = held.find(TopicPartition{std::string(topic), raw->partition}); it != held.end()) {
+    it->second.offset = raw->offset;  // stored with the copies' acknowledgement
+    return;
+  }
   // rd_kafka_offset_store stores offset + 1, the next message to read.
   if (rd_kafka_resp_err_t e = rd_kafka_offset_store(raw->rkt, raw->partition, raw->offset);
       e != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -569,11 +623,16 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
   } else {
     stored_since_commit = true;
   }
-  std::lock_guard lock(mu);
-  if (int i = find_partition(topic, raw->partition); i >= 0) {
-    PartitionRebuild& p = partitions[i];
-    p.next_offset = raw->offset + 1;
-    if (p.target_offset >= 0 && p.next_offset >= p.target_offset) p.caught_up = true;
+}
+
+void KafkaSource::Impl::store_held(const TopicPartition& tp, int64_t offset) {
+  PartitionVector pv;
+  pv.v.push_back(RdKafka::TopicPartition::create(tp.topic, tp.partition, offset + 1));
+  if (RdKafka::ErrorCode e = consumer->offsets_store(pv.v); e != RdKafka::ERR_NO_ERROR) {
+    spdlog::warn("kafka: storing offset {}/{}@{}: {}", tp.topic, tp.partition, offset,
+                 RdKafka::err2str(e));
+  } else {
+    stored_since_commit = true;
   }
 }
 
@@ -601,34 +660,103 @@ void KafkaSource::Impl::handle_bad_event(RdKafka::Message& msg, const DecodeResu
 }
 
 void KafkaSource::Impl::dead_letter(RdKafka::Message& msg, const DecodeResult& result) {
-  RdKafka::Headers* headers = RdKafka::Headers::create();
-  headers->add("predwatch-reason", std::string(decode_error_name(result.error)));
-  headers->add("predwatch-error", std::string(result.message));
-  headers->add("predwatch-source",
-               fmt::format("{}/{}@{}", msg.topic_name(), msg.partition(), msg.offset()));
+  auto* copy = new DeadLetterCopy;
+  copy->source = {msg.topic_name(), msg.partition()};
+  copy->offset = msg.offset();
+  copy->payload.assign(static_cast<const char*>(msg.payload()), msg.len());
+  if (msg.key_pointer()) {
+    copy->has_key = true;
+    copy->key.assign(static_cast<const char*>(msg.key_pointer()), msg.key_len());
+  }
+  copy->headers = {{"predwatch-reason", std::string(decode_error_name(result.error))},
+                   {"predwatch-error", std::string(result.message)},
+                   {"predwatch-source",
+                    fmt::format("{}/{}@{}", msg.topic_name(), msg.partition(), msg.offset())}};
   if (RdKafka::Headers* original = msg.headers()) {
     for (const auto& h : original->get_all()) {
       if (h.key() == "content-type" || h.key() == "Content-Type") {
-        headers->add(h.key(), h.value(), h.value_size());
+        copy->headers.emplace_back(
+            h.key(), std::string(static_cast<const char*>(h.value()), h.value_size()));
       }
     }
   }
-  RdKafka::ErrorCode e = RdKafka::ERR_NO_ERROR;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    e = dead_letter_producer->produce(options.dead_letter_topic, RdKafka::Topic::PARTITION_UA,
-                                      RdKafka::Producer::RK_MSG_COPY, msg.payload(), msg.len(),
-                                      msg.key_pointer(), msg.key_len(), 0, headers, nullptr);
-    if (e != RdKafka::ERR__QUEUE_FULL) break;
-    dead_letter_producer->poll(100);
-  }
-  std::lock_guard lock(mu);
-  if (e == RdKafka::ERR_NO_ERROR) {
-    ++counters.dead_lettered;  // headers now belong to librdkafka
-  } else {
+  HeldOffsets& h = held[copy->source];
+  if (h.pending == 0) h.epoch = next_epoch++;
+  ++h.pending;
+  copy->epoch = h.epoch;
+  if (!produce_copy(copy)) delete copy;  // stopping: the offset stays held (read again)
+}
+
+bool KafkaSource::Impl::produce_copy(DeadLetterCopy* copy) {
+  for (;;) {
+    RdKafka::Headers* headers = RdKafka::Headers::create();
+    for (const auto& [k, v] : copy->headers) headers->add(k, v);
+    const RdKafka::ErrorCode e = dead_letter_producer->produce(
+        options.dead_letter_topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+        copy->payload.data(), copy->payload.size(), copy->has_key ? copy->key.data() : nullptr,
+        copy->has_key ? copy->key.size() : 0, 0, headers, copy);
+    if (e == RdKafka::ERR_NO_ERROR) return true;  // headers now belong to librdkafka
     delete headers;
-    ++counters.dead_letter_errors;
-    spdlog::warn("kafka: dead-letter produce to {}: {}", options.dead_letter_topic,
-                 RdKafka::err2str(e));
+    if (e != RdKafka::ERR__QUEUE_FULL) {
+      {
+        std::lock_guard lock(mu);
+        ++counters.dead_letter_errors;
+      }
+      const auto now = SteadyClock::now();
+      if (now - last_dead_letter_warning >= options.bad_event_log_interval) {
+        last_dead_letter_warning = now;
+        spdlog::warn("kafka: dead-letter produce to {} ({}/{}@{}): {}; retrying",
+                     options.dead_letter_topic, copy->source.topic, copy->source.partition,
+                     copy->offset, RdKafka::err2str(e));
+      }
+    }
+    if (stop_requested.load()) return false;
+    dead_letter_producer->poll(100);  // delivery reports free the queue
+  }
+}
+
+void KafkaSource::Impl::dr_cb(RdKafka::Message& report) {
+  auto* copy = static_cast<DeadLetterCopy*>(report.msg_opaque());
+  if (!copy) return;
+  if (report.err() == RdKafka::ERR__PURGE_QUEUE || report.err() == RdKafka::ERR__PURGE_INFLIGHT) {
+    delete copy;  // shutting down: its event stays unacknowledged, read again
+    return;
+  }
+  if (report.err() != RdKafka::ERR_NO_ERROR) {
+    {
+      std::lock_guard lock(mu);
+      ++counters.dead_letter_errors;
+    }
+    const auto now = SteadyClock::now();
+    if (now - last_dead_letter_warning >= options.bad_event_log_interval) {
+      last_dead_letter_warning = now;
+      spdlog::warn("kafka: dead-letter copy of {}/{}@{} not delivered to {}: {}; retrying",
+                   copy->source.topic, copy->source.partition, copy->offset,
+                   options.dead_letter_topic, report.errstr());
+    }
+    retry_copies.push_back(copy);
+    return;
+  }
+  {
+    std::lock_guard lock(mu);
+    ++counters.dead_lettered;
+  }
+  auto it = held.find(copy->source);
+  if (it != held.end() && it->second.epoch == copy->epoch && --it->second.pending == 0) {
+    if (it->second.offset >= 0) store_held(copy->source, it->second.offset);
+    held.erase(it);
+  }
+  delete copy;
+}
+
+void KafkaSource::Impl::produce_retries() {
+  std::vector<DeadLetterCopy*> copies;
+  copies.swap(retry_copies);
+  for (size_t i = 0; i < copies.size(); ++i) {
+    if (!produce_copy(copies[i])) {  // stopping: the rest stay held
+      for (size_t j = i; j < copies.size(); ++j) delete copies[j];
+      return;
+    }
   }
 }
 
@@ -680,19 +808,29 @@ void KafkaSource::Impl::run() {
         break;
       }
     }
-    if (dead_letter_producer) dead_letter_producer->poll(0);
+    if (dead_letter_producer) {
+      dead_letter_producer->poll(0);  // delivery reports: store held offsets, queue retries
+      produce_retries();
+    }
     maybe_commit(false);
   }
   spdlog::info("kafka: stopping: committing offsets and leaving the group");
+  if (dead_letter_producer) {
+    // Acknowledged copies release their partitions' offsets before the last commit.
+    if (dead_letter_producer->flush(5000) != RdKafka::ERR_NO_ERROR) {
+      spdlog::warn(
+          "kafka: {} dead-letter copies not acknowledged at shutdown; their events "
+          "will be read again",
+          dead_letter_producer->outq_len());
+    }
+    dead_letter_producer->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+    dead_letter_producer->poll(0);
+    for (DeadLetterCopy* c : retry_copies) delete c;
+    retry_copies.clear();
+  }
   maybe_commit(true);
   consumer->close();  // revokes the assignment through rebalance_cb (commit, sink)
   closed = true;
-  if (dead_letter_producer) {
-    if (dead_letter_producer->flush(5000) != RdKafka::ERR_NO_ERROR) {
-      spdlog::warn("kafka: {} dead-letter messages not delivered at shutdown",
-                   dead_letter_producer->outq_len());
-    }
-  }
 }
 
 // --- KafkaSource -----------------------------------------------------------------------------

@@ -20,6 +20,12 @@
 //    once per `bad_event_log_interval` per reason (with the number suppressed), and, when
 //    `dead_letter_topic` is set, produced there unchanged (same key and payload) with
 //    headers predwatch-reason, predwatch-error and predwatch-source ("topic/partition@offset").
+//    A bad event's offset (and every later offset of its partition) is stored only once
+//    the broker acknowledged its copy: a copy whose delivery failed is produced again (each
+//    failure counted in dead_letter_errors and logged), so a dead-letter topic that refuses
+//    copies holds the partition's committed offset back (its lag grows) instead of losing
+//    the bad event. At shutdown unacknowledged copies are given 5 s; after that their
+//    events are read again by the next owner.
 //  - "Stream moved": counts events whose stream was last seen on another partition (the
 //    producers do not key by stream, or the partition count changed).
 //  - Lag per assigned partition from librdkafka statistics (statistics.interval.ms).

@@ -293,6 +293,10 @@ class Collector final : public prometheus::Collectable {
     out.declare("predwatch_events_invalid_total", "events rejected, by reason", C);
     out.declare("predwatch_events_dead_lettered_total",
                 "rejected events copied to the dead-letter topic", C);
+    out.declare("predwatch_kafka_errors_total",
+                "Kafka client errors, by operation: consume (broker errors reported by "
+                "librdkafka), commit, dead_letter (a copy not produced or not acknowledged)",
+                C);
     out.declare("predwatch_stream_moved_total",
                 "events whose stream key arrived on another partition than before", C);
     out.declare("predwatch_consumer_lag_messages", "high watermark minus committed offset", G);
@@ -357,6 +361,11 @@ class Collector final : public prometheus::Collectable {
       const std::string topic = topics.size() == 1 ? *topics.begin() : "*";
       out.add("predwatch_events_consumed_total", {{"topic", topic}}, double(k.messages));
       out.add("predwatch_events_dead_lettered_total", {{"reason", "*"}}, double(k.dead_lettered));
+      out.add("predwatch_kafka_errors_total", {{"operation", "consume"}},
+              double(k.consumer_errors));
+      out.add("predwatch_kafka_errors_total", {{"operation", "commit"}}, double(k.commit_errors));
+      out.add("predwatch_kafka_errors_total", {{"operation", "dead_letter"}},
+              double(k.dead_letter_errors));
       out.add("predwatch_stream_moved_total", {{"stream", "*"}}, double(k.stream_moved));
       for (const auto& p : lag.partitions) {
         if (p.committed_lag < 0) continue;

@@ -211,6 +211,56 @@ TEST(KafkaSourceMock, ARevokedPartitionGoesToTheNewOwner) {
 
 // limits.max_message_bytes and limits.max_detections_per_event: such messages are bad
 // events, counted, dead-lettered and their offsets stored like any other.
+// Issue 14: a bad event's offset was stored even when its dead-letter copy failed, so the
+// event was lost. Now its offset, and every later one of its partition, waits for the
+// broker's acknowledgement of the copy; a failed copy is produced again, each failure
+// counted. While the dead-letter topic refuses copies, the partition's committed offset
+// stays at the bad event, and the next consumer of the group copies it.
+TEST(KafkaSourceMock, ABadEventsOffsetWaitsForItsDeadLetterCopy) {
+  MockCluster cluster;
+  cluster.create_topic("dl", 1);
+  cluster.create_topic("dl-dlq", 1);
+  cluster.produce("dl", 0, JsonEvent("cam1", "f0", 1000));
+  cluster.produce("dl", 0, R"({"frame_id":"broken")");
+  cluster.produce("dl", 0, JsonEvent("cam1", "f2", 1002));
+  cluster.flush();
+  // From now on every Produce request fails: the dead-letter topic refuses the copies.
+  constexpr int16_t kProduce = 0;  // Kafka protocol ApiKey
+  const std::vector<rd_kafka_resp_err_t> refusals(1000,
+                                                  RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  rd_kafka_mock_push_request_errors_array(cluster.mock(), kProduce, refusals.size(),
+                                          refusals.data());
+  KafkaSourceOptions o = MockOptions(cluster, "g6", "dl");
+  o.dead_letter_topic = "dl-dlq";
+  std::string error;
+  {
+    RecordingSink sink;
+    auto source = KafkaSource::Create(o, sink, error);
+    ASSERT_TRUE(source) << error;
+    source->start();
+    ASSERT_TRUE(WaitFor([&] {
+      return sink.size() == 2 && source->counters().dead_letter_errors >= 2;
+    })) << "dead_letter_errors "
+        << source->counters().dead_letter_errors;
+    source->stop();
+    EXPECT_EQ(source->counters().dead_lettered, 0u);
+    EXPECT_THAT(Offsets(sink.all()), ::testing::ElementsAre(0, 2));
+  }
+  // f2 was applied, but nothing from the bad event on was committed.
+  EXPECT_THAT(cluster.committed("g6", "dl", 1), ::testing::ElementsAre(1));
+
+  rd_kafka_mock_clear_request_errors(cluster.mock(), kProduce);
+  RecordingSink sink2;
+  auto source2 = KafkaSource::Create(o, sink2, error);
+  ASSERT_TRUE(source2) << error;
+  source2->start();
+  ASSERT_TRUE(WaitFor([&] { return sink2.size() == 1 && source2->counters().dead_lettered == 1; }));
+  source2->stop();
+  EXPECT_THAT(Offsets(sink2.all()), ::testing::ElementsAre(2));
+  EXPECT_EQ(source2->counters().dead_letter_errors, 0u);
+  EXPECT_THAT(cluster.committed("g6", "dl", 1), ::testing::ElementsAre(3));
+}
+
 TEST(KafkaSourceMock, MessagesOverTheLimitsAreRejectedAndDeadLettered) {
   MockCluster cluster;
   cluster.create_topic("big", 1);
