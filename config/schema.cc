@@ -117,8 +117,10 @@ const std::vector<Setting>& table() {
        .type = "string",
        .default_text = "unset",
        .bounds_note = "topic name, not one of `topics`",
-       .doc = "Receives undecodable / over-limit messages (with headers `predwatch-reason`, "
-              "`predwatch-error`, `predwatch-source`); unset = drop and count them."},
+       .doc = "Receives undecodable / over-limit messages and events the monitor rejects "
+              "(unknown stream, clock skew, …), with headers `predwatch-reason`, "
+              "`predwatch-error`, `predwatch-source`; a message's offset is committed only "
+              "once its copy is acknowledged (docs/KAFKA.md); unset = drop and count them."},
       {.path = "kafka.properties",
        .type = "map string → string",
        .default_text = "`{}`",

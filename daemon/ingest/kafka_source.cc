@@ -79,8 +79,15 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
   // --- consumer thread -----------------------------------------------------------------
   void run();
   void handle_message(RdKafka::Message& msg);
-  void handle_bad_event(RdKafka::Message& msg, const DecodeResult& result);
-  void dead_letter(RdKafka::Message& msg, const DecodeResult& result);
+  // `copied`: the event's dead-letter copy was acknowledged before (see copied_before).
+  void handle_bad_event(RdKafka::Message& msg, const DecodeResult& result, bool copied);
+  // Copies msg to the dead-letter topic with headers predwatch-reason (`reason`),
+  // predwatch-error (`error`) and predwatch-source.
+  void dead_letter(RdKafka::Message& msg, std::string_view reason, std::string_view error);
+  // Whether a bad or rejected event at `offset` of (topic, partition) was handled (and its
+  // copy acknowledged) by an earlier owner: below the group's committed offset at
+  // assignment. A rebuild replays such events; they are not copied again.
+  bool copied_before(std::string_view topic, int32_t partition, int64_t offset) const;
   // Dead letters in flight: a copy keeps what it takes to produce it again.
   struct DeadLetterCopy {
     TopicPartition source;
@@ -133,7 +140,8 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
   const SteadyClock::time_point created = SteadyClock::now();
   bool warned_not_joined = false;
   bool stored_since_commit = false;
-  std::map<TopicPartition, HeldOffsets> held;  // consumer thread only
+  std::map<TopicPartition, HeldOffsets> held;                 // consumer thread only
+  std::map<TopicPartition, int64_t> committed_at_assignment;  // consumer thread only
   uint64_t next_epoch = 1;
   std::vector<DeadLetterCopy*> retry_copies;  // failed deliveries, produced again by run()
   SteadyClock::time_point last_dead_letter_warning{};
@@ -350,6 +358,17 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
     }
   }
 
+  if (dead_letter_producer && !parts.empty()) {
+    PartitionVector committed;
+    for (auto* p : parts)
+      committed.v.push_back(RdKafka::TopicPartition::create(p->topic(), p->partition()));
+    const bool ok = c->committed(committed.v, timeout) == RdKafka::ERR_NO_ERROR;
+    for (auto* p : committed.v) {
+      committed_at_assignment[{p->topic(), p->partition()}] =
+          ok && p->err() == RdKafka::ERR_NO_ERROR ? p->offset() : -1;
+    }
+  }
+
   std::vector<PartitionRebuild> added;
   for (auto* p : parts) {
     PartitionRebuild r;
@@ -400,7 +419,10 @@ void KafkaSource::Impl::revoke(RdKafka::KafkaConsumer* c,
   for (auto* p : parts) tps.push_back({p->topic(), p->partition()});
   // Offsets held back by dead-letter copies in flight are not ours to store any more; the
   // new owner reads those events again.
-  for (const auto& tp : tps) held.erase(tp);
+  for (const auto& tp : tps) {
+    held.erase(tp);
+    committed_at_assignment.erase(tp);
+  }
   sink.on_partitions_revoked(tps);
   {
     std::lock_guard lock(mu);
@@ -568,8 +590,9 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
       result = DecodeResult{DecodeError::kTooManyDetections, limit_error};
     }
   }
+  const bool copied = dead_letter_producer && copied_before(topic, raw->partition, raw->offset);
   if (!result.ok()) {
-    handle_bad_event(msg, result);
+    handle_bad_event(msg, result, copied);
   } else {
     bool moved = false;
     auto it = stream_partition.find(absl::string_view(event.stream.data(), event.stream.size()));
@@ -585,18 +608,25 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
     const EventOrigin origin{topic, raw->partition, raw->offset,
                              ts_type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts, rebuilding};
     const SinkResult verdict = sink.apply(event, origin);
-    std::lock_guard lock(mu);
-    if (moved) ++counters.stream_moved;
-    if (verdict.applied) {
-      ++counters.applied;
-    } else {
-      ++counters.rejected;
-      auto r = counters.rejected_by_reason.find(verdict.reason);
-      if (r == counters.rejected_by_reason.end()) {
-        counters.rejected_by_reason.emplace(std::string(verdict.reason), 1);
+    {
+      std::lock_guard lock(mu);
+      if (moved) ++counters.stream_moved;
+      if (verdict.applied) {
+        ++counters.applied;
       } else {
-        ++r->second;
+        ++counters.rejected;
+        auto r = counters.rejected_by_reason.find(verdict.reason);
+        if (r == counters.rejected_by_reason.end()) {
+          counters.rejected_by_reason.emplace(std::string(verdict.reason), 1);
+        } else {
+          ++r->second;
+        }
       }
+    }
+    if (!verdict.applied && dead_letter_producer && !copied) {
+      dead_letter(
+          msg, verdict.reason,
+          fmt::format("rejected by the monitor: {} (stream {})", verdict.reason, event.stream));
     }
   }
 
@@ -636,7 +666,14 @@ void KafkaSource::Impl::store_held(const TopicPartition& tp, int64_t offset) {
   }
 }
 
-void KafkaSource::Impl::handle_bad_event(RdKafka::Message& msg, const DecodeResult& result) {
+bool KafkaSource::Impl::copied_before(std::string_view topic, int32_t partition,
+                                      int64_t offset) const {
+  auto it = committed_at_assignment.find(TopicPartition{std::string(topic), partition});
+  return it != committed_at_assignment.end() && offset < it->second;
+}
+
+void KafkaSource::Impl::handle_bad_event(RdKafka::Message& msg, const DecodeResult& result,
+                                         bool copied) {
   const size_t reason = static_cast<size_t>(result.error);
   {
     std::lock_guard lock(mu);
@@ -656,10 +693,13 @@ void KafkaSource::Impl::handle_bad_event(RdKafka::Message& msg, const DecodeResu
   } else {
     ++limit.suppressed;
   }
-  if (dead_letter_producer) dead_letter(msg, result);
+  if (dead_letter_producer && !copied) {
+    dead_letter(msg, decode_error_name(result.error), result.message);
+  }
 }
 
-void KafkaSource::Impl::dead_letter(RdKafka::Message& msg, const DecodeResult& result) {
+void KafkaSource::Impl::dead_letter(RdKafka::Message& msg, std::string_view reason,
+                                    std::string_view error) {
   auto* copy = new DeadLetterCopy;
   copy->source = {msg.topic_name(), msg.partition()};
   copy->offset = msg.offset();
@@ -668,8 +708,8 @@ void KafkaSource::Impl::dead_letter(RdKafka::Message& msg, const DecodeResult& r
     copy->has_key = true;
     copy->key.assign(static_cast<const char*>(msg.key_pointer()), msg.key_len());
   }
-  copy->headers = {{"predwatch-reason", std::string(decode_error_name(result.error))},
-                   {"predwatch-error", std::string(result.message)},
+  copy->headers = {{"predwatch-reason", std::string(reason)},
+                   {"predwatch-error", std::string(error)},
                    {"predwatch-source",
                     fmt::format("{}/{}@{}", msg.topic_name(), msg.partition(), msg.offset())}};
   if (RdKafka::Headers* original = msg.headers()) {

@@ -20,6 +20,8 @@
 //    once per `bad_event_log_interval` per reason (with the number suppressed), and, when
 //    `dead_letter_topic` is set, produced there unchanged (same key and payload) with
 //    headers predwatch-reason, predwatch-error and predwatch-source ("topic/partition@offset").
+//    Events the sink rejects are copied too (predwatch-reason: the sink's reason). A rebuild
+//    does not copy again what lies below the group's committed offset at assignment.
 //    A bad event's offset (and every later offset of its partition) is stored only once
 //    the broker acknowledged its copy: a copy whose delivery failed is produced again (each
 //    failure counted in dead_letter_errors and logged), so a dead-letter topic that refuses

@@ -143,20 +143,27 @@ TEST_F(KafkaIntegration, AppliesEveryGoodEventOnceAndCountsMalformedByReason) {
   producer.send(topic, "cam1", JsonEvent("cam1", "c2", t0, -1.0), nullptr);        // bad_confidence
   producer.send(topic, "cam2", R"({"stream":"cam2","timestamp_ms":5})", nullptr);  // missing_field
   producer.send(topic, "cam3", ProtoEvent("cam3", "f", t0), "text/csv");  // unknown_content_type
+  // Well-formed, but the sink rejects its stream (as the engine does with unknown_stream).
+  producer.send(topic, "forbidden", JsonEvent("forbidden", "f", t0), "application/json");
   producer.flush();
   constexpr int kBad = 6;
 
   RecordingSink sink;
-  KafkaSourceOptions options = Options(Unique("g-basic"), topic);
+  sink.on_apply = [](const Record& r) -> std::string_view {
+    return r.stream == "forbidden" ? "unknown_stream" : "";
+  };
+  const std::string group = Unique("g-basic");
+  KafkaSourceOptions options = Options(group, topic);
   options.dead_letter_topic = dlq;
   std::string error;
   auto source = KafkaSource::Create(options, sink, error);
   ASSERT_TRUE(source) << error;
   source->start();
-  ASSERT_TRUE(WaitFor([&] { return source->counters().messages == 60 + kBad; }));
+  ASSERT_TRUE(WaitFor([&] { return source->counters().messages == 60 + kBad + 1; }));
   ASSERT_TRUE(WaitFor([&] { return source->rebuild_progress().complete; }));
 
-  const auto seen = Multiplicity(sink.all());
+  auto seen = Multiplicity(sink.all());
+  ASSERT_EQ(seen.erase({"forbidden", "f"}), 1u);  // offered to the sink, which rejected it
   EXPECT_EQ(seen.size(), good.size());
   for (const auto& key : good)
     EXPECT_EQ(seen.count(key) ? seen.at(key) : 0, 1) << key.first << " " << key.second;
@@ -169,12 +176,14 @@ TEST_F(KafkaIntegration, AppliesEveryGoodEventOnceAndCountsMalformedByReason) {
   EXPECT_EQ(c.bad_events[size_t(DecodeError::kMissingField)], 1u);
   EXPECT_EQ(c.bad_events[size_t(DecodeError::kUnknownContentType)], 1u);
   EXPECT_EQ(c.stream_moved, 0u);  // keyed by stream
-  ASSERT_TRUE(WaitFor([&] { return source->counters().dead_lettered == kBad; }));
+  EXPECT_EQ(c.rejected, 1u);
+  // Bad events and the rejected one are copied to the dead-letter topic.
+  ASSERT_TRUE(WaitFor([&] { return source->counters().dead_lettered == kBad + 1; }));
 
   // After the rebuild, new events are live (not rebuilding).
   producer.send(topic, "cam4", JsonEvent("cam4", "live", NowMs()), "application/json");
   producer.flush();
-  ASSERT_TRUE(WaitFor([&] { return sink.size() == 61; }));
+  ASSERT_TRUE(WaitFor([&] { return sink.size() == 62; }));
   EXPECT_FALSE(sink.all().back().rebuilding);
 
   // Lag from librdkafka statistics: every partition consumed to its end.
@@ -189,8 +198,9 @@ TEST_F(KafkaIntegration, AppliesEveryGoodEventOnceAndCountsMalformedByReason) {
   source->stop();
 
   // The dead-letter topic holds the original payloads with the reason header.
-  std::map<std::string, int> reasons;
-  {
+  // Reads it from the start until nothing arrives for 3 s: reason -> messages.
+  auto read_dead_letters = [&] {
+    std::map<std::string, int> reasons;
     std::string err;
     std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
     conf->set("bootstrap.servers", bootstrap_, err);
@@ -198,24 +208,47 @@ TEST_F(KafkaIntegration, AppliesEveryGoodEventOnceAndCountsMalformedByReason) {
     conf->set("auto.offset.reset", "earliest", err);
     std::unique_ptr<RdKafka::KafkaConsumer> reader(RdKafka::KafkaConsumer::create(conf.get(), err));
     reader->subscribe({dlq});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    auto idle_since = std::chrono::steady_clock::now();
     int got = 0;
-    while (got < kBad && std::chrono::steady_clock::now() < deadline) {
+    while (std::chrono::steady_clock::now() < deadline &&
+           (got < kBad + 1 ||
+            std::chrono::steady_clock::now() - idle_since < std::chrono::seconds(3))) {
       std::unique_ptr<RdKafka::Message> m(reader->consume(200));
       if (m->err() != RdKafka::ERR_NO_ERROR) continue;
       ++got;
+      idle_since = std::chrono::steady_clock::now();
       RdKafka::Headers* h = m->headers();
-      ASSERT_NE(h, nullptr);
+      if (!h) {
+        ++reasons["(no headers)"];
+        continue;
+      }
       RdKafka::Headers::Header reason = h->get_last("predwatch-reason");
       ++reasons[std::string(static_cast<const char*>(reason.value()), reason.value_size())];
       EXPECT_GT(m->len(), 0u);
     }
     reader->close();
-  }
-  EXPECT_THAT(reasons, ::testing::ElementsAre(::testing::Pair("bad_confidence", 2),
-                                              ::testing::Pair("missing_field", 1),
-                                              ::testing::Pair("undecodable", 2),
-                                              ::testing::Pair("unknown_content_type", 1)));
+    return reasons;
+  };
+  const auto expected = ::testing::ElementsAre(
+      ::testing::Pair("bad_confidence", 2), ::testing::Pair("missing_field", 1),
+      ::testing::Pair("undecodable", 2), ::testing::Pair("unknown_content_type", 1),
+      ::testing::Pair("unknown_stream", 1));
+  EXPECT_THAT(read_dead_letters(), expected);
+
+  // A restart rebuilds the partitions from the horizon: the bad and rejected events are
+  // read again but not copied again (they lie below the committed offsets).
+  RecordingSink sink2;
+  sink2.on_apply = sink.on_apply;
+  auto again = KafkaSource::Create(options, sink2, error);
+  ASSERT_TRUE(again) << error;
+  again->start();
+  ASSERT_TRUE(WaitFor([&] { return again->counters().messages == 61 + kBad + 1; }));
+  ASSERT_TRUE(WaitFor([&] { return again->rebuild_progress().complete; }));
+  again->stop();
+  EXPECT_EQ(again->counters().dead_lettered, 0u);
+  EXPECT_EQ(again->counters().rejected, 1u);
+  EXPECT_THAT(read_dead_letters(), expected);
 }
 
 TEST_F(KafkaIntegration, RestartRebuildsTheHorizonAndCountsEachFrameOnce) {
