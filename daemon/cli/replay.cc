@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "config/loader.h"
@@ -270,10 +271,19 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
     core::Event e;
     std::string line;
     uint64_t line_no = 0, bad = 0;
+    std::set<std::string, std::less<>> unknown;  // ignored fields, named once each
     while (std::getline(in, line)) {
       ++line_no;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       const DecodeResult r = decoder.decode(line, e);
+      for (const std::string& field : decoder.unknown_fields()) {
+        if (unknown.size() >= 64 || !unknown.insert(field).second) continue;
+        const std::string_view hint = unknown_field_hint(field);
+        err << options.events.string() << ":" << line_no << ": field " << field
+            << " is not part of a PredictionEvent and is ignored";
+        if (!hint.empty()) err << "; did you mean " << hint << "?";
+        err << "\n";
+      }
       if (!r.ok()) {
         if (++bad <= 20)
           err << options.events.string() << ":" << line_no << ": " << r.message << "\n";

@@ -17,6 +17,7 @@ DecodeResult EventDecoders::decode(std::string_view topic,
                                    std::optional<std::string_view> content_type,
                                    std::string_view payload, core::Event& out) {
   const std::optional<Encoding> encoding = select(topic, content_type);
+  last_ = nullptr;
   if (!encoding) {
     out.clear();
     message_.assign("content-type: \"");
@@ -24,7 +25,12 @@ DecodeResult EventDecoders::decode(std::string_view topic,
     message_.append("\" is neither application/json nor application/x-protobuf");
     return DecodeResult{DecodeError::kUnknownContentType, message_};
   }
-  return *encoding == Encoding::kJson ? json_.decode(payload, out) : protobuf_.decode(payload, out);
+  if (*encoding == Encoding::kJson) {
+    last_ = &json_;
+    return json_.decode(payload, out);
+  }
+  last_ = &protobuf_;
+  return protobuf_.decode(payload, out);
 }
 
 }  // namespace predwatch::daemon

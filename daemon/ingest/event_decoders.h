@@ -29,6 +29,10 @@ class EventDecoders {
 
   DecodeResult decode(std::string_view topic, std::optional<std::string_view> content_type,
                       std::string_view payload, core::Event& out);
+  // The ignored fields of the last decode() (EventDecoder::unknown_fields).
+  std::span<const std::string> unknown_fields() const {
+    return last_ ? last_->unknown_fields() : std::span<const std::string>{};
+  }
 
  private:
   Encoding default_encoding_;
@@ -36,6 +40,7 @@ class EventDecoders {
   JsonEventDecoder json_;
   ProtobufEventDecoder protobuf_;
   std::string message_;
+  const EventDecoder* last_ = nullptr;
 };
 
 }  // namespace predwatch::daemon

@@ -1,5 +1,6 @@
 #include "daemon/ingest/json_event_decoder.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -34,6 +35,7 @@ bool parse_number_string(std::string_view s, double& out) {
 }
 
 constexpr size_t kNoIndex = std::numeric_limits<size_t>::max();
+constexpr size_t kMaxUnknownPerEvent = 16;  // more distinct unknown fields are not listed
 
 }  // namespace
 
@@ -91,6 +93,7 @@ DecodeResult JsonEventDecoder::read_bool(JsonValue v, std::string_view path, siz
 }
 
 DecodeResult JsonEventDecoder::decode(std::string_view payload, core::Event& out) {
+  unknown_.clear();
   normalizer_.begin(out);
   if (buffer_.size() < payload.size() + simdjson::SIMDJSON_PADDING) {
     buffer_.resize(payload.size() + simdjson::SIMDJSON_PADDING);
@@ -168,6 +171,8 @@ DecodeResult JsonEventDecoder::decode_top(ondemand::object& obj, core::Event& ou
             r = read_string(f.value(), "model.name", kNoIndex, out.model_name);
           } else if (k == "version") {
             r = read_string(f.value(), "model.version", kNoIndex, out.model_version);
+          } else {
+            note_unknown("model.", k);
           }
         } else if (k == "uri") {
           r = read_string(f.value(), "image.uri", kNoIndex, out.image_uri);
@@ -184,6 +189,8 @@ DecodeResult JsonEventDecoder::decode_top(ondemand::object& obj, core::Event& ou
             }
             (is_width ? out.width : out.height) = static_cast<uint32_t>(d);
           }
+        } else {
+          note_unknown("image.", k);
         }
         if (!r.ok()) return r;
       }
@@ -199,6 +206,8 @@ DecodeResult JsonEventDecoder::decode_top(ondemand::object& obj, core::Event& ou
       for (auto elem : arr) {
         if (DecodeResult dr = decode_detection(elem, out, index++); !dr.ok()) return dr;
       }
+    } else {
+      note_unknown("", key);
     }
     if (!r.ok()) return r;
   }
@@ -253,6 +262,8 @@ DecodeResult JsonEventDecoder::decode_detection(JsonValue v, core::Event& out, s
       }
     } else if (key == "box") {
       r = decode_box(field.value(), d.box, *raw, index);
+    } else {
+      note_unknown("detections[].", key);
     }
     if (!r.ok()) return r;
   }
@@ -296,6 +307,7 @@ DecodeResult JsonEventDecoder::decode_box(JsonValue v, core::Box& box,
       }
       continue;
     } else {
+      note_unknown("detections[].box.", key);
       continue;
     }
     double number;
@@ -305,6 +317,69 @@ DecodeResult JsonEventDecoder::decode_box(JsonValue v, core::Box& box,
     // Protobuf stores box coordinates as float; round the same way here for parity.
     if (present) *target = static_cast<float>(number);
   }
+  return {};
+}
+
+void JsonEventDecoder::note_unknown(std::string_view scope, std::string_view key) {
+  if (unknown_.size() >= kMaxUnknownPerEvent) return;
+  std::string path;
+  path.reserve(scope.size() + key.size());
+  path.append(scope).append(key);
+  if (std::find(unknown_.begin(), unknown_.end(), path) == unknown_.end()) {
+    unknown_.push_back(std::move(path));
+  }
+}
+
+std::string_view unknown_field_hint(std::string_view path) {
+  // Names detector outputs and other formats use for PredictionEvent's fields.
+  static constexpr std::pair<std::string_view, std::string_view> kHints[] = {
+      {"detections[].score", "detections[].confidence"},
+      {"detections[].conf", "detections[].confidence"},
+      {"detections[].prob", "detections[].confidence"},
+      {"detections[].probability", "detections[].confidence"},
+      {"detections[].label", "detections[].class_name (a name) or class_id (an index)"},
+      {"detections[].class", "detections[].class_name (a name) or class_id (an index)"},
+      {"detections[].name", "detections[].class_name"},
+      {"detections[].category", "detections[].class_name"},
+      {"detections[].cls", "detections[].class_id"},
+      {"detections[].category_id", "detections[].class_id"},
+      {"detections[].label_id", "detections[].class_id"},
+      {"detections[].bbox", "detections[].box {x_min, y_min, x_max, y_max, normalized}"},
+      {"detections[].xyxy", "detections[].box {x_min, y_min, x_max, y_max, normalized}"},
+      {"detections[].xywh", "detections[].box (convert x, y, w, h to x_min ... y_max)"},
+      {"detections[].box.x", "detections[].box.x_min (and x_max = x + w)"},
+      {"detections[].box.y", "detections[].box.y_min (and y_max = y + h)"},
+      {"detections[].box.w", "detections[].box.x_max (x_min + w)"},
+      {"detections[].box.h", "detections[].box.y_max (y_min + h)"},
+      {"detections[].box.x1", "detections[].box.x_min"},
+      {"detections[].box.y1", "detections[].box.y_min"},
+      {"detections[].box.x2", "detections[].box.x_max"},
+      {"detections[].box.y2", "detections[].box.y_max"},
+      {"detections[].box.xmin", "detections[].box.x_min"},
+      {"detections[].box.ymin", "detections[].box.y_min"},
+      {"detections[].box.xmax", "detections[].box.x_max"},
+      {"detections[].box.ymax", "detections[].box.y_max"},
+      {"predictions", "detections"},
+      {"objects", "detections"},
+      {"boxes", "detections"},
+      {"results", "detections"},
+      {"image_id", "frame_id"},
+      {"frame", "frame_id"},
+      {"id", "frame_id"},
+      {"camera", "stream"},
+      {"camera_id", "stream"},
+      {"source", "stream"},
+      {"stream_id", "stream"},
+      {"ts", "timestamp_ms (epoch milliseconds) or timestamp (RFC 3339)"},
+      {"time", "timestamp_ms (epoch milliseconds) or timestamp (RFC 3339)"},
+      {"timestamp_s", "timestamp_ms (milliseconds: multiply by 1000)"},
+      {"width", "image.width"},
+      {"height", "image.height"},
+      {"model_name", "model.name"},
+      {"model_version", "model.version"},
+  };
+  for (const auto& [from, to] : kHints)
+    if (from == path) return to;
   return {};
 }
 

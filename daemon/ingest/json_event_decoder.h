@@ -4,7 +4,8 @@
 // "absent"; numbers also as JSON strings ("0.5", "NaN", "Infinity"), as the mapping allows;
 // `timestamp` as an RFC 3339 string (see rfc3339.h) or, as an extension, an integer
 // `timestamp_ms` / `timestampMs` (milliseconds since the epoch; `timestamp` wins when both
-// are given). Unknown fields are ignored. Content after the top-level object is not
+// are given). Unknown fields are ignored and listed by unknown_fields() (with a hint for
+// the usual names of other formats: unknown_field_hint). Content after the top-level object is not
 // detected (simdjson 3.0's On-Demand API has no document::at_end). Validation and box
 // normalisation: EventNormalizer.
 //
@@ -15,6 +16,8 @@
 #include <simdjson.h>
 
 #include <memory>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +32,7 @@ class JsonEventDecoder final : public EventDecoder {
  public:
   JsonEventDecoder();
   DecodeResult decode(std::string_view payload, core::Event& out) override;
+  std::span<const std::string> unknown_fields() const override { return unknown_; }
 
  private:
   enum class Scope { kTop, kModel, kImage, kDetection, kBox };
@@ -44,9 +48,18 @@ class JsonEventDecoder final : public EventDecoder {
   DecodeResult read_bool(JsonValue v, std::string_view path, size_t index, bool& out);
   DecodeResult type_error(std::string_view path, size_t index, std::string_view expected);
 
+  // Records an ignored field: `scope` ("", "detections[].", ...) + key, once per decode.
+  void note_unknown(std::string_view scope, std::string_view key);
+
   simdjson::ondemand::parser parser_;
-  std::vector<char> buffer_;  // payload + SIMDJSON_PADDING
+  std::vector<std::string> unknown_;  // of the last decode
+  std::vector<char> buffer_;          // payload + SIMDJSON_PADDING
   EventNormalizer normalizer_;
 };
+
+// For an unknown field path as unknown_fields() lists it, the PredictionEvent field that
+// detector outputs usually mean by it ("detections[].score" -> "detections[].confidence",
+// "detections[].bbox" -> "detections[].box"), or "" when there is no usual meaning.
+std::string_view unknown_field_hint(std::string_view path);
 
 }  // namespace predwatch::daemon

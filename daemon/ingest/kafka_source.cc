@@ -79,6 +79,8 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
   // --- consumer thread -----------------------------------------------------------------
   void run();
   void handle_message(RdKafka::Message& msg);
+  // Counts the last decode's unknown fields; logs each (topic, field) the first time.
+  void count_unknown_fields(std::string_view topic);
   // `copied`: the event's dead-letter copy was acknowledged before (see copied_before).
   void handle_bad_event(RdKafka::Message& msg, const DecodeResult& result, bool copied);
   // Copies msg to the dead-letter topic with headers predwatch-reason (`reason`),
@@ -590,6 +592,7 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
       result = DecodeResult{DecodeError::kTooManyDetections, limit_error};
     }
   }
+  if (!decoders.unknown_fields().empty()) count_unknown_fields(topic);
   const bool copied = dead_letter_producer && copied_before(topic, raw->partition, raw->offset);
   if (!result.ok()) {
     handle_bad_event(msg, result, copied);
@@ -663,6 +666,33 @@ void KafkaSource::Impl::store_held(const TopicPartition& tp, int64_t offset) {
                  RdKafka::err2str(e));
   } else {
     stored_since_commit = true;
+  }
+}
+
+void KafkaSource::Impl::count_unknown_fields(std::string_view topic) {
+  for (const std::string& field : decoders.unknown_fields()) {
+    std::pair<std::string, std::string> key{std::string(topic), field};
+    bool first = false;
+    {
+      std::lock_guard lock(mu);
+      auto& fields = counters.unknown_fields;
+      auto it = fields.find(key);
+      if (it == fields.end()) {
+        if (fields.size() >= KafkaSourceCounters::kMaxUnknownFieldKeys) {
+          key = {"*", "*"};  // neither tracked nor logged one by one
+        } else {
+          first = true;
+        }
+        it = fields.try_emplace(key, 0).first;
+      }
+      ++it->second;
+    }
+    if (!first) continue;
+    const std::string_view hint = unknown_field_hint(field);
+    spdlog::warn(
+        "kafka: topic {}: events carry the field {}, which is not part of a "
+        "PredictionEvent and is ignored{}{}{} (docs/EVENTS.md; logged once)",
+        topic, field, hint.empty() ? "" : "; did you mean ", hint, hint.empty() ? "" : "?");
   }
 }
 

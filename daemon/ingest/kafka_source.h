@@ -28,6 +28,10 @@
 //    copies holds the partition's committed offset back (its lag grows) instead of losing
 //    the bad event. At shutdown unacknowledged copies are given 5 s; after that their
 //    events are read again by the next owner.
+//  - Unknown fields: a JSON event's fields that are not part of a PredictionEvent are
+//    ignored, counted per (topic, field) and logged once per (topic, field) with the usual
+//    meaning of the name when it has one ("detections[].score: did you mean
+//    detections[].confidence?"): a `score` ignored turns predictions into ground truth.
 //  - "Stream moved": counts events whose stream was last seen on another partition (the
 //    producers do not key by stream, or the partition count changed).
 //  - Lag per assigned partition from librdkafka statistics (statistics.interval.ms).
@@ -105,6 +109,11 @@ struct KafkaSourceCounters {
   uint64_t commit_errors = 0;
   uint64_t partitions_assigned = 0;
   uint64_t partitions_revoked = 0;
+  // JSON events carrying fields that are not part of a PredictionEvent (ignored): per
+  // (topic, field path as EventDecoder::unknown_fields lists it), the events that had it.
+  // At most kMaxUnknownFieldKeys keys; further ones are counted under ("*", "*").
+  std::map<std::pair<std::string, std::string>, uint64_t> unknown_fields;
+  static constexpr size_t kMaxUnknownFieldKeys = 64;
 };
 
 struct PartitionRebuild {

@@ -293,6 +293,10 @@ class Collector final : public prometheus::Collectable {
     out.declare("predwatch_events_invalid_total", "events rejected, by reason", C);
     out.declare("predwatch_events_dead_lettered_total",
                 "rejected events copied to the dead-letter topic", C);
+    out.declare("predwatch_events_unknown_fields_total",
+                "JSON events with a field that is not part of a PredictionEvent (ignored), by "
+                "topic and field",
+                C);
     out.declare("predwatch_kafka_errors_total",
                 "Kafka client errors, by operation: consume (broker errors reported by "
                 "librdkafka), commit, dead_letter (a copy not produced or not acknowledged)",
@@ -367,6 +371,10 @@ class Collector final : public prometheus::Collectable {
       out.add("predwatch_kafka_errors_total", {{"operation", "dead_letter"}},
               double(k.dead_letter_errors));
       out.add("predwatch_stream_moved_total", {{"stream", "*"}}, double(k.stream_moved));
+      for (const auto& [key, n] : k.unknown_fields) {
+        out.add("predwatch_events_unknown_fields_total",
+                {{"topic", key.first}, {"field", key.second}}, double(n));
+      }
       for (const auto& p : lag.partitions) {
         if (p.committed_lag < 0) continue;
         out.add(

@@ -59,6 +59,44 @@ TEST(JsonEventDecoder, ImageUriIsOptionalAndBounded) {
   EXPECT_THAT(std::string(not_string.message), HasSubstr("image.uri"));
 }
 
+// Issue 16: a field with another name was ignored without a word (`score` for `confidence`
+// turns predictions into ground truth). The decoder still ignores it, and lists it, once per
+// event, with detections collapsed; unknown_field_hint names what it usually means.
+TEST(JsonEventDecoder, ListsTheFieldsItIgnores) {
+  JsonEventDecoder decoder;
+  core::Event e;
+  const std::string ultralytics_like =
+      R"({"frame_id": "f", "stream": "s", "camera": "c1", "timestamp_ms": 1000,)"
+      R"( "model": {"name": "yolo", "id": 3}, "image": {"width": 640, "height": 480, "format": "jpg"},)"
+      R"( "detections": [)"
+      R"({"class_name": "dog", "score": 0.9, "box": {"x_min": 1, "y_min": 2, "x_max": 3, "y_max": 4, "w": 2}},)"
+      R"({"class_name": "cat", "score": 0.8, "box": {"x_min": 1, "y_min": 2, "x_max": 3, "y_max": 4}}]})";
+  const DecodeResult r = decoder.decode(ultralytics_like, e);
+  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_EQ(e.detections.size(), 2u);
+  EXPECT_EQ(e.detections[0].confidence, core::kNoConfidence);  // ignored, as before
+  auto listed = [&] {
+    return std::vector<std::string>(decoder.unknown_fields().begin(),
+                                    decoder.unknown_fields().end());
+  };
+  EXPECT_THAT(listed(), ::testing::ElementsAre("camera", "model.id", "image.format",
+                                               "detections[].score", "detections[].box.w"));
+  // A rejected event lists its ignored fields too (here the reason it was rejected).
+  const DecodeResult no_box = decoder.decode(
+      R"({"frame_id": "f", "stream": "s", "timestamp_ms": 1000, "image": {"width": 640, "height": 480},)"
+      R"( "detections": [{"class_name": "cat", "bbox": [1, 2, 3, 4]}]})",
+      e);
+  EXPECT_EQ(no_box.error, DecodeError::kMissingField);
+  EXPECT_THAT(listed(), ::testing::ElementsAre("detections[].bbox"));
+  // A clean event lists nothing (the list is per decode).
+  ASSERT_TRUE(decoder.decode(kIssueExample, e).ok());
+  EXPECT_TRUE(decoder.unknown_fields().empty());
+  EXPECT_EQ(unknown_field_hint("detections[].score"), "detections[].confidence");
+  EXPECT_EQ(unknown_field_hint("camera"), "stream");
+  EXPECT_THAT(std::string(unknown_field_hint("detections[].bbox")), HasSubstr("detections[].box"));
+  EXPECT_EQ(unknown_field_hint("model.id"), "");
+}
+
 TEST(JsonEventDecoder, DecodesTheIssueExample) {
   JsonEventDecoder decoder;
   core::Event e;

@@ -261,6 +261,31 @@ TEST(KafkaSourceMock, ABadEventsOffsetWaitsForItsDeadLetterCopy) {
   EXPECT_THAT(cluster.committed("g6", "dl", 1), ::testing::ElementsAre(3));
 }
 
+// Issue 16: JSON events with fields PredictionEvent does not have are counted per (topic,
+// field): a producer sending `score` instead of `confidence` shows up in the counters (and
+// once in the log) instead of silently turning predictions into ground truth.
+TEST(KafkaSourceMock, CountsTheFieldsEventsCarryThatAreIgnored) {
+  MockCluster cluster;
+  cluster.create_topic("uf", 1);
+  std::string with_score = JsonEvent("cam1", "f0", 1000);
+  const size_t at = with_score.find(R"("confidence")");
+  ASSERT_NE(at, std::string::npos);
+  with_score.replace(at, 12, R"("score")");
+  for (int i = 0; i < 3; ++i) cluster.produce("uf", 0, with_score);
+  cluster.produce("uf", 0, JsonEvent("cam1", "f3", 1003));
+  cluster.flush();
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(MockOptions(cluster, "g7", "uf"), sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() == 4; }));
+  source->stop();
+  using Key = std::pair<std::string, std::string>;
+  EXPECT_THAT(source->counters().unknown_fields,
+              ::testing::ElementsAre(::testing::Pair(Key{"uf", "detections[].score"}, 3u)));
+}
+
 TEST(KafkaSourceMock, MessagesOverTheLimitsAreRejectedAndDeadLettered) {
   MockCluster cluster;
   cluster.create_topic("big", 1);

@@ -393,5 +393,41 @@ TEST_F(ReplayTest, AMicrosecondTimestampInAnOldRecordingIsRejectedAndChangesNoth
   EXPECT_NE(skewed_err.find(" 0 late for some window"), std::string::npos) << skewed_err;
 }
 
+// Issue 16: replay names every field it ignores once, with what the name usually means, so
+// a sample of a producer's events can be checked before it goes to Kafka.
+TEST_F(ReplayTest, NamesEachIgnoredFieldOnce) {
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(events_file());
+    for (std::string l; std::getline(in, l) && lines.size() < 500;) lines.push_back(l);
+  }
+  const fs::path renamed = dir_->path / "renamed.jsonl";
+  size_t renamed_lines = 0;
+  {
+    std::ofstream out(renamed);
+    for (std::string l : lines) {
+      for (size_t at = l.find("\"confidence\""); at != std::string::npos;
+           at = l.find("\"confidence\"", at)) {
+        l.replace(at, 12, "\"score\"");
+      }
+      renamed_lines += l.find("\"score\"") != std::string::npos;
+      out << l << '\n';
+    }
+  }
+  ASSERT_GT(renamed_lines, 10u);
+  ReplayOptions options;
+  options.events = renamed;
+  options.baseline = baseline_file();
+  std::ostringstream out, err;
+  ASSERT_EQ(run_replay(options, out, err), 0) << err.str();
+  const std::string text = err.str();
+  const std::string want =
+      "field detections[].score is not part of a PredictionEvent and is ignored; did you mean "
+      "detections[].confidence?";
+  const size_t first = text.find(want);
+  ASSERT_NE(first, std::string::npos) << text;
+  EXPECT_EQ(text.find(want, first + 1), std::string::npos) << "named more than once:\n" << text;
+}
+
 }  // namespace
 }  // namespace predwatch::daemon
