@@ -801,7 +801,8 @@ void parse_streams(Parser& p, const MapView& root, Settings& settings) {
   if (!f || f->value.IsNull()) return;
   if (!f->value.IsSequence()) {
     p.error(f->pos(), "streams.entries",
-            "must be a list of streams ({key, classes, class_map, baseline, windows}; got " +
+            "must be a list of streams ({key, classes, class_map, baseline, windows, "
+            "min_confidence}; got " +
                 describe(f->value) + ")");
     return;
   }
@@ -859,6 +860,10 @@ void parse_streams(Parser& p, const MapView& root, Settings& settings) {
         }
       }
       if (ok) st.windows = std::move(ws);
+    }
+    if (e.get("min_confidence")) {
+      double v = 0;
+      if (p.read_double(e, setting("streams.entries[].min_confidence"), v)) st.min_confidence = v;
     }
     s.entries.push_back(std::move(st));
   }

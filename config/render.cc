@@ -101,6 +101,7 @@ void emit_stream_entries(YAML::Emitter& e, const std::vector<StreamSettings>& en
       e << YAML::Key << "windows" << YAML::Value;
       emit_strings(e, st.windows);
     }
+    if (st.min_confidence) e << YAML::Key << "min_confidence" << YAML::Value << *st.min_confidence;
     e << YAML::EndMap;
   }
   e << YAML::EndSeq;

@@ -192,6 +192,13 @@ const std::vector<Setting>& table() {
        .default_text = "all windows",
        .bounds_note = "non-empty, unique, names defined in `windows`",
        .doc = "Windows kept for this stream."},
+      {.path = "streams.entries[].min_confidence",
+       .kind = Kind::kNumber,
+       .bounds = closed(0, 1),
+       .type = "number",
+       .default_text = "`statistics.min_confidence`",
+       .doc = "This stream's minimum confidence (see `statistics.min_confidence`), e.g. the "
+              "threshold its detector is deployed with."},
 
       // ---- windows ----
       {.path = "windows[].name",
@@ -254,6 +261,15 @@ const std::vector<Setting>& table() {
        .doc = "Detections of one event that enter the statistics (highest confidence first); "
               "the rest of the event's detections are left out.",
        .in_settings = PW_FIELD(statistics, max_detections_per_event)},
+      {.path = "statistics.min_confidence",
+       .kind = Kind::kNumber,
+       .bounds = closed(0, 1),
+       .doc = "Detections whose confidence is below this are left out of the statistics and "
+              "counted (`predwatch_objects_limited_total{limit=\"min_confidence\"}`): "
+              "detectors export boxes down to 0.001, far below the threshold they are used "
+              "at. Detections without a confidence are kept. 0 keeps everything. Per stream: "
+              "`streams.entries[].min_confidence`.",
+       .in_settings = PW_FIELD(statistics, min_confidence)},
 
       // ---- drift ----
       {.path = "drift.evaluation_interval",

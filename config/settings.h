@@ -108,6 +108,8 @@ struct StreamSettings {
   std::optional<std::string> baseline;
   // Names of windows (from Settings::windows) kept for this stream; empty means all.
   std::vector<std::string> windows;
+  // Overrides statistics.min_confidence for this stream.
+  std::optional<double> min_confidence;
 
   bool operator==(const StreamSettings&) const = default;
 };
@@ -153,6 +155,7 @@ struct StatisticsSettings {
   std::int64_t exemplars_per_key = 5;            // example event ids kept per key
   std::int64_t max_classes = 1000;               // classes tracked per stream
   std::int64_t max_detections_per_event = 1000;  // detections counted per event
+  double min_confidence = 0;  // detections scored below this are left out (counted)
 
   bool operator==(const StatisticsSettings&) const = default;
 };

@@ -40,14 +40,25 @@ StreamMonitor::StreamMonitor(std::string stream, StreamMonitorOptions options,
 ApplyResult StreamMonitor::apply(const Event& event) {
   ApplyResult r;
   const Event* in = &event;
-  if (const size_t cap = options_.max_detections_per_event; event.detections.size() > cap) {
-    capped_ = event;
+  if (const float floor = options_.min_confidence; floor > 0) {
+    auto low = [floor](const NamedDetection& d) {
+      return d.confidence != kNoConfidence && d.confidence < floor;
+    };
+    if (std::any_of(event.detections.begin(), event.detections.end(), low)) {
+      capped_ = event;
+      r.low_confidence_objects = uint32_t(std::erase_if(capped_.detections, low));
+      low_confidence_objects_ += r.low_confidence_objects;
+      in = &capped_;
+    }
+  }
+  if (const size_t cap = options_.max_detections_per_event; in->detections.size() > cap) {
+    if (in != &capped_) capped_ = event;
     std::stable_sort(capped_.detections.begin(), capped_.detections.end(),
                      [](const NamedDetection& a, const NamedDetection& b) {
                        return a.confidence > b.confidence;
                      });
+    r.capped_objects = uint32_t(capped_.detections.size() - cap);
     capped_.detections.resize(cap);
-    r.capped_objects = uint32_t(event.detections.size() - cap);
     capped_objects_ += r.capped_objects;
     in = &capped_;
   }

@@ -3,7 +3,8 @@
 // them. The daemon holds one per stream; `predwatch replay` and the tests drive it directly.
 //
 // apply(event):
-//   0. keeps at most max_detections_per_event detections (the most confident),
+//   0. leaves out detections scored below min_confidence (counted), then keeps at most
+//      max_detections_per_event detections (the most confident),
 //   1-2. builds a Frame through the stream's class naming (core/frame_builder.h),
 //   3. digests the frame once (core/stats.h) and offers the digest to every window (each
 //      decides on its own whether it is late) and, while it learns, to the stream's learned
@@ -48,6 +49,9 @@ struct StreamMonitorOptions {
   // Detections of one event that enter the statistics: an event with more keeps its
   // highest-confidence ones (ties: the earlier one; detections without a confidence last).
   size_t max_detections_per_event = std::numeric_limits<size_t>::max();
+  // Detections with a confidence below this are left out (ApplyResult::low_confidence_objects);
+  // those without a confidence (kNoConfidence) are kept. 0: all kept.
+  float min_confidence = 0;
   std::vector<WindowSpec> windows;  // REQUIRES non-empty, unique names
   ExemplarConfig exemplars;
   ClassNaming naming;  // class map and index names (core/frame_builder.h)
@@ -56,10 +60,11 @@ struct StreamMonitorOptions {
 };
 
 struct ApplyResult {
-  uint32_t late_windows = 0;         // how many windows rejected the frame as late
-  uint32_t dropped_objects = 0;      // detections dropped by the class map
-  uint32_t capped_objects = 0;       // detections beyond max_detections_per_event, left out
-  bool reference_completed = false;  // this frame completed the learned reference
+  uint32_t late_windows = 0;            // how many windows rejected the frame as late
+  uint32_t dropped_objects = 0;         // detections dropped by the class map
+  uint32_t capped_objects = 0;          // detections beyond max_detections_per_event, left out
+  uint32_t low_confidence_objects = 0;  // detections below min_confidence, left out
+  bool reference_completed = false;     // this frame completed the learned reference
 };
 
 class StreamMonitor {
@@ -100,6 +105,7 @@ class StreamMonitor {
   uint64_t applied_events() const { return applied_; }
   uint64_t dropped_objects() const { return dropped_objects_; }
   uint64_t capped_objects() const { return capped_objects_; }
+  uint64_t low_confidence_objects() const { return low_confidence_objects_; }
   // Event time of the newest applied event; INT64_MIN before the first.
   int64_t last_event_ms() const { return last_event_ms_; }
   int64_t first_event_ms() const { return first_event_ms_; }
@@ -119,6 +125,7 @@ class StreamMonitor {
   uint64_t applied_ = 0;
   uint64_t dropped_objects_ = 0;
   uint64_t capped_objects_ = 0;
+  uint64_t low_confidence_objects_ = 0;
   Event capped_;  // scratch: an event cut down to max_detections_per_event
   int64_t last_event_ms_;
   int64_t first_event_ms_;

@@ -27,6 +27,7 @@ core::WindowSpec to_window_spec(const config::WindowSettings& w) {
 struct PreparedEntry {
   core::ClassNaming naming;
   std::vector<std::string> windows;
+  std::optional<double> min_confidence;
   std::shared_ptr<const LoadedBaseline> baseline;
 };
 
@@ -107,6 +108,7 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   o.stream.max_detections_per_event =
       static_cast<size_t>(settings.statistics.max_detections_per_event);
   for (const auto& w : settings.windows) o.stream.windows.push_back(to_window_spec(w));
+  o.stream.min_confidence = static_cast<float>(settings.statistics.min_confidence);
   o.stream.exemplars.per_key = static_cast<uint32_t>(settings.statistics.exemplars_per_key);
   o.max_streams = static_cast<size_t>(settings.streams.max_streams);
   // On the wall clock, windows follow their stream's events; at event-time ticks they
@@ -138,6 +140,7 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   auto prepare = [&](const config::StreamSettings& s) -> std::optional<PreparedEntry> {
     PreparedEntry e;
     e.windows = s.windows;
+    e.min_confidence = s.min_confidence;
     if (s.class_map) {
       auto it = namings.find(*s.class_map);
       if (it == namings.end()) {
@@ -206,6 +209,7 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
     if (e) {
       c.naming = e->naming;
       c.windows = e->windows;
+      if (e->min_confidence) c.min_confidence = float(*e->min_confidence);
       if (e->baseline) c.baseline = *e->baseline;
     }
     return c;

@@ -30,6 +30,7 @@ bool ahead_by_more(int64_t t, int64_t ref, int64_t bound) {
 core::StreamMonitorOptions monitor_options(const EngineOptions& o, const StreamConfig& c) {
   core::StreamMonitorOptions m = o.stream;
   m.naming = c.naming;
+  if (c.min_confidence) m.min_confidence = *c.min_confidence;
   if (o.reference.enabled) m.reference = o.reference.learn;
   if (!c.windows.empty()) {
     std::erase_if(m.windows, [&](const core::WindowSpec& w) {

@@ -88,6 +88,7 @@ namespace predwatch::daemon {
 struct StreamConfig {
   core::ClassNaming naming;                // class map and index names
   std::vector<std::string> windows;        // window names to keep (empty = all)
+  std::optional<float> min_confidence;     // overrides StreamMonitorOptions::min_confidence
   std::optional<LoadedBaseline> baseline;  // loaded from the configured file, if any
 };
 

@@ -102,6 +102,7 @@ struct StreamSnap {
   std::string name;
   double applied = 0, last_event_s = NAN;
   double class_overflow = 0, detection_cap = 0;  // detections the statistics' limits changed
+  double low_confidence = NAN;                   // NaN: the stream has no min_confidence
   std::vector<WindowSnap> windows;
   std::vector<std::pair<std::string, double>> baseline_share;  // capped, largest first
   bool learns_reference = false;
@@ -182,6 +183,10 @@ class Collector final : public prometheus::Collectable {
               s.class_overflow);
       out.add("predwatch_objects_limited_total",
               {{"stream", s.name}, {"limit", "max_detections_per_event"}}, s.detection_cap);
+      if (!std::isnan(s.low_confidence)) {
+        out.add("predwatch_objects_limited_total",
+                {{"stream", s.name}, {"limit", "min_confidence"}}, s.low_confidence);
+      }
       if (std::isfinite(s.last_event_s)) {
         out.add("predwatch_last_event_timestamp_seconds", {{"stream", s.name}}, s.last_event_s);
       }
@@ -412,6 +417,7 @@ class Collector final : public prometheus::Collectable {
     s.applied = double(m.applied_events());
     s.class_overflow = double(m.classes().overflowed_names());
     s.detection_cap = double(m.capped_objects());
+    if (m.options().min_confidence > 0) s.low_confidence = double(m.low_confidence_objects());
     if (m.last_event_ms() != INT64_MIN) s.last_event_s = double(m.last_event_ms()) / 1000.0;
     const size_t max_classes = options_.max_classes_exported;
 

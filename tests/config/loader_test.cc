@@ -454,7 +454,8 @@ TEST(LoadConfigFile, ExampleIsValidAndEqualsDefaultsPlusExamples) {
        .classes = {"person", "bicycle", "car"},
        .class_map = {},
        .baseline = {},
-       .windows = {"5m", "1h"}}};
+       .windows = {"5m", "1h"},
+       .min_confidence = 0.25}};
   expected.drift.per_stream["camera-entrance"].psi = 0.3;
   expected.drift.per_stream["camera-entrance"].min_frames = 500;
   expected.drift.per_class["person"].js_distance = 0.05;

@@ -50,7 +50,8 @@ Settings fully_populated() {
                         .classes = {"a"},
                         .class_map = "/m.yaml",
                         .baseline = "/b.pb",
-                        .windows = {"5m"}}};
+                        .windows = {"5m"},
+                        .min_confidence = 0.3}};
   s.drift.per_stream["cam"].psi = 0.3;
   s.drift.per_class["a"].psi = 0.3;
   s.grpc.tls = TlsSettings{.cert = "/c", .key = "/k", .client_ca = "/ca"};

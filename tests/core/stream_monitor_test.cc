@@ -58,6 +58,39 @@ TEST(StreamMonitor, NamesClassesThroughMapAndIndexList) {
   EXPECT_EQ(m.dropped_objects(), 1u);
 }
 
+// Issue 16: detectors export boxes down to 0.001. With min_confidence 0.5 the boxes scored
+// below it are left out and counted; a box without a score stays; the detection cap then
+// applies to what is left (the most confident of the rest).
+TEST(StreamMonitor, DetectionsBelowMinConfidenceAreLeftOutAndCounted) {
+  StreamMonitorOptions o = options();
+  o.min_confidence = 0.5f;
+  o.max_detections_per_event = 2;
+  StreamMonitor m("cam", o);
+  auto scored = [](std::string_view name, float confidence) {
+    NamedDetection d = named(name);
+    d.confidence = confidence;
+    return d;
+  };
+  // dog 0.9, cat 0.3 (out), unscored person (kept), bird 0.49 (out): dog and person remain.
+  auto r = m.apply(
+      event("f1", 1000,
+            {scored("dog", 0.9f), scored("cat", 0.3f), named("person"), scored("bird", 0.49f)}));
+  EXPECT_EQ(r.low_confidence_objects, 2u);
+  EXPECT_EQ(r.capped_objects, 0u);
+  // Three above the floor, one more than the cap: the least confident (0.6) goes.
+  r = m.apply(
+      event("f2", 2000,
+            {scored("dog", 0.6f), scored("cat", 0.7f), scored("cat", 0.8f), scored("bird", 0.1f)}));
+  EXPECT_EQ(r.low_confidence_objects, 1u);
+  EXPECT_EQ(r.capped_objects, 1u);
+  EXPECT_EQ(m.low_confidence_objects(), 3u);
+  EXPECT_EQ(m.capped_objects(), 1u);
+  const Stats& s = m.window(0).totals();
+  EXPECT_EQ(s.frames(), 2);
+  EXPECT_EQ(s.objects(), 4);                                      // dog + person, cat + cat
+  EXPECT_EQ(m.classes().find("bird"), ClassRegistry::kNotFound);  // never entered the statistics
+}
+
 TEST(StreamMonitor, LateFramesAreCountedPerWindowAndSkipExemplars) {
   StreamMonitor m("cam", options());
   m.apply(event("a", 20'000, {named("dog")}));

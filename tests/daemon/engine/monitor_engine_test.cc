@@ -599,6 +599,32 @@ TEST(MonitorEngine, AWindowIsJudgedAgainOnlyOnceAShareOfItRenewed) {
   EXPECT_EQ(judged("last1200").first, t);
 }
 
+// Issue 16: a stream entry's min_confidence replaces the global one for that stream only.
+TEST(MonitorEngine, AStreamsMinConfidenceAppliesToItAlone) {
+  EngineOptions o = options();
+  o.stream.min_confidence = 0.2f;
+  o.stream_config = [](std::string_view s) -> std::optional<StreamConfig> {
+    StreamConfig c;
+    if (s == "strict") c.min_confidence = 0.5f;
+    return c;
+  };
+  MonitorEngine engine(o);
+  core::NamedDetection low = det("dog"), lower = det("cat");
+  low.confidence = 0.3f;
+  lower.confidence = 0.1f;
+  for (const char* stream : {"strict", "lax"}) {
+    ASSERT_TRUE(engine.apply(make_event(stream, "f", 1000, {low, lower})).applied);
+  }
+  auto objects = [&](const char* stream) {
+    int64_t n = -1;
+    engine.with_stream(stream,
+                       [&](const StreamView& v) { n = v.monitor.window(0).totals().objects(); });
+    return n;
+  };
+  EXPECT_EQ(objects("strict"), 0);  // 0.3 and 0.1 < 0.5
+  EXPECT_EQ(objects("lax"), 1);     // 0.3 >= 0.2 > 0.1
+}
+
 // Issue 14: a stream seen on two partitions was dropped only with the last one it arrived
 // on, so reassigning the other (whose replay re-applies its events) counted them twice.
 TEST(MonitorEngine, AStreamSeenOnTwoPartitionsIsDroppedWithEitherOfThem) {
