@@ -6,7 +6,9 @@
 // Not thread-safe; holds a scratch string so that steady state does not allocate.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,6 +25,12 @@ struct ClassNaming {
   // such a detection is named "#<index>".
   std::vector<std::string> index_names;
 };
+
+// The name detection `d` is counted under: its class name, or its index through
+// naming.index_names ("#<index>" beyond them, written into `scratch`), then through
+// naming.class_map; nullopt when the class map drops it (maps it to "").
+std::optional<std::string_view> counted_name(const ClassNaming& naming, const NamedDetection& d,
+                                             std::string& scratch);
 
 class FrameBuilder {
  public:

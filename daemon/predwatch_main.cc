@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   add_replay_commands(app, result);
   add_client_commands(app, result);
   add_generate_commands(app, result);
+  add_check_event_commands(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

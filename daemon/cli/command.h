@@ -26,7 +26,8 @@ void add_baseline_commands(CLI::App& app,
 void add_replay_commands(CLI::App& app, CommandResult& result);  // replay
 void add_client_commands(CLI::App& app,
                          CommandResult& result);  // streams|stats|drift|alerts|exemplars|health
-void add_generate_commands(CLI::App& app, CommandResult& result);  // generate
+void add_generate_commands(CLI::App& app, CommandResult& result);     // generate
+void add_check_event_commands(CLI::App& app, CommandResult& result);  // check-event
 
 // The `baseline` subcommand group (created on first call, then the same object): every file
 // that adds `baseline <verb>` commands (build/show here, pull/push/snapshot in the gRPC client

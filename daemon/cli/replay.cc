@@ -22,21 +22,12 @@
 #include "daemon/engine/event_time_evaluator.h"
 #include "daemon/engine/monitor_engine.h"
 #include "daemon/ingest/json_event_decoder.h"
+#include "daemon/ingest/rfc3339.h"
 
 namespace predwatch::daemon {
 namespace {
 
-std::string iso_time(int64_t ms) {
-  const int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-  const int frac = int(ms - s * 1000);
-  const time_t t = time_t(s);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-  return buf;
-}
+std::string iso_time(int64_t ms) { return format_rfc3339_ms(ms); }
 
 void write_subject(JsonWriter& w, core::AlertKind kind, const std::string& subject) {
   w.key("subject").begin_array();

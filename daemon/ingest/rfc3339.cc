@@ -1,5 +1,8 @@
 #include "daemon/ingest/rfc3339.h"
 
+#include <cstdio>
+#include <ctime>
+
 namespace predwatch::daemon {
 
 namespace {
@@ -94,5 +97,17 @@ std::optional<UnixTime> parse_rfc3339(std::string_view s) {
 }
 
 int64_t to_unix_ms(UnixTime t) { return t.seconds * 1000 + t.nanos / 1'000'000; }
+
+std::string format_rfc3339_ms(int64_t ms) {
+  const int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  const int frac = int(ms - s * 1000);
+  const time_t t = time_t(s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  return buf;
+}
 
 }  // namespace predwatch::daemon

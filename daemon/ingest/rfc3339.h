@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace predwatch::daemon {
@@ -23,6 +24,9 @@ std::optional<UnixTime> parse_rfc3339(std::string_view text);
 // Milliseconds since the epoch, rounded toward minus infinity (the same rule for every
 // decoder, so JSON and protobuf agree).
 int64_t to_unix_ms(UnixTime t);
+
+// "YYYY-MM-DDTHH:MM:SS.mmmZ" for milliseconds since the epoch (UTC; negative times too).
+std::string format_rfc3339_ms(int64_t ms);
 
 // The valid range of google.protobuf.Timestamp seconds (0001-01-01 .. 9999-12-31T23:59:59).
 inline constexpr int64_t kMinTimestampSeconds = -62135596800;
