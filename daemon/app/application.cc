@@ -100,6 +100,9 @@ class Application::TimedSink final : public EventSink {
   void on_partitions_revoked(std::span<const TopicPartition> partitions) override {
     engine_.on_partitions_revoked(partitions);
   }
+  void on_partition_rebuilt(const TopicPartition& partition) override {
+    engine_.on_partition_rebuilt(partition);
+  }
 
  private:
   EventSink& engine_;

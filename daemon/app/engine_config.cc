@@ -115,6 +115,8 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   // follow the ticks (EngineOptions::advance_windows).
   o.advance_windows = settings.drift.evaluation_clock == config::EvaluationClock::kEvent;
   o.judgments_per_window = static_cast<uint32_t>(settings.drift.judgments_per_window);
+  // On the wall clock, half-rebuilt windows are not judged.
+  o.evaluate_while_rebuilding = o.advance_windows;
   o.idle_expiry_ms = settings.streams.idle_expiry.count();
   o.max_detections_per_event = static_cast<size_t>(settings.limits.max_detections_per_event);
   o.max_future_skew_ms = settings.limits.max_future_skew.count();

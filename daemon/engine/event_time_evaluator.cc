@@ -68,6 +68,10 @@ void EventTimeEvaluator::on_partitions_revoked(std::span<const TopicPartition> p
   engine_.on_partitions_revoked(partitions);
 }
 
+void EventTimeEvaluator::on_partition_rebuilt(const TopicPartition& partition) {
+  engine_.on_partition_rebuilt(partition);
+}
+
 void EventTimeEvaluator::finish() {
   if (next_tick_ms_ == std::numeric_limits<int64_t>::min()) return;
   if (!applied_since_evaluation_ && evaluations_ > 0) return;

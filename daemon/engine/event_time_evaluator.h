@@ -48,6 +48,7 @@ class EventTimeEvaluator final : public EventSink {
   SinkResult apply(const core::Event& event);
   void on_partitions_assigned(std::span<const TopicPartition> partitions) override;
   void on_partitions_revoked(std::span<const TopicPartition> partitions) override;
+  void on_partition_rebuilt(const TopicPartition& partition) override;
 
   // Evaluates at the next tick if any event was applied since the last evaluation, or if
   // none ever was evaluated; no-op before the first event.

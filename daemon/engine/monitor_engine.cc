@@ -126,7 +126,8 @@ bool MonitorEngine::accepts_time(const core::Event& event, int64_t message_time_
 }
 
 SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partition,
-                                       std::string_view topic, int64_t message_time_ms) {
+                                       std::string_view topic, int64_t message_time_ms,
+                                       bool rebuilding) {
   std::string_view reason;
   if (event.detections.size() > options_.max_detections_per_event) {
     reason = kTooManyDetections;
@@ -155,6 +156,7 @@ SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partiti
     ++counters_.rejected_by_reason[std::string(reason)];
     return SinkResult::Rejected(reason);
   }
+  s->rebuilding = rebuilding;
   if (partition >= 0) {
     s->partition = partition;
     const auto same = [&](const TopicPartition& tp) {
@@ -181,12 +183,13 @@ SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partiti
 
 SinkResult MonitorEngine::apply(const core::Event& event, const EventOrigin& origin) {
   std::lock_guard lock(mu_);
-  return apply_locked(event, origin.partition, origin.topic, origin.message_time_ms);
+  return apply_locked(event, origin.partition, origin.topic, origin.message_time_ms,
+                      origin.rebuilding);
 }
 
 SinkResult MonitorEngine::apply(const core::Event& event) {
   std::lock_guard lock(mu_);
-  return apply_locked(event, -1, {}, -1);
+  return apply_locked(event, -1, {}, -1, false);
 }
 
 void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions,
@@ -271,6 +274,16 @@ void MonitorEngine::on_partitions_assigned(std::span<const TopicPartition> parti
   drop_streams_of(partitions, "stream dropped to be rebuilt (its partition was assigned)");
 }
 
+void MonitorEngine::on_partition_rebuilt(const TopicPartition& partition) {
+  std::lock_guard lock(mu_);
+  for (auto& [name, s] : streams_) {
+    if (s.rebuilding &&
+        std::find(s.seen_on.begin(), s.seen_on.end(), partition) != s.seen_on.end()) {
+      s.rebuilding = false;
+    }
+  }
+}
+
 void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partitions) {
   drop_streams_of(partitions, "stream moved to another replica (its partition was revoked)");
 }
@@ -305,12 +318,17 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     if (options_.idle_expiry_ms > 0) expire_idle_streams(now_ms);
     for (auto& [name, s] : streams_) {
       if (options_.advance_windows) s.monitor->advance(now_ms);
-      const bool has_reference = s.monitor->reference() && s.monitor->reference()->complete();
-      if (s.baseline || has_reference) names.push_back(name);
       if (s.reference_unsaved) {
         s.reference_unsaved = false;
         to_save.emplace_back(name, s.reference_version);
       }
+      const bool has_reference = s.monitor->reference() && s.monitor->reference()->complete();
+      if (!(s.baseline || has_reference)) continue;
+      if (s.rebuilding && !options_.evaluate_while_rebuilding) {
+        ++counters_.rebuild_deferred;
+        continue;
+      }
+      names.push_back(name);
     }
   }
   if (store_) {

@@ -139,6 +139,12 @@ struct EngineOptions {
   // window 10 s apart see the same frames: the repeats cost the evaluation and add no
   // evidence (drift.judgments_per_window).
   uint32_t judgments_per_window = 0;
+  // false: evaluate() leaves out a stream whose latest event came from a partition's
+  // rebuild (EventOrigin::rebuilding) until that partition is rebuilt (on_partition_rebuilt):
+  // on the wall clock a half-replayed window would be judged, and page, on part of its
+  // frames (counted in EngineCounters::rebuild_deferred). true: judged like any stream, as
+  // evaluations at event-time ticks need (they replay history in order).
+  bool evaluate_while_rebuilding = true;
   // evaluate(now) drops a stream whose newest event time (or, without events, its first
   // evaluation) is more than this before now, with its alerts ("idle"); 0 = never.
   int64_t idle_expiry_ms = 0;
@@ -178,6 +184,8 @@ struct EngineCounters {
   uint64_t reference_save_errors = 0;  // references that could not be saved or deleted
   // Dropped streams that had arrived on more than one partition (see "Kafka" above).
   uint64_t split_streams_dropped = 0;
+  // Stream evaluations left out because the stream's partition was still being rebuilt.
+  uint64_t rebuild_deferred = 0;
 };
 
 struct EvaluationSummary {
@@ -194,6 +202,9 @@ class MonitorEngine : public EventSink {
   SinkResult apply(const core::Event& event, const EventOrigin& origin) override;
   void on_partitions_assigned(std::span<const TopicPartition> partitions) override;
   void on_partitions_revoked(std::span<const TopicPartition> partitions) override;
+  // The partition's replay is complete: its streams are judged again (see
+  // EngineOptions::evaluate_while_rebuilding).
+  void on_partition_rebuilt(const TopicPartition& partition) override;
 
   // From sources without Kafka (generator, replay).
   SinkResult apply(const core::Event& event);
@@ -268,6 +279,7 @@ class MonitorEngine : public EventSink {
     // set_baseline) is idle since then.
     int64_t first_evaluated_ms = INT64_MIN;
     int32_t partition = -1;               // the latest event's
+    bool rebuilding = false;              // the latest event came from a partition's rebuild
     std::vector<TopicPartition> seen_on;  // every partition the stream's events came from
     uint32_t skew_run = 0;       // consecutive events beyond the skew bound (no broker time)
     int64_t skew_last_ms = 0;    // the time of the last of them
@@ -288,7 +300,7 @@ class MonitorEngine : public EventSink {
   StreamState* find_or_create(std::string_view stream, std::string_view& reject_reason);
   SkewCheck check_skew(const StreamState* s, int64_t time_ms, int64_t message_time_ms) const;
   SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic,
-                          int64_t message_time_ms);
+                          int64_t message_time_ms, bool rebuilding);
   // Drops the streams of `partitions` and forgets their alerts (transitions with `note`).
   void drop_streams_of(std::span<const TopicPartition> partitions, std::string_view note);
   // Drops the streams idle for longer than idle_expiry_ms, with their alerts. REQUIRES mu_.

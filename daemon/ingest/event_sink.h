@@ -13,6 +13,10 @@
 //    harmless).
 //  - on_partitions_revoked(parts) after the last event of those partitions; the sink drops
 //    the streams that live on them (another consumer now owns them).
+//  - on_partition_rebuilt(part) once per assignment, when the partition has caught up with
+//    its rebuild target (the high watermark at assignment; at once when there is nothing to
+//    replay): its streams' windows now hold everything of the horizon. Events before it
+//    carry EventOrigin::rebuilding.
 #pragma once
 
 #include <compare>
@@ -61,6 +65,7 @@ class EventSink {
 
   virtual void on_partitions_assigned(std::span<const TopicPartition> partitions) = 0;
   virtual void on_partitions_revoked(std::span<const TopicPartition> partitions) = 0;
+  virtual void on_partition_rebuilt(const TopicPartition& /*partition*/) {}
 };
 
 }  // namespace predwatch::daemon

@@ -110,6 +110,8 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
   // waits while the producer's queue is full; false when stopping before it could.
   bool produce_copy(DeadLetterCopy* copy);
   void dr_cb(RdKafka::Message& report) override;  // delivery reports, from poll()
+  // Counts a copy that could not be produced or was not delivered; logs at a limited rate.
+  void dead_letter_failed(const DeadLetterCopy& copy, const std::string& error);
   void produce_retries();
   // Stores offset `offset` of (topic, partition) as handled, or holds it back while a
   // dead-letter copy of that partition is in flight.
@@ -388,6 +390,9 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
                  r.start_offset, r.target_offset);
     added.push_back(std::move(r));
   }
+  std::vector<TopicPartition> nothing_to_replay;
+  for (const PartitionRebuild& r : added)
+    if (r.caught_up) nothing_to_replay.push_back(r.partition);
   {
     std::lock_guard lock(mu);
     for (auto& r : added) {
@@ -407,6 +412,7 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
   } else if (RdKafka::ErrorCode e = c->assign(parts); e != RdKafka::ERR_NO_ERROR) {
     spdlog::error("kafka: assign: {}", RdKafka::err2str(e));
   }
+  for (const TopicPartition& tp : nothing_to_replay) sink.on_partition_rebuilt(tp);
 }
 
 void KafkaSource::Impl::revoke(RdKafka::KafkaConsumer* c,
@@ -635,12 +641,18 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
 
   // The sink has returned (or the bad event was handled): only now the offset may be stored.
   store_offset(raw, topic);
-  std::lock_guard lock(mu);
-  if (int i = find_partition(topic, raw->partition); i >= 0) {
-    PartitionRebuild& p = partitions[i];
-    p.next_offset = raw->offset + 1;
-    if (p.target_offset >= 0 && p.next_offset >= p.target_offset) p.caught_up = true;
+  bool rebuilt = false;
+  {
+    std::lock_guard lock(mu);
+    if (int i = find_partition(topic, raw->partition); i >= 0) {
+      PartitionRebuild& p = partitions[i];
+      p.next_offset = raw->offset + 1;
+      if (!p.caught_up && p.target_offset >= 0 && p.next_offset >= p.target_offset) {
+        p.caught_up = rebuilt = true;
+      }
+    }
   }
+  if (rebuilt) sink.on_partition_rebuilt({std::string(topic), raw->partition});
 }
 
 void KafkaSource::Impl::store_offset(rd_kafka_message_t* raw, std::string_view topic) {
@@ -757,6 +769,18 @@ void KafkaSource::Impl::dead_letter(RdKafka::Message& msg, std::string_view reas
   if (!produce_copy(copy)) delete copy;  // stopping: the offset stays held (read again)
 }
 
+void KafkaSource::Impl::dead_letter_failed(const DeadLetterCopy& copy, const std::string& error) {
+  {
+    std::lock_guard lock(mu);
+    ++counters.dead_letter_errors;
+  }
+  const auto now = SteadyClock::now();
+  if (now - last_dead_letter_warning < options.bad_event_log_interval) return;
+  last_dead_letter_warning = now;
+  spdlog::warn("kafka: dead-letter copy of {}/{}@{} to {} failed: {}; retrying", copy.source.topic,
+               copy.source.partition, copy.offset, options.dead_letter_topic, error);
+}
+
 bool KafkaSource::Impl::produce_copy(DeadLetterCopy* copy) {
   for (;;) {
     RdKafka::Headers* headers = RdKafka::Headers::create();
@@ -767,19 +791,7 @@ bool KafkaSource::Impl::produce_copy(DeadLetterCopy* copy) {
         copy->has_key ? copy->key.size() : 0, 0, headers, copy);
     if (e == RdKafka::ERR_NO_ERROR) return true;  // headers now belong to librdkafka
     delete headers;
-    if (e != RdKafka::ERR__QUEUE_FULL) {
-      {
-        std::lock_guard lock(mu);
-        ++counters.dead_letter_errors;
-      }
-      const auto now = SteadyClock::now();
-      if (now - last_dead_letter_warning >= options.bad_event_log_interval) {
-        last_dead_letter_warning = now;
-        spdlog::warn("kafka: dead-letter produce to {} ({}/{}@{}): {}; retrying",
-                     options.dead_letter_topic, copy->source.topic, copy->source.partition,
-                     copy->offset, RdKafka::err2str(e));
-      }
-    }
+    if (e != RdKafka::ERR__QUEUE_FULL) dead_letter_failed(*copy, RdKafka::err2str(e));
     if (stop_requested.load()) return false;
     dead_letter_producer->poll(100);  // delivery reports free the queue
   }
@@ -793,17 +805,7 @@ void KafkaSource::Impl::dr_cb(RdKafka::Message& report) {
     return;
   }
   if (report.err() != RdKafka::ERR_NO_ERROR) {
-    {
-      std::lock_guard lock(mu);
-      ++counters.dead_letter_errors;
-    }
-    const auto now = SteadyClock::now();
-    if (now - last_dead_letter_warning >= options.bad_event_log_interval) {
-      last_dead_letter_warning = now;
-      spdlog::warn("kafka: dead-letter copy of {}/{}@{} not delivered to {}: {}; retrying",
-                   copy->source.topic, copy->source.partition, copy->offset,
-                   options.dead_letter_topic, report.errstr());
-    }
+    dead_letter_failed(*copy, report.errstr());
     retry_copies.push_back(copy);
     return;
   }
@@ -861,14 +863,19 @@ void KafkaSource::Impl::run() {
       case RdKafka::ERR__TIMED_OUT:
         break;
       case RdKafka::ERR__PARTITION_EOF: {
-        std::lock_guard lock(mu);
-        if (int i = find_partition(msg->topic_name(), msg->partition()); i >= 0) {
-          if (!partitions[i].caught_up) {
-            spdlog::info("kafka: {}/{} caught up at offset {}", msg->topic_name(), msg->partition(),
-                         msg->offset());
+        bool rebuilt = false;
+        {
+          std::lock_guard lock(mu);
+          if (int i = find_partition(msg->topic_name(), msg->partition()); i >= 0) {
+            if (!partitions[i].caught_up) {
+              spdlog::info("kafka: {}/{} caught up at offset {}", msg->topic_name(),
+                           msg->partition(), msg->offset());
+              rebuilt = true;
+            }
+            partitions[i].caught_up = true;
           }
-          partitions[i].caught_up = true;
         }
+        if (rebuilt) sink.on_partition_rebuilt({msg->topic_name(), msg->partition()});
         break;
       }
       default: {

@@ -153,6 +153,7 @@ class Collector final : public prometheus::Collectable {
     }
     const EngineCounters counters = engine_.counters();
     out.add("predwatch_evaluations_total", {}, double(counters.evaluations));
+    out.add("predwatch_evaluations_deferred_total", {}, double(counters.rebuild_deferred));
     out.add("predwatch_streams_dropped_total", {{"reason", "partition"}},
             double(counters.streams_dropped));
     out.add("predwatch_streams_dropped_total", {{"reason", "idle"}},
@@ -291,6 +292,8 @@ class Collector final : public prometheus::Collectable {
     out.declare("predwatch_ready",
                 "1 once every assigned partition is rebuilt and the daemon serves", G);
     out.declare("predwatch_evaluations_total", "drift evaluations run", C);
+    out.declare("predwatch_evaluations_deferred_total",
+                "stream evaluations left out while the stream's partition was being rebuilt", C);
     out.declare("predwatch_api_auth_failures_total",
                 "gRPC calls refused by access control, by RPC and reason", C);
     out.declare("predwatch_alerts", "alerts by state (pending, firing)", G);

@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include "daemon/ingest/broker_compat.h"
+#include "tests/support/kafka_committed.h"
 #include "tests/support/recording_sink.h"
 
 namespace predwatch::daemon {
@@ -55,19 +56,7 @@ class MockCluster {
   // The group's committed offset of each partition, read by an independent client.
   std::vector<int64_t> committed(const std::string& group, const std::string& topic,
                                  int partitions) {
-    std::string err;
-    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-    conf->set("bootstrap.servers", bootstraps_, err);
-    conf->set("group.id", group, err);
-    std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
-    std::vector<RdKafka::TopicPartition*> parts;
-    for (int p = 0; p < partitions; ++p) parts.push_back(RdKafka::TopicPartition::create(topic, p));
-    c->committed(parts, 10000);
-    std::vector<int64_t> out;
-    for (auto* p : parts) out.push_back(p->offset());
-    RdKafka::TopicPartition::destroy(parts);
-    c->close();
-    return out;
+    return predwatch::testing::CommittedOffsets(bootstraps_, group, topic, partitions);
   }
 
  private:

@@ -61,6 +61,10 @@ class RecordingSink : public daemon::EventSink {
       revoked_.push_back(p);
     }
   }
+  void on_partition_rebuilt(const daemon::TopicPartition& p) override {
+    std::lock_guard lock(mu_);
+    rebuilt_.push_back(p);
+  }
 
   std::vector<Record> all() const {
     std::lock_guard lock(mu_);
@@ -87,6 +91,11 @@ class RecordingSink : public daemon::EventSink {
     std::lock_guard lock(mu_);
     return revoked_;
   }
+  // Partitions reported rebuilt, in order (EventSink::on_partition_rebuilt).
+  std::vector<daemon::TopicPartition> rebuilt() const {
+    std::lock_guard lock(mu_);
+    return rebuilt_;
+  }
   size_t size() const {
     std::lock_guard lock(mu_);
     return all_.size();
@@ -98,6 +107,7 @@ class RecordingSink : public daemon::EventSink {
   std::map<std::pair<std::string, int32_t>, std::vector<Record>> state_;
   std::vector<daemon::TopicPartition> assigned_;
   std::vector<daemon::TopicPartition> revoked_;
+  std::vector<daemon::TopicPartition> rebuilt_;
 };
 
 // Polls `done` every 20 ms until it holds or `timeout` passes; returns its last value.

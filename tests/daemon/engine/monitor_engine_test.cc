@@ -625,6 +625,48 @@ TEST(MonitorEngine, AStreamsMinConfidenceAppliesToItAlone) {
   EXPECT_EQ(objects("lax"), 1);     // 0.3 >= 0.2 > 0.1
 }
 
+// Issue 14: on the wall clock, alerts were evaluated on half-rebuilt windows (a restart
+// replays the horizon; a window judged half-way holds part of its frames). With
+// evaluate_while_rebuilding off, a stream whose latest event came from its partition's
+// rebuild is left out (counted) until the source reports the partition rebuilt.
+TEST(MonitorEngine, AStreamIsNotJudgedWhileItsPartitionIsRebuilt) {
+  EngineOptions o = alerting_options();
+  o.evaluate_while_rebuilding = false;
+  MonitorEngine engine(o);
+  const TopicPartition tp{"events", 0};
+  int64_t t = 0;
+  auto feed = [&](bool rebuilding, int n) {
+    for (int i = 0; i < n; ++i, t += 50) {
+      const EventOrigin origin{tp.topic, tp.partition, t, -1, rebuilding};
+      ASSERT_TRUE(engine.apply(make_event("cam", "f" + std::to_string(t), t, {det("dog")}), origin)
+                      .applied);
+    }
+  };
+  engine.on_partitions_assigned(std::span(&tp, 1));
+  feed(true, 600);
+  std::string err;
+  ASSERT_TRUE(engine.snapshot_baseline("cam", "1m", true, err)) << err;
+  auto evaluated_at = [&] {
+    int64_t at = -1;
+    engine.with_stream("cam", [&](const StreamView& v) { at = v.evaluated_at_ms; });
+    return at;
+  };
+  engine.evaluate(t);
+  EXPECT_EQ(evaluated_at(), 0);  // never judged
+  EXPECT_EQ(engine.counters().rebuild_deferred, 1u);
+  engine.on_partition_rebuilt({"events", 1});  // another partition: still deferred
+  engine.evaluate(t);
+  EXPECT_EQ(engine.counters().rebuild_deferred, 2u);
+  engine.on_partition_rebuilt(tp);
+  engine.evaluate(t);
+  EXPECT_EQ(evaluated_at(), t);
+  EXPECT_EQ(engine.counters().rebuild_deferred, 2u);
+  // Live events (not rebuilding) keep it judged.
+  feed(false, 10);
+  engine.evaluate(t);
+  EXPECT_EQ(evaluated_at(), t);
+}
+
 // Issue 14: a stream seen on two partitions was dropped only with the last one it arrived
 // on, so reassigning the other (whose replay re-applies its events) counted them twice.
 TEST(MonitorEngine, AStreamSeenOnTwoPartitionsIsDroppedWithEitherOfThem) {

@@ -23,6 +23,7 @@
 
 #include "predwatch/v1/event.pb.h"
 #include "tests/support/kafka_broker.h"
+#include "tests/support/kafka_committed.h"
 #include "tests/support/recording_sink.h"
 
 namespace predwatch::daemon {
@@ -311,6 +312,12 @@ TEST_F(KafkaIntegration, RestartRebuildsTheHorizonAndCountsEachFrameOnce) {
     EXPECT_TRUE(p.caught_up);
     EXPECT_GE(p.next_offset, p.target_offset);
   }
+  // The sink heard of each partition's rebuild once, after its replayed events (every one
+  // of which said rebuilding: they were produced before the assignment).
+  std::vector<daemon::TopicPartition> rebuilt = sink.rebuilt();
+  std::sort(rebuilt.begin(), rebuilt.end());
+  EXPECT_EQ(rebuilt, (std::vector<daemon::TopicPartition>{{topic, 0}, {topic, 1}, {topic, 2}}));
+  for (const auto& r : sink.all()) EXPECT_TRUE(r.rebuilding) << r.frame_id;
   source->stop();
 }
 
@@ -369,24 +376,6 @@ TEST_F(KafkaIntegration, SecondConsumerTakesOverAndRebuilds) {
   b->stop();
 }
 
-// Committed offsets of `group` on `partitions` partitions of `topic` (-1001: none).
-std::vector<int64_t> Committed(const std::string& bootstrap, const std::string& group,
-                               const std::string& topic, int partitions) {
-  std::string err;
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  conf->set("bootstrap.servers", bootstrap, err);
-  conf->set("group.id", group, err);
-  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
-  std::vector<RdKafka::TopicPartition*> parts;
-  for (int p = 0; p < partitions; ++p) parts.push_back(RdKafka::TopicPartition::create(topic, p));
-  c->committed(parts, 10000);
-  std::vector<int64_t> out;
-  for (auto* p : parts) out.push_back(p->offset());
-  RdKafka::TopicPartition::destroy(parts);
-  c->close();
-  return out;
-}
-
 // At-least-once without the rebuild (rebuild_horizon 0, commits only on revoke and stop):
 // when a second consumer joins, the first commits what it applied of the partitions it
 // hands over, so the new owner starts exactly after them: nothing read twice, nothing
@@ -422,7 +411,8 @@ TEST_F(KafkaIntegration, CommitsOnRevokeSoTheNewOwnerDoesNotRepeat) {
   b->start();
   ASSERT_TRUE(WaitFor([&] { return !sink_a.revoked().empty() && !sink_b.assigned().empty(); },
                       std::chrono::seconds(60)));
-  const std::vector<int64_t> committed = Committed(bootstrap_, group, topic, 3);
+  const std::vector<int64_t> committed =
+      predwatch::testing::CommittedOffsets(bootstrap_, group, topic, 3);
   for (const daemon::TopicPartition& moved : sink_a.revoked()) {
     EXPECT_EQ(committed[size_t(moved.partition)], end[moved.partition])
         << "partition " << moved.partition;

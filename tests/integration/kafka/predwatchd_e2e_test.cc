@@ -29,6 +29,7 @@
 #include "predwatch/v1/monitor.grpc.pb.h"
 #include "tests/support/http_get.h"
 #include "tests/support/kafka_broker.h"
+#include "tests/support/kafka_committed.h"
 #include "tests/support/kafka_producer.h"
 #include "tests/support/predwatchd_process.h"
 
@@ -340,21 +341,7 @@ class PredwatchdE2E : public ::testing::Test {
   }
 
   // Committed offsets of the group on the topic's partitions (-1001 when none).
-  std::vector<int64_t> Committed() {
-    std::string err;
-    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-    conf->set("bootstrap.servers", bootstrap_, err);
-    conf->set("group.id", group_, err);
-    std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
-    std::vector<RdKafka::TopicPartition*> parts;
-    for (int p = 0; p < 3; ++p) parts.push_back(RdKafka::TopicPartition::create(topic_, p));
-    c->committed(parts, 10000);
-    std::vector<int64_t> out;
-    for (auto* p : parts) out.push_back(p->offset());
-    RdKafka::TopicPartition::destroy(parts);
-    c->close();
-    return out;
-  }
+  std::vector<int64_t> Committed() { return CommittedOffsets(bootstrap_, group_, topic_, 3); }
 
   // Produces `events` at about 1000/s on a thread, interrupting the daemon part-way with
   // `sig`; restarts it and checks the rebuilt windows against all events.
