@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <sstream>
 #include <tuple>
 #include <unordered_map>
 
 #include "core/box_geometry.h"
+#include "daemon/cli/text_table.h"
 
 namespace predwatch::daemon {
 namespace {
@@ -156,6 +159,46 @@ void write_confusion_json(JsonWriter& w, const ConfusionMatrix& m) {
   }
   w.end_array();
   w.end_object();
+}
+
+std::string render_confusion_table(const ConfusionMatrix& m, size_t max_classes) {
+  const size_t C = m.classes.size();
+  if (max_classes == 0) max_classes = C;  // 0: every class
+  auto ratio = [](int64_t a, int64_t b) {
+    if (b == 0) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", double(a) / double(b));
+    return std::string(buf);
+  };
+  std::ostringstream out;
+  out << "Predictions against the ground truth (IoU >= " << m.options.iou
+      << ", score >= " << m.options.min_score << "):\n";
+  TextTable t({"class", "truth", "predicted", "tp", "precision", "recall", "most confused with"});
+  int64_t truth = 0, predicted = 0, tp_all = 0;
+  for (size_t c = 0; c < C; ++c) {
+    const int64_t tp = m.at(c, c);
+    truth += m.truth_boxes[c];
+    predicted += m.predicted_boxes[c];
+    tp_all += tp;
+    if (c >= max_classes) continue;
+    size_t worst = c;
+    for (size_t p = 0; p <= C; ++p) {
+      if (p != c && m.at(c, p) > 0 && (worst == c || m.at(c, p) > m.at(c, worst))) worst = p;
+    }
+    std::string confused = "-";
+    if (worst != c) {
+      confused = (worst == C ? std::string("missed") : m.classes[worst]) + " (" +
+                 std::to_string(m.at(c, worst)) + ")";
+    }
+    t.add_row({m.classes[c], std::to_string(m.truth_boxes[c]), std::to_string(m.predicted_boxes[c]),
+               std::to_string(tp), ratio(tp, m.predicted_boxes[c]), ratio(tp, m.truth_boxes[c]),
+               confused});
+  }
+  t.add_row({"(all)", std::to_string(truth), std::to_string(predicted), std::to_string(tp_all),
+             ratio(tp_all, predicted), ratio(tp_all, truth), "-"});
+  out << t.render();
+  if (C > max_classes) out << "(" << C - max_classes << " more classes: --max-classes)\n";
+  return out.str();
 }
 
 }  // namespace predwatch::daemon

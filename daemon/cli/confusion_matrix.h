@@ -52,4 +52,11 @@ ConfusionMatrix match_boxes(const ReportImages& truth, const ReportImages& predi
 // missed), "per_class": [{"name", "truth", "predicted", "tp", "precision", "recall"}]}.
 void write_confusion_json(JsonWriter& w, const ConfusionMatrix& m);
 
+// An aligned table for the terminal: per class (the `max_classes` with most truth boxes; 0:
+// every class),
+// truth and predicted boxes, matched (tp), precision, recall, and the class it is most often
+// confused with (the largest off-diagonal cell of its row, "missed" for column C); then the
+// totals. "-" where a ratio has no denominator.
+std::string render_confusion_table(const ConfusionMatrix& m, size_t max_classes);
+
 }  // namespace predwatch::daemon

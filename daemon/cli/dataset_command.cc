@@ -72,11 +72,8 @@ int confusion_of(const ReportArgs& args, const ReportImages& predicted,
 }
 
 // Writes the HTML report; returns the exit code.
-int write_html(const ReportArgs& args, const DatasetAnalysis& a, const ReportImages& images) {
-  std::optional<ConfusionMatrix> confusion;
-  if (args.input.format == "coco-results") {
-    if (int rc = confusion_of(args, images, confusion); rc != 0) return rc;
-  }
+int write_html(const ReportArgs& args, const DatasetAnalysis& a, const ReportImages& images,
+               const std::optional<ConfusionMatrix>& confusion) {
   std::string json = stats_report_json(a.build.stats, a.build.class_names, [&](JsonWriter& w) {
     w.key("report").begin_object();
     w.key("path").value(args.input.path);
@@ -108,16 +105,23 @@ int run_report(const ReportArgs& args) {
   }
   DatasetAnalysis a;
   ReportImages images;
+  // Predictions with their ground truth: the confusion matrix, in every output.
+  const bool with_truth = args.input.format == "coco-results" && !args.input.ground_truth.empty();
   std::function<void(const core::Event&)> collect;
-  if (!args.html.empty()) collect = [&](const core::Event& e) { images.add(e); };
+  if (!args.html.empty() || with_truth) collect = [&](const core::Event& e) { images.add(e); };
   if (int rc = args.input.analyse(true, a, collect); rc != 0) return rc;
   const core::Stats& stats = a.build.stats;
+  std::optional<ConfusionMatrix> confusion;
+  if (with_truth) {
+    if (int rc = confusion_of(args, images, confusion); rc != 0) return rc;
+  }
   if (!args.html.empty()) {
-    if (int rc = write_html(args, a, images); rc != 0) return rc;
+    if (int rc = write_html(args, a, images, confusion); rc != 0) return rc;
   }
   if (args.json) {
     std::cout << stats_report_json(stats, a.build.class_names, [&](JsonWriter& w) {
       write_findings(w, args, a);
+      if (confusion) write_confusion_json(w, *confusion);
     }) << "\n";
     return 0;
   }
@@ -128,6 +132,7 @@ int run_report(const ReportArgs& args) {
   std::cout << args.input.path << " (" << args.input.format << ")\n";
   std::cout << render_stats_tables(stats, a.build.class_names, args.tables) << "\n";
   std::cout << render_suspicious_summary(a.suspicious, args.max_suspicious);
+  if (confusion) std::cout << "\n" << render_confusion_table(*confusion, args.tables.max_classes);
   const ImportSummary& s = a.build.summary;
   if (s.total_problems() > 0) {
     std::cout << "\nImport problems: " << s.total_problems() << " (";
@@ -167,12 +172,12 @@ void add_dataset_commands(CLI::App& app, CommandResult& result) {
       ->type_name("OUT.html");
   report
       ->add_option("--min-score", args->confusion.min_score,
-                   "coco-results --html: predictions in the confusion matrix score at least this")
+                   "coco-results: predictions in the confusion matrix score at least this")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   report
       ->add_option("--iou", args->confusion.iou,
-                   "coco-results --html: IoU at which a prediction matches a ground-truth box")
+                   "coco-results: IoU at which a prediction matches a ground-truth box")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   report->add_option("--top-pairs", args->tables.top_pairs, "co-occurring pairs listed")

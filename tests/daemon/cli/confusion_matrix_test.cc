@@ -1,6 +1,7 @@
 // The confusion matrix of `dataset report PRED --format coco-results --ground-truth GT --html`:
 // a hand-made case whose every cell is known by construction, and YOLOv5s on coco128 against
 // a matching written here from scratch over the JSON files (pixels, simdjson DOM).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <unistd.h>
@@ -95,6 +96,53 @@ const char kPredictions[] = R"([
   {"image_id": 1, "category_id": 3, "bbox": [50, 50, 40, 40], "score": 0.3},
   {"image_id": 2, "category_id": 1, "bbox": [0, 0, 50, 50], "score": 0.6},
   {"image_id": 2, "category_id": 3, "bbox": [0, 0, 40, 40], "score": 0.95}])";
+
+// Issue 15: the same matrix in `--json` (no page needed) and, on the terminal, precision and
+// recall per class with the class each is most confused with — the hand-made case again:
+// dog 1 truth / 2 predicted / 1 tp (precision 0.500, recall 1.000); cat 2 / 0 / 0, its
+// largest off-diagonal cell a tie of 1 (dog, missed) won by the first column, dog; person
+// 1 / 2 / 0, missed once; all: 4 truth, 4 predicted, 1 tp.
+TEST_F(ConfusionReport, JsonAndTerminalCarryTheMatrixToo) {
+  const std::string gt = write("gt.json", kTruth), pred = write("pred.json", kPredictions);
+  CliRun json = run_cli(
+      {"dataset", "report", pred, "--format", "coco-results", "--ground-truth", gt, "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json.out).get(doc), simdjson::SUCCESS);
+  Cells cells;
+  CellImages images;
+  cells_of(doc, cells, images);
+  EXPECT_EQ(cells, (Cells{{{"dog", "dog"}, 1},
+                          {{"person", ""}, 1},
+                          {{"", "person"}, 2},
+                          {{"cat", "dog"}, 1},
+                          {{"cat", ""}, 1}}));
+  CliRun text =
+      run_cli({"dataset", "report", pred, "--format", "coco-results", "--ground-truth", gt});
+  ASSERT_EQ(text.code, 0) << text.err;
+  const size_t section = text.out.find("Predictions against the ground truth");
+  ASSERT_NE(section, std::string::npos) << text.out;
+  auto row = [&](const std::string& cls) {
+    const size_t at = text.out.find("\n" + cls + " ", section);
+    return at == std::string::npos ? std::string()
+                                   : text.out.substr(at + 1, text.out.find('\n', at + 1) - at - 1);
+  };
+  auto words = [](const std::string& line) {
+    std::vector<std::string> w;
+    std::istringstream in(line);
+    for (std::string x; in >> x;) w.push_back(x);
+    return w;
+  };
+  EXPECT_EQ(words(row("dog")),
+            (std::vector<std::string>{"dog", "1", "2", "1", "0.500", "1.000", "-"}));
+  EXPECT_EQ(words(row("cat")),
+            (std::vector<std::string>{"cat", "2", "0", "0", "-", "0.000", "dog", "(1)"}));
+  EXPECT_EQ(words(row("person")),
+            (std::vector<std::string>{"person", "1", "2", "0", "0.000", "0.000", "missed", "(1)"}));
+  EXPECT_EQ(words(row("(all)")),
+            (std::vector<std::string>{"(all)", "4", "4", "1", "0.250", "0.250", "-"}));
+}
 
 TEST_F(ConfusionReport, HandMadeCellsAsConstructed) {
   const std::string gt = write("gt.json", kTruth), pred = write("pred.json", kPredictions);
