@@ -152,6 +152,16 @@ const std::vector<Setting>& table() {
        .bounds_note = ", ≥ number of non-`*` entries",
        .doc = "Most distinct streams tracked; events of further streams are dropped and counted.",
        .in_settings = PW_FIELD(streams, max_streams)},
+      {.path = "streams.max_memory",
+       .kind = Kind::kBytes,
+       .bounds = closed(0, double(1024) * double(kGiB)),
+       .bounds_note = "; 0 = no budget",
+       .doc = "Memory budget of the streams' state (windows, exemplars, learned references, "
+              "measured at each evaluation): a new stream is refused (`memory_budget`, "
+              "counted and dead-lettered) while admitting it would exceed the budget; "
+              "existing streams go on. `predwatch_state_bytes` shows the measure; size it "
+              "with docs/BENCHMARKS.md \"Memory per stream\".",
+       .in_settings = PW_FIELD(streams, max_memory)},
       {.path = "streams.idle_expiry",
        .kind = Kind::kDuration,
        .bounds = closed(0, 365 * kDay),

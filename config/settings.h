@@ -118,6 +118,9 @@ struct StreamsSettings {
   // Maximum number of distinct streams tracked; events of further streams are dropped
   // (and counted)
   std::int64_t max_streams = 10000;
+  // Admission by memory: new streams are refused while the streams' state would exceed this
+  // many bytes (0 = no budget).
+  std::int64_t max_memory = 0;
   // A stream without events for this long is dropped with its state and alerts (0 = never).
   Millis idle_expiry{86'400'000};
   // Per-stream settings; unique keys; at most one "*".

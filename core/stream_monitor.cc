@@ -77,6 +77,13 @@ ApplyResult StreamMonitor::apply(const Event& event) {
   return r;
 }
 
+size_t StreamMonitor::bytes() const {
+  size_t total = sizeof(*this) + exemplars_.bytes();
+  for (const auto& w : windows_) total += w->bytes();
+  if (reference_) total += reference_->stats().bytes();
+  return total;
+}
+
 void StreamMonitor::advance(int64_t now_ms) {
   now_ms_ = std::max(now_ms_, now_ms);
   for (auto& w : windows_) w->advance(now_ms);

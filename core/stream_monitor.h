@@ -100,6 +100,9 @@ class StreamMonitor {
 
   const ClassRegistry& classes() const { return registry_; }
   const ExemplarIndex& exemplars() const { return exemplars_; }
+  // Bytes of state held: the windows, the exemplar index and the learned reference's tables
+  // (what grows with classes and frames; small fixed members are left out). O(windows).
+  size_t bytes() const;
   const StreamMonitorOptions& options() const { return options_; }
 
   uint64_t applied_events() const { return applied_; }

@@ -18,6 +18,7 @@ namespace {
 
 constexpr std::string_view kUnknownStream = "unknown_stream";
 constexpr std::string_view kTooManyStreams = "too_many_streams";
+constexpr std::string_view kMemoryBudget = "memory_budget";
 constexpr std::string_view kTooManyDetections = "too_many_detections";
 constexpr std::string_view kMissingStream = "missing_stream";
 constexpr std::string_view kClockSkew = "clock_skew";
@@ -67,6 +68,15 @@ MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view strea
     reject_reason = kTooManyStreams;
     return nullptr;
   }
+  if (options_.max_state_bytes > 0 && !streams_.empty()) {
+    const size_t mean = counters_.state_bytes / streams_.size();
+    if (counters_.state_bytes + (streams_created_since_measure_ + 1) * mean >
+        options_.max_state_bytes) {
+      reject_reason = kMemoryBudget;
+      return nullptr;
+    }
+  }
+  ++streams_created_since_measure_;
   StreamState state;
   std::vector<std::string> seed;
   if (config->baseline) {
@@ -316,8 +326,10 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     reference_alpha = options_.reference.alpha;
     ++counters_.evaluations;
     if (options_.idle_expiry_ms > 0) expire_idle_streams(now_ms);
+    uint64_t state_bytes = 0;
     for (auto& [name, s] : streams_) {
       if (options_.advance_windows) s.monitor->advance(now_ms);
+      state_bytes += s.monitor->bytes();
       if (s.reference_unsaved) {
         s.reference_unsaved = false;
         to_save.emplace_back(name, s.reference_version);
@@ -330,6 +342,8 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       }
       names.push_back(name);
     }
+    counters_.state_bytes = state_bytes;
+    streams_created_since_measure_ = 0;
   }
   if (store_) {
     std::lock_guard store_lock(store_mu_);
@@ -673,7 +687,8 @@ void MonitorEngine::unsubscribe(uint64_t id) {
 
 std::span<const std::string_view> MonitorEngine::rejection_reasons() {
   static constexpr std::string_view kReasons[] = {kUnknownStream, kTooManyStreams,
-                                                  kTooManyDetections, kMissingStream, kClockSkew};
+                                                  kMemoryBudget,  kTooManyDetections,
+                                                  kMissingStream, kClockSkew};
   return kReasons;
 }
 

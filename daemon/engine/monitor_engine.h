@@ -124,6 +124,10 @@ struct ReferenceInfo {
 struct EngineOptions {
   core::StreamMonitorOptions stream;  // layout, max classes, every window, exemplars
   size_t max_streams = 10'000;
+  // Admission by memory (streams.max_memory): a new stream is refused (`memory_budget`) when
+  // the streams' state, as measured at the last evaluate() (StreamMonitor::bytes) plus the
+  // mean stream's size for each stream created since, would exceed this. 0: no budget.
+  size_t max_state_bytes = 0;
   // true: evaluate(now) moves every stream's time windows to `now` (now is event time: the
   // EventTimeEvaluator of replay and drift.evaluation_clock `event`). false: the windows move
   // only with their own stream's events (each window ends at its stream's watermark), for
@@ -186,6 +190,8 @@ struct EngineCounters {
   uint64_t split_streams_dropped = 0;
   // Stream evaluations left out because the stream's partition was still being rebuilt.
   uint64_t rebuild_deferred = 0;
+  // Bytes of the streams' state measured by the last evaluate() (StreamMonitor::bytes).
+  uint64_t state_bytes = 0;
 };
 
 struct EvaluationSummary {
@@ -261,6 +267,7 @@ class MonitorEngine : public EventSink {
 
  private:
   static constexpr uint64_t kNoReference = UINT64_MAX;
+  size_t streams_created_since_measure_ = 0;  // streams created since state_bytes was measured
   struct StreamState {
     std::unique_ptr<core::StreamMonitor> monitor;
     std::shared_ptr<const LoadedBaseline> baseline;

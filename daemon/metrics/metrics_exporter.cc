@@ -154,6 +154,7 @@ class Collector final : public prometheus::Collectable {
     const EngineCounters counters = engine_.counters();
     out.add("predwatch_evaluations_total", {}, double(counters.evaluations));
     out.add("predwatch_evaluations_deferred_total", {}, double(counters.rebuild_deferred));
+    out.add("predwatch_state_bytes", {}, double(counters.state_bytes));
     out.add("predwatch_streams_dropped_total", {{"reason", "partition"}},
             double(counters.streams_dropped));
     out.add("predwatch_streams_dropped_total", {{"reason", "idle"}},
@@ -292,6 +293,10 @@ class Collector final : public prometheus::Collectable {
     out.declare("predwatch_ready",
                 "1 once every assigned partition is rebuilt and the daemon serves", G);
     out.declare("predwatch_evaluations_total", "drift evaluations run", C);
+    out.declare("predwatch_state_bytes",
+                "bytes of the streams' state (windows, exemplars, references) at the last "
+                "evaluation",
+                G);
     out.declare("predwatch_evaluations_deferred_total",
                 "stream evaluations left out while the stream's partition was being rebuilt", C);
     out.declare("predwatch_api_auth_failures_total",

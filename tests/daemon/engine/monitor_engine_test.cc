@@ -667,6 +667,46 @@ TEST(MonitorEngine, AStreamIsNotJudgedWhileItsPartitionIsRebuilt) {
   EXPECT_EQ(evaluated_at(), t);
 }
 
+// Issue 14: max_streams admitted more streams than memory holds. With a memory budget, a
+// new stream is refused (memory_budget) once the measured state plus one more stream of the
+// mean size would exceed it; the streams already tracked go on.
+TEST(MonitorEngine, NewStreamsAreRefusedBeyondTheMemoryBudget) {
+  EngineOptions o = options();
+  o.max_streams = 100;
+  o.max_detections_per_event = 100;
+  MonitorEngine engine(o);
+  auto feed = [&](const std::string& stream) {
+    for (int i = 0; i < 50; ++i) {
+      engine.apply(make_event(stream, "f" + std::to_string(i), 1000 * i,
+                              {det("dog"), det("cat"), det("person", 0.5f)}));
+    }
+  };
+  feed("a");
+  feed("b");
+  engine.evaluate(50'000);
+  const uint64_t measured = engine.counters().state_bytes;
+  size_t by_hand = 0;  // the same measure, summed here stream by stream
+  for (const char* s : {"a", "b"}) {
+    engine.with_stream(s, [&](const StreamView& v) { by_hand += v.monitor.bytes(); });
+  }
+  ASSERT_GT(measured, 0u);
+  EXPECT_EQ(measured, by_hand);
+  // Room for exactly one more stream of the mean size (measured / 2).
+  o.max_state_bytes = measured + measured / 2;
+  engine.reconfigure(o);
+  EXPECT_TRUE(engine.apply(make_event("c", "f", 1000, {det("dog")})).applied);
+  const SinkResult refused = engine.apply(make_event("d", "f", 1000, {det("dog")}));
+  EXPECT_FALSE(refused.applied);
+  EXPECT_EQ(refused.reason, "memory_budget");
+  EXPECT_EQ(engine.counters().rejected_by_reason.at("memory_budget"), 1u);
+  EXPECT_TRUE(
+      engine.apply(make_event("a", "g", 60'000, {det("dog")})).applied);  // tracked: goes on
+  // Without a budget, admitted again.
+  o.max_state_bytes = 0;
+  engine.reconfigure(o);
+  EXPECT_TRUE(engine.apply(make_event("d", "f", 1000, {det("dog")})).applied);
+}
+
 // Issue 14: a stream seen on two partitions was dropped only with the last one it arrived
 // on, so reassigning the other (whose replay re-applies its events) counted them twice.
 TEST(MonitorEngine, AStreamSeenOnTwoPartitionsIsDroppedWithEitherOfThem) {
