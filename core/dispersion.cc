@@ -7,7 +7,9 @@
 #include <boost/math/distributions/non_central_f.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
+#include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/math_policy.h"
 
 namespace predwatch::core {
@@ -24,6 +26,21 @@ using NoncentralF = boost::math::non_central_f_distribution<double, NoThrowPolic
 constexpr double kNoncentralScreen = 0.25;
 
 double clamp_p(double p) { return std::isnan(p) ? 1.0 : std::clamp(p, 0.0, 1.0); }
+
+// quantile(ChiSquared(nu), confidence), remembered: the dispersion of every test of every
+// evaluation asks for the same few (nu, confidence) pairs (integer df of its block levels,
+// one confidence), and each costs an iterative inverse of the incomplete gamma function.
+// Exact: the cached value is the computed one. At most kQuantileCache entries per thread.
+double chi_square_quantile(double nu, double confidence) {
+  constexpr size_t kQuantileCache = 4096;
+  thread_local absl::flat_hash_map<std::pair<double, double>, double> cache;
+  const std::pair<double, double> key{nu, confidence};
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  const double q = boost::math::quantile(ChiSquared(nu), confidence);
+  if (cache.size() >= kQuantileCache) cache.clear();
+  cache.emplace(key, q);
+  return q;
+}
 
 }  // namespace
 
@@ -117,7 +134,7 @@ DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
   for (const DispersionEstimate& e : levels) {
     if (!e.valid()) continue;
     const double nu = e.effective_df > 0 ? e.effective_df : e.df;
-    const double q = boost::math::quantile(ChiSquared(nu), options.confidence);
+    const double q = chi_square_quantile(nu, options.confidence);
     const double bound = q > 0 ? e.phi * nu / q : 0.0;
     if (bound > best_bound) {
       best_bound = bound;
@@ -137,7 +154,7 @@ DispersionEstimate blocked_dispersion(std::span<const double> table, size_t part
 bool exceeds_dispersion(const DispersionEstimate& own, double floor, double confidence) {
   if (!own.valid() || !(own.phi > floor)) return false;
   const double nu = own.effective_df > 0 ? own.effective_df : own.df;
-  return own.phi / floor * nu > boost::math::quantile(ChiSquared(nu), confidence);
+  return own.phi / floor * nu > chi_square_quantile(nu, confidence);
 }
 
 double f_upper_tail(double x, double d1, double d2, double lambda) {

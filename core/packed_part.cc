@@ -37,6 +37,7 @@ void PackedPart::clear(const StatsLayout& layout) {
   layout_ = layout;
   num_classes_ = frames_ = objects_ = 0;
   classes_.clear();
+  slot_.clear();
   bin_.clear();
   wide_ = false;
   count_.clear();
@@ -109,6 +110,11 @@ void PackedPart::pack(const PartData& d) {
     present = present || count_.size() > mark || co_count_.size() > co_mark;
     if (present) classes_.push_back(k);
   }
+  slot_.clear();
+  if (num_classes_ < kNoSlot) {
+    slot_.assign(num_classes_, kNoSlot);
+    for (size_t i = 0; i < classes_.size(); ++i) slot_[classes_[i].id] = uint16_t(i);
+  }
   // Narrow the counts when they all fit in 16 bits.
   wide_ = std::any_of(count_.begin(), count_.end(), [](uint32_t n) { return n > 0xffff; });
   if (wide_) {
@@ -121,6 +127,7 @@ void PackedPart::pack(const PartData& d) {
 
 void PackedPart::shrink_to_fit() {
   classes_.shrink_to_fit();
+  slot_.shrink_to_fit();
   bin_.shrink_to_fit();
   count_.shrink_to_fit();
   count16_.shrink_to_fit();
@@ -221,6 +228,9 @@ template void PackedPart::combine_min_max_into(BasicStatsData<int64_t>&) const;
 template void PackedPart::combine_min_max_into(BasicStatsData<uint32_t>&) const;
 
 const PackedPart::Class* PackedPart::find(ClassId c) const {
+  if (!slot_.empty() || num_classes_ == 0) {
+    return c < slot_.size() && slot_[c] != kNoSlot ? &classes_[slot_[c]] : nullptr;
+  }
   auto it = std::lower_bound(classes_.begin(), classes_.end(), c,
                              [](const Class& k, ClassId id) { return k.id < id; });
   return it != classes_.end() && it->id == c ? &*it : nullptr;
@@ -262,7 +272,7 @@ PackedPart::Bins PackedPart::bins(Table t, ClassId c) const {
 
 size_t PackedPart::bytes() const {
   return classes_.capacity() * sizeof(Class) +
-         (bin_.capacity() + count16_.capacity()) * sizeof(uint16_t) +
+         (bin_.capacity() + count16_.capacity() + slot_.capacity()) * sizeof(uint16_t) +
          (count_.capacity() + co_col_.capacity() + co_count_.capacity() +
           objects_per_frame_.capacity() + classes_per_frame_.capacity() +
           covered_area_.capacity()) *

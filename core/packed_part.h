@@ -117,6 +117,11 @@ class PackedPart {
     uint32_t co_begin, co_end;    // co-occurrence row entries
   };
   const Class* find(ClassId c) const;
+  // slot_[c]: the index of class c in classes_, kNoSlot when absent: find() in O(1) (the
+  // evaluator looks classes up in every part for every test). Empty when there are more
+  // classes than a slot can name; find() then searches classes_.
+  static constexpr uint16_t kNoSlot = 0xffff;
+  std::vector<uint16_t> slot_;
 
   StatsLayout layout_;
   uint32_t num_classes_ = 0, frames_ = 0, objects_ = 0;
