@@ -538,6 +538,7 @@ std::string MonitorEngine::set_baseline(std::string_view stream, LoadedBaseline 
            "rebuild it with this daemon's statistics settings";
   }
   s->baseline = std::make_shared<const LoadedBaseline>(std::move(baseline));
+  s->judged_at.clear();  // judged afresh (a new baseline may reuse the old one's address)
   return {};
 }
 
@@ -580,6 +581,7 @@ std::optional<v1::Baseline> MonitorEngine::snapshot_baseline(std::string_view st
       return std::nullopt;
     }
     s.baseline = std::make_shared<const LoadedBaseline>(std::move(*loaded));
+    s.judged_at.clear();
   }
   return b;
 }
