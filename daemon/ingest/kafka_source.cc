@@ -350,6 +350,10 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
     RdKafka::ErrorCode e = c->offsetsForTimes(parts, timeout);
     for (auto* p : parts) {
       if (e != RdKafka::ERR_NO_ERROR || p->err() != RdKafka::ERR_NO_ERROR) {
+        {
+          std::lock_guard lock(mu);
+          ++counters.rebuild_lookup_errors;
+        }
         spdlog::error(
             "kafka: cannot find the offset of {}/{} at time {} for the window rebuild ({}); "
             "resuming from the committed offset, the windows of its streams start incomplete",

@@ -107,6 +107,9 @@ struct KafkaSourceCounters {
   uint64_t consumer_errors = 0;  // errors reported by librdkafka (broker down, ...)
   uint64_t commits = 0;
   uint64_t commit_errors = 0;
+  // Partitions whose rebuild could not look up the horizon's offset (offsets-for-times
+  // failed): they resumed from the committed offset, so their windows start incomplete.
+  uint64_t rebuild_lookup_errors = 0;
   uint64_t partitions_assigned = 0;
   uint64_t partitions_revoked = 0;
   // JSON events carrying fields that are not part of a PredictionEvent (ignored): per

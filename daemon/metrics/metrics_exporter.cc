@@ -312,7 +312,9 @@ class Collector final : public prometheus::Collectable {
                 C);
     out.declare("predwatch_kafka_errors_total",
                 "Kafka client errors, by operation: consume (broker errors reported by "
-                "librdkafka), commit, dead_letter (a copy not produced or not acknowledged)",
+                "librdkafka), commit, dead_letter (a copy not produced or not acknowledged), "
+                "rebuild_lookup (a partition's horizon offset not found: its windows start "
+                "incomplete)",
                 C);
     out.declare("predwatch_stream_moved_total",
                 "events whose stream key arrived on another partition than before", C);
@@ -383,6 +385,8 @@ class Collector final : public prometheus::Collectable {
       out.add("predwatch_kafka_errors_total", {{"operation", "commit"}}, double(k.commit_errors));
       out.add("predwatch_kafka_errors_total", {{"operation", "dead_letter"}},
               double(k.dead_letter_errors));
+      out.add("predwatch_kafka_errors_total", {{"operation", "rebuild_lookup"}},
+              double(k.rebuild_lookup_errors));
       out.add("predwatch_stream_moved_total", {{"stream", "*"}}, double(k.stream_moved));
       for (const auto& [key, n] : k.unknown_fields) {
         out.add("predwatch_events_unknown_fields_total",

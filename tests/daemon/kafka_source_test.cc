@@ -275,6 +275,31 @@ TEST(KafkaSourceMock, CountsTheFieldsEventsCarryThatAreIgnored) {
               ::testing::ElementsAre(::testing::Pair(Key{"uf", "detections[].score"}, 3u)));
 }
 
+// Issue 14: when the rebuild cannot find a partition's offset at the horizon (here the
+// broker refuses the offsets-for-times request), the partition resumes from the committed
+// offset and its windows start incomplete: that is counted, not silent.
+TEST(KafkaSourceMock, ARebuildThatCannotFindTheHorizonIsCounted) {
+  MockCluster cluster;
+  cluster.create_topic("rb", 1);
+  for (int i = 0; i < 3; ++i)
+    cluster.produce("rb", 0, JsonEvent("cam1", "f" + std::to_string(i), i));
+  cluster.flush();
+  constexpr int16_t kListOffsets = 2;  // Kafka protocol ApiKey
+  rd_kafka_mock_push_request_errors(cluster.mock(), kListOffsets, 1,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  KafkaSourceOptions o = MockOptions(cluster, "g8", "rb");
+  o.rebuild_horizon_ms = 3'600'000;
+  o.broker_timeout = std::chrono::milliseconds(2000);
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(o, sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() == 3; }));
+  source->stop();
+  EXPECT_EQ(source->counters().rebuild_lookup_errors, 1u);
+}
+
 TEST(KafkaSourceMock, MessagesOverTheLimitsAreRejectedAndDeadLettered) {
   MockCluster cluster;
   cluster.create_topic("big", 1);
