@@ -73,8 +73,7 @@ struct DetectionVerdict {
 
 class Checker {
  public:
-  Checker(const config::Settings& settings, const EngineConfig& engine, int64_t now_ms)
-      : settings_(settings), engine_(engine), now_ms_(now_ms) {}
+  Checker(const EngineConfig& engine, int64_t now_ms) : engine_(engine), now_ms_(now_ms) {}
 
   // Explains sample `index`; returns whether it is accepted.
   bool check(const Sample& sample, size_t index, JsonEventDecoder& decoder, bool json,
@@ -270,7 +269,6 @@ class Checker {
     for (std::string l; std::getline(in, l);) out << "  " << l << "\n";
   }
 
-  const config::Settings& settings_;
   const EngineConfig& engine_;
   int64_t now_ms_;
 };
@@ -315,7 +313,7 @@ int run_check_event(const CheckEventOptions& options, std::ostream& out, std::os
                              : std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count();
-  Checker checker(settings, *engine, now_ms);
+  Checker checker(*engine, now_ms);
   size_t rejected = 0;
   for (size_t i = 0; i < samples.size(); ++i) {
     if (i < options.limit) {

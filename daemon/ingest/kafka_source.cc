@@ -99,6 +99,10 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
     bool has_key = false;
     std::vector<std::pair<std::string, std::string>> headers;
   };
+  // A copy too large for the producer or the broker is sent without its payload (header
+  // predwatch-payload-omitted: its size), so that one message cannot stall a partition;
+  // the original stays in the source topic (predwatch-source). False when already omitted.
+  static bool omit_payload(DeadLetterCopy& copy);
   // Per source partition with copies in flight: how many, and the newest offset handled
   // since the first of them (-1: none yet), stored once they are all acknowledged.
   struct HeldOffsets {
@@ -773,6 +777,18 @@ void KafkaSource::Impl::dead_letter(RdKafka::Message& msg, std::string_view reas
   if (!produce_copy(copy)) delete copy;  // stopping: the offset stays held (read again)
 }
 
+bool KafkaSource::Impl::omit_payload(DeadLetterCopy& copy) {
+  if (copy.payload.empty()) return false;
+  spdlog::warn(
+      "kafka: dead-letter copy of {}/{}@{} is too large ({} bytes); sending it "
+      "without its payload",
+      copy.source.topic, copy.source.partition, copy.offset, copy.payload.size());
+  copy.headers.emplace_back("predwatch-payload-omitted", std::to_string(copy.payload.size()));
+  copy.payload.clear();
+  copy.payload.shrink_to_fit();
+  return true;
+}
+
 void KafkaSource::Impl::dead_letter_failed(const DeadLetterCopy& copy, const std::string& error) {
   {
     std::lock_guard lock(mu);
@@ -795,6 +811,7 @@ bool KafkaSource::Impl::produce_copy(DeadLetterCopy* copy) {
         copy->has_key ? copy->key.size() : 0, 0, headers, copy);
     if (e == RdKafka::ERR_NO_ERROR) return true;  // headers now belong to librdkafka
     delete headers;
+    if (e == RdKafka::ERR_MSG_SIZE_TOO_LARGE && omit_payload(*copy)) continue;
     if (e != RdKafka::ERR__QUEUE_FULL) dead_letter_failed(*copy, RdKafka::err2str(e));
     if (stop_requested.load()) return false;
     dead_letter_producer->poll(100);  // delivery reports free the queue
@@ -806,6 +823,10 @@ void KafkaSource::Impl::dr_cb(RdKafka::Message& report) {
   if (!copy) return;
   if (report.err() == RdKafka::ERR__PURGE_QUEUE || report.err() == RdKafka::ERR__PURGE_INFLIGHT) {
     delete copy;  // shutting down: its event stays unacknowledged, read again
+    return;
+  }
+  if (report.err() == RdKafka::ERR_MSG_SIZE_TOO_LARGE && omit_payload(*copy)) {
+    retry_copies.push_back(copy);
     return;
   }
   if (report.err() != RdKafka::ERR_NO_ERROR) {

@@ -27,7 +27,8 @@
 //    failure counted in dead_letter_errors and logged), so a dead-letter topic that refuses
 //    copies holds the partition's committed offset back (its lag grows) instead of losing
 //    the bad event. At shutdown unacknowledged copies are given 5 s; after that their
-//    events are read again by the next owner.
+//    events are read again by the next owner. A copy too large for the producer or broker
+//    goes without its payload (header predwatch-payload-omitted: the size).
 //  - Unknown fields: a JSON event's fields that are not part of a PredictionEvent are
 //    ignored, counted per (topic, field) and logged once per (topic, field) with the usual
 //    meaning of the name when it has one ("detections[].score: did you mean

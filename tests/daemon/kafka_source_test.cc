@@ -31,6 +31,7 @@ class MockCluster {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", err, sizeof err);
     rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+    rd_kafka_conf_set(conf, "message.max.bytes", "4000000", err, sizeof err);  // large events
     rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     mc_ = rd_kafka_handle_mock_cluster(rk_);
     bootstraps_ = rd_kafka_mock_cluster_bootstraps(mc_);
@@ -298,6 +299,52 @@ TEST(KafkaSourceMock, ARebuildThatCannotFindTheHorizonIsCounted) {
   ASSERT_TRUE(WaitFor([&] { return sink.size() == 3; }));
   source->stop();
   EXPECT_EQ(source->counters().rebuild_lookup_errors, 1u);
+}
+
+// A bad event larger than the dead-letter producer accepts (message.max.bytes, 1 MB by
+// default) would be refused forever and stall its partition; its copy goes without the
+// payload instead (header predwatch-payload-omitted: the size), and the offset moves on.
+TEST(KafkaSourceMock, ACopyTooLargeForTheDeadLetterTopicGoesWithoutItsPayload) {
+  MockCluster cluster;
+  cluster.create_topic("huge", 1);
+  cluster.create_topic("huge-dlq", 1);
+  cluster.produce("huge", 0, std::string(1'500'000, 'x'));  // undecodable, 1.5 MB
+  cluster.produce("huge", 0, JsonEvent("cam1", "f1", 1000));
+  cluster.flush();
+  KafkaSourceOptions o = MockOptions(cluster, "g9", "huge");
+  o.dead_letter_topic = "huge-dlq";
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(o, sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() == 1 && source->counters().dead_lettered == 1; }))
+      << "dead_letter_errors " << source->counters().dead_letter_errors;
+  source->stop();
+  EXPECT_THAT(cluster.committed("g9", "huge", 1), ::testing::ElementsAre(2));
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", cluster.bootstraps(), err);
+  conf->set("group.id", "dlq-reader-9", err);
+  std::unique_ptr<RdKafka::KafkaConsumer> reader(RdKafka::KafkaConsumer::create(conf.get(), err));
+  ASSERT_TRUE(reader) << err;
+  std::vector<RdKafka::TopicPartition*> parts = {
+      RdKafka::TopicPartition::create("huge-dlq", 0, RdKafka::Topic::OFFSET_BEGINNING)};
+  ASSERT_EQ(reader->assign(parts), RdKafka::ERR_NO_ERROR);
+  RdKafka::TopicPartition::destroy(parts);
+  bool found = false;
+  for (int i = 0; i < 100 && !found; ++i) {
+    std::unique_ptr<RdKafka::Message> m(reader->consume(100));
+    if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+    found = true;
+    EXPECT_EQ(m->len(), 0u);
+    ASSERT_NE(m->headers(), nullptr);
+    const RdKafka::Headers::Header h = m->headers()->get_last("predwatch-payload-omitted");
+    ASSERT_NE(h.value(), nullptr);
+    EXPECT_EQ(std::string(static_cast<const char*>(h.value()), h.value_size()), "1500000");
+  }
+  EXPECT_TRUE(found);
+  reader->close();
 }
 
 TEST(KafkaSourceMock, MessagesOverTheLimitsAreRejectedAndDeadLettered) {
