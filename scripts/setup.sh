@@ -21,6 +21,8 @@ PACKAGES=(
   # integration tests: real Kafka broker (jars via Maven), real Prometheus and Alertmanager
   # (amtool: deploy/alertmanager), kcat
   default-jre-headless maven prometheus prometheus-alertmanager kcat curl
+  # the example producer (deploy/producer) and its test against the real broker
+  python3-confluent-kafka
   # deploy validation: a venv for the PyPI validators (tests/integration/deploy)
   python3-venv
   # the web view in a real browser (tests/integration/web, ctest -L browser): headless
