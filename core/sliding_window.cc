@@ -338,10 +338,8 @@ size_t CountWindow::ring_bytes() const {
 }
 
 size_t CountWindow::bytes() const {
-  size_t n = sizeof(*this) + totals_.bytes() + ring_.capacity() * sizeof(Entry) + objects_.bytes() +
-             classes_.bytes() + leaving_.objects.capacity() * sizeof(FrameDigest::Object) +
-             leaving_.classes.capacity() * sizeof(FrameDigest::Class) + current_.bytes() +
-             scratch_.bytes() + blocks_.capacity() * sizeof(PackedPart);
+  size_t n = sizeof(*this) + totals_.bytes() + ring_bytes() + current_.bytes() + scratch_.bytes() +
+             blocks_.capacity() * sizeof(PackedPart);
   for (const PackedPart& b : blocks_) n += b.bytes();
   return n;
 }
