@@ -326,10 +326,8 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     reference_alpha = options_.reference.alpha;
     ++counters_.evaluations;
     if (options_.idle_expiry_ms > 0) expire_idle_streams(now_ms);
-    uint64_t state_bytes = 0;
     for (auto& [name, s] : streams_) {
       if (options_.advance_windows) s.monitor->advance(now_ms);
-      state_bytes += s.monitor->bytes();
       if (s.reference_unsaved) {
         s.reference_unsaved = false;
         to_save.emplace_back(name, s.reference_version);
@@ -342,8 +340,6 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       }
       names.push_back(name);
     }
-    counters_.state_bytes = state_bytes;
-    streams_created_since_measure_ = 0;
   }
   if (store_) {
     std::lock_guard store_lock(store_mu_);
@@ -493,6 +489,12 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   deliver();
   std::lock_guard lock(mu_);
   summary.streams = streams_.size();
+  // Measured after the pass, so that what the evaluation left allocated (the windows'
+  // scratch parts and cached totals) counts too.
+  uint64_t state_bytes = 0;
+  for (const auto& [name, s] : streams_) state_bytes += s.monitor->bytes();
+  counters_.state_bytes = state_bytes;
+  streams_created_since_measure_ = 0;
   return summary;
 }
 

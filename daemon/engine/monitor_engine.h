@@ -190,7 +190,8 @@ struct EngineCounters {
   uint64_t split_streams_dropped = 0;
   // Stream evaluations left out because the stream's partition was still being rebuilt.
   uint64_t rebuild_deferred = 0;
-  // Bytes of the streams' state measured by the last evaluate() (StreamMonitor::bytes).
+  // Bytes of the streams' state measured at the end of the last evaluate()
+  // (StreamMonitor::bytes, with what the evaluation left allocated).
   uint64_t state_bytes = 0;
 };
 

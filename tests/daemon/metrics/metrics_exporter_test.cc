@@ -101,6 +101,9 @@ std::string promtool_check(const std::string& body, int& exit_code) {
 TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
   testing::TrafficEnv env(80, 3000);
   env.engine->evaluate(env.now_ms);
+  size_t state_after_evaluation = 0;
+  env.engine->for_each_stream(
+      [&](const StreamView& v) { state_after_evaluation += v.monitor.bytes(); });
   auto exporter = loopback_exporter(*env.engine);
   ASSERT_TRUE(exporter);
   exporter->observe_apply(std::chrono::microseconds(3));
@@ -117,6 +120,16 @@ TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
   }
   EXPECT_EQ(m.at("predwatch_ready"), 0);
   EXPECT_EQ(m.at("predwatch_evaluations_total"), 1);
+  // The state the engine measured at the end of that evaluation: the streams'
+  // StreamMonitor::bytes ("ref" and "cam"), summed here right after it (the scrape itself
+  // fills caches); no evaluation deferred (no Kafka rebuild here).
+  EXPECT_GT(state_after_evaluation, 0u);
+  EXPECT_EQ(m.at("predwatch_state_bytes"), double(state_after_evaluation));
+  EXPECT_EQ(m.at("predwatch_evaluations_deferred_total"), 0);
+  // No min_confidence set: no series for it (the series formula is unchanged).
+  EXPECT_EQ(m.count(series("predwatch_objects_limited_total",
+                           {{"stream", "cam"}, {"limit", "min_confidence"}})),
+            0u);
   EXPECT_EQ(m.at(series("predwatch_events_applied_total", {{"stream", "cam"}})), 3000);
   EXPECT_EQ(m.at(series("predwatch_objects_limited_total",
                         {{"stream", "cam"}, {"limit", "max_classes"}})),
