@@ -353,6 +353,28 @@ std::vector<AlertTransition> AlertTracker::forget_stream(std::string_view stream
   return out;
 }
 
+size_t AlertTracker::restore(std::span<const Alert> alerts) {
+  size_t taken = 0;
+  for (const Alert& a : alerts) {
+    if (a.state != AlertState::kPending && a.state != AlertState::kFiring) continue;
+    const uint64_t fingerprint = alert_fingerprint(a.last.key);
+    if (alerts_.contains(fingerprint)) continue;
+    Entry entry;
+    entry.alert = a;
+    entry.alert.fingerprint = fingerprint;
+    const AlertKind kind = a.last.key.kind;
+    if (kind == AlertKind::kPairRate || kind == AlertKind::kNovelPair) {
+      entry.folded = a.last.related_subjects;
+      std::sort(entry.folded.begin(), entry.folded.end());
+      entry.folded.erase(std::unique(entry.folded.begin(), entry.folded.end()),
+                         entry.folded.end());
+    }
+    alerts_.emplace(fingerprint, std::move(entry));
+    ++taken;
+  }
+  return taken;
+}
+
 std::vector<Alert> AlertTracker::active() const {
   std::vector<Alert> list;
   list.reserve(alerts_.size());

@@ -229,6 +229,15 @@ class AlertTracker {
   std::vector<AlertTransition> forget_stream(std::string_view stream, int64_t now_ms,
                                              std::string_view note);
 
+  // Tracks again the pending and firing alerts of an earlier run (saved by the daemon's
+  // state store), as they were: no transition is made, since nothing changed. Their streaks
+  // start afresh: a restored pending alert fires only after a new confirmation, a restored
+  // firing alert resolves only after it settled again (a restart may re-judge, never re-page
+  // and never resolve early). A pair alert's folded subjects are its last.related_subjects.
+  // The fingerprint is recomputed from last.key. Ignored: alerts neither pending nor firing
+  // and keys already tracked. Returns how many were taken.
+  size_t restore(std::span<const Alert> alerts);
+
   // Pending and firing alerts, ascending by fingerprint.
   std::vector<Alert> active() const;
   size_t active_count() const { return alerts_.size(); }

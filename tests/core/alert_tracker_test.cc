@@ -280,6 +280,84 @@ TEST(AlertTracker, FiringResolvesOnlyOnceAShareOfTheWindowStayedCalm) {
   EXPECT_EQ(targets(gone.evaluate("cam", nothing, 40'000)), (std::vector<S>{S::kResolved}));
 }
 
+// A tracker restored from a saved firing alert (a restart) continues the episode: the same
+// drift makes no transition (no second page), and it resolves only after a quarter of the
+// window stayed calm again (its calm streak starts at the restart, as in the test above).
+TEST(AlertTracker, RestoredFiringAlertContinuesWithoutANewPage) {
+  AlertTracker before(kConfirming);
+  for (int64_t t : {0, 10'000, 20'000}) evaluate_at(before, {{"5m", true, 1e-9, double(t)}}, t);
+  // Calm since 100 s in the first run: 3 calm evaluations, not settled yet.
+  for (int64_t t : {100'000, 110'000, 120'000}) {
+    EXPECT_TRUE(evaluate_at(before, {{"5m", false, 0.5, double(t)}}, t).empty());
+  }
+  const std::vector<Alert> saved = before.active();
+  ASSERT_EQ(saved.size(), 1u);
+  ASSERT_EQ(saved[0].state, S::kFiring);
+
+  AlertTracker after(kConfirming);
+  Alert tampered = saved[0];
+  tampered.fingerprint = 42;  // recomputed from the key
+  Alert resolved = saved[0];
+  resolved.state = S::kResolved;
+  resolved.last.key.subject = "other";
+  const std::vector<Alert> restored{tampered, saved[0], resolved};
+  EXPECT_EQ(after.restore(restored), 1u);  // the duplicate key and the resolved one left out
+  ASSERT_EQ(after.active().size(), 1u);
+  EXPECT_EQ(after.active()[0].fingerprint, saved[0].fingerprint);
+  EXPECT_EQ(after.active()[0].firing_since_ms, 20'000);
+  EXPECT_EQ(after.active()[0].calm_streak, 3u);
+  // Still drifting after the restart: nothing to say.
+  EXPECT_TRUE(evaluate_at(after, {{"5m", true, 1e-9, 200'000}}, 200'000).empty());
+  // Calm from 210 s: the calm period of the first run does not count; settled at 285 s.
+  for (int64_t s = 210; s < 285; s += 10) {
+    EXPECT_TRUE(evaluate_at(after, {{"5m", false, 0.5, double(s * 1000)}}, s * 1000).empty()) << s;
+  }
+  const auto ts = evaluate_at(after, {{"5m", false, 0.5, 285'000}}, 285'000);
+  ASSERT_EQ(targets(ts), (std::vector<S>{S::kResolved}));
+  EXPECT_EQ(ts[0].from, S::kFiring);
+  EXPECT_EQ(ts[0].alert.firing_since_ms, 20'000);
+}
+
+// A restored pending alert keeps its over streak but needs its confirmation again; restored
+// pair alerts keep folding pairs that share a class.
+TEST(AlertTracker, RestoredPendingAlertIsConfirmedAfreshAndPairsKeepFolding) {
+  AlertTracker before(kConfirming);
+  evaluate_at(before, {{"5m", true, 0.01, 0}}, 0);
+  evaluate_at(before, {{"5m", true, 0.01, 60'000}}, 60'000);  // 60 s < 75 s: pending
+  AlertTracker after(kConfirming);
+  ASSERT_EQ(after.restore(before.active()), 1u);
+  EXPECT_EQ(after.active()[0].state, S::kPending);
+  EXPECT_EQ(after.active()[0].over_streak, 2u);
+  // Over from 70 s: 70..140 s is 70 s < 75 s although the first run saw it from 0 s.
+  for (int64_t s = 70; s < 145; s += 10) {
+    EXPECT_TRUE(evaluate_at(after, {{"5m", true, 0.01, double(s * 1000)}}, s * 1000).empty()) << s;
+  }
+  EXPECT_EQ(targets(evaluate_at(after, {{"5m", true, 0.01, 145'000}}, 145'000)),
+            (std::vector<S>{S::kFiring}));
+
+  Alert pair;
+  pair.state = S::kFiring;
+  pair.last.key = {AlertKind::kPairRate, "cam", pair_subject("apple", "banana")};
+  pair.last.pair_classes = {"apple", "banana"};
+  pair.last.related_subjects = {pair_subject("banana", "orange")};
+  AlertTracker folding({.for_evaluations = 1, .resolve_evaluations = 2, .resolve_ratio = 0.8});
+  const std::vector<Alert> one{pair};
+  ASSERT_EQ(folding.restore(one), 1u);
+  AlertObservation bowl;
+  bowl.key = {AlertKind::kPairRate, "cam", pair_subject("banana", "bowl")};
+  bowl.pair_classes = {"banana", "bowl"};
+  bowl.score = bowl.threshold = 1;
+  bowl.over_threshold = true;
+  AlertObservation same = bowl;
+  same.key = pair.last.key;
+  same.pair_classes = pair.last.pair_classes;
+  const std::vector<AlertObservation> pass{same, bowl};
+  EXPECT_TRUE(folding.evaluate("cam", pass, 1000).empty());  // folded: no alert of its own
+  ASSERT_EQ(folding.active().size(), 1u);
+  EXPECT_EQ(folding.active()[0].last.related_subjects,
+            (std::vector<std::string>{"banana|bowl", "banana|orange"}));
+}
+
 TEST(AlertTracker, ForOneFiresImmediatelyWithBothTransitions) {
   AlertTracker tracker({.for_evaluations = 1, .resolve_evaluations = 1, .resolve_ratio = 1.0});
   std::vector<AlertObservation> pass{obs("cat", 0.5)};
