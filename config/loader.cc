@@ -209,6 +209,12 @@ class Parser {
                 "(classes tracked per stream); set that instead");
           continue;
         }
+        if (kpath == "reference.state_dir") {
+          error(pos_of(key), kpath,
+                "moved to state.dir, which keeps the learned references (same files), the "
+                "baselines installed over gRPC and the pending and firing alerts");
+          continue;
+        }
         const std::vector<std::string> names = to_strings(allowed);
         std::string hint = did_you_mean(k, names);
         if (hint.empty()) hint = "; allowed keys: " + join(names);
@@ -1010,12 +1016,16 @@ void parse_reference(Parser& p, const MapView& root, Settings& s) {
   MapView m = p.section(root, "reference", schema_keys("reference"));
   p.read_scalars(m, s);
   read_kinds(p, m, "reference.kinds", r.kinds);
-  if (m.get("state_dir")) p.directory_path(m, "state_dir", r.state_dir);
   if (r.frames > 0 && r.min_frames > r.frames) {
     p.error(p.pos_at("reference.min_frames"), "reference.min_frames",
             "(" + std::to_string(r.min_frames) + ") must not exceed reference.frames (" +
                 std::to_string(r.frames) + ")");
   }
+}
+
+void parse_state(Parser& p, const MapView& root, Settings& s) {
+  MapView m = p.section(root, "state", schema_keys("state"));
+  if (m.get("dir")) p.directory_path(m, "dir", s.state.dir);
 }
 
 void parse_grpc_auth(Parser& p, const MapView& grpc, Settings& s) {
@@ -1265,6 +1275,7 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
     parse_streams(p, root, s);
     parse_drift(p, root, s);
     parse_reference(p, root, s);
+    parse_state(p, root, s);
     parse_grpc(p, root, s);
     cross_checks(p, s);
   } catch (const YAML::Exception& e) {

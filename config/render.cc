@@ -122,7 +122,7 @@ bool is_unset(std::string_view path, const Settings& s) {
          (path == "grpc.tls" && !s.grpc.tls) ||
          (path == "grpc.auth" && s.grpc.auth == GrpcAuthSettings{}) ||
          (path == "grpc.health_bind" && !s.grpc.health_bind) ||
-         (path == "reference.state_dir" && s.reference.state_dir.empty());
+         (path == "state.dir" && s.state.dir.empty());
 }
 
 // The settings of `path` that the table does not render by itself: lists, maps and
@@ -164,8 +164,8 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
     e << YAML::EndSeq;
   } else if (path == "metrics.class_windows") {
     emit_strings(e, s.metrics.class_windows);
-  } else if (path == "reference.state_dir") {
-    e << s.reference.state_dir;
+  } else if (path == "state.dir") {
+    e << s.state.dir;
   } else if (path == "grpc.tls") {
     e << YAML::BeginMap;
     e << YAML::Key << "cert" << YAML::Value << s.grpc.tls->cert;

@@ -498,12 +498,17 @@ const std::vector<Setting>& table() {
        .bounds_note = "; unique",
        .doc = "Drift kinds judged against the learned reference (a kind also needs to be in "
               "`drift.kinds`); `[]` evaluates nothing against it."},
-      {.path = "reference.state_dir",
+
+      // ---- state ----
+      {.path = "state.dir",
        .type = "directory path",
        .default_text = "empty",
        .bounds_note = "relative to the config file",
-       .doc = "Where complete references are saved (one file per stream) and loaded from when "
-              "the stream is created, so a restart does not relearn; empty = not persisted."},
+       .doc = "What must survive a restart (docs/KAFKA.md \"State across restarts\"): complete "
+              "learned references and baselines installed over gRPC (one file per stream, "
+              "loaded when the stream is created) and the pending and firing alerts (so a "
+              "restart neither relearns, forgets an installed baseline nor pages again); empty "
+              "= nothing is persisted."},
 
       // ---- metrics ----
       {.path = "metrics.bind",
@@ -577,8 +582,8 @@ const std::vector<Setting>& table() {
        .type = "path",
        .default_text = "unset",
        .bounds_note = "not with `token_env`; the file holds ≥ 16 characters, no whitespace",
-       .doc = "File holding the write token: mutating RPCs (SetBaseline, SnapshotBaseline, "
-              "PinReference, ResetReference) need `authorization: Bearer <token>`. Without a "
+       .doc = "File holding the write token: mutating RPCs (SetBaseline, RevertBaseline, "
+              "SnapshotBaseline, PinReference, ResetReference) need `authorization: Bearer <token>`. Without a "
               "write token they are refused unless `grpc.bind` is loopback, client "
               "certificates are required, or `allow_unauthenticated_mutations` is true."},
       {.path = "grpc.auth.token_env",

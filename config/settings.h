@@ -251,9 +251,18 @@ struct ReferenceSettings {
   std::int64_t min_frames = 2'000;  // never complete with fewer
   double alpha = 1e-4;              // significance level of the tests against the reference
   std::vector<DriftKind> kinds = default_reference_kinds();
-  std::string state_dir;  // "" = not persisted
 
   bool operator==(const ReferenceSettings&) const = default;
+};
+
+// ---- state (what survives a restart) ----
+
+struct StateSettings {
+  // Learned references, baselines installed over gRPC, pending and firing alerts
+  // (daemon/baseline/state_store.h); "" = nothing is persisted.
+  std::string dir;
+
+  bool operator==(const StateSettings&) const = default;
 };
 
 // ---- metrics (Prometheus) ----
@@ -348,6 +357,7 @@ struct Settings {
   DriftSettings drift;
   AlertingSettings alerting;
   ReferenceSettings reference;
+  StateSettings state;
   MetricsSettings metrics;
   GrpcSettings grpc;
   WebSettings web;

@@ -1,8 +1,8 @@
 // ApiAuthorizer: who may call which predwatch.v1.Monitor RPC (docs/SECURITY.md).
 //
 // RPCs are readers (ListStreams, GetWindowStats, GetDrift, ListAlerts, WatchAlerts,
-// GetExemplars, GetBaseline, GetReference) or writers (SetBaseline, SnapshotBaseline,
-// PinReference, ResetReference: each changes what alerts fire). Credentials are bearer tokens
+// GetExemplars, GetBaseline, GetReference) or writers (SetBaseline, RevertBaseline,
+// SnapshotBaseline, PinReference, ResetReference: each changes what alerts fire). Credentials are bearer tokens
 // in the call's `authorization: Bearer <token>` metadata, compared in constant time.
 //
 // Policy:

@@ -347,6 +347,22 @@ class MonitorService final : public v1::Monitor::CallbackService {
     });
   }
 
+  grpc::ServerUnaryReactor* RevertBaseline(grpc::CallbackServerContext* ctx,
+                                           const v1::RevertBaselineRequest* req,
+                                           v1::RevertBaselineResponse* resp) override {
+    return unary(ctx, "RevertBaseline", RpcAccess::kWrite, resp, [&]() -> Status {
+      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
+      if (!engine_.with_stream(req->stream(), [](const StreamView&) {})) {
+        return unknown_stream(req->stream());
+      }
+      if (std::string error = engine_.revert_baseline(req->stream()); !error.empty())
+        return Status(StatusCode::FAILED_PRECONDITION, error);
+      engine_.with_stream(req->stream(),
+                          [&](const StreamView& v) { resp->set_configured(v.baseline != nullptr); });
+      return Status::OK;
+    });
+  }
+
   grpc::ServerUnaryReactor* ResetReference(grpc::CallbackServerContext* ctx,
                                            const v1::ResetReferenceRequest* req,
                                            v1::ReferenceInfo* resp) override {

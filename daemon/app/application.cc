@@ -354,6 +354,9 @@ bool Application::start(std::string& error) {
                  c.applied, c.commits, c.commit_errors);
     source_.reset();
   });
+  // Stopped before the source, whose revocation at shutdown drops every stream's alerts: the
+  // state directory keeps them as the last evaluation left them.
+  register_stop("alert state", [this] { engine_->save_state(clock_->now_ms()); });
 
   // 6. evaluation loop (wall clock)
   if (event_evaluator_) {
@@ -515,15 +518,15 @@ void Application::reload() {
   }
   EngineOptions options = engine_config->options;
   engine_->reconfigure(std::move(options));
+  // Configured baselines replace those of existing streams, except baselines installed over
+  // gRPC (they were chosen later; `predwatch baseline revert` goes back to the configured one).
   size_t baselines = 0;
   for (const auto& [stream, baseline] : engine_config->entry_baselines) {
-    // Only streams that exist: set_baseline would otherwise create them off-partition.
-    const auto names = engine_->stream_names();
-    if (std::find(names.begin(), names.end(), stream) == names.end()) continue;
-    if (std::string err = engine_->set_baseline(stream, *baseline); !err.empty()) {
-      spdlog::error("reload: baseline of stream {}: {}", stream, err);
-    } else {
+    std::string err;
+    if (engine_->apply_configured_baseline(stream, baseline, err)) {
       ++baselines;
+    } else if (!err.empty()) {
+      spdlog::error("reload: baseline of stream {}: {}", stream, err);
     }
   }
   if (next.logging.level != settings_.logging.level) set_log_level(next.logging.level);

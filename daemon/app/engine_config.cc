@@ -135,7 +135,7 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   o.reference.kinds.fill(false);
   // config::DriftKind and core::AlertKind list the kinds in the same order.
   for (const config::DriftKind k : settings.reference.kinds) o.reference.kinds[size_t(k)] = true;
-  o.reference.state_dir = settings.reference.state_dir;
+  o.state_dir = settings.state.dir;
 
   // Files are shared between entries that name the same path.
   std::map<std::string, std::shared_ptr<const LoadedBaseline>> baselines;

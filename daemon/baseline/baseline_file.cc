@@ -89,18 +89,27 @@ std::optional<LoadedBaseline> load_baseline(const fs::path& file, std::string& e
   return loaded;
 }
 
-std::string save_baseline(const fs::path& file, const v1::Baseline& baseline) {
+std::string write_message(const fs::path& file, const google::protobuf::Message& message) {
   const fs::path tmp = file.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !baseline.SerializeToOstream(&out)) {
-      return file.string() + ": cannot write baseline";
-    }
+    if (!out || !message.SerializeToOstream(&out)) return file.string() + ": cannot write";
   }
   std::error_code ec;
   fs::rename(tmp, file, ec);
-  if (ec) return file.string() + ": cannot write baseline: " + ec.message();
+  if (ec) return file.string() + ": cannot write: " + ec.message();
   return {};
+}
+
+std::string ensure_directory(const fs::path& directory) {
+  std::error_code ec;
+  fs::create_directories(directory, ec);
+  if (ec) return directory.string() + ": cannot create the directory: " + ec.message();
+  return {};
+}
+
+std::string save_baseline(const fs::path& file, const v1::Baseline& baseline) {
+  return write_message(file, baseline);
 }
 
 v1::Baseline make_baseline(const core::Stats& stats, const std::vector<std::string>& class_names,
@@ -112,6 +121,14 @@ v1::Baseline make_baseline(const core::Stats& stats, const std::vector<std::stri
   sections.heatmaps = sections.sizes = sections.confidence = false;
   stats_to_proto(stats, class_names, sections, b.mutable_stats());
   b.set_created_by(std::string("predwatch ") + PREDWATCH_VERSION);
+  return b;
+}
+
+v1::Baseline baseline_to_proto(const LoadedBaseline& baseline) {
+  v1::Baseline b = baseline.proto;
+  std::vector<std::string> names = baseline.stats.class_names;
+  names.resize(std::max<size_t>(names.size(), baseline.stats.stats.num_classes()));
+  *b.mutable_stats() = make_baseline(baseline.stats.stats, names, baseline.stats.kind).stats();
   return b;
 }
 

@@ -35,10 +35,19 @@ std::optional<LoadedBaseline> baseline_from_proto(const v1::Baseline& proto, std
 
 // Writes `baseline` atomically (temporary file + rename). Returns an error message or "".
 std::string save_baseline(const std::filesystem::path& file, const v1::Baseline& baseline);
+// The same for any message (binary protobuf).
+std::string write_message(const std::filesystem::path& file,
+                          const google::protobuf::Message& message);
+// Creates `directory` (and its parents) when missing; "" or an error naming it.
+std::string ensure_directory(const std::filesystem::path& directory);
 
 // A Baseline message for `stats` (class_names[i] names ClassId i).
 v1::Baseline make_baseline(const core::Stats& stats, const std::vector<std::string>& class_names,
                            core::BaselineKind kind);
+
+// The whole Baseline message of a loaded one (its proto with the statistics put back), as
+// baseline_from_proto read it.
+v1::Baseline baseline_to_proto(const LoadedBaseline& baseline);
 
 core::BaselineKind kind_from_proto(v1::Baseline::Kind kind);
 v1::Baseline::Kind kind_to_proto(core::BaselineKind kind);

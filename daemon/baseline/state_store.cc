@@ -1,10 +1,12 @@
-#include "daemon/baseline/reference_store.h"
+#include "daemon/baseline/state_store.h"
 
 #include <cstdio>
+#include <fstream>
 #include <system_error>
 
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/convert/proto_time.h"
+#include "predwatch/v1/state.pb.h"
 
 namespace predwatch::daemon {
 namespace {
@@ -24,11 +26,7 @@ uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-}  // namespace
-
-ReferenceStore::ReferenceStore(fs::path directory) : directory_(std::move(directory)) {}
-
-std::string ReferenceStore::file_name(std::string_view stream) {
+std::string escaped(std::string_view stream) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : stream) {
@@ -47,13 +45,30 @@ std::string ReferenceStore::file_name(std::string_view stream) {
     std::snprintf(buf, sizeof buf, "~%016llx", static_cast<unsigned long long>(fnv1a(stream)));
     out += buf;
   }
-  return "ref_" + out + ".pwref";
+  return out;
 }
 
-std::string ReferenceStore::save(std::string_view stream, const StoredReference& r) const {
+std::string remove_file(const fs::path& file) {
   std::error_code ec;
-  fs::create_directories(directory_, ec);
-  if (ec) return directory_.string() + ": cannot create the directory: " + ec.message();
+  fs::remove(file, ec);
+  if (ec) return file.string() + ": cannot delete: " + ec.message();
+  return {};
+}
+
+}  // namespace
+
+StateStore::StateStore(fs::path directory) : directory_(std::move(directory)) {}
+
+std::string StateStore::reference_file_name(std::string_view stream) {
+  return "ref_" + escaped(stream) + ".pwref";
+}
+
+std::string StateStore::baseline_file_name(std::string_view stream) {
+  return "baseline_" + escaped(stream) + ".pwb";
+}
+
+std::string StateStore::save_reference(std::string_view stream, const StoredReference& r) const {
+  if (std::string error = ensure_directory(directory_); !error.empty()) return error;
   v1::Baseline b =
       make_baseline(r.stats.stats, r.stats.class_names, core::BaselineKind::kProductionWindow);
   v1::WindowOrigin* origin = b.mutable_window();
@@ -61,16 +76,16 @@ std::string ReferenceStore::save(std::string_view stream, const StoredReference&
   origin->set_window(std::string(r.state == core::ReferenceState::kPinned ? kPinned : kLearned));
   ms_to_timestamp(r.start_ms, origin->mutable_start());
   ms_to_timestamp(r.end_ms, origin->mutable_end());
-  return save_baseline(path_of(stream), b);
+  return daemon::save_baseline(reference_path(stream), b);
 }
 
-std::optional<StoredReference> ReferenceStore::load(std::string_view stream,
-                                                    std::string& error) const {
+std::optional<StoredReference> StateStore::load_reference(std::string_view stream,
+                                                          std::string& error) const {
   error.clear();
-  const fs::path file = path_of(stream);
+  const fs::path file = reference_path(stream);
   std::error_code ec;
   if (!fs::exists(file, ec)) return std::nullopt;
-  auto loaded = load_baseline(file, error);
+  auto loaded = daemon::load_baseline(file, error);
   if (!loaded) {
     if (error.find(file.string()) == std::string::npos) error = file.string() + ": " + error;
     return std::nullopt;
@@ -102,11 +117,44 @@ std::optional<StoredReference> ReferenceStore::load(std::string_view stream,
   return out;
 }
 
-std::string ReferenceStore::remove(std::string_view stream) const {
+std::string StateStore::remove_reference(std::string_view stream) const {
+  return remove_file(reference_path(stream));
+}
+
+std::string StateStore::save_baseline(std::string_view stream,
+                                      const v1::Baseline& baseline) const {
+  if (std::string error = ensure_directory(directory_); !error.empty()) return error;
+  v1::InstalledBaseline installed;
+  installed.set_stream(std::string(stream));
+  *installed.mutable_baseline() = baseline;
+  return write_message(baseline_path(stream), installed);
+}
+
+std::optional<LoadedBaseline> StateStore::load_baseline(std::string_view stream,
+                                                        std::string& error) const {
+  error.clear();
+  const fs::path file = baseline_path(stream);
   std::error_code ec;
-  fs::remove(path_of(stream), ec);
-  if (ec) return path_of(stream).string() + ": cannot delete: " + ec.message();
-  return {};
+  if (!fs::exists(file, ec)) return std::nullopt;
+  std::ifstream in(file, std::ios::binary);
+  v1::InstalledBaseline installed;
+  if (!in || !installed.ParseFromIstream(&in)) {
+    error = file.string() + ": not an installed baseline (cannot read or parse it)";
+    return std::nullopt;
+  }
+  if (installed.stream() != stream) {
+    error = file.string() + ": the baseline of stream '" + installed.stream() + "', not of '" +
+            std::string(stream) + "'";
+    return std::nullopt;
+  }
+  std::string err;
+  auto loaded = baseline_from_proto(installed.baseline(), err);
+  if (!loaded) error = file.string() + ": " + err;
+  return loaded;
+}
+
+std::string StateStore::remove_baseline(std::string_view stream) const {
+  return remove_file(baseline_path(stream));
 }
 
 }  // namespace predwatch::daemon

@@ -741,6 +741,22 @@ int run_baseline_snapshot(const ClientOptions& o, const std::string& stream,
   return write_baseline(out, resp.baseline(), o);
 }
 
+int run_baseline_revert(const ClientOptions& o, const std::string& stream) {
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::RevertBaselineRequest req;
+  req.set_stream(stream);
+  v1::RevertBaselineResponse resp;
+  const grpc::Status s = stub->RevertBaseline(&ctx, req, &resp);
+  if (!s.ok()) return fail(o, "baseline revert", s);
+  if (o.json) return print_json("baseline revert", resp);
+  std::cout << "stream " << stream << ": installed baseline removed; "
+            << (resp.configured() ? "back to its configured baseline" : "it has no baseline now")
+            << "\n";
+  return 0;
+}
+
 enum class ReferenceAction { kShow, kPin, kReset };
 
 int run_reference(const ClientOptions& o, ReferenceAction action, const std::string& stream,
@@ -881,7 +897,7 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
   for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return s->get_name() == "baseline"; }))
     baseline = sub;
   if (!baseline) {
-    baseline = app.add_subcommand("baseline", "baselines: pull, push, snapshot");
+    baseline = app.add_subcommand("baseline", "baselines: pull, push, snapshot, revert");
     baseline->require_subcommand(1);
   }
   auto b_stream = std::make_shared<std::string>();
@@ -908,6 +924,11 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
   snap->callback([=, &result] {
     result.exit_code = run_baseline_snapshot(*o, *b_stream, *b_window, *b_install, *b_file);
   });
+  CLI::App* revert = baseline->add_subcommand(
+      "revert", "remove the baseline installed by push or snapshot --install (back to the configured one)");
+  add_common(revert, *o);
+  revert->add_option("stream", *b_stream, "stream key")->required();
+  revert->callback([=, &result] { result.exit_code = run_baseline_revert(*o, *b_stream); });
 }
 
 }  // namespace predwatch::daemon

@@ -189,9 +189,9 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
   }
   EngineOptions engine_options = std::move(engine_config->options);
   // A replay learns its streams' references from the recording itself and never reads or
-  // writes the daemon's saved ones (reference.state_dir): the recording is not the live
+  // writes the daemon's saved ones (state.dir): the recording is not the live
   // stream, and a backtest must not overwrite what a running predwatchd learned.
-  engine_options.reference.state_dir.clear();
+  engine_options.state_dir.clear();
   // Replay evaluates at event-time ticks, whatever drift.evaluation_clock says.
   engine_options.advance_windows = true;
   if (setup->baseline) {

@@ -8,7 +8,8 @@
 // `drift.evaluation_clock: event` does, and the alert transitions printed are the engine's
 // (its subscription). Nothing here builds a monitor or a tracker of its own. Each stream
 // learns its reference from the recording (`reference.*`, docs/DRIFT.md "Learned
-// reference"); `reference.state_dir` is ignored: a replay neither loads nor saves references.
+// reference"); `state.dir` is ignored: a replay neither loads nor saves references,
+// installed baselines or alerts.
 //
 // Input: a JSON-lines file, one predwatch.v1.PredictionEvent in protobuf's JSON mapping per
 // line (daemon/ingest/json_event_decoder.h; blank lines skipped; a line that does not decode

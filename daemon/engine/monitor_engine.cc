@@ -47,8 +47,30 @@ MonitorEngine::MonitorEngine(EngineOptions options)
     : options_(std::move(options)),
       learns_references_(options_.reference.enabled),
       tracker_(options_.alerting) {
-  if (options_.reference.enabled && !options_.reference.state_dir.empty())
-    store_ = std::make_unique<ReferenceStore>(options_.reference.state_dir);
+  if (options_.state_dir.empty()) return;
+  store_ = std::make_unique<StateStore>(options_.state_dir);
+  alert_store_ = std::make_unique<AlertStore>(options_.state_dir);
+  std::string error;
+  std::vector<SavedAlert> saved = alert_store_->load(error);
+  if (!error.empty()) {
+    ++counters_.state_load_errors;
+    spdlog::warn("alert state: {}", error);
+  }
+  std::vector<core::Alert> alerts;
+  for (SavedAlert& a : saved) {
+    Unclaimed& u = unclaimed_[a.alert.last.key.stream];
+    for (TopicPartition& tp : a.partitions) {
+      if (std::find(u.partitions.begin(), u.partitions.end(), tp) == u.partitions.end())
+        u.partitions.push_back(std::move(tp));
+    }
+    u.last_evaluated_ms = std::max(u.last_evaluated_ms, a.alert.last_evaluated_ms);
+    alerts.push_back(std::move(a.alert));
+  }
+  counters_.alerts_restored = tracker_.restore(alerts);
+  if (!alerts.empty()) {
+    spdlog::info("alert state: {} pending or firing alerts of {} streams restored from {}",
+                 counters_.alerts_restored, unclaimed_.size(), alert_store_->path().string());
+  }
 }
 
 MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view stream,
@@ -85,12 +107,35 @@ MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view strea
   }
   state.monitor = std::make_unique<core::StreamMonitor>(std::string(stream),
                                                         monitor_options(options_, *config), seed);
-  if (store_ && state.monitor->reference()) {
-    // Once per stream creation: the only file read under the lock (see the header).
+  // Its restored alerts, if any, go on with it, once its evaluations are past theirs.
+  if (auto u = unclaimed_.find(stream); u != unclaimed_.end()) {
+    state.alerts_judged_until_ms = u->second.last_evaluated_ms;
+    unclaimed_.erase(u);
+  }
+  if (store_) {
+    // Once per stream creation: the only file reads under the lock (see the header).
     std::string error;
-    auto saved = store_->load(stream, error);
+    auto installed = store_->load_baseline(stream, error);
+    if (installed && !(installed->stats.stats.layout() == state.monitor->options().layout)) {
+      error = store_->baseline_path(stream).string() +
+              ": the installed baseline's histogram layout differs from the stream's (heatmap "
+              "grid, bins)";
+      installed.reset();
+    }
+    if (installed) {
+      state.baseline = std::make_shared<const LoadedBaseline>(std::move(*installed));
+      state.baseline_installed = true;
+    } else if (!error.empty()) {
+      ++counters_.state_load_errors;
+      spdlog::warn("installed baseline of stream '{}' not loaded, using the configured one: {}",
+                   stream, error);
+    }
+  }
+  if (store_ && state.monitor->reference()) {
+    std::string error;
+    auto saved = store_->load_reference(stream, error);
     if (saved && !(saved->stats.stats.layout() == state.monitor->options().layout)) {
-      error = store_->path_of(stream).string() +
+      error = store_->reference_path(stream).string() +
               ": the reference's histogram layout differs from the stream's (heatmap grid, "
               "bins)";
       saved.reset();
@@ -228,9 +273,7 @@ void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions,
       if (hit) {
         {
           std::lock_guard alerts_lock(alerts_mu_);
-          auto t = tracker_.forget_stream(it->first, s.evaluated_at_ms, note);
-          undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
-                              std::make_move_iterator(t.end()));
+          queue(tracker_.forget_stream(it->first, s.evaluated_at_ms, note));
         }
         it = streams_.erase(it);
         ++counters_.streams_dropped;
@@ -256,14 +299,39 @@ void MonitorEngine::expire_idle_streams(int64_t now_ms) {
                              " s (streams.idle_expiry): expired";
     {
       std::lock_guard alerts_lock(alerts_mu_);
-      auto t = tracker_.forget_stream(it->first, now_ms, note);
-      undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
-                          std::make_move_iterator(t.end()));
+      queue(tracker_.forget_stream(it->first, now_ms, note));
     }
     spdlog::info("stream {}: {}", it->first, note);
     it = streams_.erase(it);
     ++counters_.streams_expired;
   }
+  std::vector<std::string> idle;
+  for (const auto& [stream, u] : unclaimed_) {
+    if (u.partitions.empty() && now_ms - u.last_evaluated_ms > options_.idle_expiry_ms)
+      idle.push_back(stream);
+  }
+  for (const std::string& stream : idle) {
+    forget_unclaimed(stream, now_ms,
+                     "restored alert: its stream sent nothing for longer than "
+                     "streams.idle_expiry since");
+  }
+}
+
+void MonitorEngine::queue(std::vector<core::AlertTransition> t) {
+  if (t.empty()) return;
+  alerts_changed_ = true;
+  undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
+                      std::make_move_iterator(t.end()));
+}
+
+void MonitorEngine::forget_unclaimed(const std::string& stream, int64_t now_ms,
+                                     std::string_view note) {
+  spdlog::info("stream {}: {}", stream, note);
+  {
+    std::lock_guard alerts_lock(alerts_mu_);
+    queue(tracker_.forget_stream(stream, now_ms, note));
+  }
+  unclaimed_.erase(stream);
 }
 
 void MonitorEngine::deliver() {
@@ -281,6 +349,26 @@ void MonitorEngine::deliver() {
 }
 
 void MonitorEngine::on_partitions_assigned(std::span<const TopicPartition> partitions) {
+  {
+    std::lock_guard lock(mu_);
+    if (!assigned_) {
+      // The first assignment says which restored alerts' streams this replica still owns.
+      assigned_ = true;
+      std::vector<std::pair<std::string, int64_t>> gone;
+      for (const auto& [stream, u] : unclaimed_) {
+        if (u.partitions.empty()) continue;
+        const bool owned = std::any_of(u.partitions.begin(), u.partitions.end(), [&](auto& tp) {
+          return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
+        });
+        if (!owned) gone.emplace_back(stream, u.last_evaluated_ms);
+      }
+      for (const auto& [stream, at] : gone) {
+        forget_unclaimed(stream, at,
+                         "restored alert dropped: its stream's partition is owned by another "
+                         "replica");
+      }
+    }
+  }
   drop_streams_of(partitions, "stream dropped to be rebuilt (its partition was assigned)");
 }
 
@@ -295,6 +383,21 @@ void MonitorEngine::on_partition_rebuilt(const TopicPartition& partition) {
 }
 
 void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partitions) {
+  {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<std::string, int64_t>> gone;
+    for (const auto& [stream, u] : unclaimed_) {
+      const bool hit = std::any_of(u.partitions.begin(), u.partitions.end(), [&](auto& tp) {
+        return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
+      });
+      if (hit) gone.emplace_back(stream, u.last_evaluated_ms);
+    }
+    for (const auto& [stream, at] : gone) {
+      forget_unclaimed(stream, at,
+                       "restored alert dropped: its stream moved to another replica (its "
+                       "partition was revoked)");
+    }
+  }
   drop_streams_of(partitions, "stream moved to another replica (its partition was revoked)");
 }
 
@@ -475,18 +578,21 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       s.judged_baseline = baseline.get();
       s.judged_reference = reference_key;
       s.evaluated_at_ms = now_ms;
+      // Restored alerts: the earlier run judged them up to alerts_judged_until_ms; replayed
+      // (partly rebuilt) windows up to then must not resolve or re-judge them.
+      if (now_ms <= s.alerts_judged_until_ms) continue;
       observations = core::stream_observations(*s.monitor, s.drift);
       // Still under mu_: a rebalance cannot drop the stream (and forget its alerts) between
       // the check above and the tracker's update.
       std::lock_guard alerts_lock(alerts_mu_);
       auto t = tracker_.evaluate(stream, observations, now_ms);
       summary.transitions += t.size();
-      undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
-                          std::make_move_iterator(t.end()));
+      queue(std::move(t));
       summary.reports += s.drift.size();
     }
   }
   deliver();
+  save_alerts(now_ms, /*force=*/false);
   std::lock_guard lock(mu_);
   summary.streams = streams_.size();
   // Measured after the pass, so that what the evaluation left allocated (the windows'
@@ -530,24 +636,91 @@ std::vector<core::Alert> MonitorEngine::alerts(std::string_view stream) const {
   return out;
 }
 
-std::string MonitorEngine::set_baseline(std::string_view stream, LoadedBaseline baseline) {
-  std::lock_guard lock(mu_);
-  std::string_view reason;
-  StreamState* s = find_or_create(stream, reason);
-  if (!s) return "stream '" + std::string(stream) + "' is not accepted: " + std::string(reason);
-  if (!(baseline.stats.stats.layout() == s->monitor->options().layout)) {
-    return "the baseline's histogram layout differs from the stream's (heatmap grid, bins); "
-           "rebuild it with this daemon's statistics settings";
+void MonitorEngine::install_baseline(StreamState& s,
+                                     std::shared_ptr<const LoadedBaseline> baseline) {
+  s.baseline = std::move(baseline);
+  s.judged_at.clear();  // judged afresh (a new baseline may reuse the old one's address)
+}
+
+std::string MonitorEngine::save_installed(std::string_view stream,
+                                          std::shared_ptr<const LoadedBaseline> baseline) {
+  if (!store_) return {};
+  std::string error = store_->save_baseline(stream, baseline_to_proto(*baseline));
+  if (!error.empty()) {
+    spdlog::warn("installed baseline of stream '{}' not saved (lost at restart): {}", stream,
+                 error);
+    std::lock_guard lock(mu_);
+    ++counters_.state_save_errors;
   }
-  s->baseline = std::make_shared<const LoadedBaseline>(std::move(baseline));
-  s->judged_at.clear();  // judged afresh (a new baseline may reuse the old one's address)
+  return error;
+}
+
+std::string MonitorEngine::set_baseline(std::string_view stream, LoadedBaseline baseline) {
+  std::lock_guard store_lock(store_mu_);
+  auto shared = std::make_shared<const LoadedBaseline>(std::move(baseline));
+  {
+    std::lock_guard lock(mu_);
+    std::string_view reason;
+    StreamState* s = find_or_create(stream, reason);
+    if (!s) return "stream '" + std::string(stream) + "' is not accepted: " + std::string(reason);
+    if (!(shared->stats.stats.layout() == s->monitor->options().layout)) {
+      return "the baseline's histogram layout differs from the stream's (heatmap grid, bins); "
+             "rebuild it with this daemon's statistics settings";
+    }
+    install_baseline(*s, shared);
+    s->baseline_installed = true;
+  }
+  save_installed(stream, std::move(shared));
   return {};
+}
+
+std::string MonitorEngine::revert_baseline(std::string_view stream) {
+  std::lock_guard store_lock(store_mu_);
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(stream);
+    if (it == streams_.end()) return "unknown stream '" + std::string(stream) + "'";
+    StreamState& s = it->second;
+    if (!s.baseline_installed) {
+      return "stream '" + std::string(stream) + "' has no installed baseline";
+    }
+    std::optional<StreamConfig> config =
+        options_.stream_config ? options_.stream_config(stream) : std::nullopt;
+    std::shared_ptr<const LoadedBaseline> configured;
+    if (config && config->baseline)
+      configured = std::make_shared<const LoadedBaseline>(std::move(*config->baseline));
+    install_baseline(s, std::move(configured));
+    s.baseline_installed = false;
+  }
+  if (!store_) return {};
+  std::string error = store_->remove_baseline(stream);
+  if (!error.empty()) {
+    spdlog::warn("installed baseline of stream '{}': {}", stream, error);
+    std::lock_guard lock(mu_);
+    ++counters_.state_save_errors;
+  }
+  return error;
+}
+
+bool MonitorEngine::apply_configured_baseline(std::string_view stream,
+                                              std::shared_ptr<const LoadedBaseline> baseline,
+                                              std::string& error) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(stream);
+  if (it == streams_.end() || it->second.baseline_installed) return false;
+  if (!(baseline->stats.stats.layout() == it->second.monitor->options().layout)) {
+    error = "the baseline's histogram layout differs from the stream's (heatmap grid, bins)";
+    return false;
+  }
+  install_baseline(it->second, std::move(baseline));
+  return true;
 }
 
 std::optional<v1::Baseline> MonitorEngine::snapshot_baseline(std::string_view stream,
                                                              std::string_view window, bool install,
                                                              std::string& error) {
-  std::lock_guard lock(mu_);
+  std::lock_guard store_lock(store_mu_);
+  std::unique_lock lock(mu_);
   auto it = streams_.find(stream);
   if (it == streams_.end()) {
     error = "unknown stream '" + std::string(stream) + "'";
@@ -582,8 +755,11 @@ std::optional<v1::Baseline> MonitorEngine::snapshot_baseline(std::string_view st
       error = err;
       return std::nullopt;
     }
-    s.baseline = std::make_shared<const LoadedBaseline>(std::move(*loaded));
-    s.judged_at.clear();
+    auto shared = std::make_shared<const LoadedBaseline>(std::move(*loaded));
+    install_baseline(s, shared);
+    s.baseline_installed = true;
+    lock.unlock();
+    save_installed(stream, std::move(shared));
   }
   return b;
 }
@@ -603,7 +779,7 @@ void MonitorEngine::save_reference(const std::string& stream, uint64_t version) 
     stored.state = learner->state();
   }
   stored.stats = *reference;  // a copy, outside the lock
-  if (std::string error = store_->save(stream, stored); !error.empty()) {
+  if (std::string error = store_->save_reference(stream, stored); !error.empty()) {
     spdlog::warn("reference of stream '{}' not saved: {}", stream, error);
     std::lock_guard lock(mu_);
     ++counters_.reference_save_errors;
@@ -667,7 +843,7 @@ std::string MonitorEngine::reset_reference(std::string_view stream) {
     s.reference_unsaved = false;
   }
   if (store_) {
-    if (std::string error = store_->remove(stream); !error.empty()) {
+    if (std::string error = store_->remove_reference(stream); !error.empty()) {
       spdlog::warn("reference of stream '{}': {}", stream, error);
       std::lock_guard lock(mu_);
       ++counters_.reference_save_errors;
@@ -676,6 +852,39 @@ std::string MonitorEngine::reset_reference(std::string_view stream) {
   }
   return {};
 }
+
+void MonitorEngine::save_alerts(int64_t now_ms, bool force) {
+  if (!alert_store_) return;
+  constexpr int64_t kRefreshMs = 60'000;  // payloads of active alerts move every evaluation
+  std::lock_guard store_lock(store_mu_);
+  std::vector<SavedAlert> saved;
+  {
+    std::lock_guard lock(mu_);
+    std::lock_guard alerts_lock(alerts_mu_);
+    const bool stale = tracker_.active_count() > 0 &&
+                       (alerts_saved_ms_ == INT64_MIN || now_ms - alerts_saved_ms_ >= kRefreshMs);
+    if (!(force || alerts_changed_ || stale)) return;
+    alerts_changed_ = false;
+    alerts_saved_ms_ = now_ms;
+    for (core::Alert& a : tracker_.active()) {
+      SavedAlert& out = saved.emplace_back();
+      const std::string& stream = a.last.key.stream;
+      if (auto it = streams_.find(stream); it != streams_.end()) {
+        out.partitions = it->second.seen_on;
+      } else if (auto u = unclaimed_.find(stream); u != unclaimed_.end()) {
+        out.partitions = u->second.partitions;
+      }
+      out.alert = std::move(a);
+    }
+  }
+  if (std::string error = alert_store_->save(saved, now_ms); !error.empty()) {
+    spdlog::warn("alert state not saved: {}", error);
+    std::lock_guard lock(mu_);
+    ++counters_.state_save_errors;
+  }
+}
+
+void MonitorEngine::save_state(int64_t now_ms) { save_alerts(now_ms, /*force=*/true); }
 
 uint64_t MonitorEngine::subscribe(AlertListener listener) {
   std::lock_guard lock(alerts_mu_);

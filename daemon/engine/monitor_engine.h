@@ -26,12 +26,32 @@
 // period compares partly the same frames: that can only hide drift, never invent it. A
 // stream with a reference and no baseline is evaluated against the reference alone.
 // Findings of both comparisons merge into one alert per (stream, kind, subject).
-//   Persistence (options.reference.state_dir non-empty, daemon/baseline/reference_store.h):
-// a stream's saved reference is loaded when the stream is created (find_or_create: one
-// file read per stream creation, under the state lock — the only file I/O under it); a
-// reference that completes is saved by the next evaluate(), outside the lock; pin and reset
-// save / delete the file outside the lock. A file that cannot be loaded is logged (file and
-// problem), counted (EngineCounters::reference_load_errors) and the stream relearns.
+//
+// State across restarts (options.state_dir non-empty; docs/KAFKA.md "State across restarts"):
+//   - references (daemon/baseline/state_store.h): a stream's saved reference is loaded when
+//     the stream is created; a reference that completes is saved by the next evaluate(), pin
+//     and reset save / delete the file. A file that cannot be loaded is logged (file and
+//     problem), counted (EngineCounters::reference_load_errors) and the stream relearns.
+//   - installed baselines: set_baseline() and snapshot_baseline() with install save the
+//     baseline; it is loaded when the stream is created and wins over the configured one
+//     (it was installed later), until revert_baseline(). A configuration reload does not
+//     replace it (apply_configured_baseline). Unusable file: logged, counted
+//     (EngineCounters::state_load_errors), the configured baseline applies.
+//   - alerts (daemon/engine/alert_store.h): every pending and firing alert, with the Kafka
+//     partitions of its stream, is saved by evaluate() when some alert changed state and at
+//     least once a minute of evaluation time while any is active (their payload moves), and
+//     by save_state() at shutdown. The constructor restores them into the tracker
+//     (core::AlertTracker::restore: listed at once, no transition, the episode continues:
+//     a restart does not page again); evaluations of the stream at times up to the alerts'
+//     last evaluation (the rebuild replaying what the earlier run judged, windows filling
+//     again) leave them as they are. A restored alert whose stream has not come back yet
+//     is "unclaimed": the first assignment of partitions drops it (transition to inactive
+//     with a note) unless it includes one of the stream's partitions; a revocation of one of
+//     them drops it too; without partitions (no Kafka) it is dropped after idle_expiry_ms
+//     since its last evaluation, like an idle stream.
+// Reading a stream's reference and installed baseline happens in find_or_create, under the
+// state lock, once per stream creation: the only file I/O under it; every write and delete
+// is outside it.
 //
 // Clock skew: an event whose time is more than max_future_skew_ms ahead of a reference
 // clock is rejected as `clock_skew` (a timestamp in the wrong unit must not move a stream's
@@ -79,7 +99,8 @@
 #include "core/drift_report.h"
 #include "core/stream_monitor.h"
 #include "daemon/baseline/baseline_file.h"
-#include "daemon/baseline/reference_store.h"
+#include "daemon/baseline/state_store.h"
+#include "daemon/engine/alert_store.h"
 #include "daemon/ingest/event_sink.h"
 
 namespace predwatch::daemon {
@@ -101,7 +122,6 @@ struct ReferenceSettings {
   double alpha = 1e-4;
   // Kinds judged against the reference: those a training baseline cannot judge well.
   std::array<bool, core::kAlertKindCount> kinds = default_kinds();
-  std::string state_dir;  // "" = references are not persisted
 
   static std::array<bool, core::kAlertKindCount> default_kinds() {
     std::array<bool, core::kAlertKindCount> k{};
@@ -163,6 +183,9 @@ struct EngineOptions {
   std::function<core::DriftThresholds(std::string_view stream, std::string_view class_name)>
       thresholds;
   ReferenceSettings reference;
+  // state.dir: references, installed baselines and alerts survive a restart (see above);
+  // "" = nothing is persisted.
+  std::string state_dir;
 };
 
 // What a reader sees of one stream, valid during the with_stream() callback.
@@ -186,6 +209,11 @@ struct EngineCounters {
   uint64_t streams_expired = 0;        // dropped by evaluate() after streams.idle_expiry
   uint64_t reference_load_errors = 0;  // saved references that could not be loaded
   uint64_t reference_save_errors = 0;  // references that could not be saved or deleted
+  // Installed baselines and the alert file that could not be loaded (left out), saved or
+  // deleted.
+  uint64_t state_load_errors = 0;
+  uint64_t state_save_errors = 0;
+  uint64_t alerts_restored = 0;  // alerts taken over from the state directory at start
   // Dropped streams that had arrived on more than one partition (see "Kafka" above).
   uint64_t split_streams_dropped = 0;
   // Stream evaluations left out because the stream's partition was still being rebuilt.
@@ -234,10 +262,19 @@ class MonitorEngine : public EventSink {
   // Pending and firing alerts (optionally of one stream), by fingerprint.
   std::vector<core::Alert> alerts(std::string_view stream = {}) const;
 
-  // Baselines. set_baseline replaces the stream's baseline (creating the stream if its key
-  // is configured) and returns "" or an error. snapshot_baseline turns the window's current
-  // contents into a production-window baseline, installs it when asked, and returns it.
+  // Baselines. set_baseline installs a baseline on the stream (creating the stream if its
+  // key is configured; saved in state_dir) and returns "" or an error. snapshot_baseline
+  // turns the window's current contents into a production-window baseline, installs it when
+  // asked (saved too), and returns it. revert_baseline removes an installed baseline (and
+  // its file): the stream goes back to its configured baseline, or none; "" or an error.
+  // apply_configured_baseline (configuration reload): the stream's configured baseline
+  // changed; it replaces the current one unless one was installed; false when it did not
+  // (unknown stream, installed baseline kept, layout error in `error`).
   std::string set_baseline(std::string_view stream, LoadedBaseline baseline);
+  std::string revert_baseline(std::string_view stream);
+  bool apply_configured_baseline(std::string_view stream,
+                                 std::shared_ptr<const LoadedBaseline> baseline,
+                                 std::string& error);
   std::optional<v1::Baseline> snapshot_baseline(std::string_view stream, std::string_view window,
                                                 bool install, std::string& error);
 
@@ -248,8 +285,14 @@ class MonitorEngine : public EventSink {
   std::optional<ReferenceInfo> reference_info(std::string_view stream) const;
   // options.reference.enabled at construction (it needs a restart to change).
   bool learns_references() const { return learns_references_; }
+  // options.state_dir was set at construction (it needs a restart to change).
+  bool persists_state() const { return store_ != nullptr; }
   std::string pin_reference(std::string_view stream, std::string_view window);
   std::string reset_reference(std::string_view stream);
+
+  // Writes the pending and firing alerts to state_dir now (shutdown); no-op without one.
+  // now_ms: the time recorded with them.
+  void save_state(int64_t now_ms);
 
   // Alert transitions, as they happen. Returns an id for unsubscribe().
   using AlertListener = std::function<void(const core::AlertTransition&)>;
@@ -272,6 +315,7 @@ class MonitorEngine : public EventSink {
   struct StreamState {
     std::unique_ptr<core::StreamMonitor> monitor;
     std::shared_ptr<const LoadedBaseline> baseline;
+    bool baseline_installed = false;  // by set_baseline / snapshot_baseline (saved)
     uint64_t reference_version = 0;  // bumped by every change of the reference
     bool reference_unsaved = false;  // complete (learned or pinned) and not saved yet
     std::vector<core::DriftReport> drift;
@@ -286,6 +330,9 @@ class MonitorEngine : public EventSink {
     // The first evaluation's time (INT64_MIN before it): a stream without events (created by
     // set_baseline) is idle since then.
     int64_t first_evaluated_ms = INT64_MIN;
+    // Restored alerts of the stream were last judged at this evaluation time by the earlier
+    // run: evaluations until then update its reports, not its alerts.
+    int64_t alerts_judged_until_ms = INT64_MIN;
     int32_t partition = -1;               // the latest event's
     bool rebuilding = false;              // the latest event came from a partition's rebuild
     std::vector<TopicPartition> seen_on;  // every partition the stream's events came from
@@ -315,6 +362,19 @@ class MonitorEngine : public EventSink {
   void expire_idle_streams(int64_t now_ms);
   // Calls the listeners with every undelivered transition, in order.
   void deliver();
+  // Moves `t` to undelivered_. REQUIRES alerts_mu_.
+  void queue(std::vector<core::AlertTransition> t);
+  // Drops the unclaimed restored alerts of `stream` (see the top of this file). REQUIRES mu_.
+  void forget_unclaimed(const std::string& stream, int64_t now_ms, std::string_view note);
+  // Saves the alerts when forced, when some changed state, or when the last save is a minute
+  // of evaluation time old (see the top of this file).
+  void save_alerts(int64_t now_ms, bool force);
+  // Makes `baseline` (null: none) the stream's; its windows are judged afresh. REQUIRES mu_.
+  void install_baseline(StreamState& s, std::shared_ptr<const LoadedBaseline> baseline);
+  // Saves an installed baseline (no-op without a store); "" or the error, logged and
+  // counted. REQUIRES store_mu_, not mu_.
+  std::string save_installed(std::string_view stream,
+                             std::shared_ptr<const LoadedBaseline> baseline);
   // Saves the stream's reference if it is still at `version` (store_mu_ held by the caller).
   void save_reference(const std::string& stream, uint64_t version);
 
@@ -324,19 +384,30 @@ class MonitorEngine : public EventSink {
   EngineCounters counters_;
 
   const bool learns_references_;
-  std::unique_ptr<ReferenceStore> store_;  // null: references are not persisted
-  // Serialises the store's writes and deletes; taken before mu_ (which is then held only
-  // to read the stream's reference, never during the file I/O).
+  std::unique_ptr<StateStore> store_;        // null: nothing is persisted
+  std::unique_ptr<AlertStore> alert_store_;  // null with store_
+  // Serialises the stores' writes and deletes; taken before mu_ (which is then held only
+  // to read what is written, never during the file I/O).
   std::mutex store_mu_;
+  // Restored alerts whose stream has not been created since (see the top of this file).
+  struct Unclaimed {
+    std::vector<TopicPartition> partitions;
+    int64_t last_evaluated_ms = 0;
+  };
+  std::map<std::string, Unclaimed, std::less<>> unclaimed_;
+  bool assigned_ = false;  // partitions were assigned at least once
 
   // Lock order: mu_, then alerts_mu_. delivery_mu_ is taken before alerts_mu_ and never
   // while holding mu_ or alerts_mu_.
-  mutable std::mutex alerts_mu_;  // guards tracker_, undelivered_ and listeners_
+  // guards tracker_, undelivered_, listeners_, alerts_changed_ and alerts_saved_ms_
+  mutable std::mutex alerts_mu_;
   core::AlertTracker tracker_;
   std::vector<core::AlertTransition> undelivered_;  // made by the tracker, not yet delivered
   std::mutex delivery_mu_;                          // one deliver() at a time, in order
   std::map<uint64_t, AlertListener> listeners_;
   uint64_t next_listener_ = 1;
+  bool alerts_changed_ = false;          // some alert changed state since the last save
+  int64_t alerts_saved_ms_ = INT64_MIN;  // evaluation time of the last save
 };
 
 }  // namespace predwatch::daemon

@@ -163,6 +163,11 @@ class Collector final : public prometheus::Collectable {
       out.add("predwatch_reference_load_errors_total", {}, double(counters.reference_load_errors));
       out.add("predwatch_reference_save_errors_total", {}, double(counters.reference_save_errors));
     }
+    if (engine_.persists_state()) {
+      out.add("predwatch_state_load_errors_total", {}, double(counters.state_load_errors));
+      out.add("predwatch_state_save_errors_total", {}, double(counters.state_save_errors));
+      out.add("predwatch_alerts_restored_total", {}, double(counters.alerts_restored));
+    }
     const std::vector<core::Alert> alerts = engine_.alerts();
     double pending = 0, firing = 0;
     for (const auto& a : alerts) (a.state == core::AlertState::kFiring ? firing : pending) += 1;
@@ -348,6 +353,14 @@ class Collector final : public prometheus::Collectable {
                 "saved references that could not be loaded (the stream relearned)", C);
     out.declare("predwatch_reference_save_errors_total",
                 "references that could not be saved or deleted", C);
+    out.declare("predwatch_state_load_errors_total",
+                "installed baselines and alert files in state.dir that could not be loaded (left "
+                "out)",
+                C);
+    out.declare("predwatch_state_save_errors_total",
+                "installed baselines and alert files that could not be saved or deleted", C);
+    out.declare("predwatch_alerts_restored_total",
+                "pending and firing alerts taken over from state.dir at start", C);
     out.declare("predwatch_drift_threshold", "the threshold the score is compared with", G);
     out.declare("predwatch_pair_window_images", "frames with the pair, for the top-K flagged pairs",
                 G);

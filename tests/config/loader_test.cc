@@ -179,6 +179,8 @@ const InvalidCase kInvalid[] = {
      R"(t.yaml:2:22: limits.max_message_bytes: must be in [1KiB, 256MiB] (got "1GiB"))"},
     {"removed setting", "limits:\n  max_classes: 20000\n",
      "t.yaml:2:3: limits.max_classes: was removed: it meant the same as statistics.max_classes"},
+    {"moved setting", "reference:\n  state_dir: /tmp/refs\n",
+     "t.yaml:2:3: reference.state_dir: moved to state.dir, which keeps the learned references"},
     {"exported classes above tracked classes", "metrics:\n  max_classes_exported: 2000\n",
      "t.yaml:2:25: metrics.max_classes_exported: (2000) must not exceed statistics.max_classes "
      "(1000)"},
@@ -352,10 +354,10 @@ logging: {level: debug, format: json}
   EXPECT_EQ(s.logging.format, LogFormat::kJson);
 }
 
-TEST(LoadConfigValid, ReadsTheReferenceSection) {
+TEST(LoadConfigValid, ReadsTheReferenceAndStateSections) {
   const LoadResult r = load(
       "reference:\n  enabled: false\n  frames: 0\n  duration: 30m\n  min_frames: 10\n"
-      "  kinds: [confidence, spatial]\n  state_dir: /tmp/refs\n");
+      "  kinds: [confidence, spatial]\nstate:\n  dir: /tmp/state\n");
   ASSERT_TRUE(r.ok()) << r.error_text();
   EXPECT_FALSE(r.settings->reference.enabled);
   EXPECT_EQ(r.settings->reference.frames, 0);
@@ -363,14 +365,14 @@ TEST(LoadConfigValid, ReadsTheReferenceSection) {
   EXPECT_EQ(r.settings->reference.min_frames, 10);
   EXPECT_EQ(r.settings->reference.kinds,
             (std::vector<DriftKind>{DriftKind::kConfidence, DriftKind::kSpatial}));
-  EXPECT_EQ(r.settings->reference.state_dir, "/tmp/refs");
+  EXPECT_EQ(r.settings->state.dir, "/tmp/state");
   const Settings defaults;
   EXPECT_TRUE(defaults.reference.enabled);
   EXPECT_EQ(defaults.reference.frames, 36'000);
   EXPECT_EQ(defaults.reference.duration, Millis(3'600'000));
   EXPECT_EQ(defaults.reference.min_frames, 2'000);
   EXPECT_EQ(defaults.reference.kinds.size(), 4u);
-  EXPECT_TRUE(defaults.reference.state_dir.empty());
+  EXPECT_TRUE(defaults.state.dir.empty());
 }
 
 TEST(LoadConfigValid, RenderedConfigLoadsBackEqual) {

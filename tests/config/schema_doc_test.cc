@@ -62,7 +62,7 @@ Settings fully_populated() {
                  .read_token_file = "/r",
                  .read_token_env = "R",
                  .allow_unauthenticated_mutations = true};
-  s.reference.state_dir = "/var/lib/predwatch/references";
+  s.state.dir = "/var/lib/predwatch";
   return s;
 }
 

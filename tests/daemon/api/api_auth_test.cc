@@ -156,10 +156,18 @@ TEST_F(ApiAuth, WithoutATokenBeyondLoopbackMutationsAreRefusedAndReadsAllowed) {
   EXPECT_NE(s.error_message().find("grpc.auth.token_file"), std::string::npos) << s.error_message();
   // Refused before the handler runs: an unknown stream is not even looked up.
   EXPECT_EQ(reset_unknown().error_code(), StatusCode::PERMISSION_DENIED);
+  {
+    grpc::ClientContext ctx;
+    v1::RevertBaselineRequest req;
+    req.set_stream("cam");
+    v1::RevertBaselineResponse resp;
+    EXPECT_EQ(stub_->RevertBaseline(&ctx, req, &resp).error_code(), StatusCode::PERMISSION_DENIED);
+  }
   // A token does not help when none is configured.
   EXPECT_EQ(snapshot(kWrite).error_code(), StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(failures_.at("SnapshotBaseline/disabled"), 2);
   EXPECT_EQ(failures_.at("ResetReference/disabled"), 1);
+  EXPECT_EQ(failures_.at("RevertBaseline/disabled"), 1);
   EXPECT_NE(server_->auth_description().find("DISABLED"), std::string::npos);
 }
 

@@ -537,6 +537,28 @@ TEST_F(GrpcServerTest, BaselinesGetSetSnapshot) {
     v1::SnapshotBaselineResponse resp;
     EXPECT_EQ(stub_->SnapshotBaseline(&ctx, req, &resp).error_code(), StatusCode::NOT_FOUND);
   }
+  // RevertBaseline: "cam" has no configured baseline (the test configuration names none), so
+  // removing the installed snapshot leaves it without one; a second revert has nothing to do.
+  auto revert = [&](const std::string& stream, v1::RevertBaselineResponse* out) {
+    grpc::ClientContext ctx;
+    v1::RevertBaselineRequest req;
+    req.set_stream(stream);
+    return stub_->RevertBaseline(&ctx, req, out);
+  };
+  v1::RevertBaselineResponse rr;
+  rr.set_configured(true);
+  ASSERT_TRUE(revert("cam", &rr).ok());
+  EXPECT_FALSE(rr.configured());
+  {
+    grpc::ClientContext ctx;
+    v1::GetBaselineRequest g;
+    g.set_stream("cam");
+    v1::GetBaselineResponse gr;
+    EXPECT_EQ(stub_->GetBaseline(&ctx, g, &gr).error_code(), StatusCode::NOT_FOUND);
+  }
+  EXPECT_EQ(revert("cam", &rr).error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(revert("nope", &rr).error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(revert("", &rr).error_code(), StatusCode::INVALID_ARGUMENT);
 }
 
 // Reads WatchAlerts on a thread into a vector.

@@ -71,8 +71,8 @@ core::Event Event(std::string_view id, std::vector<core::NamedDetection> detecti
 // enter the statistics; limits.max_detections_per_event rejects the whole event.
 TEST(EngineConfig, ReferenceSettingsAreMapped) {
   const config::Settings s = Load(
-      "reference: {frames: 500, duration: 2m, min_frames: 50, kinds: [confidence, spatial],\n"
-      "            state_dir: /tmp/predwatch-refs}\n");
+      "reference: {frames: 500, duration: 2m, min_frames: 50, kinds: [confidence, spatial]}\n"
+      "state: {dir: /tmp/predwatch-state}\n");
   std::string error;
   auto c = make_engine_config(s, error);
   ASSERT_TRUE(c) << error;
@@ -86,7 +86,7 @@ TEST(EngineConfig, ReferenceSettingsAreMapped) {
         k == size_t(core::AlertKind::kConfidence) || k == size_t(core::AlertKind::kSpatial);
     EXPECT_EQ(r.kinds[k], on) << core::alert_kind_name(core::AlertKind(k));
   }
-  EXPECT_EQ(r.state_dir, "/tmp/predwatch-refs");
+  EXPECT_EQ(c->options.state_dir, "/tmp/predwatch-state");
   auto d = make_engine_config(Load("reference: {enabled: false}\n"), error);
   ASSERT_TRUE(d) << error;
   EXPECT_FALSE(d->options.reference.enabled);

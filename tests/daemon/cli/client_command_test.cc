@@ -83,6 +83,22 @@ TEST_F(ClientCommand, AnAnswerWithoutAJsonFormExitsOneWithTheReason) {
   EXPECT_NE(table.out.find("cam"), std::string::npos) << table.out;
 }
 
+// `baseline snapshot --install` then `baseline revert`: the stream has no configured
+// baseline, so it is left without one; a second revert fails with the server's reason.
+TEST_F(ClientCommand, BaselineRevertRemovesTheInstalledBaseline) {
+  ASSERT_TRUE(engine_->apply(event_at("cam", "a", kT0)).applied);
+  server_->set_ready(true);
+  CliRun r = run({"baseline", "snapshot", "cam", "--install"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run({"baseline", "revert", "cam"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "stream cam: installed baseline removed; it has no baseline now\n");
+  engine_->with_stream("cam", [](const StreamView& v) { EXPECT_EQ(v.baseline, nullptr); });
+  r = run({"baseline", "revert", "cam", "--json"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("has no installed baseline"), std::string::npos) << r.err;
+}
+
 // `stats STREAM --html OUT.html`: the window's tables as the report page, counts as sent.
 TEST_F(ClientCommand, StatsHtmlWritesTheWindowAsAReportPage) {
   // 20 frames with person + car, 10 with 2 dogs + person (frame i at kT0 + 100 i).

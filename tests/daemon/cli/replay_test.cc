@@ -277,14 +277,13 @@ TEST_F(ReplayTest, StreamEntriesOfTheConfigApply) {
 
 // The learned reference in a replay: learned from the recording (here its first 3000 frames,
 // 5 minutes), compared with from then on (scores "against": "reference", its kinds only),
-// and never saved: reference.state_dir is the daemon's, a backtest leaves it alone.
+// and never saved: state.dir is the daemon's, a backtest leaves it alone.
 TEST_F(ReplayTest, LearnsTheReferenceFromTheRecordingAndNeverSavesIt) {
-  const fs::path state_dir = dir_->path / "references";
-  const fs::path config =
-      write("reference.yaml", config_text() +
-                                  "reference:\n  frames: 3000\n  min_frames: 1000\n"
-                                  "  state_dir: " +
-                                  state_dir.string() + "\n");
+  const fs::path state_dir = dir_->path / "state";
+  const fs::path config = write("reference.yaml", config_text() +
+                                                      "reference:\n  frames: 3000\n  min_frames: 1000\n"
+                                                      "state:\n  dir: " +
+                                                      state_dir.string() + "\n");
   const fs::path scores = dir_->path / "reference_scores.jsonl";
   ReplayOptions options;
   options.events = events_file();

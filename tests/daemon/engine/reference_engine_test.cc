@@ -1,5 +1,5 @@
 // The engine's learned reference: evaluation against it, persistence across a restart
-// (ReferenceStore), corrupt files, pin and reset.
+// (StateStore), corrupt files, pin and reset.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/baseline/reference_store.h"
+#include "daemon/baseline/state_store.h"
 #include "daemon/engine/monitor_engine.h"
 
 namespace predwatch::daemon {
@@ -51,7 +51,7 @@ EngineOptions options(const fs::path& dir, uint64_t frames = 500) {
   o.stream.windows = {{"30s", core::WindowSpec::Type::kTime, 30'000, 1'000, 5'000, 0}};
   o.stream_config = [](std::string_view) -> std::optional<StreamConfig> { return StreamConfig{}; };
   o.reference.learn = {.frames = frames, .duration_ms = 0, .min_frames = 100};
-  o.reference.state_dir = dir.string();
+  o.state_dir = dir.string();
   return o;
 }
 
@@ -71,7 +71,7 @@ core::StatsData reference_data(const MonitorEngine& engine, std::string_view str
   return d;
 }
 
-TEST(ReferenceStore, FileNamesAreSafeAndDistinct) {
+TEST(StateStore, FileNamesAreSafeAndDistinct) {
   const std::vector<std::string> keys = {"cam-1",
                                          "a/b",
                                          "../../etc/passwd",
@@ -86,7 +86,7 @@ TEST(ReferenceStore, FileNamesAreSafeAndDistinct) {
                                          ""};
   std::set<std::string> names;
   for (const std::string& k : keys) {
-    const std::string n = ReferenceStore::file_name(k);
+    const std::string n = StateStore::reference_file_name(k);
     EXPECT_EQ(n.find('/'), std::string::npos) << k;
     EXPECT_NE(n.front(), '.') << k;
     EXPECT_LE(n.size(), 200u) << k;
@@ -97,14 +97,14 @@ TEST(ReferenceStore, FileNamesAreSafeAndDistinct) {
     names.insert(n);
   }
   EXPECT_EQ(names.size(), keys.size());
-  EXPECT_EQ(ReferenceStore::file_name("a/b"), "ref_a%2Fb.pwref");
-  EXPECT_EQ(ReferenceStore::file_name("caméra"), "ref_cam%C3%A9ra.pwref");
-  EXPECT_EQ(ReferenceStore::file_name(".."), "ref_%2E%2E.pwref");
+  EXPECT_EQ(StateStore::reference_file_name("a/b"), "ref_a%2Fb.pwref");
+  EXPECT_EQ(StateStore::reference_file_name("caméra"), "ref_cam%C3%A9ra.pwref");
+  EXPECT_EQ(StateStore::reference_file_name(".."), "ref_%2E%2E.pwref");
 }
 
 TEST(ReferenceEngine, LearnsThenEvaluatesAgainstTheReferenceToo) {
   EngineOptions o = options({});
-  o.reference.state_dir.clear();
+  o.state_dir.clear();
   MonitorEngine engine(o);
   std::mt19937 rng(1);
   feed(engine, "cam", 0, 499, rng);
@@ -143,12 +143,12 @@ TEST(ReferenceEngine, ARestartLoadsTheSavedReferenceIdentically) {
     MonitorEngine engine(options(dir));
     std::mt19937 rng(2);
     feed(engine, stream, 0, 600, rng);
-    EXPECT_FALSE(fs::exists(dir / ReferenceStore::file_name(stream)));  // saved by evaluate()
+    EXPECT_FALSE(fs::exists(dir / StateStore::reference_file_name(stream)));  // saved by evaluate()
     engine.evaluate(1'000'000 + 600 * 100);
     learned = reference_data(engine, stream);
     EXPECT_EQ(learned.frames, 500);
   }
-  EXPECT_TRUE(fs::exists(dir / ReferenceStore::file_name(stream)));
+  EXPECT_TRUE(fs::exists(dir / StateStore::reference_file_name(stream)));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
   MonitorEngine restarted(options(dir));
   std::mt19937 rng(3);
@@ -166,7 +166,7 @@ TEST(ReferenceEngine, ARestartLoadsTheSavedReferenceIdentically) {
 TEST(ReferenceEngine, ACorruptOrForeignFileIsCountedAndTheStreamRelearns) {
   const fs::path dir = fresh_dir("corrupt");
   fs::create_directories(dir);
-  { std::ofstream(dir / ReferenceStore::file_name("cam"), std::ios::binary) << "not a protobuf"; }
+  { std::ofstream(dir / StateStore::reference_file_name("cam"), std::ios::binary) << "not a protobuf"; }
   MonitorEngine engine(options(dir));
   std::mt19937 rng(4);
   feed(engine, "cam", 0, 10, rng);
@@ -178,7 +178,7 @@ TEST(ReferenceEngine, ACorruptOrForeignFileIsCountedAndTheStreamRelearns) {
   const core::StatsData relearned = reference_data(engine, "cam");
 
   // Another stream's reference under this stream's name: foreign, rejected.
-  fs::copy_file(dir / ReferenceStore::file_name("cam"), dir / ReferenceStore::file_name("cam2"));
+  fs::copy_file(dir / StateStore::reference_file_name("cam"), dir / StateStore::reference_file_name("cam2"));
   feed(engine, "cam2", 0, 1, rng);
   EXPECT_EQ(engine.counters().reference_load_errors, 2u);
   EXPECT_EQ(engine.reference_info("cam2")->state, core::ReferenceState::kLearning);
@@ -205,7 +205,7 @@ TEST(ReferenceEngine, PinAndResetArePersisted) {
                      [&](const StreamView& v) { window = v.monitor.window(0).totals().to_data(); });
   EXPECT_EQ(int64_t(info->frames), window.frames);
   EXPECT_EQ(reference_data(engine, "cam"), window);
-  ASSERT_TRUE(fs::exists(dir / ReferenceStore::file_name("cam")));  // saved at once
+  ASSERT_TRUE(fs::exists(dir / StateStore::reference_file_name("cam")));  // saved at once
   {
     MonitorEngine restarted(options(dir, 100'000));
     feed(restarted, "cam", 1000, 1001, rng);
@@ -213,7 +213,7 @@ TEST(ReferenceEngine, PinAndResetArePersisted) {
     EXPECT_EQ(reference_data(restarted, "cam"), window);
   }
   ASSERT_EQ(engine.reset_reference("cam"), "");
-  EXPECT_FALSE(fs::exists(dir / ReferenceStore::file_name("cam")));
+  EXPECT_FALSE(fs::exists(dir / StateStore::reference_file_name("cam")));
   EXPECT_EQ(engine.reference_info("cam")->state, core::ReferenceState::kLearning);
   EXPECT_EQ(engine.reference_info("cam")->frames, 0u);
   feed(engine, "cam", 300, 301, rng);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -244,6 +245,48 @@ TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
                                           {"subject", k.subject.empty() ? "*" : k.subject}})))
         << core::alert_kind_name(k.kind) << " " << k.subject;
   }
+}
+
+// The state.dir series exist only with a state directory: a restarted engine reports the
+// alerts it took over (the other test engines persist nothing and export none of them).
+TEST(MetricsExporter, RestoredAlertsAreCountedWithAStateDirectory) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "predwatch_metrics_state_test";
+  std::filesystem::remove_all(dir);
+  EngineOptions o = testing::engine_options();
+  o.state_dir = dir.string();
+  size_t active = 0;
+  {
+    testing::TrafficEnv env(8, 3000, o);
+    ASSERT_NO_FATAL_FAILURE(inject_novel_pair(env));
+    active = env.engine->alerts().size();
+    ASSERT_GT(active, 0u);
+    env.engine->save_state(env.now_ms);
+    auto exporter = loopback_exporter(*env.engine);
+    ASSERT_TRUE(exporter);
+    const auto m = parse(testing::http_get(exporter->port(), "/metrics").second);
+    EXPECT_EQ(m.at("predwatch_alerts_restored_total"), 0);
+  }
+  MonitorEngine restarted(o);
+  auto exporter = loopback_exporter(restarted);
+  ASSERT_TRUE(exporter);
+  auto [status, body] = testing::http_get(exporter->port(), "/metrics");
+  ASSERT_EQ(status, 200);
+  const auto m = parse(body);
+  EXPECT_EQ(m.at("predwatch_alerts_restored_total"), double(active));
+  EXPECT_EQ(m.at("predwatch_state_load_errors_total"), 0);
+  EXPECT_EQ(m.at("predwatch_state_save_errors_total"), 0);
+  EXPECT_EQ(count_prefix(m, "predwatch_alert_firing{"), restarted.alerts().size());
+  int rc = -1;
+  const std::string lint = promtool_check(body, rc);
+  EXPECT_EQ(rc, 0) << lint;
+
+  MonitorEngine stateless(testing::engine_options());
+  auto plain = loopback_exporter(stateless);
+  ASSERT_TRUE(plain);
+  const auto none = parse(testing::http_get(plain->port(), "/metrics").second);
+  EXPECT_EQ(none.count("predwatch_alerts_restored_total"), 0u);
+  EXPECT_EQ(none.count("predwatch_state_load_errors_total"), 0u);
 }
 
 // Scores against the learned reference carry against="reference", those against the baseline
