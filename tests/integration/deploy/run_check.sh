@@ -16,6 +16,30 @@ need_tool() {
   fi
 }
 
+k8s_version=1.37.0
+
+# validate_schemas WORK MANIFEST... -- CORE...: kubeconform (strict) on the manifests with
+# the Kubernetes $k8s_version JSON schemas of the PyPI package kubernetes-validate, made
+# standalone by k8s_schemas.py; kubernetes-validate (strict) on CORE, the manifests without
+# custom resources. The Prometheus Operator's custom resources have no schema here:
+# check_k8s.py covers them.
+validate_schemas() {
+  local work=$1; shift
+  local all=() core=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do all+=("$1"); shift; done
+  shift
+  core=("$@")
+  local schema_root
+  schema_root=$("$TOOLS/venv/bin/python3" -c 'import kubernetes_validate, pathlib; print(pathlib.Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema")')
+  mkdir -p "$work/schemas"
+  "$TOOLS/venv/bin/python3" "$here/k8s_schemas.py" "$schema_root" "$k8s_version" "$work/schemas" "${all[@]}"
+  "$TOOLS/bin/kubeconform" -strict -summary -kubernetes-version "$k8s_version" \
+    -skip PodMonitor,PrometheusRule,ServiceMonitor \
+    -schema-location "$work/schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
+    "${all[@]}"
+  "$TOOLS/bin/kubernetes-validate" -k "$k8s_version" --strict "${core[@]}"
+}
+
 case ${1:-} in
   promtool-check-rules)
     promtool check rules deploy/prometheus/alerts.yml ;;
@@ -40,21 +64,66 @@ case ${1:-} in
     for f in deploy/k8s/*.yaml; do
       case $f in */kustomization.yaml) ;; *) manifests+=("$f") ;; esac
     done
-    k8s_version=1.37.0
-    schema_root=$("$TOOLS/venv/bin/python3" -c 'import kubernetes_validate, pathlib; print(pathlib.Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema")')
-    schemas=$(mktemp -d)
-    trap 'rm -rf "$schemas"' EXIT
-    "$TOOLS/venv/bin/python3" "$here/k8s_schemas.py" "$schema_root" "$k8s_version" "$schemas" "${manifests[@]}"
-    # Custom resources (Prometheus Operator) have no schema here: check_k8s.py covers them.
-    "$TOOLS/bin/kubeconform" -strict -summary -kubernetes-version "$k8s_version" \
-      -skip PodMonitor,PrometheusRule \
-      -schema-location "$schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
-      "${manifests[@]}"
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
     core=()
     for f in "${manifests[@]}"; do
       case $f in */podmonitor.yaml|*/prometheusrule.yaml) ;; *) core+=("$f") ;; esac
     done
-    "$TOOLS/bin/kubernetes-validate" -k "$k8s_version" --strict "${core[@]}" ;;
+    validate_schemas "$work" "${manifests[@]}" -- "${core[@]}" ;;
+  helm-chart)
+    # deploy/helm/predwatch: helm lint --strict, then helm template with the default values
+    # and with ci/all-on-values.yaml (every toggle on), each render validated like deploy/k8s
+    # (kubeconform and kubernetes-validate, strict) and cross-checked by check_k8s.py; the
+    # default render must agree with deploy/k8s (--same-as). Values the chart must refuse
+    # make helm template fail.
+    need_tool helm
+    need_tool kubeconform
+    need_tool kubernetes-validate
+    chart=deploy/helm/predwatch
+    all_on=$chart/ci/all-on-values.yaml
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    export HELM_CACHE_HOME="$work/helm/cache" HELM_CONFIG_HOME="$work/helm/config" HELM_DATA_HOME="$work/helm/data"
+    helm=("$TOOLS/bin/helm")
+    "${helm[@]}" lint --strict --kube-version "$k8s_version" "$chart"
+    "${helm[@]}" lint --strict --kube-version "$k8s_version" -f "$all_on" "$chart"
+    for variant in default all-on; do
+      values=()
+      check_args=(--same-as deploy/k8s)
+      if [ "$variant" = all-on ]; then
+        values=(-f "$all_on")
+        check_args=(--require PodDisruptionBudget,PodMonitor,ServiceMonitor,PrometheusRule,NetworkPolicy,Secret)
+      fi
+      out="$work/$variant.yaml"
+      "${helm[@]}" template predwatch "$chart" --namespace predwatch --kube-version "$k8s_version" \
+        "${values[@]}" >"$out"
+      # kubernetes-validate gets the core objects only (no schema for custom resources).
+      "$TOOLS/venv/bin/python3" - "$out" "$work/$variant-core.yaml" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+core = [d for d in docs if not d["apiVersion"].startswith("monitoring.coreos.com/")]
+yaml.safe_dump_all(core, open(sys.argv[2], "w"), sort_keys=False)
+print(f"helm-chart: {sys.argv[1].rsplit('/', 1)[-1]}: " + ", ".join(d["kind"] for d in docs))
+PY
+      validate_schemas "$work" "$out" -- "$work/$variant-core.yaml"
+      $PY "$here/check_k8s.py" --rendered "$out" "${check_args[@]}"
+    done
+    # What the chart must refuse, each with the message that says why.
+    refuse() {
+      local why=$1; shift
+      if "${helm[@]}" template predwatch "$chart" --kube-version "$k8s_version" "$@" >"$work/refused.yaml" 2>"$work/refused.err"; then
+        echo "FAIL  helm template accepted $* ($why)"; exit 1
+      fi
+      grep -q "$why" "$work/refused.err" || { echo "FAIL  helm template $*: expected \"$why\""; cat "$work/refused.err"; exit 1; }
+      echo "helm-chart: refused $* ($why)"
+    }
+    refuse "not a literal" --set-string 'kafka.properties.sasl\.password=hunter2'
+    refuse "needs secrets.kafkaPassword" --set kafka.sasl.enabled=true
+    refuse "at least 16 printable" --set-string secrets.grpcToken=short
+    refuse "set the kafka" --set-string config.kafka.brokers=x:9092
+    refuse "the chart binds" --set-string config.grpc.bind=127.0.0.1:50051
+    refuse "schema" --set-string replicaCount=three ;;
   k8s-consistency)
     $PY "$here/check_k8s.py" ;;
   compose-spec)
