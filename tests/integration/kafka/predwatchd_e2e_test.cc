@@ -21,6 +21,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "daemon/baseline/baseline_file.h"
@@ -160,15 +161,18 @@ void SendEvent(Producer& p, const std::string& topic, const Ev& e, int i) {
 
 class Daemon {
  public:
-  Daemon(const TempDir& dir, const std::string& name, const std::filesystem::path& config)
+  Daemon(const TempDir& dir, const std::string& name, const std::filesystem::path& config,
+         const std::vector<std::string>& extra_args = {})
       : dir_(dir), name_(name) {
     ports_ = dir.path() / (name + ".ports");
     std::filesystem::remove(ports_);
-    child_ = std::make_unique<Child>(
-        std::vector<std::string>{PredwatchdPath(), "--config", config.string(), "--metrics-bind",
-                                 "127.0.0.1:0", "--grpc-bind", "127.0.0.1:0", "--web-bind",
-                                 "127.0.0.1:0", "--ports-file", ports_.string()},
-        dir.path() / (name + ".out"), dir.path() / (name + ".err"));
+    std::vector<std::string> args{PredwatchdPath(), "--config",     config.string(),
+                                  "--metrics-bind", "127.0.0.1:0",  "--grpc-bind",
+                                  "127.0.0.1:0",    "--web-bind",   "127.0.0.1:0",
+                                  "--ports-file",   ports_.string()};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    child_ = std::make_unique<Child>(args, dir.path() / (name + ".out"),
+                                     dir.path() / (name + ".err"));
   }
   // Waits for the ports file; connects the stub.
   bool connect(std::chrono::seconds timeout = 30s) {
@@ -534,6 +538,104 @@ bool WaitThreshold(Daemon& d, const std::string& stream, double want) {
     std::this_thread::sleep_for(100ms);
   }
   return false;
+}
+
+// A restart with state.dir (docs/KAFKA.md "State across restarts"): a confidence drop
+// against each stream's learned reference fires; after SIGTERM the restarted daemon lists
+// the same alerts as firing, with their original `since`, before and after its rebuild, and
+// its alert log has no firing transition for them (the first daemon's log has them: the
+// drift is the same, only the state directory tells the second daemon it already paged).
+TEST_F(PredwatchdE2E, ARestartWithAStateDirectoryKeepsFiringAlertsWithoutASecondPage) {
+  // 14 minutes of 3 streams (the 10m window must be full to be judged: min_window_fill).
+  std::mt19937 rng(5);
+  const int64_t t0 = NowMs() - 840'000;
+  std::vector<Ev> events;
+  for (int i = 0; i < 1200; ++i) {
+    for (int s = 0; s < 3; ++s) {
+      Ev e = MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + int64_t(i) * 700);
+      if (i >= 400) {
+        for (Det& d : e.dets) d.confidence *= 0.5f;  // after the reference: confidences halve
+      }
+      events.push_back(std::move(e));
+    }
+  }
+  {
+    Producer p(bootstrap_);
+    for (size_t i = 0; i < events.size(); ++i) SendEvent(p, topic_, events[i], int(i));
+    p.flush();
+  }
+  const auto config = WriteConfig("state.yaml",
+                                  "reference:\n  frames: 300\n  min_frames: 100\n"
+                                  // The stream stands still once consumed: no window renews,
+                                  // so confirmation by renewal would never come.
+                                  "alerting:\n  confirm_share: 0\n"
+                                  "state:\n  dir: " +
+                                      (dir_.path() / "state").string() + "\n");
+  const std::filesystem::path log1 = dir_.path() / "alerts1.jsonl",
+                              log2 = dir_.path() / "alerts2.jsonl";
+  auto firing = [](const std::vector<v1::Alert>& alerts) {
+    std::map<std::string, std::string> out;  // fingerprint -> since
+    for (const v1::Alert& a : alerts) {
+      if (a.state() == v1::Alert::STATE_FIRING && a.kind() == "confidence")
+        out[a.fingerprint()] = a.since().DebugString();
+    }
+    return out;
+  };
+  std::map<std::string, std::string> before;
+  std::map<std::string, Expected> window_before;  // frames of each stream's 10m window
+  {
+    Daemon d(dir_, "first", config, {"--alerts-log", log1.string()});
+    ASSERT_TRUE(d.connect()) << d.log();
+    const auto deadline = std::chrono::steady_clock::now() + 90s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto a = d.alerts(); a && firing(*a).size() >= 3) break;
+      std::this_thread::sleep_for(500ms);
+    }
+    auto a = d.alerts();
+    ASSERT_TRUE(a);
+    before = firing(*a);
+    for (const auto& [stream, st] : d.stats({"cam-0", "cam-1", "cam-2"}, "10m")) {
+      window_before[stream].frames = st.stats().frames();
+    }
+    std::string listed;
+    for (const v1::Alert& x : *a) listed += x.ShortDebugString() + "\n";
+    ASSERT_GE(before.size(), 3u) << listed << d.log();
+    d.child().signal(SIGTERM);
+    ASSERT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
+  }
+  // Lines of an alert log with the fingerprint and the transition to `to`.
+  auto transitions = [](const std::filesystem::path& log, const std::string& fp,
+                        const std::string& to) {
+    std::istringstream lines(ReadAll(log));
+    size_t n = 0;
+    for (std::string line; std::getline(lines, line);) {
+      n += line.find(fp) != std::string::npos &&
+           line.find("\"to\":\"" + to + "\"") != std::string::npos;
+    }
+    return n;
+  };
+  for (const auto& [fp, since] : before) EXPECT_EQ(transitions(log1, fp, "firing"), 1u) << fp;
+
+  Daemon d2(dir_, "second", config, {"--alerts-log", log2.string()});
+  ASSERT_TRUE(d2.connect()) << d2.log();
+  auto restored = d2.alerts();
+  ASSERT_TRUE(restored);
+  for (const auto& [fp, since] : before) {
+    EXPECT_EQ(firing(*restored).count(fp), 1u) << fp << " not listed at start";
+  }
+  ASSERT_EQ(window_before.size(), 3u);
+  ASSERT_TRUE(d2.wait_frames(window_before, "10m")) << d2.log();  // rebuilt
+  std::this_thread::sleep_for(5s);  // five evaluations of the rebuilt windows
+  auto after = d2.alerts();
+  ASSERT_TRUE(after);
+  for (const auto& [fp, since] : before) {
+    ASSERT_EQ(firing(*after).count(fp), 1u) << fp << "\n" << d2.log();
+    EXPECT_EQ(firing(*after).at(fp), since) << fp;
+    EXPECT_EQ(transitions(log2, fp, "firing") + transitions(log2, fp, "pending"), 0u) << fp;
+  }
+  EXPECT_THAT(d2.log(), ::testing::HasSubstr("alerts of 3 streams restored"));
+  d2.child().signal(SIGTERM);
+  EXPECT_EQ(d2.child().wait(15s), std::optional<int>(0)) << d2.log();
 }
 
 TEST_F(PredwatchdE2E, SighupReloadsThresholdsKeepsWindowsAndRejectsInvalidConfig) {
