@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -182,6 +184,22 @@ std::optional<BrokerApiVersions> probe_api_versions(std::string_view host_port,
 
 int linked_librdkafka_version() { return rd_kafka_version(); }
 
+bool uses_kerberos(const std::map<std::string, std::string>& properties) {
+  auto value_of = [&](const char* key) -> std::string {
+    auto it = properties.find(key);
+    if (it == properties.end()) return "";
+    std::string lower = it->second;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower;
+  };
+  const std::string protocol = value_of("security.protocol");
+  if (protocol != "sasl_plaintext" && protocol != "sasl_ssl") return false;
+  std::string mechanism = value_of("sasl.mechanisms");
+  if (mechanism.empty()) mechanism = value_of("sasl.mechanism");
+  return mechanism.empty() || mechanism == "gssapi";
+}
+
 std::optional<std::string> kafka4_incompatibility(const BrokerApiVersions& v,
                                                   int librdkafka_version,
                                                   std::string_view librdkafka_version_str) {
@@ -189,10 +207,10 @@ std::optional<std::string> kafka4_incompatibility(const BrokerApiVersions& v,
     return std::nullopt;
   }
   return fmt::format(
-      "Kafka broker {} does not support JoinGroup v0 (it accepts v{}..v{}: Kafka 4.0 or newer), "
-      "and librdkafka {} cannot join consumer groups on such brokers, so this consumer would "
-      "never receive partitions. Fix: use a Kafka broker <= 3.9, or build predwatch against "
-      "librdkafka >= 2.11 (librdkafka issue #4948).",
+      "Kafka broker {} does not advertise JoinGroup v0 (it accepts v{}..v{}, as Kafka 4.0.0 "
+      "does), and librdkafka {} then refuses SASL GSSAPI (Kerberos) authentication with it, so "
+      "this consumer could never connect. Fix: use Kafka >= 4.0.1 (or <= 3.9), or build "
+      "predwatch against librdkafka >= 2.11 (librdkafka issue #4948).",
       v.broker, v.join_group_min, v.join_group_max, librdkafka_version_str);
 }
 

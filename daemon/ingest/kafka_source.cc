@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <atomic>
@@ -297,9 +298,13 @@ bool KafkaSource::Impl::check_compatibility() {
     compatibility_checked = true;
     return true;
   }
+  if (!uses_kerberos(options.properties)) {
+    compatibility_checked = true;  // only Kerberos depends on the broker's JoinGroup v0
+    return true;
+  }
   if (auto it = options.properties.find("security.protocol");
-      it != options.properties.end() && it->second != "plaintext" && it->second != "PLAINTEXT") {
-    compatibility_checked = true;  // the plain-TCP probe cannot speak TLS/SASL
+      it != options.properties.end() && ::strcasecmp(it->second.c_str(), "sasl_ssl") == 0) {
+    compatibility_checked = true;  // the plain-TCP probe cannot speak TLS
     return true;
   }
   const auto now = SteadyClock::now();
@@ -501,10 +506,11 @@ void KafkaSource::Impl::parse_statistics(const std::string& json) {
   snap.updated_ms = options.now_ms();
   std::string_view state;
   if (!root["cgrp"]["state"].get(state)) snap.group_state = std::string(state);
-  // Fallback for what the ApiVersions probe cannot see (TLS/SASL listeners): a group that
+  // Fallback for what the ApiVersions probe cannot see (Kerberos over TLS): a group that
   // never comes up although the process has run for a minute.
   if (!warned_not_joined && linked_librdkafka_version() < kFirstLibrdkafkaForKafka4 &&
-      snap.group_state != "up" && SteadyClock::now() - created > std::chrono::seconds(60)) {
+      uses_kerberos(options.properties) && snap.group_state != "up" &&
+      SteadyClock::now() - created > std::chrono::seconds(60)) {
     bool assigned;
     {
       std::lock_guard lock(mu);
@@ -514,8 +520,8 @@ void KafkaSource::Impl::parse_statistics(const std::string& json) {
       warned_not_joined = true;
       spdlog::warn(
           "kafka: consumer group {} has not come up after 60 s (state \"{}\"). Brokers "
-          "unreachable? If the brokers run Kafka 4.x: librdkafka {} cannot join groups there; "
-          "use Kafka <= 3.9 or librdkafka >= 2.11 (librdkafka issue #4948).",
+          "unreachable? If they run Kafka 4.0.0: librdkafka {} cannot authenticate with "
+          "Kerberos there; use Kafka >= 4.0.1 or librdkafka >= 2.11 (librdkafka issue #4948).",
           options.group_id, snap.group_state, rd_kafka_version_str());
     }
   }

@@ -36,10 +36,11 @@
 //  - "Stream moved": counts events whose stream was last seen on another partition (the
 //    producers do not key by stream, or the partition count changed).
 //  - Lag per assigned partition from librdkafka statistics (statistics.interval.ms).
-//  - Kafka 4.x with librdkafka < 2.11 (cannot join groups, librdkafka #4948): detected by an
-//    ApiVersions probe of the bootstrap servers (PLAINTEXT only); reported once as an
-//    error naming broker, librdkafka version and fix; run() then returns and fatal_error()
-//    holds the message.
+//  - Kerberos (SASL GSSAPI) with librdkafka < 2.11 on a broker without JoinGroup v0, i.e.
+//    Kafka 4.0.0 (never authenticates, librdkafka #4948; daemon/ingest/broker_compat.h):
+//    detected by an ApiVersions probe of the bootstrap servers (SASL_PLAINTEXT only);
+//    reported once as an error naming broker, librdkafka version and fix; run() then
+//    returns and fatal_error() holds the message. Other configurations need no JoinGroup v0.
 //
 // Threads: run() consumes on the calling thread (or start() runs it on an owned thread);
 // every EventSink call happens on that thread. request_stop(), stop() and the snapshot

@@ -440,39 +440,89 @@ TEST(KafkaSourceMock, CountsStreamsThatMovePartitions) {
   EXPECT_EQ(source->counters().stream_moved, 1u);
 }
 
-TEST(KafkaSourceMock, ReportsKafka4BrokerWithOldLibrdkafka) {
+// A Kafka 4.0.0 broker: JoinGroup from v2 only (KIP-896; 4.0.1 advertises v0 again).
+void AdvertiseJoinGroupFromV2(MockCluster& cluster) {
+  ASSERT_EQ(rd_kafka_mock_set_apiversion(cluster.mock(), 11, 2, 5), RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+TEST(KafkaSourceMock, ConsumesFromABrokerWithoutJoinGroupV0) {
+  // librdkafka >= 2.0 joins groups without JoinGroup v0 (it sends v5); only its Kerberos
+  // check depends on v0. So over PLAINTEXT nothing is reported and every event arrives.
+  MockCluster cluster;
+  AdvertiseJoinGroupFromV2(cluster);
+  cluster.create_topic("ev40", 1);
+  for (int i = 0; i < 5; ++i)
+    cluster.produce("ev40", 0, JsonEvent("cam1", "f" + std::to_string(i), i));
+  cluster.flush();
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(MockOptions(cluster, "g40", "ev40"), sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  EXPECT_TRUE(WaitFor([&] { return sink.size() >= 5 || source->fatal_error(); }));
+  source->stop();
+  EXPECT_FALSE(source->fatal_error()) << *source->fatal_error();
+  EXPECT_EQ(sink.size(), 5u);
+}
+
+TEST(KafkaSourceMock, ReportsKerberosOnABrokerWithoutJoinGroupV0WithOldLibrdkafka) {
   if (linked_librdkafka_version() >= kFirstLibrdkafkaForKafka4) {
-    GTEST_SKIP() << "librdkafka " << KafkaSource::librdkafka_version() << " joins 4.x groups";
+    GTEST_SKIP() << "librdkafka " << KafkaSource::librdkafka_version()
+                 << " authenticates with Kerberos on brokers without JoinGroup v0";
   }
   MockCluster cluster;
-  // What a Kafka 4.x broker answers: JoinGroup from v2 only (KIP-896).
-  ASSERT_EQ(rd_kafka_mock_set_apiversion(cluster.mock(), 11, 2, 5), RD_KAFKA_RESP_ERR_NO_ERROR);
+  AdvertiseJoinGroupFromV2(cluster);
   std::string error;
   auto versions = probe_api_versions(cluster.bootstraps(), std::chrono::seconds(5), error);
   ASSERT_TRUE(versions) << error;
   EXPECT_EQ(versions->join_group_min, 2);
   EXPECT_EQ(versions->join_group_max, 5);
 
+  // The probe speaks plain TCP, as a SASL_PLAINTEXT listener answers ApiVersions before
+  // authentication; the verdict comes before librdkafka tries to authenticate.
+  KafkaSourceOptions o = MockOptions(cluster, "g4", "ev4");
+  o.properties["security.protocol"] = "SASL_PLAINTEXT";
+  o.properties["sasl.mechanisms"] = "GSSAPI";
+  o.properties["sasl.kerberos.kinit.cmd"] = "true";  // no KDC here
   RecordingSink sink;
-  auto source = KafkaSource::Create(MockOptions(cluster, "g4", "ev4"), sink, error);
+  auto source = KafkaSource::Create(o, sink, error);
   ASSERT_TRUE(source) << error;
   source->run();  // returns by itself
   ASSERT_TRUE(source->fatal_error());
   const std::string message = *source->fatal_error();
   EXPECT_THAT(message, HasSubstr(cluster.bootstraps()));
+  EXPECT_THAT(message, HasSubstr("JoinGroup v0"));
   EXPECT_THAT(message, HasSubstr("librdkafka " + KafkaSource::librdkafka_version()));
-  EXPECT_THAT(message, HasSubstr("<= 3.9"));
+  EXPECT_THAT(message, HasSubstr("GSSAPI"));
+  EXPECT_THAT(message, HasSubstr(">= 4.0.1"));
   EXPECT_THAT(message, HasSubstr(">= 2.11"));
   EXPECT_THAT(message, HasSubstr("#4948"));
 }
 
 TEST(BrokerCompat, OnlyOldLibrdkafkaWithoutJoinGroupV0IsIncompatible) {
   BrokerApiVersions kafka39{"b:9092", 0, 9, 70};
-  BrokerApiVersions kafka40{"b:9092", 2, 9, 80};
+  BrokerApiVersions kafka400{"b:9092", 2, 9, 80};
+  BrokerApiVersions kafka401{"b:9092", 0, 9, 80};
   EXPECT_FALSE(kafka4_incompatibility(kafka39, 0x020002ff, "2.0.2"));
-  EXPECT_TRUE(kafka4_incompatibility(kafka40, 0x020002ff, "2.0.2"));
-  EXPECT_TRUE(kafka4_incompatibility(kafka40, 0x020a01ff, "2.10.1"));
-  EXPECT_FALSE(kafka4_incompatibility(kafka40, 0x020b00ff, "2.11.0"));
+  EXPECT_FALSE(kafka4_incompatibility(kafka401, 0x020002ff, "2.0.2"));
+  EXPECT_TRUE(kafka4_incompatibility(kafka400, 0x020002ff, "2.0.2"));
+  EXPECT_TRUE(kafka4_incompatibility(kafka400, 0x020a01ff, "2.10.1"));
+  EXPECT_FALSE(kafka4_incompatibility(kafka400, 0x020b00ff, "2.11.0"));
+}
+
+TEST(BrokerCompat, OnlyKerberosDependsOnJoinGroupV0) {
+  using Props = std::map<std::string, std::string>;
+  EXPECT_FALSE(uses_kerberos(Props{}));
+  EXPECT_FALSE(uses_kerberos(Props{{"security.protocol", "ssl"}}));
+  EXPECT_FALSE(
+      uses_kerberos(Props{{"security.protocol", "SASL_SSL"}, {"sasl.mechanisms", "PLAIN"}}));
+  EXPECT_FALSE(uses_kerberos(
+      Props{{"security.protocol", "sasl_plaintext"}, {"sasl.mechanism", "SCRAM-SHA-512"}}));
+  EXPECT_FALSE(uses_kerberos(Props{{"sasl.mechanisms", "GSSAPI"}}));  // SASL not in use
+  // GSSAPI is librdkafka's default mechanism.
+  EXPECT_TRUE(uses_kerberos(Props{{"security.protocol", "SASL_PLAINTEXT"}}));
+  EXPECT_TRUE(
+      uses_kerberos(Props{{"security.protocol", "sasl_ssl"}, {"sasl.mechanism", "gssapi"}}));
 }
 
 TEST(KafkaSourceOptionsCheck, RejectsBrokenOptions) {

@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
-# A real single-node Apache Kafka 3.9 broker (KRaft, combined broker+controller) on loopback,
-# for predwatch's integration tests.
+# A real single-node Apache Kafka broker (KRaft, combined broker+controller) on loopback,
+# for predwatch's integration tests: 3.9 by default, a 4.x release with PREDWATCH_KAFKA_VERSION.
 #
-#   broker.sh start    fetch the jars (once, into lib/ next to this script), format a fresh
+#   broker.sh start    fetch the jars (once, into lib*/ next to this script), format a fresh
 #                      state dir, start the broker, wait until it serves, print the bootstrap
 #   broker.sh stop     stop the broker (whole process group), wait for it, delete the state
 #   broker.sh status   exit 0 and print the bootstrap address if the broker is running
 #   broker.sh topic NAME PARTITIONS   create a topic (TopicCommand) on the running broker
 #
 # Idempotent: start on a running broker prints its address, stop on a stopped one is a no-op.
-# State dir: $PREDWATCH_KAFKA_STATE (default /tmp/predwatch-kafka-$UID). The bootstrap
+# State dir: $PREDWATCH_KAFKA_STATE (default: per version, below). The bootstrap
 # address ("127.0.0.1:PORT") is written to $STATE/bootstrap; the log to $STATE/logs/.
-# Needs: java (>= 11; Debian: default-jre-headless), mvn (Debian: maven), python3 (free ports).
+# Ports: two free loopback ports chosen at each start.
+# Needs: java (>= 11; 4.x: 17; Debian: default-jre-headless), mvn (Debian: maven), python3.
 #
-# Kafka 3.9 specifics (checked against the 3.9.2 jars): KRaft with static
-# controller.quorum.voters and plain `kafka.tools.StorageTool format`; logging through the
-# log4j 1.x API via reload4j (log4j.properties, -Dlog4j.configuration=file:...); topics via
-# org.apache.kafka.tools.TopicCommand from artifact kafka-tools.
+# PREDWATCH_KAFKA_VERSION picks the broker. Each version has its own jar dir and default
+# state dir, so brokers of different versions can run side by side:
+#   unset    Kafka 3.9 as pinned in pom.xml; jars in lib/, state /tmp/predwatch-kafka-$UID.
+#            Checked against the 3.9.2 jars: logging through the log4j 1.x API via reload4j
+#            (log4j.properties, -Dlog4j.configuration=file:...).
+#   4.X.Y    that Kafka 4.x release through pom-kafka4.xml (-Dkafka.version); jars in
+#            lib-4.X.Y/, state /tmp/predwatch-kafka-4.X.Y-$UID. Checked against the 4.0.0 and
+#            4.4.0 jars: logging through log4j2 (log4j2.properties,
+#            -Dlog4j2.configurationFile=...), share-coordinator topic settings for a single
+#            node; needs Java 17.
+# Both: KRaft with static controller.quorum.voters and plain `kafka.tools.StorageTool format`;
+# topics via org.apache.kafka.tools.TopicCommand from artifact kafka-tools.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-LIB=$HERE/lib
-STATE=${PREDWATCH_KAFKA_STATE:-/tmp/predwatch-kafka-$(id -u)}
+VERSION=${PREDWATCH_KAFKA_VERSION:-}
+case "$VERSION" in
+  "") POM=$HERE/pom.xml LIB=$HERE/lib DEFAULT_STATE=/tmp/predwatch-kafka-$(id -u) ;;
+  4.*) POM=$HERE/pom-kafka4.xml LIB=$HERE/lib-$VERSION
+    DEFAULT_STATE=/tmp/predwatch-kafka-$VERSION-$(id -u) ;;
+  *) echo "broker.sh: PREDWATCH_KAFKA_VERSION: '$VERSION' is not 4.X.Y (unset: 3.9)" >&2; exit 2 ;;
+esac
+STATE=${PREDWATCH_KAFKA_STATE:-$DEFAULT_STATE}
 START_TIMEOUT_S=${PREDWATCH_KAFKA_START_TIMEOUT:-90}
 
 log() { echo "broker.sh: $*" >&2; }
@@ -36,13 +51,14 @@ running_pid() {
 
 fetch_jars() {
   # Re-fetch when the pom changed since the last fetch.
-  local stamp=$LIB/.pom.sha256 want
-  want=$(sha256sum "$HERE/pom.xml" | cut -d' ' -f1)
+  local stamp=$LIB/.pom.sha256 want version_opt=()
+  want=$(sha256sum "$POM" | cut -d' ' -f1)
+  [ -z "$VERSION" ] || version_opt=(-Dkafka.version="$VERSION")
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   log "fetching Kafka jars into $LIB"
   rm -rf "$LIB"
-  (cd "$HERE" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime \
-    -DoutputDirectory="$LIB") >&2
+  (cd "$HERE" && mvn -q -B -Dstyle.color=never -f "$POM" "${version_opt[@]}" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB") >&2
   echo "$want" >"$stamp"
 }
 
@@ -82,7 +98,29 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=1
 EOF
-  cat >"$STATE/log4j.properties" <<EOF
+  local log_opt
+  if [ -n "$VERSION" ]; then
+    # The share-group coordinator's internal topic defaults to 3 replicas.
+    cat >>"$STATE/server.properties" <<EOF
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+EOF
+    cat >"$STATE/log4j2.properties" <<EOF
+appender.file.type=File
+appender.file.name=file
+appender.file.fileName=$STATE/logs/server.log
+appender.file.layout.type=PatternLayout
+appender.file.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=INFO
+rootLogger.appenderRef.file.ref=file
+logger.state.name=state.change.logger
+logger.state.level=WARN
+logger.request.name=kafka.request.logger
+logger.request.level=WARN
+EOF
+    log_opt=-Dlog4j2.configurationFile="$STATE/log4j2.properties"
+  else
+    cat >"$STATE/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.FileAppender
 log4j.appender.file.File=$STATE/logs/server.log
@@ -93,9 +131,10 @@ log4j.logger.org.apache.kafka=INFO
 log4j.logger.state.change.logger=WARN
 log4j.logger.kafka.request.logger=WARN
 EOF
+    log_opt=-Dlog4j.configuration="file:$STATE/log4j.properties"
+  fi
   local java_opts=(-Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
-    -Dlog4j.configuration="file:$STATE/log4j.properties" -Dkafka.logs.dir="$STATE/logs"
-    -cp "$LIB/*")
+    "$log_opt" -Dkafka.logs.dir="$STATE/logs" -cp "$LIB/*")
   local cluster_id
   cluster_id=$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid)
   java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
