@@ -1,7 +1,7 @@
 // ApiAuthorizer: who may call which predwatch.v1.Monitor RPC (docs/SECURITY.md).
 //
-// RPCs are readers (ListStreams, GetWindowStats, GetDrift, ListAlerts, WatchAlerts,
-// GetExemplars, GetBaseline, GetReference) or writers (SetBaseline, RevertBaseline,
+// RPCs are readers (ListStreams, GetWindowStats, GetDrift, ListAlerts, ListAlertTransitions,
+// WatchAlerts, GetExemplars, GetBaseline, GetReference) or writers (SetBaseline, RevertBaseline,
 // SnapshotBaseline, PinReference, ResetReference: each changes what alerts fire). Credentials are bearer tokens
 // in the call's `authorization: Bearer <token>` metadata, compared in constant time.
 //

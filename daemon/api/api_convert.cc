@@ -161,6 +161,16 @@ void alert_to_proto(const core::Alert& a, v1::Alert* out) {
   out->set_summary(alert_summary(a));
 }
 
+v1::AlertTransition transition_to_proto(const core::AlertTransition& t) {
+  v1::AlertTransition m;
+  ms_to_timestamp(t.time_ms, m.mutable_time());
+  alert_to_proto(t.alert, m.mutable_alert());
+  m.set_previous_state(t.from == core::AlertState::kInactive ? v1::Alert::STATE_UNSPECIFIED
+                                                             : state_to_proto(t.from));
+  m.set_note(t.note);
+  return m;
+}
+
 void finding_scores(const core::DriftReport& report, const core::DriftFinding& f,
                     google::protobuf::RepeatedPtrField<v1::DriftScore>* out) {
   auto base = [&](v1::DriftScore* s) {

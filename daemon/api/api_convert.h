@@ -31,6 +31,10 @@ v1::Alert::State state_to_proto(core::AlertState state);
 // Alert message of a pending/firing/resolved alert: the deciding window's payload, every
 // window's verdict, the related subjects (class_appeared) and the summary.
 void alert_to_proto(const core::Alert& alert, v1::Alert* out);
+// AlertTransition message of a transition: its time, the alert after it (a transition to
+// inactive: STATE_DROPPED when it never fired or left with its stream, else the alert's
+// state), the state before it (STATE_UNSPECIFIED for a new pending alert) and the note.
+v1::AlertTransition transition_to_proto(const core::AlertTransition& transition);
 // One line a person reads, e.g. "class_appeared umbrella (with handbag, person) on cam:
 // firing, score 9.2 vs threshold 1.3 in window 5m, 61 in 3000 window frames; over in 5m,1h of
 // 3 windows".

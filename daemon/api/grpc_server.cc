@@ -98,15 +98,6 @@ struct WatchState {
   }
 };
 
-v1::AlertTransition transition_to_proto(const core::AlertTransition& t) {
-  v1::AlertTransition m;
-  ms_to_timestamp(t.time_ms, m.mutable_time());
-  alert_to_proto(t.alert, m.mutable_alert());
-  m.set_previous_state(t.from == core::AlertState::kInactive ? v1::Alert::STATE_UNSPECIFIED
-                                                             : state_to_proto(t.from));
-  return m;
-}
-
 class MonitorService final : public v1::Monitor::CallbackService {
  public:
   MonitorService(MonitorEngine& engine, size_t max_message_bytes, size_t max_watchers,
@@ -345,6 +336,13 @@ class MonitorService final : public v1::Monitor::CallbackService {
       resp->Clear();
       return reference_info(req->stream(), resp);
     });
+  }
+
+  grpc::ServerUnaryReactor* ListAlertTransitions(grpc::CallbackServerContext* ctx,
+                                                 const v1::ListAlertTransitionsRequest* req,
+                                                 v1::ListAlertTransitionsResponse* resp) override {
+    return unary(ctx, "ListAlertTransitions", RpcAccess::kRead, resp,
+                 [&] { return query_alert_transitions(engine_, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* RevertBaseline(grpc::CallbackServerContext* ctx,

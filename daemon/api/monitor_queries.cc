@@ -163,6 +163,21 @@ Status query_alerts(const MonitorEngine& engine, const v1::ListAlertsRequest& re
   return Status::OK;
 }
 
+Status query_alert_transitions(const MonitorEngine& engine,
+                               const v1::ListAlertTransitionsRequest& req,
+                               v1::ListAlertTransitionsResponse* resp) {
+  constexpr uint32_t kDefaultLimit = 200;
+  if (req.limit() > MonitorEngine::kTransitionHistory) {
+    return Status(StatusCode::INVALID_ARGUMENT,
+                  "limit must be at most " + std::to_string(MonitorEngine::kTransitionHistory) +
+                      " (got " + std::to_string(req.limit()) + ")");
+  }
+  const size_t limit = req.limit() == 0 ? kDefaultLimit : req.limit();
+  for (const core::AlertTransition& t : engine.recent_transitions(req.stream(), limit))
+    *resp->add_transitions() = transition_to_proto(t);
+  return Status::OK;
+}
+
 Status query_exemplars(const MonitorEngine& engine, bool ready, const v1::GetExemplarsRequest& req,
                        v1::GetExemplarsResponse* resp) {
   if (req.stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");

@@ -1,5 +1,5 @@
 // MonitorQueries: the read side of predwatch.v1.Monitor (ListStreams, GetWindowStats,
-// GetDrift, ListAlerts, GetExemplars, GetBaseline) as plain functions over a MonitorEngine,
+// GetDrift, ListAlerts, ListAlertTransitions, GetExemplars, GetBaseline) as plain functions over a MonitorEngine,
 // so that every reader that speaks the query API — the gRPC service (api/grpc_server) and
 // the web view's JSON API (web/web_api) — answers from the same code: same validation, same
 // error codes and messages, same messages (proto/predwatch/v1/monitor.proto).
@@ -28,6 +28,11 @@ grpc::Status query_drift(const MonitorEngine& engine, bool ready, const v1::GetD
                          v1::GetDriftResponse* resp);
 grpc::Status query_alerts(const MonitorEngine& engine, const v1::ListAlertsRequest& req,
                           v1::ListAlertsResponse* resp);
+// INVALID_ARGUMENT for a limit over MonitorEngine::kTransitionHistory; an unknown stream is
+// not an error (its transitions may be all that is left of it): the answer is empty.
+grpc::Status query_alert_transitions(const MonitorEngine& engine,
+                                     const v1::ListAlertTransitionsRequest& req,
+                                     v1::ListAlertTransitionsResponse* resp);
 grpc::Status query_exemplars(const MonitorEngine& engine, bool ready,
                              const v1::GetExemplarsRequest& req, v1::GetExemplarsResponse* resp);
 grpc::Status query_baseline(const MonitorEngine& engine, const v1::GetBaselineRequest& req,

@@ -529,6 +529,34 @@ void alert_row(TextTable& t, const v1::Alert& a) {
              format_time(a.since()), a.fingerprint()});
 }
 
+// `alerts --history`: the latest transitions the server kept, oldest first.
+int run_alert_history(const ClientOptions& o, const std::string& stream, uint32_t limit) {
+  auto stub = v1::Monitor::NewStub(channel(o));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, o);
+  v1::ListAlertTransitionsRequest req;
+  req.set_stream(stream);
+  req.set_limit(limit);
+  v1::ListAlertTransitionsResponse resp;
+  const grpc::Status s = stub->ListAlertTransitions(&ctx, req, &resp);
+  if (!s.ok()) return fail(o, "alerts --history", s);
+  if (o.json) return print_json("alerts --history", resp);
+  TextTable t({"time", "transition", "kind", "stream", "subject", "window", "score", "threshold",
+               "note"});
+  for (const v1::AlertTransition& x : resp.transitions()) {
+    const v1::Alert& a = x.alert();
+    std::string subject;
+    for (const std::string& part : a.subject()) subject += (subject.empty() ? "" : "+") + part;
+    t.add_row({format_time(x.time()),
+               state_text(x.previous_state()) + " -> " + state_text(a.state()), a.kind(),
+               a.stream(), subject.empty() ? "*" : subject, a.window(), format_number(a.score()),
+               format_number(a.threshold()), x.note()});
+  }
+  std::cout << t.render();
+  if (resp.transitions().empty()) std::cout << "(no alert transitions since predwatchd started)\n";
+  return 0;
+}
+
 int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
   if (!watch) {
     auto stub = v1::Monitor::NewStub(channel(o));
@@ -836,11 +864,22 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
 
   auto alerts_stream = std::make_shared<std::string>();
   auto watch = std::make_shared<bool>(false);
+  auto history = std::make_shared<bool>(false);
+  auto history_limit = std::make_shared<uint32_t>(0);
   CLI::App* alerts = app.add_subcommand("alerts", "pending and firing alerts");
   add_common(alerts, *o);
   alerts->add_option("stream", *alerts_stream, "only this stream");
-  alerts->add_flag("--watch", *watch, "stream alert transitions until Ctrl-C");
-  alerts->callback([=, &result] { result.exit_code = run_alerts(*o, *alerts_stream, *watch); });
+  CLI::Option* watch_flag =
+      alerts->add_flag("--watch", *watch, "stream alert transitions until Ctrl-C");
+  alerts->add_flag("--history", *history,
+                   "the latest transitions predwatchd kept (oldest first) instead")
+      ->excludes(watch_flag);
+  alerts->add_option("--limit", *history_limit, "with --history: how many (1-1000; default 200)")
+      ->check(CLI::Range(1, 1000));
+  alerts->callback([=, &result] {
+    result.exit_code = *history ? run_alert_history(*o, *alerts_stream, *history_limit)
+                                : run_alerts(*o, *alerts_stream, *watch);
+  });
 
   auto ea = std::make_shared<ExemplarArgs>();
   CLI::App* ex = app.add_subcommand("exemplars", "recent frames behind a statistics cell");

@@ -343,6 +343,8 @@ void MonitorEngine::deliver() {
     transitions.swap(undelivered_);
     if (transitions.empty()) return;
     for (auto& [id, l] : listeners_) listeners.push_back(l);
+    history_.insert(history_.end(), transitions.begin(), transitions.end());
+    while (history_.size() > kTransitionHistory) history_.pop_front();
   }
   for (const auto& t : transitions)
     for (const auto& l : listeners) l(t);
@@ -653,6 +655,17 @@ std::string MonitorEngine::save_installed(std::string_view stream,
     ++counters_.state_save_errors;
   }
   return error;
+}
+
+std::vector<core::AlertTransition> MonitorEngine::recent_transitions(std::string_view stream,
+                                                                     size_t limit) const {
+  std::vector<core::AlertTransition> out;
+  std::lock_guard lock(alerts_mu_);
+  for (auto it = history_.rbegin(); it != history_.rend() && out.size() < limit; ++it) {
+    if (stream.empty() || it->alert.last.key.stream == stream) out.push_back(*it);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 std::string MonitorEngine::set_baseline(std::string_view stream, LoadedBaseline baseline) {

@@ -87,6 +87,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -261,6 +262,13 @@ class MonitorEngine : public EventSink {
 
   // Pending and firing alerts (optionally of one stream), by fingerprint.
   std::vector<core::Alert> alerts(std::string_view stream = {}) const;
+  // The latest alert transitions (optionally of one stream), oldest first, at most `limit`:
+  // the engine keeps the last kTransitionHistory of all streams (about 1 KB each), as they
+  // were delivered to listeners (restored alerts made none). For the web view's timeline
+  // and ListAlertTransitions: what happened before a reader connected.
+  static constexpr size_t kTransitionHistory = 1000;
+  std::vector<core::AlertTransition> recent_transitions(std::string_view stream,
+                                                        size_t limit) const;
 
   // Baselines. set_baseline installs a baseline on the stream (creating the stream if its
   // key is configured; saved in state_dir) and returns "" or an error. snapshot_baseline
@@ -399,13 +407,14 @@ class MonitorEngine : public EventSink {
 
   // Lock order: mu_, then alerts_mu_. delivery_mu_ is taken before alerts_mu_ and never
   // while holding mu_ or alerts_mu_.
-  // guards tracker_, undelivered_, listeners_, alerts_changed_ and alerts_saved_ms_
+  // guards tracker_, undelivered_, listeners_, history_, alerts_changed_, alerts_saved_ms_
   mutable std::mutex alerts_mu_;
   core::AlertTracker tracker_;
   std::vector<core::AlertTransition> undelivered_;  // made by the tracker, not yet delivered
   std::mutex delivery_mu_;                          // one deliver() at a time, in order
   std::map<uint64_t, AlertListener> listeners_;
   uint64_t next_listener_ = 1;
+  std::deque<core::AlertTransition> history_;  // the latest kTransitionHistory delivered
   bool alerts_changed_ = false;          // some alert changed state since the last save
   int64_t alerts_saved_ms_ = INT64_MIN;  // evaluation time of the last save
 };

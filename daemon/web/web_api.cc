@@ -206,6 +206,26 @@ WebResponse WebApi::handle(const WebRequest& request) const {
     v1::ListAlertsResponse resp;
     return answer(query_alerts(engine_, req, &resp), resp, max_bytes);
   }
+  // /api/v1/alerts/history
+  if (seg.size() == 4 && seg[2] == "alerts" && seg[3] == "history") {
+    if (error = p.unknown({"stream", "limit"}); !error.empty()) return bad(error);
+    v1::ListAlertTransitionsRequest req;
+    const auto stream = p.single("stream", error);
+    if (!error.empty()) return bad(error);
+    if (stream) {
+      if (!check_name("parameter 'stream'", *stream, limits_.max_name_bytes, error))
+        return bad(error);
+      req.set_stream(*stream);
+    }
+    const auto limit = p.single("limit", error);
+    if (!error.empty()) return bad(error);
+    uint64_t n = 0;
+    if (limit && !parse_uint("limit", *limit, 1, MonitorEngine::kTransitionHistory, n, error))
+      return bad(error);
+    req.set_limit(uint32_t(n));
+    v1::ListAlertTransitionsResponse resp;
+    return answer(query_alert_transitions(engine_, req, &resp), resp, max_bytes);
+  }
   // /api/v1/streams
   if (seg.size() == 3 && seg[2] == "streams") {
     if (error = p.unknown({}); !error.empty()) return bad(error);

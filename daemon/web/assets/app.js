@@ -319,13 +319,33 @@ class AlertsPage {
     this.timeline = el('div', { class: 'timeline' });
     this.body = el('div');
     root.append(this.note, this.timeline, this.body);
-    // Every alert seen while the page is open, by fingerprint: {alert, since, end, state}.
-    // An alert that leaves the list resolved (or was dropped) at the time it left.
+    // Every alert known to the page, by fingerprint: {alert, since, end, state}: from the
+    // transitions predwatchd kept (/api/v1/alerts/history) and the alerts seen while the
+    // page is open. An alert that leaves the list ends at its transition (resolved or
+    // dropped), or at the time the page saw it leave.
     this.history = new Map();
   }
 
-  // The timeline: one row per alert seen since the page opened, from `since` to now (or
-  // to when it left the list), coloured by state; the axis spans the last hour at least.
+  // Replays the server's transitions (oldest first) into the history.
+  applyTransitions(transitions) {
+    for (const t of transitions) {
+      const a = t.alert;
+      const time = Date.parse(t.time) || Date.now();
+      const to = stateName(a.state);
+      const h = this.history.get(a.fingerprint);
+      if (to === 'pending' || to === 'firing') {
+        if (!h || (h.end && h.end <= time)) this.history.set(a.fingerprint, { alert: a, since: time, end: null, state: to });
+        else if (!h.end) Object.assign(h, { alert: a, state: to });
+      } else if (h && time >= h.since && (!h.end || h.end < time)) {
+        Object.assign(h, { alert: a, end: time, state: to, note: t.note || '' });
+      } else if (!h) {
+        this.history.set(a.fingerprint, { alert: a, since: time, end: time, state: to, note: t.note || '' });
+      }
+    }
+  }
+
+  // The timeline: one row per alert known to the page (above), from `since` to now (or to
+  // when it left the list), coloured by state; the axis spans the last hour at least.
   renderTimeline(alerts, stream) {
     const now = Date.now();
     const present = new Set();
@@ -359,7 +379,7 @@ class AlertsPage {
         svg('text', { x: x(t), y: 11, 'font-size': 10, 'text-anchor': k === 4 ? 'end' : 'middle', fill: '#667' },
           now - start > 20 * 3600e3 ? new Date(t).toLocaleString() : new Date(t).toLocaleTimeString()));
     }
-    const colors = { firing: '#c62828', pending: '#ef6c00', resolved: '#9aa4b2' };
+    const colors = { firing: '#c62828', pending: '#ef6c00', resolved: '#9aa4b2', dropped: '#cfd5dd' };
     rows.forEach(([fp, h], i) => {
       const y = 18 + i * rowH;
       const a = h.alert;
@@ -368,7 +388,8 @@ class AlertsPage {
         fill: colors[h.state] || '#667', rx: 2 });
       const title = svg('title', {});
       title.textContent = `${text}: ${h.state} since ${new Date(h.since).toLocaleString()}` +
-        (h.end ? `, left the list at ${new Date(h.end).toLocaleTimeString()}` : '');
+        (h.end ? `, left the list at ${new Date(h.end).toLocaleTimeString()}` : '') +
+        (h.note ? ` (${h.note})` : '');
       const g = svg('g', { class: 'row', 'data-fingerprint': fp }, title,
         svg('text', { x: label - 6, y: y + rowH / 2 + 3, 'font-size': 11, 'text-anchor': 'end', fill: '#1b1f24' },
           text.length > 40 ? text.slice(0, 39) + '…' : text), bar);
@@ -376,11 +397,16 @@ class AlertsPage {
       root.append(g);
     });
     this.timeline.replaceChildren(el('div', { class: 'scroll', style: 'max-height:300px' }, root),
-      el('p', { class: 'legend' }, 'Timeline of the alerts seen since this page opened (red firing, orange pending, grey left the list: resolved or dropped). Click a row for its window.'));
+      el('p', { class: 'legend' }, 'Timeline of the alerts since predwatchd started (its last 1,000 transitions) and while this page is open: red firing, orange pending, grey resolved, light grey dropped (the stream moved or expired). Click a row for its window.'));
   }
   async update(params) {
     const stream = params.get('stream');
-    const r = await api('/api/v1/alerts' + (stream ? '?stream=' + enc(stream) : ''));
+    const only = stream ? 'stream=' + enc(stream) : '';
+    const [r, past] = await Promise.all([
+      api('/api/v1/alerts' + (only ? '?' + only : '')),
+      api('/api/v1/alerts/history?limit=1000' + (only ? '&' + only : '')).catch(() => ({})),
+    ]);
+    this.applyTransitions(past.transitions || []);
     const alerts = (r.alerts || []).slice().sort((a, b) =>
       (a.state === b.state ? 0 : a.state === 'STATE_FIRING' ? -1 : 1) ||
       String(a.since || '').localeCompare(String(b.since || '')));

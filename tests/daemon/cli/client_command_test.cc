@@ -99,6 +99,20 @@ TEST_F(ClientCommand, BaselineRevertRemovesTheInstalledBaseline) {
   EXPECT_NE(r.err.find("has no installed baseline"), std::string::npos) << r.err;
 }
 
+// `alerts --history`: nothing happened yet; --watch cannot be combined with it; the limit is
+// checked before any call.
+TEST_F(ClientCommand, AlertHistoryOnAQuietServer) {
+  CliRun r = run({"alerts", "--history"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("(no alert transitions since predwatchd started)"), std::string::npos)
+      << r.out;
+  r = run({"alerts", "--history", "--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\n \"transitions\": []\n}\n");
+  EXPECT_NE(run({"alerts", "--history", "--watch"}).code, 0);
+  EXPECT_NE(run({"alerts", "--history", "--limit", "5000"}).code, 0);
+}
+
 // `stats STREAM --html OUT.html`: the window's tables as the report page, counts as sent.
 TEST_F(ClientCommand, StatsHtmlWritesTheWindowAsAReportPage) {
   // 20 frames with person + car, 10 with 2 dogs + person (frame i at kT0 + 100 i).

@@ -347,11 +347,12 @@ TEST(MonitorEngine, ClockSkewIsUnboundedWhenTheBoundIsZero) {
 // Issue 14: alerts of a stream whose partition moved away stayed firing on the old replica.
 TEST(MonitorEngine, AlertsOfADroppedStreamLeaveTheTrackerWithATransition) {
   MonitorEngine engine(alerting_options());
-  std::vector<core::AlertTransition> seen;
+  std::vector<core::AlertTransition> seen, all;
   std::mutex seen_mu;
   engine.subscribe([&](const core::AlertTransition& t) {
     std::lock_guard lock(seen_mu);
     seen.push_back(t);
+    all.push_back(t);
   });
   auto left = [](int i) { return 0.05f + 0.05f * float(i % 8); };
   int64_t t = 0;
@@ -403,6 +404,27 @@ TEST(MonitorEngine, AlertsOfADroppedStreamLeaveTheTrackerWithATransition) {
   const std::vector<TopicPartition> assigned{{"events", 0}};
   engine.on_partitions_assigned(assigned);
   EXPECT_TRUE(engine.alerts().empty());
+
+  // The engine kept every transition it delivered, in order, with the notes; per stream
+  // and limited to the latest.
+  auto same = [](const std::vector<core::AlertTransition>& got,
+                 const std::vector<core::AlertTransition>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].alert.fingerprint, want[i].alert.fingerprint) << i;
+      EXPECT_EQ(got[i].to, want[i].to) << i;
+      EXPECT_EQ(got[i].time_ms, want[i].time_ms) << i;
+      EXPECT_EQ(got[i].note, want[i].note) << i;
+    }
+  };
+  ASSERT_LT(all.size(), MonitorEngine::kTransitionHistory);
+  same(engine.recent_transitions("", MonitorEngine::kTransitionHistory), all);
+  std::vector<core::AlertTransition> cam;
+  for (const auto& tr : all)
+    if (tr.alert.last.key.stream == "cam") cam.push_back(tr);
+  ASSERT_GE(cam.size(), 2u);
+  same(engine.recent_transitions("cam", 2), {cam.end() - 2, cam.end()});
+  EXPECT_TRUE(engine.recent_transitions("nobody", 10).empty());
 }
 
 // Issue 14: streams never expired. A stream without events for streams.idle_expiry is

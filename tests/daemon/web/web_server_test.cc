@@ -131,6 +131,24 @@ TEST_F(WebServerTest, StreamsAndAlertsEqualTheRpcs) {
   req.set_stream("cam");
   ASSERT_TRUE(stub_->ListAlerts(&c3, req, &rc).ok());
   expect_same(wc, rc, "alerts of cam");
+
+  // The transitions that led there: the same answer as ListAlertTransitions, the latest
+  // transition of each listed alert is to its state now.
+  v1::ListAlertTransitionsResponse wh, rh;
+  get_json("/api/v1/alerts/history?stream=cam&limit=1000", wh);
+  grpc::ClientContext c4;
+  v1::ListAlertTransitionsRequest hreq;
+  hreq.set_stream("cam");
+  hreq.set_limit(1000);
+  ASSERT_TRUE(stub_->ListAlertTransitions(&c4, hreq, &rh).ok());
+  expect_same(wh, rh, "alert history of cam");
+  for (const v1::Alert& a : wc.alerts()) {
+    const v1::AlertTransition* last = nullptr;
+    for (const v1::AlertTransition& t : wh.transitions())
+      if (t.alert().fingerprint() == a.fingerprint()) last = &t;
+    ASSERT_NE(last, nullptr) << a.fingerprint();
+    EXPECT_EQ(last->alert().state(), a.state()) << a.fingerprint();
+  }
 }
 
 TEST_F(WebServerTest, WindowStatsEqualTheRpcInBothForms) {
@@ -303,6 +321,8 @@ TEST_F(WebServerTest, BadParametersAre400NamingTheParameter) {
       {"/api/v1/stats?stream=cam&stream=ref&window=last2k", "parameter 'stream' is given 2 times"},
       {"/api/v1/baseline?stream=cam&window=5m", "unknown parameter 'window'"},
       {"/api/v1/alerts?stream=" + std::string(1025, 's'), "parameter 'stream' is 1025 bytes"},
+      {"/api/v1/alerts/history?limit=1001", "parameter 'limit': 1001 is outside [1, 1000]"},
+      {"/api/v1/alerts/history?window=5m", "unknown parameter 'window'"},
   };
   for (const auto& [target, want] : cases) {
     const auto [status, message] = error_of(target);
