@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "daemon/api/api_convert.h"
+#include "daemon/baseline/baseline_file.h"
+#include "daemon/convert/proto_time.h"
 #include "daemon/convert/stats_convert.h"
 
 namespace predwatch::daemon {
@@ -264,11 +266,45 @@ Status query_exemplars(const MonitorEngine& engine, bool ready, const v1::GetExe
   return st;
 }
 
+namespace {
+
+// The stream's complete learned reference as a Baseline message (see GetBaselineRequest).
+Status reference_as_baseline(const StreamView& v, const std::string& stream, v1::Baseline* b) {
+  const core::ReferenceLearner* learner = v.monitor.reference();
+  if (!learner) {
+    return Status(StatusCode::FAILED_PRECONDITION,
+                  "the daemon learns no references (reference.enabled: false)");
+  }
+  if (!learner->complete()) {
+    return Status(StatusCode::FAILED_PRECONDITION,
+                  "the learned reference of stream '" + stream + "' is still learning (" +
+                      std::to_string(int(100 * learner->progress())) + "%)");
+  }
+  const core::BaselineStats& r = *learner->reference();
+  std::vector<std::string> names = r.class_names;
+  names.resize(std::max<size_t>(names.size(), r.stats.num_classes()));
+  b->set_format_version(1);
+  b->set_kind(kind_to_proto(core::BaselineKind::kProductionWindow));
+  stats_to_proto(r.stats, names, StatsSections{}, b->mutable_stats());
+  v1::WindowOrigin* origin = b->mutable_window();
+  origin->set_stream(stream);
+  origin->set_window(learner->state() == core::ReferenceState::kPinned ? "pinned" : "learned");
+  ms_to_timestamp(learner->start_ms(), origin->mutable_start());
+  ms_to_timestamp(learner->end_ms(), origin->mutable_end());
+  return Status::OK;
+}
+
+}  // namespace
+
 Status query_baseline(const MonitorEngine& engine, const v1::GetBaselineRequest& req,
                       v1::GetBaselineResponse* resp) {
   if (req.stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
   Status st;
   const bool found = engine.with_stream(req.stream(), [&](const StreamView& v) {
+    if (req.reference()) {
+      st = reference_as_baseline(v, req.stream(), resp->mutable_baseline());
+      return;
+    }
     if (!v.baseline) {
       st = Status(StatusCode::NOT_FOUND, "stream '" + req.stream() + "' has no baseline");
       return;

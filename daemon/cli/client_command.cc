@@ -706,12 +706,14 @@ int write_baseline(const std::string& path, const v1::Baseline& b, const ClientO
   return 0;
 }
 
-int run_baseline_pull(const ClientOptions& o, const std::string& stream, const std::string& out) {
+int run_baseline_pull(const ClientOptions& o, const std::string& stream, const std::string& out,
+                      bool reference) {
   auto stub = v1::Monitor::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::GetBaselineRequest req;
   req.set_stream(stream);
+  req.set_reference(reference);
   v1::GetBaselineResponse resp;
   const grpc::Status s = stub->GetBaseline(&ctx, req, &resp);
   if (!s.ok()) return fail(o, "baseline pull", s);
@@ -947,7 +949,13 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
   add_common(pull, *o);
   pull->add_option("stream", *b_stream, "stream key")->required();
   pull->add_option("-o,--output", *b_file, "baseline file to write (--json: print instead)");
-  pull->callback([=, &result] { result.exit_code = run_baseline_pull(*o, *b_stream, *b_file); });
+  auto b_reference = std::make_shared<bool>(false);
+  pull->add_flag("--reference", *b_reference,
+                 "the stream's learned reference instead (once complete), e.g. to push it as a "
+                 "baseline elsewhere");
+  pull->callback([=, &result] {
+    result.exit_code = run_baseline_pull(*o, *b_stream, *b_file, *b_reference);
+  });
   CLI::App* push = baseline->add_subcommand("push", "install a baseline file on a stream");
   add_common(push, *o);
   push->add_option("stream", *b_stream, "stream key")->required();

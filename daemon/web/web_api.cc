@@ -300,13 +300,18 @@ WebResponse WebApi::handle(const WebRequest& request) const {
   }
   if (what == "baseline") {
     if (has_window && names.empty()) return not_found();
-    if (error = p.unknown({"tables", "stream"}); !error.empty()) return bad(error);
+    if (error = p.unknown({"tables", "reference", "stream"}); !error.empty()) return bad(error);
     const auto t = p.single("tables", error);
     if (!error.empty()) return bad(error);
     if (t && *t != "true" && *t != "false")
       return bad("parameter 'tables': '" + t->substr(0, 40) + "' is not true or false");
+    const auto ref = p.single("reference", error);
+    if (!error.empty()) return bad(error);
+    if (ref && *ref != "true" && *ref != "false")
+      return bad("parameter 'reference': '" + ref->substr(0, 40) + "' is not true or false");
     v1::GetBaselineRequest req;
     req.set_stream(stream);
+    req.set_reference(ref && *ref == "true");
     v1::GetBaselineResponse resp;
     const grpc::Status s = query_baseline(engine_, req, &resp);
     if (s.ok() && !(t && *t == "true")) resp.mutable_baseline()->mutable_stats()->clear_tables();

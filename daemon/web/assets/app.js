@@ -517,13 +517,20 @@ class WindowPage {
     if (!this.window) this.window = (info.windows[0] || {}).name || '';
     const w = enc(this.window);
     const wantBaseline = info.has_baseline && (!this.baseline || Date.now() - this.baselineAt > 30000);
-    const [stats, drift, baseline] = await Promise.all([
+    // The learned reference, once complete (it changes only when pinned or reset).
+    const refState = info.reference ? info.reference.state : '';
+    const hasReference = refState === 'STATE_COMPLETE' || refState === 'STATE_PINNED';
+    const wantReference = hasReference && (!this.reference || Date.now() - this.referenceAt > 30000);
+    const [stats, drift, baseline, reference] = await Promise.all([
       api(`/api/v1/stats?stream=${s}&window=${w}&section=class_balance&section=cooccurrence`),
       api(`/api/v1/drift?stream=${s}&window=${w}`).catch((e) => ({ error: e })),
       wantBaseline ? api(`/api/v1/baseline?stream=${s}`).catch(() => null) : Promise.resolve(this.baseline),
+      wantReference ? api(`/api/v1/baseline?stream=${s}&reference=true`).catch(() => null) : Promise.resolve(this.reference),
     ]);
     if (!info.has_baseline) this.baseline = null;
     else if (wantBaseline && baseline) { this.baseline = baseline; this.baselineAt = Date.now(); }
+    if (!hasReference) this.reference = null;
+    else if (wantReference && reference) { this.reference = reference; this.referenceAt = Date.now(); }
     this.error.hidden = true;
     this.stats = stats;
     this.params = params;
@@ -544,6 +551,7 @@ class WindowPage {
   }
 
   baseStats() { return this.baseline && this.baseline.baseline && this.baseline.baseline.stats; }
+  refStats() { return this.reference && this.reference.baseline && this.reference.baseline.stats; }
 
   renderHead(info, stats, drift) {
     const wi = stats.window;
@@ -566,6 +574,10 @@ class WindowPage {
     const base = this.baseStats();
     const bshare = new Map();
     if (base) for (const c of base.classes || []) bshare.set(c.name, num(c.share));
+    // The learned reference's shares, a column of their own ("vs reference").
+    const ref = this.refStats();
+    const rshare = new Map();
+    if (ref) for (const c of ref.classes || []) rshare.set(c.name, num(c.share));
     const classes = (stats.stats.classes || []).map((c) => ({
       name: c.name, images: num(c.images), objects: num(c.objects), share: num(c.share),
       base: bshare.has(c.name) ? bshare.get(c.name) : null,
@@ -593,11 +605,13 @@ class WindowPage {
     el('td', { class: 'num' }, pct(c.share)),
     el('td', { class: 'num' }, c.base === null ? '—' : pct(c.base)),
     el('td', { class: 'num' }, c.base ? fmt(c.share / c.base) + '×' : c.share > 0 && base ? 'new' : ''),
+    ref ? el('td', { class: 'num ref' }, rshare.has(c.name) ? pct(rshare.get(c.name)) : '—') : '',
     el('td', { class: 'bar' }, el('div', { class: 'bar-w', style: `width:${(100 * c.share) / max}%` }),
       c.base !== null ? el('div', { class: 'bar-b', style: `width:${(100 * c.base) / max}%` }) : '')));
     replaceKeepingScroll(this.balance, el('div', { class: 'scroll' }, el('table', { class: 'bars', id: 'balance-table' },
       el('thead', {}, el('tr', {}, th('class', 'name'), el('th', { class: 'num' }, 'objects'), th('share', 'share', 'num'),
         el('th', { class: 'num' }, 'baseline'), th('ratio', 'ratio', 'num'),
+        ref ? el('th', { class: 'num', title: "the stream's learned reference (its first frames, or a pinned period)" }, 'reference') : '',
         el('th', {}, el('span', { class: 'bar-w', style: 'display:inline-block;width:10px' }), ' window ',
           el('span', { class: 'bar-b', style: 'display:inline-block;width:10px' }), ' baseline'))),
       el('tbody', {}, rows))));

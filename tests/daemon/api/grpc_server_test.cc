@@ -851,6 +851,33 @@ TEST(GrpcReference, StateDriftAgainstAndControl) {
     EXPECT_EQ(info.state(), v1::ReferenceInfo::STATE_PINNED);
     EXPECT_EQ(info.frames(), 2000u);
   }
+  // GetBaseline with `reference`: the pinned window's counts, class by class (the window
+  // has not moved since: the same GetWindowStats answer).
+  auto reference_baseline = [&](v1::GetBaselineResponse* out) {
+    grpc::ClientContext ctx;
+    v1::GetBaselineRequest req;
+    req.set_stream("cam");
+    req.set_reference(true);
+    return stub->GetBaseline(&ctx, req, out);
+  };
+  {
+    v1::GetBaselineResponse ref;
+    ASSERT_TRUE(reference_baseline(&ref).ok());
+    EXPECT_EQ(ref.baseline().kind(), v1::Baseline::KIND_PRODUCTION_WINDOW);
+    EXPECT_EQ(ref.baseline().window().stream(), "cam");
+    EXPECT_EQ(ref.baseline().window().window(), "pinned");
+    EXPECT_EQ(ref.baseline().stats().frames(), 2000);
+    grpc::ClientContext ctx;
+    v1::GetWindowStatsRequest req;
+    req.set_stream("cam");
+    req.set_window("last2k");
+    v1::GetWindowStatsResponse win;
+    ASSERT_TRUE(stub->GetWindowStats(&ctx, req, &win).ok());
+    std::map<std::string, int64_t> want, got;
+    for (const auto& c : win.stats().classes()) want[c.name()] = c.images();
+    for (const auto& c : ref.baseline().stats().classes()) got[c.name()] = c.images();
+    EXPECT_EQ(got, want);
+  }
   {
     grpc::ClientContext ctx;
     v1::PinReferenceRequest pin;
@@ -866,6 +893,12 @@ TEST(GrpcReference, StateDriftAgainstAndControl) {
     EXPECT_EQ(info.state(), v1::ReferenceInfo::STATE_LEARNING);
     EXPECT_EQ(info.frames(), 0u);
     EXPECT_FALSE(info.has_start());
+  }
+  {
+    v1::GetBaselineResponse ref;
+    const grpc::Status st = reference_baseline(&ref);
+    EXPECT_EQ(st.error_code(), StatusCode::FAILED_PRECONDITION);
+    EXPECT_NE(st.error_message().find("still learning"), std::string::npos) << st.error_message();
   }
   {
     grpc::ClientContext ctx;

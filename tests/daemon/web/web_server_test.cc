@@ -316,6 +316,7 @@ TEST_F(WebServerTest, BadParametersAre400NamingTheParameter) {
       {ex + "?a=k00&b=k00", "pair: a and b must differ"},
       {"/api/v1/streams/cam/drift?against=yesterday", "parameter 'against'"},
       {"/api/v1/streams/cam/baseline?tables=yes", "parameter 'tables'"},
+      {"/api/v1/streams/cam/baseline?reference=1", "parameter 'reference'"},
       {"/api/v1/stats?window=last2k", "parameter 'stream' is missing"},
       {"/api/v1/stats?stream=cam", "parameter 'window' is missing"},
       {"/api/v1/stats?stream=cam&stream=ref&window=last2k", "parameter 'stream' is given 2 times"},
