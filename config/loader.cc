@@ -1114,6 +1114,16 @@ void cross_checks(Parser& p, const Settings& s) {
   for (const WindowSettings& w : s.windows) {
     if (w.type == WindowType::kTime && (!longest || w.length > longest->length)) longest = &w;
   }
+  Millis covered{0};  // the automatic rebuild horizon
+  for (const WindowSettings& w : s.windows) {
+    if (w.type == WindowType::kTime) covered = std::max(covered, w.length + w.allowed_lateness);
+  }
+  if (s.kafka.rebuild_horizon.count() > 0 && s.kafka.rebuild_horizon < covered) {
+    p.error(p.pos_at("kafka.rebuild_horizon"), "kafka.rebuild_horizon",
+            "(" + format_duration(s.kafka.rebuild_horizon) +
+                ") must be 0 (automatic) or at least the longest time window plus its lateness (" +
+                format_duration(covered) + ")");
+  }
   if (longest && s.streams.idle_expiry.count() > 0 && s.streams.idle_expiry < longest->length) {
     p.error(p.pos_at("streams.idle_expiry"), "streams.idle_expiry",
             "(" + format_duration(s.streams.idle_expiry) +

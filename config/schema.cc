@@ -144,6 +144,17 @@ const std::vector<Setting>& table() {
        .doc = "On start, re-read the retained history covering the longest time window to "
               "rebuild window state before drift is reported (false: windows start empty).",
        .in_settings = PW_FIELD(kafka, rebuild)},
+      {.path = "kafka.rebuild_horizon",
+       .kind = Kind::kDuration,
+       .bounds = closed(0, 30 * kDay),
+       .bounds_note = "; 0 = automatic; else ≥ the longest time window plus its lateness",
+       .doc = "How far back the rebuild replays (message timestamps). Automatic: the longest "
+              "time window plus its allowed lateness. A count window (last N frames) of a "
+              "stream slower than N frames per horizon restarts with only the horizon's "
+              "frames (not judged until refilled); set this to N / the slowest stream's "
+              "frame rate to rebuild it too (docs/KAFKA.md \"Delivery semantics\"), within "
+              "the topic's retention.",
+       .in_settings = PW_FIELD(kafka, rebuild_horizon)},
 
       // ---- streams ----
       {.path = "streams.max_streams",

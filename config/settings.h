@@ -88,6 +88,9 @@ struct KafkaSettings {
   // On start, re-read retained history covering the longest time window to rebuild window
   // state before reporting drift (false: windows start empty at the committed offsets).
   bool rebuild = true;
+  // How far back the rebuild replays; 0 = the longest time window plus its lateness. Longer
+  // covers the count windows of slow streams (last N frames spanning more than that).
+  Millis rebuild_horizon{0};
 
   bool operator==(const KafkaSettings&) const = default;
 };

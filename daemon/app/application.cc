@@ -39,17 +39,6 @@ std::string read_file(const std::string& path, std::string& error) {
   return ss.str();
 }
 
-// Longest time window plus its lateness: how far back the rebuild replays.
-int64_t rebuild_horizon_ms(const config::Settings& s) {
-  int64_t h = 0;
-  for (const auto& w : s.windows) {
-    if (w.type == config::WindowType::kTime) {
-      h = std::max<int64_t>(h, w.length.count() + w.allowed_lateness.count());
-    }
-  }
-  return h;
-}
-
 // The tokens grpc.auth names, read now (at start and on reload); nullopt with `error`.
 std::optional<ApiAuthOptions> api_auth(const config::GrpcAuthSettings& a, std::string& error) {
   std::string warning;

@@ -82,6 +82,17 @@ core::StatsLayout stats_layout(const config::Settings& settings) {
   return layout;
 }
 
+int64_t rebuild_horizon_ms(const config::Settings& s) {
+  if (s.kafka.rebuild_horizon.count() > 0) return s.kafka.rebuild_horizon.count();
+  int64_t h = 0;
+  for (const auto& w : s.windows) {
+    if (w.type == config::WindowType::kTime) {
+      h = std::max<int64_t>(h, w.length.count() + w.allowed_lateness.count());
+    }
+  }
+  return h;
+}
+
 MetricsOptions metrics_options(const config::Settings& settings) {
   const config::MetricsSettings& m = settings.metrics;
   MetricsOptions o;

@@ -48,6 +48,10 @@ struct EngineConfig {
   std::map<std::string, std::shared_ptr<const LoadedBaseline>> entry_baselines;
 };
 
+// How far back the Kafka rebuild replays, in ms: kafka.rebuild_horizon, or when it is 0 the
+// longest time window plus its allowed lateness (0 without time windows).
+int64_t rebuild_horizon_ms(const config::Settings& settings);
+
 // The metrics exporter's options (bind, caps, class windows and scores).
 MetricsOptions metrics_options(const config::Settings& settings);
 

@@ -69,6 +69,19 @@ core::Event Event(std::string_view id, std::vector<core::NamedDetection> detecti
 
 // statistics.max_detections_per_event: only the most confident detections of an event
 // enter the statistics; limits.max_detections_per_event rejects the whole event.
+// The rebuild horizon: the longest time window plus its lateness (count windows do not
+// count), or kafka.rebuild_horizon when set.
+TEST(EngineConfig, RebuildHorizonCoversTheTimeWindowsOrIsSet) {
+  const std::string windows =
+      "windows:\n"
+      "  - {name: 5m, type: time, length: 5m, pane: 10s, allowed_lateness: 2m}\n"
+      "  - {name: 1h, type: time, length: 1h, pane: 1m, allowed_lateness: 30s}\n"
+      "  - {name: last10k, type: count, frames: 10000}\n";
+  EXPECT_EQ(rebuild_horizon_ms(Load(windows)), 3'600'000 + 30'000);
+  EXPECT_EQ(rebuild_horizon_ms(Load(windows + "kafka:\n  rebuild_horizon: 3h\n")), 10'800'000);
+  EXPECT_EQ(rebuild_horizon_ms(Load("windows:\n  - {name: n, type: count, frames: 100}\n")), 0);
+}
+
 TEST(EngineConfig, ReferenceSettingsAreMapped) {
   const config::Settings s = Load(
       "reference: {frames: 500, duration: 2m, min_frames: 50, kinds: [confidence, spatial]}\n"
