@@ -99,6 +99,13 @@ struct KafkaSettings {
 
 inline constexpr std::string_view kStreamTemplateKey = "*";
 
+// Label names streams.entries[].labels cannot use: those of the alert series themselves and
+// Prometheus' target labels.
+inline constexpr std::string_view kReservedAlertLabels[] = {
+    "stream", "kind", "subject", "window", "state", "against", "job", "instance", "alertname"};
+inline constexpr std::size_t kMaxStreamLabels = 8;
+inline constexpr std::size_t kMaxStreamLabelValueBytes = 128;
+
 struct StreamSettings {
   // Stream key as carried by events, or "*": the template for every unlisted stream.
   std::string key;
@@ -113,6 +120,10 @@ struct StreamSettings {
   std::vector<std::string> windows;
   // Overrides statistics.min_confidence for this stream.
   std::optional<double> min_confidence;
+  // Routing context (team, site, model...) put on this stream's alert series, so that
+  // Prometheus alerts and Alertmanager routes carry it; names are Prometheus label names
+  // other than predwatch's own (kReservedAlertLabels).
+  std::map<std::string, std::string> labels;
 
   bool operator==(const StreamSettings&) const = default;
 };

@@ -107,7 +107,27 @@ MetricsOptions metrics_options(const config::Settings& settings) {
     o.class_windows.emplace(m.class_windows.begin(), m.class_windows.end());
   }
   o.tested_class_scores = m.class_scores == config::ClassScores::kTested;
+  o.stream_labels = stream_labels(settings);
   return o;
+}
+
+MetricsOptions::StreamLabels stream_labels(const config::Settings& settings) {
+  // By key, "*" for the template (a listed stream without labels has none, whatever "*" says).
+  auto by_key = std::make_shared<std::map<std::string, std::vector<std::pair<std::string, std::string>>,
+                                          std::less<>>>();
+  bool any = false;
+  for (const config::StreamSettings& e : settings.streams.entries) {
+    (*by_key)[e.key].assign(e.labels.begin(), e.labels.end());
+    any = any || !e.labels.empty();
+  }
+  if (!any) return nullptr;
+  return [by_key](std::string_view stream) -> std::vector<std::pair<std::string, std::string>> {
+    if (auto it = by_key->find(stream); it != by_key->end()) return it->second;
+    if (auto it = by_key->find(config::kStreamTemplateKey); it != by_key->end()) {
+      return it->second;
+    }
+    return {};
+  };
 }
 
 std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
