@@ -372,6 +372,10 @@ class MonitorEngine : public EventSink {
   void deliver();
   // Moves `t` to undelivered_. REQUIRES alerts_mu_.
   void queue(std::vector<core::AlertTransition> t);
+  // Drops the unclaimed restored alerts (see the top of this file) whose stream came from one
+  // of `partitions` (in) or from none of them (!in); those without partitions stay.
+  // REQUIRES mu_.
+  void drop_unclaimed(std::span<const TopicPartition> partitions, bool in, std::string_view note);
   // Drops the unclaimed restored alerts of `stream` (see the top of this file). REQUIRES mu_.
   void forget_unclaimed(const std::string& stream, int64_t now_ms, std::string_view note);
   // Saves the alerts when forced, when some changed state, or when the last save is a minute
