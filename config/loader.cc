@@ -819,8 +819,9 @@ void parse_stream_labels(Parser& p, const Field& f, const std::string& path,
   }
   for (const auto& [name, field] : m.fields) {
     const std::string at = map_entry(path, name);
-    const bool reserved = std::find(std::begin(kReservedAlertLabels), std::end(kReservedAlertLabels),
-                                    name) != std::end(kReservedAlertLabels);
+    const bool reserved =
+        std::find(std::begin(kReservedAlertLabels), std::end(kReservedAlertLabels), name) !=
+        std::end(kReservedAlertLabels);
     if (!valid_label_name(name) || reserved) {
       p.error(pos_of(field.key), at,
               reserved ? "is a label of predwatch's alert series; choose another name"

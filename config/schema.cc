@@ -603,7 +603,8 @@ const std::vector<Setting>& table() {
        .default_text = "unset",
        .bounds_note = "not with `token_env`; the file holds ≥ 16 characters, no whitespace",
        .doc = "File holding the write token: mutating RPCs (SetBaseline, RevertBaseline, "
-              "SnapshotBaseline, PinReference, ResetReference) need `authorization: Bearer <token>`. Without a "
+              "SnapshotBaseline, PinReference, ResetReference) need `authorization: Bearer "
+              "<token>`. Without a "
               "write token they are refused unless `grpc.bind` is loopback, client "
               "certificates are required, or `allow_unauthenticated_mutations` is true."},
       {.path = "grpc.auth.token_env",

@@ -197,9 +197,7 @@ void TimeWindow::parts(std::vector<const PackedPart*>& out) const {
   }
 }
 
-int64_t TimeWindow::frames_in_window() const {
-  return sum_.frames();
-}
+int64_t TimeWindow::frames_in_window() const { return sum_.frames(); }
 
 size_t TimeWindow::bytes() const {
   size_t n = sizeof(*this) + sum_.bytes() + slots_.capacity() * sizeof(Slot) +

@@ -1,8 +1,8 @@
 // MonitorQueries: the read side of predwatch.v1.Monitor (ListStreams, GetWindowStats,
-// GetDrift, ListAlerts, ListAlertTransitions, GetExemplars, GetBaseline) as plain functions over a MonitorEngine,
-// so that every reader that speaks the query API — the gRPC service (api/grpc_server) and
-// the web view's JSON API (web/web_api) — answers from the same code: same validation, same
-// error codes and messages, same messages (proto/predwatch/v1/monitor.proto).
+// GetDrift, ListAlerts, ListAlertTransitions, GetExemplars, GetBaseline) as plain functions over a
+// MonitorEngine, so that every reader that speaks the query API — the gRPC service
+// (api/grpc_server) and the web view's JSON API (web/web_api) — answers from the same code: same
+// validation, same error codes and messages, same messages (proto/predwatch/v1/monitor.proto).
 //
 // Each function fills `resp` and returns OK, or returns the error a gRPC caller gets
 // (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, UNAVAILABLE while `ready` is false for

@@ -113,8 +113,8 @@ MetricsOptions metrics_options(const config::Settings& settings) {
 
 MetricsOptions::StreamLabels stream_labels(const config::Settings& settings) {
   // By key, "*" for the template (a listed stream without labels has none, whatever "*" says).
-  auto by_key = std::make_shared<std::map<std::string, std::vector<std::pair<std::string, std::string>>,
-                                          std::less<>>>();
+  auto by_key = std::make_shared<
+      std::map<std::string, std::vector<std::pair<std::string, std::string>>, std::less<>>>();
   bool any = false;
   for (const config::StreamSettings& e : settings.streams.entries) {
     (*by_key)[e.key].assign(e.labels.begin(), e.labels.end());

@@ -33,8 +33,8 @@ struct MetricsOptions {
   bool tested_class_scores = true;
   // Routing labels of a stream (streams.entries[].labels), added to its alert series; null or
   // empty: none. Names never clash with the series' own (the configuration checks them).
-  using StreamLabels = std::function<std::vector<std::pair<std::string, std::string>>(
-      std::string_view stream)>;
+  using StreamLabels =
+      std::function<std::vector<std::pair<std::string, std::string>>(std::string_view stream)>;
   StreamLabels stream_labels;
 };
 

@@ -86,11 +86,11 @@ TEST(EngineConfig, RebuildHorizonCoversTheTimeWindowsOrIsSet) {
 // has none; no labels anywhere: no resolver at all.
 TEST(EngineConfig, StreamLabelsComeFromTheStreamsEntryOrTheTemplate) {
   using L = std::vector<std::pair<std::string, std::string>>;
-  const auto labels = stream_labels(Load(
-      "streams:\n  entries:\n"
-      "    - {key: '*', labels: {team: vision}}\n"
-      "    - {key: gate, labels: {team: security, site: north}}\n"
-      "    - {key: plain}\n"));
+  const auto labels =
+      stream_labels(Load("streams:\n  entries:\n"
+                         "    - {key: '*', labels: {team: vision}}\n"
+                         "    - {key: gate, labels: {team: security, site: north}}\n"
+                         "    - {key: plain}\n"));
   ASSERT_TRUE(labels);
   EXPECT_EQ(labels("gate"), (L{{"site", "north"}, {"team", "security"}}));
   EXPECT_EQ(labels("anything"), (L{{"team", "vision"}}));

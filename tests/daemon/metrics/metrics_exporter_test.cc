@@ -261,12 +261,12 @@ TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
   EXPECT_EQ(count_prefix(ml, "predwatch_alert_firing{"), alerts.size());
   for (const core::Alert& a : alerts) {
     const core::AlertKey& k = a.last.key;
-    EXPECT_TRUE(ml.count(series("predwatch_alert_firing",
-                                {{"stream", k.stream},
-                                 {"kind", std::string(core::alert_kind_name(k.kind))},
-                                 {"subject", k.subject.empty() ? "*" : k.subject},
-                                 {"site", "plant-3"},
-                                 {"team", "vision"}})))
+    EXPECT_TRUE(ml.count(
+        series("predwatch_alert_firing", {{"stream", k.stream},
+                                          {"kind", std::string(core::alert_kind_name(k.kind))},
+                                          {"subject", k.subject.empty() ? "*" : k.subject},
+                                          {"site", "plant-3"},
+                                          {"team", "vision"}})))
         << core::alert_kind_name(k.kind) << " " << k.subject;
   }
   with_labels->set_stream_labels([](std::string_view) {
@@ -274,11 +274,11 @@ TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
   });
   const auto reloaded = scrape();
   const core::AlertKey& k0 = alerts.front().last.key;
-  EXPECT_TRUE(reloaded.count(series("predwatch_alert_firing",
-                                    {{"stream", k0.stream},
-                                     {"kind", std::string(core::alert_kind_name(k0.kind))},
-                                     {"subject", k0.subject.empty() ? "*" : k0.subject},
-                                     {"team", "ops"}})));
+  EXPECT_TRUE(reloaded.count(
+      series("predwatch_alert_firing", {{"stream", k0.stream},
+                                        {"kind", std::string(core::alert_kind_name(k0.kind))},
+                                        {"subject", k0.subject.empty() ? "*" : k0.subject},
+                                        {"team", "ops"}})));
 }
 
 // The state.dir series exist only with a state directory: a restarted engine reports the

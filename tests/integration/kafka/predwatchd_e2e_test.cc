@@ -171,8 +171,8 @@ class Daemon {
                                   "127.0.0.1:0",    "--web-bind",   "127.0.0.1:0",
                                   "--ports-file",   ports_.string()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    child_ = std::make_unique<Child>(args, dir.path() / (name + ".out"),
-                                     dir.path() / (name + ".err"));
+    child_ =
+        std::make_unique<Child>(args, dir.path() / (name + ".out"), dir.path() / (name + ".err"));
   }
   // Waits for the ports file; connects the stub.
   bool connect(std::chrono::seconds timeout = 30s) {
