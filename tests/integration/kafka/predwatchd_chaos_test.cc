@@ -12,7 +12,7 @@
 // produced:
 //   - every stream lives on exactly one live replica and each of its windows (a 10m time
 //     window and a count window, each holding every event, and a 2m window holding the
-//     last 12 panes) equals the offline recomputation of the produced events: nothing
+//     last 24 panes of 5 s) equals the offline recomputation of the produced events: nothing
 //     counted twice, nothing lost;
 //   - no replica lists an alert of a stream it does not own; every firing alert is
 //     supported by its stream's final windows (GetDrift on the owner: the finding is flagged
@@ -26,6 +26,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -53,9 +54,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kStreams = 8;
 constexpr int kPartitions = 4;
-constexpr int kPerStream = 1500;
-constexpr int kReferenceFrames = 200;  // reference.frames
-constexpr int kDriftFrom = 200;        // cam-0's confidences halve from this event on
+constexpr int kPerStream = 1500;       // events of cam-1..cam-7
+constexpr int kDriftEvents = 4000;     // events of cam-0
+constexpr int kReferenceFrames = 300;  // reference.frames
+constexpr int kDriftFrom = 300;        // cam-0's confidences halve from this event on
 constexpr double kResolveRatio = 0.8;  // alerting.resolve_ratio (the default)
 
 uint64_t EnvOr(const char* name, uint64_t fallback) {
@@ -213,7 +215,7 @@ class PredwatchdChaos : public ::testing::Test {
                           // Judged once full, after a third of the run (the other two are
                           // never full, so never judged): cam-0's drift fires early and its
                           // alerts live through kills.
-                          "  - {name: 2m, type: time, length: 2m, pane: 10s, "
+                          "  - {name: 2m, type: time, length: 2m, pane: 5s, "
                           "allowed_lateness: 2m}\n"
                           "drift:\n  evaluation_interval: 1s\n"
                           "reference:\n  frames: " +
@@ -226,24 +228,29 @@ class PredwatchdChaos : public ::testing::Test {
                           state.string() + "\n");
   }
 
-  // Streams cam-0..cam-7, kPerStream events each, in order per stream, their times spread
-  // over 9 minutes ending half a minute ago: the 10m window and the count window both hold
-  // every event, the 2m window those of its last 12 panes. cam-0's confidences halve after
-  // its learned reference (its first kReferenceFrames frames).
+  // Streams cam-0..cam-7, their times spread over 9 minutes ending half a minute ago, in
+  // time order: the 10m window and the count window both hold every event, the 2m window
+  // those of its last 24 panes. cam-0's confidences halve after its learned reference (its
+  // first kReferenceFrames frames); it sends kDriftEvents events, so that its final 2m
+  // window (~890 frames) alone is significant: with 1500 (~330 frames) the p-value of its
+  // confidence findings stayed near 0.002, above reference.alpha (1e-4), and a replica
+  // taking cam-0 over at the end rightly never fired.
   std::vector<Ev> MakeChaosEvents(uint32_t seed) {
     std::mt19937 rng(seed);
     std::vector<Ev> out;
     const int64_t t0 = NowMs() - 570'000;
-    for (int i = 0; i < kPerStream; ++i) {
-      for (int s = 0; s < kStreams; ++s) {
-        Ev e =
-            MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + int64_t(i) * 540'000 / kPerStream);
+    for (int s = 0; s < kStreams; ++s) {
+      const int n = s == 0 ? kDriftEvents : kPerStream;
+      for (int i = 0; i < n; ++i) {
+        Ev e = MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + int64_t(i) * 540'000 / n);
         if (s == 0 && i >= kDriftFrom) {
           for (Det& d : e.dets) d.confidence *= 0.5f;
         }
         out.push_back(std::move(e));
       }
     }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Ev& x, const Ev& y) { return x.time_ms < y.time_ms; });
     return out;
   }
 
@@ -280,7 +287,7 @@ TEST_F(PredwatchdChaos, KillsABrokerRestartAndPartitionMovesLeaveExactWindowsAnd
   const auto started = Clock::now();
 
   const std::vector<Ev> events = MakeChaosEvents(uint32_t(seed));
-  const std::vector<Ev> last2m = LastPanes(events, 10'000, 12);
+  const std::vector<Ev> last2m = LastPanes(events, 5'000, 24);
   ASSERT_LT(last2m.size(), events.size() / 3);
   const std::map<std::string, std::map<std::string, Expected>> expected{
       {"10m", Recompute(events)}, {"last100k", Recompute(events)}, {"2m", Recompute(last2m)}};
@@ -493,14 +500,26 @@ TEST_F(PredwatchdChaos, KillsABrokerRestartAndPartitionMovesLeaveExactWindowsAnd
     std::this_thread::sleep_for(1s);
   }
   for (const std::string& p : problems) ADD_FAILURE() << p;
-  if (!drift_fires && owner.count("cam-0")) {
+  if (owner.count("cam-0")) {
     std::ostringstream scores;
+    int flagged = 0, judged = 0;
+    double largest_p = 0;
     for (const v1::DriftScore& sc :
          Drift(owner["cam-0"]->daemon(), "cam-0").value_or(std::vector<v1::DriftScore>{})) {
-      if (sc.kind() == "confidence") scores << sc.ShortDebugString() << "\n";
+      if (sc.kind() != "confidence") continue;
+      scores << sc.ShortDebugString() << "\n";
+      if (sc.window() == "2m" && sc.note().empty()) {
+        ++judged;
+        flagged += sc.flagged();
+        largest_p = std::max(largest_p, sc.p_value());
+      }
     }
-    ADD_FAILURE() << "cam-0's confidence drop does not fire on its owner; its scores:\n"
-                  << scores.str();
+    std::cout << "chaos: cam-0's 2m confidence findings: " << flagged << " of " << judged
+              << " flagged, largest p-value " << largest_p << std::endl;
+    if (!drift_fires) {
+      ADD_FAILURE() << "cam-0's confidence drop does not fire on its owner; its scores:\n"
+                    << scores.str();
+    }
   }
 
   // Alert persistence was exercised: some restart restored alerts from its state dir.
