@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <span>
 
@@ -322,6 +323,7 @@ class CocoReader {
     bool has_image = false, has_category = false, has_bbox = false, has_segm = false;
     double bbox[4] = {0, 0, 0, 0};
     double score = -1, area = -1;
+    bool has_score = false;
     bool bad_bbox = false;
     bool is_crowd = false;
     for (auto field : o) {
@@ -355,6 +357,7 @@ class CocoReader {
       } else if (key == "score") {
         if (auto err = v.get_double().get(score))
           return fail_or(final, index, array, "score", "not a number", err);
+        has_score = true;
       } else if (key == "area") {
         if (v.get_double().get(area)) area = -1;
       } else if (key == "id") {
@@ -411,6 +414,11 @@ class CocoReader {
     if (!has_category) return skip(ProblemKind::kMissingField, "", "missing \"category_id\"");
     if (!has_bbox) return skip(ProblemKind::kMissingField, "", "missing \"bbox\"");
     if (bad_bbox) return skip(ProblemKind::kMissingField, "", "\"bbox\" must have 4 numbers");
+    // A confidence outside [0, 1] is rejected, as the live decoders do (kBadConfidence).
+    if (has_score && !(score >= 0 && score <= 1)) {
+      return skip(ProblemKind::kMalformedRecord, "",
+                  fmt::format("\"score\" {} is not a confidence in [0, 1]", score));
+    }
     int32_t class_index = -1;
     if (results_ && !options_.category_id_by_index.empty()) {
       if (category_id < 0 ||
@@ -444,8 +452,9 @@ class CocoReader {
                                    bbox[0], bbox[1], bbox[2], bbox[3], row.width, row.height));
     }
     rec.score = score >= 0 ? static_cast<float>(score) : core::kNoConfidence;
+    // A fraction of the image: an area larger than the image counts as the whole image.
     rec.mask_area = has_segm && area > 0
-                        ? static_cast<float>(area / (double(row.width) * row.height))
+                        ? static_cast<float>(std::min(1.0, area / (double(row.width) * row.height)))
                         : core::kNoMaskArea;
     rec.class_index = class_index;
     rec.category = cat->second;

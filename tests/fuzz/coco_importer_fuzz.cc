@@ -52,7 +52,7 @@ std::vector<Delivered> run(const std::filesystem::path& file, size_t buffer_byte
                    d.frame_id.c_str());
         FUZZ_CHECK(det.confidence == core::kNoConfidence || fuzz::in_unit(det.confidence),
                    "confidence %g", det.confidence);
-        FUZZ_CHECK(det.mask_area == core::kNoMaskArea || std::isfinite(det.mask_area),
+        FUZZ_CHECK(det.mask_area == core::kNoMaskArea || fuzz::in_unit(det.mask_area),
                    "mask_area %g", det.mask_area);
         FUZZ_CHECK(!det.class_name.empty() || det.class_index >= 0, "unnamed class");
         d.names.emplace_back(det.class_name);

@@ -504,3 +504,34 @@ TEST(CocoImporterBadInput, RepeatedImageIdKeyNeverOverrunsTheBuffer) {
 
 }  // namespace
 }  // namespace predwatch::daemon::testing
+
+// FUZZING.md finding 7: a score outside [0, 1] used to be delivered as the confidence (1.5),
+// unlike the live decoders, which reject it; now the annotation is a malformed record.
+TEST(CocoImporterBadInput, ScoreOutsideTheUnitIntervalIsAProblem) {
+  TempDir t;
+  auto f = t.write("x.json", std::string(kGood) +
+                                 R"({"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9],
+          "score": 1.5},
+      {"id": 8, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9], "score": -0.25},
+      {"id": 9, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9], "score": 1}]})");
+  Imported got = import_with("coco", f);
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  ASSERT_EQ(got.result.summary.objects, 1u);
+  EXPECT_EQ(got.events[0].detections[0].confidence, 1.0f);
+  EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kMalformedRecord), 2u);
+  EXPECT_TRUE(any_message_contains(got.result.summary, {"x.json", "annotations[0]", "score"}))
+      << ::testing::PrintToString(got.result.summary.messages);
+}
+
+// FUZZING.md finding 7: "area" larger than the image gave mask_area > 1 (1e45 px: infinity);
+// it is a fraction of the image, capped at 1.
+TEST(CocoImporterBadInput, MaskAreaIsCappedAtTheImage) {
+  TempDir t;
+  auto f = t.write("x.json", std::string(kGood) +
+                                 R"({"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9],
+          "segmentation": [[1, 1, 9, 1, 9, 9]], "area": 1e45}]})");
+  Imported got = import_with("coco", f);
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  ASSERT_EQ(got.result.summary.objects, 1u);
+  EXPECT_EQ(got.events[0].detections[0].mask_area, 1.0f);
+}
