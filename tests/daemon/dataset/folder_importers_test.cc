@@ -162,6 +162,42 @@ TEST(YoloImporterBadInput, BadLinesUnknownClassAndEmptyFolder) {
   EXPECT_NE(got.result.error.find("missing"), std::string::npos);
 }
 
+// FUZZING.md finding 8: a names YAML whose document is not a map ("names" alone, a list)
+// made load_yolo_names throw YAML::BadSubscript out of the importer; it is an error naming
+// the file.
+TEST(YoloImporterBadInput, NamesYamlThatIsNotAMap) {
+  TempDir t;
+  std::vector<std::string> names;
+  std::string error;
+  EXPECT_FALSE(load_yolo_names(t.write("a.yaml", "names\n"), names, error));
+  EXPECT_NE(error.find("a.yaml"), std::string::npos) << error;
+  EXPECT_FALSE(load_yolo_names(t.write("b.yaml", "- names\n- x\n"), names, error));
+  EXPECT_NE(error.find("b.yaml"), std::string::npos) << error;
+  t.write("ds/data.yaml", "names\n");
+  t.write("ds/a.txt", "0 0.5 0.5 0.2 0.2\n");
+  Imported got = import_with("yolo", t.path() / "ds");
+  EXPECT_FALSE(got.result.ok());
+  EXPECT_NE(got.result.error.find("data.yaml"), std::string::npos) << got.result.error;
+}
+
+// FUZZING.md finding 8: a confidence column outside [0, 1] (1.5, -0.1, nan) was delivered as
+// the confidence; the line is a malformed record now, as the live decoders reject it.
+TEST(YoloImporterBadInput, ConfidenceOutsideTheUnitIntervalIsAProblem) {
+  TempDir t;
+  t.write("ds/a.txt",
+          "0 0.5 0.5 0.2 0.2 1.5\n0 0.5 0.5 0.2 0.2 -0.1\n0 0.5 0.5 0.2 0.2 nan\n"
+          "0 0.5 0.5 0.2 0.2 1\n");
+  Imported got = import_with("yolo", t.path() / "ds");
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  const auto& s = got.result.summary;
+  EXPECT_EQ(s.objects, 1u);
+  EXPECT_EQ(s.skipped_objects, 3u);
+  EXPECT_EQ(s.problem_count(ProblemKind::kMalformedRecord), 3u);
+  EXPECT_TRUE(any_message_contains(s, {"a.txt", "line 1", "confidence 1.5"}))
+      << ::testing::PrintToString(s.messages);
+  EXPECT_EQ(got.events[0].detections[0].confidence, 1.0f);
+}
+
 // ---- VOC ----
 
 TEST(VocImporter, Voc100MatchesAnXmlElementScan) {
