@@ -82,7 +82,7 @@ class CocoReader {
     gt_file_ = gt.string();
     constexpr std::string_view keys[] = {"images", "categories", "annotations"};
     std::span<const std::string_view> selected(keys, count_annotations ? 3 : 2);
-    bool saw_images = false;
+    bool saw_images = false, saw_annotations = false;
     counted_ = count_annotations;
     auto scan = scan_json_arrays(gt, selected, [&](const JsonArrayBatch& b) {
       if (b.key == "annotations") {
@@ -90,11 +90,15 @@ class CocoReader {
           counted_ = false;  // the image table is not complete yet: pass B will count
           return;
         }
+        saw_annotations = true;
         for_each_object(
             b, parser_, scratch_, [&](od::object o, uint64_t, bool) { return count_one(o); },
             [](uint64_t, std::string_view) {});
       } else if (b.key == "images") {
         saw_images = true;
+        // More images after annotations (a repeated "images" key): the annotations of those
+        // images were not counted, so pass B counts again over the complete image table.
+        if (saw_annotations) counted_ = false;
         for_each_object(
             b, parser_, scratch_,
             [&](od::object o, uint64_t i, bool final) { return read_image(o, i, final); },

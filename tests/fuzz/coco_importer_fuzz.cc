@@ -106,7 +106,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             "image %zu box %zu differs between passes", i, k);
       }
     }
-    FUZZ_CHECK(one.summary.problems == multi.summary.problems, "problem counts differ");
+    for (size_t k = 0; k < daemon::kProblemKindCount; ++k) {
+      FUZZ_CHECK(
+          one.summary.problems[k] == multi.summary.problems[k],
+          "%s problems: one pass %llu, several passes %llu",
+          std::string(daemon::problem_kind_name(static_cast<daemon::ProblemKind>(k))).c_str(),
+          static_cast<unsigned long long>(one.summary.problems[k]),
+          static_cast<unsigned long long>(multi.summary.problems[k]));
+    }
   }
   return 0;
 }

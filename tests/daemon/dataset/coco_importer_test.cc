@@ -505,6 +505,9 @@ TEST(CocoImporterBadInput, RepeatedImageIdKeyNeverOverrunsTheBuffer) {
 }  // namespace
 }  // namespace predwatch::daemon::testing
 
+namespace predwatch::daemon::testing {
+namespace {
+
 // FUZZING.md finding 7: a score outside [0, 1] used to be delivered as the confidence (1.5),
 // unlike the live decoders, which reject it; now the annotation is a malformed record.
 TEST(CocoImporterBadInput, ScoreOutsideTheUnitIntervalIsAProblem) {
@@ -535,3 +538,30 @@ TEST(CocoImporterBadInput, MaskAreaIsCappedAtTheImage) {
   ASSERT_EQ(got.result.summary.objects, 1u);
   EXPECT_EQ(got.events[0].detections[0].mask_area, 1.0f);
 }
+
+// FUZZING.md finding 9: images listed again after the annotations (a repeated "images" key)
+// had no annotations counted in pass A: one pass reported their annotations as inconsistent
+// records, several passes dropped them without a word. Pass B now counts again.
+TEST(CocoImporterBadInput, ImagesAfterTheAnnotationsAreCountedAgain) {
+  TempDir t;
+  auto f =
+      t.write("x.json", R"({"images": [{"id": 1, "width": 100, "height": 50, "file_name": "a.jpg"}],
+ "categories": [{"id": 3, "name": "cat"}],
+ "annotations": [{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9]},
+                 {"id": 8, "image_id": 2, "category_id": 3, "bbox": [1, 1, 9, 9]},
+                 {"id": 9, "image_id": 2, "bbox": [1, 1, 9, 9]}],
+ "images": [{"id": 2, "width": 100, "height": 50, "file_name": "b.jpg"}]})");
+  for (size_t budget : {size_t{256} << 20, size_t{32}}) {
+    ImportOptions o;
+    o.annotation_buffer_bytes = budget;
+    Imported got = import_with("coco", f, o);
+    ASSERT_TRUE(got.result.ok()) << got.result.error;
+    EXPECT_EQ(got.result.summary.images, 2u) << budget;
+    EXPECT_EQ(got.result.summary.objects, 2u) << budget;
+    EXPECT_EQ(got.result.summary.total_problems(), 1u) << budget;
+    EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kMissingField), 1u) << budget;
+  }
+}
+
+}  // namespace
+}  // namespace predwatch::daemon::testing
