@@ -12,7 +12,8 @@
 //   - no crash; an error has a code out of INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION,
 //     UNAVAILABLE and a message; calls that read windows never succeed while not ready;
 //   - GetWindowStats: the response names the stream; dense_cooccurrence has C x C cells
-//     (C = class_names) exactly when asked for; pairs <= top_pairs (when set) and
+//     (C = class_names, never above kMaxDenseCooccurrenceClasses) exactly when asked for; pairs <=
+//     top_pairs (when set) and
 //     <= C (C - 1) / 2; per-class heatmaps only for the requested classes (when listed), of
 //     grid x grid cells; the exact tables only when asked for;
 //   - GetExemplars: at most `limit` (when set) and at most ExemplarConfig::per_key exemplars;
@@ -143,6 +144,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const v1::Stats& st = resp.stats();
       const int64_t C = st.class_names_size();
       FUZZ_CHECK(C <= 16, "%lld classes", static_cast<long long>(C));
+      FUZZ_CHECK(!req.dense_cooccurrence() || C <= daemon::kMaxDenseCooccurrenceClasses,
+                 "dense matrix above the class cap");
       FUZZ_CHECK(resp.dense_cooccurrence_size() == (req.dense_cooccurrence() ? C * C : 0),
                  "dense_cooccurrence has %d cells for %lld classes (asked: %d)",
                  resp.dense_cooccurrence_size(), static_cast<long long>(C),
