@@ -200,6 +200,22 @@ TEST(YoloImporterBadInput, ConfidenceOutsideTheUnitIntervalIsAProblem) {
 
 // ---- VOC ----
 
+// FUZZING.md finding 11: a <width> of 0.1 passed the "positive" check and became
+// Event::width 0 (the "no size" of YOLO); 1e20 did not fit the uint32 conversion. Both are no
+// size now, as in the COCO importer.
+TEST(VocImporterBadInput, SizeBelowOnePixelOrBeyondUint32IsNoSize) {
+  TempDir t;
+  t.write("a.xml", "<annotation><size><width>0.1</width><height>375</height></size></annotation>");
+  t.write("b.xml", "<annotation><size><width>1e20</width><height>375</height></size></annotation>");
+  t.write("c.xml", "<annotation><size><width>1</width><height>375</height></size></annotation>");
+  Imported got = import_with("voc", t.path());
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  EXPECT_EQ(got.result.summary.images, 1u);
+  EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kNoImageSize), 2u);
+  ASSERT_EQ(got.events.size(), 1u);
+  EXPECT_EQ(got.events[0].width, 1u);
+}
+
 TEST(VocImporter, Voc100MatchesAnXmlElementScan) {
   fs::path dir = kData / "voc_100_multiformat/gts/pascalvoc_format";
   std::map<std::string, int> per_class, per_image;
@@ -365,6 +381,19 @@ TEST(SuperviselyImporter, CurrentFormatBitmapsWithoutMeta) {
   EXPECT_FLOAT_EQ(e->detections[0].box.x_min, 586.0f / 1280);
   EXPECT_FLOAT_EQ(e->detections[0].box.x_max, (586.0f + 599) / 1280);
   EXPECT_FLOAT_EQ(e->detections[0].box.y_max, 852.0f / 853);
+}
+
+// FUZZING.md finding 11: a width of 2^32 became Event::width 0 through the uint32
+// conversion; it is no size now.
+TEST(SuperviselyImporterBadInput, SizeBeyondUint32IsNoSize) {
+  TempDir t;
+  t.write("ds/ann/a.json", R"({"size": {"width": 4294967296, "height": 10}, "objects": []})");
+  t.write("ds/ann/b.json", R"({"size": {"width": 4294967295, "height": 10}, "objects": []})");
+  Imported got = import_with("supervisely", t.path());
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kNoImageSize), 1u);
+  ASSERT_EQ(got.events.size(), 1u);
+  EXPECT_EQ(got.events[0].width, 4294967295u);
 }
 
 TEST(SuperviselyImporterBadInput, UnknownClassUnsupportedGeometryMalformedFile) {
