@@ -9,7 +9,8 @@
 # (extra libFuzzer flags), FUZZ_NICE (default 19). Importer targets write their scratch
 # folders to $TMPDIR (default here: /dev/shm when it exists, which is much faster).
 # Runs under `nice`, one target at a time, one libFuzzer process (no -jobs/-fork): meant for
-# a shared machine. Builds the targets first (scripts/fuzz.sh).
+# a shared machine. Builds the targets first (all of them through scripts/fuzz.sh, or only
+# the named ones).
 # Output: build-fuzz/campaign/<UTC time>/{<target>.log,results.tsv,results.md}; the
 # Markdown table is also printed. Exit 1 when any target crashed (or failed to run).
 # See docs/FUZZING.md.
@@ -21,7 +22,14 @@ SECONDS_PER_TARGET=${FUZZ_SECONDS:-600}
 NICE=${FUZZ_NICE:-19}
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
 
-FUZZ_BUILD_DIR=$BUILD_DIR nice -n "$NICE" scripts/fuzz.sh || exit 1
+# Build: every target (scripts/fuzz.sh configures the build dir), or only the named ones.
+if [ $# -eq 0 ] || [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  FUZZ_BUILD_DIR=$BUILD_DIR nice -n "$NICE" scripts/fuzz.sh || exit 1
+else
+  build_targets=()
+  for t in "$@"; do build_targets+=(--target "${t}_fuzzer"); done
+  nice -n "$NICE" cmake --build "$BUILD_DIR" -j"$(nproc)" "${build_targets[@]}" || exit 1
+fi
 
 if [ $# -gt 0 ]; then
   targets=("$@")
