@@ -305,18 +305,22 @@ class CocoReader {
   }
 
   // Pass B: count annotations per image. Bad records are ignored here (pass C reports them).
+  // Counts the annotation for its image as read_annotation will see it: not at all when its
+  // "image_id" is repeated or not an integer (pass C rejects the record then).
   bool count_one(od::object o) {
+    int64_t image_id = 0;
+    bool has_image = false;
     for (auto field : o) {
       std::string_view key;
       if (field.unescaped_key().get(key)) return true;
       if (key == "image_id") {
-        int64_t id;
-        if (field.value().get_int64().get(id)) return false;
-        auto it = image_index_.find(id);
-        if (it != image_index_.end()) ++images_[it->second].count;
-        return false;
+        if (has_image || field.value().get_int64().get(image_id)) return false;
+        has_image = true;
       }
     }
+    if (!has_image) return false;
+    auto it = image_index_.find(image_id);
+    if (it != image_index_.end()) ++images_[it->second].count;
     return false;
   }
 
@@ -325,6 +329,7 @@ class CocoReader {
     std::string_view array = current_array_;
     int64_t ann_id = -1, image_id = 0, category_id = 0;
     bool has_image = false, has_category = false, has_bbox = false, has_segm = false;
+    bool repeated_image = false;
     double bbox[4] = {0, 0, 0, 0};
     double score = -1, area = -1;
     bool has_score = false;
@@ -339,6 +344,7 @@ class CocoReader {
       if (key == "image_id") {
         if (auto err = v.get_int64().get(image_id))
           return fail_or(final, index, array, "image_id", "not an integer", err);
+        repeated_image |= has_image;
         has_image = true;
       } else if (key == "category_id") {
         if (auto err = v.get_int64().get(category_id))
@@ -383,6 +389,15 @@ class CocoReader {
       if (first_range_) {
         problems_.report(ProblemKind::kMissingField, ann_file_,
                          record_name(array, index, ann_id, -1), "", "", "missing \"image_id\"");
+        ++result_.summary.skipped_objects;
+      }
+      return false;
+    }
+    if (repeated_image) {  // which image? Not counted by pass A/B either (count_one)
+      if (first_range_) {
+        problems_.report(ProblemKind::kMalformedRecord, ann_file_,
+                         record_name(array, index, ann_id, image_id), "", "",
+                         "inconsistent record: repeated \"image_id\" key");
         ++result_.summary.skipped_objects;
       }
       return false;

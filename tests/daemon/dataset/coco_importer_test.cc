@@ -563,5 +563,31 @@ TEST(CocoImporterBadInput, ImagesAfterTheAnnotationsAreCountedAgain) {
   }
 }
 
+// FUZZING.md finding 12: with a repeated "image_id" key the counting passes took the first,
+// pass C the last: in several passes the annotation's image had no slot and the annotation
+// vanished without a problem (one pass reported it). Now such a record is one malformed
+// record in every mode, and counted for no image.
+TEST(CocoImporterBadInput, RepeatedImageIdIsOneProblemInEveryMode) {
+  TempDir t;
+  auto f =
+      t.write("x.json", R"({"images": [{"id": 1, "width": 100, "height": 50, "file_name": "a.jpg"},
+                {"id": 2, "width": 100, "height": 50, "file_name": "b.jpg"}],
+ "categories": [{"id": 3, "name": "cat"}],
+ "annotations": [{"id": 7, "image_id": 1, "category_id": 3, "image_id": 2, "bbox": [1, 1, 9, 9]},
+                 {"id": 8, "image_id": 1, "image_id": 2, "bbox": [1, 1, 9, 9]},
+                 {"id": 9, "image_id": 2, "category_id": 3, "bbox": [1, 1, 9, 9]}]})");
+  for (size_t budget : {size_t{256} << 20, size_t{32}}) {
+    ImportOptions o;
+    o.annotation_buffer_bytes = budget;
+    Imported got = import_with("coco", f, o);
+    ASSERT_TRUE(got.result.ok()) << got.result.error;
+    ASSERT_EQ(got.events.size(), 2u);
+    EXPECT_EQ(got.events[0].detections.size(), 0u) << budget;
+    EXPECT_EQ(got.events[1].detections.size(), 1u) << budget;
+    EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kMalformedRecord), 2u) << budget;
+    EXPECT_EQ(got.result.summary.total_problems(), 2u) << budget;
+  }
+}
+
 }  // namespace
 }  // namespace predwatch::daemon::testing
