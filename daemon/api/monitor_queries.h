@@ -19,6 +19,11 @@
 
 namespace predwatch::daemon {
 
+// GetWindowStats' dense_cooccurrence: answered for at most this many classes (C x C = about
+// 1M cells, at most ~10 MB); a stream with more gets FAILED_PRECONDITION (read `pairs`, with
+// top_pairs, instead), so that one request cannot allocate C^2 cells (100k classes: 80 GB).
+inline constexpr uint32_t kMaxDenseCooccurrenceClasses = 1024;
+
 grpc::Status query_list_streams(const MonitorEngine& engine, const v1::ListStreamsRequest& req,
                                 v1::ListStreamsResponse* resp);
 grpc::Status query_window_stats(const MonitorEngine& engine, bool ready,
