@@ -1162,10 +1162,7 @@ void cross_checks(Parser& p, const Settings& s) {
   for (const WindowSettings& w : s.windows) {
     if (w.type == WindowType::kTime && (!longest || w.length > longest->length)) longest = &w;
   }
-  Millis covered{0};  // the automatic rebuild horizon
-  for (const WindowSettings& w : s.windows) {
-    if (w.type == WindowType::kTime) covered = std::max(covered, w.length + w.allowed_lateness);
-  }
+  const Millis covered = automatic_rebuild_horizon(s);
   if (s.kafka.rebuild_horizon.count() > 0 && s.kafka.rebuild_horizon < covered) {
     p.error(p.pos_at("kafka.rebuild_horizon"), "kafka.rebuild_horizon",
             "(" + format_duration(s.kafka.rebuild_horizon) +

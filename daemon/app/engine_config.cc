@@ -84,13 +84,7 @@ core::StatsLayout stats_layout(const config::Settings& settings) {
 
 int64_t rebuild_horizon_ms(const config::Settings& s) {
   if (s.kafka.rebuild_horizon.count() > 0) return s.kafka.rebuild_horizon.count();
-  int64_t h = 0;
-  for (const auto& w : s.windows) {
-    if (w.type == config::WindowType::kTime) {
-      h = std::max<int64_t>(h, w.length.count() + w.allowed_lateness.count());
-    }
-  }
-  return h;
+  return config::automatic_rebuild_horizon(s).count();
 }
 
 MetricsOptions metrics_options(const config::Settings& settings) {
@@ -112,21 +106,15 @@ MetricsOptions metrics_options(const config::Settings& settings) {
 }
 
 MetricsOptions::StreamLabels stream_labels(const config::Settings& settings) {
-  // By key, "*" for the template (a listed stream without labels has none, whatever "*" says).
-  auto by_key = std::make_shared<
-      std::map<std::string, std::vector<std::pair<std::string, std::string>>, std::less<>>>();
-  bool any = false;
-  for (const config::StreamSettings& e : settings.streams.entries) {
-    (*by_key)[e.key].assign(e.labels.begin(), e.labels.end());
-    any = any || !e.labels.empty();
-  }
+  const bool any = std::any_of(settings.streams.entries.begin(), settings.streams.entries.end(),
+                               [](const config::StreamSettings& e) { return !e.labels.empty(); });
   if (!any) return nullptr;
-  return [by_key](std::string_view stream) -> std::vector<std::pair<std::string, std::string>> {
-    if (auto it = by_key->find(stream); it != by_key->end()) return it->second;
-    if (auto it = by_key->find(config::kStreamTemplateKey); it != by_key->end()) {
-      return it->second;
-    }
-    return {};
+  // The stream's entry, else the "*" entry (config::stream_settings).
+  auto shared = std::make_shared<const config::Settings>(settings);
+  return [shared](std::string_view stream) -> std::vector<std::pair<std::string, std::string>> {
+    const std::map<std::string, std::string> labels =
+        config::stream_settings(*shared, stream).labels;
+    return {labels.begin(), labels.end()};
   };
 }
 
