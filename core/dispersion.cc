@@ -157,6 +157,12 @@ bool exceeds_dispersion(const DispersionEstimate& own, double floor, double conf
   return own.phi / floor * nu > chi_square_quantile(nu, confidence);
 }
 
+double dispersion_upper_bound(const DispersionEstimate& own, double confidence) {
+  if (!own.valid() || !(own.phi >= 0)) return std::numeric_limits<double>::infinity();
+  const double nu = own.effective_df > 0 ? own.effective_df : own.df;
+  return own.phi * nu / chi_square_quantile(nu, 1 - confidence);
+}
+
 double f_upper_tail(double x, double d1, double d2, double lambda) {
   if (!(x > 0)) return 1.0;
   if (!(d1 > 0)) return 1.0;

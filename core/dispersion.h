@@ -100,6 +100,10 @@ DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
 // Is `own` significantly (one-sided, level 1 - confidence) more dispersed than `floor`?
 // (own.phi / floor) * effective_df > chi2_quantile(effective_df, confidence).
 bool exceeds_dispersion(const DispersionEstimate& own, double floor, double confidence = 0.95);
+// The upper confidence bound of the dispersion at level `confidence`:
+// own.phi * effective_df / chi2_quantile(effective_df, 1 - confidence); +inf when `own` is
+// not valid.
+double dispersion_upper_bound(const DispersionEstimate& own, double confidence = 0.95);
 
 // Upper tail of F(d1, d2) at x; d2 = +inf gives the chi-square limit P(chi2(d1) >= d1 x).
 // With noncentrality lambda > 0, the noncentral F(d1, d2, lambda) (noncentral chi-square

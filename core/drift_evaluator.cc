@@ -282,51 +282,19 @@ class Evaluator {
     // UnseenBins in core/divergence.h).
     // With dependent frames, every merged bin must expect >= 5 *effective* window
     // observations: the window's size is divided by the stream's dispersion (1 on
-    // independent frames).
+    // independent frames). The bins are merged first for the stream's dispersion alone, the
+    // test's own dispersion is measured on them, and they are merged again when the
+    // dispersion the test then uses is larger (see window_dispersion).
     const bool dependent = !parts_.empty();
-    // (The window's own design effect joins the stream's dispersion, as in window_dispersion,
-    // only when there is one: on independent frames the bins stay as they were.)
-    const double effective_total =
-        raw.window_total / (stream_phi_ > 1 ? stream_phi_ * std::max(1.0, window_deff) : 1.0);
-    BinMerge merge;
-    uint32_t factor = 1;
-    if (dependent && grid > 1) {
-      for (uint32_t f2 = 1; f2 <= grid; ++f2) {
-        if (grid % f2 != 0) continue;
-        const double g = double(grid / f2);
-        factor = f2;
-        if (g * g * 5.0 <= effective_total) break;
-      }
-    }
-    if (factor == 1) {
-      merge = merge_bins(std::span<const uint64_t>(bl_), effective_total, 5.0,
-                         UnseenBins::kWithNeighbours);
-    } else {
-      const uint32_t g = grid / factor;
-      std::vector<uint32_t> coarse_of(bl_.size());
-      std::vector<uint64_t> coarse(size_t(g) * g, 0);
-      for (size_t i = 0; i < bl_.size(); ++i) {
-        const uint32_t y = uint32_t(i) / grid, x = uint32_t(i) % grid;
-        coarse_of[i] = (y / factor) * g + x / factor;
-        coarse[coarse_of[i]] += bl_[i];
-      }
-      const BinMerge cm = merge_bins(std::span<const uint64_t>(coarse), effective_total, 5.0,
-                                     UnseenBins::kWithNeighbours);
-      merge.groups = cm.groups;
-      merge.group_of_bin.resize(bl_.size());
-      for (size_t i = 0; i < bl_.size(); ++i) merge.group_of_bin[i] = cm.group_of_bin[coarse_of[i]];
-    }
-    merge_counts(std::span<const uint64_t>(bl_), merge, bm_);
-    merge_counts(std::span<const uint64_t>(wl_), merge, wm_);
+    const double frame_phi = dependent ? std::max(1.0, stream_phi_) : 1.0;
+    BinMerge merge = merge_for(raw.window_total / frame_phi, dependent ? grid : 0);
     opt.chi_square.design_effect = dependent ? 1.0 : std::max({1.0, window_deff, baseline_deff});
-    const DistributionDrift merged =
-        compare_distributions(std::span<const uint64_t>(bm_), std::span<const uint64_t>(wm_), opt);
-    const ChiSquareResult& chi = merged.chi_square;
+    DistributionDrift merged = merge_and_compare(merge, opt);
     // kSparse arises when the baseline side is the smaller one, or when the window is too
     // small for even one group of 5 expected observations; the merge gives every group >= 5
     // expected window observations otherwise. Its p-value is kept (a test with few
     // observations rarely reaches a corrected alpha anyway).
-    if (chi.status == ChiSquareResult::Status::kEmpty) {
+    if (merged.chi_square.status == ChiSquareResult::Status::kEmpty) {
       f.note = "chi-square: empty side";
       return;
     }
@@ -340,6 +308,7 @@ class Evaluator {
     if (!dependent) {
       const double lambda = minimum_effect_noncentrality(merged.window_total, merged.baseline_total,
                                                          tolerance, opt.chi_square.design_effect);
+      const ChiSquareResult& chi = merged.chi_square;
       const double p =
           chi.dof > 0 ? f_upper_tail(chi.statistic / chi.dof, chi.dof, kInf, lambda) : chi.p_value;
       hypothesis(p, f.score >= f.threshold, chi.p_value);
@@ -365,26 +334,82 @@ class Evaluator {
                            double(min_rows));
       return;
     }
-    const DispersionEstimate est =
-        blocked_dispersion(table_, parts_.size(), merge.groups, dispersion_);
+    dispersion_levels(table_, parts_.size(), merge.groups, dispersion_, levels_);
     const double known = std::max(1.0, window_deff);
+    // The class distribution keeps the floor: a frame's classes are its scene's (a kitchen
+    // shows kitchen things), close to the worst case, and measured below it the class
+    // distribution of 30 s and 60 s holds paged about once a day.
+    const bool may_go_below = f.kind != AlertKind::kClassDistribution;
+    const WindowDispersion disp =
+        window_dispersion(choose_dispersion(levels_, dispersion_), known,
+                          may_go_below ? at_stream_scale(levels_) : DispersionEstimate{});
+    if (stream_phi_ > 1 && disp.phi > frame_phi) {
+      // Fewer effective observations than the first merge assumed: coarser bins, so that
+      // each still expects >= 5 of them. (On independent frames the bins stay as they
+      // were: the design effect divides the statistic only.)
+      merge = merge_for(raw.window_total / disp.phi, grid);
+      merged = merge_and_compare(merge, opt);
+    }
     // Plain variables, not a structured binding: the lambda below captures them (clang 14,
     // which the fuzz build uses, cannot capture structured bindings).
-    const std::pair<double, double> phi_nu = window_dispersion(est, known);
-    const double phi = phi_nu.first, nu = phi_nu.second;
+    const double phi = disp.phi, nu = disp.nu, below = disp.below;
+    const ChiSquareResult& chi = merged.chi_square;
     const bool too_few = chi.status == ChiSquareResult::Status::kTooFewBins;
     const double baseline_phi =
         dispersion_.baseline_same_stream ? kNaN : std::max(1.0, baseline_deff);
     auto p_at = [&](double tol) {
       return too_few ? 1.0
                      : quasi_chi_square_p(chi.statistic, double(chi.dof), raw.window_total,
-                                          raw.baseline_total, phi, nu, known, baseline_phi, nullptr,
+                                          raw.baseline_total, phi, nu, below, baseline_phi, nullptr,
                                           tol);
     };
     f.dispersion = phi;
-    f.dispersion_df = phi > known ? nu : std::numeric_limits<double>::infinity();
+    f.dispersion_df = phi > below ? nu : std::numeric_limits<double>::infinity();
     const double p_change = p_at(0);
     hypothesis(tolerance > 0 ? p_at(tolerance) : p_change, f.score >= f.threshold, p_change);
+  }
+
+  // Bins of bl_ grouped so that each expects >= 5 of `effective_total` window observations
+  // (empty baseline bins join their neighbours, core/divergence.h). A heatmap (`grid` > 1)
+  // is first coarsened to square blocks of cells, the finest whose g x g cells expect >= 5
+  // each, so that merged regions stay compact.
+  BinMerge merge_for(double effective_total, uint32_t grid) const {
+    uint32_t factor = 1;
+    if (grid > 1) {
+      for (uint32_t f2 = 1; f2 <= grid; ++f2) {
+        if (grid % f2 != 0) continue;
+        const double g = double(grid / f2);
+        factor = f2;
+        if (g * g * 5.0 <= effective_total) break;
+      }
+    }
+    if (factor == 1) {
+      return merge_bins(std::span<const uint64_t>(bl_), effective_total, 5.0,
+                        UnseenBins::kWithNeighbours);
+    }
+    const uint32_t g = grid / factor;
+    std::vector<uint32_t> coarse_of(bl_.size());
+    std::vector<uint64_t> coarse(size_t(g) * g, 0);
+    for (size_t i = 0; i < bl_.size(); ++i) {
+      const uint32_t y = uint32_t(i) / grid, x = uint32_t(i) % grid;
+      coarse_of[i] = (y / factor) * g + x / factor;
+      coarse[coarse_of[i]] += bl_[i];
+    }
+    const BinMerge cm = merge_bins(std::span<const uint64_t>(coarse), effective_total, 5.0,
+                                   UnseenBins::kWithNeighbours);
+    BinMerge merge;
+    merge.groups = cm.groups;
+    merge.group_of_bin.resize(bl_.size());
+    for (size_t i = 0; i < bl_.size(); ++i) merge.group_of_bin[i] = cm.group_of_bin[coarse_of[i]];
+    return merge;
+  }
+
+  // bl_ and wl_ merged by `merge` (into bm_, wm_) and compared.
+  DistributionDrift merge_and_compare(const BinMerge& merge, const DivergenceOptions& opt) {
+    merge_counts(std::span<const uint64_t>(bl_), merge, bm_);
+    merge_counts(std::span<const uint64_t>(wl_), merge, wm_);
+    return compare_distributions(std::span<const uint64_t>(bm_), std::span<const uint64_t>(wm_),
+                                 opt);
   }
 
   // The window's dispersion for a test. The floor is `known` (the Kish design effect for
@@ -398,12 +423,68 @@ class Evaluator {
   // when it is significantly larger (one-sided 5%, on its effective df): scene holding is
   // shared by all statistics of a stream, and an own estimate is noisy (a rare event's
   // much more than its df says), so taking it whenever it is larger by chance would cost
-  // power for nothing. Returns (phi, df); df is +inf when phi is `known` itself.
-  std::pair<double, double> window_dispersion(const DispersionEstimate& own, double known) const {
+  // power for nothing.
+  // Correlation 1 within a frame is the worst case: the confidences of a frame's persons,
+  // their sizes, their places in a crowd are far from alike (measured on 15 s holds: the
+  // persons' confidences disperse 60-210 between parts, the floor says 150 x 7). So for
+  // measures over objects the floor gives way when the test's own dispersion is
+  // significantly *smaller* (`scaled` below known x stream phi at one-sided 95%), to:
+  //  - the upper confidence bound, not the estimate (the estimate would pick exactly those
+  //    that came out low by chance: spatial alarms on herds of cows on healthy holds);
+  //  - of the own table's levels at the stream's block size and longer, the largest bound
+  //    (at_stream_scale): blocks shorter than the scenes see only part of their dependence
+  //    (60 s holds with the own block size: 46 false box_size / spatial alarms a day);
+  //  - never below the stream's dispersion, which every measure shares (a held frame is
+  //    one observation whatever its boxes do); `below` is then that level, and the test
+  //    averages over phi's uncertainty above it.
+  // The caller passes no `scaled` for the class distribution (docs/DRIFT.md, "Below the
+  // floor").
+  struct WindowDispersion {
+    double phi;
+    double nu;     // +inf: phi is known, not estimated
+    double below;  // the test's floor for phi (quasi_chi_square_p's window_floor)
+  };
+  WindowDispersion window_dispersion(const DispersionEstimate& own, double known,
+                                     const DispersionEstimate& scaled = {}) const {
+    constexpr double kKnown = std::numeric_limits<double>::infinity();
     const double floor = known * stream_phi_;
-    if (exceeds_dispersion(own, floor)) return {own.phi, own.effective_df};
-    if (stream_phi_ > 1) return {floor, stream_nu_};
-    return {known, std::numeric_limits<double>::infinity()};
+    if (exceeds_dispersion(own, floor)) return {own.phi, own.effective_df, known};
+    const double shared = std::max(1.0, stream_phi_);
+    const double upper = known > 1 ? dispersion_upper_bound(scaled) : kKnown;
+    if (upper < floor) {
+      const double nu = scaled.effective_df > 0 ? scaled.effective_df : scaled.df;
+      if (upper > shared) return {upper, nu, shared};
+      return {shared, stream_phi_ > 1 ? stream_nu_ : kKnown, 1.0};
+    }
+    if (stream_phi_ > 1) return {floor, stream_nu_, known};
+    return {known, kKnown, known};
+  }
+
+  // Of the levels of `levels` (dispersion_levels) at the block size the stream's presence
+  // dispersion chose and longer, the one with the largest upper confidence bound; not valid
+  // when there is none (no parts), or when the subject shows in fewer than
+  // kMinBlocksBelowFloor blocks of the stream's size: an estimate from a handful of scenes
+  // is not trusted to be low (measured: a herd of cows in ~5 scenes of a count window paged
+  // `spatial` on a healthy part of a 15 s hold stream).
+  static constexpr size_t kMinBlocksBelowFloor = 6;
+  const DispersionEstimate& at_stream_scale(std::span<const DispersionEstimate> levels) {
+    static const DispersionEstimate kNoEstimate{};
+    const DispersionEstimate& stream = presence_dispersion();
+    const DispersionEstimate* out = &kNoEstimate;
+    if (!stream.valid()) return *out;
+    for (const DispersionEstimate& e : levels) {
+      if (e.block_parts == stream.block_parts && e.blocks < kMinBlocksBelowFloor) return *out;
+    }
+    double most = 0;
+    for (const DispersionEstimate& e : levels) {
+      if (e.block_parts < stream.block_parts || !e.valid()) continue;
+      const double upper = dispersion_upper_bound(e);
+      if (upper > most) {
+        most = upper;
+        out = &e;
+      }
+    }
+    return *out;
   }
 
   // The dispersion of an event counted on frames (frames of part j with it, out of the
@@ -439,7 +520,8 @@ class Evaluator {
       f.note = unmeasurable_;
       return 1.0;
     }
-    const auto [phi_w, nu] = window_dispersion(*est, 1.0);
+    const WindowDispersion disp = window_dispersion(*est, 1.0);
+    const double phi_w = disp.phi, nu = disp.nu;
     f.dispersion = phi_w;
     f.dispersion_df = phi_w > 1 ? nu : std::numeric_limits<double>::infinity();
     const double dk = double(k), dn = n_null, dK = double(K), dN = double(N);
@@ -870,6 +952,7 @@ class Evaluator {
   std::span<const PackedPart* const> parts_;
   DispersionOptions dispersion_;
   std::vector<double> table_;
+  std::vector<DispersionEstimate> levels_;
   DispersionEstimate presence_;
   bool presence_done_ = false;
   bool presence_significant_ = false;  // pooled presence dispersion significantly above 1

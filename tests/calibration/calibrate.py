@@ -846,12 +846,16 @@ def main():
                               "frames": dframes, "streams": conf2}, "predictions",
                              ("drifts", conf2, dframes)))
         if args.write_events:
-            if len(runs) != 1:
+            if len(runs) != 1 and not drifts:
                 sys.exit("calibrate: --write-events needs exactly one scenario (--only NAME)")
-            with open(args.write_events, "wb") as f:
-                emit(runs[0][0], f)
-            log("wrote %s (%d frames per stream); baseline: %s" %
-                (args.write_events, runs[0][0]["frames"], runs[0][1]))
+            # A drift scenario may need two replays (baselines with and without scores):
+            # FILE for the first, FILE with the replay's name inserted for the others.
+            for n, (spec, base, _) in enumerate(runs):
+                stem, ext = os.path.splitext(args.write_events)
+                path = args.write_events if n == 0 else "%s.%s%s" % (stem, spec["name"], ext)
+                with open(path, "wb") as f:
+                    emit(spec, f)
+                log("wrote %s (%d frames per stream); baseline: %s" % (path, spec["frames"], base))
             return
         # The drift runs are the longest single replays: start them first.
         runs.sort(key=lambda r: r[2][0] != "drifts")

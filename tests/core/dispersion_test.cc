@@ -61,6 +61,23 @@ TEST(Dispersion, PearsonOnHandDerivedTable) {
   EXPECT_NEAR(e.phi, 5.6 / 3, 1e-12);
 }
 
+// The upper bound phi nu / chi2_{0.05}(nu): the table above (phi = 5.6 / 3, df 3; its
+// effective df is at most 3) and a hand-made estimate phi = 2 on 10 df. chi2 quantiles at
+// 0.05 from the standard table: 0.3518 (3 df), 3.9403 (10 df); so 5.6 / 0.3518 = 15.92
+// (at most, with effective df <= 3) and 20 / 3.9403 = 5.0758. Not valid: +inf.
+TEST(Dispersion, UpperBoundIsTheChiSquareBound) {
+  DispersionEstimate e;
+  e.phi = 2;
+  e.df = 10;
+  e.effective_df = 10;
+  EXPECT_NEAR(dispersion_upper_bound(e), 20 / 3.9403, 1e-3);
+  EXPECT_NEAR(dispersion_upper_bound(e, 0.8), 20 / 6.1791, 1e-3);  // chi2_{0.2}(10) = 6.1791
+  const std::vector<double> t = {8, 2, 3, 7, 4, 6, 5, 5};
+  const DispersionEstimate h = pearson_dispersion(t, 4, 2);
+  EXPECT_NEAR(dispersion_upper_bound(h), 5.6 / 0.35185, 1e-2);
+  EXPECT_TRUE(std::isinf(dispersion_upper_bound(DispersionEstimate{})));
+}
+
 // Blocks of two parts. Eight parts of 10 frames, event counts 9, 7, 1, 3, 8, 8, 2, 2
 // (scenes held across two parts): part level: p = 40/80 = 1/2, expected 5, deviations
 // 4, 2, -4, -2, 3, 3, -3, -3: X^2 = 2 * (16 + 4 + 16 + 4 + 9 + 9 + 9 + 9) / 5 = 30.4,

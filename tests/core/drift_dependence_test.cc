@@ -391,6 +391,121 @@ TEST(DriftDependence, InjectedDriftsFlagOnSceneHeldVideo) {
   }
 }
 
+// Crowds (docs/DRIFT.md, "Correlated frames", "The floor of measures over objects"). Class
+// c0 comes in crowds of 6-12 boxes per frame and c1 in 1-2, in scenes held 15 s (150
+// frames at 10 fps). Confidences are uniform in [lo, lo + 0.45], drawn per box (`alike`
+// false: a frame's boxes differ, as a detector's do) or once per frame for all its boxes
+// (`alike` true: correlation 1 within the frame, the worst case the floor assumes). Either
+// way a box's confidence has the same marginal distribution, so one baseline of 6,000
+// independent frames serves both.
+//
+// What the floor does. A 5-minute window holds ~20 scenes, ~12 of them with c0, so about
+// 110 distinct c0 boxes (each repeated 150 times). Per box they are ~110 observations; per
+// frame, if a frame's boxes are alike, ~12. The floor (Kish design effect ~9 times the
+// stream's ~150) counts ~12 whatever the boxes do; the test's own dispersion, measured
+// between the window's parts, sees ~150 when they differ and ~150 x 9 when they are alike.
+// A drop of c0's confidences from [0.5, 0.95] to [0.42, 0.87] (0.08: z ~ 6 with 110
+// observations, ~2 with 12) is therefore found in most windows when the boxes differ, and
+// rarely when they are alike; healthy windows stay quiet either way.
+class CrowdStream {
+ public:
+  CrowdStream(uint64_t seed, bool alike, double drop, int hold = 150)
+      : rng_(seed), alike_(alike), drop_(drop), hold_(hold) {}
+
+  Frame independent_frame() {
+    Frame f;
+    add(f, 0, 0.6, 6, 12);
+    add(f, 1, 0.4, 1, 2);
+    return f;
+  }
+
+  const Frame& next() {
+    if (left_ == 0) {
+      scene_ = independent_frame();
+      left_ = hold_;
+    }
+    --left_;
+    out_ = scene_;
+    for (Detection& d : out_.detections)
+      d.confidence = std::clamp(d.confidence + float(0.02 * (u() - 0.5)), 0.0f, 1.0f);
+    return out_;
+  }
+
+ private:
+  void add(Frame& f, ClassId c, double presence, int least, int most) {
+    if (u() >= presence) return;
+    const int n = least + int(rng_() % uint64_t(most - least + 1));
+    const double lo = c == 0 ? 0.5 - drop_ : 0.5;
+    const float shared = float(lo + 0.45 * u());
+    for (int i = 0; i < n; ++i) {
+      const float cx = float(0.1 + 0.8 * u()), cy = float(0.1 + 0.8 * u()), h = 0.05f;
+      const float conf = alike_ ? shared : float(lo + 0.45 * u());
+      f.detections.push_back({c, conf, Box{cx - h, cy - h, cx + h, cy + h}, kNoMaskArea});
+    }
+  }
+  double u() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
+
+  std::mt19937_64 rng_;
+  bool alike_;
+  double drop_;
+  int hold_;
+  int left_ = 0;
+  Frame scene_, out_;
+};
+
+// Windows (of `windows` 5-minute windows) where "confidence c0" is flagged; scenes held
+// `hold` frames.
+int crowd_confidence_flags(bool alike, double drop, int windows, uint64_t seed, int hold = 150) {
+  static const BaselineStats base = [] {
+    BaselineStats b;
+    b.class_names = {"c0", "c1"};
+    b.kind = BaselineKind::kProductionWindow;
+    CrowdStream g(5150, false, 0.0);
+    for (int i = 0; i < 6000; ++i) b.stats.add(g.independent_frame());
+    return b;
+  }();
+  CrowdStream stream(seed, alike, drop, hold);
+  TimeWindow w(300'000, 10'000, 0);
+  int64_t t = 0;
+  int flags = 0;
+  for (int k = 0; k < windows; ++k) {
+    for (int i = 0; i < 3000; ++i, t += 100) {
+      Frame f = stream.next();
+      f.time_ms = t;
+      w.add(f);
+    }
+    w.advance(t - 1);
+    flags += flagged(evaluate_drift("cam", "5m", w, base.class_names, base, kAnyChange, t))
+                 .count("confidence c0");
+  }
+  std::printf(
+      "crowds held %d frames, boxes of a frame %s, drop %.2f: confidence c0 flagged in %d of "
+      "%d\n",
+      hold, alike ? "alike" : "differ", drop, flags, windows);
+  return flags;
+}
+
+TEST(DriftDependence, CrowdsOfDifferingBoxesCountAsManyObservations) {
+  EXPECT_GE(crowd_confidence_flags(false, 0.15, 20, 61), 10);
+}
+
+TEST(DriftDependence, CrowdsOfAlikeBoxesKeepTheFloor) {
+  EXPECT_LE(crowd_confidence_flags(true, 0.15, 20, 61), 5);
+}
+
+// Healthy crowds held 15 s and 60 s (scenes longer than the 10 s panes: the dependence
+// shows only in blocks of several panes).
+TEST(DriftDependence, HealthyCrowdsStayQuiet) {
+  int flags = 0;
+  for (int hold : {150, 600}) {
+    for (uint64_t seed : {71u, 72u, 73u}) {
+      flags += crowd_confidence_flags(false, 0.0, 20, seed, hold);
+      flags += crowd_confidence_flags(true, 0.0, 20, seed, hold);
+    }
+  }
+  EXPECT_LE(flags, 12);  // 240 windows, one hypothesis among ~10 per window: about alpha
+}
+
 // A reference learned from the stream itself (docs/DRIFT.md, "Learned reference"): the first
 // 10 minutes of a held stream (6,000 frames, ~20 scenes of 30 s) are the baseline of the next
 // windows. Its frames are as dependent as the window's; taken as independent frames, it looks
