@@ -160,7 +160,8 @@ TEST(StateRestart, AFiringAlertContinuesAcrossARestartWithoutASecondPage) {
     EXPECT_NE(t.alert.last.key.kind, core::AlertKind::kConfidence)
         << alert_state_name(t.from) << " -> " << alert_state_name(t.to);
   }
-  const core::Alert* a = confidence_alert(engine.alerts(), "cam-0");
+  const std::vector<core::Alert> after = engine.alerts();  // `a` points into it
+  const core::Alert* a = confidence_alert(after, "cam-0");
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->state, AlertState::kFiring);
   EXPECT_EQ(a->firing_since_ms, confidence_alert(before, "cam-0")->firing_since_ms);
