@@ -23,10 +23,11 @@ core::NamedDetection detection(std::string_view name, float x) {
   return d;
 }
 
-core::Event frame(std::string_view stream, int i, int64_t t, bool drifted) {
+// core::Event holds views: `id` must outlive the event.
+core::Event frame(std::string_view stream, std::string_view id, int i, int64_t t, bool drifted) {
   core::Event e;
   e.stream = stream;
-  e.frame_id = "f" + std::to_string(i);
+  e.frame_id = id;
   e.time_ms = t;
   e.width = 100;
   e.height = 100;
@@ -56,7 +57,10 @@ TEST(MonitorEngineThreads, SourcesEvaluationReadersAndControlCallsRunConcurrentl
   MonitorEngine engine(threaded_options());
   // A baseline for "cam" from calm traffic, so evaluations judge it and alerts move.
   int64_t t = 0;
-  for (int i = 0; i < 300; ++i, t += 50) engine.apply(frame("cam", i, t, false));
+  for (int i = 0; i < 300; ++i, t += 50) {
+    const std::string id = "f" + std::to_string(i);
+    engine.apply(frame("cam", id, i, t, false));
+  }
   std::string err;
   ASSERT_TRUE(engine.snapshot_baseline("cam", "1m", /*install=*/true, err)) << err;
   const int64_t start = t;
@@ -76,8 +80,9 @@ TEST(MonitorEngineThreads, SourcesEvaluationReadersAndControlCallsRunConcurrentl
     for (int i = 0; i < kEvents; ++i, now += 50) {
       EventOrigin p0{"events", 0, i, now, false};
       EventOrigin p1{"events", 1, i, now, false};
-      applied += engine.apply(frame("cam", i, now, true), p0).applied;
-      applied += engine.apply(frame("side", i, now, false), p1).applied;
+      const std::string id = "g" + std::to_string(i);
+      applied += engine.apply(frame("cam", id, i, now, true), p0).applied;
+      applied += engine.apply(frame("side", id, i, now, false), p1).applied;
       if (i % 250 == 125) {
         std::vector<TopicPartition> moved{{"events", 1}};
         engine.on_partitions_revoked(moved);
