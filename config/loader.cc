@@ -797,6 +797,53 @@ void parse_windows(Parser& p, const MapView& root, std::vector<WindowSettings>& 
 
 bool non_empty(const std::string& s) { return !s.empty(); }
 
+bool valid_label_name(const std::string& name) {
+  if (name.empty() || name.starts_with("__")) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!(alpha || (i > 0 && c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+// streams.entries[].labels: a map of Prometheus label names to string values.
+void parse_stream_labels(Parser& p, const Field& f, const std::string& path,
+                         std::map<std::string, std::string>& out) {
+  MapView m = p.free_map(f.value, f.pos(), path, "label names to values");
+  if (m.fields.size() > kMaxStreamLabels) {
+    p.error(f.pos(), path,
+            "has " + std::to_string(m.fields.size()) + " labels; at most " +
+                std::to_string(kMaxStreamLabels));
+    return;
+  }
+  for (const auto& [name, field] : m.fields) {
+    const std::string at = map_entry(path, name);
+    const bool reserved =
+        std::find(std::begin(kReservedAlertLabels), std::end(kReservedAlertLabels), name) !=
+        std::end(kReservedAlertLabels);
+    if (!valid_label_name(name) || reserved) {
+      p.error(pos_of(field.key), at,
+              reserved ? "is a label of predwatch's alert series; choose another name"
+                       : "is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting "
+                         "with __)");
+      continue;
+    }
+    if (!field.value.IsScalar()) {
+      p.error(field.pos(), at, "must be a string value (got " + describe(field.value) + ")");
+      continue;
+    }
+    const std::string& value = field.value.Scalar();
+    if (value.size() > kMaxStreamLabelValueBytes) {
+      p.error(field.pos(), at,
+              "is " + std::to_string(value.size()) + " bytes; at most " +
+                  std::to_string(kMaxStreamLabelValueBytes));
+      continue;
+    }
+    out[name] = value;
+  }
+}
+
 void parse_streams(Parser& p, const MapView& root, Settings& settings) {
   const std::vector<WindowSettings>& windows = settings.windows;
   const StatisticsSettings& stats = settings.statistics;
@@ -808,7 +855,7 @@ void parse_streams(Parser& p, const MapView& root, Settings& settings) {
   if (!f->value.IsSequence()) {
     p.error(f->pos(), "streams.entries",
             "must be a list of streams ({key, classes, class_map, baseline, windows, "
-            "min_confidence}; got " +
+            "min_confidence, labels}; got " +
                 describe(f->value) + ")");
     return;
   }
@@ -871,6 +918,7 @@ void parse_streams(Parser& p, const MapView& root, Settings& settings) {
       double v = 0;
       if (p.read_double(e, setting("streams.entries[].min_confidence"), v)) st.min_confidence = v;
     }
+    if (const Field* l = e.get("labels")) parse_stream_labels(p, *l, path + ".labels", st.labels);
     s.entries.push_back(std::move(st));
   }
   if (concrete > s.max_streams) {
@@ -1114,10 +1162,7 @@ void cross_checks(Parser& p, const Settings& s) {
   for (const WindowSettings& w : s.windows) {
     if (w.type == WindowType::kTime && (!longest || w.length > longest->length)) longest = &w;
   }
-  Millis covered{0};  // the automatic rebuild horizon
-  for (const WindowSettings& w : s.windows) {
-    if (w.type == WindowType::kTime) covered = std::max(covered, w.length + w.allowed_lateness);
-  }
+  const Millis covered = automatic_rebuild_horizon(s);
   if (s.kafka.rebuild_horizon.count() > 0 && s.kafka.rebuild_horizon < covered) {
     p.error(p.pos_at("kafka.rebuild_horizon"), "kafka.rebuild_horizon",
             "(" + format_duration(s.kafka.rebuild_horizon) +

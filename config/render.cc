@@ -102,6 +102,11 @@ void emit_stream_entries(YAML::Emitter& e, const std::vector<StreamSettings>& en
       emit_strings(e, st.windows);
     }
     if (st.min_confidence) e << YAML::Key << "min_confidence" << YAML::Value << *st.min_confidence;
+    if (!st.labels.empty()) {
+      e << YAML::Key << "labels" << YAML::Value << YAML::BeginMap;
+      for (const auto& [name, value] : st.labels) e << YAML::Key << name << YAML::Value << value;
+      e << YAML::EndMap;
+    }
     e << YAML::EndMap;
   }
   e << YAML::EndSeq;

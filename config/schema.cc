@@ -220,6 +220,15 @@ const std::vector<Setting>& table() {
        .default_text = "`statistics.min_confidence`",
        .doc = "This stream's minimum confidence (see `statistics.min_confidence`), e.g. the "
               "threshold its detector is deployed with."},
+      {.path = "streams.entries[].labels",
+       .type = "map of strings",
+       .default_text = "`{}`",
+       .bounds_note = "≤ 8; names `[a-zA-Z_][a-zA-Z0-9_]*`, not `__*` nor stream, kind, subject, "
+                      "window, state, against, job, instance, alertname; values ≤ 128 bytes",
+       .doc = "Routing context (e.g. `{team: vision, site: plant-3, model: yolov8m}`) added to "
+              "this stream's alert series (`predwatch_alert_firing`), so the Prometheus alerts "
+              "and Alertmanager routes carry it (deploy/alertmanager/alertmanager.yml); the "
+              "`*` entry's labels go to every stream it admits."},
 
       // ---- windows ----
       {.path = "windows[].name",
@@ -594,7 +603,8 @@ const std::vector<Setting>& table() {
        .default_text = "unset",
        .bounds_note = "not with `token_env`; the file holds ≥ 16 characters, no whitespace",
        .doc = "File holding the write token: mutating RPCs (SetBaseline, RevertBaseline, "
-              "SnapshotBaseline, PinReference, ResetReference) need `authorization: Bearer <token>`. Without a "
+              "SnapshotBaseline, PinReference, ResetReference) need `authorization: Bearer "
+              "<token>`. Without a "
               "write token they are refused unless `grpc.bind` is loopback, client "
               "certificates are required, or `allow_unauthenticated_mutations` is true."},
       {.path = "grpc.auth.token_env",

@@ -1,5 +1,7 @@
 #include "config/settings.h"
 
+#include <algorithm>
+
 namespace predwatch::config {
 
 std::vector<DriftKind> all_drift_kinds() {
@@ -156,6 +158,14 @@ DriftThresholds resolve_thresholds(const Settings& settings, std::string_view st
     }
   }
   return t;
+}
+
+Millis automatic_rebuild_horizon(const Settings& settings) {
+  Millis h{0};
+  for (const WindowSettings& w : settings.windows) {
+    if (w.type == WindowType::kTime) h = std::max(h, w.length + w.allowed_lateness);
+  }
+  return h;
 }
 
 StreamSettings stream_settings(const Settings& settings, std::string_view stream) {

@@ -99,6 +99,13 @@ struct KafkaSettings {
 
 inline constexpr std::string_view kStreamTemplateKey = "*";
 
+// Label names streams.entries[].labels cannot use: those of the alert series themselves and
+// Prometheus' target labels.
+inline constexpr std::string_view kReservedAlertLabels[] = {
+    "stream", "kind", "subject", "window", "state", "against", "job", "instance", "alertname"};
+inline constexpr std::size_t kMaxStreamLabels = 8;
+inline constexpr std::size_t kMaxStreamLabelValueBytes = 128;
+
 struct StreamSettings {
   // Stream key as carried by events, or "*": the template for every unlisted stream.
   std::string key;
@@ -113,6 +120,10 @@ struct StreamSettings {
   std::vector<std::string> windows;
   // Overrides statistics.min_confidence for this stream.
   std::optional<double> min_confidence;
+  // Routing context (team, site, model...) put on this stream's alert series, so that
+  // Prometheus alerts and Alertmanager routes carry it; names are Prometheus label names
+  // other than predwatch's own (kReservedAlertLabels).
+  std::map<std::string, std::string> labels;
 
   bool operator==(const StreamSettings&) const = default;
 };
@@ -379,6 +390,10 @@ DriftThresholds resolve_thresholds(const Settings& settings, std::string_view st
 // Settings in force for a stream: its entry in streams.entries, else the "*" template, else
 // defaults (auto classes, no class map, no baseline, all windows). The result's key is stream.
 StreamSettings stream_settings(const Settings& settings, std::string_view stream);
+
+// The automatic Kafka rebuild horizon: the longest time window plus its allowed lateness
+// (0 without time windows). kafka.rebuild_horizon, when set, must be at least this.
+Millis automatic_rebuild_horizon(const Settings& settings);
 
 }  // namespace predwatch::config
 

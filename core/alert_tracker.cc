@@ -366,8 +366,7 @@ size_t AlertTracker::restore(std::span<const Alert> alerts) {
     if (kind == AlertKind::kPairRate || kind == AlertKind::kNovelPair) {
       entry.folded = a.last.related_subjects;
       std::sort(entry.folded.begin(), entry.folded.end());
-      entry.folded.erase(std::unique(entry.folded.begin(), entry.folded.end()),
-                         entry.folded.end());
+      entry.folded.erase(std::unique(entry.folded.begin(), entry.folded.end()), entry.folded.end());
     }
     alerts_.emplace(fingerprint, std::move(entry));
     ++taken;

@@ -368,7 +368,10 @@ class Evaluator {
     const DispersionEstimate est =
         blocked_dispersion(table_, parts_.size(), merge.groups, dispersion_);
     const double known = std::max(1.0, window_deff);
-    const auto [phi, nu] = window_dispersion(est, known);
+    // Plain variables, not a structured binding: the lambda below captures them (clang 14,
+    // which the fuzz build uses, cannot capture structured bindings).
+    const std::pair<double, double> phi_nu = window_dispersion(est, known);
+    const double phi = phi_nu.first, nu = phi_nu.second;
     const bool too_few = chi.status == ChiSquareResult::Status::kTooFewBins;
     const double baseline_phi =
         dispersion_.baseline_same_stream ? kNaN : std::max(1.0, baseline_deff);

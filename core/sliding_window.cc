@@ -13,9 +13,8 @@ TimeWindow::TimeWindow(int64_t length_ms, int64_t pane_ms, int64_t allowed_laten
     : length_ms_(length_ms),
       pane_ms_(pane_ms),
       lateness_ms_(allowed_lateness_ms),
-      closed_(layout),
-      watermark_(std::numeric_limits<int64_t>::min()),
-      view_(layout) {
+      sum_(layout),
+      watermark_(std::numeric_limits<int64_t>::min()) {
   assert(pane_ms > 0 && length_ms > 0 && length_ms % pane_ms == 0 && allowed_lateness_ms >= 0);
   slots_.resize(size_t(length_ms / pane_ms));
   for (Slot& s : slots_) s.packed.clear(layout);
@@ -43,7 +42,7 @@ AddResult TimeWindow::add(const Frame& frame) {
     ++late_;
     return AddResult::kLate;
   }
-  digester_.digest(frame, closed_.layout(), digest_);
+  digester_.digest(frame, sum_.layout(), digest_);
   return add_accepted(frame.time_ms, digest_);
 }
 
@@ -60,7 +59,7 @@ TimeWindow::Pane& TimeWindow::dense_old(int64_t index) {
   if (!s.dense) {
     s.dense = std::make_unique<Pane>();
     s.packed.unpack(*s.dense);
-    s.packed.clear(closed_.layout());
+    s.packed.clear(sum_.layout());
     s.packed.shrink_to_fit();
     dense_old_.push_back(index);
   }
@@ -103,8 +102,8 @@ AddResult TimeWindow::add_accepted(int64_t t, const FrameDigest& digest) {
   } else {
     // A late frame into an older pane: that pane stays dense while frames can reach it.
     apply_digest(dense_old(p), digest, +1, true);
-    closed_.apply(digest, +1, false);
   }
+  sum_.apply(digest, +1, false);
   pack_unreachable();
   dirty_ = true;
   return AddResult::kAccepted;
@@ -130,34 +129,33 @@ void TimeWindow::move_head(int64_t p) {
     std::unique_ptr<Pane> head = std::move(slot_at(head_).dense);
     for (Slot& s : slots_) {
       s.dense.reset();
-      s.packed.clear(closed_.layout());
+      s.packed.clear(sum_.layout());
       s.packed.shrink_to_fit();
     }
     dense_old_.clear();
     head->zero();
-    closed_.clear();
+    sum_.clear();
     rotations_ += uint64_t(std::min<int64_t>(p - head_, panes()));
     head_ = p;
     slot_at(head_).dense = std::move(head);
     return;
   }
   while (head_ < p) {
-    // The head closes: folded into `closed`, packed; its dense buffer becomes the new head.
+    // The head closes: packed (it is in `sum` already); its dense buffer becomes the new head.
     Slot& closing = slot_at(head_);
-    closed_.merge(*closing.dense, +1);
     closing.packed.pack(*closing.dense);
     closing.packed.shrink_to_fit();
     std::unique_ptr<Pane> head = std::move(closing.dense);
     ++head_;
     Slot& leaving = slot_at(head_);  // holds pane head_ - n
     if (leaving.dense) {
-      closed_.merge(*leaving.dense, -1);
+      sum_.merge(*leaving.dense, -1);
       leaving.dense.reset();
       std::erase(dense_old_, head_ - panes());
     } else {
-      leaving.packed.add_to(closed_.d_, -1);
+      leaving.packed.add_to(sum_.d_, -1);
     }
-    leaving.packed.clear(closed_.layout());
+    leaving.packed.clear(sum_.layout());
     leaving.packed.shrink_to_fit();
     head->zero();
     leaving.dense = std::move(head);
@@ -168,9 +166,7 @@ void TimeWindow::move_head(int64_t p) {
 
 const Stats& TimeWindow::totals() const {
   if (dirty_) {
-    StatsData& v = view_.d_;
-    v = closed_.d_;
-    merge_data(v, head_pane(), +1);
+    StatsData& v = sum_.d_;
     v.reset_min_max();
     for (const Slot& s : slots_) {
       if (s.dense) {
@@ -181,7 +177,7 @@ const Stats& TimeWindow::totals() const {
     }
     dirty_ = false;
   }
-  return view_;
+  return sum_;
 }
 
 void TimeWindow::parts(std::vector<const PackedPart*>& out) const {
@@ -201,12 +197,10 @@ void TimeWindow::parts(std::vector<const PackedPart*>& out) const {
   }
 }
 
-int64_t TimeWindow::frames_in_window() const {
-  return closed_.frames() + int64_t(head_pane().frames);
-}
+int64_t TimeWindow::frames_in_window() const { return sum_.frames(); }
 
 size_t TimeWindow::bytes() const {
-  size_t n = sizeof(*this) + closed_.bytes() + view_.bytes() + slots_.capacity() * sizeof(Slot) +
+  size_t n = sizeof(*this) + sum_.bytes() + slots_.capacity() * sizeof(Slot) +
              dense_old_.capacity() * sizeof(int64_t) + scratch_.capacity() * sizeof(PackedPart);
   for (const Slot& s : slots_) {
     n += s.packed.bytes();

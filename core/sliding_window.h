@@ -10,23 +10,23 @@
 //   its pane, and a frame newer than the head moves the head (evicting panes).
 //   advance(now_ms) moves the head to now_ms's pane (never backwards); now is an argument,
 //   the window never reads a clock.
-//   Implementation: ring of panes plus `closed`, the int64 sum of the window's panes other
-//   than the head. The head pane is dense (uint32 counters, a PartData); the closed panes are
-//   packed (core/packed_part.h: only the classes and bins present). add() touches only the
-//   frame's pane (and `closed` for a late-but-accepted frame in an older pane):
-//   O(objects + pairs). A late frame into a packed pane unpacks it, and it stays dense while
-//   frames can still reach it (pane >= pane_of(watermark - allowed_lateness)); it is packed
-//   again when the watermark or the head moves past that. A pane rotation folds the head into
-//   `closed`, packs it, subtracts the evicted (packed) pane and reuses the head's dense
-//   buffer for the new head: O(dense pane state). totals() materialises closed + head (and
-//   the panes' box-size min/max) into a cached Stats when something changed since the last
-//   call: O(state).
+//   Implementation: ring of panes plus `sum`, the int64 sum of every pane of the window (the
+//   head's too), kept up to date by every change. The head pane is dense (uint32 counters, a
+//   PartData); the closed panes are packed (core/packed_part.h: only the classes and bins
+//   present). add() touches the frame's pane and `sum`: O(objects + pairs) twice. A late
+//   frame into a packed pane unpacks it, and it stays dense while frames can still reach it
+//   (pane >= pane_of(watermark - allowed_lateness)); it is packed again when the watermark or
+//   the head moves past that. A pane rotation packs the head, subtracts the evicted (packed)
+//   pane from `sum` and reuses the head's dense buffer for the new head: O(dense pane state).
+//   totals() is `sum` itself; only its box-size min/max (which cannot be subtracted) are
+//   recomputed from the panes when something changed since the last call: O(classes x
+//   panes).
 //   Memory: the dense head pane (plus any older pane a late frame reached, while frames can
-//   still reach it), the packed panes, and two int64 copies of the tables (closed, the
-//   cached view). At C = 80 (default layout) a dense pane is 134 KB and each int64 copy
-//   264 KB, whereas a packed 10 s pane of a real 10 fps stream is ~21 KB and a 1 min one
-//   ~42 KB (docs/BENCHMARKS.md "Memory per stream (packed parts)"). The dense head and the
-//   two int64 copies scale as C^2 (pair table); the packed panes as what the frames touched.
+//   still reach it), the packed panes, and one int64 copy of the tables (`sum`). At C = 80
+//   (default layout) a dense pane is 134 KB and the int64 copy 264 KB, whereas a packed 10 s
+//   pane of a real 10 fps stream is ~21 KB and a 1 min one ~42 KB (docs/BENCHMARKS.md
+//   "Memory per stream (packed parts)"). The dense head and the int64 copy scale as C^2
+//   (pair table); the packed panes as what the frames touched.
 //
 // CountWindow: exactly the last N frames. Keeps each frame's digest (see below) to subtract
 // it when it drops out: add() is O(objects + pairs) twice. totals() recomputes the
@@ -149,7 +149,9 @@ class TimeWindow final : public Window {
   std::vector<Slot> slots_;
   std::vector<int64_t> dense_old_;           // indices of the dense panes other than the head
   mutable std::vector<PackedPart> scratch_;  // parts(): the dense panes, packed
-  Stats closed_;
+  // Every pane of the window summed; mutable for its box-size min/max only, which totals()
+  // recomputes (see the file comment).
+  mutable Stats sum_;
   bool started_ = false;
   int64_t head_ = 0;
   int64_t watermark_;
@@ -157,8 +159,7 @@ class TimeWindow final : public Window {
   uint64_t rotations_ = 0;
   FrameDigester digester_;
   FrameDigest digest_;
-  mutable Stats view_;
-  mutable bool dirty_ = true;
+  mutable bool dirty_ = true;  // the min/max of `sum_` need recomputing
 };
 
 class CountWindow final : public Window {

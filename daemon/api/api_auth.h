@@ -2,8 +2,8 @@
 //
 // RPCs are readers (ListStreams, GetWindowStats, GetDrift, ListAlerts, ListAlertTransitions,
 // WatchAlerts, GetExemplars, GetBaseline, GetReference) or writers (SetBaseline, RevertBaseline,
-// SnapshotBaseline, PinReference, ResetReference: each changes what alerts fire). Credentials are bearer tokens
-// in the call's `authorization: Bearer <token>` metadata, compared in constant time.
+// SnapshotBaseline, PinReference, ResetReference: each changes what alerts fire). Credentials are
+// bearer tokens in the call's `authorization: Bearer <token>` metadata, compared in constant time.
 //
 // Policy:
 //   - writers: with a write token configured, the call must carry it. Without one, writers

@@ -355,8 +355,8 @@ class MonitorService final : public v1::Monitor::CallbackService {
       }
       if (std::string error = engine_.revert_baseline(req->stream()); !error.empty())
         return Status(StatusCode::FAILED_PRECONDITION, error);
-      engine_.with_stream(req->stream(),
-                          [&](const StreamView& v) { resp->set_configured(v.baseline != nullptr); });
+      engine_.with_stream(
+          req->stream(), [&](const StreamView& v) { resp->set_configured(v.baseline != nullptr); });
       return Status::OK;
     });
   }

@@ -106,17 +106,25 @@ Status query_window_stats(const MonitorEngine& engine, bool ready,
         return;
       }
     }
+    const core::Stats& stats = m.window(size_t(w)).totals();
+    if (req.dense_cooccurrence() && stats.num_classes() > kMaxDenseCooccurrenceClasses) {
+      st = Status(StatusCode::FAILED_PRECONDITION,
+                  "dense_cooccurrence: stream '" + m.stream() + "' has " +
+                      std::to_string(stats.num_classes()) + " classes, more than the " +
+                      std::to_string(kMaxDenseCooccurrenceClasses) +
+                      " the dense matrix is given for; read the pairs (top_pairs) instead");
+      return;
+    }
     resp->set_stream(m.stream());
     window_info(m, size_t(w), resp->mutable_window());
-    const core::Stats& stats = m.window(size_t(w)).totals();
     stats_to_proto(stats, m.classes().names(), sec, resp->mutable_stats());
     if (req.dense_cooccurrence()) {
-      const uint32_t C = stats.num_classes();
+      const size_t C = stats.num_classes();
       auto* dense = resp->mutable_dense_cooccurrence();
       dense->Resize(int(C * C), 0);
-      for (uint32_t a = 0; a < C; ++a)
-        for (uint32_t b = 0; b < C; ++b)
-          dense->Set(int(a * C + b), uint64_t(stats.pair_images(a, b)));
+      for (size_t a = 0; a < C; ++a)
+        for (size_t b = 0; b < C; ++b)
+          dense->Set(int(a * C + b), uint64_t(stats.pair_images(uint32_t(a), uint32_t(b))));
     }
   });
   if (!found) return unknown_stream(req.stream());

@@ -1,8 +1,8 @@
 // MonitorQueries: the read side of predwatch.v1.Monitor (ListStreams, GetWindowStats,
-// GetDrift, ListAlerts, ListAlertTransitions, GetExemplars, GetBaseline) as plain functions over a MonitorEngine,
-// so that every reader that speaks the query API — the gRPC service (api/grpc_server) and
-// the web view's JSON API (web/web_api) — answers from the same code: same validation, same
-// error codes and messages, same messages (proto/predwatch/v1/monitor.proto).
+// GetDrift, ListAlerts, ListAlertTransitions, GetExemplars, GetBaseline) as plain functions over a
+// MonitorEngine, so that every reader that speaks the query API — the gRPC service
+// (api/grpc_server) and the web view's JSON API (web/web_api) — answers from the same code: same
+// validation, same error codes and messages, same messages (proto/predwatch/v1/monitor.proto).
 //
 // Each function fills `resp` and returns OK, or returns the error a gRPC caller gets
 // (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, UNAVAILABLE while `ready` is false for
@@ -18,6 +18,11 @@
 #include "predwatch/v1/monitor.pb.h"
 
 namespace predwatch::daemon {
+
+// GetWindowStats' dense_cooccurrence: answered for at most this many classes (C x C = about
+// 1M cells, at most ~10 MB); a stream with more gets FAILED_PRECONDITION (read `pairs`, with
+// top_pairs, instead), so that one request cannot allocate C^2 cells (100k classes: 80 GB).
+inline constexpr uint32_t kMaxDenseCooccurrenceClasses = 1024;
 
 grpc::Status query_list_streams(const MonitorEngine& engine, const v1::ListStreamsRequest& req,
                                 v1::ListStreamsResponse* resp);

@@ -507,6 +507,7 @@ void Application::reload() {
   }
   EngineOptions options = engine_config->options;
   engine_->reconfigure(std::move(options));
+  if (metrics_) metrics_->set_stream_labels(stream_labels(next));
   // Configured baselines replace those of existing streams, except baselines installed over
   // gRPC (they were chosen later; `predwatch baseline revert` goes back to the configured one).
   size_t baselines = 0;

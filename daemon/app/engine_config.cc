@@ -84,13 +84,7 @@ core::StatsLayout stats_layout(const config::Settings& settings) {
 
 int64_t rebuild_horizon_ms(const config::Settings& s) {
   if (s.kafka.rebuild_horizon.count() > 0) return s.kafka.rebuild_horizon.count();
-  int64_t h = 0;
-  for (const auto& w : s.windows) {
-    if (w.type == config::WindowType::kTime) {
-      h = std::max<int64_t>(h, w.length.count() + w.allowed_lateness.count());
-    }
-  }
-  return h;
+  return config::automatic_rebuild_horizon(s).count();
 }
 
 MetricsOptions metrics_options(const config::Settings& settings) {
@@ -107,7 +101,21 @@ MetricsOptions metrics_options(const config::Settings& settings) {
     o.class_windows.emplace(m.class_windows.begin(), m.class_windows.end());
   }
   o.tested_class_scores = m.class_scores == config::ClassScores::kTested;
+  o.stream_labels = stream_labels(settings);
   return o;
+}
+
+MetricsOptions::StreamLabels stream_labels(const config::Settings& settings) {
+  const bool any = std::any_of(settings.streams.entries.begin(), settings.streams.entries.end(),
+                               [](const config::StreamSettings& e) { return !e.labels.empty(); });
+  if (!any) return nullptr;
+  // The stream's entry, else the "*" entry (config::stream_settings).
+  auto shared = std::make_shared<const config::Settings>(settings);
+  return [shared](std::string_view stream) -> std::vector<std::pair<std::string, std::string>> {
+    const std::map<std::string, std::string> labels =
+        config::stream_settings(*shared, stream).labels;
+    return {labels.begin(), labels.end()};
+  };
 }
 
 std::optional<EngineConfig> make_engine_config(const config::Settings& settings,

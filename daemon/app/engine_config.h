@@ -52,7 +52,11 @@ struct EngineConfig {
 // longest time window plus its allowed lateness (0 without time windows).
 int64_t rebuild_horizon_ms(const config::Settings& settings);
 
-// The metrics exporter's options (bind, caps, class windows and scores).
+// The routing labels of each stream's alert series (streams.entries[].labels: its own
+// entry's, else the "*" entry's); null when no entry has labels.
+MetricsOptions::StreamLabels stream_labels(const config::Settings& settings);
+
+// The metrics exporter's options (bind, caps, class windows and scores, stream labels).
 MetricsOptions metrics_options(const config::Settings& settings);
 
 // Builds the engine options; nullopt with `error` naming the file and problem when a class

@@ -121,8 +121,7 @@ std::string StateStore::remove_reference(std::string_view stream) const {
   return remove_file(reference_path(stream));
 }
 
-std::string StateStore::save_baseline(std::string_view stream,
-                                      const v1::Baseline& baseline) const {
+std::string StateStore::save_baseline(std::string_view stream, const v1::Baseline& baseline) const {
   if (std::string error = ensure_directory(directory_); !error.empty()) return error;
   v1::InstalledBaseline installed;
   installed.set_stream(std::string(stream));

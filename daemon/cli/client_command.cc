@@ -541,8 +541,8 @@ int run_alert_history(const ClientOptions& o, const std::string& stream, uint32_
   const grpc::Status s = stub->ListAlertTransitions(&ctx, req, &resp);
   if (!s.ok()) return fail(o, "alerts --history", s);
   if (o.json) return print_json("alerts --history", resp);
-  TextTable t({"time", "transition", "kind", "stream", "subject", "window", "score", "threshold",
-               "note"});
+  TextTable t(
+      {"time", "transition", "kind", "stream", "subject", "window", "score", "threshold", "note"});
   for (const v1::AlertTransition& x : resp.transitions()) {
     const v1::Alert& a = x.alert();
     std::string subject;
@@ -873,8 +873,9 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
   alerts->add_option("stream", *alerts_stream, "only this stream");
   CLI::Option* watch_flag =
       alerts->add_flag("--watch", *watch, "stream alert transitions until Ctrl-C");
-  alerts->add_flag("--history", *history,
-                   "the latest transitions predwatchd kept (oldest first) instead")
+  alerts
+      ->add_flag("--history", *history,
+                 "the latest transitions predwatchd kept (oldest first) instead")
       ->excludes(watch_flag);
   alerts->add_option("--limit", *history_limit, "with --history: how many (1-1000; default 200)")
       ->check(CLI::Range(1, 1000));
@@ -953,9 +954,8 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
   pull->add_flag("--reference", *b_reference,
                  "the stream's learned reference instead (once complete), e.g. to push it as a "
                  "baseline elsewhere");
-  pull->callback([=, &result] {
-    result.exit_code = run_baseline_pull(*o, *b_stream, *b_file, *b_reference);
-  });
+  pull->callback(
+      [=, &result] { result.exit_code = run_baseline_pull(*o, *b_stream, *b_file, *b_reference); });
   CLI::App* push = baseline->add_subcommand("push", "install a baseline file on a stream");
   add_common(push, *o);
   push->add_option("stream", *b_stream, "stream key")->required();
@@ -972,7 +972,8 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
     result.exit_code = run_baseline_snapshot(*o, *b_stream, *b_window, *b_install, *b_file);
   });
   CLI::App* revert = baseline->add_subcommand(
-      "revert", "remove the baseline installed by push or snapshot --install (back to the configured one)");
+      "revert",
+      "remove the baseline installed by push or snapshot --install (back to the configured one)");
   add_common(revert, *o);
   revert->add_option("stream", *b_stream, "stream key")->required();
   revert->callback([=, &result] { result.exit_code = run_baseline_revert(*o, *b_stream); });

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <span>
 
@@ -81,7 +82,7 @@ class CocoReader {
     gt_file_ = gt.string();
     constexpr std::string_view keys[] = {"images", "categories", "annotations"};
     std::span<const std::string_view> selected(keys, count_annotations ? 3 : 2);
-    bool saw_images = false;
+    bool saw_images = false, saw_annotations = false;
     counted_ = count_annotations;
     auto scan = scan_json_arrays(gt, selected, [&](const JsonArrayBatch& b) {
       if (b.key == "annotations") {
@@ -89,11 +90,15 @@ class CocoReader {
           counted_ = false;  // the image table is not complete yet: pass B will count
           return;
         }
+        saw_annotations = true;
         for_each_object(
             b, parser_, scratch_, [&](od::object o, uint64_t, bool) { return count_one(o); },
             [](uint64_t, std::string_view) {});
       } else if (b.key == "images") {
         saw_images = true;
+        // More images after annotations (a repeated "images" key): the annotations of those
+        // images were not counted, so pass B counts again over the complete image table.
+        if (saw_annotations) counted_ = false;
         for_each_object(
             b, parser_, scratch_,
             [&](od::object o, uint64_t i, bool final) { return read_image(o, i, final); },
@@ -300,18 +305,22 @@ class CocoReader {
   }
 
   // Pass B: count annotations per image. Bad records are ignored here (pass C reports them).
+  // Counts the annotation for its image as read_annotation will see it: not at all when its
+  // "image_id" is repeated or not an integer (pass C rejects the record then).
   bool count_one(od::object o) {
+    int64_t image_id = 0;
+    bool has_image = false;
     for (auto field : o) {
       std::string_view key;
       if (field.unescaped_key().get(key)) return true;
       if (key == "image_id") {
-        int64_t id;
-        if (field.value().get_int64().get(id)) return false;
-        auto it = image_index_.find(id);
-        if (it != image_index_.end()) ++images_[it->second].count;
-        return false;
+        if (has_image || field.value().get_int64().get(image_id)) return false;
+        has_image = true;
       }
     }
+    if (!has_image) return false;
+    auto it = image_index_.find(image_id);
+    if (it != image_index_.end()) ++images_[it->second].count;
     return false;
   }
 
@@ -320,8 +329,10 @@ class CocoReader {
     std::string_view array = current_array_;
     int64_t ann_id = -1, image_id = 0, category_id = 0;
     bool has_image = false, has_category = false, has_bbox = false, has_segm = false;
+    bool repeated_image = false;
     double bbox[4] = {0, 0, 0, 0};
     double score = -1, area = -1;
+    bool has_score = false;
     bool bad_bbox = false;
     bool is_crowd = false;
     for (auto field : o) {
@@ -333,6 +344,7 @@ class CocoReader {
       if (key == "image_id") {
         if (auto err = v.get_int64().get(image_id))
           return fail_or(final, index, array, "image_id", "not an integer", err);
+        repeated_image |= has_image;
         has_image = true;
       } else if (key == "category_id") {
         if (auto err = v.get_int64().get(category_id))
@@ -355,6 +367,7 @@ class CocoReader {
       } else if (key == "score") {
         if (auto err = v.get_double().get(score))
           return fail_or(final, index, array, "score", "not a number", err);
+        has_score = true;
       } else if (key == "area") {
         if (v.get_double().get(area)) area = -1;
       } else if (key == "id") {
@@ -376,6 +389,15 @@ class CocoReader {
       if (first_range_) {
         problems_.report(ProblemKind::kMissingField, ann_file_,
                          record_name(array, index, ann_id, -1), "", "", "missing \"image_id\"");
+        ++result_.summary.skipped_objects;
+      }
+      return false;
+    }
+    if (repeated_image) {  // which image? Not counted by pass A/B either (count_one)
+      if (first_range_) {
+        problems_.report(ProblemKind::kMalformedRecord, ann_file_,
+                         record_name(array, index, ann_id, image_id), "", "",
+                         "inconsistent record: repeated \"image_id\" key");
         ++result_.summary.skipped_objects;
       }
       return false;
@@ -411,6 +433,11 @@ class CocoReader {
     if (!has_category) return skip(ProblemKind::kMissingField, "", "missing \"category_id\"");
     if (!has_bbox) return skip(ProblemKind::kMissingField, "", "missing \"bbox\"");
     if (bad_bbox) return skip(ProblemKind::kMissingField, "", "\"bbox\" must have 4 numbers");
+    // A confidence outside [0, 1] is rejected, as the live decoders do (kBadConfidence).
+    if (has_score && !(score >= 0 && score <= 1)) {
+      return skip(ProblemKind::kMalformedRecord, "",
+                  fmt::format("\"score\" {} is not a confidence in [0, 1]", score));
+    }
     int32_t class_index = -1;
     if (results_ && !options_.category_id_by_index.empty()) {
       if (category_id < 0 ||
@@ -444,8 +471,9 @@ class CocoReader {
                                    bbox[0], bbox[1], bbox[2], bbox[3], row.width, row.height));
     }
     rec.score = score >= 0 ? static_cast<float>(score) : core::kNoConfidence;
+    // A fraction of the image: an area larger than the image counts as the whole image.
     rec.mask_area = has_segm && area > 0
-                        ? static_cast<float>(area / (double(row.width) * row.height))
+                        ? static_cast<float>(std::min(1.0, area / (double(row.width) * row.height)))
                         : core::kNoMaskArea;
     rec.class_index = class_index;
     rec.category = cat->second;

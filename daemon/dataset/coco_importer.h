@@ -3,8 +3,10 @@
 // "coco": a COCO instances file (object with "images", "categories", "annotations"). Each
 // image of "images" becomes one Event (frame id = file_name, or the id when there is none),
 // in the file's order; its annotations become detections (bbox [x, y, w, h] in pixels,
-// normalised by the image size; "score" when present becomes the confidence; "area" becomes
-// mask_area when the annotation has a "segmentation").
+// normalised by the image size; "score" when present becomes the confidence, and a score
+// outside [0, 1] makes the annotation a kMalformedRecord problem (skipped); "area" becomes
+// mask_area, as a fraction of the image capped at 1, when the annotation has a
+// "segmentation").
 //
 // "coco-results": a COCO results file (array of {image_id, category_id, bbox, score}, or an
 // object with an "annotations" array) read against ImportOptions::ground_truth, the instances

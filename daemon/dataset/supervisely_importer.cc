@@ -184,9 +184,9 @@ ImportResult SuperviselyImporter::import(const fs::path& path_arg, const ImportO
     simdjson::dom::array objects;
     bool has_objects = !ann["objects"].get_array().get(objects);
     if (ann["size"]["width"].get_int64().get(w) || ann["size"]["height"].get_int64().get(h) ||
-        w <= 0 || h <= 0) {
+        w <= 0 || h <= 0 || w > UINT32_MAX || h > UINT32_MAX) {
       problems.report(ProblemKind::kNoImageSize, file_name, "size", frame_id, "",
-                      "missing or non-positive size.width/size.height");
+                      "missing, non-positive or too large size.width/size.height");
       ++result.summary.skipped_images;
       if (has_objects) result.summary.skipped_objects += objects.size();
       continue;

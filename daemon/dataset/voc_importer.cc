@@ -109,13 +109,15 @@ ImportResult VocImporter::import(const fs::path& path_arg, const ImportOptions& 
     if (!fn.empty()) frame_id = fn;
     double w = 0, h = 0;
     pugi::xml_node size = ann.child("size");
-    if (!number(size, "width", w) || !number(size, "height", h) || !(w > 0) || !(h > 0)) {
+    // A size is a pixel count: below 1 (0.1 made Event::width 0, "no size") or beyond
+    // uint32 (no conversion) is no size.
+    if (!number(size, "width", w) || !number(size, "height", h) || !(w >= 1) || !(h >= 1) ||
+        w > UINT32_MAX || h > UINT32_MAX) {
       size_t objects = 0;
       for (auto o = ann.child("object"); o; o = o.next_sibling("object")) ++objects;
       problems.report(
           ProblemKind::kNoImageSize, file_name, "<size>", frame_id, "",
-          fmt::format("missing or non-positive <size><width>/<height>; {} objects skipped",
-                      objects));
+          fmt::format("missing or unusable <size><width>/<height>; {} objects skipped", objects));
       ++result.summary.skipped_images;
       result.summary.skipped_objects += objects;
       continue;

@@ -89,7 +89,8 @@ bool load_yolo_names(const fs::path& file, std::vector<std::string>& names, std:
       error = fmt::format("{}:{}:{}: {}", file.string(), e.mark.line + 1, e.mark.column + 1, e.msg);
       return false;
     }
-    YAML::Node n = root["names"];
+    // A document that is not a map (a scalar, a list) has no `names`; operator[] would throw.
+    YAML::Node n = root.IsMap() ? root["names"] : YAML::Node();
     if (!n) {
       error = fmt::format("{}: no `names` key", file.string());
       return false;
@@ -215,6 +216,13 @@ ImportResult YoloImporter::import(const fs::path& path_arg, const ImportOptions&
       if (!ok) {
         problems.report(ProblemKind::kMalformedRecord, file_name, record, frame_id, "",
                         fmt::format("not numbers: \"{}\"", t));
+        ++result.summary.skipped_objects;
+        continue;
+      }
+      // As the live decoders do (kBadConfidence): a confidence must lie in [0, 1].
+      if (n == 6 && !(v[4] >= 0 && v[4] <= 1)) {
+        problems.report(ProblemKind::kMalformedRecord, file_name, record, frame_id, "",
+                        fmt::format("confidence {} is not in [0, 1]", fields[5]));
         ++result.summary.skipped_objects;
         continue;
       }

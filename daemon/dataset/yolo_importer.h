@@ -1,5 +1,6 @@
 // YOLO importer ("yolo"): one text file per image, one object per line:
 //   <class index> <cx> <cy> <w> <h> [<confidence>]     (all box values normalised to [0, 1])
+// A confidence outside [0, 1] (or nan) makes the line a kMalformedRecord problem (skipped).
 //
 // Which files: `path` is a folder. If it has sub-folders, every *.txt below it (recursively)
 // is a label file, except the *.txt files directly in `path` (there live classes.txt,

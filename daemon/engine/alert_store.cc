@@ -142,8 +142,8 @@ std::vector<SavedAlert> AlertStore::load(std::string& error) const {
   for (int i = 0; i < saved.alerts_size(); ++i) {
     SavedAlert a;
     if (std::string why = from_proto(saved.alerts(i), a); !why.empty()) {
-      error += (error.empty() ? file.string() + ": " : "; ") + "alert " + std::to_string(i) +
-               " (" + saved.alerts(i).stream() + ") left out: " + why;
+      error += (error.empty() ? file.string() + ": " : "; ") + "alert " + std::to_string(i) + " (" +
+               saved.alerts(i).stream() + ") left out: " + why;
       continue;
     }
     out.push_back(std::move(a));

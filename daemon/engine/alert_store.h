@@ -25,7 +25,7 @@
 namespace predwatch::daemon {
 
 struct SavedAlert {
-  core::Alert alert;                     // state kPending or kFiring
+  core::Alert alert;                       // state kPending or kFiring
   std::vector<TopicPartition> partitions;  // empty: the stream is not read from Kafka
 };
 

@@ -324,6 +324,19 @@ void MonitorEngine::queue(std::vector<core::AlertTransition> t) {
                       std::make_move_iterator(t.end()));
 }
 
+void MonitorEngine::drop_unclaimed(std::span<const TopicPartition> partitions, bool in,
+                                   std::string_view note) {
+  std::vector<std::pair<std::string, int64_t>> gone;
+  for (const auto& [stream, u] : unclaimed_) {
+    if (u.partitions.empty()) continue;  // not read from Kafka: idle expiry decides
+    const bool hit = std::any_of(u.partitions.begin(), u.partitions.end(), [&](auto& tp) {
+      return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
+    });
+    if (hit == in) gone.emplace_back(stream, u.last_evaluated_ms);
+  }
+  for (const auto& [stream, at] : gone) forget_unclaimed(stream, at, note);
+}
+
 void MonitorEngine::forget_unclaimed(const std::string& stream, int64_t now_ms,
                                      std::string_view note) {
   spdlog::info("stream {}: {}", stream, note);
@@ -356,19 +369,9 @@ void MonitorEngine::on_partitions_assigned(std::span<const TopicPartition> parti
     if (!assigned_) {
       // The first assignment says which restored alerts' streams this replica still owns.
       assigned_ = true;
-      std::vector<std::pair<std::string, int64_t>> gone;
-      for (const auto& [stream, u] : unclaimed_) {
-        if (u.partitions.empty()) continue;
-        const bool owned = std::any_of(u.partitions.begin(), u.partitions.end(), [&](auto& tp) {
-          return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
-        });
-        if (!owned) gone.emplace_back(stream, u.last_evaluated_ms);
-      }
-      for (const auto& [stream, at] : gone) {
-        forget_unclaimed(stream, at,
-                         "restored alert dropped: its stream's partition is owned by another "
-                         "replica");
-      }
+      drop_unclaimed(partitions, /*in=*/false,
+                     "restored alert dropped: its stream's partition is owned by another "
+                     "replica");
     }
   }
   drop_streams_of(partitions, "stream dropped to be rebuilt (its partition was assigned)");
@@ -387,18 +390,9 @@ void MonitorEngine::on_partition_rebuilt(const TopicPartition& partition) {
 void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partitions) {
   {
     std::lock_guard lock(mu_);
-    std::vector<std::pair<std::string, int64_t>> gone;
-    for (const auto& [stream, u] : unclaimed_) {
-      const bool hit = std::any_of(u.partitions.begin(), u.partitions.end(), [&](auto& tp) {
-        return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
-      });
-      if (hit) gone.emplace_back(stream, u.last_evaluated_ms);
-    }
-    for (const auto& [stream, at] : gone) {
-      forget_unclaimed(stream, at,
-                       "restored alert dropped: its stream moved to another replica (its "
-                       "partition was revoked)");
-    }
+    drop_unclaimed(partitions, /*in=*/true,
+                   "restored alert dropped: its stream moved to another replica (its "
+                   "partition was revoked)");
   }
   drop_streams_of(partitions, "stream moved to another replica (its partition was revoked)");
 }
@@ -580,6 +574,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       s.judged_baseline = baseline.get();
       s.judged_reference = reference_key;
       s.evaluated_at_ms = now_ms;
+      summary.reports += s.drift.size();
       // Restored alerts: the earlier run judged them up to alerts_judged_until_ms; replayed
       // (partly rebuilt) windows up to then must not resolve or re-judge them.
       if (now_ms <= s.alerts_judged_until_ms) continue;
@@ -590,7 +585,6 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       auto t = tracker_.evaluate(stream, observations, now_ms);
       summary.transitions += t.size();
       queue(std::move(t));
-      summary.reports += s.drift.size();
     }
   }
   deliver();

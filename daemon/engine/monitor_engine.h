@@ -324,8 +324,8 @@ class MonitorEngine : public EventSink {
     std::unique_ptr<core::StreamMonitor> monitor;
     std::shared_ptr<const LoadedBaseline> baseline;
     bool baseline_installed = false;  // by set_baseline / snapshot_baseline (saved)
-    uint64_t reference_version = 0;  // bumped by every change of the reference
-    bool reference_unsaved = false;  // complete (learned or pinned) and not saved yet
+    uint64_t reference_version = 0;   // bumped by every change of the reference
+    bool reference_unsaved = false;   // complete (learned or pinned) and not saved yet
     std::vector<core::DriftReport> drift;
     int64_t evaluated_at_ms = 0;
     // Per window: its position (StreamMonitor::window_position) at its last judgment; NaN:
@@ -372,6 +372,10 @@ class MonitorEngine : public EventSink {
   void deliver();
   // Moves `t` to undelivered_. REQUIRES alerts_mu_.
   void queue(std::vector<core::AlertTransition> t);
+  // Drops the unclaimed restored alerts (see the top of this file) whose stream came from one
+  // of `partitions` (in) or from none of them (!in); those without partitions stay.
+  // REQUIRES mu_.
+  void drop_unclaimed(std::span<const TopicPartition> partitions, bool in, std::string_view note);
   // Drops the unclaimed restored alerts of `stream` (see the top of this file). REQUIRES mu_.
   void forget_unclaimed(const std::string& stream, int64_t now_ms, std::string_view note);
   // Saves the alerts when forced, when some changed state, or when the last save is a minute
@@ -415,8 +419,8 @@ class MonitorEngine : public EventSink {
   std::map<uint64_t, AlertListener> listeners_;
   uint64_t next_listener_ = 1;
   std::deque<core::AlertTransition> history_;  // the latest kTransitionHistory delivered
-  bool alerts_changed_ = false;          // some alert changed state since the last save
-  int64_t alerts_saved_ms_ = INT64_MIN;  // evaluation time of the last save
+  bool alerts_changed_ = false;                // some alert changed state since the last save
+  int64_t alerts_saved_ms_ = INT64_MIN;        // evaluation time of the last save
 };
 
 }  // namespace predwatch::daemon

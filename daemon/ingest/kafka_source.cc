@@ -18,6 +18,7 @@
 
 #include "daemon/ingest/broker_compat.h"
 #include "daemon/ingest/event_decoders.h"
+#include "daemon/ingest/kafka_headers.h"
 
 namespace predwatch::daemon {
 
@@ -98,7 +99,7 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
     uint64_t epoch = 0;  // the HeldOffsets entry it holds back
     std::string payload, key;
     bool has_key = false;
-    std::vector<std::pair<std::string, std::string>> headers;
+    OwnedHeaders headers;
   };
   // A copy too large for the producer or the broker is sent without its payload (header
   // predwatch-payload-omitted: its size), so that one message cannot stall a partition;
@@ -543,9 +544,10 @@ void KafkaSource::Impl::parse_statistics(const std::string& json) {
         if (std::find(assigned.begin(), assigned.end(), tp) == assigned.end()) continue;
         PartitionLag lag_entry;
         lag_entry.partition = std::move(tp);
-        auto get = [&](const char* key, int64_t& out) {
+        // Captures a copy, not the structured binding (clang 14 cannot capture those).
+        auto get = [&, obj = pobj](const char* key, int64_t& out) {
           int64_t v;
-          if (!pobj[key].get(v)) out = v;
+          if (!obj[key].get(v)) out = v;
         };
         get("hi_offset", lag_entry.high_watermark);
         get("stored_offset", lag_entry.stored_offset);
@@ -576,18 +578,9 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
   const std::string_view topic = rd_kafka_topic_name(raw->rkt);
   const std::string_view payload(static_cast<const char*>(raw->payload), raw->len);
 
-  std::optional<std::string_view> content_type;
   rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(raw, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const void* value = nullptr;
-    size_t size = 0;
-    if (rd_kafka_header_get_last(headers, "content-type", &value, &size) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR ||
-        rd_kafka_header_get_last(headers, "Content-Type", &value, &size) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR) {
-      content_type = std::string_view(static_cast<const char*>(value), value ? size : 0);
-    }
-  }
+  if (rd_kafka_message_headers(raw, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
+  const std::optional<std::string_view> content_type = content_type_header(headers);
 
   bool rebuilding = false;
   {
@@ -764,18 +757,13 @@ void KafkaSource::Impl::dead_letter(RdKafka::Message& msg, std::string_view reas
     copy->has_key = true;
     copy->key.assign(static_cast<const char*>(msg.key_pointer()), msg.key_len());
   }
-  copy->headers = {{"predwatch-reason", std::string(reason)},
-                   {"predwatch-error", std::string(error)},
-                   {"predwatch-source",
-                    fmt::format("{}/{}@{}", msg.topic_name(), msg.partition(), msg.offset())}};
-  if (RdKafka::Headers* original = msg.headers()) {
-    for (const auto& h : original->get_all()) {
-      if (h.key() == "content-type" || h.key() == "Content-Type") {
-        copy->headers.emplace_back(
-            h.key(), std::string(static_cast<const char*>(h.value()), h.value_size()));
-      }
-    }
+  rd_kafka_headers_t* original = nullptr;
+  if (rd_kafka_message_headers(static_cast<rd_kafka_message_t*>(msg.c_ptr()), &original) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    original = nullptr;
   }
+  copy->headers =
+      dead_letter_headers(reason, error, msg.topic_name(), msg.partition(), msg.offset(), original);
   HeldOffsets& h = held[copy->source];
   if (h.pending == 0) h.epoch = next_epoch++;
   ++h.pending;
@@ -789,7 +777,7 @@ bool KafkaSource::Impl::omit_payload(DeadLetterCopy& copy) {
       "kafka: dead-letter copy of {}/{}@{} is too large ({} bytes); sending it "
       "without its payload",
       copy.source.topic, copy.source.partition, copy.offset, copy.payload.size());
-  copy.headers.emplace_back("predwatch-payload-omitted", std::to_string(copy.payload.size()));
+  add_payload_omitted_header(copy.headers, copy.payload.size());
   copy.payload.clear();
   copy.payload.shrink_to_fit();
   return true;

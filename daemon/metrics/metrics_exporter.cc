@@ -132,6 +132,11 @@ class Collector final : public prometheus::Collectable {
     ++auth_failures_[{rpc, reason}];
   }
 
+  void set_stream_labels(MetricsOptions::StreamLabels labels) {
+    std::lock_guard lock(mu_);
+    options_.stream_labels = std::move(labels);
+  }
+
   std::vector<MetricFamily> Collect() const override {
     std::lock_guard lock(mu_);  // one scrape at a time: the dropped counters accumulate
     // Reserved: histograms, the exposer's series, and one predwatch_series_dropped_total
@@ -212,11 +217,13 @@ class Collector final : public prometheus::Collectable {
       const auto& k = a.last.key;
       // One series per alert, i.e. per (stream, kind, subject): the windows are details of
       // the alert (gRPC ListAlerts), not a label.
-      out.add("predwatch_alert_firing",
-              {{"stream", k.stream},
-               {"kind", std::string(core::alert_kind_name(k.kind))},
-               {"subject", k.subject.empty() ? "*" : k.subject}},
-              a.state == core::AlertState::kFiring ? 1 : 0);
+      Labels l = {{"stream", k.stream},
+                  {"kind", std::string(core::alert_kind_name(k.kind))},
+                  {"subject", k.subject.empty() ? "*" : k.subject}};
+      if (options_.stream_labels) {
+        for (auto& [name, value] : options_.stream_labels(k.stream)) l.push_back({name, value});
+      }
+      out.add("predwatch_alert_firing", l, a.state == core::AlertState::kFiring ? 1 : 0);
     }
     auto scores = [&](const StreamSnap& s, const WindowSnap& w, const std::vector<Score>& v) {
       for (const Score& sc : v) {
@@ -603,6 +610,9 @@ class MetricsExporterImpl final : public MetricsExporter {
   void observe_decode(std::chrono::nanoseconds d) override { decode_.Observe(seconds(d)); }
   void count_auth_failure(const std::string& rpc, const std::string& reason) override {
     collector_->count_auth_failure(rpc, reason);
+  }
+  void set_stream_labels(MetricsOptions::StreamLabels labels) override {
+    collector_->set_stream_labels(std::move(labels));
   }
 
  private:

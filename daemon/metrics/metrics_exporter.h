@@ -31,6 +31,11 @@ struct MetricsOptions {
   std::optional<std::set<std::string>> class_windows;
   // Per-class drift scores in class windows: every tested finding, or the flagged ones only.
   bool tested_class_scores = true;
+  // Routing labels of a stream (streams.entries[].labels), added to its alert series; null or
+  // empty: none. Names never clash with the series' own (the configuration checks them).
+  using StreamLabels =
+      std::function<std::vector<std::pair<std::string, std::string>>(std::string_view stream)>;
+  StreamLabels stream_labels;
 };
 
 class MetricsExporter {
@@ -55,6 +60,8 @@ class MetricsExporter {
   // One gRPC call refused by access control (predwatch_api_auth_failures_total{rpc,reason};
   // the caller keeps both labels to a small fixed set: RPC names, ApiAuthorizer reasons).
   virtual void count_auth_failure(const std::string& rpc, const std::string& reason) = 0;
+  // Replaces the routing labels of the alert series (configuration reload).
+  virtual void set_stream_labels(MetricsOptions::StreamLabels labels) = 0;
 };
 
 }  // namespace predwatch::daemon

@@ -192,17 +192,20 @@ WebResponse WebApi::handle(const WebRequest& request) const {
     r.body = std::string("{\"ready\": ") + (ready ? "true" : "false") + "}\n";
     return r;
   }
+  // The optional `stream` filter of the alert endpoints: "" (all) when absent; false with
+  // `error` when malformed.
+  const auto stream_filter = [&](std::string& stream) {
+    const auto s = p.single("stream", error);
+    if (!error.empty()) return false;
+    if (s && !check_name("parameter 'stream'", *s, limits_.max_name_bytes, error)) return false;
+    stream = s.value_or("");
+    return true;
+  };
   // /api/v1/alerts
   if (seg.size() == 3 && seg[2] == "alerts") {
     if (error = p.unknown({"stream"}); !error.empty()) return bad(error);
     v1::ListAlertsRequest req;
-    const auto stream = p.single("stream", error);
-    if (!error.empty()) return bad(error);
-    if (stream) {
-      if (!check_name("parameter 'stream'", *stream, limits_.max_name_bytes, error))
-        return bad(error);
-      req.set_stream(*stream);
-    }
+    if (!stream_filter(*req.mutable_stream())) return bad(error);
     v1::ListAlertsResponse resp;
     return answer(query_alerts(engine_, req, &resp), resp, max_bytes);
   }
@@ -210,13 +213,7 @@ WebResponse WebApi::handle(const WebRequest& request) const {
   if (seg.size() == 4 && seg[2] == "alerts" && seg[3] == "history") {
     if (error = p.unknown({"stream", "limit"}); !error.empty()) return bad(error);
     v1::ListAlertTransitionsRequest req;
-    const auto stream = p.single("stream", error);
-    if (!error.empty()) return bad(error);
-    if (stream) {
-      if (!check_name("parameter 'stream'", *stream, limits_.max_name_bytes, error))
-        return bad(error);
-      req.set_stream(*stream);
-    }
+    if (!stream_filter(*req.mutable_stream())) return bad(error);
     const auto limit = p.single("limit", error);
     if (!error.empty()) return bad(error);
     uint64_t n = 0;

@@ -179,6 +179,12 @@ const InvalidCase kInvalid[] = {
      R"(t.yaml:2:22: limits.max_message_bytes: must be in [1KiB, 256MiB] (got "1GiB"))"},
     {"removed setting", "limits:\n  max_classes: 20000\n",
      "t.yaml:2:3: limits.max_classes: was removed: it meant the same as statistics.max_classes"},
+    {"stream label reserved", "streams:\n  entries:\n    - {key: a, labels: {stream: x}}\n",
+     "t.yaml:3:25: streams.entries[0].labels[\"stream\"]: is a label of predwatch's alert series"},
+    {"stream label not a label name", "streams:\n  entries:\n    - {key: a, labels: {1x: y}}\n",
+     "t.yaml:3:25: streams.entries[0].labels[\"1x\"]: is not a Prometheus label name"},
+    {"stream label not a string", "streams:\n  entries:\n    - {key: a, labels: {team: [x]}}\n",
+     "t.yaml:3:31: streams.entries[0].labels[\"team\"]: must be a string value"},
     {"moved setting", "reference:\n  state_dir: /tmp/refs\n",
      "t.yaml:2:3: reference.state_dir: moved to state.dir, which keeps the learned references"},
     {"exported classes above tracked classes", "metrics:\n  max_classes_exported: 2000\n",
@@ -461,7 +467,8 @@ TEST(LoadConfigFile, ExampleIsValidAndEqualsDefaultsPlusExamples) {
        .class_map = {},
        .baseline = {},
        .windows = {"5m", "1h"},
-       .min_confidence = 0.25}};
+       .min_confidence = 0.25,
+       .labels = {{"site", "entrance"}, {"team", "vision"}}}};
   expected.drift.per_stream["camera-entrance"].psi = 0.3;
   expected.drift.per_stream["camera-entrance"].min_frames = 500;
   expected.drift.per_class["person"].js_distance = 0.05;

@@ -29,8 +29,8 @@ std::string read(const std::string& path) {
 
 // Leaf key paths: list elements become "[]"; maps with user-chosen keys are leaves.
 void collect(const YAML::Node& n, const std::string& path, std::set<std::string>& out) {
-  static const std::set<std::string> kUserKeyed = {"kafka.properties", "drift.per_stream",
-                                                   "drift.per_class"};
+  static const std::set<std::string> kUserKeyed = {"kafka.properties", "streams.entries[].labels",
+                                                   "drift.per_stream", "drift.per_class"};
   if (n.IsMap() && !kUserKeyed.count(path)) {
     for (auto it = n.begin(); it != n.end(); ++it) {
       collect(it->second, path.empty() ? it->first.Scalar() : path + "." + it->first.Scalar(), out);
@@ -51,7 +51,8 @@ Settings fully_populated() {
                         .class_map = "/m.yaml",
                         .baseline = "/b.pb",
                         .windows = {"5m"},
-                        .min_confidence = 0.3}};
+                        .min_confidence = 0.3,
+                        .labels = {{"team", "vision"}}}};
   s.drift.per_stream["cam"].psi = 0.3;
   s.drift.per_class["a"].psi = 0.3;
   s.grpc.tls = TlsSettings{.cert = "/c", .key = "/k", .client_ca = "/ca"};

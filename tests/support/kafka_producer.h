@@ -7,16 +7,25 @@
 #include <librdkafka/rdkafka.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace predwatch::testing {
 
 class Producer {
  public:
-  explicit Producer(const std::string& bootstrap) {
+  // `properties`: extra librdkafka settings (e.g. enable.idempotence).
+  explicit Producer(const std::string& bootstrap,
+                    const std::vector<std::pair<std::string, std::string>>& properties = {}) {
     char err[256];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
     rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err);
+    for (const auto& [name, value] : properties) {
+      EXPECT_EQ(rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err),
+                RD_KAFKA_CONF_OK)
+          << name << ": " << err;
+    }
     rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   }
   ~Producer() {

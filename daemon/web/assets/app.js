@@ -469,6 +469,17 @@ class WindowPage {
     this.baseline = null;
     this.baselineAt = 0;
     this.exemplarsWindow = window;
+    this.drawn = new Map();  // section -> the inputs it was last drawn from (unchanged())
+  }
+
+  // True when `section` was last drawn from equal inputs. Redrawing it anyway would swap the
+  // elements under the pointer at every refresh: a click whose press and release straddle
+  // the swap reaches neither element, an open <select> closes, a hovered bar flickers.
+  unchanged(section, ...inputs) {
+    const key = JSON.stringify(inputs);
+    if (this.drawn.get(section) === key) return true;
+    this.drawn.set(section, key);
+    return false;
   }
 
   mount(root) {
@@ -586,6 +597,7 @@ class WindowPage {
       if (!classes.some((c) => c.name === name) && share > 0) classes.push({ name, images: 0, objects: 0, share: 0, base: share });
     }
     const sort = (this.params && this.params.get('bsort')) || 'share';
+    if (this.unchanged('balance', this.window, selected, sort, classes, ref ? [...rshare] : null)) return;
     classes.sort(sort === 'name' ? (a, b) => a.name.localeCompare(b.name)
       : sort === 'ratio' ? (a, b) => ratio(b) - ratio(a)
       : (a, b) => b.share - a.share || a.name.localeCompare(b.name));
@@ -843,18 +855,23 @@ class WindowPage {
   }
 
   renderClassPick(classes, cls) {
+    if (this.unchanged('class-pick', classes.map((c) => c.name), cls)) return;
     const sel = el('select', { id: 'class-select', onchange: (e) => { location.hash = withParam('class', e.target.value); } },
       classes.map((c) => el('option', { value: c.name, selected: c.name === cls }, c.name)));
     this.classPick.replaceChildren(el('label', { for: 'class-select' }, 'class:'), sel);
   }
 
   renderHeatmaps(hm, cls) {
-    if (hm.error) { this.heatmaps.replaceChildren(el('p', { class: 'err' }, hm.error.message)); return; }
+    if (hm.error) {
+      if (!this.unchanged('heatmaps', hm.error.message)) this.heatmaps.replaceChildren(el('p', { class: 'err' }, hm.error.message));
+      return;
+    }
     const layout = hm.stats.layout || {};
     const G = num(layout.heatmap_grid) || 16;
     const wc = (hm.stats.classes || []).find((c) => c.name === cls);
     const base = this.baseStats();
     const bc = base ? (base.classes || []).find((c) => c.name === cls) : null;
+    if (this.unchanged('heatmaps', this.window, cls, G, wc && wc.heatmap, bc && bc.heatmap, (base && base.layout) || null)) return;
     const norm = (h) => {
       const v = (h || []).map(num);
       const s = v.reduce((a, b) => a + b, 0);
@@ -903,10 +920,11 @@ class WindowPage {
   }
 
   renderDistribution(hm, cls) {
-    if (hm.error) { this.dist.replaceChildren(); return; }
+    if (hm.error) { this.drawn.delete('distribution'); this.dist.replaceChildren(); return; }
     const wc = (hm.stats.classes || []).find((c) => c.name === cls);
     const base = this.baseStats();
     const bc = base ? (base.classes || []).find((c) => c.name === cls) : null;
+    if (this.unchanged('distribution', this.window, cls, wc && wc.objects_distribution, bc && bc.objects_distribution, !!bc)) return;
     const w = ((wc && wc.objects_distribution) || []).map(num);
     const b = ((bc && bc.objects_distribution) || []).map(num);
     // Frames with >= 1 object of the class, by count (bucket 0 is every other frame).
@@ -936,10 +954,12 @@ class WindowPage {
   // shares of the boxes, window against baseline. The exemplar index has no key for these
   // bins, so they are not clickable.
   renderShapes(hm, cls) {
-    if (hm.error) { this.shapes.replaceChildren(); return; }
+    if (hm.error) { this.drawn.delete('shapes'); this.shapes.replaceChildren(); return; }
     const wc = (hm.stats.classes || []).find((c) => c.name === cls);
     const base = this.baseStats();
     const bc = base ? (base.classes || []).find((c) => c.name === cls) : null;
+    const fields = ['width_histogram', 'height_histogram', 'area_histogram', 'confidence_histogram'];
+    if (this.unchanged('shapes', this.window, cls, fields.map((f) => wc && wc[f]), bc ? fields.map((f) => bc[f]) : null)) return;
     const charts = [];
     const chart = (id, title, field, edge) => {
       const w = ((wc && wc[field]) || []).map(num), b = ((bc && bc[field]) || []).map(num);

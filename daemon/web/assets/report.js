@@ -456,12 +456,23 @@ function sizes() {
   const body = el('div', { class: 'shapes' });
   const S = (D.layout || {}).size_bins || 20;
   const edge = (k) => ((k / S) ** 2 * 100).toFixed(k && k < S ? 1 : 0) + '%';
+  // A box's bin, as StatsLayout::size_bin: floor(S * sqrt(v)), the last bin closed. From
+  // the boxes as listed (rounded to 1e-4), so a box on a bin edge may list in the next bin.
+  const bin = (v) => Math.min(S - 1, Math.max(0, Math.floor(S * Math.sqrt(Math.max(0, v)))));
+  const measure = {
+    width: (b) => b[4] - b[2],
+    height: (b) => b[5] - b[3],
+    area: (b) => (b[4] - b[2]) * (b[5] - b[3]),
+  };
   const draw = (cls) => {
     const t = D.class_tables[cls] || {};
+    const id = classNames.indexOf(cls);
     body.replaceChildren(...[['width', 'width (of the image width)'], ['height', 'height (of the image height)'], ['area', 'area (of the image)']].map(([f, title]) => {
       const h = t[f] || [];
       const total = h.reduce((a, b) => a + b, 0);
-      const cols = h.map((v, k) => ({ label: '', value: v, title: `${edge(k)}–${edge(k + 1)}: ${fmt(v)} boxes (${pct(v / (total || 1))})` }));
+      const cols = h.map((v, k) => ({ label: '', value: v, title: `${edge(k)}–${edge(k + 1)}: ${fmt(v)} boxes (${pct(v / (total || 1))})`,
+        onclick: () => panel.show(`images with a ${cls} box of ${f} ${edge(k)}–${edge(k + 1)}`,
+          images.filter((i) => i.boxes.some((b) => b[0] === id && bin(measure[f](b)) === k))) }));
       return el('figure', {}, ...histogram(`${f}-histogram`, cols, 70), el('figcaption', {}, `${title}: ${edge(0)} … ${edge(S)} (square-root bins); ${fmt(total)} ${cls} boxes`));
     }));
   };

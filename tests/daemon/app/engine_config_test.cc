@@ -82,6 +82,22 @@ TEST(EngineConfig, RebuildHorizonCoversTheTimeWindowsOrIsSet) {
   EXPECT_EQ(rebuild_horizon_ms(Load("windows:\n  - {name: n, type: count, frames: 100}\n")), 0);
 }
 
+// Routing labels: a stream's own entry, else the "*" entry; a listed stream without labels
+// has none; no labels anywhere: no resolver at all.
+TEST(EngineConfig, StreamLabelsComeFromTheStreamsEntryOrTheTemplate) {
+  using L = std::vector<std::pair<std::string, std::string>>;
+  const auto labels =
+      stream_labels(Load("streams:\n  entries:\n"
+                         "    - {key: '*', labels: {team: vision}}\n"
+                         "    - {key: gate, labels: {team: security, site: north}}\n"
+                         "    - {key: plain}\n"));
+  ASSERT_TRUE(labels);
+  EXPECT_EQ(labels("gate"), (L{{"site", "north"}, {"team", "security"}}));
+  EXPECT_EQ(labels("anything"), (L{{"team", "vision"}}));
+  EXPECT_EQ(labels("plain"), L{});
+  EXPECT_FALSE(stream_labels(Load("streams:\n  entries:\n    - {key: a}\n")));
+}
+
 TEST(EngineConfig, ReferenceSettingsAreMapped) {
   const config::Settings s = Load(
       "reference: {frames: 500, duration: 2m, min_frames: 50, kinds: [confidence, spatial]}\n"

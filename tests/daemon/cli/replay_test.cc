@@ -280,10 +280,11 @@ TEST_F(ReplayTest, StreamEntriesOfTheConfigApply) {
 // and never saved: state.dir is the daemon's, a backtest leaves it alone.
 TEST_F(ReplayTest, LearnsTheReferenceFromTheRecordingAndNeverSavesIt) {
   const fs::path state_dir = dir_->path / "state";
-  const fs::path config = write("reference.yaml", config_text() +
-                                                      "reference:\n  frames: 3000\n  min_frames: 1000\n"
-                                                      "state:\n  dir: " +
-                                                      state_dir.string() + "\n");
+  const fs::path config =
+      write("reference.yaml", config_text() +
+                                  "reference:\n  frames: 3000\n  min_frames: 1000\n"
+                                  "state:\n  dir: " +
+                                  state_dir.string() + "\n");
   const fs::path scores = dir_->path / "reference_scores.jsonl";
   ReplayOptions options;
   options.events = events_file();

@@ -504,3 +504,90 @@ TEST(CocoImporterBadInput, RepeatedImageIdKeyNeverOverrunsTheBuffer) {
 
 }  // namespace
 }  // namespace predwatch::daemon::testing
+
+namespace predwatch::daemon::testing {
+namespace {
+
+// FUZZING.md finding 7: a score outside [0, 1] used to be delivered as the confidence (1.5),
+// unlike the live decoders, which reject it; now the annotation is a malformed record.
+TEST(CocoImporterBadInput, ScoreOutsideTheUnitIntervalIsAProblem) {
+  TempDir t;
+  auto f = t.write("x.json", std::string(kGood) +
+                                 R"({"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9],
+          "score": 1.5},
+      {"id": 8, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9], "score": -0.25},
+      {"id": 9, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9], "score": 1}]})");
+  Imported got = import_with("coco", f);
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  ASSERT_EQ(got.result.summary.objects, 1u);
+  EXPECT_EQ(got.events[0].detections[0].confidence, 1.0f);
+  EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kMalformedRecord), 2u);
+  EXPECT_TRUE(any_message_contains(got.result.summary, {"x.json", "annotations[0]", "score"}))
+      << ::testing::PrintToString(got.result.summary.messages);
+}
+
+// FUZZING.md finding 7: "area" larger than the image gave mask_area > 1 (1e45 px: infinity);
+// it is a fraction of the image, capped at 1.
+TEST(CocoImporterBadInput, MaskAreaIsCappedAtTheImage) {
+  TempDir t;
+  auto f = t.write("x.json", std::string(kGood) +
+                                 R"({"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9],
+          "segmentation": [[1, 1, 9, 1, 9, 9]], "area": 1e45}]})");
+  Imported got = import_with("coco", f);
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  ASSERT_EQ(got.result.summary.objects, 1u);
+  EXPECT_EQ(got.events[0].detections[0].mask_area, 1.0f);
+}
+
+// FUZZING.md finding 9: images listed again after the annotations (a repeated "images" key)
+// had no annotations counted in pass A: one pass reported their annotations as inconsistent
+// records, several passes dropped them without a word. Pass B now counts again.
+TEST(CocoImporterBadInput, ImagesAfterTheAnnotationsAreCountedAgain) {
+  TempDir t;
+  auto f =
+      t.write("x.json", R"({"images": [{"id": 1, "width": 100, "height": 50, "file_name": "a.jpg"}],
+ "categories": [{"id": 3, "name": "cat"}],
+ "annotations": [{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 1, 9, 9]},
+                 {"id": 8, "image_id": 2, "category_id": 3, "bbox": [1, 1, 9, 9]},
+                 {"id": 9, "image_id": 2, "bbox": [1, 1, 9, 9]}],
+ "images": [{"id": 2, "width": 100, "height": 50, "file_name": "b.jpg"}]})");
+  for (size_t budget : {size_t{256} << 20, size_t{32}}) {
+    ImportOptions o;
+    o.annotation_buffer_bytes = budget;
+    Imported got = import_with("coco", f, o);
+    ASSERT_TRUE(got.result.ok()) << got.result.error;
+    EXPECT_EQ(got.result.summary.images, 2u) << budget;
+    EXPECT_EQ(got.result.summary.objects, 2u) << budget;
+    EXPECT_EQ(got.result.summary.total_problems(), 1u) << budget;
+    EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kMissingField), 1u) << budget;
+  }
+}
+
+// FUZZING.md finding 12: with a repeated "image_id" key the counting passes took the first,
+// pass C the last: in several passes the annotation's image had no slot and the annotation
+// vanished without a problem (one pass reported it). Now such a record is one malformed
+// record in every mode, and counted for no image.
+TEST(CocoImporterBadInput, RepeatedImageIdIsOneProblemInEveryMode) {
+  TempDir t;
+  auto f =
+      t.write("x.json", R"({"images": [{"id": 1, "width": 100, "height": 50, "file_name": "a.jpg"},
+                {"id": 2, "width": 100, "height": 50, "file_name": "b.jpg"}],
+ "categories": [{"id": 3, "name": "cat"}],
+ "annotations": [{"id": 7, "image_id": 1, "category_id": 3, "image_id": 2, "bbox": [1, 1, 9, 9]},
+                 {"id": 8, "image_id": 1, "image_id": 2, "bbox": [1, 1, 9, 9]},
+                 {"id": 9, "image_id": 2, "category_id": 3, "bbox": [1, 1, 9, 9]}]})");
+  for (size_t budget : {size_t{256} << 20, size_t{32}}) {
+    ImportOptions o;
+    o.annotation_buffer_bytes = budget;
+    Imported got = import_with("coco", f, o);
+    ASSERT_TRUE(got.result.ok()) << got.result.error;
+    ASSERT_EQ(got.events.size(), 2u);
+    EXPECT_EQ(got.events[0].detections.size(), 0u) << budget;
+    EXPECT_EQ(got.events[1].detections.size(), 1u) << budget;
+    EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kMalformedRecord), 2u) << budget;
+    EXPECT_EQ(got.result.summary.total_problems(), 2u) << budget;
+  }
+}
+
+}  // namespace
+}  // namespace predwatch::daemon::testing

@@ -162,7 +162,59 @@ TEST(YoloImporterBadInput, BadLinesUnknownClassAndEmptyFolder) {
   EXPECT_NE(got.result.error.find("missing"), std::string::npos);
 }
 
+// FUZZING.md finding 8: a names YAML whose document is not a map ("names" alone, a list)
+// made load_yolo_names throw YAML::BadSubscript out of the importer; it is an error naming
+// the file.
+TEST(YoloImporterBadInput, NamesYamlThatIsNotAMap) {
+  TempDir t;
+  std::vector<std::string> names;
+  std::string error;
+  EXPECT_FALSE(load_yolo_names(t.write("a.yaml", "names\n"), names, error));
+  EXPECT_NE(error.find("a.yaml"), std::string::npos) << error;
+  EXPECT_FALSE(load_yolo_names(t.write("b.yaml", "- names\n- x\n"), names, error));
+  EXPECT_NE(error.find("b.yaml"), std::string::npos) << error;
+  t.write("ds/data.yaml", "names\n");
+  t.write("ds/a.txt", "0 0.5 0.5 0.2 0.2\n");
+  Imported got = import_with("yolo", t.path() / "ds");
+  EXPECT_FALSE(got.result.ok());
+  EXPECT_NE(got.result.error.find("data.yaml"), std::string::npos) << got.result.error;
+}
+
+// FUZZING.md finding 8: a confidence column outside [0, 1] (1.5, -0.1, nan) was delivered as
+// the confidence; the line is a malformed record now, as the live decoders reject it.
+TEST(YoloImporterBadInput, ConfidenceOutsideTheUnitIntervalIsAProblem) {
+  TempDir t;
+  t.write("ds/a.txt",
+          "0 0.5 0.5 0.2 0.2 1.5\n0 0.5 0.5 0.2 0.2 -0.1\n0 0.5 0.5 0.2 0.2 nan\n"
+          "0 0.5 0.5 0.2 0.2 1\n");
+  Imported got = import_with("yolo", t.path() / "ds");
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  const auto& s = got.result.summary;
+  EXPECT_EQ(s.objects, 1u);
+  EXPECT_EQ(s.skipped_objects, 3u);
+  EXPECT_EQ(s.problem_count(ProblemKind::kMalformedRecord), 3u);
+  EXPECT_TRUE(any_message_contains(s, {"a.txt", "line 1", "confidence 1.5"}))
+      << ::testing::PrintToString(s.messages);
+  EXPECT_EQ(got.events[0].detections[0].confidence, 1.0f);
+}
+
 // ---- VOC ----
+
+// FUZZING.md finding 11: a <width> of 0.1 passed the "positive" check and became
+// Event::width 0 (the "no size" of YOLO); 1e20 did not fit the uint32 conversion. Both are no
+// size now, as in the COCO importer.
+TEST(VocImporterBadInput, SizeBelowOnePixelOrBeyondUint32IsNoSize) {
+  TempDir t;
+  t.write("a.xml", "<annotation><size><width>0.1</width><height>375</height></size></annotation>");
+  t.write("b.xml", "<annotation><size><width>1e20</width><height>375</height></size></annotation>");
+  t.write("c.xml", "<annotation><size><width>1</width><height>375</height></size></annotation>");
+  Imported got = import_with("voc", t.path());
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  EXPECT_EQ(got.result.summary.images, 1u);
+  EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kNoImageSize), 2u);
+  ASSERT_EQ(got.events.size(), 1u);
+  EXPECT_EQ(got.events[0].width, 1u);
+}
 
 TEST(VocImporter, Voc100MatchesAnXmlElementScan) {
   fs::path dir = kData / "voc_100_multiformat/gts/pascalvoc_format";
@@ -329,6 +381,19 @@ TEST(SuperviselyImporter, CurrentFormatBitmapsWithoutMeta) {
   EXPECT_FLOAT_EQ(e->detections[0].box.x_min, 586.0f / 1280);
   EXPECT_FLOAT_EQ(e->detections[0].box.x_max, (586.0f + 599) / 1280);
   EXPECT_FLOAT_EQ(e->detections[0].box.y_max, 852.0f / 853);
+}
+
+// FUZZING.md finding 11: a width of 2^32 became Event::width 0 through the uint32
+// conversion; it is no size now.
+TEST(SuperviselyImporterBadInput, SizeBeyondUint32IsNoSize) {
+  TempDir t;
+  t.write("ds/ann/a.json", R"({"size": {"width": 4294967296, "height": 10}, "objects": []})");
+  t.write("ds/ann/b.json", R"({"size": {"width": 4294967295, "height": 10}, "objects": []})");
+  Imported got = import_with("supervisely", t.path());
+  ASSERT_TRUE(got.result.ok()) << got.result.error;
+  EXPECT_EQ(got.result.summary.problem_count(ProblemKind::kNoImageSize), 1u);
+  ASSERT_EQ(got.events.size(), 1u);
+  EXPECT_EQ(got.events[0].width, 4294967295u);
 }
 
 TEST(SuperviselyImporterBadInput, UnknownClassUnsupportedGeometryMalformedFile) {

@@ -170,7 +170,10 @@ TEST(ReferenceEngine, ARestartLoadsTheSavedReferenceIdentically) {
 TEST(ReferenceEngine, ACorruptOrForeignFileIsCountedAndTheStreamRelearns) {
   const fs::path dir = fresh_dir("corrupt");
   fs::create_directories(dir);
-  { std::ofstream(dir / StateStore::reference_file_name("cam"), std::ios::binary) << "not a protobuf"; }
+  {
+    std::ofstream(dir / StateStore::reference_file_name("cam"), std::ios::binary)
+        << "not a protobuf";
+  }
   MonitorEngine engine(options(dir));
   std::mt19937 rng(4);
   feed(engine, "cam", 0, 10, rng);
@@ -182,7 +185,8 @@ TEST(ReferenceEngine, ACorruptOrForeignFileIsCountedAndTheStreamRelearns) {
   const core::StatsData relearned = reference_data(engine, "cam");
 
   // Another stream's reference under this stream's name: foreign, rejected.
-  fs::copy_file(dir / StateStore::reference_file_name("cam"), dir / StateStore::reference_file_name("cam2"));
+  fs::copy_file(dir / StateStore::reference_file_name("cam"),
+                dir / StateStore::reference_file_name("cam2"));
   feed(engine, "cam2", 0, 1, rng);
   EXPECT_EQ(engine.counters().reference_load_errors, 2u);
   EXPECT_EQ(engine.reference_info("cam2")->state, core::ReferenceState::kLearning);

@@ -324,7 +324,8 @@ TEST(StateRestart, AnInstalledBaselineSurvivesARestartUntilReverted) {
   std::optional<v1::Baseline> installed_proto;
   {
     MonitorEngine engine(o);
-    for (int64_t i = 0; i < 300; ++i) ASSERT_TRUE(engine.apply(frame("cam", i, rng, 0.8f, id)).applied);
+    for (int64_t i = 0; i < 300; ++i)
+      ASSERT_TRUE(engine.apply(frame("cam", i, rng, 0.8f, id)).applied);
     for (int64_t i = 300; i < 310; ++i) {
       ASSERT_TRUE(engine.apply(frame("cfg", i, rng, 0.8f, id)).applied);
     }

@@ -245,6 +245,40 @@ TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
                                           {"subject", k.subject.empty() ? "*" : k.subject}})))
         << core::alert_kind_name(k.kind) << " " << k.subject;
   }
+
+  // With routing labels (streams.entries[].labels) the same series carry them, for cam only;
+  // a reload replaces them.
+  MetricsOptions labelled;
+  labelled.stream_labels = [](std::string_view stream) {
+    return stream == "cam" ? std::vector<std::pair<std::string, std::string>>{{"site", "plant-3"},
+                                                                              {"team", "vision"}}
+                           : std::vector<std::pair<std::string, std::string>>{};
+  };
+  auto with_labels = loopback_exporter(*env.engine, labelled);
+  ASSERT_TRUE(with_labels);
+  auto scrape = [&] { return parse(testing::http_get(with_labels->port(), "/metrics").second); };
+  const auto ml = scrape();
+  EXPECT_EQ(count_prefix(ml, "predwatch_alert_firing{"), alerts.size());
+  for (const core::Alert& a : alerts) {
+    const core::AlertKey& k = a.last.key;
+    EXPECT_TRUE(ml.count(
+        series("predwatch_alert_firing", {{"stream", k.stream},
+                                          {"kind", std::string(core::alert_kind_name(k.kind))},
+                                          {"subject", k.subject.empty() ? "*" : k.subject},
+                                          {"site", "plant-3"},
+                                          {"team", "vision"}})))
+        << core::alert_kind_name(k.kind) << " " << k.subject;
+  }
+  with_labels->set_stream_labels([](std::string_view) {
+    return std::vector<std::pair<std::string, std::string>>{{"team", "ops"}};
+  });
+  const auto reloaded = scrape();
+  const core::AlertKey& k0 = alerts.front().last.key;
+  EXPECT_TRUE(reloaded.count(
+      series("predwatch_alert_firing", {{"stream", k0.stream},
+                                        {"kind", std::string(core::alert_kind_name(k0.kind))},
+                                        {"subject", k0.subject.empty() ? "*" : k0.subject},
+                                        {"team", "ops"}})));
 }
 
 // The state.dir series exist only with a state directory: a restarted engine reports the

@@ -42,6 +42,10 @@ ROUTES = [
     (dict(MODEL, stream="cam1", kind="objects_per_image", subject="chair"), "ticket"),
     (dict(MODEL, stream="cam1", kind="pair_rate", subject="chair|person"), "ticket"),
     (dict(PAIR, stream="cam1", kind="novel_pair", subject="giraffe|toilet"), "ticket"),
+    # routing labels of a stream (streams.entries[].labels) pick the team's receiver
+    (dict(MODEL, stream="gate", kind="class_vanished", subject="car", team="security"), "security"),
+    (dict(PAIR, stream="gate", kind="novel_pair", subject="car|dog", team="security"), "security"),
+    (dict(MODEL, stream="cam1", kind="spatial", subject="person", team="other"), "ticket"),
     ({"alertname": "PredwatchIngestionStalled", "severity": "critical", "category": "pipeline",
       "instance": "p0:9464"}, "page"),
     ({"alertname": "PredwatchConsumerLagGrowing", "severity": "warning", "category": "pipeline",

@@ -5,6 +5,9 @@
 #   broker.sh start    fetch the jars (once, into lib*/ next to this script), format a fresh
 #                      state dir, start the broker, wait until it serves, print the bootstrap
 #   broker.sh stop     stop the broker (whole process group), wait for it, delete the state
+#   broker.sh restart  stop the running broker and start it again on the same state dir and
+#                      ports (its topics, offsets and groups survive): a broker restart for
+#                      tests; the logs of earlier runs are kept as server.log.1, .2, ...
 #   broker.sh status   exit 0 and print the bootstrap address if the broker is running
 #   broker.sh topic NAME PARTITIONS   create a topic (TopicCommand) on the running broker
 #
@@ -98,7 +101,6 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=1
 EOF
-  local log_opt
   if [ -n "$VERSION" ]; then
     # The share-group coordinator's internal topic defaults to 3 replicas.
     cat >>"$STATE/server.properties" <<EOF
@@ -118,7 +120,6 @@ logger.state.level=WARN
 logger.request.name=kafka.request.logger
 logger.request.level=WARN
 EOF
-    log_opt=-Dlog4j2.configurationFile="$STATE/log4j2.properties"
   else
     cat >"$STATE/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
@@ -131,16 +132,32 @@ log4j.logger.org.apache.kafka=INFO
 log4j.logger.state.change.logger=WARN
 log4j.logger.kafka.request.logger=WARN
 EOF
-    log_opt=-Dlog4j.configuration="file:$STATE/log4j.properties"
   fi
-  local java_opts=(-Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
-    "$log_opt" -Dkafka.logs.dir="$STATE/logs" -cp "$LIB/*")
+  local java_opts
+  set_java_opts
   local cluster_id
   cluster_id=$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid)
   java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
     -c "$STATE/server.properties" >"$STATE/logs/format.log" 2>&1 || {
     log "format failed:"; cat "$STATE/logs/format.log" >&2; exit 1; }
 
+  launch
+}
+
+# java_opts (an array of the caller's) for this version's logging configuration in $STATE.
+set_java_opts() {
+  local log_opt=-Dlog4j.configuration="file:$STATE/log4j.properties"
+  [ -z "$VERSION" ] || log_opt=-Dlog4j2.configurationFile="$STATE/log4j2.properties"
+  java_opts=(-Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+    "$log_opt" -Dkafka.logs.dir="$STATE/logs" -cp "$LIB/*")
+}
+
+# Starts the broker on the formatted state dir, waits until it serves, writes and prints the
+# bootstrap address (the PLAINTEXT listener of server.properties).
+launch() {
+  local java_opts port
+  set_java_opts
+  port=$(sed -n 's|^listeners=PLAINTEXT://127.0.0.1:\([0-9]*\),.*|\1|p' "$STATE/server.properties")
   # setsid: the broker leads its own process group, so stop can signal the whole group.
   setsid java "${java_opts[@]}" kafka.Kafka "$STATE/server.properties" \
     >"$STATE/logs/stdout.log" 2>&1 </dev/null &
@@ -154,7 +171,7 @@ EOF
       exit 1
     fi
     if [ $SECONDS -ge $deadline ]; then
-      log "broker not ready after ${START_TIMEOUT_S}s"; stop; exit 1
+      log "broker not ready after ${START_TIMEOUT_S}s"; stop_process; exit 1
     fi
     sleep 0.2
   done
@@ -163,7 +180,8 @@ EOF
   cat "$STATE/bootstrap"
 }
 
-stop() {
+# Stops the broker process group, if running; keeps the state dir.
+stop_process() {
   local pid
   if pid=$(running_pid); then
     kill -TERM -- "-$pid" 2>/dev/null || true
@@ -179,7 +197,23 @@ stop() {
     fi
     log "broker stopped"
   fi
+}
+
+stop() {
+  stop_process
   rm -rf "$STATE"
+}
+
+restart() {
+  if [ ! -f "$STATE/server.properties" ] || [ ! -f "$STATE/pid" ]; then
+    log "no broker state in $STATE to restart (start it first)"; exit 1
+  fi
+  stop_process
+  rm -f "$STATE/bootstrap"
+  local n=1
+  while [ -e "$STATE/logs/server.log.$n" ]; do n=$((n + 1)); done
+  mv "$STATE/logs/server.log" "$STATE/logs/server.log.$n"
+  launch
 }
 
 status() {
@@ -202,7 +236,8 @@ topic() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) restart ;;
   status) status ;;
   topic) shift; topic "$@" ;;
-  *) echo "usage: $0 {start|stop|status|topic NAME PARTITIONS}" >&2; exit 2 ;;
+  *) echo "usage: $0 {start|stop|restart|status|topic NAME PARTITIONS}" >&2; exit 2 ;;
 esac

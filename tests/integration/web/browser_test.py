@@ -294,6 +294,15 @@ def test_clicks(b, base):
     check(len(want) > 0 and got == want, f"car x3 bar: page {got[:5]}, API {want[:5]}")
     check(all(int(f.split("-")[1]) % 50 >= 43 for f in got),
           f"car x3 frames are cam-i with i % 50 >= 43, got {got[:5]}")
+    # A live refresh with unchanged data keeps the elements under the pointer: redrawn, a
+    # click whose press and release straddle the refresh would reach neither element.
+    kept = ["#heatmap-window", "#objects-histogram .col[data-count='3']",
+            "#balance-table tr[data-cls='car']", "#class-select", "#confidence-histogram .col"]
+    b.js("arguments[0].forEach(css => { document.querySelector(css).dataset.kept = 'yes'; });"
+         "window.predwatch.markedAt = window.predwatch.lastRender", kept)
+    b.wait("window.predwatch.lastRender > window.predwatch.markedAt", "a live refresh")
+    redrawn = [css for css in kept if b.js("return document.querySelector(arguments[0]).dataset.kept", css) != "yes"]
+    check(not redrawn, f"a refresh with unchanged data redrew {redrawn}")
     # A heatmap cell: the cell of car's first box centre.
     hm = api(base, "/api/v1/stats?stream=cam&window=all&section=heatmaps&class=car")
     car = hm["stats"]["classes"][0]

@@ -45,24 +45,42 @@ def check(cond, message):
         raise Failure(message)
 
 
-def recount(path):
-    """{file_name: {class: objects}}: boxes clipped to the image, those left without area
-    dropped (the importers' rule for degenerate boxes)."""
+def clipped_boxes(path):
+    """(file_name, class, width share, height share) of every box clipped to its image, those
+    left without area dropped (the importers' rule for degenerate boxes), and the file names
+    of all images."""
     with open(path) as f:
         gt = json.load(f)
     cats = {c["id"]: c["name"] for c in gt["categories"]}
     imgs = {i["id"]: i for i in gt["images"]}
-    out = {i["file_name"]: {} for i in gt["images"]}
+    boxes = []
     for a in gt["annotations"]:
         img = imgs[a["image_id"]]
         x, y, w, h = a["bbox"]
         cw = min(x + w, img["width"]) - max(x, 0)
         ch = min(y + h, img["height"]) - max(y, 0)
-        if not (cw > 0 and ch > 0):
-            continue
-        counts = out[img["file_name"]]
-        name = cats[a["category_id"]]
-        counts[name] = counts.get(name, 0) + 1
+        if cw > 0 and ch > 0:
+            boxes.append((img["file_name"], cats[a["category_id"]], cw / img["width"],
+                          ch / img["height"]))
+    return boxes, [i["file_name"] for i in gt["images"]]
+
+
+def recount(path):
+    """{file_name: {class: objects}} of the clipped boxes."""
+    boxes, names = clipped_boxes(path)
+    out = {n: {} for n in names}
+    for name, cls, _, _ in boxes:
+        out[name][cls] = out[name].get(cls, 0) + 1
+    return out
+
+
+def area_bins(path, cls, bins=20):
+    """{file_name: {area bin of each clipped `cls` box}}: bin = floor(bins * sqrt(area as a
+    share of the image)), the last bin closed (core/stats_layout.h, size_bin)."""
+    out = {}
+    for name, c, w, h in clipped_boxes(path)[0]:
+        if c == cls:
+            out.setdefault(name, set()).add(min(bins - 1, int(bins * (w * h) ** 0.5)))
     return out
 
 
@@ -303,6 +321,24 @@ def main():
         row.click()
         listed = panel_images(a)
         check(listed == with_a, f"the {a} row lists {len(listed)} images, recounted {len(with_a)}")
+
+        # A bar of the area histogram lists the images with a box of the class in that bin
+        # (the fullest bin of class a, recounted from the annotation file).
+        by_image = area_bins(args.data, a)
+        per_bin = {}
+        for name, ks in by_image.items():
+            for k in ks:
+                per_bin.setdefault(k, set()).add(name)
+        k = max(per_bin, key=lambda b: len(per_bin[b]))
+        js("const s = document.getElementById('sizes-class'); s.value = arguments[0];"
+           "s.dispatchEvent(new Event('change'))", a)
+        js("document.getElementById('images').dataset.state = ''")
+        bar = d.find_element("css selector", f"#area-histogram .col[data-index='{k}']")
+        js("arguments[0].scrollIntoView({block: 'center'})", bar)
+        bar.click()
+        listed = panel_images(f"{a} area bin {k}")
+        check(listed == sorted(per_bin[k]), f"the {a} area bar {k} lists {len(listed)} images, "
+              f"recounted {len(per_bin[k])}: {sorted(set(listed) ^ per_bin[k])[:5]}")
 
         # Sorting the per-image table by objects: most first, then fewest first.
         def first_row():
