@@ -10,15 +10,10 @@ cd "${BUILD_DIR:-build}"
 # No retries: a test that fails, fails the run (a flaky test is fixed, not repeated).
 ctest --output-on-failure -j2 --timeout 900 "$@"
 )
-# Sanitizers: the core and config unit tests again, built with AddressSanitizer + UBSan
-# (PREDWATCH_SANITIZE); any report fails the run. PREDWATCH_SKIP_SANITIZERS=1 skips them.
+# Sanitizers (scripts/sanitizers.sh, docs/SANITIZERS.md): the core and config unit tests
+# built with AddressSanitizer + UBSan (build-asan), the daemon's threaded parts (engine, gRPC
+# API, web view, metrics, Kafka source) with ThreadSanitizer (build-tsan); any report fails
+# the run. PREDWATCH_SKIP_SANITIZERS=1 skips them.
 if [ "${PREDWATCH_SKIP_SANITIZERS:-0}" != 1 ]; then
-  BUILD_DIR=build-asan BUILD_TARGETS="core_tests config_tests" bash scripts/build.sh \
-    -DPREDWATCH_SANITIZE=ON -DPREDWATCH_BUILD_TESTS=ON
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-  for t in core_tests config_tests; do
-    echo "sanitizers: $t (ASan + UBSan)"
-    build-asan/tests/$t --gtest_brief=1
-  done
+  bash scripts/sanitizers.sh
 fi

@@ -282,8 +282,8 @@ EngineOptions skew_options() {
 void apply_with_one_microsecond_event(MonitorEngine& engine, bool broker_time) {
   for (int i = 0; i <= 4000; ++i) {
     const int64_t t = kT0 + i * 10;
-    const core::Event e =
-        make_event("cam", "f" + std::to_string(i), i == 2000 ? t * 1000 : t, {det("dog")});
+    const std::string id = "f" + std::to_string(i);  // the event's views point into it
+    const core::Event e = make_event("cam", id, i == 2000 ? t * 1000 : t, {det("dog")});
     const SinkResult r =
         broker_time ? engine.apply(e, EventOrigin{"events", 0, i, t, false}) : engine.apply(e);
     EXPECT_EQ(r.applied, i != 2000) << i;

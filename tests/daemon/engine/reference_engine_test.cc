@@ -25,11 +25,14 @@ fs::path fresh_dir(const std::string& name) {
   return d;
 }
 
-// A stream of persons and cars with random boxes and confidences around `confidence`.
-core::Event frame(std::string_view stream, int64_t i, std::mt19937& rng, float confidence = 0.8f) {
+// A stream of persons and cars with random boxes and confidences around `confidence`. The
+// event views its frame id in `id`.
+core::Event frame(std::string_view stream, int64_t i, std::mt19937& rng, float confidence,
+                  std::string& id) {
   core::Event e;
   e.stream = stream;
-  e.frame_id = "f" + std::to_string(i);
+  id = "f" + std::to_string(i);
+  e.frame_id = id;
   e.time_ms = 1'000'000 + i * 100;
   e.width = 100;
   e.height = 100;
@@ -57,8 +60,9 @@ EngineOptions options(const fs::path& dir, uint64_t frames = 500) {
 
 void feed(MonitorEngine& engine, std::string_view stream, int64_t from, int64_t to,
           std::mt19937& rng, float confidence = 0.8f) {
+  std::string id;
   for (int64_t i = from; i < to; ++i)
-    ASSERT_TRUE(engine.apply(frame(stream, i, rng, confidence)).applied);
+    ASSERT_TRUE(engine.apply(frame(stream, i, rng, confidence, id)).applied);
 }
 
 core::StatsData reference_data(const MonitorEngine& engine, std::string_view stream) {
