@@ -194,6 +194,18 @@ bool hits(const std::set<std::string>& got, const std::set<std::string>& want) {
   return false;
 }
 
+// The next 5 minutes of `stream` (3,000 frames at 10 fps from time `t`, which advances) into
+// `w`, whose panes then close.
+template <class Stream>
+void add_five_minutes(Window& w, Stream& stream, int64_t& t) {
+  for (int i = 0; i < 3000; ++i, t += 100) {
+    Frame f = stream.next();
+    f.time_ms = t;
+    w.add(f);
+  }
+  w.advance(t - 1);
+}
+
 struct Outcome {
   int windows = 0;
   int old_any = 0, new_any = 0;        // windows with any flagged finding
@@ -215,12 +227,7 @@ Outcome run(Drift drift, int hold, int windows, uint64_t seed, bool count_window
   const std::set<std::string> want = targets(drift);
   int64_t t = 0;
   for (int k = 0; k < windows; ++k) {
-    for (int i = 0; i < 3000; ++i, t += 100) {
-      Frame f = stream.next();
-      f.time_ms = t;
-      w.add(f);
-    }
-    w.advance(t - 1);
+    add_five_minutes(w, stream, t);
     // Both under the "no change" null: this compares the dependence machinery with frames
     // taken as independent (the minimum-effect null is judged in MinimumEffect* tests).
     const DriftReport old_r =
@@ -469,12 +476,7 @@ int crowd_confidence_flags(bool alike, double drop, int windows, uint64_t seed, 
   int64_t t = 0;
   int flags = 0;
   for (int k = 0; k < windows; ++k) {
-    for (int i = 0; i < 3000; ++i, t += 100) {
-      Frame f = stream.next();
-      f.time_ms = t;
-      w.add(f);
-    }
-    w.advance(t - 1);
+    add_five_minutes(w, stream, t);
     flags += flagged(evaluate_drift("cam", "5m", w, base.class_names, base, kAnyChange, t))
                  .count("confidence c0");
   }
@@ -532,12 +534,7 @@ ReferenceOutcome run_against_reference(Drift drift, int hold, int windows, uint6
   TimeWindow w(300'000, 10'000, 0);
   int64_t t = 0;
   for (int k = 0; k < windows; ++k) {
-    for (int i = 0; i < 3000; ++i, t += 100) {
-      Frame f = drift == Drift::kNone ? healthy.next() : drifted.next();
-      f.time_ms = t;
-      w.add(f);
-    }
-    w.advance(t - 1);
+    add_five_minutes(w, drift == Drift::kNone ? healthy : drifted, t);
     const auto fs =
         flagged(evaluate_drift("cam", "5m", w, names(), reference, kDefaults, t, shared));
     const auto fi = flagged(evaluate_drift("cam", "5m", w, names(), reference, kDefaults, t));
