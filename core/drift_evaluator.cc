@@ -342,7 +342,8 @@ class Evaluator {
     const bool may_go_below = f.kind != AlertKind::kClassDistribution;
     const WindowDispersion disp =
         window_dispersion(choose_dispersion(levels_, dispersion_), known,
-                          may_go_below ? at_stream_scale(levels_) : DispersionEstimate{});
+                          may_go_below ? std::span<const DispersionEstimate>(levels_)
+                                       : std::span<const DispersionEstimate>());
     if (stream_phi_ > 1 && disp.phi > frame_phi) {
       // Fewer effective observations than the first merge assumed: coarser bins, so that
       // each still expects >= 5 of them. (On independent frames the bins stay as they
@@ -427,8 +428,8 @@ class Evaluator {
   // Correlation 1 within a frame is the worst case: the confidences of a frame's persons,
   // their sizes, their places in a crowd are far from alike (measured on 15 s holds: the
   // persons' confidences disperse 60-210 between parts, the floor says 150 x 7). So for
-  // measures over objects the floor gives way when the test's own dispersion is
-  // significantly *smaller* (`scaled` below known x stream phi at one-sided 95%), to:
+  // measures over objects the floor gives way when the test's own dispersion (`levels`, its
+  // table's dispersion_levels) is significantly *smaller* (one-sided 95%), to:
   //  - the upper confidence bound, not the estimate (the estimate would pick exactly those
   //    that came out low by chance: spatial alarms on herds of cows on healthy holds);
   //  - of the own table's levels at the stream's block size and longer, the largest bound
@@ -437,7 +438,7 @@ class Evaluator {
   //  - never below the stream's dispersion, which every measure shares (a held frame is
   //    one observation whatever its boxes do); `below` is then that level, and the test
   //    averages over phi's uncertainty above it.
-  // The caller passes no `scaled` for the class distribution (docs/DRIFT.md, "Below the
+  // The caller passes no `levels` for the class distribution (docs/DRIFT.md, "Below the
   // floor").
   struct WindowDispersion {
     double phi;
@@ -445,12 +446,13 @@ class Evaluator {
     double below;  // the test's floor for phi (quasi_chi_square_p's window_floor)
   };
   WindowDispersion window_dispersion(const DispersionEstimate& own, double known,
-                                     const DispersionEstimate& scaled = {}) const {
+                                     std::span<const DispersionEstimate> levels = {}) {
     constexpr double kKnown = std::numeric_limits<double>::infinity();
     const double floor = known * stream_phi_;
     if (exceeds_dispersion(own, floor)) return {own.phi, own.effective_df, known};
     const double shared = std::max(1.0, stream_phi_);
-    const double upper = known > 1 ? dispersion_upper_bound(scaled) : kKnown;
+    const DispersionEstimate& scaled = known > 1 ? at_stream_scale(levels, floor) : kNoEstimate;
+    const double upper = dispersion_upper_bound(scaled);
     if (upper < floor) {
       const double nu = scaled.effective_df > 0 ? scaled.effective_df : scaled.df;
       if (upper > shared) return {upper, nu, shared};
@@ -465,15 +467,18 @@ class Evaluator {
   // when there is none (no parts), or when the subject shows in fewer than
   // kMinBlocksBelowFloor blocks of the stream's size: an estimate from a handful of scenes
   // is not trusted to be low (measured: a herd of cows in ~5 scenes of a count window paged
-  // `spatial` on a healthy part of a 15 s hold stream).
+  // `spatial` on a healthy part of a 15 s hold stream). Nor when one of them is at or above
+  // `ceiling`: its bound is larger still (this spares the quantiles).
   static constexpr size_t kMinBlocksBelowFloor = 6;
-  const DispersionEstimate& at_stream_scale(std::span<const DispersionEstimate> levels) {
-    static const DispersionEstimate kNoEstimate{};
+  static inline const DispersionEstimate kNoEstimate{};
+  const DispersionEstimate& at_stream_scale(std::span<const DispersionEstimate> levels,
+                                            double ceiling) {
     const DispersionEstimate& stream = presence_dispersion();
     const DispersionEstimate* out = &kNoEstimate;
-    if (!stream.valid()) return *out;
+    if (!stream.valid() || levels.empty()) return *out;
     for (const DispersionEstimate& e : levels) {
       if (e.block_parts == stream.block_parts && e.blocks < kMinBlocksBelowFloor) return *out;
+      if (e.block_parts >= stream.block_parts && e.valid() && !(e.phi < ceiling)) return *out;
     }
     double most = 0;
     for (const DispersionEstimate& e : levels) {
