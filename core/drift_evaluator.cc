@@ -338,7 +338,7 @@ class Evaluator {
     const double known = std::max(1.0, window_deff);
     // The class distribution keeps the floor: a frame's classes are its scene's (a kitchen
     // shows kitchen things), close to the worst case, and measured below it the class
-    // distribution of 30 s and 60 s holds paged about once a day.
+    // distribution of 15, 30 and 60 s holds paged about once a day.
     const bool may_go_below = f.kind != AlertKind::kClassDistribution;
     const WindowDispersion disp =
         window_dispersion(choose_dispersion(levels_, dispersion_), known,
