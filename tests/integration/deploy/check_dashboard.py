@@ -8,7 +8,11 @@ Dashboard: unique panel ids; panels inside the 24-column grid and not overlappin
 panel queries through the ${datasource} variable, with unique refIds; the variables stream,
 window and class exist, use ".*" as their All value and are all used; the panels the
 deploy issue asks for exist. Contract: every predwatch_* name used (histograms through
-their _bucket series) is a metric documented in docs/METRICS.md with its type.
+their _bucket series) is a metric documented in docs/METRICS.md with its type. Links: every
+alert of alerts.yml has a `runbook` annotation naming its own section of docs/RUNBOOK.md
+(and every alert section there is an alert), and a `dashboard` annotation that is this
+dashboard's path (/d/UID/SLUG) with only variables it defines, the stream's when the alert
+has a stream label.
 PromQL validity itself is checked against a real Prometheus by check_promql.sh.
 """
 import json
@@ -38,6 +42,42 @@ def documented_metrics():
 
 def used_metrics(expr):
     return set(re.findall(r"\b(predwatch_[a-z0-9_]+)", expr))
+
+
+def runbook_sections():
+    """Anchors of the '### Name' headings of docs/RUNBOOK.md, as GitHub renders them."""
+    text = (REPO / "docs/RUNBOOK.md").read_text()
+    return {h.strip().lower(): h.strip() for h in re.findall(r"^### (\S+)\s*$", text, re.M)}
+
+
+def link_problems(rules, dashboard, variables):
+    problems = []
+    sections = runbook_sections()
+    slug = re.sub(r"[^a-z0-9]+", "-", dashboard.get("title", "").lower()).strip("-")
+    path = f"/d/{dashboard.get('uid')}/{slug}"
+    alerts = set()
+    for g in rules["groups"]:
+        for r in g["rules"]:
+            name, ann = r["alert"], r.get("annotations", {})
+            alerts.add(name)
+            if ann.get("runbook") != f"docs/RUNBOOK.md#{name.lower()}":
+                problems.append(f"{name}: runbook annotation {ann.get('runbook')!r}, want docs/RUNBOOK.md#{name.lower()}")
+            if name.lower() not in sections:
+                problems.append(f"{name}: no '### {name}' section in docs/RUNBOOK.md")
+            link = ann.get("dashboard", "")
+            base, _, query = link.partition("?")
+            if base != path:
+                problems.append(f"{name}: dashboard annotation {link!r} is not {path}")
+            params = dict(q.split("=", 1) for q in query.split("&") if q)
+            for k in params:
+                if not k.startswith("var-") or k[4:] not in variables:
+                    problems.append(f"{name}: dashboard link sets {k}, not a variable of the dashboard")
+            if "$labels.stream" in ann.get("summary", "") and params.get("var-stream") != "{{ $labels.stream }}":
+                problems.append(f"{name}: has a stream label but its dashboard link does not select it")
+    for anchor, heading in sections.items():
+        if heading not in alerts:
+            problems.append(f"docs/RUNBOOK.md: section {heading!r} is no alert of alerts.yml")
+    return problems
 
 
 def main():
@@ -110,6 +150,8 @@ def main():
             if base != name and documented.get(base) == "histogram":
                 continue
             problems.append(f"{source} uses {name}, which docs/METRICS.md does not define")
+
+    problems += link_problems(rules, d, variables)
 
     for p in problems:
         print(f"FAIL  {p}")
