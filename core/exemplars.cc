@@ -38,13 +38,18 @@ void ExemplarIndex::touch(std::vector<uint64_t>& slots, size_t key, uint64_t seq
   s[oldest] = seq;
 }
 
+// The heap block of a string (none while it fits libstdc++'s 15-character inline buffer).
+static size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() : 0; }
+
 void ExemplarIndex::add(const Frame& frame) {
   const uint64_t seq = ++seq_;
   Recent& r = recent_[seq % recent_.size()];
   r.seq = seq;
   r.time_ms = frame.time_ms;
+  string_heap_bytes_ -= heap_bytes(r.frame_id) + heap_bytes(r.image_uri);
   r.frame_id.assign(frame.frame_id);
   r.image_uri.assign(frame.image_uri);
+  string_heap_bytes_ += heap_bytes(r.frame_id) + heap_bytes(r.image_uri);
 
   scratch_.clear();
   uint32_t limit = 0;
@@ -142,11 +147,7 @@ std::vector<Exemplar> ExemplarIndex::for_count_bucket(ClassId c, uint32_t bucket
 }
 
 size_t ExemplarIndex::bytes() const {
-  size_t n = sizeof(*this) + recent_.capacity() * sizeof(Recent);
-  for (const Recent& r : recent_) {
-    n += r.frame_id.capacity() > 15 ? r.frame_id.capacity() : 0;
-    n += r.image_uri.capacity() > 15 ? r.image_uri.capacity() : 0;
-  }
+  size_t n = sizeof(*this) + recent_.capacity() * sizeof(Recent) + string_heap_bytes_;
   for (const auto* v :
        {&class_slots_, &cell_slots_, &bucket_slots_, &dense_pair_slots_, &hashed_pair_slots_}) {
     n += v->capacity() * sizeof(uint64_t);

@@ -84,6 +84,7 @@ class ExemplarIndex {
   uint32_t num_classes_ = 0;
   uint64_t seq_ = 0;
   std::vector<Recent> recent_;
+  size_t string_heap_bytes_ = 0;  // heap blocks of recent_'s strings, kept up to date by add()
   // Per-key rings of K sequence numbers (0 = empty), key-major.
   std::vector<uint64_t> class_slots_, cell_slots_, bucket_slots_, dense_pair_slots_;
   std::vector<uint64_t> hashed_pair_slots_;

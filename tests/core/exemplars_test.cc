@@ -31,6 +31,42 @@ std::vector<std::string> ids(const std::vector<Exemplar>& v) {
 
 using S = std::vector<std::string>;
 
+// bytes() counts the heap blocks of the ring's frame ids and image URIs as they are now
+// (kept up to date as frames replace each other, not recounted): recomputed here by doing
+// the same assignments on fresh strings. A ring of 3: five frames with long ids (the first
+// two replaced), then one short id over a long one (its block stays: assign keeps capacity).
+TEST(ExemplarIndex, BytesFollowTheRingsStrings) {
+  ExemplarConfig cfg;
+  cfg.recent_frames = 3;
+  ExemplarIndex x({}, cfg);
+  const size_t empty = x.bytes();
+  auto heap = [](const std::string& s) -> size_t { return s.capacity() > 15 ? s.capacity() : 0; };
+  std::vector<std::string> ring(3);  // what the index's slots should hold
+  auto add = [&](uint64_t seq, const std::string& id, const std::string& uri) {
+    Frame f = frame(id, int64_t(seq), {});
+    f.image_uri = uri;
+    x.add(f);
+    ring[seq % 3].assign(id);
+  };
+  std::vector<std::string> uris(3);
+  auto expected = [&] {
+    size_t n = empty;
+    for (size_t i = 0; i < 3; ++i) n += heap(ring[i]) + heap(uris[i]);
+    return n;
+  };
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    const std::string id = "camera-17/frame-" + std::string(size_t(20 + 7 * seq), 'x');
+    const std::string uri = seq == 4 ? "s3://bucket/" + std::string(60, 'u') : "";
+    add(seq, id, uri);
+    uris[seq % 3].assign(uri);
+    EXPECT_EQ(x.bytes(), expected()) << "after frame " << seq;
+  }
+  EXPECT_GT(x.bytes(), empty + 3 * 40);
+  add(6, "f6", "");
+  uris[6 % 3].assign("");
+  EXPECT_EQ(x.bytes(), expected());
+}
+
 TEST(ExemplarIndex, LastKPerKeyNewestFirst) {
   ExemplarConfig cfg;
   cfg.per_key = 2;
