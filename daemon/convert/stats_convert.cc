@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace predwatch::daemon {
 namespace {
 
@@ -192,11 +194,10 @@ void stats_to_proto(const core::Stats& stats, const std::vector<std::string>& cl
       return stats.images_with(a) > stats.images_with(b);
     return class_names[a] < class_names[b];
   });
-  auto wanted = [&](core::ClassId c) {
-    return sections.only_classes.empty() ||
-           std::find(sections.only_classes.begin(), sections.only_classes.end(), class_names[c]) !=
-               sections.only_classes.end();
-  };
+  // One hash lookup per class (a request may list thousands of names, repeated or not).
+  const absl::flat_hash_set<std::string_view> only(sections.only_classes.begin(),
+                                                   sections.only_classes.end());
+  auto wanted = [&](core::ClassId c) { return only.empty() || only.contains(class_names[c]); };
   const bool any_class_section = sections.class_balance || sections.objects_distribution ||
                                  sections.heatmaps || sections.sizes || sections.confidence;
   if (any_class_section) {

@@ -138,6 +138,21 @@ TEST_F(GrpcServerTest, WindowStatsMatchARecount) {
   }
 }
 
+// A class listed many times is one entry (the filter is a set: one lookup per class).
+TEST_F(GrpcServerTest, WindowStatsRepeatedClassesGiveOneEntryEach) {
+  v1::GetWindowStatsRequest req;
+  req.set_stream("cam");
+  req.set_window("last2k");
+  req.add_sections(v1::STATS_SECTION_CLASS_BALANCE);
+  for (int i = 0; i < 20000; ++i) req.add_classes(i % 2 ? "k01" : "toilet");
+  v1::GetWindowStatsResponse resp;
+  ASSERT_TRUE(stats(req, resp).ok());
+  std::vector<std::string> names;
+  for (const auto& c : resp.stats().classes()) names.push_back(c.name());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"k01", "toilet"}));
+}
+
 TEST_F(GrpcServerTest, WindowStatsSectionsClassesAndTopPairs) {
   v1::GetWindowStatsRequest req;
   req.set_stream("cam");
