@@ -1,6 +1,37 @@
 #include "daemon/ingest/event_decoders.h"
 
 namespace predwatch::daemon {
+namespace {
+
+// `bytes` as it may appear in a log line and a Kafka header: printable ASCII as it is,
+// `"` and `\` escaped, every other byte as \xNN; at most kShown bytes of it, then the
+// number of bytes left out. A header's value is the producer's, not text we trust.
+void append_escaped(std::string& out, std::string_view bytes) {
+  constexpr size_t kShown = 64;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < bytes.size() && i < kShown; ++i) {
+    const unsigned char c = static_cast<unsigned char>(bytes[i]);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(char(c));
+    } else if (c >= 0x20 && c < 0x7f) {
+      out.push_back(char(c));
+    } else {
+      out.append("\\x");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  if (bytes.size() > kShown) {
+    out.append("\"... (");
+    out.append(std::to_string(bytes.size() - kShown));
+    out.append(" more bytes)");
+  } else {
+    out.push_back('"');
+  }
+}
+
+}  // namespace
 
 EventDecoders::EventDecoders(Encoding default_encoding,
                              std::map<std::string, Encoding, std::less<>> topic_encodings)
@@ -21,8 +52,8 @@ DecodeResult EventDecoders::decode(std::string_view topic,
   if (!encoding) {
     out.clear();
     message_.assign("content-type: \"");
-    message_.append(*content_type);
-    message_.append("\" is neither application/json nor application/x-protobuf");
+    append_escaped(message_, *content_type);
+    message_.append(" is neither application/json nor application/x-protobuf");
     return DecodeResult{DecodeError::kUnknownContentType, message_};
   }
   if (*encoding == Encoding::kJson) {

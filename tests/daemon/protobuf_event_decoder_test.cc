@@ -240,7 +240,18 @@ TEST(EventDecoders, SelectsByContentTypeThenTopicThenDefault) {
   EXPECT_EQ(decoders.decode("any", std::nullopt, bytes, e).error, DecodeError::kUndecodable);
   DecodeResult r = decoders.decode("any", "text/plain", bytes, e);
   EXPECT_EQ(r.error, DecodeError::kUnknownContentType);
-  EXPECT_THAT(std::string(r.message), HasSubstr("text/plain"));
+  EXPECT_EQ(std::string(r.message),
+            "content-type: \"text/plain\" is neither application/json nor application/x-protobuf");
+  // A producer's bytes go to logs and to the dead-letter copy's predwatch-error header:
+  // control bytes, quotes and non-ASCII escaped, long values cut after 64 bytes.
+  r = decoders.decode("any", std::string_view("te\"xt\n\x00\xff\\", 9), bytes, e);
+  EXPECT_EQ(std::string(r.message),
+            "content-type: \"te\\\"xt\\x0a\\x00\\xff\\\\\" is neither "
+            "application/json nor application/x-protobuf");
+  r = decoders.decode("any", std::string(100, 'a'), bytes, e);
+  EXPECT_EQ(std::string(r.message), "content-type: \"" + std::string(64, 'a') +
+                                        "\"... (36 more bytes) is neither application/json nor "
+                                        "application/x-protobuf");
 }
 
 }  // namespace
