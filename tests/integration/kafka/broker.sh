@@ -53,16 +53,30 @@ running_pid() {
 }
 
 fetch_jars() {
-  # Re-fetch when the pom changed since the last fetch.
-  local stamp=$LIB/.pom.sha256 want version_opt=()
+  # Re-fetch when the pom changed since the last fetch. Two brokers of one version may start
+  # at once (ctest runs the chaos test's broker beside the shared one): the fetch holds a
+  # lock, goes to a fresh folder and replaces $LIB whole, so no start sees a half-copied jar.
+  local stamp=$LIB/.pom.sha256 want version_opt=() tmp
   want=$(sha256sum "$POM" | cut -d' ' -f1)
   [ -z "$VERSION" ] || version_opt=(-Dkafka.version="$VERSION")
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  exec 9>"$LIB.lock"
+  flock 9
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    exec 9>&-
+    return 0
+  fi
   log "fetching Kafka jars into $LIB"
+  tmp=$(mktemp -d "$LIB.fetch.XXXXXX")
+  if ! (cd "$HERE" && mvn -q -B -Dstyle.color=never -f "$POM" "${version_opt[@]}" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp") >&2; then
+    rm -rf "$tmp"
+    return 1
+  fi
+  echo "$want" >"$tmp/.pom.sha256"
   rm -rf "$LIB"
-  (cd "$HERE" && mvn -q -B -Dstyle.color=never -f "$POM" "${version_opt[@]}" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB") >&2
-  echo "$want" >"$stamp"
+  mv "$tmp" "$LIB"
+  exec 9>&-
 }
 
 free_port() {
