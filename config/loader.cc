@@ -639,6 +639,159 @@ const std::map<std::string_view, std::string_view> kManagedProperties = {
     {"enable.auto.commit", "kafka.commit_interval_ms"},
 };
 
+bool non_empty(const std::string& s) { return !s.empty(); }
+
+// What a mapping's field may be read from (EventMappingSettings).
+enum SourceKind : unsigned {
+  kFromPath = 1,
+  kFromKey = 2,
+  kFromTimestamp = 4,
+  kFromTopic = 8,
+  kFromOffset = 16,
+  kFromConstant = 32,
+};
+
+// Checks one field source of a mapping; "" when it is valid for `allowed`, else the problem.
+std::string field_source_problem(std::string_view source, unsigned allowed) {
+  std::vector<std::string> forms;
+  if (allowed & kFromPath) forms.push_back("a JSON path (a.b.0.c, $ = the payload)");
+  if (allowed & kFromKey) forms.push_back("@key");
+  if (allowed & kFromTimestamp) forms.push_back("@timestamp");
+  if (allowed & kFromTopic) forms.push_back("@topic");
+  if (allowed & kFromOffset) forms.push_back("@offset");
+  if (allowed & kFromConstant) forms.push_back("=text (a constant)");
+  const std::string expected = "must be " + join(forms, ", ") + "; got " + quote(source);
+  if (source.starts_with("@")) {
+    const bool ok = (source == "@key" && (allowed & kFromKey)) ||
+                    (source == "@timestamp" && (allowed & kFromTimestamp)) ||
+                    (source == "@topic" && (allowed & kFromTopic)) ||
+                    (source == "@offset" && (allowed & kFromOffset));
+    return ok ? "" : expected;
+  }
+  if (source.starts_with("=")) return (allowed & kFromConstant) ? "" : expected;
+  if (!(allowed & kFromPath)) return expected;
+  if (source == "$") return "";
+  std::string_view rest = source.starts_with("$.") ? source.substr(2) : source;
+  while (true) {
+    const size_t dot = rest.find('.');
+    if (rest.substr(0, dot).empty()) return expected + " (an empty path segment)";
+    if (dot == std::string_view::npos) return "";
+    rest.remove_prefix(dot + 1);
+  }
+}
+
+void parse_mappings(Parser& p, const MapView& kafka, Settings& s) {
+  const Field* f = kafka.get("mappings");
+  if (!f || f->value.IsNull()) return;
+  if (!f->value.IsSequence()) {
+    p.error(f->pos(), "kafka.mappings",
+            "must be a list of event mappings ({topic, preset, stream, ...}; got " +
+                describe(f->value) + ")");
+    return;
+  }
+  struct SourceField {
+    std::string_view key;
+    std::string EventMappingSettings::*member;
+    unsigned allowed;
+  };
+  static const SourceField kSources[] = {
+      {"stream", &EventMappingSettings::stream, kFromPath | kFromKey | kFromTopic | kFromConstant},
+      {"frame_id", &EventMappingSettings::frame_id,
+       kFromPath | kFromKey | kFromOffset | kFromConstant},
+      {"timestamp", &EventMappingSettings::timestamp, kFromPath | kFromTimestamp},
+      {"detections", &EventMappingSettings::detections, kFromPath},
+      {"class_name", &EventMappingSettings::class_name, kFromPath},
+      {"class_id", &EventMappingSettings::class_id, kFromPath},
+      {"confidence", &EventMappingSettings::confidence, kFromPath},
+      {"box", &EventMappingSettings::box, kFromPath},
+      {"image_width", &EventMappingSettings::image_width, kFromPath | kFromConstant},
+      {"image_height", &EventMappingSettings::image_height, kFromPath | kFromConstant},
+      {"image_uri", &EventMappingSettings::image_uri, kFromPath | kFromConstant},
+      {"model_name", &EventMappingSettings::model_name, kFromPath | kFromConstant},
+      {"model_version", &EventMappingSettings::model_version, kFromPath | kFromConstant},
+  };
+  std::map<std::string, Pos> topics;
+  for (std::size_t i = 0; i < f->value.size(); ++i) {
+    const YAML::Node& n = f->value[i];
+    const std::string path = index("kafka.mappings", i);
+    MapView m = p.map(n, n.IsNull() ? f->pos() : pos_of(n), path, schema_keys("kafka.mappings[]"));
+    if (!p.is_list_entry_map(n, m)) continue;
+    EventMappingSettings mapping;
+    if (!m.get("topic")) {
+      p.error(m.pos, path, "mapping needs a topic (one of kafka.topics)");
+    } else if (p.read_string(m, "topic", false, mapping.topic)) {
+      const Pos at = m.get("topic")->pos();
+      const auto& consumed = s.kafka.topics;
+      if (std::find(consumed.begin(), consumed.end(), mapping.topic) == consumed.end()) {
+        p.error(at, path + ".topic",
+                "must be one of kafka.topics (" + join(consumed) + "); got " +
+                    quote(mapping.topic) + did_you_mean(mapping.topic, consumed));
+      } else if (auto [prev, inserted] = topics.emplace(mapping.topic, at); !inserted) {
+        p.error(at, path + ".topic",
+                "topic " + quote(mapping.topic) + " already has a mapping (line " +
+                    std::to_string(prev->second.line) + ")");
+      }
+    }
+    std::int64_t v = 0;
+    if (p.read_enum(m, setting("kafka.mappings[].preset"), v)) {
+      mapping.preset = static_cast<MappingPreset>(v);
+    }
+    for (const SourceField& source : kSources) {
+      std::string text;
+      if (!m.get(source.key) || !p.read_string(m, source.key, false, text)) continue;
+      const bool size = source.key == "image_width" || source.key == "image_height";
+      if (size && !text.empty() &&
+          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        text = "=" + text;  // a bare number is the constant size
+      }
+      if (std::string problem = field_source_problem(text, source.allowed); !problem.empty()) {
+        p.error(m.get(source.key)->pos(), child(path, source.key), problem);
+        continue;
+      }
+      if (size && text.starts_with("=")) {
+        const std::string digits = text.substr(1);
+        std::int64_t pixels = 0;
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pixels);
+        if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+            pixels < 1 || pixels > 4294967295LL) {
+          p.error(m.get(source.key)->pos(), child(path, source.key),
+                  "a constant image size must be a pixel count in [1, 4294967295]; got " +
+                      quote(digits));
+          continue;
+        }
+      }
+      mapping.*source.member = text;
+    }
+    if (p.read_enum(m, setting("kafka.mappings[].timestamp_unit"), v)) {
+      mapping.timestamp_unit = static_cast<TimestampUnit>(v);
+    }
+    if (p.read_enum(m, setting("kafka.mappings[].layout"), v)) {
+      mapping.layout = static_cast<DetectionLayout>(v);
+    }
+    if (p.read_enum(m, setting("kafka.mappings[].box_format"), v)) {
+      mapping.box_format = static_cast<BoxFormat>(v);
+    }
+    if (p.read_enum(m, setting("kafka.mappings[].box_units"), v)) {
+      mapping.box_units = static_cast<BoxUnits>(v);
+    }
+    if (const Field* k = m.get("box_keys")) {
+      std::vector<std::string> keys;
+      if (p.read_string_list(m, "box_keys", false, "a non-empty key", "4 box keys", non_empty,
+                             keys)) {
+        if (keys.size() != 4) {
+          p.error(k->pos(), path + ".box_keys",
+                  "must list exactly 4 keys, in box_format's order (got " +
+                      std::to_string(keys.size()) + ")");
+        } else {
+          mapping.box_keys = std::move(keys);
+        }
+      }
+    }
+    p.optional_file_path(m, "class_names", mapping.class_names);
+    s.kafka.mappings.push_back(std::move(mapping));
+  }
+}
+
 void parse_kafka(Parser& p, const MapView& root, Settings& s) {
   MapView m = p.section(root, "kafka", schema_keys("kafka"));
   p.read_scalars(m, s);
@@ -698,6 +851,7 @@ void parse_kafka(Parser& p, const MapView& root, Settings& s) {
       k.properties[key] = value;
     }
   }
+  parse_mappings(p, m, s);
 }
 
 bool valid_window_name(std::string_view n) {
@@ -794,8 +948,6 @@ void parse_windows(Parser& p, const MapView& root, std::vector<WindowSettings>& 
   }
   out = std::move(windows);
 }
-
-bool non_empty(const std::string& s) { return !s.empty(); }
 
 bool valid_label_name(const std::string& name) {
   if (name.empty() || name.starts_with("__")) return false;

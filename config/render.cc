@@ -112,6 +112,57 @@ void emit_stream_entries(YAML::Emitter& e, const std::vector<StreamSettings>& en
   e << YAML::EndSeq;
 }
 
+void emit_mappings(YAML::Emitter& e, const std::vector<EventMappingSettings>& mappings) {
+  const auto enum_text = [](std::string_view path, auto v) {
+    return value_text(setting(path), Value(static_cast<std::int64_t>(v)));
+  };
+  e << YAML::BeginSeq;
+  for (const EventMappingSettings& m : mappings) {
+    e << YAML::BeginMap;
+    e << YAML::Key << "topic" << YAML::Value << m.topic;
+    e << YAML::Key << "preset" << YAML::Value << enum_text("kafka.mappings[].preset", m.preset);
+    const std::pair<const char*, const std::string*> sources[] = {
+        {"stream", &m.stream},
+        {"frame_id", &m.frame_id},
+        {"timestamp", &m.timestamp},
+        {"detections", &m.detections},
+        {"class_name", &m.class_name},
+        {"class_id", &m.class_id},
+        {"confidence", &m.confidence},
+        {"box", &m.box},
+        {"image_width", &m.image_width},
+        {"image_height", &m.image_height},
+        {"image_uri", &m.image_uri},
+        {"model_name", &m.model_name},
+        {"model_version", &m.model_version}};
+    for (const auto& [key, value] : sources) {
+      if (!value->empty()) e << YAML::Key << key << YAML::Value << *value;
+    }
+    if (m.timestamp_unit) {
+      e << YAML::Key << "timestamp_unit" << YAML::Value
+        << enum_text("kafka.mappings[].timestamp_unit", *m.timestamp_unit);
+    }
+    if (m.layout) {
+      e << YAML::Key << "layout" << YAML::Value << enum_text("kafka.mappings[].layout", *m.layout);
+    }
+    if (m.box_format) {
+      e << YAML::Key << "box_format" << YAML::Value
+        << enum_text("kafka.mappings[].box_format", *m.box_format);
+    }
+    if (m.box_units) {
+      e << YAML::Key << "box_units" << YAML::Value
+        << enum_text("kafka.mappings[].box_units", *m.box_units);
+    }
+    if (!m.box_keys.empty()) {
+      e << YAML::Key << "box_keys" << YAML::Value;
+      emit_strings(e, m.box_keys);
+    }
+    if (m.class_names) e << YAML::Key << "class_names" << YAML::Value << *m.class_names;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+}
+
 void emit_overrides_map(YAML::Emitter& e, const std::map<std::string, ThresholdOverrides>& m) {
   e << YAML::BeginMap;
   for (const auto& [name, o] : m) {
@@ -147,6 +198,8 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
                 : value);
     }
     e << YAML::EndMap;
+  } else if (path == "kafka.mappings") {
+    emit_mappings(e, s.kafka.mappings);
   } else if (path == "streams.entries") {
     emit_stream_entries(e, s.streams.entries);
   } else if (path == "drift.thresholds") {

@@ -70,6 +70,14 @@ constexpr std::array<std::string_view, 10> kDriftKinds = {
     "class_distribution", "pair_rate", "novel_pair",     "objects_per_image", "spatial",
     "confidence",         "box_size",  "class_appeared", "class_vanished",    "objects_per_frame"};
 
+constexpr std::array<std::string_view, 4> kMappingPresets = {"none", "ultralytics", "torchvision",
+                                                             "coco_results"};
+constexpr std::array<std::string_view, 6> kTimestampUnits = {"auto", "rfc3339", "s",
+                                                             "ms",   "us",      "ns"};
+constexpr std::array<std::string_view, 2> kLayouts = {"rows", "columns"};
+constexpr std::array<std::string_view, 3> kBoxFormats = {"xyxy", "xywh", "cxcywh"};
+constexpr std::array<std::string_view, 2> kBoxUnits = {"pixels", "normalized"};
+
 constexpr double kMs = 1;
 constexpr double kSecond = 1000 * kMs;
 constexpr double kMinute = 60 * kSecond;
@@ -155,6 +163,132 @@ const std::vector<Setting>& table() {
               "frame rate to rebuild it too (docs/KAFKA.md \"Delivery semantics\"), within "
               "the topic's retention.",
        .in_settings = PW_FIELD(kafka, rebuild_horizon)},
+      {.path = "kafka.mappings",
+       .type = "list",
+       .default_text = "`[]`",
+       .bounds_note = "one per topic of `topics`",
+       .doc = "Event mappings: how the JSON messages of a topic that does not carry "
+              "PredictionEvents (a detector's own output) map onto one (docs/EVENTS.md "
+              "\"Other shapes\"). A field source is a path into the JSON (`a.b`, `boxes.0`, "
+              "`$` = the payload), `@key`, `@timestamp`, `@topic`, `@offset` (the Kafka "
+              "message's), or `=text` (a constant). Unset fields take the preset's."},
+      {.path = "kafka.mappings[].topic",
+       .type = "string",
+       .default_text = "required",
+       .bounds_note = "one of `topics`, unique",
+       .doc = "The topic whose messages this mapping decodes (JSON only)."},
+      {.path = "kafka.mappings[].preset",
+       .kind = Kind::kEnum,
+       .names = kMappingPresets,
+       .default_text = "`none`",
+       .doc = "Field names of a known output: `ultralytics` (`Results.summary()` rows: name, "
+              "class, confidence, box x1..y2 in pixels), `torchvision` (columns boxes, labels, "
+              "scores), `coco_results` (rows category_id, bbox [x, y, w, h] in pixels, score; "
+              "frame id `image_id`); `none` = PredictionEvent's own names. Frame fields "
+              "default to PredictionEvent's names in every preset."},
+      {.path = "kafka.mappings[].stream",
+       .type = "field source",
+       .default_text = "`stream`",
+       .bounds_note = "path, `@key`, `@topic` or `=text`",
+       .doc = "The stream key."},
+      {.path = "kafka.mappings[].frame_id",
+       .type = "field source",
+       .default_text = "preset's (`frame_id`)",
+       .bounds_note = "path, `@key`, `@offset` or `=text`; a number is taken as its decimal text",
+       .doc = "The frame id."},
+      {.path = "kafka.mappings[].timestamp",
+       .type = "field source",
+       .default_text = "`timestamp`",
+       .bounds_note = "path or `@timestamp`",
+       .doc = "The event time, read as `timestamp_unit` says."},
+      {.path = "kafka.mappings[].timestamp_unit",
+       .kind = Kind::kEnum,
+       .names = kTimestampUnits,
+       .default_text = "`auto`",
+       .doc = "`auto`: a string is RFC 3339, a number is epoch seconds, milliseconds, "
+              "microseconds or nanoseconds by its size (< 1e11 s, < 1e14 ms, < 1e17 µs, else "
+              "ns: unambiguous for dates 1973–5138); or one fixed unit."},
+      {.path = "kafka.mappings[].detections",
+       .type = "path",
+       .default_text = "preset's (`detections`)",
+       .bounds_note = "`$` = the payload is the list; layout columns: unused",
+       .doc = "The list of detection objects (layout rows)."},
+      {.path = "kafka.mappings[].layout",
+       .kind = Kind::kEnum,
+       .names = kLayouts,
+       .default_text = "preset's (`rows`)",
+       .doc = "`rows`: a list of detection objects; `columns`: parallel lists (one of "
+              "boxes, one of classes, one of scores), as torchvision returns them."},
+      {.path = "kafka.mappings[].class_name",
+       .type = "path",
+       .default_text = "preset's",
+       .bounds_note = "in a detection (rows) or of a list (columns)",
+       .doc = "The class as a name."},
+      {.path = "kafka.mappings[].class_id",
+       .type = "path",
+       .default_text = "preset's",
+       .bounds_note = "in a detection (rows) or of a list (columns)",
+       .doc = "The class as an integer index, named by `class_names` (else by the stream's "
+              "`classes` list)."},
+      {.path = "kafka.mappings[].class_names",
+       .type = "path",
+       .default_text = "unset",
+       .bounds_note = "an existing file; relative to the config file",
+       .doc = "Names of class indices: a YOLO data.yaml (`names` list or map), a text file "
+              "of one name per line (classes.txt, *.names), or a COCO JSON file (its "
+              "`categories`, id → name). An index it lacks rejects the event (bad_value)."},
+      {.path = "kafka.mappings[].confidence",
+       .type = "path",
+       .default_text = "preset's",
+       .bounds_note = "in a detection (rows) or of a list (columns)",
+       .doc = "The detection's score in [0, 1]; absent = ground truth."},
+      {.path = "kafka.mappings[].box",
+       .type = "path",
+       .default_text = "preset's",
+       .bounds_note = "in a detection (rows) or of a list (columns)",
+       .doc = "The box: a list of 4 numbers, or an object with `box_keys`."},
+      {.path = "kafka.mappings[].box_format",
+       .kind = Kind::kEnum,
+       .names = kBoxFormats,
+       .default_text = "preset's (`xyxy`)",
+       .doc = "Corners (`xyxy`), corner and size (`xywh`) or centre and size (`cxcywh`)."},
+      {.path = "kafka.mappings[].box_units",
+       .kind = Kind::kEnum,
+       .names = kBoxUnits,
+       .default_text = "preset's (`pixels`)",
+       .doc = "Pixels (needs the image size) or fractions of the image side."},
+      {.path = "kafka.mappings[].box_keys",
+       .type = "list of 4 string",
+       .default_text = "preset's",
+       .bounds_note = "in `box_format`'s order",
+       .doc = "Keys of an object box (e.g. `[x1, y1, x2, y2]`); without them an object box "
+              "uses `x_min, y_min, x_max, y_max` (xyxy), `x, y, w, h` (xywh) or `cx, cy, w, h` "
+              "(cxcywh)."},
+      {.path = "kafka.mappings[].image_width",
+       .type = "field source",
+       .default_text = "`image.width`",
+       .bounds_note = "path or `=number`",
+       .doc = "Image width in pixels (pixel boxes)."},
+      {.path = "kafka.mappings[].image_height",
+       .type = "field source",
+       .default_text = "`image.height`",
+       .bounds_note = "path or `=number`",
+       .doc = "Image height in pixels (pixel boxes)."},
+      {.path = "kafka.mappings[].image_uri",
+       .type = "field source",
+       .default_text = "`image.uri`",
+       .bounds_note = "path or `=text`",
+       .doc = "Where a person can open the image (exemplars)."},
+      {.path = "kafka.mappings[].model_name",
+       .type = "field source",
+       .default_text = "`model.name`",
+       .bounds_note = "path or `=text`",
+       .doc = "The model's name."},
+      {.path = "kafka.mappings[].model_version",
+       .type = "field source",
+       .default_text = "`model.version`",
+       .bounds_note = "path or `=text`",
+       .doc = "The model's version."},
 
       // ---- streams ----
       {.path = "streams.max_streams",

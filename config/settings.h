@@ -39,6 +39,14 @@ enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };  // trace|debug|in
 enum class LogFormat { kText, kJson };                         // text | json
 enum class EvaluationClock { kWall, kEvent };                  // wall | event
 enum class ClassScores { kFlagged, kTested };                  // flagged | tested
+// Event mappings (kafka.mappings[], docs/EVENTS.md "Other shapes"):
+enum class MappingPreset { kNone, kUltralytics, kTorchvision, kCocoResults };
+// none | ultralytics | torchvision | coco_results
+enum class TimestampUnit { kAuto, kRfc3339, kSeconds, kMillis, kMicros, kNanos };
+// auto | rfc3339 | s | ms | us | ns
+enum class DetectionLayout { kRows, kColumns };  // rows | columns
+enum class BoxFormat { kXyxy, kXywh, kCxcywh };  // xyxy | xywh | cxcywh
+enum class BoxUnits { kPixels, kNormalized };    // pixels | normalized
 enum class DriftKind {
   kClassDistribution,  // class_distribution
   kPairRate,           // pair_rate
@@ -66,6 +74,35 @@ std::string_view to_string(DriftKind v);
 
 // ---- kafka ----
 
+// How the JSON events of one topic map onto a PredictionEvent, for producers that send
+// another shape (a detector's own output). Each field source is a string:
+//   "a.b.0.c"  a path into the JSON payload (keys and array indices, dot-separated; "$" alone
+//              is the payload itself, "$." may prefix a path);
+//   "@key", "@timestamp", "@topic", "@offset"  the Kafka message's key, timestamp (ms),
+//              topic, or "<partition>:<offset>";
+//   "=text"    a constant.
+// Detection fields (class_name, class_id, confidence, box) are paths relative to one
+// detection (layout rows) or paths of parallel arrays (layout columns). An empty source or
+// an unset option takes the preset's (daemon/ingest/event_mapping.h); preset none is
+// PredictionEvent's own field names.
+struct EventMappingSettings {
+  std::string topic;  // one of kafka.topics; unique
+  MappingPreset preset = MappingPreset::kNone;
+  std::string stream, frame_id, timestamp, detections;
+  std::string class_name, class_id, confidence, box;
+  std::string image_width, image_height, image_uri, model_name, model_version;
+  std::optional<TimestampUnit> timestamp_unit;
+  std::optional<DetectionLayout> layout;
+  std::optional<BoxFormat> box_format;
+  std::optional<BoxUnits> box_units;
+  std::vector<std::string> box_keys;  // an object box's 4 keys, in box_format's order
+  // Index -> name: a YOLO data.yaml (`names`), a text file of one name per line, or a COCO
+  // JSON file (`categories` id -> name); resolved against the config file's directory.
+  std::optional<std::string> class_names;
+
+  bool operator==(const EventMappingSettings&) const = default;
+};
+
 struct KafkaSettings {
   // Comma-separated bootstrap brokers (host:port,...). Must be empty when embedded is true.
   std::string brokers = "localhost:9092";
@@ -83,6 +120,8 @@ struct KafkaSettings {
   // written here (the loader has checked its form and made PATH absolute) and resolved by
   // predwatchd when it configures the client (daemon/app/secret_ref.h).
   std::map<std::string, std::string> properties;
+  // Per-topic event mappings (JSON only); a topic without one takes PredictionEvents.
+  std::vector<EventMappingSettings> mappings;
   // How often consumed offsets are committed, in milliseconds
   std::int64_t commit_interval_ms = 5000;
   // On start, re-read retained history covering the longest time window to rebuild window

@@ -298,6 +298,14 @@ bool Application::start(std::string& error) {
     ko.properties[key] = std::move(*v);
   }
   ko.default_encoding = default_encoding(settings_.kafka.decoder);
+  for (size_t i = 0; i < settings_.kafka.mappings.size(); ++i) {
+    std::optional<EventMapping> mapping = resolve_mapping(settings_.kafka.mappings[i], error);
+    if (!mapping) {
+      error = "kafka.mappings[" + std::to_string(i) + "]: " + error;
+      return false;
+    }
+    ko.mappings.push_back(std::move(*mapping));
+  }
   ko.dead_letter_topic = settings_.kafka.dead_letter_topic.value_or("");
   ko.max_message_bytes = size_t(settings_.limits.max_message_bytes);
   ko.max_detections_per_event = size_t(settings_.limits.max_detections_per_event);

@@ -13,9 +13,9 @@
 #include "config/loader.h"
 #include "core/frame_builder.h"
 #include "daemon/app/engine_config.h"
+#include "daemon/cli/file_event_decoder.h"
 #include "daemon/cli/text_table.h"
 #include "daemon/common/json_writer.h"
-#include "daemon/ingest/json_event_decoder.h"
 #include "daemon/ingest/rfc3339.h"
 
 namespace predwatch::daemon {
@@ -29,7 +29,7 @@ struct Sample {
 
 // Events one per line; a file whose first line is not a JSON object on its own but whose
 // whole content is (a pretty-printed event) is one event.
-std::vector<Sample> split_samples(const std::string& content, JsonEventDecoder& decoder) {
+std::vector<Sample> split_samples(const std::string& content, FileEventDecoder& decoder) {
   std::vector<Sample> lines;
   std::istringstream in(content);
   size_t n = 0;
@@ -39,8 +39,9 @@ std::vector<Sample> split_samples(const std::string& content, JsonEventDecoder& 
   }
   if (lines.size() > 1) {
     core::Event e;
-    if (decoder.decode(lines.front().text, e).error == DecodeError::kUndecodable &&
-        decoder.decode(content, e).error != DecodeError::kUndecodable) {
+    if (decoder.decode(lines.front().text, lines.front().line, e).error ==
+            DecodeError::kUndecodable &&
+        decoder.decode(content, lines.front().line, e).error != DecodeError::kUndecodable) {
       return {{content, lines.front().line}};
     }
   }
@@ -76,10 +77,10 @@ class Checker {
   Checker(const EngineConfig& engine, int64_t now_ms) : engine_(engine), now_ms_(now_ms) {}
 
   // Explains sample `index`; returns whether it is accepted.
-  bool check(const Sample& sample, size_t index, JsonEventDecoder& decoder, bool json,
+  bool check(const Sample& sample, size_t index, FileEventDecoder& decoder, bool json,
              std::ostream& out) {
     core::Event e;
-    const DecodeResult r = decoder.decode(sample.text, e);
+    const DecodeResult r = decoder.decode(sample.text, sample.line, e);
     bool accepted = r.ok();
     std::string reason = r.ok() ? "" : std::string(decode_error_name(r.error));
     std::string message = r.ok() ? "" : std::string(r.message);
@@ -158,7 +159,7 @@ class Checker {
   void write_text(const Sample& sample, size_t index, bool decoded, bool accepted,
                   const std::string& reason, const std::string& message, const core::Event& e,
                   const std::vector<DetectionVerdict>& verdicts, float floor,
-                  const std::vector<std::string>& notes, const JsonEventDecoder& decoder,
+                  const std::vector<std::string>& notes, const FileEventDecoder& decoder,
                   std::ostream& out) const {
     out << "event " << index + 1 << " (line " << sample.line
         << "): " << (accepted ? "accepted" : "REJECTED (" + reason + "): " + message) << "\n";
@@ -201,7 +202,7 @@ class Checker {
       }
     }
     for (const std::string& field : decoder.unknown_fields()) {
-      const std::string_view hint = unknown_field_hint(field);
+      const std::string_view hint = decoder.field_hint(field);
       out << "  ignored field " << field;
       if (!hint.empty()) out << ": did you mean " << hint << "?";
       out << "\n";
@@ -213,7 +214,7 @@ class Checker {
   void write_json(const Sample& sample, size_t index, bool decoded, bool accepted,
                   const std::string& reason, const std::string& message, const core::Event& e,
                   const std::vector<DetectionVerdict>& verdicts,
-                  const std::vector<std::string>& notes, const JsonEventDecoder& decoder,
+                  const std::vector<std::string>& notes, const FileEventDecoder& decoder,
                   std::ostream& out) const {
     JsonWriter w;
     w.begin_object();
@@ -252,7 +253,7 @@ class Checker {
     w.key("ignored_fields").begin_array();
     for (const std::string& field : decoder.unknown_fields()) {
       w.begin_object().key("field").value(field).key("did_you_mean");
-      const std::string_view hint = unknown_field_hint(field);
+      const std::string_view hint = decoder.field_hint(field);
       hint.empty() ? w.null() : w.value(hint);
       w.end_object();
     }
@@ -302,8 +303,17 @@ int run_check_event(const CheckEventOptions& options, std::ostream& out, std::os
     }
     content.assign(std::istreambuf_iterator<char>(in), {});
   }
-  JsonEventDecoder decoder;
-  const std::vector<Sample> samples = split_samples(content, decoder);
+  std::unique_ptr<FileEventDecoder> decoder =
+      FileEventDecoder::create(settings, options.topic, error);
+  if (!decoder) {
+    err << error << "\n";
+    return 1;
+  }
+  const std::vector<Sample> samples = split_samples(content, *decoder);
+  if (decoder->mapped() && !options.json) {
+    out << "decoded as messages of topic " << options.topic
+        << ", with its event mapping (kafka.mappings)\n\n";
+  }
   if (samples.empty()) {
     err << options.events.string() << ": no events\n";
     return 1;
@@ -317,10 +327,10 @@ int run_check_event(const CheckEventOptions& options, std::ostream& out, std::os
   size_t rejected = 0;
   for (size_t i = 0; i < samples.size(); ++i) {
     if (i < options.limit) {
-      rejected += !checker.check(samples[i], i, decoder, options.json, out);
+      rejected += !checker.check(samples[i], i, *decoder, options.json, out);
     } else {
       std::ostringstream ignored;
-      rejected += !checker.check(samples[i], i, decoder, true, ignored);
+      rejected += !checker.check(samples[i], i, *decoder, true, ignored);
     }
   }
   if (!options.json) {

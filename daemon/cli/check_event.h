@@ -2,9 +2,10 @@
 // before a producer sends them to Kafka (issue 16).
 //
 // FILE holds JSON PredictionEvents, one per line, or one event spread over several lines
-// ("-" reads stdin). For each event (at most `limit`) it prints: whether it is accepted and
-// why not (the decoder's reason and message, the stream admission of the configuration),
-// the stream, frame, event time (with a hint when the number looks like seconds or
+// ("-" reads stdin); with `topic`, messages of that topic as its event mapping reads them
+// (daemon/cli/file_event_decoder.h). For each event (at most `limit`) it prints: whether it is
+// accepted and why not (the decoder's reason and message, the stream admission of the
+// configuration), the stream, frame, event time (with a hint when the number looks like seconds or
 // microseconds, or lies ahead of this machine's clock by more than limits.max_future_skew),
 // image size and model, then one row per detection: the class as sent and the name it is
 // counted under (the stream's class map and class list), the confidence (and whether
@@ -18,12 +19,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <string>
 
 namespace predwatch::daemon {
 
 struct CheckEventOptions {
   std::filesystem::path events;  // "-": stdin
   std::filesystem::path config;  // empty: the defaults
+  std::string topic;             // set: decode as predwatchd decodes this topic (its mapping)
   bool json = false;
   size_t limit = 20;    // events explained; the rest are only counted
   int64_t now_ms = -1;  // this machine's clock (tests set it); -1: read it

@@ -22,6 +22,9 @@ void add_check_event_commands(CLI::App& app, CommandResult& result) {
                   "predwatch YAML configuration (stream entries, class maps, min_confidence, "
                   "limits); default: the defaults")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--topic", options->topic,
+                  "Decode as predwatchd decodes this Kafka topic: with its event mapping "
+                  "(kafka.mappings in --config) when it has one");
   cmd->add_option("--limit", options->limit, "Events explained (the rest are only counted)")
       ->default_val(20)
       ->check(CLI::PositiveNumber);

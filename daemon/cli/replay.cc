@@ -16,12 +16,12 @@
 #include "daemon/app/alert_log.h"
 #include "daemon/app/engine_config.h"
 #include "daemon/baseline/baseline_file.h"
+#include "daemon/cli/file_event_decoder.h"
 #include "daemon/cli/text_table.h"
 #include "daemon/common/json_writer.h"
 #include "daemon/dataset/dataset_importer.h"
 #include "daemon/engine/event_time_evaluator.h"
 #include "daemon/engine/monitor_engine.h"
-#include "daemon/ingest/json_event_decoder.h"
 #include "daemon/ingest/rfc3339.h"
 
 namespace predwatch::daemon {
@@ -258,7 +258,12 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
       err << options.events.string() << ": cannot open\n";
       return 1;
     }
-    JsonEventDecoder decoder;
+    std::unique_ptr<FileEventDecoder> decoder =
+        FileEventDecoder::create(setup->settings, options.topic, error);
+    if (!decoder) {
+      err << error << "\n";
+      return 1;
+    }
     core::Event e;
     std::string line;
     uint64_t line_no = 0, bad = 0;
@@ -266,12 +271,12 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
     while (std::getline(in, line)) {
       ++line_no;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      const DecodeResult r = decoder.decode(line, e);
-      for (const std::string& field : decoder.unknown_fields()) {
+      const DecodeResult r = decoder->decode(line, line_no, e);
+      for (const std::string& field : decoder->unknown_fields()) {
         if (unknown.size() >= 64 || !unknown.insert(field).second) continue;
-        const std::string_view hint = unknown_field_hint(field);
-        err << options.events.string() << ":" << line_no << ": field " << field
-            << " is not part of a PredictionEvent and is ignored";
+        const std::string_view hint = decoder->field_hint(field);
+        err << options.events.string() << ":" << line_no << ": field " << field << " "
+            << decoder->ignored_phrase() << " and is ignored";
         if (!hint.empty()) err << "; did you mean " << hint << "?";
         err << "\n";
       }

@@ -13,7 +13,9 @@
 //
 // Input: a JSON-lines file, one predwatch.v1.PredictionEvent in protobuf's JSON mapping per
 // line (daemon/ingest/json_event_decoder.h; blank lines skipped; a line that does not decode
-// is reported on `err` with its line number and skipped), or, with `ground_truth` set, a
+// is reported on `err` with its line number and skipped) or, with `topic` set, messages of
+// that Kafka topic as its event mapping reads them (daemon/cli/file_event_decoder.h), or,
+// with `ground_truth` set, a
 // COCO results file (the coco-results importer). Events without a timestamp (all COCO
 // results) get synthetic times: start_ms + i * 1000 / fps for the i-th event. Events without
 // a stream are given `stream`.
@@ -54,6 +56,7 @@ struct ReplayOptions {
   double fps = 10;                     // synthetic times
   int64_t start_ms = 0;                // synthetic times start here
   std::string stream = "replay";       // for events that name no stream
+  std::string topic;                   // set: lines are messages of this topic (its mapping)
   bool json = false;
 };
 

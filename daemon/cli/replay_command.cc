@@ -28,6 +28,9 @@ void add_replay_commands(CLI::App& app, CommandResult& result) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--fps", options->fps, "Synthetic frame rate for events without a timestamp")
       ->default_val(10.0);
+  cmd->add_option("--topic", options->topic,
+                  "Decode lines as predwatchd decodes this Kafka topic: with its event mapping "
+                  "(kafka.mappings in --config) when it has one");
   cmd->add_option("--stream", options->stream, "Stream name for events that carry none")
       ->default_val("replay");
   cmd->add_option("--scores", options->scores,

@@ -34,8 +34,14 @@ void append_escaped(std::string& out, std::string_view bytes) {
 }  // namespace
 
 EventDecoders::EventDecoders(Encoding default_encoding,
-                             std::map<std::string, Encoding, std::less<>> topic_encodings)
-    : default_encoding_(default_encoding), topic_encodings_(std::move(topic_encodings)) {}
+                             std::map<std::string, Encoding, std::less<>> topic_encodings,
+                             std::vector<EventMapping> mappings)
+    : default_encoding_(default_encoding), topic_encodings_(std::move(topic_encodings)) {
+  for (EventMapping& m : mappings) {
+    std::string topic = m.topic;
+    mapped_[std::move(topic)] = std::make_unique<MappedJsonDecoder>(std::move(m));
+  }
+}
 
 std::optional<Encoding> EventDecoders::select(std::string_view topic,
                                               std::optional<std::string_view> content_type) const {
@@ -46,7 +52,7 @@ std::optional<Encoding> EventDecoders::select(std::string_view topic,
 
 DecodeResult EventDecoders::decode(std::string_view topic,
                                    std::optional<std::string_view> content_type,
-                                   std::string_view payload, core::Event& out) {
+                                   std::string_view payload, core::Event& out, MessageMeta meta) {
   const std::optional<Encoding> encoding = select(topic, content_type);
   last_ = nullptr;
   if (!encoding) {
@@ -57,6 +63,12 @@ DecodeResult EventDecoders::decode(std::string_view topic,
     return DecodeResult{DecodeError::kUnknownContentType, message_};
   }
   if (*encoding == Encoding::kJson) {
+    if (auto it = mapped_.find(topic); it != mapped_.end()) {
+      meta.topic = topic;
+      it->second->set_message(meta);
+      last_ = it->second.get();
+      return it->second->decode(payload, out);
+    }
     last_ = &json_;
     return json_.decode(payload, out);
   }

@@ -63,7 +63,7 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
   Impl(KafkaSourceOptions o, EventSink& s)
       : options(std::move(o)),
         sink(s),
-        decoders(options.default_encoding, options.topic_encodings) {
+        decoders(options.default_encoding, options.topic_encodings, options.mappings) {
     if (!options.now_ms) options.now_ms = system_now_ms;
   }
 
@@ -597,7 +597,17 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
                               payload.size(), options.max_message_bytes);
     result = DecodeResult{DecodeError::kMessageTooLarge, limit_error};
   } else {
-    result = decoders.decode(topic, content_type, payload, event);
+    MessageMeta meta;
+    if (raw->key != nullptr) {
+      meta.key = std::string_view(static_cast<const char*>(raw->key), raw->key_len);
+      meta.has_key = true;
+    }
+    rd_kafka_timestamp_type_t type;
+    meta.timestamp_ms = rd_kafka_message_timestamp(raw, &type);
+    if (type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) meta.timestamp_ms = -1;
+    meta.partition = raw->partition;
+    meta.offset = raw->offset;
+    result = decoders.decode(topic, content_type, payload, event, meta);
     if (result.ok() && options.max_detections_per_event > 0 &&
         event.detections.size() > options.max_detections_per_event) {
       limit_error = fmt::format("{} detections exceed limits.max_detections_per_event ({})",
@@ -707,11 +717,14 @@ void KafkaSource::Impl::count_unknown_fields(std::string_view topic) {
       ++it->second;
     }
     if (!first) continue;
-    const std::string_view hint = unknown_field_hint(field);
+    const std::string_view hint = decoders.field_hint(field);
     spdlog::warn(
-        "kafka: topic {}: events carry the field {}, which is not part of a "
-        "PredictionEvent and is ignored{}{}{} (docs/EVENTS.md; logged once)",
-        topic, field, hint.empty() ? "" : "; did you mean ", hint, hint.empty() ? "" : "?");
+        "kafka: topic {}: events carry the field {}, which {} and is ignored{}{}{} "
+        "(docs/EVENTS.md; logged once)",
+        topic, field,
+        decoders.mapped(topic) ? "the topic's mapping (kafka.mappings) does not read"
+                               : "is not part of a PredictionEvent",
+        hint.empty() ? "" : "; did you mean ", hint, hint.empty() ? "" : "?");
   }
 }
 

@@ -60,6 +60,7 @@
 #include <vector>
 
 #include "daemon/ingest/decode_result.h"
+#include "daemon/ingest/event_mapping.h"
 #include "daemon/ingest/event_sink.h"
 
 namespace predwatch::daemon {
@@ -74,6 +75,7 @@ struct KafkaSourceOptions {
 
   Encoding default_encoding = Encoding::kJson;  // messages without a content-type header
   std::map<std::string, Encoding, std::less<>> topic_encodings;  // per-topic default
+  std::vector<EventMapping> mappings;  // JSON of these topics is decoded by their mapping
 
   // Longest window + allowed lateness. 0: no replay on assignment.
   int64_t rebuild_horizon_ms = 0;

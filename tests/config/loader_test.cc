@@ -220,6 +220,32 @@ const InvalidCase kInvalid[] = {
      R"(t.yaml:2:13: reference.duration: must be a duration like 10s, 5m, 1h)"},
     {"required string given null", "kafka:\n  group_id:\n",
      "t.yaml:2:3: kafka.group_id: must be a non-empty string (got nothing)"},
+    // kafka.mappings (docs/EVENTS.md "Other shapes")
+    {"mapping of a topic not consumed", "kafka:\n  topics: [dets]\n  mappings:\n    - topic: det\n",
+     R"(t.yaml:4:14: kafka.mappings[0].topic: must be one of kafka.topics (dets); got "det" (did you mean "dets"?))"},
+    {"two mappings of one topic",
+     "kafka:\n  mappings:\n    - topic: predictions\n    - topic: predictions\n",
+     R"(t.yaml:4:14: kafka.mappings[1].topic: topic "predictions" already has a mapping (line 3))"},
+    {"mapping without a topic", "kafka:\n  mappings:\n    - preset: torchvision\n",
+     "kafka.mappings[0]: mapping needs a topic"},
+    {"stream from the message timestamp",
+     "kafka:\n  mappings:\n    - topic: predictions\n      stream: \"@timestamp\"\n",
+     R"(kafka.mappings[0].stream: must be a JSON path (a.b.0.c, $ = the payload), @key, @topic, =text (a constant); got "@timestamp")"},
+    {"a constant detection field",
+     "kafka:\n  mappings:\n    - topic: predictions\n      confidence: \"=0.5\"\n",
+     R"(kafka.mappings[0].confidence: must be a JSON path (a.b.0.c, $ = the payload); got "=0.5")"},
+    {"empty path segment", "kafka:\n  mappings:\n    - topic: predictions\n      box: a..b\n",
+     R"(kafka.mappings[0].box: must be a JSON path (a.b.0.c, $ = the payload); got "a..b" (an empty path segment))"},
+    {"three box keys", "kafka:\n  mappings:\n    - topic: predictions\n      box_keys: [x, y, w]\n",
+     "kafka.mappings[0].box_keys: must list exactly 4 keys, in box_format's order (got 3)"},
+    {"unknown box format",
+     "kafka:\n  mappings:\n    - topic: predictions\n      box_format: xxyy\n",
+     "kafka.mappings[0].box_format: must be one of: xyxy, xywh, cxcywh"},
+    {"zero image width",
+     "kafka:\n  mappings:\n    - topic: predictions\n      image_width: \"=0\"\n",
+     R"(kafka.mappings[0].image_width: a constant image size must be a pixel count in [1, 4294967295]; got "0")"},
+    {"unknown mapping key", "kafka:\n  mappings:\n    - topic: predictions\n      scores: score\n",
+     "kafka.mappings[0].scores"},
 };
 
 TEST(LoadConfigInvalid, EachCaseFailsWithItsMessage) {
@@ -474,6 +500,41 @@ TEST(LoadConfigFile, ExampleIsValidAndEqualsDefaultsPlusExamples) {
   expected.drift.per_class["person"].js_distance = 0.05;
   expected.metrics.class_windows = {"5m"};  // the default's window, spelled out
   EXPECT_EQ(*r.settings, expected) << render_yaml(*r.settings);
+}
+
+TEST(LoadConfigFile, ReadsEventMappings) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("predwatch_mapping_test_" +
+                        std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "data.yaml") << "names: [person, car]\n";
+  std::ofstream(dir / "m.yaml") << "kafka:\n  topics: [a, b]\n  mappings:\n"
+                                   "    - topic: b\n      preset: coco_results\n"
+                                   "      stream: \"@key\"\n      frame_id: $.image.id\n"
+                                   "      timestamp_unit: us\n      image_width: 1920\n"
+                                   "      image_height: \"=1080\"\n      class_names: data.yaml\n"
+                                   "      box_keys: [l, t, w, h]\n";
+  const LoadResult r = load_config_file(dir / "m.yaml");
+  ASSERT_TRUE(r.ok()) << r.error_text();
+  ASSERT_EQ(r.settings->kafka.mappings.size(), 1u);
+  const EventMappingSettings& m = r.settings->kafka.mappings[0];
+  EXPECT_EQ(m.topic, "b");
+  EXPECT_EQ(m.preset, MappingPreset::kCocoResults);
+  EXPECT_EQ(m.stream, "@key");
+  EXPECT_EQ(m.frame_id, "$.image.id");
+  EXPECT_EQ(m.timestamp, "");  // the preset's
+  EXPECT_EQ(m.timestamp_unit, TimestampUnit::kMicros);
+  EXPECT_EQ(m.layout, std::nullopt);
+  EXPECT_EQ(m.image_width, "=1920");  // a bare number is the constant
+  EXPECT_EQ(m.image_height, "=1080");
+  EXPECT_EQ(m.class_names, (dir / "data.yaml").string());
+  EXPECT_EQ(m.box_keys, (std::vector<std::string>{"l", "t", "w", "h"}));
+  // Rendered and loaded back: the same mapping.
+  const LoadResult back = load_config_string(render_yaml(*r.settings), "back.yaml", {});
+  ASSERT_TRUE(back.ok()) << back.error_text();
+  EXPECT_EQ(back.settings->kafka.mappings, r.settings->kafka.mappings);
+  fs::remove_all(dir);
 }
 
 TEST(LoadConfigFile, ResolvesAndChecksFilePathsAgainstTheConfigDirectory) {

@@ -46,6 +46,27 @@ Settings fully_populated() {
   Settings s;
   s.kafka.dead_letter_topic = "dlq";
   s.kafka.properties["client.id"] = "x";
+  s.kafka.mappings = {{.topic = "predictions",
+                       .preset = MappingPreset::kTorchvision,
+                       .stream = "@key",
+                       .frame_id = "@offset",
+                       .timestamp = "@timestamp",
+                       .detections = "$",
+                       .class_name = "name",
+                       .class_id = "labels",
+                       .confidence = "scores",
+                       .box = "boxes",
+                       .image_width = "=640",
+                       .image_height = "=480",
+                       .image_uri = "uri",
+                       .model_name = "=fasterrcnn",
+                       .model_version = "=v2",
+                       .timestamp_unit = TimestampUnit::kMillis,
+                       .layout = DetectionLayout::kColumns,
+                       .box_format = BoxFormat::kXyxy,
+                       .box_units = BoxUnits::kPixels,
+                       .box_keys = {"a", "b", "c", "d"},
+                       .class_names = "/coco.json"}};
   s.streams.entries = {{.key = "cam",
                         .classes = {"a"},
                         .class_map = "/m.yaml",
