@@ -1,6 +1,6 @@
 // A minimal librdkafka producer for integration tests: keyed messages with a content-type
-// header, retried while the local queue is full; flush() asserts that everything was
-// delivered.
+// header (and optionally their own timestamp), retried while the local queue is full; flush()
+// asserts that everything was delivered.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -32,14 +32,16 @@ class Producer {
     rd_kafka_flush(rk_, 10000);
     rd_kafka_destroy(rk_);
   }
+  // timestamp_ms: the message's CreateTime; 0 = now.
   void send(const std::string& topic, const std::string& key, const std::string& payload,
-            const char* content_type) {
+            const char* content_type, int64_t timestamp_ms = 0) {
     rd_kafka_headers_t* h = rd_kafka_headers_new(1);
     rd_kafka_header_add(h, "content-type", -1, content_type, -1);
     while (rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
                              RD_KAFKA_V_KEY(key.data(), key.size()),
                              RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+                             RD_KAFKA_V_TIMESTAMP(timestamp_ms),
                              RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(rk_, 50);
     }

@@ -33,10 +33,12 @@ class CheckEventTest : public ::testing::Test {
     return dir_ / name;
   }
   // Runs check-event at a fixed clock (2025-12-06T05:20:00Z).
-  int run(const fs::path& events, const fs::path& config, bool json, std::string& out) {
+  int run(const fs::path& events, const fs::path& config, bool json, std::string& out,
+          const std::string& topic = "") {
     CheckEventOptions o;
     o.events = events;
     o.config = config;
+    o.topic = topic;
     o.json = json;
     o.now_ms = 1764998400000;
     std::ostringstream o_out, o_err;
@@ -133,6 +135,39 @@ TEST_F(CheckEventTest, AppliesTheStreamEntryAndFlagsTimesInTheWrongUnit) {
 }
 
 // A pretty-printed event (one object over several lines) is one event.
+// The same detector output (a torchvision-shaped message) read as a PredictionEvent and as
+// the mapped topic it is meant for: the mapping gives each detection its class, score and
+// box; without it the fields are ignored (and the event rejected).
+TEST_F(CheckEventTest, ATopicWithAnEventMappingIsReadThroughIt) {
+  const fs::path events = write(
+      "tv.jsonl",
+      R"({"stream": "cam-1", "frame_id": "f1", "timestamp": 1764998400000, "image": {"width": 640, "height": 480}, "boxes": [[64, 48, 128, 96]], "labels": [1], "scores": [0.75]})"
+      "\n");
+  write("names.txt", "person\nbicycle\n");
+  const fs::path config =
+      write("c.yaml",
+            "kafka:\n  topics: [predictions, rcnn]\n  mappings:\n    - topic: rcnn\n"
+            "      preset: torchvision\n      class_names: names.txt\n");
+  std::string out;
+  ASSERT_EQ(run(events, config, true, out, "rcnn"), 0) << out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element e = parser.parse(out.substr(0, out.find('\n')));
+  simdjson::dom::element d = e["detections"].at(0);
+  EXPECT_EQ(std::string_view(d["class_name"]), "bicycle");  // index 1 of names.txt
+  EXPECT_EQ(std::string_view(d["counted_as"]), "bicycle");
+  EXPECT_DOUBLE_EQ(double(d["confidence"]), 0.75);
+  EXPECT_DOUBLE_EQ(double(d["box"].at(2)), 0.2);  // 128 / 640
+  EXPECT_EQ(e["ignored_fields"].get_array().size(), 0u);
+
+  std::string text;
+  EXPECT_EQ(run(events, config, false, text, "rcnn"), 0) << text;
+  EXPECT_THAT(text, HasSubstr("decoded as messages of topic rcnn, with its event mapping"));
+  EXPECT_EQ(run(events, config, false, text, "predictions"), 1) << text;
+  EXPECT_THAT(text, HasSubstr("REJECTED (bad_value): timestamp: expected a string"));
+  EXPECT_EQ(run(events, config, false, text, "nope"), 1);
+  EXPECT_THAT(text, HasSubstr("--topic nope: not one of the configured kafka.topics"));
+}
+
 TEST_F(CheckEventTest, ReadsOneEventSpreadOverLines) {
   const fs::path events = write("pretty.json",
                                 "{\n"

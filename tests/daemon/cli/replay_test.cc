@@ -20,6 +20,7 @@
 #include "core/scenario.h"
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/dataset/dataset_importer.h"
+#include "daemon/ingest/json_event_decoder.h"
 #include "tests/support/coco_scenario.h"
 
 namespace predwatch::daemon {
@@ -427,6 +428,77 @@ TEST_F(ReplayTest, NamesEachIgnoredFieldOnce) {
   const size_t first = text.find(want);
   ASSERT_NE(first, std::string::npos) << text;
   EXPECT_EQ(text.find(want, first + 1), std::string::npos) << "named more than once:\n" << text;
+}
+
+// Issue 16: the recording rewritten in another shape (torchvision's parallel lists, classes
+// as indices into a names file, an epoch-ms timestamp, normalised boxes) and replayed with
+// --topic through the topic's event mapping judges exactly as the original PredictionEvents
+// do: the same scores, line for line.
+TEST_F(ReplayTest, AMappedRecordingJudgesAsTheOriginalEvents) {
+  const fs::path mapped = dir_->path / "torchvision.jsonl";
+  std::vector<std::string> names;
+  {
+    std::ifstream in(events_file());
+    std::ofstream out(mapped);
+    JsonEventDecoder decoder;
+    core::Event e;
+    size_t lines = 0;
+    for (std::string l; std::getline(in, l) && lines < 6000; ++lines) {
+      if (!decoder.decode(l, e).ok()) continue;
+      std::string boxes, labels, scores;
+      for (const core::NamedDetection& d : e.detections) {
+        auto it = std::find(names.begin(), names.end(), d.class_name);
+        if (it == names.end()) it = names.insert(names.end(), std::string(d.class_name));
+        char box[128];
+        std::snprintf(box, sizeof box, "%s[%.9g,%.9g,%.9g,%.9g]", boxes.empty() ? "" : ",",
+                      d.box.x_min, d.box.y_min, d.box.x_max, d.box.y_max);
+        boxes += box;
+        labels += (labels.empty() ? "" : ",") + std::to_string(it - names.begin());
+        char score[32];
+        std::snprintf(score, sizeof score, "%s%.9g", scores.empty() ? "" : ",", d.confidence);
+        scores += d.confidence == core::kNoConfidence ? "" : score;
+      }
+      out << "{\"camera\":\"" << e.stream << "\",\"frame_id\":\"" << e.frame_id
+          << "\",\"t\":" << e.time_ms << ",\"boxes\":[" << boxes << "],\"labels\":[" << labels
+          << "]" << (scores.empty() ? "" : ",\"scores\":[" + scores + "]") << "}\n";
+    }
+  }
+  std::string names_text;
+  for (const std::string& n : names) names_text += n + "\n";
+  write("names.txt", names_text);
+  const fs::path config =
+      write("mapped.yaml", config_text() +
+                               "kafka:\n  topics: [predictions, tv]\n  mappings:\n"
+                               "    - topic: tv\n      preset: torchvision\n"
+                               "      stream: camera\n      timestamp: t\n"
+                               "      box_units: normalized\n      class_names: names.txt\n");
+  const auto replay = [&](const fs::path& events, const std::string& topic,
+                          const std::string& scores_name) {
+    ReplayOptions options;
+    options.events = events;
+    options.baseline = baseline_file();
+    options.config = config;
+    options.topic = topic;
+    options.scores = dir_->path / scores_name;
+    std::ostringstream out, err;
+    EXPECT_EQ(run_replay(options, out, err), 0) << err.str();
+    std::ifstream in(options.scores);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  // The original: its first 6000 lines, as PredictionEvents.
+  const fs::path original = dir_->path / "original.jsonl";
+  {
+    std::ifstream in(events_file());
+    std::ofstream out(original);
+    size_t lines = 0;
+    for (std::string l; std::getline(in, l) && lines < 6000; ++lines) out << l << "\n";
+  }
+  const std::string want = replay(original, "", "original.scores");
+  const std::string got = replay(mapped, "tv", "mapped.scores");
+  ASSERT_GT(std::count(want.begin(), want.end(), '\n'), 100) << "the replay judged too little";
+  EXPECT_TRUE(want == got) << "scores differ; first bytes:\n"
+                           << want.substr(0, 400) << "\nvs\n"
+                           << got.substr(0, 400);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <fstream>
@@ -68,11 +69,12 @@ class PredwatchdE2E : public ::testing::Test {
               0);
   }
 
-  // `drift` lines go under the drift: key (indented by the caller).
+  // `drift` lines go under the drift: key, `kafka` lines under kafka: (indented by the
+  // caller).
   std::filesystem::path WriteConfig(const std::string& name, const std::string& extra = "",
-                                    const std::string& drift = "") {
-    return dir_.write(name, "kafka:\n  brokers: " + bootstrap_ + "\n  topics: [" + topic_ +
-                                "]\n  group_id: " + group_ +
+                                    const std::string& drift = "", const std::string& kafka = "") {
+    return dir_.write(name, "kafka:\n  brokers: " + bootstrap_ + "\n  topics: [" + topic_ + "]\n" +
+                                kafka + "  group_id: " + group_ +
                                 "\n  commit_interval_ms: 200\n  properties:\n"
                                 "    session.timeout.ms: '6000'\n"
                                 "    heartbeat.interval.ms: '300'\n"
@@ -167,6 +169,55 @@ TEST_F(PredwatchdE2E, JsonProtobufAndMalformedEventsGiveExactWindowStatistics) {
   ASSERT_TRUE(d.connect()) << d.log();
   ExpectExact(d, events);
   // Malformed messages were counted, not applied (and did not stop anything).
+  d.child().signal(SIGTERM);
+  EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
+}
+
+// Issue 16: a topic of another shape, decoded by its event mapping. Each message is a
+// torchvision detection output (parallel boxes in pixels of a 640 x 480 image, class
+// indices named by a classes.txt, scores) and nothing else: the camera is the message key,
+// the event time its Kafka timestamp, the frame its offset. The windows must hold exactly
+// the events the messages were made from (the same recomputation as for PredictionEvents).
+TEST_F(PredwatchdE2E, AMappedTopicOfTorchvisionOutputsGivesExactWindowStatistics) {
+  const std::vector<Ev> events = MakeEvents(200, 16);
+  std::string classes;
+  for (const char* c : kClasses) classes += std::string(c) + "\n";
+  dir_.write("classes.txt", classes);
+  {
+    Producer p(bootstrap_);
+    for (const Ev& e : events) {
+      std::string boxes, labels, scores;
+      for (const Det& d : e.dets) {
+        const auto index = std::find_if(std::begin(kClasses), std::end(kClasses),
+                                        [&](const char* c) { return d.cls == c; }) -
+                           std::begin(kClasses);
+        char box[160];
+        std::snprintf(box, sizeof box, "%s[%.9g,%.9g,%.9g,%.9g]", boxes.empty() ? "" : ",",
+                      double(d.x0) * 640, double(d.y0) * 480, double(d.x1) * 640,
+                      double(d.y1) * 480);
+        boxes += box;
+        labels += (labels.empty() ? "" : ",") + std::to_string(index);
+        char score[32];
+        std::snprintf(score, sizeof score, "%s%.9g", scores.empty() ? "" : ",",
+                      double(d.confidence));
+        scores += score;
+      }
+      p.send(topic_, e.stream,
+             "{\"boxes\":[" + boxes + "],\"labels\":[" + labels + "],\"scores\":[" + scores + "]}",
+             "application/json", e.time_ms);
+    }
+    p.flush();
+  }
+  const auto config = WriteConfig("mapped.yaml", "", "",
+                                  "  mappings:\n    - topic: " + topic_ +
+                                      "\n      preset: torchvision\n      stream: \"@key\"\n"
+                                      "      frame_id: \"@offset\"\n"
+                                      "      timestamp: \"@timestamp\"\n"
+                                      "      image_width: 640\n      image_height: 480\n"
+                                      "      class_names: classes.txt\n");
+  Daemon d(dir_, "mapped", config);
+  ASSERT_TRUE(d.connect()) << d.log();
+  ExpectExact(d, events);
   d.child().signal(SIGTERM);
   EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
 }
