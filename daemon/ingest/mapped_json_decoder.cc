@@ -271,11 +271,13 @@ DecodeResult MappedJsonDecoder::read_rows(Element root, core::Event& out) {
   }
   size_t index = 0;
   for (Element row : rows) {
-    if (!row.is_object()) {
-      return normalizer_.fail(DecodeError::kBadValue, "detections[{}]: expected an object at {}",
-                              index, source.text);
+    if (row.is_object()) {
+      note_unknown_keys(row, detection_keys_, detection_scope_);
+    } else if (!row.is_array()) {
+      return normalizer_.fail(DecodeError::kBadValue,
+                              "detections[{}]: expected an object or a list at {}", index,
+                              source.text);
     }
-    note_unknown_keys(row, detection_keys_, detection_scope_);
     auto at = [&](const FieldSource& s, size_t, Element& e) {
       return s.kind == Kind::kPath && find(row, s.path, e);
     };

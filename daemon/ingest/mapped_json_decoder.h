@@ -11,7 +11,8 @@
 //     < 1e17 µs, else ns; integers exactly, fractions rounded to the millisecond); or the
 //     message timestamp;
 //   - image width/height: a whole number of pixels, or a constant;
-//   - detections (rows): a list of objects (null = none); their class_name (a string),
+//   - detections (rows): a list of objects, or of lists read by index paths ("4" of
+//     [x1, y1, x2, y2, conf, cls]); null = none; their class_name (a string),
 //     class_id (an integer, named by class_names when the mapping has them: an index it
 //     lacks is bad_value), confidence (a number), box: 4 numbers (a longer list: its first
 //     4, e.g. [x1, y1, x2, y2, conf, cls]) or an object with the 4 box_keys, in box_format

@@ -259,6 +259,35 @@ TEST(MappedJsonDecoder, BoxFormatsAndUnits) {
   }
 }
 
+TEST(MappedJsonDecoder, RowsThatAreListsAreReadByIndex) {
+  // Ultralytics' boxes.data.tolist(): [x1, y1, x2, y2, conf, cls] per detection.
+  MappedJsonDecoder decoder(mapping_of({.topic = "t",
+                                        .detections = "boxes",
+                                        .class_id = "5",
+                                        .confidence = "4",
+                                        .box = "$",
+                                        .image_width = "=200",
+                                        .image_height = "=100"}));
+  core::Event e;
+  const DecodeResult r = decoder.decode(
+      R"({"stream": "s", "frame_id": "f", "timestamp": 1,
+          "boxes": [[50, 10, 100, 60, 0.875, 2], [0, 0, 200, 100, 0.25, 0]]})",
+      e);
+  ASSERT_TRUE(r.ok()) << r.message;
+  ASSERT_EQ(e.detections.size(), 2u);
+  EXPECT_EQ(e.detections[0].class_index, 2);
+  EXPECT_FLOAT_EQ(e.detections[0].confidence, 0.875f);
+  EXPECT_FLOAT_EQ(e.detections[0].box.x_min, 0.25f);  // 50 / 200
+  EXPECT_FLOAT_EQ(e.detections[0].box.y_max, 0.6f);   // 60 / 100
+  EXPECT_EQ(e.detections[1].class_index, 0);
+  EXPECT_FLOAT_EQ(e.detections[1].box.x_max, 1.0f);
+  // A row that is neither an object nor a list.
+  const DecodeResult bad =
+      decoder.decode(R"({"stream": "s", "frame_id": "f", "timestamp": 1, "boxes": [7]})", e);
+  EXPECT_EQ(bad.error, DecodeError::kBadValue);
+  EXPECT_EQ(std::string(bad.message), "detections[0]: expected an object or a list at boxes");
+}
+
 TEST(MappedJsonDecoder, TimestampUnits) {
   // 2026-12-01T10:00:00.250Z = 1796119200250 ms (make_samples.py's start + 250 ms).
   struct Case {
