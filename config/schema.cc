@@ -316,6 +316,15 @@ const std::vector<Setting>& table() {
               "pending or firing alerts (dropped with a note); a saved reference stays on "
               "disk. It frees the memory of cameras that were removed.",
        .in_settings = PW_FIELD(streams, idle_expiry)},
+      {.path = "streams.split_model_versions",
+       .kind = Kind::kBool,
+       .doc = "Model versions as a dimension (docs/DRIFT.md \"Model versions\"): an event "
+              "with `model.version` V counts in the stream `<stream>@V` (its own windows, "
+              "statistics, alerts and series; the configuration and thresholds of "
+              "`<stream>`). A new version starts with a copy of the previous version's "
+              "complete learned reference and is judged against it on every drift kind "
+              "(canary); old versions expire with `idle_expiry`.",
+       .in_settings = PW_FIELD(streams, split_model_versions)},
       {.path = "streams.entries",
        .type = "list",
        .default_text = "`[]`",

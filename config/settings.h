@@ -176,6 +176,9 @@ struct StreamsSettings {
   std::int64_t max_memory = 0;
   // A stream without events for this long is dropped with its state and alerts (0 = never).
   Millis idle_expiry{86'400'000};
+  // Each model version of a stream is a stream of its own, "<stream>@<version>"; a new
+  // version is judged against the previous one's learned reference (canary).
+  bool split_model_versions = false;
   // Per-stream settings; unique keys; at most one "*".
   std::vector<StreamSettings> entries;
 

@@ -91,6 +91,7 @@ void reference_to_proto(std::string_view stream, const ReferenceInfo& info,
       out->set_state(v1::ReferenceInfo::STATE_LEARNING);
   }
   out->set_frames(info.frames);
+  out->set_inherited_from(info.inherited_from);
   if (info.frames > 0) {
     ms_to_timestamp(info.start_ms, out->mutable_start());
     ms_to_timestamp(info.end_ms, out->mutable_end());

@@ -138,6 +138,7 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   // On the wall clock, half-rebuilt windows are not judged.
   o.evaluate_while_rebuilding = o.advance_windows;
   o.idle_expiry_ms = settings.streams.idle_expiry.count();
+  o.split_model_versions = settings.streams.split_model_versions;
   o.max_detections_per_event = static_cast<size_t>(settings.limits.max_detections_per_event);
   o.max_future_skew_ms = settings.limits.max_future_skew.count();
   o.alerting.for_evaluations = static_cast<uint32_t>(settings.alerting.for_evaluations);

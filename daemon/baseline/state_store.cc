@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 constexpr size_t kMaxEscaped = 160;
 constexpr std::string_view kLearned = "learned";
 constexpr std::string_view kPinned = "pinned";
+constexpr std::string_view kInherited = "inherited:";  // + the stream it was copied from
 
 uint64_t fnv1a(std::string_view s) {
   uint64_t h = 0xcbf29ce484222325ull;
@@ -73,7 +74,9 @@ std::string StateStore::save_reference(std::string_view stream, const StoredRefe
       make_baseline(r.stats.stats, r.stats.class_names, core::BaselineKind::kProductionWindow);
   v1::WindowOrigin* origin = b.mutable_window();
   origin->set_stream(std::string(stream));
-  origin->set_window(std::string(r.state == core::ReferenceState::kPinned ? kPinned : kLearned));
+  origin->set_window(!r.inherited_from.empty()
+                         ? std::string(kInherited) + r.inherited_from
+                         : std::string(r.state == core::ReferenceState::kPinned ? kPinned : kLearned));
   ms_to_timestamp(r.start_ms, origin->mutable_start());
   ms_to_timestamp(r.end_ms, origin->mutable_end());
   return daemon::save_baseline(reference_path(stream), b);
@@ -100,7 +103,9 @@ std::optional<StoredReference> StateStore::load_reference(std::string_view strea
             std::string(stream) + "'";
     return std::nullopt;
   }
-  if (p.window().window() != kLearned && p.window().window() != kPinned) {
+  const std::string& how = p.window().window();
+  if (how != kLearned && how != kPinned &&
+      !(how.starts_with(kInherited) && how.size() > kInherited.size())) {
     error = file.string() + ": unknown reference state '" + p.window().window() + "'";
     return std::nullopt;
   }
@@ -112,8 +117,8 @@ std::optional<StoredReference> StateStore::load_reference(std::string_view strea
   out.stats = std::move(loaded->stats);
   out.start_ms = timestamp_to_ms(p.window().start());
   out.end_ms = timestamp_to_ms(p.window().end());
-  out.state = p.window().window() == kPinned ? core::ReferenceState::kPinned
-                                             : core::ReferenceState::kComplete;
+  out.state = how == kPinned ? core::ReferenceState::kPinned : core::ReferenceState::kComplete;
+  if (how.starts_with(kInherited)) out.inherited_from = how.substr(kInherited.size());
   return out;
 }
 

@@ -5,7 +5,8 @@
 // one per stream and kind (the baseline wrapped with its stream):
 //   - reference: "ref_" + escaped key + ".pwref", kind PRODUCTION_WINDOW, whose window origin
 //     names the stream, the period (start, end: event time) and the state: origin.window is
-//     "learned" or "pinned";
+//     "learned", "pinned", or "inherited:" + the stream (a previous model version) whose
+//     reference it copies;
 //   - installed baseline: "baseline_" + escaped key + ".pwb", a predwatch.v1.InstalledBaseline
 //     (proto/predwatch/v1/state.proto): the stream's key (checked on load) and the baseline as
 //     installed.
@@ -44,6 +45,8 @@ struct StoredReference {
   int64_t start_ms = 0;
   int64_t end_ms = 0;
   core::ReferenceState state = core::ReferenceState::kComplete;  // kComplete or kPinned
+  // The stream (a previous model version) the reference was copied from; "" = its own.
+  std::string inherited_from;
 };
 
 class StateStore {

@@ -274,6 +274,7 @@ std::string reference_cell(const v1::StreamInfo& st) {
   if (!st.has_reference()) return "-";
   const v1::ReferenceInfo& r = st.reference();
   if (r.state() == v1::ReferenceInfo::STATE_LEARNING) return "learning " + percent(r.progress());
+  if (!r.inherited_from().empty()) return "from " + r.inherited_from();
   return reference_state_text(r.state());
 }
 
@@ -815,9 +816,10 @@ int run_reference(const ClientOptions& o, ReferenceAction action, const std::str
   }
   if (!s.ok()) return fail(o, what, s);
   if (o.json) return print_json(what, info);
-  TextTable t({"stream", "state", "frames", "progress", "start", "end"});
+  TextTable t({"stream", "state", "frames", "progress", "start", "end", "copied from"});
   t.add_row({info.stream(), reference_state_text(info.state()), std::to_string(info.frames()),
-             percent(info.progress()), format_time(info.start()), format_time(info.end())});
+             percent(info.progress()), format_time(info.start()), format_time(info.end()),
+             info.inherited_from().empty() ? "-" : info.inherited_from()});
   std::cout << t.render();
   return 0;
 }

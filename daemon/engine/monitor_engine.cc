@@ -74,6 +74,7 @@ MonitorEngine::MonitorEngine(EngineOptions options)
 }
 
 MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view stream,
+                                                          std::string_view base,
                                                           std::string_view& reject_reason) {
   if (auto it = streams_.find(stream); it != streams_.end()) return &it->second;
   if (stream.empty()) {
@@ -81,7 +82,7 @@ MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view strea
     return nullptr;
   }
   std::optional<StreamConfig> config =
-      options_.stream_config ? options_.stream_config(stream) : StreamConfig{};
+      options_.stream_config ? options_.stream_config(base) : StreamConfig{};
   if (!config) {
     reject_reason = kUnknownStream;
     return nullptr;
@@ -100,6 +101,7 @@ MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view strea
   }
   ++streams_created_since_measure_;
   StreamState state;
+  state.base = std::string(base);
   std::vector<std::string> seed;
   if (config->baseline) {
     seed = config->baseline->stats.class_names;
@@ -143,12 +145,39 @@ MonitorEngine::StreamState* MonitorEngine::find_or_create(std::string_view strea
     if (saved) {
       state.monitor->reference()->restore(std::move(saved->stats), saved->start_ms, saved->end_ms,
                                           saved->state);
+      state.reference_from = std::move(saved->inherited_from);
     } else if (!error.empty()) {
       ++counters_.reference_load_errors;
       spdlog::warn("reference of stream '{}' not loaded, relearning: {}", stream, error);
     }
   }
-  return &streams_.emplace(std::string(stream), std::move(state)).first->second;
+  const std::string key(stream);
+  if (stream != base && state.monitor->reference() && !state.monitor->reference()->complete()) {
+    inherit_reference(state, key);
+  }
+  return &streams_.emplace(key, std::move(state)).first->second;
+}
+
+void MonitorEngine::inherit_reference(StreamState& s, const std::string& key) {
+  const StreamState* previous = nullptr;
+  const std::string* previous_key = nullptr;
+  for (const auto& [name, other] : streams_) {
+    const core::ReferenceLearner* r = other.monitor->reference();
+    if (other.base != s.base || !r || !r->complete()) continue;
+    if (!previous || other.monitor->last_event_ms() > previous->monitor->last_event_ms()) {
+      previous = &other;
+      previous_key = &name;
+    }
+  }
+  if (!previous) return;
+  const core::ReferenceLearner& from = *previous->monitor->reference();
+  s.monitor->reference()->restore(*from.reference(), from.start_ms(), from.end_ms(),
+                                  core::ReferenceState::kComplete);
+  s.reference_from = *previous_key;
+  ++s.reference_version;
+  s.reference_unsaved = store_ != nullptr;  // saved by the next evaluate(), outside the lock
+  spdlog::info("stream {}: a new model version; judged against the reference of {} ({} frames)",
+               key, *previous_key, from.frames());
 }
 
 MonitorEngine::SkewCheck MonitorEngine::check_skew(const StreamState* s, int64_t time_ms,
@@ -187,7 +216,12 @@ SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partiti
   if (event.detections.size() > options_.max_detections_per_event) {
     reason = kTooManyDetections;
   }
-  StreamState* s = reason.empty() ? find_or_create(event.stream, reason) : nullptr;
+  std::string_view key = event.stream;
+  if (options_.split_model_versions && !event.model_version.empty() && !event.stream.empty()) {
+    version_key_.assign(event.stream).append("@").append(event.model_version);
+    key = version_key_;
+  }
+  StreamState* s = reason.empty() ? find_or_create(key, event.stream, reason) : nullptr;
   if (s) {
     const SkewCheck skew = check_skew(s, event.time_ms, message_time_ms);
     // A rejected run (without broker time) waits for its confirmation; anything else ends it.
@@ -454,12 +488,16 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     std::shared_ptr<const core::BaselineStats> reference;
     std::vector<std::string> class_names;
     uint64_t reference_key = kNoReference;  // the version of `reference`
+    std::string base;                       // whose configuration and thresholds apply
+    bool inherited = false;                 // the reference is the previous model version's
     jobs.clear();
     {
       std::lock_guard lock(mu_);
       auto it = streams_.find(stream);
       if (it == streams_.end()) continue;  // dropped meanwhile
       StreamState& s = it->second;
+      base = s.base;
+      inherited = !s.reference_from.empty();
       baseline = s.baseline;
       if (s.monitor->reference()) reference = s.monitor->reference()->reference();
       if (!baseline && !reference) continue;
@@ -496,13 +534,13 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       if (it == cache.end()) {
         it = cache
                  .emplace(std::string(cls),
-                          thresholds ? thresholds(stream, cls) : core::DriftThresholds{})
+                          thresholds ? thresholds(base, cls) : core::DriftThresholds{})
                  .first;
       }
       return it->second;
     };
-    // Against the reference: only its kinds, the reference's frames as dependent as the
-    // window's.
+    // Against the reference: only its kinds (every kind against a previous model version's),
+    // the reference's frames as dependent as the window's.
     std::map<std::string, core::DriftThresholds, std::less<>> reference_cache;
     const core::ThresholdResolver resolve_reference =
         [&](std::string_view cls) -> const core::DriftThresholds& {
@@ -510,7 +548,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       if (it == reference_cache.end()) {
         core::DriftThresholds t = resolve(cls);
         for (size_t k = 0; k < core::kAlertKindCount; ++k)
-          t.enabled[k] = t.enabled[k] && reference_kinds[k];
+          t.enabled[k] = t.enabled[k] && (inherited || reference_kinds[k]);
         t.alpha = std::min(t.alpha, reference_alpha);
         it = reference_cache.emplace(std::string(cls), t).first;
       }
@@ -668,7 +706,7 @@ std::string MonitorEngine::set_baseline(std::string_view stream, LoadedBaseline 
   {
     std::lock_guard lock(mu_);
     std::string_view reason;
-    StreamState* s = find_or_create(stream, reason);
+    StreamState* s = find_or_create(stream, stream, reason);
     if (!s) return "stream '" + std::string(stream) + "' is not accepted: " + std::string(reason);
     if (!(shared->stats.stats.layout() == s->monitor->options().layout)) {
       return "the baseline's histogram layout differs from the stream's (heatmap grid, bins); "
@@ -784,6 +822,7 @@ void MonitorEngine::save_reference(const std::string& stream, uint64_t version) 
     stored.start_ms = learner->start_ms();
     stored.end_ms = learner->end_ms();
     stored.state = learner->state();
+    stored.inherited_from = it->second.reference_from;
   }
   stored.stats = *reference;  // a copy, outside the lock
   if (std::string error = store_->save_reference(stream, stored); !error.empty()) {
@@ -806,6 +845,7 @@ std::optional<ReferenceInfo> MonitorEngine::reference_info(std::string_view stre
     info.end_ms = l.end_ms();
   }
   info.progress = l.progress();
+  info.inherited_from = it->second.reference_from;
   return info;
 }
 
@@ -828,6 +868,7 @@ std::string MonitorEngine::pin_reference(std::string_view stream, std::string_vi
       return "window '" + s.monitor->spec(size_t(w)).name + "' of stream '" + std::string(stream) +
              "' is empty";
     }
+    s.reference_from.clear();
     learner->pin(stats, s.monitor->classes().names(), s.monitor->window_start_ms(size_t(w)),
                  s.monitor->window_end_ms(size_t(w)));
     version = ++s.reference_version;
@@ -846,6 +887,7 @@ std::string MonitorEngine::reset_reference(std::string_view stream) {
     StreamState& s = it->second;
     if (!s.monitor->reference()) return "stream '" + std::string(stream) + "' learns no reference";
     s.monitor->reference()->reset();
+    s.reference_from.clear();
     ++s.reference_version;
     s.reference_unsaved = false;
   }

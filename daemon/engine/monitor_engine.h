@@ -140,6 +140,9 @@ struct ReferenceInfo {
   int64_t start_ms = 0;  // event time of the first / last frame; 0 before the first
   int64_t end_ms = 0;
   double progress = 0;  // towards completion, [0, 1]
+  // The version's stream the reference was copied from (split_model_versions); "" when the
+  // stream learned or was pinned its own.
+  std::string inherited_from;
 };
 
 struct EngineOptions {
@@ -170,6 +173,14 @@ struct EngineOptions {
   // frames (counted in EngineCounters::rebuild_deferred). true: judged like any stream, as
   // evaluations at event-time ticks need (they replay history in order).
   bool evaluate_while_rebuilding = true;
+  // Model versions as a dimension (streams.split_model_versions, docs/DRIFT.md "Model
+  // versions"): an event that names its model version is applied to the stream
+  // "<stream>@<version>", whose configuration and thresholds are <stream>'s. A version's
+  // stream created while another version of the same stream has a complete reference starts
+  // with a copy of that reference (of the version with the newest event): the canary, judged
+  // against the previous version on every enabled kind (not only reference.kinds). Without
+  // one it learns its own.
+  bool split_model_versions = false;
   // evaluate(now) drops a stream whose newest event time (or, without events, its first
   // evaluation) is more than this before now, with its alerts ("idle"); 0 = never.
   int64_t idle_expiry_ms = 0;
@@ -322,6 +333,12 @@ class MonitorEngine : public EventSink {
   size_t streams_created_since_measure_ = 0;  // streams created since state_bytes was measured
   struct StreamState {
     std::unique_ptr<core::StreamMonitor> monitor;
+    // The configured stream (the key without "@<version>", split_model_versions): its
+    // configuration and thresholds apply.
+    std::string base;
+    // The stream whose complete reference this one's copies (the previous model version);
+    // "" when its reference is its own. Its reference is then judged on every kind.
+    std::string reference_from;
     std::shared_ptr<const LoadedBaseline> baseline;
     bool baseline_installed = false;  // by set_baseline / snapshot_baseline (saved)
     uint64_t reference_version = 0;   // bumped by every change of the reference
@@ -360,7 +377,13 @@ class MonitorEngine : public EventSink {
     uint32_t run = 0;     // without broker time: consecutive beyond-bound events, this one too
   };
 
-  StreamState* find_or_create(std::string_view stream, std::string_view& reject_reason);
+  // `base`: the configured stream `stream` belongs to (stream itself unless it is a model
+  // version's, split_model_versions).
+  StreamState* find_or_create(std::string_view stream, std::string_view base,
+                              std::string_view& reject_reason);
+  // A newly created version's stream `s` of `base`: copies the complete reference of the
+  // version with the newest event (see split_model_versions). REQUIRES mu_.
+  void inherit_reference(StreamState& s, const std::string& key);
   SkewCheck check_skew(const StreamState* s, int64_t time_ms, int64_t message_time_ms) const;
   SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic,
                           int64_t message_time_ms, bool rebuilding);
@@ -393,6 +416,7 @@ class MonitorEngine : public EventSink {
   mutable std::mutex mu_;  // guards everything below except listeners and the tracker
   EngineOptions options_;
   std::map<std::string, StreamState, std::less<>> streams_;
+  std::string version_key_;  // scratch: "<stream>@<version>" of the event being applied
   EngineCounters counters_;
 
   const bool learns_references_;

@@ -167,6 +167,69 @@ TEST(ReferenceEngine, ARestartLoadsTheSavedReferenceIdentically) {
   EXPECT_EQ(restarted.counters().reference_load_errors, 0u);
 }
 
+// streams.split_model_versions: each version is a stream; a new version copies the previous
+// version's complete reference (the one with the newest event), keeps it across a restart,
+// and learns its own after a reset. Versions share the configured stream's settings.
+TEST(ReferenceEngine, ANewModelVersionStartsWithThePreviousVersionsReference) {
+  const fs::path dir = fresh_dir("versions");
+  EngineOptions o = options(dir);
+  o.split_model_versions = true;
+  std::vector<std::string> configured;
+  o.stream_config = [&](std::string_view s) -> std::optional<StreamConfig> {
+    configured.emplace_back(s);
+    return StreamConfig{};
+  };
+  const auto feed_version = [](MonitorEngine& engine, std::string_view version, int64_t from,
+                               int64_t to, std::mt19937& rng) {
+    std::string id;
+    for (int64_t i = from; i < to; ++i) {
+      core::Event e = frame("cam", i, rng, 0.8f, id);
+      e.model_version = version;
+      ASSERT_TRUE(engine.apply(e).applied);
+    }
+  };
+  core::StatsData v1;
+  {
+    MonitorEngine engine(o);
+    std::mt19937 rng(4);
+    feed_version(engine, "v1", 0, 600, rng);    // complete at 500 frames
+    feed_version(engine, "v2", 600, 601, rng);  // created now: copies v1's
+    engine.evaluate(1'000'000 + 601 * 100);
+    EXPECT_EQ(engine.stream_names().size(), 2u);
+    v1 = reference_data(engine, "cam@v1");
+    EXPECT_EQ(reference_data(engine, "cam@v2"), v1);
+    const auto info = engine.reference_info("cam@v2");
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->state, core::ReferenceState::kComplete);
+    EXPECT_EQ(info->inherited_from, "cam@v1");
+    EXPECT_EQ(engine.reference_info("cam@v1")->inherited_from, "");
+    // An event without a version stays in the configured stream itself.
+    std::string id;
+    ASSERT_TRUE(engine.apply(frame("cam", 700, rng, 0.8f, id)).applied);
+    EXPECT_EQ(engine.stream_names().size(), 3u);
+  }
+  EXPECT_EQ(configured, (std::vector<std::string>{"cam", "cam", "cam"}));  // never "cam@v1"
+  {
+    MonitorEngine restarted(o);
+    std::mt19937 rng(5);
+    feed_version(restarted, "v2", 800, 801, rng);  // loads the saved, inherited reference
+    const auto info = restarted.reference_info("cam@v2");
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->inherited_from, "cam@v1");
+    EXPECT_EQ(reference_data(restarted, "cam@v2"), v1);
+    EXPECT_EQ(restarted.reset_reference("cam@v2"), "");
+    EXPECT_EQ(restarted.reference_info("cam@v2")->inherited_from, "");
+    EXPECT_EQ(restarted.reference_info("cam@v2")->state, core::ReferenceState::kLearning);
+  }
+  // Without split_model_versions the version is only a label: one stream.
+  o.split_model_versions = false;
+  MonitorEngine single(o);
+  std::mt19937 rng(6);
+  feed_version(single, "v1", 0, 10, rng);
+  feed_version(single, "v2", 10, 20, rng);
+  EXPECT_EQ(single.stream_names().size(), 1u);
+}
+
 TEST(ReferenceEngine, ACorruptOrForeignFileIsCountedAndTheStreamRelearns) {
   const fs::path dir = fresh_dir("corrupt");
   fs::create_directories(dir);
