@@ -23,8 +23,9 @@ PACKAGES=(
   default-jre-headless maven prometheus prometheus-alertmanager kcat curl
   # the example producer (deploy/producer) and its test against the real broker
   python3-confluent-kafka
-  # deploy validation: a venv for the PyPI validators (tests/integration/deploy)
-  python3-venv
+  # deploy validation: a venv for the PyPI validators (tests/integration/deploy); the
+  # Python client package installed with pip into a venv (proto/python)
+  python3-venv python3-pip python3-setuptools
   # the web view in a real browser (tests/integration/web, ctest -L browser): headless
   # Chromium, its WebDriver, and Selenium to drive it
   chromium chromium-driver python3-selenium
