@@ -356,8 +356,20 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
   const int timeout = static_cast<int>(options.broker_timeout.count());
   if (options.rebuild_horizon_ms > 0 && !parts.empty()) {
     const int64_t since = options.now_ms() - options.rebuild_horizon_ms;
-    for (auto* p : parts) p->set_offset(since);
-    RdKafka::ErrorCode e = c->offsetsForTimes(parts, timeout);
+    // A failed lookup (leader moving, a timeout) is tried again twice, half a second apart,
+    // before a partition gives up its rebuild.
+    RdKafka::ErrorCode e = RdKafka::ERR_NO_ERROR;
+    for (int attempt = 1;; ++attempt) {
+      for (auto* p : parts) p->set_offset(since);
+      e = c->offsetsForTimes(parts, timeout);
+      RdKafka::ErrorCode first = e;
+      for (const auto* p : parts)
+        if (first == RdKafka::ERR_NO_ERROR) first = p->err();
+      if (first == RdKafka::ERR_NO_ERROR || attempt == kRebuildLookupAttempts) break;
+      spdlog::warn("kafka: looking up the rebuild offsets at time {} failed ({}); trying again",
+                   since, RdKafka::err2str(first));
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
     for (auto* p : parts) {
       if (e != RdKafka::ERR_NO_ERROR || p->err() != RdKafka::ERR_NO_ERROR) {
         {

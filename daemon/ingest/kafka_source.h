@@ -99,6 +99,9 @@ struct KafkaSourceOptions {
   std::function<int64_t()> now_ms;
 };
 
+// Tries of the offsets-for-times lookup of a rebuild before a partition gives it up.
+inline constexpr int kRebuildLookupAttempts = 3;
+
 struct KafkaSourceCounters {
   uint64_t messages = 0;  // messages consumed (good and bad)
   uint64_t applied = 0;
@@ -112,7 +115,8 @@ struct KafkaSourceCounters {
   uint64_t commits = 0;
   uint64_t commit_errors = 0;
   // Partitions whose rebuild could not look up the horizon's offset (offsets-for-times
-  // failed): they resumed from the committed offset, so their windows start incomplete.
+  // failed kRebuildLookupAttempts times): they resumed from the committed offset, so their
+  // windows start incomplete.
   uint64_t rebuild_lookup_errors = 0;
   uint64_t partitions_assigned = 0;
   uint64_t partitions_revoked = 0;

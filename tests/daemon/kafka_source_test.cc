@@ -316,8 +316,9 @@ TEST(KafkaSourceMock, CountsTheFieldsEventsCarryThatAreIgnored) {
 }
 
 // Issue 14: when the rebuild cannot find a partition's offset at the horizon (here the
-// broker refuses the offsets-for-times request), the partition resumes from the committed
-// offset and its windows start incomplete: that is counted, not silent.
+// broker refuses the offsets-for-times request every time it is asked), the partition
+// resumes from the committed offset and its windows start incomplete: that is counted, not
+// silent. A refusal that passes (once) is tried again and costs nothing.
 TEST(KafkaSourceMock, ARebuildThatCannotFindTheHorizonIsCounted) {
   MockCluster cluster;
   cluster.create_topic("rb", 1);
@@ -325,7 +326,9 @@ TEST(KafkaSourceMock, ARebuildThatCannotFindTheHorizonIsCounted) {
     cluster.produce("rb", 0, JsonEvent("cam1", "f" + std::to_string(i), i));
   cluster.flush();
   constexpr int16_t kListOffsets = 2;  // Kafka protocol ApiKey
-  rd_kafka_mock_push_request_errors(cluster.mock(), kListOffsets, 1,
+  rd_kafka_mock_push_request_errors(cluster.mock(), kListOffsets, kRebuildLookupAttempts,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
                                     RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
   KafkaSourceOptions o = MockOptions(cluster, "g8", "rb");
   o.rebuild_horizon_ms = 3'600'000;
@@ -338,6 +341,27 @@ TEST(KafkaSourceMock, ARebuildThatCannotFindTheHorizonIsCounted) {
   ASSERT_TRUE(WaitFor([&] { return sink.size() == 3; }));
   source->stop();
   EXPECT_EQ(source->counters().rebuild_lookup_errors, 1u);
+}
+
+TEST(KafkaSourceMock, ARebuildLookupRefusedOnceIsTriedAgain) {
+  MockCluster cluster;
+  cluster.create_topic("rb1", 1);
+  cluster.produce("rb1", 0, JsonEvent("cam1", "f0", 0));
+  cluster.flush();
+  constexpr int16_t kListOffsets = 2;
+  rd_kafka_mock_push_request_errors(cluster.mock(), kListOffsets, 1,
+                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+  KafkaSourceOptions o = MockOptions(cluster, "g8b", "rb1");
+  o.rebuild_horizon_ms = 3'600'000;
+  o.broker_timeout = std::chrono::milliseconds(2000);
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(o, sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return source->counters().partitions_assigned == 1; }));
+  source->stop();
+  EXPECT_EQ(source->counters().rebuild_lookup_errors, 0u);
 }
 
 // A bad event larger than the dead-letter producer accepts (message.max.bytes, 1 MB by
