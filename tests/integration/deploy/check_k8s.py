@@ -246,6 +246,14 @@ def check(docs, rendered, required, k8s_dir):
                 b = e.get("baseline")
                 if b and not any(b.startswith(mp.rstrip("/") + "/") for mp in mounts):
                     problems.append(f"config: baseline {b} is not under a mounted volume")
+            # The root filesystem is read-only: state.dir must be a writable mounted volume.
+            state_dir = (cfg.get("state") or {}).get("dir")
+            if state_dir:
+                m = mounts.get(state_dir.rstrip("/"))
+                if not m:
+                    problems.append(f"config: state.dir {state_dir} is not a mounted volume")
+                elif m.get("readOnly"):
+                    problems.append(f"config: state.dir {state_dir} is mounted read-only")
     for mount in c.get("volumeMounts", []):
         if mount["name"] not in volumes:
             problems.append(f"volumeMount {mount['name']} has no volume")

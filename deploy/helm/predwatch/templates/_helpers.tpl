@@ -121,5 +121,16 @@ in from the structured values. Literal secrets in kafka.properties are refused. 
 {{- $_ := set $auth "token_file" (printf "%s/grpc-token" (include "predwatch.secretsDir" .)) -}}
 {{- $_ := set $grpc "auth" $auth -}}
 {{- $_ := set $cfg "grpc" $grpc -}}
+{{- if hasKey $cfg "state" -}}
+{{- fail "config.state: set the state.* values instead (the chart mounts and names the state directory)" -}}
+{{- end -}}
+{{- if ne .Values.state.volume "none" -}}
+{{- $_ := set $cfg "state" (dict "dir" (include "predwatch.stateDir" .)) -}}
+{{- end -}}
 {{- toYaml $cfg -}}
+{{- end -}}
+
+{{/* Where the state volume is mounted (config state.dir). */}}
+{{- define "predwatch.stateDir" -}}
+/var/lib/predwatch
 {{- end -}}
