@@ -70,8 +70,8 @@ constexpr std::array<std::string_view, 10> kDriftKinds = {
     "class_distribution", "pair_rate", "novel_pair",     "objects_per_image", "spatial",
     "confidence",         "box_size",  "class_appeared", "class_vanished",    "objects_per_frame"};
 
-constexpr std::array<std::string_view, 4> kMappingPresets = {"none", "ultralytics", "torchvision",
-                                                             "coco_results"};
+constexpr std::array<std::string_view, 5> kMappingPresets = {
+    "none", "ultralytics", "torchvision", "coco_results", "kserve_v2"};
 constexpr std::array<std::string_view, 6> kTimestampUnits = {"auto", "rfc3339", "s",
                                                              "ms",   "us",      "ns"};
 constexpr std::array<std::string_view, 2> kLayouts = {"rows", "columns"};
@@ -170,8 +170,9 @@ const std::vector<Setting>& table() {
        .doc = "Event mappings: how the JSON messages of a topic that does not carry "
               "PredictionEvents (a detector's own output) map onto one (docs/EVENTS.md "
               "\"Other shapes\"). A field source is a path into the JSON (`a.b`, `boxes.0`, "
-              "`$` = the payload), `@key`, `@timestamp`, `@topic`, `@offset` (the Kafka "
-              "message's), or `=text` (a constant). Unset fields take the preset's."},
+              "`outputs[name=boxes].data`, `$` = the payload), `@key`, `@timestamp`, "
+              "`@topic`, `@offset` (the Kafka message's), or `=text` (a constant). Unset "
+              "fields take the preset's."},
       {.path = "kafka.mappings[].topic",
        .type = "string",
        .default_text = "required",
@@ -184,8 +185,11 @@ const std::vector<Setting>& table() {
        .doc = "Field names of a known output: `ultralytics` (`Results.summary()` rows: name, "
               "class, confidence, box x1..y2 in pixels), `torchvision` (columns boxes, labels, "
               "scores), `coco_results` (rows category_id, bbox [x, y, w, h] in pixels, score; "
-              "frame id `image_id`); `none` = PredictionEvent's own names. Frame fields "
-              "default to PredictionEvent's names in every preset."},
+              "frame id `image_id`), `kserve_v2` (a Triton / KServe v2 inference response: "
+              "the data of the outputs named boxes, labels and scores, boxes flattened; frame "
+              "id `id`, model `model_name` and `model_version`, stream `@key`, time "
+              "`@timestamp`); `none` = PredictionEvent's own names. Other frame fields "
+              "default to PredictionEvent's names."},
       {.path = "kafka.mappings[].stream",
        .type = "field source",
        .default_text = "`stream`",
@@ -246,7 +250,8 @@ const std::vector<Setting>& table() {
        .type = "path",
        .default_text = "preset's",
        .bounds_note = "in a detection (rows) or of a list (columns)",
-       .doc = "The box: a list of 4 numbers, or an object with `box_keys`."},
+       .doc = "The box: a list of 4 numbers, or an object with `box_keys`; layout columns "
+              "also takes one flat list of 4 numbers per detection."},
       {.path = "kafka.mappings[].box_format",
        .kind = Kind::kEnum,
        .names = kBoxFormats,

@@ -40,8 +40,8 @@ enum class LogFormat { kText, kJson };                         // text | json
 enum class EvaluationClock { kWall, kEvent };                  // wall | event
 enum class ClassScores { kFlagged, kTested };                  // flagged | tested
 // Event mappings (kafka.mappings[], docs/EVENTS.md "Other shapes"):
-enum class MappingPreset { kNone, kUltralytics, kTorchvision, kCocoResults };
-// none | ultralytics | torchvision | coco_results
+enum class MappingPreset { kNone, kUltralytics, kTorchvision, kCocoResults, kKserveV2 };
+// none | ultralytics | torchvision | coco_results | kserve_v2
 enum class TimestampUnit { kAuto, kRfc3339, kSeconds, kMillis, kMicros, kNanos };
 // auto | rfc3339 | s | ms | us | ns
 enum class DetectionLayout { kRows, kColumns };  // rows | columns
@@ -77,7 +77,8 @@ std::string_view to_string(DriftKind v);
 // How the JSON events of one topic map onto a PredictionEvent, for producers that send
 // another shape (a detector's own output). Each field source is a string:
 //   "a.b.0.c"  a path into the JSON payload (keys and array indices, dot-separated; "$" alone
-//              is the payload itself, "$." may prefix a path);
+//              is the payload itself, "$." may prefix a path; "outputs[name=boxes]" is the
+//              element of the list `outputs` whose `name` is "boxes");
 //   "@key", "@timestamp", "@topic", "@offset"  the Kafka message's key, timestamp (ms),
 //              topic, or "<partition>:<offset>";
 //   "=text"    a constant.

@@ -14,58 +14,56 @@ using config::BoxUnits;
 using config::DetectionLayout;
 using config::MappingPreset;
 
-// Where a preset finds a detection's fields (frame fields are PredictionEvent's in all).
+// Where a preset finds each field. Frame fields default to PredictionEvent's names.
 struct Preset {
-  const char* frame_id;
-  const char* detections;
-  const char* class_name;
-  const char* class_id;
-  const char* confidence;
-  const char* box;
-  DetectionLayout layout;
-  BoxFormat box_format;
-  std::array<const char*, 4> box_keys;
+  const char* stream = "stream";
+  const char* frame_id = "frame_id";
+  const char* timestamp = "timestamp";
+  const char* model_name = "model.name";
+  const char* model_version = "model.version";
+  const char* detections = "detections";
+  const char* class_name = "";
+  const char* class_id = "";
+  const char* confidence = "";
+  const char* box = "";
+  DetectionLayout layout = DetectionLayout::kRows;
+  BoxFormat box_format = BoxFormat::kXyxy;
+  std::array<const char*, 4> box_keys = {"x_min", "y_min", "x_max", "y_max"};
   std::vector<std::string> detection_extras = {};
 };
 
 const Preset& preset(MappingPreset p) {
-  static const Preset kNone{"frame_id",
-                            "detections",
-                            "class_name",
-                            "class_id",
-                            "confidence",
-                            "box",
-                            DetectionLayout::kRows,
-                            BoxFormat::kXyxy,
-                            {"x_min", "y_min", "x_max", "y_max"}};
-  static const Preset kUltralytics{"frame_id",
-                                   "detections",
-                                   "name",
-                                   "class",
-                                   "confidence",
-                                   "box",
-                                   DetectionLayout::kRows,
-                                   BoxFormat::kXyxy,
-                                   {"x1", "y1", "x2", "y2"}};
-  static const Preset kTorchvision{"frame_id",
-                                   "",
-                                   "",
-                                   "labels",
-                                   "scores",
-                                   "boxes",
-                                   DetectionLayout::kColumns,
-                                   BoxFormat::kXyxy,
-                                   {"x_min", "y_min", "x_max", "y_max"}};
-  static const Preset kCocoResults{"image_id",
-                                   "detections",
-                                   "",
-                                   "category_id",
-                                   "score",
-                                   "bbox",
-                                   DetectionLayout::kRows,
-                                   BoxFormat::kXywh,
-                                   {"x", "y", "w", "h"},
-                                   {"image_id", "id", "area", "iscrowd"}};
+  static const Preset kNone{
+      .class_name = "class_name", .class_id = "class_id", .confidence = "confidence", .box = "box"};
+  static const Preset kUltralytics{.class_name = "name",
+                                   .class_id = "class",
+                                   .confidence = "confidence",
+                                   .box = "box",
+                                   .box_keys = {"x1", "y1", "x2", "y2"}};
+  static const Preset kTorchvision{.detections = "",
+                                   .class_id = "labels",
+                                   .confidence = "scores",
+                                   .box = "boxes",
+                                   .layout = DetectionLayout::kColumns};
+  static const Preset kCocoResults{.frame_id = "image_id",
+                                   .class_id = "category_id",
+                                   .confidence = "score",
+                                   .box = "bbox",
+                                   .box_format = BoxFormat::kXywh,
+                                   .box_keys = {"x", "y", "w", "h"},
+                                   .detection_extras = {"image_id", "id", "area", "iscrowd"}};
+  // A KServe v2 / Triton inference response forwarded as the message (the camera as its
+  // key): output tensors by name, boxes flattened.
+  static const Preset kKserveV2{.stream = "@key",
+                                .frame_id = "id",
+                                .timestamp = "@timestamp",
+                                .model_name = "model_name",
+                                .model_version = "model_version",
+                                .detections = "",
+                                .class_id = "outputs[name=labels].data",
+                                .confidence = "outputs[name=scores].data",
+                                .box = "outputs[name=boxes].data",
+                                .layout = DetectionLayout::kColumns};
   switch (p) {
     case MappingPreset::kUltralytics:
       return kUltralytics;
@@ -73,6 +71,8 @@ const Preset& preset(MappingPreset p) {
       return kTorchvision;
     case MappingPreset::kCocoResults:
       return kCocoResults;
+    case MappingPreset::kKserveV2:
+      return kKserveV2;
     case MappingPreset::kNone:
       break;
   }
@@ -145,7 +145,14 @@ FieldSource FieldSource::parse(std::string_view text) {
     if (text.starts_with("$.")) text.remove_prefix(2);
     while (true) {
       const size_t dot = text.find('.');
-      s.path.emplace_back(text.substr(0, dot));
+      std::string_view segment = text.substr(0, dot);
+      // "outputs[name=boxes]": the key, then the element of that list whose `name` is
+      // "boxes" (kept as the step "[name=boxes]").
+      if (const size_t open = segment.find('['); open != std::string_view::npos && open > 0) {
+        s.path.emplace_back(segment.substr(0, open));
+        segment.remove_prefix(open);
+      }
+      s.path.emplace_back(segment);
       if (dot == std::string_view::npos) break;
       text.remove_prefix(dot + 1);
     }
@@ -179,14 +186,14 @@ std::optional<EventMapping> resolve_mapping(const config::EventMappingSettings& 
   const Preset& p = preset(s.preset);
   EventMapping m;
   m.topic = s.topic;
-  m.stream = source_or(s.stream, "stream");
+  m.stream = source_or(s.stream, p.stream);
   m.frame_id = source_or(s.frame_id, p.frame_id);
-  m.timestamp = source_or(s.timestamp, "timestamp");
+  m.timestamp = source_or(s.timestamp, p.timestamp);
   m.image_width = source_or(s.image_width, "image.width");
   m.image_height = source_or(s.image_height, "image.height");
   m.image_uri = source_or(s.image_uri, "image.uri");
-  m.model_name = source_or(s.model_name, "model.name");
-  m.model_version = source_or(s.model_version, "model.version");
+  m.model_name = source_or(s.model_name, p.model_name);
+  m.model_version = source_or(s.model_version, p.model_version);
   m.layout = s.layout.value_or(p.layout);
   m.detections = source_or(s.detections, m.layout == DetectionLayout::kRows ? p.detections : "");
   if (m.layout == DetectionLayout::kRows && m.detections.kind == FieldSource::Kind::kNone) {

@@ -70,7 +70,25 @@ bool MappedJsonDecoder::locate(Element from, const std::vector<std::string>& pat
   for (const std::string& key : path) {
     simdjson::dom::object object;
     simdjson::dom::array array;
-    if (!cur.get_object().get(object)) {
+    if (key.size() > 2 && key.front() == '[' && key.back() == ']') {
+      // "[name=boxes]": the first element of the list that is an object whose `name` is the
+      // string "boxes".
+      const size_t eq = key.find('=');
+      if (eq == std::string::npos || cur.get_array().get(array)) return false;
+      const std::string_view field(key.data() + 1, eq - 1);
+      const std::string_view want(key.data() + eq + 1, key.size() - eq - 2);
+      bool found = false;
+      for (Element e : array) {
+        std::string_view got;
+        if (!e.get_object().get(object) && !object.at_key(field).get_string().get(got) &&
+            got == want) {
+          cur = e;
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    } else if (!cur.get_object().get(object)) {
       if (object.at_key(key).get(cur)) return false;
     } else if (!cur.get_array().get(array)) {
       size_t i = 0;
@@ -304,22 +322,38 @@ DecodeResult MappedJsonDecoder::read_columns(Element root, core::Event& out) {
     c.present = true;
   }
   if (!columns[0].present) return fail_missing("box", m.box);
-  const size_t n = columns[0].list.size();
+  // One flat list of numbers (a tensor's data, Triton): 4 per box.
+  Element first;
+  const bool flat =
+      columns[0].list.size() > 0 && !columns[0].list.at(0).get(first) && first.is_number();
+  if (flat && columns[0].list.size() % 4 != 0) {
+    return normalizer_.fail(DecodeError::kBadValue,
+                            "{}: {} numbers, not 4 per box (a flat list of boxes)", m.box.text,
+                            columns[0].list.size());
+  }
+  const size_t n = flat ? columns[0].list.size() / 4 : columns[0].list.size();
+  flat_box_ = flat;
   for (const Column& c : columns) {
-    if (c.present && c.list.size() != n) {
+    if (c.present && c.source != &m.box && c.list.size() != n) {
       return normalizer_.fail(DecodeError::kBadValue, "{}: {} entries, but {} has {} boxes",
                               c.source->text, c.list.size(), m.box.text, n);
     }
   }
   auto at = [&](const FieldSource& s, size_t i, Element& e) {
     for (const Column& c : columns) {
-      if (c.source == &s) return c.present && !c.list.at(i).get(e) && !e.is_null();
+      if (c.source != &s) continue;
+      if (flat && c.source == &m.box) {
+        flat_at_ = c.list;  // read_box takes the 4 numbers from index 4 i
+        return c.present;
+      }
+      return c.present && !c.list.at(i).get(e) && !e.is_null();
     }
     return false;
   };
   for (size_t i = 0; i < n; ++i) {
     if (DecodeResult r = read_detection(out, i, at); !r.ok()) return r;
   }
+  flat_box_ = false;
   return {};
 }
 
@@ -384,7 +418,15 @@ DecodeResult MappedJsonDecoder::read_box(Element v, size_t index, core::Box& box
   double c[4];
   simdjson::dom::array a;
   simdjson::dom::object o;
-  if (!v.get_array().get(a)) {
+  if (flat_box_) {
+    for (size_t k = 0; k < 4; ++k) {
+      if (flat_at_.at(4 * index + k).get_double().get(c[k])) {
+        return normalizer_.fail(DecodeError::kInvalidBox,
+                                "detections[{}].box: entry {} of {} is not a number", index,
+                                4 * index + k, m.box.text);
+      }
+    }
+  } else if (!v.get_array().get(a)) {
     if (a.size() < 4) {
       return normalizer_.fail(DecodeError::kInvalidBox,
                               "detections[{}].box: {} numbers at {}; 4 needed", index, a.size(),

@@ -18,7 +18,10 @@
 //     4, e.g. [x1, y1, x2, y2, conf, cls]) or an object with the 4 box_keys, in box_format
 //     (xywh and cxcywh become corners) and box_units;
 //   - columns: class_name/class_id/confidence/box are parallel lists from the root; each
-//     mapped list present must be as long as the boxes' (bad_value otherwise).
+//     mapped list present must be as long as the boxes' (bad_value otherwise); the boxes
+//     may also be one flat list of numbers, 4 per detection (a Triton tensor's data);
+//   - a path step "key[field=value]" is the first object of the list `key` whose `field` is
+//     the string value (Triton's outputs by name).
 // A required frame field (stream, frame_id, timestamp) or a detections list the payload
 // lacks is missing_field naming the mapping's source ("stream: nothing at camera.id"), so a
 // typo in the mapping shows on the first event instead of as silent empty frames. Then
@@ -103,6 +106,9 @@ class MappedJsonDecoder final : public EventDecoder {
   std::vector<std::string_view> detection_keys_;  // ... of the detection paths (rows)
   std::string detection_scope_;                   // "detections[]." as configured
   std::vector<std::string> unknown_;
+  // Layout columns with one flat list of numbers for the boxes (4 per detection).
+  bool flat_box_ = false;
+  simdjson::dom::array flat_at_;
   EventNormalizer normalizer_;
 };
 

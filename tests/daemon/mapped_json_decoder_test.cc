@@ -93,6 +93,9 @@ void ExpectSampleDecodesAsTheRawPredictions(const std::string& file, MappedJsonD
   size_t boxes = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     core::Event e;
+    // What Kafka carries beside the payload (read by the kserve_v2 preset only).
+    decoder.set_message(
+        {.key = "cam", .has_key = true, .timestamp_ms = kStartMs + 100 * int64_t(i)});
     const DecodeResult r = decoder.decode(lines[i], e);
     ASSERT_TRUE(r.ok()) << file << ":" << i + 1 << ": " << r.message;
     EXPECT_EQ(e.frame_id, frame_id_is_number ? std::to_string(expected[i].image_id)
@@ -104,7 +107,8 @@ void ExpectSampleDecodesAsTheRawPredictions(const std::string& file, MappedJsonD
       const ExpectedDetection& x = expected[i].detections[k];
       EXPECT_EQ(d.class_name, x.name) << file << ":" << i + 1 << " #" << k;
       EXPECT_FLOAT_EQ(d.confidence, x.confidence);
-      // The samples round corners to 3 decimals of a pixel: 0.0005 / 640 < 1e-6.
+      // The samples round corners to 3 decimals of a pixel (0.0005 / 640 < 1e-6) or to 6
+      // decimals of the image side.
       EXPECT_NEAR(d.box.x_min, x.x_min, 2e-6);
       EXPECT_NEAR(d.box.y_min, x.y_min, 2e-6);
       EXPECT_NEAR(d.box.x_max, std::min(x.x_max, 1.0), 2e-6);
@@ -137,6 +141,34 @@ TEST(MappedJsonDecoder, CocoResultsSampleWithDataYamlDecodesAsTheRawPredictions)
                                         .preset = config::MappingPreset::kCocoResults,
                                         .class_names = kData + "/coco128/coco128.yaml"}));
   ExpectSampleDecodesAsTheRawPredictions("coco_results.jsonl", decoder, true);
+}
+
+TEST(MappedJsonDecoder, KserveV2SampleDecodesAsTheRawPredictions) {
+  // A Triton response: outputs by name, the boxes one flat list of normalised corners; the
+  // stream and time come from the Kafka message.
+  MappedJsonDecoder decoder(mapping_of({.topic = "t",
+                                        .preset = config::MappingPreset::kKserveV2,
+                                        .box_units = config::BoxUnits::kNormalized,
+                                        .class_names = kData + "/coco128/coco128.yaml"}));
+  ExpectSampleDecodesAsTheRawPredictions("kserve_v2.jsonl", decoder, false);
+  core::Event e;
+  ASSERT_TRUE(decoder.decode(lines_of(kData + "/mapping_samples/kserve_v2.jsonl")[0], e).ok());
+  EXPECT_EQ(e.stream, "cam");
+  EXPECT_EQ(e.model_name, "yolov5s");
+  EXPECT_EQ(e.model_version, "1");
+  // A flat list that is not 4 numbers per box.
+  const DecodeResult r = decoder.decode(
+      R"({"id": "f", "outputs": [{"name": "boxes", "data": [0.1, 0.1, 0.2]},
+          {"name": "labels", "data": [0]}]})",
+      e);
+  EXPECT_EQ(r.error, DecodeError::kBadValue);
+  EXPECT_EQ(std::string(r.message),
+            "outputs[name=boxes].data: 3 numbers, not 4 per box (a flat list of boxes)");
+  // No output of that name: the boxes are missing, by path.
+  const DecodeResult none =
+      decoder.decode(R"({"id": "f", "outputs": [{"name": "detection_boxes", "data": []}]})", e);
+  EXPECT_EQ(none.error, DecodeError::kMissingField);
+  EXPECT_THAT(std::string(none.message), HasSubstr("outputs[name=boxes].data"));
 }
 
 TEST(MappedJsonDecoder, PresetNoneReadsAPredictionEventAsTheNativeDecoderDoes) {

@@ -1,7 +1,7 @@
 // Fuzzes the event-mapping decoder (daemon/ingest/mapped_json_decoder.h): one input decoded
-// by four mappings (the presets ultralytics, torchvision and coco_results, and one reading
-// the Kafka key and timestamp with a payload that is the list itself, centre boxes in
-// fractions, a constant image size).
+// by five mappings (the presets ultralytics, torchvision, coco_results and kserve_v2 (flat
+// boxes, outputs by name), and one reading the Kafka key and timestamp with a payload that
+// is the list itself, centre boxes in fractions, a constant image size).
 // Checks: no crash or sanitizer report; every result satisfies check_decoded_event;
 // decoding is deterministic; and each decoder is not corrupted by the input: its known-good
 // message decoded right after gives the expected values.
@@ -31,8 +31,8 @@ std::unique_ptr<daemon::MappedJsonDecoder> make(config::EventMappingSettings s) 
   return std::make_unique<daemon::MappedJsonDecoder>(std::move(*m));
 }
 
-std::array<Target, 4>& targets() {
-  static std::array<Target, 4> t = {
+std::array<Target, 5>& targets() {
+  static std::array<Target, 5> t = {
       Target{make({.topic = "u", .preset = config::MappingPreset::kUltralytics}),
              R"({"stream": "s", "frame_id": "f", "timestamp": 1796119200000,
                  "image": {"width": 100, "height": 100}, "detections": [{"name": "car",
@@ -61,6 +61,14 @@ std::array<Target, 4>& targets() {
                    .box_format = config::BoxFormat::kCxcywh,
                    .box_units = config::BoxUnits::kNormalized}),
              R"([["car", 0.5, [0.375, 0.5, 0.25, 0.5]]])"},
+      Target{make({.topic = "tr",
+                   .preset = config::MappingPreset::kKserveV2,
+                   .class_name = "outputs[name=names].data",
+                   .image_width = "=100",
+                   .image_height = "=100"}),
+             R"({"id": "f", "model_name": "m", "outputs": [{"name": "boxes", "shape": [1, 4],
+                 "data": [25, 0, 50, 10]}, {"name": "names", "data": ["car"]},
+                 {"name": "scores", "data": [0.5]}]})"},
   };
   return t;
 }

@@ -14,7 +14,11 @@ would send (docs/EVENTS.md "Other shapes"):
                       category ids 1..90, scores) with an epoch-millisecond timestamp;
   coco_results.jsonl  COCO results rows as yolov5 writes them (bbox xywh pixels,
                       category_id = the 0..79 index, score) under image_id, with an
-                      epoch-seconds timestamp.
+                      epoch-seconds timestamp;
+  kserve_v2.jsonl     a Triton / KServe v2 inference response (outputs boxes: flat, x1 y1 x2
+                      y2 normalised to the image; scores; labels = the 0..79 index) and
+                      nothing else: the stream and time travel as the Kafka key and
+                      timestamp.
 
 Run from anywhere: python3 tests/data/mapping_samples/make_samples.py
 """
@@ -54,7 +58,8 @@ def main():
     ids = sorted(i for i in sizes if i in by_image)[:IMAGES]
     with open(os.path.join(HERE, "ultralytics.jsonl"), "w") as u, \
             open(os.path.join(HERE, "torchvision.jsonl"), "w") as t, \
-            open(os.path.join(HERE, "coco_results.jsonl"), "w") as c:
+            open(os.path.join(HERE, "coco_results.jsonl"), "w") as c, \
+            open(os.path.join(HERE, "kserve_v2.jsonl"), "w") as k:
         for n, image_id in enumerate(ids):
             w, h = sizes[image_id]
             ms = START_MS + 100 * n
@@ -80,6 +85,19 @@ def main():
             c.write(json.dumps({
                 "stream": "cam-coco", "image_id": image_id, "timestamp": ms / 1000,
                 "image": {"width": w, "height": h}, "detections": rows}) + "\n")
+            flat = []
+            for p in rows:
+                x, y, bw, bh = p["bbox"]
+                flat += [round(x / w, 6), round(y / h, 6), round((x + bw) / w, 6),
+                         round((y + bh) / h, 6)]
+            k.write(json.dumps({
+                "model_name": "yolov5s", "model_version": "1", "id": frame,
+                "outputs": [
+                    {"name": "boxes", "datatype": "FP32", "shape": [len(rows), 4], "data": flat},
+                    {"name": "scores", "datatype": "FP32", "shape": [len(rows)],
+                     "data": [p["score"] for p in rows]},
+                    {"name": "labels", "datatype": "INT64", "shape": [len(rows)],
+                     "data": [p["category_id"] for p in rows]}]}) + "\n")
 
 
 if __name__ == "__main__":
