@@ -16,6 +16,7 @@
 
 #include "daemon/api/api_auth.h"
 #include "daemon/api/api_convert.h"
+#include "daemon/api/monitor_commands.h"
 #include "daemon/api/monitor_queries.h"
 #include "daemon/convert/stats_convert.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
@@ -249,93 +250,29 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* SetBaseline(grpc::CallbackServerContext* ctx,
                                         const v1::SetBaselineRequest* req,
                                         v1::SetBaselineResponse* resp) override {
-    return unary(ctx, "SetBaseline", RpcAccess::kWrite, resp, [&]() -> Status {
-      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
-      if (!req->has_baseline()) return Status(StatusCode::INVALID_ARGUMENT, "baseline is required");
-      if (req->baseline().stats().frames() == 0 && req->baseline().stats().tables().frames() == 0) {
-        return Status(StatusCode::FAILED_PRECONDITION, "baseline: it holds no frames");
-      }
-      std::string error;
-      std::optional<LoadedBaseline> loaded = baseline_from_proto(req->baseline(), error);
-      if (!loaded) return Status(StatusCode::INVALID_ARGUMENT, "baseline: " + error);
-      if (loaded->stats.stats.frames() == 0) {
-        return Status(StatusCode::FAILED_PRECONDITION, "baseline: it holds no frames");
-      }
-      Status st;
-      const bool existed = engine_.with_stream(req->stream(), [&](const StreamView& v) {
-        if (!(loaded->stats.stats.layout() == v.monitor.options().layout)) {
-          st = Status(StatusCode::FAILED_PRECONDITION,
-                      "baseline: its histogram layout (heatmap grid, bins) differs from stream '" +
-                          req->stream() + "'s; rebuild it with the daemon's statistics settings");
-        }
-      });
-      if (!st.ok()) return st;
-      const uint32_t classes = loaded->stats.stats.num_classes();
-      const uint64_t frames = uint64_t(loaded->stats.stats.frames());
-      error = engine_.set_baseline(req->stream(), std::move(*loaded));
-      if (!error.empty()) {
-        return Status(existed ? StatusCode::FAILED_PRECONDITION : StatusCode::NOT_FOUND, error);
-      }
-      resp->set_classes(classes);
-      resp->set_frames(frames);
-      return Status::OK;
-    });
+    return unary(ctx, "SetBaseline", RpcAccess::kWrite, resp,
+                 [&] { return command_set_baseline(engine_, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* SnapshotBaseline(grpc::CallbackServerContext* ctx,
                                              const v1::SnapshotBaselineRequest* req,
                                              v1::SnapshotBaselineResponse* resp) override {
-    return unary(ctx, "SnapshotBaseline", RpcAccess::kWrite, resp, [&]() -> Status {
-      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
-      if (!ready) return rebuilding();
-      Status st;
-      const bool found = engine_.with_stream(req->stream(), [&](const StreamView& v) {
-        const int w = resolve_window(v.monitor, req->window(), st);
-        if (w >= 0 && v.monitor.window(size_t(w)).frames_in_window() == 0) {
-          st = Status(StatusCode::FAILED_PRECONDITION, "window '" + v.monitor.spec(size_t(w)).name +
-                                                           "' of stream '" + req->stream() +
-                                                           "' is empty");
-        }
-      });
-      if (!found) return unknown_stream(req->stream());
-      if (!st.ok()) return st;
-      std::string error;
-      auto b = engine_.snapshot_baseline(req->stream(), req->window(), req->install(), error);
-      if (!b) return Status(StatusCode::FAILED_PRECONDITION, error);
-      *resp->mutable_baseline() = std::move(*b);
-      return Status::OK;
-    });
+    return unary(ctx, "SnapshotBaseline", RpcAccess::kWrite, resp,
+                 [&] { return command_snapshot_baseline(engine_, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetReference(grpc::CallbackServerContext* ctx,
                                          const v1::GetReferenceRequest* req,
                                          v1::ReferenceInfo* resp) override {
     return unary(ctx, "GetReference", RpcAccess::kRead, resp,
-                 [&]() -> Status { return reference_info(req->stream(), resp); });
+                 [&] { return query_reference(engine_, req->stream(), resp); });
   }
 
   grpc::ServerUnaryReactor* PinReference(grpc::CallbackServerContext* ctx,
                                          const v1::PinReferenceRequest* req,
                                          v1::ReferenceInfo* resp) override {
-    return unary(ctx, "PinReference", RpcAccess::kWrite, resp, [&]() -> Status {
-      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
-      if (!ready) return rebuilding();
-      Status st = reference_info(req->stream(), resp);
-      if (!st.ok()) return st;
-      engine_.with_stream(req->stream(), [&](const StreamView& v) {
-        const int w = resolve_window(v.monitor, req->window(), st);
-        if (w >= 0 && v.monitor.window(size_t(w)).frames_in_window() == 0) {
-          st = Status(StatusCode::FAILED_PRECONDITION, "window '" + v.monitor.spec(size_t(w)).name +
-                                                           "' of stream '" + req->stream() +
-                                                           "' is empty");
-        }
-      });
-      if (!st.ok()) return st;
-      if (std::string error = engine_.pin_reference(req->stream(), req->window()); !error.empty())
-        return Status(StatusCode::FAILED_PRECONDITION, error);
-      resp->Clear();
-      return reference_info(req->stream(), resp);
-    });
+    return unary(ctx, "PinReference", RpcAccess::kWrite, resp,
+                 [&] { return command_pin_reference(engine_, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* ListAlertTransitions(grpc::CallbackServerContext* ctx,
@@ -348,45 +285,18 @@ class MonitorService final : public v1::Monitor::CallbackService {
   grpc::ServerUnaryReactor* RevertBaseline(grpc::CallbackServerContext* ctx,
                                            const v1::RevertBaselineRequest* req,
                                            v1::RevertBaselineResponse* resp) override {
-    return unary(ctx, "RevertBaseline", RpcAccess::kWrite, resp, [&]() -> Status {
-      if (req->stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
-      if (!engine_.with_stream(req->stream(), [](const StreamView&) {})) {
-        return unknown_stream(req->stream());
-      }
-      if (std::string error = engine_.revert_baseline(req->stream()); !error.empty())
-        return Status(StatusCode::FAILED_PRECONDITION, error);
-      engine_.with_stream(
-          req->stream(), [&](const StreamView& v) { resp->set_configured(v.baseline != nullptr); });
-      return Status::OK;
-    });
+    return unary(ctx, "RevertBaseline", RpcAccess::kWrite, resp,
+                 [&] { return command_revert_baseline(engine_, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* ResetReference(grpc::CallbackServerContext* ctx,
                                            const v1::ResetReferenceRequest* req,
                                            v1::ReferenceInfo* resp) override {
-    return unary(ctx, "ResetReference", RpcAccess::kWrite, resp, [&]() -> Status {
-      Status st = reference_info(req->stream(), resp);
-      if (!st.ok()) return st;
-      if (std::string error = engine_.reset_reference(req->stream()); !error.empty())
-        return Status(StatusCode::INTERNAL, error);
-      resp->Clear();
-      return reference_info(req->stream(), resp);
-    });
+    return unary(ctx, "ResetReference", RpcAccess::kWrite, resp,
+                 [&] { return command_reset_reference(engine_, *req, resp); });
   }
 
  private:
-  Status reference_info(const std::string& stream, v1::ReferenceInfo* resp) {
-    if (stream.empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
-    if (!engine_.learns_references()) {
-      return Status(StatusCode::FAILED_PRECONDITION,
-                    "predwatchd learns no references (reference.enabled: false)");
-    }
-    const auto info = engine_.reference_info(stream);
-    if (!info) return unknown_stream(stream);
-    reference_to_proto(stream, *info, resp);
-    return Status::OK;
-  }
-
   template <class Resp, class F>
   grpc::ServerUnaryReactor* unary(grpc::CallbackServerContext* ctx, const char* rpc,
                                   RpcAccess access, Resp* resp, F&& f) {

@@ -2,9 +2,8 @@
 // of daemon/api/monitor_queries.h that the gRPC service (and the web view's JSON API) call
 // with the client's request, over a small in-memory MonitorEngine.
 //
-// The engine (built once): windows "1m" (time, 10 s panes) and "c5" (count, 5 frames),
-// at most 16 classes, streams "ref" and "cam" fed 40 frames each (classes a, b, c, d), and
-// "cam" has a baseline snapshot of "ref" and one evaluation behind it.
+// The engine (built once): tests/fuzz/fuzz_engine.h (streams "ref" and "cam", windows "1m"
+// and "c5", "cam" with a baseline and one evaluation behind it).
 // Input: byte 0 picks the call (bits 0-2: ListStreams, GetWindowStats, GetDrift, ListAlerts,
 // GetExemplars, GetBaseline) and `ready` (bit 3 clear: windows rebuilt); the rest is the
 // binary request message (inputs that do not parse are skipped).
@@ -26,8 +25,8 @@
 #include <string>
 
 #include "daemon/api/monitor_queries.h"
-#include "daemon/baseline/baseline_file.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_engine.h"
 
 namespace {
 
@@ -37,56 +36,7 @@ using grpc::StatusCode;
 constexpr uint32_t kPerKey = 5;
 
 daemon::MonitorEngine& engine() {
-  static daemon::MonitorEngine* e = [] {
-    daemon::EngineOptions o;
-    core::WindowSpec t;
-    t.name = "1m";
-    t.type = core::WindowSpec::Type::kTime;
-    t.length_ms = 60'000;
-    t.pane_ms = 10'000;
-    core::WindowSpec c;
-    c.name = "c5";
-    c.type = core::WindowSpec::Type::kCount;
-    c.frames = 5;
-    o.stream.windows = {t, c};
-    o.stream.max_classes = 16;
-    o.stream.exemplars.per_key = kPerKey;
-    o.alerting.for_evaluations = 1;
-    o.stream_config = [](std::string_view s) -> std::optional<daemon::StreamConfig> {
-      if (s != "cam" && s != "ref") return std::nullopt;
-      return daemon::StreamConfig{};
-    };
-    auto* engine = new daemon::MonitorEngine(std::move(o));
-    static const char* kClasses[] = {"a", "b", "c", "d"};
-    const int64_t t0 = 1'700'000'000'000;
-    for (const char* stream : {"ref", "cam"}) {
-      for (int i = 0; i < 40; ++i) {
-        const std::string frame = std::string(stream) + std::to_string(i);
-        const std::string uri = "s3://x/" + frame + ".jpg";
-        core::Event ev;
-        ev.stream = stream;
-        ev.frame_id = frame;
-        ev.image_uri = uri;
-        ev.time_ms = t0 + i * 1000;
-        for (int k = 0; k < 1 + i % 3; ++k) {
-          core::NamedDetection d;
-          d.class_name = kClasses[(i + k * (stream[0] == 'c' ? 3 : 1)) % 4];
-          d.confidence = 0.5f + 0.01f * float(k);
-          const float x = 0.1f * float((i + k) % 8);
-          d.box = {x, x / 2, x + 0.15f, x / 2 + 0.2f};
-          ev.detections.push_back(d);
-        }
-        engine->apply(ev);
-      }
-    }
-    std::string error;
-    auto b = engine->snapshot_baseline("ref", "c5", false, error);
-    if (!b) std::abort();
-    auto loaded = daemon::baseline_from_proto(*b, error);
-    if (!loaded || !engine->set_baseline("cam", std::move(*loaded)).empty()) std::abort();
-    engine->evaluate(t0 + 40'000);
-    return engine;
-  }();
+  static daemon::MonitorEngine* e = fuzz::make_query_engine(kPerKey).release();
   return *e;
 }
 

@@ -1,0 +1,73 @@
+// The small in-memory MonitorEngine the gRPC fuzz targets query and command
+// (grpc_queries_fuzz.cc, grpc_commands_fuzz.cc): windows "1m" (time, 10 s panes) and "c5"
+// (count, 5 frames), at most 16 classes, `per_key` exemplars per key, alerts firing at the
+// first drifting evaluation, references learned from 30 frames; only streams "ref" and "cam"
+// are admitted, each fed 40 frames (classes a, b, c, d) from kFuzzEngineStart, and "cam" has
+// a baseline snapshot of "ref" and one evaluation behind it.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "daemon/baseline/baseline_file.h"
+#include "daemon/engine/monitor_engine.h"
+
+namespace predwatch::fuzz {
+
+inline constexpr int64_t kFuzzEngineStart = 1'700'000'000'000;
+inline constexpr int64_t kFuzzEngineFrames = 40;  // per stream, 1 s apart
+
+inline std::unique_ptr<daemon::MonitorEngine> make_query_engine(uint32_t per_key) {
+  daemon::EngineOptions o;
+  core::WindowSpec t;
+  t.name = "1m";
+  t.type = core::WindowSpec::Type::kTime;
+  t.length_ms = 60'000;
+  t.pane_ms = 10'000;
+  core::WindowSpec c;
+  c.name = "c5";
+  c.type = core::WindowSpec::Type::kCount;
+  c.frames = 5;
+  o.stream.windows = {t, c};
+  o.stream.max_classes = 16;
+  o.stream.exemplars.per_key = per_key;
+  o.alerting.for_evaluations = 1;
+  o.reference.learn = {.frames = 30, .duration_ms = 0, .min_frames = 30};
+  o.stream_config = [](std::string_view s) -> std::optional<daemon::StreamConfig> {
+    if (s != "cam" && s != "ref") return std::nullopt;
+    return daemon::StreamConfig{};
+  };
+  auto engine = std::make_unique<daemon::MonitorEngine>(std::move(o));
+  static const char* kClasses[] = {"a", "b", "c", "d"};
+  for (const char* stream : {"ref", "cam"}) {
+    for (int i = 0; i < kFuzzEngineFrames; ++i) {
+      const std::string frame = std::string(stream) + std::to_string(i);
+      const std::string uri = "s3://x/" + frame + ".jpg";
+      core::Event ev;
+      ev.stream = stream;
+      ev.frame_id = frame;
+      ev.image_uri = uri;
+      ev.time_ms = kFuzzEngineStart + i * 1000;
+      for (int k = 0; k < 1 + i % 3; ++k) {
+        core::NamedDetection d;
+        d.class_name = kClasses[(i + k * (stream[0] == 'c' ? 3 : 1)) % 4];
+        d.confidence = 0.5f + 0.01f * float(k);
+        const float x = 0.1f * float((i + k) % 8);
+        d.box = {x, x / 2, x + 0.15f, x / 2 + 0.2f};
+        ev.detections.push_back(d);
+      }
+      engine->apply(ev);
+    }
+  }
+  std::string error;
+  auto b = engine->snapshot_baseline("ref", "c5", false, error);
+  if (!b) std::abort();
+  auto loaded = daemon::baseline_from_proto(*b, error);
+  if (!loaded || !engine->set_baseline("cam", std::move(*loaded)).empty()) std::abort();
+  engine->evaluate(kFuzzEngineStart + kFuzzEngineFrames * 1000);
+  return engine;
+}
+
+}  // namespace predwatch::fuzz

@@ -1,0 +1,151 @@
+// Fuzzes the write RPCs of predwatch.v1.Monitor and what they leave behind: the command
+// functions of daemon/api/monitor_commands.h (SetBaseline, SnapshotBaseline,
+// RevertBaseline, GetReference, PinReference, ResetReference), each on a fresh engine
+// (tests/fuzz/fuzz_engine.h: streams "ref" and "cam"), followed by an evaluation and a read.
+//
+// Input: byte 0 picks the call (bits 0-2) and `ready` (bit 3 clear: windows rebuilt); the
+// rest is the binary request message. For SetBaseline with bit 4 set, the request starts as a
+// valid baseline of the engine's layout (a snapshot of "ref") and the rest is *merged* into
+// it (protobuf merge: scalars replaced, repeated fields appended), so that most inputs are
+// baselines that pass validation with odd counts, which the drift evaluation then judges.
+// Checks:
+//   - no crash or sanitizer report; an error has a code out of INVALID_ARGUMENT, NOT_FOUND,
+//     FAILED_PRECONDITION, UNAVAILABLE and a message; SnapshotBaseline and PinReference
+//     never succeed while not ready;
+//   - only "ref" and "cam" exist afterwards (no call creates a stream);
+//   - after a successful SetBaseline, GetBaseline of the stream answers a baseline with the
+//     frames and classes SetBaseline reported; after PinReference, the reference is pinned;
+//     after ResetReference, learning;
+//   - an evaluation after the call, and GetWindowStats and GetDrift of "cam", still answer.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "daemon/api/monitor_commands.h"
+#include "daemon/api/monitor_queries.h"
+#include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_engine.h"
+
+namespace {
+
+using namespace predwatch;
+using grpc::StatusCode;
+
+void check_error(const grpc::Status& s, const char* call) {
+  if (s.ok()) return;
+  const StatusCode c = s.error_code();
+  FUZZ_CHECK(c == StatusCode::INVALID_ARGUMENT || c == StatusCode::NOT_FOUND ||
+                 c == StatusCode::FAILED_PRECONDITION || c == StatusCode::UNAVAILABLE,
+             "%s: unexpected code %d (%s)", call, static_cast<int>(c), s.error_message().c_str());
+  FUZZ_CHECK(!s.error_message().empty(), "%s: error %d without a message", call,
+             static_cast<int>(c));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  const int call = data[0] & 7;
+  const bool ready = (data[0] & 8) == 0;
+  const bool merge = (data[0] & 16) != 0;
+  const uint8_t* body = data + 1;
+  const int len = static_cast<int>(size - 1);
+  std::unique_ptr<daemon::MonitorEngine> engine = fuzz::make_query_engine(5);
+  daemon::MonitorEngine& e = *engine;
+  switch (call) {
+    case 0: {
+      v1::SetBaselineRequest req;
+      if (merge) {
+        std::string error;
+        auto snapshot = e.snapshot_baseline("ref", "1m", false, error);
+        FUZZ_CHECK(snapshot.has_value(), "snapshot: %s", error.c_str());
+        req.set_stream("cam");
+        *req.mutable_baseline() = std::move(*snapshot);
+        if (!req.MergeFromString(std::string(reinterpret_cast<const char*>(body), len))) return 0;
+      } else if (!req.ParseFromArray(body, len)) {
+        return 0;
+      }
+      v1::SetBaselineResponse resp;
+      const grpc::Status s = daemon::command_set_baseline(e, req, &resp);
+      check_error(s, "SetBaseline");
+      if (!s.ok()) break;
+      v1::GetBaselineRequest get;
+      get.set_stream(req.stream());
+      v1::GetBaselineResponse got;
+      const grpc::Status g = daemon::query_baseline(e, get, &got);
+      FUZZ_CHECK(g.ok(), "GetBaseline after SetBaseline: %s", g.error_message().c_str());
+      FUZZ_CHECK(uint64_t(got.baseline().stats().frames()) == resp.frames(),
+                 "GetBaseline: %lld frames, SetBaseline said %llu",
+                 static_cast<long long>(got.baseline().stats().frames()),
+                 static_cast<unsigned long long>(resp.frames()));
+      break;
+    }
+    case 1: {
+      v1::SnapshotBaselineRequest req;
+      if (!req.ParseFromArray(body, len)) return 0;
+      v1::SnapshotBaselineResponse resp;
+      const grpc::Status s = daemon::command_snapshot_baseline(e, ready, req, &resp);
+      check_error(s, "SnapshotBaseline");
+      if (s.ok()) FUZZ_CHECK(ready, "SnapshotBaseline answered while not ready");
+      break;
+    }
+    case 2: {
+      v1::RevertBaselineRequest req;
+      if (!req.ParseFromArray(body, len)) return 0;
+      v1::RevertBaselineResponse resp;
+      check_error(daemon::command_revert_baseline(e, req, &resp), "RevertBaseline");
+      break;
+    }
+    case 3: {
+      v1::GetReferenceRequest req;
+      if (!req.ParseFromArray(body, len)) return 0;
+      v1::ReferenceInfo resp;
+      const grpc::Status s = daemon::query_reference(e, req.stream(), &resp);
+      check_error(s, "GetReference");
+      if (s.ok()) FUZZ_CHECK(resp.stream() == req.stream(), "reference of another stream");
+      break;
+    }
+    case 4: {
+      v1::PinReferenceRequest req;
+      if (!req.ParseFromArray(body, len)) return 0;
+      v1::ReferenceInfo resp;
+      const grpc::Status s = daemon::command_pin_reference(e, ready, req, &resp);
+      check_error(s, "PinReference");
+      if (!s.ok()) break;
+      FUZZ_CHECK(ready, "PinReference answered while not ready");
+      FUZZ_CHECK(resp.state() == v1::ReferenceInfo::STATE_PINNED, "pinned reference in state %d",
+                 static_cast<int>(resp.state()));
+      break;
+    }
+    case 5: {
+      v1::ResetReferenceRequest req;
+      if (!req.ParseFromArray(body, len)) return 0;
+      v1::ReferenceInfo resp;
+      const grpc::Status s = daemon::command_reset_reference(e, req, &resp);
+      check_error(s, "ResetReference");
+      if (s.ok()) {
+        FUZZ_CHECK(resp.state() == v1::ReferenceInfo::STATE_LEARNING, "reset reference in state %d",
+                   static_cast<int>(resp.state()));
+      }
+      break;
+    }
+    default:
+      return 0;
+  }
+  // What the call left behind is still judged and read.
+  e.evaluate(fuzz::kFuzzEngineStart + fuzz::kFuzzEngineFrames * 1000 + 10'000);
+  v1::ListStreamsResponse streams;
+  FUZZ_CHECK(daemon::query_list_streams(e, {}, &streams).ok(), "ListStreams failed");
+  FUZZ_CHECK(streams.streams_size() == 2, "%d streams after the call", streams.streams_size());
+  v1::GetWindowStatsRequest stats_req;
+  stats_req.set_stream("cam");
+  v1::GetWindowStatsResponse stats;
+  const grpc::Status st = daemon::query_window_stats(e, true, stats_req, &stats);
+  FUZZ_CHECK(st.ok(), "GetWindowStats of cam after the call: %s", st.error_message().c_str());
+  v1::GetDriftRequest drift_req;
+  drift_req.set_stream("cam");
+  v1::GetDriftResponse drift;
+  check_error(daemon::query_drift(e, true, drift_req, &drift), "GetDrift");
+  return 0;
+}
