@@ -70,8 +70,8 @@ constexpr std::array<std::string_view, 10> kDriftKinds = {
     "class_distribution", "pair_rate", "novel_pair",     "objects_per_image", "spatial",
     "confidence",         "box_size",  "class_appeared", "class_vanished",    "objects_per_frame"};
 
-constexpr std::array<std::string_view, 5> kMappingPresets = {
-    "none", "ultralytics", "torchvision", "coco_results", "kserve_v2"};
+constexpr std::array<std::string_view, 5> kMappingPresets = {"none", "ultralytics", "torchvision",
+                                                             "coco_results", "kserve_v2"};
 constexpr std::array<std::string_view, 6> kTimestampUnits = {"auto", "rfc3339", "s",
                                                              "ms",   "us",      "ns"};
 constexpr std::array<std::string_view, 2> kLayouts = {"rows", "columns"};

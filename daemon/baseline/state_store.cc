@@ -74,9 +74,10 @@ std::string StateStore::save_reference(std::string_view stream, const StoredRefe
       make_baseline(r.stats.stats, r.stats.class_names, core::BaselineKind::kProductionWindow);
   v1::WindowOrigin* origin = b.mutable_window();
   origin->set_stream(std::string(stream));
-  origin->set_window(!r.inherited_from.empty()
-                         ? std::string(kInherited) + r.inherited_from
-                         : std::string(r.state == core::ReferenceState::kPinned ? kPinned : kLearned));
+  origin->set_window(
+      !r.inherited_from.empty()
+          ? std::string(kInherited) + r.inherited_from
+          : std::string(r.state == core::ReferenceState::kPinned ? kPinned : kLearned));
   ms_to_timestamp(r.start_ms, origin->mutable_start());
   ms_to_timestamp(r.end_ms, origin->mutable_end());
   return daemon::save_baseline(reference_path(stream), b);

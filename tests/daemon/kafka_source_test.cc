@@ -319,49 +319,47 @@ TEST(KafkaSourceMock, CountsTheFieldsEventsCarryThatAreIgnored) {
 // broker refuses the offsets-for-times request every time it is asked), the partition
 // resumes from the committed offset and its windows start incomplete: that is counted, not
 // silent. A refusal that passes (once) is tried again and costs nothing.
-TEST(KafkaSourceMock, ARebuildThatCannotFindTheHorizonIsCounted) {
+// Runs a source with a 1 h rebuild horizon on a topic of `events` events whose first
+// `refusals` offsets-for-times requests the broker refuses; returns its counters once it
+// applied `expect_applied` events (and had its partition assigned).
+KafkaSourceCounters RebuildWithRefusedLookups(const std::string& topic, int events,
+                                              const std::vector<rd_kafka_resp_err_t>& refusals,
+                                              size_t expect_applied) {
   MockCluster cluster;
-  cluster.create_topic("rb", 1);
-  for (int i = 0; i < 3; ++i)
-    cluster.produce("rb", 0, JsonEvent("cam1", "f" + std::to_string(i), i));
+  cluster.create_topic(topic.c_str(), 1);
+  for (int i = 0; i < events; ++i)
+    cluster.produce(topic, 0, JsonEvent("cam1", "f" + std::to_string(i), i));
   cluster.flush();
   constexpr int16_t kListOffsets = 2;  // Kafka protocol ApiKey
-  rd_kafka_mock_push_request_errors(cluster.mock(), kListOffsets, kRebuildLookupAttempts,
-                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
-  KafkaSourceOptions o = MockOptions(cluster, "g8", "rb");
+  rd_kafka_mock_push_request_errors_array(cluster.mock(), kListOffsets, refusals.size(),
+                                          refusals.data());
+  KafkaSourceOptions o = MockOptions(cluster, "g-" + topic, topic);
   o.rebuild_horizon_ms = 3'600'000;
   o.broker_timeout = std::chrono::milliseconds(2000);
   RecordingSink sink;
   std::string error;
   auto source = KafkaSource::Create(o, sink, error);
-  ASSERT_TRUE(source) << error;
+  EXPECT_TRUE(source) << error;
+  if (!source) return {};
   source->start();
-  ASSERT_TRUE(WaitFor([&] { return sink.size() == 3; }));
+  EXPECT_TRUE(WaitFor([&] {
+    return sink.size() == expect_applied && source->counters().partitions_assigned == 1;
+  }));
   source->stop();
-  EXPECT_EQ(source->counters().rebuild_lookup_errors, 1u);
+  return source->counters();
+}
+
+TEST(KafkaSourceMock, ARebuildThatCannotFindTheHorizonIsCounted) {
+  const std::vector<rd_kafka_resp_err_t> refused(kRebuildLookupAttempts,
+                                                 RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  // From the committed offset (none: the earliest): all 3 events.
+  EXPECT_EQ(RebuildWithRefusedLookups("rb", 3, refused, 3).rebuild_lookup_errors, 1u);
 }
 
 TEST(KafkaSourceMock, ARebuildLookupRefusedOnceIsTriedAgain) {
-  MockCluster cluster;
-  cluster.create_topic("rb1", 1);
-  cluster.produce("rb1", 0, JsonEvent("cam1", "f0", 0));
-  cluster.flush();
-  constexpr int16_t kListOffsets = 2;
-  rd_kafka_mock_push_request_errors(cluster.mock(), kListOffsets, 1,
-                                    RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
-  KafkaSourceOptions o = MockOptions(cluster, "g8b", "rb1");
-  o.rebuild_horizon_ms = 3'600'000;
-  o.broker_timeout = std::chrono::milliseconds(2000);
-  RecordingSink sink;
-  std::string error;
-  auto source = KafkaSource::Create(o, sink, error);
-  ASSERT_TRUE(source) << error;
-  source->start();
-  ASSERT_TRUE(WaitFor([&] { return source->counters().partitions_assigned == 1; }));
-  source->stop();
-  EXPECT_EQ(source->counters().rebuild_lookup_errors, 0u);
+  EXPECT_EQ(RebuildWithRefusedLookups("rb1", 1, {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION}, 0)
+                .rebuild_lookup_errors,
+            0u);
 }
 
 // A bad event larger than the dead-letter producer accepts (message.max.bytes, 1 MB by

@@ -6,6 +6,8 @@
 // a baseline snapshot of "ref" and one evaluation behind it.
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -13,6 +15,7 @@
 
 #include "daemon/baseline/baseline_file.h"
 #include "daemon/engine/monitor_engine.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace predwatch::fuzz {
 
@@ -68,6 +71,19 @@ inline std::unique_ptr<daemon::MonitorEngine> make_query_engine(uint32_t per_key
   if (!loaded || !engine->set_baseline("cam", std::move(*loaded)).empty()) std::abort();
   engine->evaluate(kFuzzEngineStart + kFuzzEngineFrames * 1000);
   return engine;
+}
+
+// An RPC error must be one a client is told about (INVALID_ARGUMENT, NOT_FOUND,
+// FAILED_PRECONDITION, UNAVAILABLE) and carry a message; OK passes.
+inline void check_rpc_error(const grpc::Status& s, const char* call) {
+  if (s.ok()) return;
+  using grpc::StatusCode;
+  const StatusCode c = s.error_code();
+  FUZZ_CHECK(c == StatusCode::INVALID_ARGUMENT || c == StatusCode::NOT_FOUND ||
+                 c == StatusCode::FAILED_PRECONDITION || c == StatusCode::UNAVAILABLE,
+             "%s: unexpected code %d (%s)", call, static_cast<int>(c), s.error_message().c_str());
+  FUZZ_CHECK(!s.error_message().empty(), "%s: error %d without a message", call,
+             static_cast<int>(c));
 }
 
 }  // namespace predwatch::fuzz

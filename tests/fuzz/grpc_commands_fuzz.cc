@@ -32,16 +32,6 @@ namespace {
 using namespace predwatch;
 using grpc::StatusCode;
 
-void check_error(const grpc::Status& s, const char* call) {
-  if (s.ok()) return;
-  const StatusCode c = s.error_code();
-  FUZZ_CHECK(c == StatusCode::INVALID_ARGUMENT || c == StatusCode::NOT_FOUND ||
-                 c == StatusCode::FAILED_PRECONDITION || c == StatusCode::UNAVAILABLE,
-             "%s: unexpected code %d (%s)", call, static_cast<int>(c), s.error_message().c_str());
-  FUZZ_CHECK(!s.error_message().empty(), "%s: error %d without a message", call,
-             static_cast<int>(c));
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -68,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       v1::SetBaselineResponse resp;
       const grpc::Status s = daemon::command_set_baseline(e, req, &resp);
-      check_error(s, "SetBaseline");
+      fuzz::check_rpc_error(s, "SetBaseline");
       if (!s.ok()) break;
       v1::GetBaselineRequest get;
       get.set_stream(req.stream());
@@ -86,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!req.ParseFromArray(body, len)) return 0;
       v1::SnapshotBaselineResponse resp;
       const grpc::Status s = daemon::command_snapshot_baseline(e, ready, req, &resp);
-      check_error(s, "SnapshotBaseline");
+      fuzz::check_rpc_error(s, "SnapshotBaseline");
       if (s.ok()) FUZZ_CHECK(ready, "SnapshotBaseline answered while not ready");
       break;
     }
@@ -94,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       v1::RevertBaselineRequest req;
       if (!req.ParseFromArray(body, len)) return 0;
       v1::RevertBaselineResponse resp;
-      check_error(daemon::command_revert_baseline(e, req, &resp), "RevertBaseline");
+      fuzz::check_rpc_error(daemon::command_revert_baseline(e, req, &resp), "RevertBaseline");
       break;
     }
     case 3: {
@@ -102,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!req.ParseFromArray(body, len)) return 0;
       v1::ReferenceInfo resp;
       const grpc::Status s = daemon::query_reference(e, req.stream(), &resp);
-      check_error(s, "GetReference");
+      fuzz::check_rpc_error(s, "GetReference");
       if (s.ok()) FUZZ_CHECK(resp.stream() == req.stream(), "reference of another stream");
       break;
     }
@@ -111,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!req.ParseFromArray(body, len)) return 0;
       v1::ReferenceInfo resp;
       const grpc::Status s = daemon::command_pin_reference(e, ready, req, &resp);
-      check_error(s, "PinReference");
+      fuzz::check_rpc_error(s, "PinReference");
       if (!s.ok()) break;
       FUZZ_CHECK(ready, "PinReference answered while not ready");
       FUZZ_CHECK(resp.state() == v1::ReferenceInfo::STATE_PINNED, "pinned reference in state %d",
@@ -123,7 +113,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!req.ParseFromArray(body, len)) return 0;
       v1::ReferenceInfo resp;
       const grpc::Status s = daemon::command_reset_reference(e, req, &resp);
-      check_error(s, "ResetReference");
+      fuzz::check_rpc_error(s, "ResetReference");
       if (s.ok()) {
         FUZZ_CHECK(resp.state() == v1::ReferenceInfo::STATE_LEARNING, "reset reference in state %d",
                    static_cast<int>(resp.state()));
@@ -146,6 +136,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v1::GetDriftRequest drift_req;
   drift_req.set_stream("cam");
   v1::GetDriftResponse drift;
-  check_error(daemon::query_drift(e, true, drift_req, &drift), "GetDrift");
+  fuzz::check_rpc_error(daemon::query_drift(e, true, drift_req, &drift), "GetDrift");
   return 0;
 }

@@ -40,16 +40,6 @@ daemon::MonitorEngine& engine() {
   return *e;
 }
 
-void check_error(const grpc::Status& s, const char* call) {
-  if (s.ok()) return;
-  const StatusCode c = s.error_code();
-  FUZZ_CHECK(c == StatusCode::INVALID_ARGUMENT || c == StatusCode::NOT_FOUND ||
-                 c == StatusCode::FAILED_PRECONDITION || c == StatusCode::UNAVAILABLE,
-             "%s: unexpected code %d (%s)", call, static_cast<int>(c), s.error_message().c_str());
-  FUZZ_CHECK(!s.error_message().empty(), "%s: error %d without a message", call,
-             static_cast<int>(c));
-}
-
 void check_size(const google::protobuf::Message& m, const char* call) {
   FUZZ_CHECK(m.ByteSizeLong() < (size_t{1} << 20), "%s: response of %zu bytes", call,
              m.ByteSizeLong());
@@ -86,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!req.ParseFromArray(body, len)) return 0;
       v1::GetWindowStatsResponse resp;
       const grpc::Status s = daemon::query_window_stats(e, ready, req, &resp);
-      check_error(s, "GetWindowStats");
+      fuzz::check_rpc_error(s, "GetWindowStats");
       if (!s.ok()) break;
       FUZZ_CHECK(ready, "GetWindowStats answered while not ready");
       FUZZ_CHECK(resp.stream() == req.stream(), "stream %s answered for %s", resp.stream().c_str(),
@@ -124,7 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!req.ParseFromArray(body, len)) return 0;
       v1::GetDriftResponse resp;
       const grpc::Status s = daemon::query_drift(e, ready, req, &resp);
-      check_error(s, "GetDrift");
+      fuzz::check_rpc_error(s, "GetDrift");
       if (!s.ok()) break;
       FUZZ_CHECK(ready, "GetDrift answered while not ready");
       FUZZ_CHECK(resp.stream() == req.stream(), "stream differs");
@@ -140,7 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!req.ParseFromArray(body, len)) return 0;
       v1::ListAlertsResponse resp;
       const grpc::Status s = daemon::query_alerts(e, req, &resp);
-      check_error(s, "ListAlerts");
+      fuzz::check_rpc_error(s, "ListAlerts");
       if (!s.ok()) break;
       for (const auto& a : resp.alerts()) {
         FUZZ_CHECK(req.stream().empty() || a.stream() == req.stream(), "alert of stream %s",
@@ -154,7 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!req.ParseFromArray(body, len)) return 0;
       v1::GetExemplarsResponse resp;
       const grpc::Status s = daemon::query_exemplars(e, ready, req, &resp);
-      check_error(s, "GetExemplars");
+      fuzz::check_rpc_error(s, "GetExemplars");
       if (!s.ok()) break;
       FUZZ_CHECK(ready, "GetExemplars answered while not ready");
       FUZZ_CHECK(req.limit() == 0 || uint32_t(resp.exemplars_size()) <= req.limit(),
@@ -172,7 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!req.ParseFromArray(body, len)) return 0;
       v1::GetBaselineResponse resp;
       const grpc::Status s = daemon::query_baseline(e, req, &resp);
-      check_error(s, "GetBaseline");
+      fuzz::check_rpc_error(s, "GetBaseline");
       if (!s.ok()) break;
       FUZZ_CHECK(req.stream() == "cam", "baseline of stream %s", req.stream().c_str());
       FUZZ_CHECK(resp.baseline().stats().frames() > 0, "empty baseline");
