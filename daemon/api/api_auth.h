@@ -1,4 +1,4 @@
-// ApiAuthorizer: who may call which predwatch.v1.Monitor RPC (docs/SECURITY.md).
+// ApiAuthorizer: who may call which predwatch.v1.MonitorService RPC (docs/SECURITY.md).
 //
 // RPCs are readers (ListStreams, GetWindowStats, GetDrift, ListAlerts, ListAlertTransitions,
 // WatchAlerts, GetExemplars, GetBaseline, GetReference) or writers (SetBaseline, RevertBaseline,

@@ -24,7 +24,7 @@
 namespace predwatch::daemon {
 namespace {
 
-constexpr char kServiceName[] = "predwatch.v1.Monitor";
+constexpr char kServiceName[] = "predwatch.v1.MonitorService";
 
 using grpc::Status;
 using grpc::StatusCode;
@@ -43,12 +43,12 @@ class MonitorService;
 // the call ended: the engine calls a copy of its listener list).
 struct WatchState {
   std::mutex mu;
-  grpc::ServerWriteReactor<v1::AlertTransition>* reactor = nullptr;  // null once done
-  std::string stream;                                                // "" = all
-  std::deque<v1::AlertTransition> queue;
-  size_t queued_bytes = 0;      // ByteSizeLong() of the messages in `queue`
-  size_t max_queue_bytes = 0;   // the limit (GrpcServerOptions::max_watch_queue_bytes)
-  v1::AlertTransition current;  // the message being written
+  grpc::ServerWriteReactor<v1::WatchAlertsResponse>* reactor = nullptr;  // null once done
+  std::string stream;                                                    // "" = all
+  std::deque<v1::WatchAlertsResponse> queue;
+  size_t queued_bytes = 0;          // ByteSizeLong() of the messages in `queue`
+  size_t max_queue_bytes = 0;       // the limit (GrpcServerOptions::max_watch_queue_bytes)
+  v1::WatchAlertsResponse current;  // the message being written
   bool writing = false;
   bool finish_requested = false;
   bool finished = false;
@@ -82,7 +82,7 @@ struct WatchState {
     advance(lock);
   }
 
-  void push(v1::AlertTransition msg) {
+  void push(v1::WatchAlertsResponse msg) {
     std::unique_lock lock(mu);
     if (finish_requested || reactor == nullptr) return;
     const size_t bytes = msg.ByteSizeLong();
@@ -99,7 +99,7 @@ struct WatchState {
   }
 };
 
-class MonitorService final : public v1::Monitor::CallbackService {
+class MonitorService final : public v1::MonitorService::CallbackService {
  public:
   MonitorService(MonitorEngine& engine, size_t max_message_bytes, size_t max_watchers,
                  size_t max_watch_queue_bytes, ApiAuthorizer auth,
@@ -160,9 +160,9 @@ class MonitorService final : public v1::Monitor::CallbackService {
                  [&] { return query_alerts(engine_, *req, resp); });
   }
 
-  grpc::ServerWriteReactor<v1::AlertTransition>* WatchAlerts(
+  grpc::ServerWriteReactor<v1::WatchAlertsResponse>* WatchAlerts(
       grpc::CallbackServerContext* ctx, const v1::WatchAlertsRequest* req) override {
-    class Reactor final : public grpc::ServerWriteReactor<v1::AlertTransition> {
+    class Reactor final : public grpc::ServerWriteReactor<v1::WatchAlertsResponse> {
      public:
       Reactor(MonitorService& svc, const std::string& stream)
           : svc_(svc), state_(std::make_shared<WatchState>()) {
@@ -190,13 +190,16 @@ class MonitorService final : public v1::Monitor::CallbackService {
             auto st = weak.lock();
             if (!st) return;
             if (!st->stream.empty() && t.alert.last.key.stream != st->stream) return;
-            st->push(transition_to_proto(t));
+            v1::WatchAlertsResponse m;
+            *m.mutable_transition() = transition_to_proto(t);
+            st->push(std::move(m));
           });
           for (const core::Alert& a : svc_.engine_.alerts(state_->stream)) {
-            v1::AlertTransition m;
-            ms_to_timestamp(a.last_evaluated_ms, m.mutable_time());
-            alert_to_proto(a, m.mutable_alert());
-            m.set_snapshot(true);
+            v1::WatchAlertsResponse m;
+            v1::AlertTransition* t = m.mutable_transition();
+            ms_to_timestamp(a.last_evaluated_ms, t->mutable_time());
+            alert_to_proto(a, t->mutable_alert());
+            t->set_snapshot(true);
             state_->queued_bytes += m.ByteSizeLong();
             state_->queue.push_back(std::move(m));
           }
@@ -263,16 +266,18 @@ class MonitorService final : public v1::Monitor::CallbackService {
 
   grpc::ServerUnaryReactor* GetReference(grpc::CallbackServerContext* ctx,
                                          const v1::GetReferenceRequest* req,
-                                         v1::ReferenceInfo* resp) override {
-    return unary(ctx, "GetReference", RpcAccess::kRead, resp,
-                 [&] { return query_reference(engine_, req->stream(), resp); });
+                                         v1::GetReferenceResponse* resp) override {
+    return unary(ctx, "GetReference", RpcAccess::kRead, resp, [&] {
+      return query_reference(engine_, req->stream(), resp->mutable_reference());
+    });
   }
 
   grpc::ServerUnaryReactor* PinReference(grpc::CallbackServerContext* ctx,
                                          const v1::PinReferenceRequest* req,
-                                         v1::ReferenceInfo* resp) override {
-    return unary(ctx, "PinReference", RpcAccess::kWrite, resp,
-                 [&] { return command_pin_reference(engine_, ready, *req, resp); });
+                                         v1::PinReferenceResponse* resp) override {
+    return unary(ctx, "PinReference", RpcAccess::kWrite, resp, [&] {
+      return command_pin_reference(engine_, ready, *req, resp->mutable_reference());
+    });
   }
 
   grpc::ServerUnaryReactor* ListAlertTransitions(grpc::CallbackServerContext* ctx,
@@ -291,9 +296,9 @@ class MonitorService final : public v1::Monitor::CallbackService {
 
   grpc::ServerUnaryReactor* ResetReference(grpc::CallbackServerContext* ctx,
                                            const v1::ResetReferenceRequest* req,
-                                           v1::ReferenceInfo* resp) override {
+                                           v1::ResetReferenceResponse* resp) override {
     return unary(ctx, "ResetReference", RpcAccess::kWrite, resp,
-                 [&] { return command_reset_reference(engine_, *req, resp); });
+                 [&] { return command_reset_reference(engine_, *req, resp->mutable_reference()); });
   }
 
  private:

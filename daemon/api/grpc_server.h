@@ -1,16 +1,16 @@
-// GrpcServer: serves predwatch.v1.Monitor (proto/predwatch/v1/monitor.proto) over a
+// GrpcServer: serves predwatch.v1.MonitorService (proto/predwatch/v1/monitor.proto) over a
 // MonitorEngine, next to the standard grpc.health.v1.Health service and server reflection.
 //
 // Health: with `health_bind` set, a second, plaintext listener serves grpc.health.v1 alone
 // (no API, no reflection), the same statuses, for probes that cannot speak TLS (Kubernetes
 // gRPC probes) while the API port requires it.
 //
-// Health: the overall status "" and "predwatch.v1.Monitor" are NOT_SERVING until
+// Health: the overall status "" and "predwatch.v1.MonitorService" are NOT_SERVING until
 // set_ready(true) (windows rebuilt after start or rebalance); the name "liveness" is
 // SERVING while the process runs (Kubernetes liveness/startup probes use it, so a rebuild
 // never restarts a pod).
 //
-// Access control: every predwatch.v1.Monitor call passes the ApiAuthorizer built from
+// Access control: every predwatch.v1.MonitorService call passes the ApiAuthorizer built from
 // `auth`, the bind and the TLS settings (daemon/api/api_auth.h) before it runs; refusals are
 // reported to `on_auth_failure` (rpc, reason, peer: gRPC's "ipv4:10.0.0.7:51234"). Health
 // and reflection need no credentials.

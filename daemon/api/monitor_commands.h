@@ -1,4 +1,4 @@
-// MonitorCommands: the write side of predwatch.v1.Monitor (SetBaseline, SnapshotBaseline,
+// MonitorCommands: the write side of predwatch.v1.MonitorService (SetBaseline, SnapshotBaseline,
 // RevertBaseline, PinReference, ResetReference) and GetReference, as plain functions over a
 // MonitorEngine, beside the read side (monitor_queries.h): the gRPC service calls them after
 // authorizing the call (api_auth.h: these need the write token), and the fuzz target

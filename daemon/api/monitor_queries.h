@@ -1,4 +1,4 @@
-// MonitorQueries: the read side of predwatch.v1.Monitor (ListStreams, GetWindowStats,
+// MonitorQueries: the read side of predwatch.v1.MonitorService (ListStreams, GetWindowStats,
 // GetDrift, ListAlerts, ListAlertTransitions, GetExemplars, GetBaseline) as plain functions over a
 // MonitorEngine, so that every reader that speaks the query API — the gRPC service
 // (api/grpc_server) and the web view's JSON API (web/web_api) — answers from the same code: same

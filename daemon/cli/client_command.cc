@@ -281,7 +281,7 @@ std::string reference_cell(const v1::StreamInfo& st) {
 // ---- commands -------------------------------------------------------------------------
 
 int run_streams(const ClientOptions& o) {
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::ListStreamsResponse resp;
@@ -346,7 +346,7 @@ int run_stats(const ClientOptions& o, const StatsArgs& a) {
       return 1;
     }
   }
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::GetWindowStatsRequest req;
@@ -463,7 +463,7 @@ int run_drift(const ClientOptions& o, const std::string& stream, const std::stri
               << "')\n";
     return 2;
   }
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   req.set_stream(stream);
@@ -532,7 +532,7 @@ void alert_row(TextTable& t, const v1::Alert& a) {
 
 // `alerts --history`: the latest transitions the server kept, oldest first.
 int run_alert_history(const ClientOptions& o, const std::string& stream, uint32_t limit) {
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::ListAlertTransitionsRequest req;
@@ -560,7 +560,7 @@ int run_alert_history(const ClientOptions& o, const std::string& stream, uint32_
 
 int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
   if (!watch) {
-    auto stub = v1::Monitor::NewStub(channel(o));
+    auto stub = v1::MonitorService::NewStub(channel(o));
     grpc::ClientContext ctx;
     set_deadline(ctx, o);
     v1::ListAlertsRequest req;
@@ -587,12 +587,13 @@ int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
       },
       [] {});
   if (!o.token.empty()) ctx.AddMetadata("authorization", "Bearer " + o.token);
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   v1::WatchAlertsRequest req;
   req.set_stream(stream);
   auto reader = stub->WatchAlerts(&ctx, req);
-  v1::AlertTransition t;
-  while (reader->Read(&t)) {
+  v1::WatchAlertsResponse message;
+  while (reader->Read(&message)) {
+    const v1::AlertTransition& t = message.transition();
     if (o.json) {
       if (print_json("alerts --watch", t, false) != 0) return 1;
       continue;
@@ -656,7 +657,7 @@ int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
     std::cerr << "predwatch exemplars: " << e.what() << "\n";
     return 2;
   }
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::GetExemplarsResponse resp;
@@ -709,7 +710,7 @@ int write_baseline(const std::string& path, const v1::Baseline& b, const ClientO
 
 int run_baseline_pull(const ClientOptions& o, const std::string& stream, const std::string& out,
                       bool reference) {
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::GetBaselineRequest req;
@@ -737,7 +738,7 @@ int run_baseline_push(const ClientOptions& o, const std::string& stream, const s
       return 1;
     }
   }
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::SetBaselineResponse resp;
@@ -754,7 +755,7 @@ int run_baseline_push(const ClientOptions& o, const std::string& stream, const s
 
 int run_baseline_snapshot(const ClientOptions& o, const std::string& stream,
                           const std::string& window, bool install, const std::string& out) {
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::SnapshotBaselineRequest req;
@@ -773,7 +774,7 @@ int run_baseline_snapshot(const ClientOptions& o, const std::string& stream,
 }
 
 int run_baseline_revert(const ClientOptions& o, const std::string& stream) {
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::RevertBaselineRequest req;
@@ -792,7 +793,7 @@ enum class ReferenceAction { kShow, kPin, kReset };
 
 int run_reference(const ClientOptions& o, ReferenceAction action, const std::string& stream,
                   const std::string& window) {
-  auto stub = v1::Monitor::NewStub(channel(o));
+  auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
   v1::ReferenceInfo info;
@@ -801,18 +802,24 @@ int run_reference(const ClientOptions& o, ReferenceAction action, const std::str
   if (action == ReferenceAction::kShow) {
     v1::GetReferenceRequest req;
     req.set_stream(stream);
-    s = stub->GetReference(&ctx, req, &info);
+    v1::GetReferenceResponse resp;
+    s = stub->GetReference(&ctx, req, &resp);
+    info = resp.reference();
   } else if (action == ReferenceAction::kPin) {
     what = "reference pin";
     v1::PinReferenceRequest req;
     req.set_stream(stream);
     req.set_window(window);
-    s = stub->PinReference(&ctx, req, &info);
+    v1::PinReferenceResponse resp;
+    s = stub->PinReference(&ctx, req, &resp);
+    info = resp.reference();
   } else {
     what = "reference reset";
     v1::ResetReferenceRequest req;
     req.set_stream(stream);
-    s = stub->ResetReference(&ctx, req, &info);
+    v1::ResetReferenceResponse resp;
+    s = stub->ResetReference(&ctx, req, &resp);
+    info = resp.reference();
   }
   if (!s.ok()) return fail(o, what, s);
   if (o.json) return print_json(what, info);
@@ -904,7 +911,7 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
   CLI::App* health = app.add_subcommand("health", "health of predwatchd (exit 0 when SERVING)");
   add_common(health, *o);
   health->add_option("--service", *service,
-                     "\"\" = overall readiness, predwatch.v1.Monitor, or liveness");
+                     "\"\" = overall readiness, predwatch.v1.MonitorService, or liveness");
   health->callback([=, &result] { result.exit_code = run_health(*o, *service); });
 
   // reference show|pin|reset: a stream's learned reference.

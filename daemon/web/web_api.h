@@ -1,5 +1,5 @@
 // WebApi: the JSON HTTP API of the web view (docs/WEB.md), a read-only mirror of the query
-// RPCs of predwatch.v1.Monitor. Every answer is the RPC's response message, built by the
+// RPCs of predwatch.v1.MonitorService. Every answer is the RPC's response message, built by the
 // same code as the gRPC service's (api/monitor_queries) and printed as protobuf JSON
 // (proto field names, default values included, int64 as strings):
 //

@@ -1,4 +1,4 @@
-// Fuzzes the write RPCs of predwatch.v1.Monitor and what they leave behind: the command
+// Fuzzes the write RPCs of predwatch.v1.MonitorService and what they leave behind: the command
 // functions of daemon/api/monitor_commands.h (SetBaseline, SnapshotBaseline,
 // RevertBaseline, GetReference, PinReference, ResetReference), each on a fresh engine
 // (tests/fuzz/fuzz_engine.h: streams "ref" and "cam"), followed by an evaluation and a read.

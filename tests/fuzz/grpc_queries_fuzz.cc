@@ -1,4 +1,4 @@
-// Fuzzes the request validation of the predwatch.v1.Monitor read RPCs: the query functions
+// Fuzzes the request validation of the predwatch.v1.MonitorService read RPCs: the query functions
 // of daemon/api/monitor_queries.h that the gRPC service (and the web view's JSON API) call
 // with the client's request, over a small in-memory MonitorEngine.
 //

@@ -177,14 +177,14 @@ class Daemon {
         }
         auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                            grpc::InsecureChannelCredentials());
-        stub_ = v1::Monitor::NewStub(channel);
+        stub_ = v1::MonitorService::NewStub(channel);
         return true;
       }
       std::this_thread::sleep_for(50ms);
     }
     return false;
   }
-  v1::Monitor::Stub& stub() { return *stub_; }
+  v1::MonitorService::Stub& stub() { return *stub_; }
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
 
@@ -237,7 +237,7 @@ class Daemon {
   std::string name_;
   std::filesystem::path ports_;
   std::unique_ptr<Child> child_;
-  std::unique_ptr<v1::Monitor::Stub> stub_;
+  std::unique_ptr<v1::MonitorService::Stub> stub_;
   int grpc_port_ = 0, metrics_port_ = 0;
 };
 

@@ -16,7 +16,7 @@ class Client:
             self.channel = grpc.secure_channel(address, creds)
         else:
             self.channel = grpc.insecure_channel(address)
-        self.stub = monitor_pb2_grpc.MonitorStub(self.channel)
+        self.stub = monitor_pb2_grpc.MonitorServiceStub(self.channel)
         self.timeout = timeout
         self._metadata = (("authorization", "Bearer " + token),) if token else None
 
@@ -80,8 +80,9 @@ class Client:
     def watch_alerts(self, stream="", timeout=None):
         """Iterates AlertTransitions as they happen (the current alerts first, snapshot=True).
         Blocks; `timeout` ends the stream (grpc.RpcError DEADLINE_EXCEEDED)."""
-        return self.stub.WatchAlerts(monitor_pb2.WatchAlertsRequest(stream=stream),
+        call = self.stub.WatchAlerts(monitor_pb2.WatchAlertsRequest(stream=stream),
                                      timeout=timeout, metadata=self._metadata)
+        return (m.transition for m in call)
 
     def exemplars(self, stream, class_name, window="", limit=0):
         """Exemplar frames (frame id, time, image uri) of a class in a window."""
@@ -91,4 +92,5 @@ class Client:
 
     def reference(self, stream):
         """ReferenceInfo of the stream's learned reference (state, frames, inherited_from)."""
-        return self._call(self.stub.GetReference, monitor_pb2.GetReferenceRequest(stream=stream))
+        return self._call(self.stub.GetReference,
+                          monitor_pb2.GetReferenceRequest(stream=stream)).reference

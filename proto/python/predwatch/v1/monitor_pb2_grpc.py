@@ -4,7 +4,7 @@ import grpc
 from predwatch.v1 import monitor_pb2 as predwatch_dot_v1_dot_monitor__pb2
 
 
-class MonitorStub(object):
+class MonitorServiceStub(object):
   # missing associated documentation comment in .proto file
   pass
 
@@ -15,78 +15,78 @@ class MonitorStub(object):
       channel: A grpc.Channel.
     """
     self.ListStreams = channel.unary_unary(
-        '/predwatch.v1.Monitor/ListStreams',
+        '/predwatch.v1.MonitorService/ListStreams',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.ListStreamsRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.ListStreamsResponse.FromString,
         )
     self.GetWindowStats = channel.unary_unary(
-        '/predwatch.v1.Monitor/GetWindowStats',
+        '/predwatch.v1.MonitorService/GetWindowStats',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.GetWindowStatsRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.GetWindowStatsResponse.FromString,
         )
     self.GetDrift = channel.unary_unary(
-        '/predwatch.v1.Monitor/GetDrift',
+        '/predwatch.v1.MonitorService/GetDrift',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.GetDriftRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.GetDriftResponse.FromString,
         )
     self.ListAlerts = channel.unary_unary(
-        '/predwatch.v1.Monitor/ListAlerts',
+        '/predwatch.v1.MonitorService/ListAlerts',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.ListAlertsRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.ListAlertsResponse.FromString,
         )
     self.WatchAlerts = channel.unary_stream(
-        '/predwatch.v1.Monitor/WatchAlerts',
+        '/predwatch.v1.MonitorService/WatchAlerts',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.WatchAlertsRequest.SerializeToString,
-        response_deserializer=predwatch_dot_v1_dot_monitor__pb2.AlertTransition.FromString,
+        response_deserializer=predwatch_dot_v1_dot_monitor__pb2.WatchAlertsResponse.FromString,
         )
     self.ListAlertTransitions = channel.unary_unary(
-        '/predwatch.v1.Monitor/ListAlertTransitions',
+        '/predwatch.v1.MonitorService/ListAlertTransitions',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.ListAlertTransitionsRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.ListAlertTransitionsResponse.FromString,
         )
     self.GetExemplars = channel.unary_unary(
-        '/predwatch.v1.Monitor/GetExemplars',
+        '/predwatch.v1.MonitorService/GetExemplars',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.GetExemplarsRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.GetExemplarsResponse.FromString,
         )
     self.GetBaseline = channel.unary_unary(
-        '/predwatch.v1.Monitor/GetBaseline',
+        '/predwatch.v1.MonitorService/GetBaseline',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.GetBaselineRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.GetBaselineResponse.FromString,
         )
     self.SetBaseline = channel.unary_unary(
-        '/predwatch.v1.Monitor/SetBaseline',
+        '/predwatch.v1.MonitorService/SetBaseline',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.SetBaselineRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.SetBaselineResponse.FromString,
         )
     self.RevertBaseline = channel.unary_unary(
-        '/predwatch.v1.Monitor/RevertBaseline',
+        '/predwatch.v1.MonitorService/RevertBaseline',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.RevertBaselineRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.RevertBaselineResponse.FromString,
         )
     self.SnapshotBaseline = channel.unary_unary(
-        '/predwatch.v1.Monitor/SnapshotBaseline',
+        '/predwatch.v1.MonitorService/SnapshotBaseline',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.SnapshotBaselineRequest.SerializeToString,
         response_deserializer=predwatch_dot_v1_dot_monitor__pb2.SnapshotBaselineResponse.FromString,
         )
     self.GetReference = channel.unary_unary(
-        '/predwatch.v1.Monitor/GetReference',
+        '/predwatch.v1.MonitorService/GetReference',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.GetReferenceRequest.SerializeToString,
-        response_deserializer=predwatch_dot_v1_dot_monitor__pb2.ReferenceInfo.FromString,
+        response_deserializer=predwatch_dot_v1_dot_monitor__pb2.GetReferenceResponse.FromString,
         )
     self.PinReference = channel.unary_unary(
-        '/predwatch.v1.Monitor/PinReference',
+        '/predwatch.v1.MonitorService/PinReference',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.PinReferenceRequest.SerializeToString,
-        response_deserializer=predwatch_dot_v1_dot_monitor__pb2.ReferenceInfo.FromString,
+        response_deserializer=predwatch_dot_v1_dot_monitor__pb2.PinReferenceResponse.FromString,
         )
     self.ResetReference = channel.unary_unary(
-        '/predwatch.v1.Monitor/ResetReference',
+        '/predwatch.v1.MonitorService/ResetReference',
         request_serializer=predwatch_dot_v1_dot_monitor__pb2.ResetReferenceRequest.SerializeToString,
-        response_deserializer=predwatch_dot_v1_dot_monitor__pb2.ReferenceInfo.FromString,
+        response_deserializer=predwatch_dot_v1_dot_monitor__pb2.ResetReferenceResponse.FromString,
         )
 
 
-class MonitorServicer(object):
+class MonitorServiceServicer(object):
   # missing associated documentation comment in .proto file
   pass
 
@@ -204,7 +204,7 @@ class MonitorServicer(object):
     raise NotImplementedError('Method not implemented!')
 
 
-def add_MonitorServicer_to_server(servicer, server):
+def add_MonitorServiceServicer_to_server(servicer, server):
   rpc_method_handlers = {
       'ListStreams': grpc.unary_unary_rpc_method_handler(
           servicer.ListStreams,
@@ -229,7 +229,7 @@ def add_MonitorServicer_to_server(servicer, server):
       'WatchAlerts': grpc.unary_stream_rpc_method_handler(
           servicer.WatchAlerts,
           request_deserializer=predwatch_dot_v1_dot_monitor__pb2.WatchAlertsRequest.FromString,
-          response_serializer=predwatch_dot_v1_dot_monitor__pb2.AlertTransition.SerializeToString,
+          response_serializer=predwatch_dot_v1_dot_monitor__pb2.WatchAlertsResponse.SerializeToString,
       ),
       'ListAlertTransitions': grpc.unary_unary_rpc_method_handler(
           servicer.ListAlertTransitions,
@@ -264,19 +264,19 @@ def add_MonitorServicer_to_server(servicer, server):
       'GetReference': grpc.unary_unary_rpc_method_handler(
           servicer.GetReference,
           request_deserializer=predwatch_dot_v1_dot_monitor__pb2.GetReferenceRequest.FromString,
-          response_serializer=predwatch_dot_v1_dot_monitor__pb2.ReferenceInfo.SerializeToString,
+          response_serializer=predwatch_dot_v1_dot_monitor__pb2.GetReferenceResponse.SerializeToString,
       ),
       'PinReference': grpc.unary_unary_rpc_method_handler(
           servicer.PinReference,
           request_deserializer=predwatch_dot_v1_dot_monitor__pb2.PinReferenceRequest.FromString,
-          response_serializer=predwatch_dot_v1_dot_monitor__pb2.ReferenceInfo.SerializeToString,
+          response_serializer=predwatch_dot_v1_dot_monitor__pb2.PinReferenceResponse.SerializeToString,
       ),
       'ResetReference': grpc.unary_unary_rpc_method_handler(
           servicer.ResetReference,
           request_deserializer=predwatch_dot_v1_dot_monitor__pb2.ResetReferenceRequest.FromString,
-          response_serializer=predwatch_dot_v1_dot_monitor__pb2.ReferenceInfo.SerializeToString,
+          response_serializer=predwatch_dot_v1_dot_monitor__pb2.ResetReferenceResponse.SerializeToString,
       ),
   }
   generic_handler = grpc.method_handlers_generic_handler(
-      'predwatch.v1.Monitor', rpc_method_handlers)
+      'predwatch.v1.MonitorService', rpc_method_handlers)
   server.add_generic_rpc_handlers((generic_handler,))
