@@ -37,12 +37,17 @@ int resolve_window(const core::StreamMonitor& m, const std::string& window, Stat
   return w;
 }
 
-Status query_list_streams(const MonitorEngine& engine, const v1::ListStreamsRequest&,
+Status query_list_streams(const MonitorEngine& engine, const v1::ListStreamsRequest& req,
                           v1::ListStreamsResponse* resp) {
   engine.for_each_stream([&](const StreamView& v) {
     const core::StreamMonitor& m = v.monitor;
+    if (!req.base_stream().empty() && v.base != req.base_stream()) return;
     v1::StreamInfo* s = resp->add_streams();
     s->set_stream(m.stream());
+    s->set_base_stream(v.base);
+    if (m.stream().size() > v.base.size() + 1) {
+      s->set_model_version(m.stream().substr(v.base.size() + 1));  // after "<base>@"
+    }
     for (size_t i = 0; i < m.window_count(); ++i) window_info(m, i, s->add_windows());
     s->set_classes(uint32_t(m.classes().size()));
     s->set_has_baseline(v.baseline != nullptr);
@@ -57,6 +62,7 @@ Status query_list_streams(const MonitorEngine& engine, const v1::ListStreamsRequ
       info.start_ms = l->start_ms();
       info.end_ms = l->end_ms();
       info.progress = l->progress();
+      info.inherited_from = v.reference_from;
       reference_to_proto(m.stream(), info, s->mutable_reference());
     }
   });

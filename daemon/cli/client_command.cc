@@ -280,12 +280,14 @@ std::string reference_cell(const v1::StreamInfo& st) {
 
 // ---- commands -------------------------------------------------------------------------
 
-int run_streams(const ClientOptions& o) {
+int run_streams(const ClientOptions& o, const std::string& base_stream) {
   auto stub = v1::MonitorService::NewStub(channel(o));
   grpc::ClientContext ctx;
   set_deadline(ctx, o);
+  v1::ListStreamsRequest req;
+  req.set_base_stream(base_stream);
   v1::ListStreamsResponse resp;
-  const grpc::Status s = stub->ListStreams(&ctx, {}, &resp);
+  const grpc::Status s = stub->ListStreams(&ctx, req, &resp);
   if (!s.ok()) return fail(o, "streams", s);
   if (o.json) return print_json("streams", resp);
   TextTable t({"stream", "window", "type", "frames", "fill", "late", "classes", "baseline",
@@ -838,7 +840,12 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
 
   CLI::App* streams = app.add_subcommand("streams", "streams of a running predwatchd");
   add_common(streams, *o);
-  streams->callback([o, &result] { result.exit_code = run_streams(*o); });
+  auto base_stream = std::make_shared<std::string>();
+  streams->add_option("--of", *base_stream,
+                      "only this configured stream and its model versions "
+                      "(streams.split_model_versions: STREAM@VERSION)");
+  streams->callback(
+      [o, base_stream, &result] { result.exit_code = run_streams(*o, *base_stream); });
 
   auto sa = std::make_shared<StatsArgs>();
   CLI::App* stats = app.add_subcommand("stats", "statistics of a window of a stream");

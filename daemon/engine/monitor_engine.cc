@@ -644,14 +644,16 @@ bool MonitorEngine::with_stream(std::string_view stream,
   auto it = streams_.find(stream);
   if (it == streams_.end()) return false;
   const StreamState& s = it->second;
-  fn(StreamView{*s.monitor, s.baseline.get(), s.drift, s.evaluated_at_ms, s.partition});
+  fn(StreamView{*s.monitor, s.baseline.get(), s.drift, s.evaluated_at_ms, s.partition, s.base,
+                s.reference_from});
   return true;
 }
 
 void MonitorEngine::for_each_stream(const std::function<void(const StreamView&)>& fn) const {
   std::lock_guard lock(mu_);
   for (const auto& [name, s] : streams_)
-    fn(StreamView{*s.monitor, s.baseline.get(), s.drift, s.evaluated_at_ms, s.partition});
+    fn(StreamView{*s.monitor, s.baseline.get(), s.drift, s.evaluated_at_ms, s.partition, s.base,
+                  s.reference_from});
 }
 
 std::vector<std::string> MonitorEngine::stream_names() const {

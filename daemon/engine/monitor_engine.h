@@ -209,6 +209,10 @@ struct StreamView {
   const std::vector<core::DriftReport>& drift;
   int64_t evaluated_at_ms;  // 0 before the first evaluation
   int32_t partition;        // -1 when not from Kafka
+  // The configured stream this one belongs to (itself, or the stream of which it is a model
+  // version: split_model_versions), and the stream whose reference its copies ("": its own).
+  const std::string& base;
+  const std::string& reference_from;
 };
 
 struct EngineCounters {

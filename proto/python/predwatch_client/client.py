@@ -34,9 +34,11 @@ class Client:
 
     # ---- streams and windows ----
 
-    def streams(self):
-        """The streams this replica owns (StreamInfo: windows, fill, baseline, reference)."""
-        return list(self._call(self.stub.ListStreams, monitor_pb2.ListStreamsRequest()).streams)
+    def streams(self, of=""):
+        """The streams this replica owns (StreamInfo: windows, fill, baseline, reference,
+        model_version); `of`: only that configured stream and its model versions."""
+        req = monitor_pb2.ListStreamsRequest(base_stream=of)
+        return list(self._call(self.stub.ListStreams, req).streams)
 
     def window_stats(self, stream, window="", classes=(), dense=False, top_pairs=0,
                      sections=()):

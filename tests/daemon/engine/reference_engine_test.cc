@@ -6,11 +6,13 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "daemon/api/monitor_queries.h"
 #include "daemon/baseline/state_store.h"
 #include "daemon/engine/monitor_engine.h"
 
@@ -207,6 +209,24 @@ TEST(ReferenceEngine, ANewModelVersionStartsWithThePreviousVersionsReference) {
     std::string id;
     ASSERT_TRUE(engine.apply(frame("cam", 700, rng, 0.8f, id)).applied);
     EXPECT_EQ(engine.stream_names().size(), 3u);
+    // ListStreams: each version with its configured stream and version; `base_stream` keeps
+    // one configured stream's.
+    v1::ListStreamsRequest req;
+    req.set_base_stream("cam");
+    v1::ListStreamsResponse resp;
+    ASSERT_TRUE(query_list_streams(engine, req, &resp).ok());
+    std::map<std::string, std::string> versions;
+    for (const v1::StreamInfo& st : resp.streams()) {
+      EXPECT_EQ(st.base_stream(), "cam");
+      versions[st.stream()] = st.model_version();
+      if (st.stream() == "cam@v2") EXPECT_EQ(st.reference().inherited_from(), "cam@v1");
+    }
+    EXPECT_EQ(versions, (std::map<std::string, std::string>{
+                            {"cam", ""}, {"cam@v1", "v1"}, {"cam@v2", "v2"}}));
+    req.set_base_stream("cam@v1");  // a version is not a configured stream
+    resp.Clear();
+    ASSERT_TRUE(query_list_streams(engine, req, &resp).ok());
+    EXPECT_EQ(resp.streams_size(), 0);
   }
   EXPECT_EQ(configured, (std::vector<std::string>{"cam", "cam", "cam"}));  // never "cam@v1"
   {
