@@ -390,7 +390,14 @@ def build():
     templating = [
         {"type": "datasource", "name": "datasource", "label": "Data source", "query": "prometheus",
          "current": {}, "hide": 0, "refresh": 1, "regex": "", "options": []},
-        variable("stream", "Stream", "label_values(predwatch_last_event_timestamp_seconds, stream)"),
+        # Model versions (streams.split_model_versions): a version's stream is
+        # "<stream>@<version>"; choosing versions narrows the stream list to them (and the
+        # streams without a version).
+        dict(variable("version", "Model version",
+                      "label_values(predwatch_last_event_timestamp_seconds, stream)"),
+             regex="/@(.+)$/"),
+        variable("stream", "Stream",
+                 'label_values(predwatch_last_event_timestamp_seconds{stream=~"[^@]*(@($version))?"}, stream)'),
         variable("window", "Window", 'label_values(predwatch_window_frames{stream=~"$stream"}, window)'),
         variable("class", "Class", 'label_values(predwatch_class_share{stream=~"$stream",window=~"$window"}, class)'),
     ]

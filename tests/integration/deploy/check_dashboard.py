@@ -118,9 +118,14 @@ def main():
             exprs.append(t.get("expr", ""))
     variables = {v["name"]: v for v in d.get("templating", {}).get("list", [])}
     all_text = "\n".join(exprs + [json.dumps(v.get("query")) for v in variables.values()])
-    for name in ("datasource", "stream", "window", "class"):
+    for name in ("datasource", "version", "stream", "window", "class"):
         if name not in variables:
             problems.append(f"template variable {name} missing")
+    # The model-version variable narrows the stream list (streams.split_model_versions).
+    if "$version" not in json.dumps(variables.get("stream", {}).get("query")):
+        problems.append("variable stream: its query does not use $version")
+    if variables.get("version", {}).get("allValue") != ".*":
+        problems.append("variable version: needs includeAll with allValue '.*'")
     for name in ("stream", "window", "class"):
         v = variables.get(name, {})
         if v.get("allValue") != ".*" or not v.get("includeAll"):
