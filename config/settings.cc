@@ -174,6 +174,19 @@ StreamSettings stream_settings(const Settings& settings, std::string_view stream
     if (s.key == stream) return s;
     if (s.key == kStreamTemplateKey) templ = &s;
   }
+  // A model version's stream ("cam@v2") has its configured stream's settings.
+  if (settings.streams.split_model_versions) {
+    for (size_t at = stream.find('@'); at != std::string_view::npos;
+         at = stream.find('@', at + 1)) {
+      for (const StreamSettings& s : settings.streams.entries) {
+        if (s.key == stream.substr(0, at)) {
+          StreamSettings out = s;
+          out.key = std::string(stream);
+          return out;
+        }
+      }
+    }
+  }
   StreamSettings out = templ ? *templ : StreamSettings{};
   out.key = std::string(stream);
   return out;

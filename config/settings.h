@@ -430,8 +430,10 @@ struct Settings {
 DriftThresholds resolve_thresholds(const Settings& settings, std::string_view stream,
                                    std::string_view class_name);
 
-// Settings in force for a stream: its entry in streams.entries, else the "*" template, else
-// defaults (auto classes, no class map, no baseline, all windows). The result's key is stream.
+// Settings in force for a stream: its entry in streams.entries, else (with
+// streams.split_model_versions, for a model version's stream "<key>@<version>") the entry of
+// <key>, else the "*" template, else defaults (auto classes, no class map, no baseline, all
+// windows). The result's key is stream.
 StreamSettings stream_settings(const Settings& settings, std::string_view stream);
 
 // The automatic Kafka rebuild horizon: the longest time window plus its allowed lateness

@@ -656,6 +656,17 @@ TEST(StreamSettings, ExactEntryThenTemplateThenDefaults) {
   expected.key = "other";
   expected.classes = {"a"};
   EXPECT_EQ(stream_settings(s, "other"), expected);  // the template, renamed
+  // A model version's stream: the template until versions are split, then cam's entry.
+  expected.key = "cam@v2";
+  EXPECT_EQ(stream_settings(s, "cam@v2"), expected);
+  s.streams.split_model_versions = true;
+  StreamSettings version = s.streams.entries[1];
+  version.key = "cam@v2";
+  EXPECT_EQ(stream_settings(s, "cam@v2"), version);
+  version.key = "cam@v2@rc1";  // a version with an '@' of its own
+  EXPECT_EQ(stream_settings(s, "cam@v2@rc1"), version);
+  expected.key = "lobby@v2";
+  EXPECT_EQ(stream_settings(s, "lobby@v2"), expected);  // no entry of lobby: the template
 }
 
 }  // namespace
