@@ -179,6 +179,11 @@ int run_replay(const ReplayOptions& options, std::ostream& out, std::ostream& er
     err << "replay: --fps must be > 0\n";
     return 1;
   }
+  if (!options.topic.empty() && !options.ground_truth.empty()) {
+    err << "replay: --topic reads JSON lines through a topic's event mapping; --ground-truth "
+           "reads a COCO results file: give one of them\n";
+    return 1;
+  }
   std::optional<ReplaySetup> setup = load_setup(options, err);
   if (!setup) return 1;
   std::string error;
