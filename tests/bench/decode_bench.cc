@@ -1,5 +1,6 @@
 // Decoding throughput: events/s of JsonEventDecoder and ProtobufEventDecoder for events
-// with 5 and 20 detections (pixel boxes, every optional field a detector sends).
+// with 5 and 20 detections (pixel boxes, every optional field a detector sends), and of
+// MappedJsonDecoder (an event mapping, preset none) on the very same JSON.
 //
 // Build and run (see docs/BENCHMARKS.md, section "Decoding"):
 //   bash scripts/build.sh -DPREDWATCH_BUILD_BENCHMARKS=ON
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "daemon/ingest/json_event_decoder.h"
+#include "daemon/ingest/mapped_json_decoder.h"
 #include "daemon/ingest/protobuf_event_decoder.h"
 #include "predwatch/v1/event.pb.h"
 
@@ -60,12 +62,16 @@ void Decode(benchmark::State& state, const std::string& payload) {
   state.counters["payload_bytes"] = static_cast<double>(payload.size());
 }
 
-void BM_DecodeJson(benchmark::State& state) {
+std::string MakeJson(int detections) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(MakeEvent(static_cast<int>(state.range(0))),
-                                                    &json, options);
+  (void)google::protobuf::util::MessageToJsonString(MakeEvent(detections), &json, options);
+  return json;
+}
+
+void BM_DecodeJson(benchmark::State& state) {
+  const std::string json = MakeJson(static_cast<int>(state.range(0)));
   Decode<predwatch::daemon::JsonEventDecoder>(state, json);
   // On-Demand runs the kernel chosen at compile time ("fallback" without -march flags).
   state.SetLabel(std::string("simdjson ") + simdjson::builtin_implementation()->name());
@@ -76,7 +82,32 @@ void BM_DecodeProtobuf(benchmark::State& state) {
   Decode<predwatch::daemon::ProtobufEventDecoder>(state, bytes);
 }
 
+// The same JSON through an event mapping (kafka.mappings[], preset none: PredictionEvent's
+// own names), simdjson's DOM parser: the cost of reading fields by path.
+void BM_DecodeMappedJson(benchmark::State& state) {
+  const std::string json = MakeJson(static_cast<int>(state.range(0)));
+  std::string error;
+  predwatch::config::EventMappingSettings settings;
+  settings.topic = "t";
+  auto mapping = predwatch::daemon::resolve_mapping(settings, error);
+  if (!mapping) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  predwatch::daemon::MappedJsonDecoder decoder(std::move(*mapping));
+  Event event;
+  for (auto _ : state) {
+    auto r = decoder.decode(json, event);
+    if (!r.ok()) state.SkipWithError(std::string(r.message).c_str());
+    benchmark::DoNotOptimize(event.detections.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(json.size()));
+  state.counters["payload_bytes"] = static_cast<double>(json.size());
+}
+
 BENCHMARK(BM_DecodeJson)->ArgName("objects")->Arg(5)->Arg(20);
+BENCHMARK(BM_DecodeMappedJson)->ArgName("objects")->Arg(5)->Arg(20);
 BENCHMARK(BM_DecodeProtobuf)->ArgName("objects")->Arg(5)->Arg(20);
 
 }  // namespace
