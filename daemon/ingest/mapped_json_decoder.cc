@@ -299,7 +299,7 @@ DecodeResult MappedJsonDecoder::read_rows(Element root, core::Event& out) {
     auto at = [&](const FieldSource& s, size_t, Element& e) {
       return s.kind == Kind::kPath && find(row, s.path, e);
     };
-    if (DecodeResult r = read_detection(out, index++, at); !r.ok()) return r;
+    if (DecodeResult r = read_detection(out, index++, at, false); !r.ok()) return r;
   }
   return {};
 }
@@ -308,14 +308,15 @@ DecodeResult MappedJsonDecoder::read_columns(Element root, core::Event& out) {
   const EventMapping& m = mapping_;
   struct Column {
     const FieldSource* source;
+    Element value;  // the list
     simdjson::dom::array list;
     bool present = false;
   };
-  Column columns[] = {{&m.box, {}}, {&m.class_name, {}}, {&m.class_id, {}}, {&m.confidence, {}}};
+  Column columns[] = {
+      {&m.box, {}, {}}, {&m.class_name, {}, {}}, {&m.class_id, {}, {}}, {&m.confidence, {}, {}}};
   for (Column& c : columns) {
-    Element v;
-    if (c.source->kind != Kind::kPath || !find(root, c.source->path, v)) continue;
-    if (v.get_array().get(c.list)) {
+    if (c.source->kind != Kind::kPath || !find(root, c.source->path, c.value)) continue;
+    if (c.value.get_array().get(c.list)) {
       return normalizer_.fail(DecodeError::kBadValue, "{}: expected a list (layout columns)",
                               c.source->text);
     }
@@ -332,7 +333,6 @@ DecodeResult MappedJsonDecoder::read_columns(Element root, core::Event& out) {
                             columns[0].list.size());
   }
   const size_t n = flat ? columns[0].list.size() / 4 : columns[0].list.size();
-  flat_box_ = flat;
   for (const Column& c : columns) {
     if (c.present && c.source != &m.box && c.list.size() != n) {
       return normalizer_.fail(DecodeError::kBadValue, "{}: {} entries, but {} has {} boxes",
@@ -343,22 +343,22 @@ DecodeResult MappedJsonDecoder::read_columns(Element root, core::Event& out) {
     for (const Column& c : columns) {
       if (c.source != &s) continue;
       if (flat && c.source == &m.box) {
-        flat_at_ = c.list;  // read_box takes the 4 numbers from index 4 i
-        return c.present;
+        e = c.value;  // the whole list: read_box takes the 4 numbers from index 4 i
+        return true;
       }
       return c.present && !c.list.at(i).get(e) && !e.is_null();
     }
     return false;
   };
   for (size_t i = 0; i < n; ++i) {
-    if (DecodeResult r = read_detection(out, i, at); !r.ok()) return r;
+    if (DecodeResult r = read_detection(out, i, at, flat); !r.ok()) return r;
   }
-  flat_box_ = false;
   return {};
 }
 
 template <typename At>
-DecodeResult MappedJsonDecoder::read_detection(core::Event& out, size_t index, At at) {
+DecodeResult MappedJsonDecoder::read_detection(core::Event& out, size_t index, At at,
+                                               bool flat_boxes) {
   const EventMapping& m = mapping_;
   EventNormalizer::RawDetection* raw = nullptr;
   core::NamedDetection& d = normalizer_.add_detection(out, raw);
@@ -384,7 +384,7 @@ DecodeResult MappedJsonDecoder::read_detection(core::Event& out, size_t index, A
     raw->has_confidence = true;
   }
   if (at(m.box, index, v)) {
-    if (DecodeResult r = read_box(v, index, d.box); !r.ok()) return r;
+    if (DecodeResult r = read_box(v, index, flat_boxes, d.box); !r.ok()) return r;
     raw->has_box = true;
     raw->normalized = m.box_units == BoxUnits::kNormalized;
   }
@@ -413,14 +413,14 @@ DecodeResult MappedJsonDecoder::set_class_id(Element v, size_t index, core::Name
   return {};
 }
 
-DecodeResult MappedJsonDecoder::read_box(Element v, size_t index, core::Box& box) {
+DecodeResult MappedJsonDecoder::read_box(Element v, size_t index, bool flat_boxes, core::Box& box) {
   const EventMapping& m = mapping_;
   double c[4];
   simdjson::dom::array a;
   simdjson::dom::object o;
-  if (flat_box_) {
+  if (flat_boxes) {
     for (size_t k = 0; k < 4; ++k) {
-      if (flat_at_.at(4 * index + k).get_double().get(c[k])) {
+      if (v.get_array().get(a) || a.at(4 * index + k).get_double().get(c[k])) {
         return normalizer_.fail(DecodeError::kInvalidBox,
                                 "detections[{}].box: entry {} of {} is not a number", index,
                                 4 * index + k, m.box.text);

@@ -90,8 +90,10 @@ class MappedJsonDecoder final : public EventDecoder {
   DecodeResult read_columns(Element root, core::Event& out);
   // One detection: `at(source, element)` finds each field's element for detection `index`.
   template <typename At>
-  DecodeResult read_detection(core::Event& out, size_t index, At at);
-  DecodeResult read_box(Element v, size_t index, core::Box& box);
+  // `flat_boxes`: `at` gives, for the box, the one flat list of every detection's numbers
+  // (4 per detection) instead of the detection's box.
+  DecodeResult read_detection(core::Event& out, size_t index, At at, bool flat_boxes);
+  DecodeResult read_box(Element v, size_t index, bool flat_boxes, core::Box& box);
   DecodeResult set_class_id(Element v, size_t index, core::NamedDetection& d);
   void note_unknown_keys(Element object, const std::vector<std::string_view>& known,
                          std::string_view scope);
@@ -106,9 +108,6 @@ class MappedJsonDecoder final : public EventDecoder {
   std::vector<std::string_view> detection_keys_;  // ... of the detection paths (rows)
   std::string detection_scope_;                   // "detections[]." as configured
   std::vector<std::string> unknown_;
-  // Layout columns with one flat list of numbers for the boxes (4 per detection).
-  bool flat_box_ = false;
-  simdjson::dom::array flat_at_;
   EventNormalizer normalizer_;
 };
 
