@@ -25,6 +25,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,9 @@ namespace predwatch::daemon {
 // How far outside the image a box coordinate may lie (as a fraction of the image width or
 // height) and still be clipped rather than rejected.
 inline constexpr float kBoxClipTolerance = 0.05f;
+
+// An image side as decoders accept it: a whole number of pixels in [0, 2^32 - 1].
+inline bool is_pixel_count(double v) { return v >= 0 && v <= 4294967295.0 && v == std::floor(v); }
 
 // The longest image.uri accepted (every exemplar of a frame keeps it).
 inline constexpr size_t kMaxImageUriBytes = 2048;

@@ -35,7 +35,6 @@ bool parse_number_string(std::string_view s, double& out) {
 }
 
 constexpr size_t kNoIndex = std::numeric_limits<size_t>::max();
-constexpr size_t kMaxUnknownPerEvent = 16;  // more distinct unknown fields are not listed
 
 }  // namespace
 
@@ -95,10 +94,7 @@ DecodeResult JsonEventDecoder::read_bool(JsonValue v, std::string_view path, siz
 DecodeResult JsonEventDecoder::decode(std::string_view payload, core::Event& out) {
   unknown_.clear();
   normalizer_.begin(out);
-  if (buffer_.size() < payload.size() + simdjson::SIMDJSON_PADDING) {
-    buffer_.resize(payload.size() + simdjson::SIMDJSON_PADDING);
-  }
-  if (!payload.empty()) std::memcpy(buffer_.data(), payload.data(), payload.size());
+  copy_padded(payload, buffer_);
   ondemand::document doc;
   if (auto err = parser_.iterate(buffer_.data(), payload.size(), buffer_.size()).get(doc)) {
     return normalizer_.fail(DecodeError::kUndecodable, "not JSON: {}",
@@ -183,7 +179,7 @@ DecodeResult JsonEventDecoder::decode_top(ondemand::object& obj, core::Event& ou
           const std::string_view path = is_width ? "image.width" : "image.height";
           r = read_double(f.value(), path, kNoIndex, d, present);
           if (r.ok() && present) {
-            if (!(d >= 0 && d <= 4294967295.0 && d == std::floor(d))) {
+            if (!is_pixel_count(d)) {
               return normalizer_.fail(DecodeError::kBadValue, "{}: {} is not a pixel count", path,
                                       d);
             }
@@ -320,14 +316,22 @@ DecodeResult JsonEventDecoder::decode_box(JsonValue v, core::Box& box,
   return {};
 }
 
-void JsonEventDecoder::note_unknown(std::string_view scope, std::string_view key) {
-  if (unknown_.size() >= kMaxUnknownPerEvent) return;
+void note_unknown_field(std::vector<std::string>& unknown, std::string_view scope,
+                        std::string_view key) {
+  if (unknown.size() >= kMaxUnknownPerEvent) return;
   std::string path;
   path.reserve(scope.size() + key.size());
   path.append(scope).append(key);
-  if (std::find(unknown_.begin(), unknown_.end(), path) == unknown_.end()) {
-    unknown_.push_back(std::move(path));
+  if (std::find(unknown.begin(), unknown.end(), path) == unknown.end()) {
+    unknown.push_back(std::move(path));
   }
+}
+
+void copy_padded(std::string_view payload, std::vector<char>& buffer) {
+  if (buffer.size() < payload.size() + simdjson::SIMDJSON_PADDING) {
+    buffer.resize(payload.size() + simdjson::SIMDJSON_PADDING);
+  }
+  if (!payload.empty()) std::memcpy(buffer.data(), payload.data(), payload.size());
 }
 
 std::string_view unknown_field_hint(std::string_view path) {

@@ -26,6 +26,16 @@
 
 namespace predwatch::daemon {
 
+// Shared by the JSON decoders (this one and MappedJsonDecoder):
+// Appends scope + key ("detections[]." + "score") to `unknown` unless it is there already or
+// `unknown` holds kMaxUnknownPerEvent paths (more distinct unknown fields are not listed).
+inline constexpr size_t kMaxUnknownPerEvent = 16;
+void note_unknown_field(std::vector<std::string>& unknown, std::string_view scope,
+                        std::string_view key);
+// Copies `payload` into `buffer` (grown when needed, never shrunk) with the padding simdjson
+// reads past its end.
+void copy_padded(std::string_view payload, std::vector<char>& buffer);
+
 class JsonEventDecoder final : public EventDecoder {
   using JsonValue = simdjson::simdjson_result<simdjson::ondemand::value>;
 
@@ -49,7 +59,9 @@ class JsonEventDecoder final : public EventDecoder {
   DecodeResult type_error(std::string_view path, size_t index, std::string_view expected);
 
   // Records an ignored field: `scope` ("", "detections[].", ...) + key, once per decode.
-  void note_unknown(std::string_view scope, std::string_view key);
+  void note_unknown(std::string_view scope, std::string_view key) {
+    note_unknown_field(unknown_, scope, key);
+  }
 
   simdjson::ondemand::parser parser_;
   std::vector<std::string> unknown_;  // of the last decode

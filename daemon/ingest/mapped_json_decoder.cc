@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "daemon/ingest/json_event_decoder.h"
 #include "daemon/ingest/rfc3339.h"
 
 namespace predwatch::daemon {
@@ -15,8 +16,6 @@ using config::BoxFormat;
 using config::BoxUnits;
 using config::DetectionLayout;
 using config::TimestampUnit;
-
-constexpr size_t kMaxUnknownPerEvent = 16;  // as JsonEventDecoder
 
 bool parse_number(std::string_view s, double& out) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -238,7 +237,7 @@ DecodeResult MappedJsonDecoder::read_size(const FieldSource& source, Element roo
                               source.text);
     }
   }
-  if (!(pixels >= 0 && pixels <= 4294967295.0 && pixels == std::floor(pixels))) {
+  if (!is_pixel_count(pixels)) {
     return normalizer_.fail(DecodeError::kBadValue, "{}: {} at {} is not a pixel count", name,
                             pixels, source.text);
   }
@@ -249,10 +248,7 @@ DecodeResult MappedJsonDecoder::read_size(const FieldSource& source, Element roo
 DecodeResult MappedJsonDecoder::decode(std::string_view payload, core::Event& out) {
   unknown_.clear();
   normalizer_.begin(out);
-  if (buffer_.size() < payload.size() + simdjson::SIMDJSON_PADDING) {
-    buffer_.resize(payload.size() + simdjson::SIMDJSON_PADDING);
-  }
-  if (!payload.empty()) std::memcpy(buffer_.data(), payload.data(), payload.size());
+  copy_padded(payload, buffer_);
   Element root;
   if (auto err = parser_.parse(buffer_.data(), payload.size(), false).get(root)) {
     return normalizer_.fail(DecodeError::kUndecodable, "not JSON: {}",
@@ -481,12 +477,8 @@ void MappedJsonDecoder::note_unknown_keys(Element object,
   if (object.get_object().get(fields)) return;
   for (auto [key, value] : fields) {
     if (unknown_.size() >= kMaxUnknownPerEvent) return;
-    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string path;
-    path.reserve(scope.size() + key.size());
-    path.append(scope).append(key);
-    if (std::find(unknown_.begin(), unknown_.end(), path) == unknown_.end()) {
-      unknown_.push_back(std::move(path));
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      note_unknown_field(unknown_, scope, key);
     }
   }
 }
