@@ -593,6 +593,11 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(raw, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
   const std::optional<std::string_view> content_type = content_type_header(headers);
+  // The message's timestamp (-1: none): a mapping may read it (@timestamp), the sink bounds
+  // the event time's skew by it.
+  rd_kafka_timestamp_type_t ts_type;
+  int64_t message_time_ms = rd_kafka_message_timestamp(raw, &ts_type);
+  if (ts_type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) message_time_ms = -1;
 
   bool rebuilding = false;
   {
@@ -614,9 +619,7 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
       meta.key = std::string_view(static_cast<const char*>(raw->key), raw->key_len);
       meta.has_key = true;
     }
-    rd_kafka_timestamp_type_t type;
-    meta.timestamp_ms = rd_kafka_message_timestamp(raw, &type);
-    if (type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) meta.timestamp_ms = -1;
+    meta.timestamp_ms = message_time_ms;
     meta.partition = raw->partition;
     meta.offset = raw->offset;
     result = decoders.decode(topic, content_type, payload, event, meta);
@@ -641,10 +644,7 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
       moved = true;
       it->second = TopicPartition{std::string(topic), raw->partition};
     }
-    rd_kafka_timestamp_type_t ts_type;
-    const int64_t ts = rd_kafka_message_timestamp(raw, &ts_type);
-    const EventOrigin origin{topic, raw->partition, raw->offset,
-                             ts_type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts, rebuilding};
+    const EventOrigin origin{topic, raw->partition, raw->offset, message_time_ms, rebuilding};
     const SinkResult verdict = sink.apply(event, origin);
     {
       std::lock_guard lock(mu);
