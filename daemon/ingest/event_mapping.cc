@@ -21,7 +21,7 @@ struct Preset {
   const char* timestamp = "timestamp";
   const char* model_name = "model.name";
   const char* model_version = "model.version";
-  const char* detections = "detections";
+  const char* detections = "detections";  // layout rows only
   const char* class_name = "";
   const char* class_id = "";
   const char* confidence = "";
@@ -40,8 +40,7 @@ const Preset& preset(MappingPreset p) {
                                    .confidence = "confidence",
                                    .box = "box",
                                    .box_keys = {"x1", "y1", "x2", "y2"}};
-  static const Preset kTorchvision{.detections = "",
-                                   .class_id = "labels",
+  static const Preset kTorchvision{.class_id = "labels",
                                    .confidence = "scores",
                                    .box = "boxes",
                                    .layout = DetectionLayout::kColumns};
@@ -59,7 +58,6 @@ const Preset& preset(MappingPreset p) {
                                 .timestamp = "@timestamp",
                                 .model_name = "model_name",
                                 .model_version = "model_version",
-                                .detections = "",
                                 .class_id = "outputs[name=labels].data",
                                 .confidence = "outputs[name=scores].data",
                                 .box = "outputs[name=boxes].data",
@@ -195,10 +193,8 @@ std::optional<EventMapping> resolve_mapping(const config::EventMappingSettings& 
   m.model_name = source_or(s.model_name, p.model_name);
   m.model_version = source_or(s.model_version, p.model_version);
   m.layout = s.layout.value_or(p.layout);
+  // Columns have no list of detections (a configured one is only a key the payload may hold).
   m.detections = source_or(s.detections, m.layout == DetectionLayout::kRows ? p.detections : "");
-  if (m.layout == DetectionLayout::kRows && m.detections.kind == FieldSource::Kind::kNone) {
-    m.detections = FieldSource::parse("detections");
-  }
   m.class_name = source_or(s.class_name, p.class_name);
   m.class_id = source_or(s.class_id, p.class_id);
   m.confidence = source_or(s.confidence, p.confidence);
