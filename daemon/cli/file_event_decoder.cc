@@ -36,9 +36,4 @@ DecodeResult FileEventDecoder::decode(std::string_view line, size_t line_number,
   return decoders_.decode(topic_, std::nullopt, line, out, meta);
 }
 
-std::string FileEventDecoder::ignored_phrase() const {
-  return mapped() ? "is not read by the mapping of topic " + topic_
-                  : "is not part of a PredictionEvent";
-}
-
 }  // namespace predwatch::daemon

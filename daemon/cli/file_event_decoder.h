@@ -32,8 +32,8 @@ class FileEventDecoder {
   std::string_view field_hint(std::string_view path) const { return decoders_.field_hint(path); }
   // Whether a mapping decodes the lines (else they are PredictionEvents).
   bool mapped() const { return decoders_.mapped(topic_); }
-  // "is not part of a PredictionEvent" or "is not read by the mapping of topic T".
-  std::string ignored_phrase() const;
+  // EventDecoders::ignored_phrase of the topic.
+  std::string_view ignored_phrase() const { return decoders_.ignored_phrase(topic_); }
 
   FileEventDecoder(std::string topic, std::vector<EventMapping> mappings);
 

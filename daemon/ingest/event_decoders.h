@@ -42,6 +42,12 @@ class EventDecoders {
   }
   // Whether JSON messages of `topic` are decoded by an event mapping.
   bool mapped(std::string_view topic) const { return mapped_.find(topic) != mapped_.end(); }
+  // How a message of `topic` tells of an ignored field: "is not part of a PredictionEvent",
+  // or "is not read by the topic's mapping (kafka.mappings)".
+  std::string_view ignored_phrase(std::string_view topic) const {
+    return mapped(topic) ? "is not read by the topic's mapping (kafka.mappings)"
+                         : "is not part of a PredictionEvent";
+  }
   // What the decoder of the last decode() suggests for an ignored field (unknown_field_hint
   // for PredictionEvents; "" for a mapped topic, whose names are its own).
   std::string_view field_hint(std::string_view path) const {

@@ -733,10 +733,8 @@ void KafkaSource::Impl::count_unknown_fields(std::string_view topic) {
     spdlog::warn(
         "kafka: topic {}: events carry the field {}, which {} and is ignored{}{}{} "
         "(docs/EVENTS.md; logged once)",
-        topic, field,
-        decoders.mapped(topic) ? "the topic's mapping (kafka.mappings) does not read"
-                               : "is not part of a PredictionEvent",
-        hint.empty() ? "" : "; did you mean ", hint, hint.empty() ? "" : "?");
+        topic, field, decoders.ignored_phrase(topic), hint.empty() ? "" : "; did you mean ", hint,
+        hint.empty() ? "" : "?");
   }
 }
 
