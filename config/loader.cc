@@ -15,6 +15,7 @@
 
 #include "config/duration.h"
 #include "config/schema.h"
+#include "config/yaml_documents.h"
 
 namespace predwatch::config {
 namespace {
@@ -652,6 +653,28 @@ enum SourceKind : unsigned {
 };
 
 // Checks one field source of a mapping; "" when it is valid for `allowed`, else the problem.
+// What is wrong with the list selector in one path segment ("outputs[name=boxes]" or
+// "[name=boxes]": the element of a list whose string field equals the value), or "" when the
+// segment has none or a well-formed one. The decoder (daemon/ingest/mapped_json_decoder.cc)
+// would read a malformed one as a plain key that no payload holds.
+std::string selector_problem(std::string_view segment) {
+  const size_t open = segment.find('[');
+  if (open == std::string_view::npos) {
+    return segment.find(']') == std::string_view::npos ? "" : "a ']' without its '['";
+  }
+  const std::string_view selector = segment.substr(open);
+  const std::string_view inside =
+      selector.substr(1, selector.size() >= 2 ? selector.size() - 2 : 0);
+  const size_t eq = inside.find('=');
+  const bool well_formed = selector.size() > 2 && selector.back() == ']' &&
+                           inside.find_first_of("[]") == std::string_view::npos &&
+                           eq != std::string_view::npos && eq > 0 && eq + 1 < inside.size();
+  if (well_formed) return "";
+  return "a list selector reads [field=value], e.g. outputs[name=boxes], with no '.' in the "
+         "value; got " +
+         quote(selector);
+}
+
 std::string field_source_problem(std::string_view source, unsigned allowed) {
   std::vector<std::string> forms;
   if (allowed & kFromPath) forms.push_back("a JSON path (a.b.0.c, $ = the payload)");
@@ -674,7 +697,11 @@ std::string field_source_problem(std::string_view source, unsigned allowed) {
   std::string_view rest = source.starts_with("$.") ? source.substr(2) : source;
   while (true) {
     const size_t dot = rest.find('.');
-    if (rest.substr(0, dot).empty()) return expected + " (an empty path segment)";
+    const std::string_view segment = rest.substr(0, dot);
+    if (segment.empty()) return expected + " (an empty path segment)";
+    if (std::string problem = selector_problem(segment); !problem.empty()) {
+      return expected + " (" + problem + ")";
+    }
     if (dot == std::string_view::npos) return "";
     rest.remove_prefix(dot + 1);
   }
@@ -1446,18 +1473,8 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
   }
   std::vector<YAML::Node> docs;
   try {
-    // yaml-cpp 0.7's LoadAll loops forever, allocating, on some malformed input (a stray
-    // ',' after a tag: jbeder/yaml-cpp#1040, fixed upstream by PR #1319); Load does not.
-    // A stream holds several documents only with a marker line ("---" or "...") between
-    // them, so LoadAll is needed only when one starts a line.
-    const bool markers = text.starts_with("---") || text.starts_with("...") ||
-                         text.find("\n---") != std::string_view::npos ||
-                         text.find("\n...") != std::string_view::npos;
-    if (markers) {
-      docs = YAML::LoadAll(std::string(text));
-    } else if (YAML::Node doc = YAML::Load(std::string(text)); doc) {
-      docs.push_back(doc);
-    }
+    // Two at most: the second is only reported (config/yaml_documents.h says why not LoadAll).
+    docs = load_yaml_documents(text, 2);
   } catch (const YAML::Exception& e) {
     Pos at;
     if (!e.mark.is_null()) at = {e.mark.line + 1, e.mark.column + 1};
@@ -1466,8 +1483,7 @@ LoadResult load_config_string(std::string_view text, std::string_view name,
     return result;
   }
   if (docs.size() > 1) {
-    p.error(pos_of(docs[1]), "",
-            "expected one YAML document, found " + std::to_string(docs.size()));
+    p.error(pos_of(docs[1]), "", "expected one YAML document; a second one starts here");
   }
   const YAML::Node root_node = docs.empty() ? YAML::Node() : docs[0];
   Settings s;

@@ -205,6 +205,8 @@ const InvalidCase kInvalid[] = {
      "t.yaml:2:17: metrics.class_scores: must be one of"},
     {"section is a scalar", "kafka: 5\n", "t.yaml:1:8: kafka: must be a map with keys: brokers,"},
     {"document is a list", "- a\n- b\n", "t.yaml:1:1: must be a map with keys: kafka, streams,"},
+    {"two documents", "kafka:\n  group_id: a\n---\nstreams:\n  max_streams: 5\n",
+     "t.yaml:4:1: expected one YAML document; a second one starts here"},
     // yaml-cpp reports the unterminated flow sequence at the end of input (line 2, column 1).
     {"YAML syntax error", "kafka:\n  topics: [a, b\n",
      "t.yaml:3:1: YAML syntax error: end of sequence flow not found"},
@@ -236,6 +238,21 @@ const InvalidCase kInvalid[] = {
      R"(kafka.mappings[0].confidence: must be a JSON path (a.b.0.c, $ = the payload); got "=0.5")"},
     {"empty path segment", "kafka:\n  mappings:\n    - topic: predictions\n      box: a..b\n",
      R"(kafka.mappings[0].box: must be a JSON path (a.b.0.c, $ = the payload); got "a..b" (an empty path segment))"},
+    {"selector without its bracket",
+     "kafka:\n  mappings:\n    - topic: predictions\n      detections: outputs[name=boxes\n",
+     R"(kafka.mappings[0].detections: must be a JSON path (a.b.0.c, $ = the payload); got "outputs[name=boxes" (a list selector reads [field=value], e.g. outputs[name=boxes], with no '.' in the value; got "[name=boxes"))"},
+    {"selector without a value",
+     "kafka:\n  mappings:\n    - topic: predictions\n      box: outputs[name].data\n",
+     R"(got "[name]"))"},
+    {"selector value with a dot",
+     "kafka:\n  mappings:\n    - topic: predictions\n      box: outputs[name=a.b].data\n",
+     R"(got "[name=a"))"},
+    {"closing bracket alone",
+     "kafka:\n  mappings:\n    - topic: predictions\n      box: outputs.name]\n",
+     R"((a ']' without its '['))"},
+    {"text after a selector",
+     "kafka:\n  mappings:\n    - topic: predictions\n      box: outputs[name=b]x\n",
+     R"(got "[name=b]x"))"},
     {"three box keys", "kafka:\n  mappings:\n    - topic: predictions\n      box_keys: [x, y, w]\n",
      "kafka.mappings[0].box_keys: must list exactly 4 keys, in box_format's order (got 3)"},
     {"unknown box format",
@@ -514,7 +531,9 @@ TEST(LoadConfigFile, ReadsEventMappings) {
                                    "      stream: \"@key\"\n      frame_id: $.image.id\n"
                                    "      timestamp_unit: us\n      image_width: 1920\n"
                                    "      image_height: \"=1080\"\n      class_names: data.yaml\n"
-                                   "      box_keys: [l, t, w, h]\n";
+                                   "      box_keys: [l, t, w, h]\n"
+                                   "      detections: outputs[name=dets].rows\n"
+                                   "      confidence: \"[k=s].c\"\n";
   const LoadResult r = load_config_file(dir / "m.yaml");
   ASSERT_TRUE(r.ok()) << r.error_text();
   ASSERT_EQ(r.settings->kafka.mappings.size(), 1u);
@@ -530,6 +549,8 @@ TEST(LoadConfigFile, ReadsEventMappings) {
   EXPECT_EQ(m.image_height, "=1080");
   EXPECT_EQ(m.class_names, (dir / "data.yaml").string());
   EXPECT_EQ(m.box_keys, (std::vector<std::string>{"l", "t", "w", "h"}));
+  EXPECT_EQ(m.detections, "outputs[name=dets].rows");  // list selectors, mid-path and first
+  EXPECT_EQ(m.confidence, "[k=s].c");
   // Rendered and loaded back: the same mapping.
   const LoadResult back = load_config_string(render_yaml(*r.settings), "back.yaml", {});
   ASSERT_TRUE(back.ok()) << back.error_text();
