@@ -1,9 +1,9 @@
 // The small in-memory MonitorEngine the gRPC fuzz targets query and command
 // (grpc_queries_fuzz.cc, grpc_commands_fuzz.cc): windows "1m" (time, 10 s panes) and "c5"
-// (count, 5 frames), at most 16 classes, `per_key` exemplars per key, alerts firing at the
-// first drifting evaluation, references learned from 30 frames; only streams "ref" and "cam"
-// are admitted, each fed 40 frames (classes a, b, c, d) from kFuzzEngineStart, and "cam" has
-// a baseline snapshot of "ref" and one evaluation behind it.
+// (count, 5 frames), at most 16 classes, `per_key` exemplars per key in a ring of 128 recent
+// frames, alerts firing at the first drifting evaluation, references learned from 30 frames;
+// only streams "ref" and "cam" are admitted, each fed 40 frames (classes a, b, c, d) from
+// kFuzzEngineStart, and "cam" has a baseline snapshot of "ref" and one evaluation behind it.
 #pragma once
 
 #include <grpcpp/support/status.h>
@@ -36,6 +36,9 @@ inline std::unique_ptr<daemon::MonitorEngine> make_query_engine(uint32_t per_key
   o.stream.windows = {t, c};
   o.stream.max_classes = 16;
   o.stream.exemplars.per_key = per_key;
+  // 128 recent frames hold all 80 of the fed ones; the default ring (65,536 frames, some 6 MB
+  // per stream) cost most of a fresh engine's time under the sanitizers.
+  o.stream.exemplars.recent_frames = 128;
   o.alerting.for_evaluations = 1;
   o.reference.learn = {.frames = 30, .duration_ms = 0, .min_frames = 30};
   o.stream_config = [](std::string_view s) -> std::optional<daemon::StreamConfig> {
