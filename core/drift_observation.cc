@@ -31,6 +31,16 @@ std::vector<std::string> finding_exemplars(const StreamMonitor& m, size_t window
       found = f.hotspot >= 1 ? ex.for_count_bucket(a, uint32_t(f.hotspot), start)
                              : ex.for_class(a, start);
       break;
+    case AlertKind::kBoxSize:  // its test compares the area histograms
+      found = f.hotspot >= 0
+                  ? ex.for_histogram_bin(a, ObjectHistogram::kArea, uint32_t(f.hotspot), start)
+                  : ex.for_class(a, start);
+      break;
+    case AlertKind::kConfidence:
+      found = f.hotspot >= 0 ? ex.for_histogram_bin(a, ObjectHistogram::kConfidence,
+                                                    uint32_t(f.hotspot), start)
+                             : ex.for_class(a, start);
+      break;
     case AlertKind::kClassVanished:
       break;  // nothing to show: the class is gone
     default:

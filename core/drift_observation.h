@@ -35,8 +35,9 @@ namespace predwatch::core {
 
 // The most recent frames behind a finding, from window `window` of `monitor`: frames with
 // the pair (pair kinds), with the class's box centre in the most changed heatmap cell
-// (spatial), with the most increased object count (objects_per_image), or with the class;
-// none for a vanished class or a stream-wide finding.
+// (spatial), with the most increased object count (objects_per_image), with a box of the
+// class in the area or confidence bin whose share grew most (box_size, confidence), or with
+// the class; none for a vanished class or a stream-wide finding.
 std::vector<std::string> finding_exemplars(const StreamMonitor& monitor, size_t window,
                                            const DriftFinding& finding);
 

@@ -149,8 +149,9 @@ struct DriftFinding {
   // The same three distances (js_distance, psi, hellinger order) with their verdicts; the
   // deciding one (`measure`) agrees with `score`, `threshold` and `flagged`.
   std::array<DistanceVerdict, 3> distances{};
-  // Where the change is largest, for exemplars: a heatmap cell (spatial) or a count bucket
-  // (objects_per_image); -1 when not applicable.
+  // Where the change is largest, for exemplars: the bin whose share grew most, i.e. a
+  // heatmap cell (spatial), a count bucket (objects_per_image), an area bin (box_size) or a
+  // confidence bin (confidence); -1 when not applicable.
   int32_t hotspot = -1;
   // Dependence between frames (docs/DRIFT.md, "Correlated frames"): the window's
   // dispersion phi the test used (>= 1; counts were worth 1 / phi independent observations)

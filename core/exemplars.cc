@@ -22,6 +22,7 @@ void ExemplarIndex::grow(uint32_t classes) {
   class_slots_.resize(c * k, 0);
   cell_slots_.resize(c * layout_.heatmap_cells() * k, 0);
   bucket_slots_.resize(c * layout_.max_objects_bucket * k, 0);
+  histogram_slots_.resize(c * (3 * layout_.size_bins + layout_.confidence_bins) * k, 0);
   const size_t dc = std::min<size_t>(c, dense_classes_);
   dense_pair_slots_.resize(dc * (dc - 1) / 2 * k, 0);
   num_classes_ = classes;
@@ -58,6 +59,21 @@ void ExemplarIndex::add(const Frame& frame) {
     limit = std::max(limit, d.class_id + 1);
   }
   grow(limit);
+  for (const Detection& d : frame.detections) {
+    // The bins FrameDigester::digest gives the object (core/stats.cc).
+    const ClassId c = d.class_id;
+    touch(histogram_slots_,
+          histogram_key(c, ObjectHistogram::kWidth, layout_.size_bin(d.box.width())), seq);
+    touch(histogram_slots_,
+          histogram_key(c, ObjectHistogram::kHeight, layout_.size_bin(d.box.height())), seq);
+    touch(histogram_slots_,
+          histogram_key(c, ObjectHistogram::kArea, layout_.size_bin(d.box.area())), seq);
+    if (d.has_confidence()) {
+      touch(histogram_slots_,
+            histogram_key(c, ObjectHistogram::kConfidence, layout_.confidence_bin(d.confidence)),
+            seq);
+    }
+  }
   std::sort(scratch_.begin(), scratch_.end());
   const size_t cells = layout_.heatmap_cells();
   // Per (class, cell); then per class, its count bucket; classes are compacted in place to
@@ -146,10 +162,26 @@ std::vector<Exemplar> ExemplarIndex::for_count_bucket(ClassId c, uint32_t bucket
                  window_start_ms);
 }
 
+uint32_t ExemplarIndex::histogram_bins(ObjectHistogram h) const {
+  return h == ObjectHistogram::kConfidence ? layout_.confidence_bins : layout_.size_bins;
+}
+
+size_t ExemplarIndex::histogram_key(ClassId c, ObjectHistogram h, uint32_t bin) const {
+  const size_t per_class = 3 * size_t(layout_.size_bins) + layout_.confidence_bins;
+  return size_t(c) * per_class + size_t(h) * layout_.size_bins + bin;
+}
+
+std::vector<Exemplar> ExemplarIndex::for_histogram_bin(ClassId c, ObjectHistogram h, uint32_t bin,
+                                                       int64_t window_start_ms) const {
+  if (c >= num_classes_ || bin >= histogram_bins(h)) return {};
+  return collect(histogram_slots_.data() + histogram_key(c, h, bin) * config_.per_key,
+                 window_start_ms);
+}
+
 size_t ExemplarIndex::bytes() const {
   size_t n = sizeof(*this) + recent_.capacity() * sizeof(Recent) + string_heap_bytes_;
-  for (const auto* v :
-       {&class_slots_, &cell_slots_, &bucket_slots_, &dense_pair_slots_, &hashed_pair_slots_}) {
+  for (const auto* v : {&class_slots_, &cell_slots_, &bucket_slots_, &histogram_slots_,
+                        &dense_pair_slots_, &hashed_pair_slots_}) {
     n += v->capacity() * sizeof(uint64_t);
   }
   n += hashed_pairs_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);

@@ -2,7 +2,10 @@
 // so that a table cell can link to "the images behind it" (domain.md §2).
 //
 // Keys: a class; a co-occurring pair of classes; a (class, heatmap cell); a (class, objects
-// count bucket) for buckets >= 1 (bucket 0, "frames without the class", has no exemplars).
+// count bucket) for buckets >= 1 (bucket 0, "frames without the class", has no exemplars);
+// a (class, bin) of each per-object histogram: box width, height and area (size bins) and
+// confidence (confidence bins; detections without a confidence touch none), binned exactly
+// as the statistics bin them (StatsLayout).
 // For every key the index keeps the sequence numbers of the last K frames that touched it
 // (K = per_key). Frame ids live once, in a ring of the last `recent_frames` frames; an
 // exemplar whose frame has left that ring is gone. Queries also skip frames older than the
@@ -12,7 +15,8 @@
 //
 // Memory (bounded by the configuration): recent_frames * (56 bytes + id and image URI
 // lengths) +
-// 8 * K * (C + C * heatmap_cells + C * max_objects_bucket + tracked pairs). Pairs among
+// 8 * K * (C + C * heatmap_cells + C * max_objects_bucket + C * (3 * size_bins +
+// confidence_bins) + tracked pairs). Pairs among
 // classes with id < dense_pair_classes() (1024 by default) are indexed directly, allocated
 // as classes arrive (20 MB at C = 1000, K = 5); other pairs go through a hash map holding
 // at most max_hashed_pairs keys (further new pairs are not tracked and are counted in
@@ -39,6 +43,9 @@ struct ExemplarConfig {
   uint32_t max_hashed_pairs = 65536;   // further pairs, through a hash map
 };
 
+// The per-object histograms whose bins have exemplars.
+enum class ObjectHistogram : uint8_t { kWidth, kHeight, kArea, kConfidence };
+
 struct Exemplar {
   std::string frame_id;
   int64_t time_ms = 0;
@@ -62,6 +69,11 @@ class ExemplarIndex {
   std::vector<Exemplar> for_cell(ClassId c, uint32_t cell, int64_t window_start_ms) const;
   // REQUIRES: bucket >= 1 (see above).
   std::vector<Exemplar> for_count_bucket(ClassId c, uint32_t bucket, int64_t window_start_ms) const;
+  // `bin` of the class's histogram `h`; none for a bin outside it.
+  std::vector<Exemplar> for_histogram_bin(ClassId c, ObjectHistogram h, uint32_t bin,
+                                          int64_t window_start_ms) const;
+  // Bins of histogram `h` (the layout's size_bins or confidence_bins).
+  uint32_t histogram_bins(ObjectHistogram h) const;
 
   uint32_t dense_pair_classes() const { return dense_classes_; }
   uint64_t untracked_pair_updates() const { return untracked_pairs_; }
@@ -77,6 +89,9 @@ class ExemplarIndex {
   void grow(uint32_t classes);
   void touch(std::vector<uint64_t>& slots, size_t key, uint64_t seq);
   std::vector<Exemplar> collect(const uint64_t* slots, int64_t window_start_ms) const;
+  // Key of (class, histogram, bin) in histogram_slots_: per class, the width, height and
+  // area bins, then the confidence bins.
+  size_t histogram_key(ClassId c, ObjectHistogram h, uint32_t bin) const;
 
   StatsLayout layout_;
   ExemplarConfig config_;
@@ -86,7 +101,8 @@ class ExemplarIndex {
   std::vector<Recent> recent_;
   size_t string_heap_bytes_ = 0;  // heap blocks of recent_'s strings, kept up to date by add()
   // Per-key rings of K sequence numbers (0 = empty), key-major.
-  std::vector<uint64_t> class_slots_, cell_slots_, bucket_slots_, dense_pair_slots_;
+  std::vector<uint64_t> class_slots_, cell_slots_, bucket_slots_, histogram_slots_,
+      dense_pair_slots_;
   std::vector<uint64_t> hashed_pair_slots_;
   absl::flat_hash_map<uint64_t, uint32_t> hashed_pairs_;  // (a << 32 | b) -> key index
   uint64_t untracked_pairs_ = 0;

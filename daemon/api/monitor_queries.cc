@@ -194,12 +194,32 @@ Status query_alert_transitions(const MonitorEngine& engine,
   return Status::OK;
 }
 
+namespace {
+
+std::optional<core::ObjectHistogram> object_histogram(v1::ObjectHistogram h) {
+  switch (h) {
+    case v1::OBJECT_HISTOGRAM_WIDTH:
+      return core::ObjectHistogram::kWidth;
+    case v1::OBJECT_HISTOGRAM_HEIGHT:
+      return core::ObjectHistogram::kHeight;
+    case v1::OBJECT_HISTOGRAM_AREA:
+      return core::ObjectHistogram::kArea;
+    case v1::OBJECT_HISTOGRAM_CONFIDENCE:
+      return core::ObjectHistogram::kConfidence;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
 Status query_exemplars(const MonitorEngine& engine, bool ready, const v1::GetExemplarsRequest& req,
                        v1::GetExemplarsResponse* resp) {
   if (req.stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
   if (req.cell_case() == v1::GetExemplarsRequest::CELL_NOT_SET) {
     return Status(StatusCode::INVALID_ARGUMENT,
-                  "a cell is required: class_name, pair, heatmap_cell or count_bucket");
+                  "a cell is required: class_name, pair, heatmap_cell, count_bucket or "
+                  "histogram_bin");
   }
   if (!ready) return rebuilding();
   Status st;
@@ -263,6 +283,25 @@ Status query_exemplars(const MonitorEngine& engine, bool ready, const v1::GetExe
         if (!st.ok()) return;
         found = ex.for_count_bucket(
             c, core::StatsLayout::count_bucket(cb.count(), layout.max_objects_bucket), start);
+        break;
+      }
+      case v1::GetExemplarsRequest::kHistogramBin: {
+        const auto& hb = req.histogram_bin();
+        const std::optional<core::ObjectHistogram> h = object_histogram(hb.histogram());
+        if (!h) {
+          st = Status(StatusCode::INVALID_ARGUMENT,
+                      "histogram_bin: histogram must be WIDTH, HEIGHT, AREA or CONFIDENCE");
+          return;
+        }
+        if (hb.bin() >= ex.histogram_bins(*h)) {
+          st = Status(StatusCode::INVALID_ARGUMENT,
+                      "histogram_bin: bin " + std::to_string(hb.bin()) + " outside the " +
+                          std::to_string(ex.histogram_bins(*h)) + " bins (0-based)");
+          return;
+        }
+        const core::ClassId c = cls(hb.class_name());
+        if (!st.ok()) return;
+        found = ex.for_histogram_bin(c, *h, hb.bin(), start);
         break;
       }
       default:

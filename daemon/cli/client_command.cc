@@ -21,6 +21,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -612,7 +613,7 @@ int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
 }
 
 struct ExemplarArgs {
-  std::string stream, window, cls, pair, cell, count;
+  std::string stream, window, cls, pair, cell, count, bin;
   uint32_t limit = 0;
 };
 
@@ -624,14 +625,21 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+std::string upper(std::string s) {
+  for (char& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
 int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
   v1::GetExemplarsRequest req;
   req.set_stream(a.stream);
   req.set_window(a.window);
   req.set_limit(a.limit);
-  const int given = !a.cls.empty() + !a.pair.empty() + !a.cell.empty() + !a.count.empty();
+  const int given =
+      !a.cls.empty() + !a.pair.empty() + !a.cell.empty() + !a.count.empty() + !a.bin.empty();
   if (given != 1) {
-    std::cerr << "predwatch exemplars: give exactly one of --class, --pair, --cell, --count\n";
+    std::cerr
+        << "predwatch exemplars: give exactly one of --class, --pair, --cell, --count, --bin\n";
     return 2;
   }
   try {
@@ -654,6 +662,19 @@ int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
       if (p.size() != 2) throw std::invalid_argument("--count wants CLASS:N");
       req.mutable_count_bucket()->set_class_name(p[0]);
       req.mutable_count_bucket()->set_count(uint32_t(std::stoul(p[1])));
+    }
+    if (!a.bin.empty()) {
+      const auto p = split(a.bin, ':');
+      if (p.size() != 3) throw std::invalid_argument("--bin wants CLASS:HISTOGRAM:BIN");
+      v1::ObjectHistogram h = v1::OBJECT_HISTOGRAM_UNSPECIFIED;
+      if (!v1::ObjectHistogram_Parse("OBJECT_HISTOGRAM_" + upper(p[1]), &h) ||
+          h == v1::OBJECT_HISTOGRAM_UNSPECIFIED) {
+        throw std::invalid_argument("--bin: histogram '" + p[1] +
+                                    "' is not one of width, height, area, confidence");
+      }
+      req.mutable_histogram_bin()->set_class_name(p[0]);
+      req.mutable_histogram_bin()->set_histogram(h);
+      req.mutable_histogram_bin()->set_bin(uint32_t(std::stoul(p[2])));
     }
   } catch (const std::exception& e) {
     std::cerr << "predwatch exemplars: " << e.what() << "\n";
@@ -911,6 +932,9 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
                  "frames with the class's box centre in a heatmap cell: CLASS:ROW:COL");
   ex->add_option("--count", ea->count,
                  "frames with exactly N (or >= the last bucket) objects of the class: CLASS:N");
+  ex->add_option("--bin", ea->bin,
+                 "frames with a box of the class in a bin (0-based) of its width, height, area "
+                 "or confidence histogram: CLASS:HISTOGRAM:BIN, e.g. car:area:3");
   ex->add_option("--limit", ea->limit, "at most this many (0 = all kept)");
   ex->callback([=, &result] { result.exit_code = run_exemplars(*o, *ea); });
 

@@ -350,19 +350,22 @@ WebResponse WebApi::handle(const WebRequest& request) const {
     return answer(query_window_stats(engine_, ready, req, &resp), resp, max_bytes);
   }
   if (what == "exemplars") {
-    if (error = allowed({"class", "a", "b", "row", "col", "count", "limit"}); !error.empty())
+    if (error = allowed({"class", "a", "b", "row", "col", "count", "histogram", "bin", "limit"});
+        !error.empty())
       return bad(error);
     if (error = need_window(); !error.empty()) return bad(error);
     v1::GetExemplarsRequest req;
     req.set_stream(stream);
     req.set_window(window);
-    std::optional<std::string> cls, a, b, row, col, count, limit;
+    std::optional<std::string> cls, a, b, row, col, count, histogram, bin, limit;
     for (auto [key, out] : {std::pair{"class", &cls},
                             {"a", &a},
                             {"b", &b},
                             {"row", &row},
                             {"col", &col},
                             {"count", &count},
+                            {"histogram", &histogram},
+                            {"bin", &bin},
                             {"limit", &limit}}) {
       *out = p.single(key, error);
       if (!error.empty()) return bad(error);
@@ -374,12 +377,15 @@ WebResponse WebApi::handle(const WebRequest& request) const {
     }
     constexpr char kCells[] =
         "the cell: class=C (frames with the class), a=A&b=B (a pair), class=C&row=R&col=K "
-        "(a heatmap cell) or class=C&count=N (frames with N objects of the class)";
+        "(a heatmap cell), class=C&count=N (frames with N objects of the class) or "
+        "class=C&histogram=H&bin=I (frames with a box of the class in bin I of its histogram H: "
+        "width, height, area or confidence)";
     if (a || b) {
       if (!a || !b)
         return bad(std::string("parameter '") + (a ? "b" : "a") + "' is missing; " +
                    "a pair needs both a and b");
-      if (cls || row || col || count) return bad(std::string("one cell per request: ") + kCells);
+      if (cls || row || col || count || histogram || bin)
+        return bad(std::string("one cell per request: ") + kCells);
       req.mutable_pair()->set_a(*a);
       req.mutable_pair()->set_b(*b);
     } else if (row || col) {
@@ -387,7 +393,7 @@ WebResponse WebApi::handle(const WebRequest& request) const {
         return bad(std::string("parameter '") + (row ? "col" : "row") +
                    "' is missing; a heatmap cell needs class, row and col");
       if (!cls) return bad("parameter 'class' is missing; a heatmap cell needs class, row and col");
-      if (count) return bad(std::string("one cell per request: ") + kCells);
+      if (count || histogram || bin) return bad(std::string("one cell per request: ") + kCells);
       uint64_t r = 0, c = 0;
       if (!parse_uint("row", *row, 0, 4096, r, error) ||
           !parse_uint("col", *col, 0, 4096, c, error))
@@ -396,6 +402,28 @@ WebResponse WebApi::handle(const WebRequest& request) const {
       hc->set_class_name(*cls);
       hc->set_row(uint32_t(r));
       hc->set_col(uint32_t(c));
+    } else if (histogram || bin) {
+      if (!histogram || !bin)
+        return bad(std::string("parameter '") + (histogram ? "bin" : "histogram") +
+                   "' is missing; a histogram bin needs class, histogram and bin");
+      if (!cls)
+        return bad("parameter 'class' is missing; a histogram bin needs class, histogram and bin");
+      if (count) return bad(std::string("one cell per request: ") + kCells);
+      static constexpr std::pair<std::string_view, v1::ObjectHistogram> kHistograms[] = {
+          {"width", v1::OBJECT_HISTOGRAM_WIDTH},
+          {"height", v1::OBJECT_HISTOGRAM_HEIGHT},
+          {"area", v1::OBJECT_HISTOGRAM_AREA},
+          {"confidence", v1::OBJECT_HISTOGRAM_CONFIDENCE}};
+      const auto* h = std::find_if(std::begin(kHistograms), std::end(kHistograms),
+                                   [&](const auto& e) { return e.first == *histogram; });
+      if (h == std::end(kHistograms))
+        return bad("parameter 'histogram' must be width, height, area or confidence");
+      uint64_t i = 0;
+      if (!parse_uint("bin", *bin, 0, 255, i, error)) return bad(error);
+      auto* hb = req.mutable_histogram_bin();
+      hb->set_class_name(*cls);
+      hb->set_histogram(h->second);
+      hb->set_bin(uint32_t(i));
     } else if (count) {
       if (!cls) return bad("parameter 'class' is missing; a count bucket needs class and count");
       uint64_t n = 0;

@@ -71,6 +71,35 @@ TEST_F(DriftObservationTest, FlaggedFindingsCarryTheFramesBehindThem) {
             (std::vector<std::string>{"f2", "f1", "f0"}));
 }
 
+// box_size compares area histograms and confidence confidence histograms: their hotspot is
+// a bin of those (20 bins each by default).
+TEST_F(DriftObservationTest, BoxSizeAndConfidenceShowTheFramesOfTheirHotspotBin) {
+  NamedDetection big = det("dog", 0.2f, 0.2f);
+  big.box = {0.2f, 0.2f, 0.7f, 0.7f};  // area 0.25: bin floor(20 * sqrt(0.25)) = 10
+  big.confidence = 0.92f;              // bin floor(20 * 0.92) = 18
+  apply("f3", 4000, {big});
+  NamedDetection unsure = det("dog", 0.1f, 0.1f);
+  unsure.box = {0.1f, 0.1f, 0.22f, 0.22f};  // area 0.0144: bin floor(20 * 0.12) = 2
+  unsure.confidence = 0.31f;                // bin 6
+  apply("f4", 5000, {unsure});
+  DriftFinding size;
+  size.kind = AlertKind::kBoxSize;
+  size.subject_a = "dog";
+  size.flagged = true;
+  size.hotspot = 10;
+  EXPECT_EQ(to_observation(size, monitor_, 0).exemplar_ids, (std::vector<std::string>{"f3"}));
+  size.hotspot = 2;  // the 0.05-sided boxes of f0-f2 are in bins 0-1
+  EXPECT_EQ(to_observation(size, monitor_, 0).exemplar_ids, (std::vector<std::string>{"f4"}));
+  DriftFinding conf = size;
+  conf.kind = AlertKind::kConfidence;
+  conf.hotspot = 6;
+  EXPECT_EQ(to_observation(conf, monitor_, 0).exemplar_ids, (std::vector<std::string>{"f4"}));
+  conf.hotspot = 7;
+  EXPECT_TRUE(to_observation(conf, monitor_, 0).exemplar_ids.empty());
+  conf.hotspot = -1;  // no hotspot: the class's frames
+  EXPECT_EQ(to_observation(conf, monitor_, 0).exemplar_ids.front(), "f4");
+}
+
 TEST_F(DriftObservationTest, NoExemplarsWhenNotFlaggedVanishedOrStreamWide) {
   DriftFinding f;
   f.kind = AlertKind::kConfidence;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -85,6 +86,15 @@ TEST(ExemplarIndex, LastKPerKeyNewestFirst) {
   EXPECT_EQ(ids(x.for_cell(0, 255, 0)), (S{"f3", "f2"}));
   EXPECT_EQ(ids(x.for_count_bucket(0, 1, 0)), (S{"f2", "f1"}));
   EXPECT_EQ(ids(x.for_count_bucket(0, 2, 0)), (S{"f3"}));
+  // Both boxes are 0.1 wide and high: size bin floor(20 * sqrt(0.1)) = 6, area bin
+  // floor(20 * sqrt(0.01)) = 2; no detection has a confidence, so no confidence bin has any.
+  EXPECT_EQ(ids(x.for_histogram_bin(0, ObjectHistogram::kWidth, 6, 0)), (S{"f3", "f2"}));
+  EXPECT_EQ(ids(x.for_histogram_bin(2, ObjectHistogram::kHeight, 6, 0)), (S{"f3"}));
+  EXPECT_EQ(ids(x.for_histogram_bin(1, ObjectHistogram::kArea, 2, 0)), (S{"f1"}));
+  EXPECT_TRUE(x.for_histogram_bin(0, ObjectHistogram::kArea, 3, 0).empty());
+  for (uint32_t b = 0; b < 20; ++b)
+    EXPECT_TRUE(x.for_histogram_bin(0, ObjectHistogram::kConfidence, b, 0).empty());
+  EXPECT_TRUE(x.for_histogram_bin(0, ObjectHistogram::kArea, 20, 0).empty());  // outside
   // Window start 25: only f3 is still inside.
   EXPECT_EQ(ids(x.for_class(0, 25)), (S{"f3"}));
   EXPECT_EQ(x.for_class(0, 25)[0].time_ms, 30);
@@ -120,6 +130,12 @@ TEST(ExemplarIndex, ImageUrisRideWithTheirFrames) {
   EXPECT_EQ(e[1].image_uri, "s3://bucket/f3.png");
 }
 
+// Box sides and confidences of the random frames: sides in three size bins of 4 (sqrt(.1) =
+// .32, sqrt(.3) = .55, sqrt(.5) = .71), confidences in the three bins of 3, at the top edge
+// (1) and without one (-1).
+constexpr float kSides[] = {.1f, .3f, .5f};
+constexpr float kConfidences[] = {-1.f, .1f, .5f, .95f, 1.f};
+
 // Against a naive model: every key's full history of frames, last K taken at query time,
 // filtered by the recent-frames ring and the window start.
 TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
@@ -128,6 +144,8 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
     StatsLayout layout;
     layout.heatmap_grid = 2;
     layout.max_objects_bucket = 3;
+    layout.size_bins = 4;
+    layout.confidence_bins = 3;
     ExemplarConfig cfg;
     cfg.per_key = 1 + rng() % 4;
     cfg.recent_frames = 1 + rng() % 40;
@@ -142,12 +160,16 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
     for (int n = 0; n < 120; ++n) {
       const int64_t t = n * 10 + int64_t(rng() % 30);
       std::vector<std::pair<ClassId, Box>> objs;
+      std::vector<float> confidences;
       const int k = rng() % 6;
       for (int i = 0; i < k; ++i) {
         const float x0 = (rng() % 2) * .5f, y0 = (rng() % 2) * .5f;
-        objs.push_back({ClassId(rng() % classes), Box{x0, y0, x0 + .5f, y0 + .5f}});
+        const float w = kSides[rng() % 3], h = kSides[rng() % 3];
+        objs.push_back({ClassId(rng() % classes), Box{x0, y0, x0 + w, y0 + h}});
+        confidences.push_back(kConfidences[rng() % 5]);
       }
       Frame f = frame("f" + std::to_string(n), t, objs);
+      for (int i = 0; i < k; ++i) f.detections[size_t(i)].confidence = confidences[size_t(i)];
       x.add(f);
       times.push_back(t);
       std::map<ClassId, int> count;
@@ -161,6 +183,18 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
         if (h.empty() || h.back() != n) h.push_back(n);
       };
       for (auto& [c, cell] : cells) push({1, c, cell});
+      // Histogram bins by their definitions (core/stats_layout.h): sizes floor(n * sqrt(v)),
+      // confidence floor(n * v), the top value in the last bin; kinds 4-7: width, height,
+      // area, confidence.
+      auto bin = [](double v, uint32_t n) { return std::min<ClassId>(ClassId(n * v), n - 1); };
+      for (size_t i = 0; i < objs.size(); ++i) {
+        const ClassId c = objs[i].first;
+        const double w = objs[i].second.width(), h = objs[i].second.height();
+        push({4, c, bin(std::sqrt(w), layout.size_bins)});
+        push({5, c, bin(std::sqrt(h), layout.size_bins)});
+        push({6, c, bin(std::sqrt(double(float(w * h))), layout.size_bins)});
+        if (confidences[i] >= 0) push({7, c, bin(confidences[i], layout.confidence_bins)});
+      }
       for (auto& [c, cnt] : count) {
         push({0, c, 0});
         push({2, c, std::min<ClassId>(cnt, layout.max_objects_bucket)});
@@ -178,11 +212,13 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
     for (int64_t start : {int64_t(0), int64_t(600), int64_t(1100)}) {
       for (ClassId a = 0; a < classes; ++a) {
         for (ClassId b = 0; b < std::max<ClassId>(classes, 4); ++b) {
-          for (int kind = 0; kind < 4; ++kind) {
+          for (int kind = 0; kind < 8; ++kind) {
             if (kind == 0 && b > 0) continue;
             if (kind == 2 && (b < 1 || b > layout.max_objects_bucket)) continue;
             if (kind == 3 && b >= a) continue;
             if (kind == 1 && b >= layout.heatmap_cells()) continue;
+            const auto histogram = ObjectHistogram(kind - 4);
+            if (kind >= 4 && b >= x.histogram_bins(histogram)) continue;
             S want;
             auto it = history.find({kind, a, b});
             if (it != history.end()) {
@@ -196,7 +232,8 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
             std::vector<Exemplar> got = kind == 0   ? x.for_class(a, start)
                                         : kind == 1 ? x.for_cell(a, b, start)
                                         : kind == 2 ? x.for_count_bucket(a, b, start)
-                                                    : x.for_pair(a, b, start);
+                                        : kind == 3 ? x.for_pair(a, b, start)
+                                                    : x.for_histogram_bin(a, histogram, b, start);
             ASSERT_EQ(ids(got), want) << "seed " << seed << " kind " << kind << " a " << a << " b "
                                       << b << " start " << start;
           }

@@ -506,7 +506,7 @@ class WindowPage {
       el('div', { class: 'grid2' },
         el('section', {}, el('h3', {}, 'Spatial heatmap of box centres'), this.heatmaps),
         el('section', {}, el('h3', {}, 'Objects per image'), this.dist)),
-      el('h3', {}, 'Box sizes and confidence (share of the class\'s boxes; window vs baseline)'), this.shapes,
+      el('h3', {}, 'Box sizes and confidence (share of the class\'s boxes; window vs baseline; click a bar for its frames)'), this.shapes,
       el('h2', {}, 'Drift findings'), this.drift);
     this.canvas.addEventListener('mousemove', (e) => this.matrixHover(e));
     this.canvas.addEventListener('mouseleave', (e) => tip(e, null));
@@ -951,8 +951,8 @@ class WindowPage {
 
   // Width, height and area of the class's boxes (fractions of the image, sqrt-scaled bins:
   // bin i covers [(i/n)^2, ((i+1)/n)^2)) and their confidence (equal bins over [0, 1]), as
-  // shares of the boxes, window against baseline. The exemplar index has no key for these
-  // bins, so they are not clickable.
+  // shares of the boxes, window against baseline. A bar lists the frames with a box of the
+  // class in that bin (exemplars `histogram=H&bin=I`).
   renderShapes(hm, cls) {
     if (hm.error) { this.drawn.delete('shapes'); this.shapes.replaceChildren(); return; }
     const wc = (hm.stats.classes || []).find((c) => c.name === cls);
@@ -961,7 +961,7 @@ class WindowPage {
     const fields = ['width_histogram', 'height_histogram', 'area_histogram', 'confidence_histogram'];
     if (this.unchanged('shapes', this.window, cls, fields.map((f) => wc && wc[f]), bc ? fields.map((f) => bc[f]) : null)) return;
     const charts = [];
-    const chart = (id, title, field, edge) => {
+    const chart = (id, title, field, edge, histogram) => {
       const w = ((wc && wc[field]) || []).map(num), b = ((bc && bc[field]) || []).map(num);
       const n = Math.max(w.length, b.length);
       if (!n) return;
@@ -972,7 +972,11 @@ class WindowPage {
       for (let k = 0; k < n; k++) {
         const wf = share(w[k] || 0, ws), bf = share(b[k] || 0, bs);
         const range = `${edge(k, n)}–${edge(k + 1, n)}`;
-        cols.push(el('div', { class: 'col static', title: `${range}: window ${pct(wf)} (${fmt(w[k] || 0)})` + (bc ? `, baseline ${pct(bf)}` : '') },
+        cols.push(el('div', {
+          class: 'col', title: `${range}: window ${pct(wf)} (${fmt(w[k] || 0)})` + (bc ? `, baseline ${pct(bf)}` : ''),
+          onclick: () => exemplars.show(`frames with a ${cls} box of ${histogram} ${range}`, this.stream, this.window,
+            `class=${enc(cls)}&histogram=${histogram}&bin=${k}`),
+        },
           el('div', { class: 'bar-w', style: `height:${(70 * wf) / max}px;width:5px` }),
           bc ? el('div', { class: 'bar-b', style: `height:${(70 * bf) / max}px;width:5px` }) : ''));
       }
@@ -981,10 +985,10 @@ class WindowPage {
     };
     const sq = (k, n) => ((k / n) ** 2 * 100).toFixed(k && k < n ? 1 : 0) + '%';
     const lin = (k, n) => (k / n).toFixed(2);
-    chart('width-histogram', 'width (of the image)', 'width_histogram', sq);
-    chart('height-histogram', 'height', 'height_histogram', sq);
-    chart('area-histogram', 'area', 'area_histogram', sq);
-    chart('confidence-histogram', 'confidence', 'confidence_histogram', lin);
+    chart('width-histogram', 'width (of the image)', 'width_histogram', sq, 'width');
+    chart('height-histogram', 'height', 'height_histogram', sq, 'height');
+    chart('area-histogram', 'area', 'area_histogram', sq, 'area');
+    chart('confidence-histogram', 'confidence', 'confidence_histogram', lin, 'confidence');
     this.shapes.replaceChildren(...charts);
   }
 

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "daemon/api/api_convert.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -425,7 +427,37 @@ TEST_F(GrpcServerTest, ExemplarsAreFramesOfTheCellInsideTheWindow) {
                             [](const auto& d) { return d.first == "k00"; }),
               2);
   }
+  // Histogram bins: frames with a k00 box in the area (then width) bin of the last k00 box,
+  // binned by the definition (20 sqrt-scaled bins: floor(20 * sqrt(v)), at most 19).
+  auto size_bin = [](float v) { return std::min(19u, uint32_t(20 * std::sqrt(double(v)))); };
+  for (const auto& [histogram, measure] :
+       std::vector<std::pair<v1::ObjectHistogram, std::function<float(const core::Box&)>>>{
+           {v1::OBJECT_HISTOGRAM_AREA, [](const core::Box& b) { return b.area(); }},
+           {v1::OBJECT_HISTOGRAM_WIDTH, [](const core::Box& b) { return b.width(); }}}) {
+    const uint32_t bin = size_bin(measure(box));
+    req.mutable_histogram_bin()->set_class_name("k00");
+    req.mutable_histogram_bin()->set_histogram(histogram);
+    req.mutable_histogram_bin()->set_bin(bin);
+    resp.Clear();
+    ASSERT_TRUE(get(req, resp).ok());
+    ASSERT_GT(resp.exemplars_size(), 0);
+    for (const auto& e : resp.exemplars()) {
+      const auto& f = *by_id.at(e.frame_id());
+      EXPECT_TRUE(std::any_of(
+          f.detections.begin(), f.detections.end(),
+          [&](const auto& d) { return d.first == "k00" && size_bin(measure(d.second)) == bin; }))
+          << e.frame_id() << " has no k00 box in bin " << bin;
+    }
+  }
   // Errors.
+  req.mutable_histogram_bin()->set_bin(20);  // 20 bins: 0-19
+  EXPECT_EQ(get(req, resp).error_code(), StatusCode::INVALID_ARGUMENT);
+  req.mutable_histogram_bin()->set_bin(0);
+  req.mutable_histogram_bin()->set_histogram(v1::OBJECT_HISTOGRAM_UNSPECIFIED);
+  EXPECT_EQ(get(req, resp).error_code(), StatusCode::INVALID_ARGUMENT);
+  req.mutable_histogram_bin()->set_histogram(v1::OBJECT_HISTOGRAM_CONFIDENCE);
+  req.mutable_histogram_bin()->set_class_name("unicorn");
+  EXPECT_EQ(get(req, resp).error_code(), StatusCode::NOT_FOUND);
   req.mutable_heatmap_cell()->set_class_name("k00");
   req.mutable_heatmap_cell()->set_row(16);
   EXPECT_EQ(get(req, resp).error_code(), StatusCode::INVALID_ARGUMENT);

@@ -11,6 +11,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -228,7 +229,25 @@ TEST_F(WebServerTest, ExemplarsEqualTheRpcForEveryKindOfCell) {
     std::string query;
     std::function<void(v1::GetExemplarsRequest&)> set;
   };
+  // k00's fullest area bin, from the window's statistics.
+  v1::GetWindowStatsRequest sreq;
+  sreq.set_stream("cam");
+  sreq.set_window("last2k");
+  sreq.add_classes("k00");
+  v1::GetWindowStatsResponse stats;
+  grpc::ClientContext sctx;
+  ASSERT_TRUE(stub_->GetWindowStats(&sctx, sreq, &stats).ok());
+  ASSERT_EQ(stats.stats().classes_size(), 1);
+  const auto& area = stats.stats().classes(0).area_histogram();
+  ASSERT_GT(area.size(), 0);
+  const uint32_t bin = uint32_t(std::max_element(area.begin(), area.end()) - area.begin());
   const std::vector<Case> cases = {
+      {"class=k00&histogram=area&bin=" + std::to_string(bin),
+       [bin](auto& r) {
+         r.mutable_histogram_bin()->set_class_name("k00");
+         r.mutable_histogram_bin()->set_histogram(v1::OBJECT_HISTOGRAM_AREA);
+         r.mutable_histogram_bin()->set_bin(bin);
+       }},
       {"class=toilet", [](auto& r) { r.set_class_name("toilet"); }},
       {"a=giraffe&b=toilet",
        [](auto& r) {
@@ -314,6 +333,13 @@ TEST_F(WebServerTest, BadParametersAre400NamingTheParameter) {
       {ex + "?class=k00&limit=ten", "parameter 'limit': 'ten' is not a non-negative integer"},
       {ex + "?class=k%zz", "parameter 'class': malformed percent-escape"},
       {ex + "?a=k00&b=k00", "pair: a and b must differ"},
+      {ex + "?class=k00&histogram=area", "parameter 'bin' is missing"},
+      {ex + "?class=k00&bin=3", "parameter 'histogram' is missing"},
+      {ex + "?histogram=area&bin=3", "parameter 'class' is missing"},
+      {ex + "?class=k00&histogram=size&bin=3", "parameter 'histogram' must be width, height,"},
+      {ex + "?class=k00&histogram=area&bin=300", "parameter 'bin': 300 is outside [0, 255]"},
+      {ex + "?class=k00&histogram=area&bin=20", "histogram_bin: bin 20 outside the 20 bins"},
+      {ex + "?class=k00&count=2&histogram=area&bin=1", "one cell per request"},
       {"/api/v1/streams/cam/drift?against=yesterday", "parameter 'against'"},
       {"/api/v1/streams/cam/baseline?tables=yes", "parameter 'tables'"},
       {"/api/v1/streams/cam/baseline?reference=1", "parameter 'reference'"},

@@ -168,6 +168,18 @@ def main():
             stream="cam", heatmap_cell=monitor_pb2.HeatmapCell(class_name="k00", row=99, col=0))
         check(error_code(stub.GetExemplars, bad) == code.INVALID_ARGUMENT,
               "exemplars: bad cell INVALID_ARGUMENT")
+        # A histogram bin: k00's fullest area bin, through the client and the CLI, on "ref"
+        # (no longer fed, so both see the same frames).
+        st = stub.GetWindowStats(monitor_pb2.GetWindowStatsRequest(
+            stream="ref", window="last2k", classes=["k00"]), timeout=10).stats
+        area = list(st.classes[0].area_histogram)
+        area_bin = area.index(max(area))
+        r = stub.GetExemplars(monitor_pb2.GetExemplarsRequest(
+            stream="ref", window="last2k", limit=50, histogram_bin=monitor_pb2.HistogramBin(
+                class_name="k00", histogram=monitor_pb2.OBJECT_HISTOGRAM_AREA, bin=area_bin)),
+            timeout=10)
+        area_frames = [e.frame_id for e in r.exemplars]
+        check(area_frames, "exemplars of k00's fullest area bin")
 
         # GetBaseline / SetBaseline / SnapshotBaseline.
         b = stub.GetBaseline(monitor_pb2.GetBaselineRequest(stream="cam"), timeout=10).baseline
@@ -241,6 +253,13 @@ def main():
         check(p.returncode == 0, "cli alerts: " + p.stderr)
         p = cli("exemplars", "cam", "--class", "k00", "--json")
         check(p.returncode == 0 and json.loads(p.stdout)["exemplars"], "cli exemplars: " + p.stderr)
+        p = cli("exemplars", "ref", "-w", "last2k", "--limit", "50", "--bin", f"k00:area:{area_bin}", "--json")
+        check(p.returncode == 0 and
+              [e["frame_id"] for e in json.loads(p.stdout)["exemplars"]] == area_frames,
+              "cli exemplars --bin lists the client's frames: " + p.stdout[:200] + p.stderr)
+        p = cli("exemplars", "cam", "--bin", "k00:sideways:1")
+        check(p.returncode == 2 and "width, height, area, confidence" in p.stderr,
+              "cli exemplars --bin with an unknown histogram exits 2: " + p.stderr)
         p = cli("stats", "nope")
         check(p.returncode == 1 and "NOT_FOUND" in p.stderr, "cli stats of an unknown stream")
         out = os.path.join(a.out, "cam.baseline")

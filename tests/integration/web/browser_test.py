@@ -327,6 +327,24 @@ def test_clicks(b, base):
           f"confidence histogram of car: {heights} (bin {conf_bin} expected)")
     check(b.js("return document.querySelectorAll('#area-histogram .col').length") > 0,
           "the area histogram is shown")
+    # Its bars list their frames: every car box is in confidence bin 17, so that bin's frames
+    # are the car frames (the class's own exemplars) and the API agrees with the page.
+    b.click(f"#confidence-histogram .col:nth-child({conf_bin + 1})")
+    got = b.exemplar_ids(f"car confidence bin {conf_bin}")
+    want = exemplars_api(base, "cam", "all", f"class=car&histogram=confidence&bin={conf_bin}")
+    check(len(want) > 0 and got == want, f"confidence bar: page {got[:5]}, API {want[:5]}")
+    check(want == exemplars_api(base, "cam", "all", "class=car"),
+          "the frames of car's only confidence bin are car's frames")
+    check(exemplars_api(base, "cam", "all", f"class=car&histogram=confidence&bin={conf_bin - 1}") == [],
+          "an empty confidence bin has no frames")
+    # The tallest area bar (all car boxes are 0.1 x 0.15 of the image).
+    tallest = b.js("const h = [...document.querySelectorAll('#area-histogram .col')]"
+                   ".map(c => parseFloat(c.querySelector('.bar-w').style.height));"
+                   "return h.indexOf(Math.max(...h))")
+    b.click(f"#area-histogram .col:nth-child({tallest + 1})")
+    got = b.exemplar_ids(f"car area bin {tallest}")
+    want = exemplars_api(base, "cam", "all", f"class=car&histogram=area&bin={tallest}")
+    check(len(want) > 0 and got == want, f"area bar: page {got[:5]}, API {want[:5]}")
     # Keyboard: the matrix takes focus, arrows move a cursor, Enter lists the cell's frames.
     from selenium.webdriver.common.keys import Keys
     b.go("#/stream/cam/window/all?view=window&sort=name&class=car")
