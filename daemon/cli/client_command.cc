@@ -40,8 +40,10 @@
 #include "daemon/cli/command.h"
 #include "daemon/cli/heatmap_render.h"
 #include "daemon/cli/html_report.h"
+#include "daemon/cli/progress.h"
 #include "daemon/cli/stats_report.h"
 #include "daemon/cli/text_table.h"
+#include "daemon/cli/window_exemplars.h"
 #include "daemon/common/json_writer.h"
 #include "daemon/common/signal_waiter.h"
 #include "daemon/convert/stats_convert.h"
@@ -312,15 +314,29 @@ struct StatsArgs {
   std::vector<std::string> classes;
   uint32_t top_pairs = 15;
   std::vector<std::string> heatmaps;
-  std::string html;  // --html OUT.html
+  std::string html;                 // --html OUT.html
+  uint32_t exemplar_cells = 20000;  // --exemplar-cells: GetExemplars calls for the report
 };
 
 // The HTML report of a window (daemon/cli/html_report.h) without the per-image list (a window
-// keeps exemplar frames, not every frame); returns the exit code.
-int write_window_html(const StatsArgs& a, const v1::GetWindowStatsResponse& resp,
-                      const core::Stats& st, const std::vector<std::string>& names,
-                      const std::string& window_json) {
+// keeps exemplar frames, not every frame) but with the exemplars of its cells
+// (daemon/cli/window_exemplars.h); returns the exit code.
+int write_window_html(const ClientOptions& o, const StatsArgs& a,
+                      const v1::GetWindowStatsResponse& resp, const core::Stats& st,
+                      const std::vector<std::string>& names, const std::string& window_json) {
+  auto stub = v1::MonitorService::NewStub(channel(o));
+  const ExemplarFetcher fetch = [&](const v1::GetExemplarsRequest& req,
+                                    v1::GetExemplarsResponse* out) {
+    grpc::ClientContext ctx;
+    set_deadline(ctx, o);
+    return stub->GetExemplars(&ctx, req, out);
+  };
+  Progress progress("exemplars");
+  WindowExemplarsResult fetched;
   std::string json = stats_report_json(st, names, [&](JsonWriter& w) {
+    w.key("exemplars");
+    fetched = write_window_exemplars(w, st, names, resp.stream(), resp.window().name(),
+                                     a.exemplar_cells, fetch, &progress);
     w.key("report").begin_object();
     w.key("path").value(resp.stream() + " / " + resp.window().name());
     w.key("format").value("live window");
@@ -332,6 +348,15 @@ int write_window_html(const StatsArgs& a, const v1::GetWindowStatsResponse& resp
     write_report_members(w, st, names, ReportImages(st.layout()));
     w.key("suspicious").begin_array().end_array();
   });
+  progress.finish();
+  if (!fetched.first_error.empty()) {
+    std::cerr << "predwatch stats: some exemplars are missing from the report (first error: "
+              << fetched.first_error << ")\n";
+  }
+  if (fetched.skipped > 0) {
+    std::cerr << "predwatch stats: exemplars of " << fetched.skipped
+              << " cells not fetched (--exemplar-cells " << a.exemplar_cells << ")\n";
+  }
   const std::string title = resp.stream() + " / " + resp.window().name();
   const std::string error = write_report_file(a.html, render_html_report(title, std::move(json)));
   if (!error.empty()) {
@@ -374,7 +399,7 @@ int run_stats(const ClientOptions& o, const StatsArgs& a) {
       return 1;
     }
     if (!a.html.empty()) {
-      if (int rc = write_window_html(a, resp, st, names, window_json); rc != 0) return rc;
+      if (int rc = write_window_html(o, a, resp, st, names, window_json); rc != 0) return rc;
       if (!o.json) {
         std::cerr << "wrote " << a.html << " (" << st.frames() << " frames)\n";
         return 0;
@@ -881,8 +906,14 @@ void add_client_commands(CLI::App& app, CommandResult& result) {
   stats
       ->add_option("--html", sa->html,
                    "also write the window as one self-contained HTML page (opens offline; "
-                   "no per-frame list); no tables on stdout then unless --json")
+                   "no per-frame list, but the exemplar frames of its cells); no tables on "
+                   "stdout then unless --json")
       ->type_name("OUT.html");
+  stats
+      ->add_option("--exemplar-cells", sa->exemplar_cells,
+                   "with --html: ask for the exemplars of at most this many non-empty cells "
+                   "(classes, pairs, counts, size bins, then heatmap cells)")
+      ->capture_default_str();
   stats->callback([o, sa, &result] { result.exit_code = run_stats(*o, *sa); });
 
   auto drift_stream = std::make_shared<std::string>();

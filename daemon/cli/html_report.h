@@ -9,8 +9,8 @@
 // tables cannot answer: which images are behind a cell. The JSON (docs/WEB.md "HTML report"):
 //   "report": {"path", "format", "version", "kind"}: kind "dataset" (`dataset report --html`:
 //     every image in "image_list") or "window" (`predwatch stats STREAM --html`: a live
-//     window's tables, "image_list" empty — a window keeps exemplar frames, not every frame;
-//     the page then says so where a click would list images),
+//     window's tables, "image_list" empty — a window keeps exemplar frames, not every frame —
+//     and "exemplars" (daemon/cli/window_exemplars.h), which clicks list instead),
 //   the members of write_stats_members() (daemon/cli/stats_report.h): "images", "objects",
 //     "classes", "cooccurrence", "objects_distribution", "per_image",
 //   "layout": {"heatmap_grid", "size_bins", "max_objects_bucket"},

@@ -69,7 +69,12 @@ PR.data = D;
 const N = D.images;
 // A live window's report (`predwatch stats STREAM --html`) has the tables but no image list.
 const listed = D.report.kind !== 'window';
-const noList = 'This report of a live window has no per-frame list (a window keeps exemplar frames, not every frame): the web view of predwatchd lists the exemplars behind a cell.';
+const noList = 'This report of a live window has no per-frame list (a window keeps exemplar frames, not every frame): a click on a matrix cell, class row, heatmap cell or per-class bar lists the frames behind it as of when the report was written; the web view of predwatchd lists them live.';
+// Its exemplars (daemon/cli/window_exemplars.h): D.exemplars.class[c], .pair[a][b] (a < b),
+// .count[c][label], .area/.width/.height[c][bin], .cell[c][row * grid + col].
+const exemplarsAt = (path) => (path && D.exemplars
+  ? path.reduce((o, k) => (o == null ? undefined : o[k]), D.exemplars) : undefined);
+const isLink = (u) => /^https?:\/\//i.test(u);
 const images = D.image_list || [];
 const classes = D.classes || [];  // images desc, objects desc, name
 const classNames = D.class_names || [];
@@ -88,15 +93,29 @@ for (const p of D.cooccurrence || []) {
 // ---- the images panel ----
 
 const panel = {
-  show(title, list) {
+  // list: the images of a dataset report; path: where a window report keeps the cell's
+  // exemplars (exemplarsAt), undefined for a bar that has none.
+  show(title, list, path) {
     $('images').hidden = false;
     document.body.classList.add('panel-open');
     $('images-title').textContent = title;
     if (!listed) {
-      $('images-note').textContent = noList;
-      $('images-list').replaceChildren();
+      const frames = exemplarsAt(path);
+      if (!frames) {
+        $('images-note').textContent = !path
+          ? 'A window keeps exemplar frames per class, pair, heatmap cell, per-class count and size bin, not for this bar.'
+          : D.exemplars
+            ? `No exemplars of this cell in the report (${fmt(D.exemplars.skipped)} cells were not fetched: --exemplar-cells ${fmt(D.exemplars.max_cells)}).`
+            : noList;
+        $('images-list').replaceChildren();
+      } else {
+        $('images-note').textContent = `The ${frames.length === 1 ? 'frame' : `${fmt(frames.length)} most recent frames`} of this cell still in the window when the report was written (its exemplars), newest first.`;
+        $('images-list').replaceChildren(...frames.map((f) => el('li', { dataset: { frameId: f.frame } },
+          f.frame, ' ', el('span', { class: 'muted' }, f.time.replace('T', ' ').replace('Z', ' UTC')),
+          f.uri ? ' ' : '', f.uri ? (isLink(f.uri) ? el('a', { href: f.uri, target: '_blank', rel: 'noopener' }, 'image') : el('span', { class: 'muted', title: f.uri }, 'image uri')) : '')));
+      }
       $('images').dataset.state = 'done';
-      PR.panel = { title, images: null };
+      PR.panel = { title, images: null, frames: frames ? frames.map((f) => f.frame) : null };
       return;
     }
     const shown = list.slice(0, 2000);
@@ -190,7 +209,7 @@ function balance() {
     { key: 'avg_count_on_image', label: 'objects per image with it', num: true },
     { key: 'avg_area_pct', label: 'area % (union, per image)', num: true },
     { key: 'bar', label: 'images', value: (c) => c.images, num: true, render: (c) => el('div', { class: 'bar-w', style: `width:${(100 * c.images) / max}%;height:10px` }) },
-  ], classes, { sortKey: 'images', onrow: (c) => panel.show(`images with ${c.name}`, withClass(c.name)),
+  ], classes, { sortKey: 'images', onrow: (c) => panel.show(`images with ${c.name}`, withClass(c.name), ['class', c.name]),
     rowData: (c) => ({ cls: c.name }), height: '420px' });
   t.element.classList.add('bars');
   return section('balance', 'Class balance', el('p', { class: 'muted' }, 'Click a row for its images; click a header to sort.'), t.wrap);
@@ -348,8 +367,8 @@ class Matrix {
     tip(evt, text);
   }
   open(a, b) {
-    if (a === b) panel.show(`images with ${a}`, withClass(a));
-    else panel.show(`images with ${a} + ${b}`, withPair(a, b));
+    if (a === b) panel.show(`images with ${a}`, withClass(a), ['class', a]);
+    else panel.show(`images with ${a} + ${b}`, withPair(a, b), exemplarsAt(['pair', b, a]) ? ['pair', b, a] : ['pair', a, b]);
   }
 }
 
@@ -389,7 +408,7 @@ function heatmaps() {
       if (!p) return;
       const id = classNames.indexOf(c.name);
       panel.show(`${c.name} centred in row ${p.row}, col ${p.col}`,
-        images.filter((i) => i.boxes.some((b) => b[0] === id && b[1] === p.k)));
+        images.filter((i) => i.boxes.some((b) => b[0] === id && b[1] === p.k)), ['cell', c.name, String(p.k)]);
     });
     return el('figure', {}, cv, el('figcaption', { title: c.name }, `${c.name} (${fmt(c.objects)})`));
   });
@@ -439,7 +458,7 @@ function objects() {
       const match = (i) => (ge ? (i.counts[cls] || 0) >= n : (i.counts[cls] || 0) === n);
       const label = ge ? `≥${n}` : k;
       return { label, value: v, title: `${fmt(v)} images with ${label} ${cls}`,
-        onclick: () => panel.show(`images with ${label} ${cls}`, images.filter(match)) };
+        onclick: () => panel.show(`images with ${label} ${cls}`, images.filter(match), ['count', cls, k]) };
     });
     perClass.replaceChildren(el('p', { class: 'muted' }, `${cls}: images by the number of ${cls} objects on them (images without it left out). Click a bar for its images.`),
       ...histogram('class-objects-histogram', cols));
@@ -472,7 +491,7 @@ function sizes() {
       const total = h.reduce((a, b) => a + b, 0);
       const cols = h.map((v, k) => ({ label: '', value: v, title: `${edge(k)}–${edge(k + 1)}: ${fmt(v)} boxes (${pct(v / (total || 1))})`,
         onclick: () => panel.show(`images with a ${cls} box of ${f} ${edge(k)}–${edge(k + 1)}`,
-          images.filter((i) => i.boxes.some((b) => b[0] === id && bin(measure[f](b)) === k))) }));
+          images.filter((i) => i.boxes.some((b) => b[0] === id && bin(measure[f](b)) === k)), [f, cls, String(k)]) }));
       return el('figure', {}, ...histogram(`${f}-histogram`, cols, 70), el('figcaption', {}, `${title}: ${edge(0)} … ${edge(S)} (square-root bins); ${fmt(total)} ${cls} boxes`));
     }));
   };

@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "daemon/api/grpc_server.h"
 #include "daemon/engine/monitor_engine.h"
@@ -173,6 +174,60 @@ TEST_F(ClientCommand, StatsHtmlWritesTheWindowAsAReportPage) {
   EXPECT_EQ(pairs, (std::map<std::string, int64_t>{{"car+person", 20}, {"dog+person", 10}}));
   EXPECT_EQ(int64_t(doc["objects_distribution"]["dog"]["2"]), 10);
   EXPECT_EQ(doc["image_list"].get_array().size(), 0u);  // a window keeps no per-frame list
+
+  // ... but the exemplars of every non-empty cell (5 per key, newest first). Derived by hand:
+  // every box is 0.2 x 0.4 of the image: width bin floor(20 sqrt(0.2)) = 8, height bin
+  // floor(20 sqrt(0.4)) = 12, area bin floor(20 sqrt(0.08)) = 5; box centres at y = 0.3
+  // (row 4 of 16) and x = 0.2 (person, col 3), 0.6 (car, col 9), 0.5 and 0.8 (dog, cols 8
+  // and 12). Cells: 3 classes + 2 pairs + 3 count buckets (car 1, dog 2, person 1) + 3 area,
+  // 3 width, 3 height bins + 4 heatmap cells = 21.
+  auto ids = [&](simdjson::dom::element frames) {
+    std::vector<std::string> out;
+    for (simdjson::dom::element f : frames.get_array()) out.push_back(str(f["frame"]));
+    return out;
+  };
+  using Ids = std::vector<std::string>;
+  const Ids cars = {"f19", "f18", "f17", "f16", "f15"}, dogs = {"f29", "f28", "f27", "f26", "f25"};
+  const simdjson::dom::element ex = doc["exemplars"];
+  EXPECT_EQ(int64_t(ex["cells"]), 21);
+  EXPECT_EQ(int64_t(ex["skipped"]), 0);
+  EXPECT_EQ(ids(ex["class"]["car"]), cars);
+  EXPECT_EQ(ids(ex["class"]["person"]), dogs);  // the newest frames hold a person too
+  EXPECT_EQ(ids(ex["pair"]["car"]["person"]), cars);
+  EXPECT_EQ(ids(ex["pair"]["dog"]["person"]), dogs);
+  EXPECT_EQ(ids(ex["count"]["dog"]["2"]), dogs);
+  EXPECT_EQ(ids(ex["count"]["car"]["1"]), cars);
+  EXPECT_EQ(ids(ex["area"]["car"]["5"]), cars);
+  EXPECT_EQ(ids(ex["width"]["dog"]["8"]), dogs);
+  EXPECT_EQ(ids(ex["height"]["person"]["12"]), dogs);
+  EXPECT_EQ(ids(ex["cell"]["car"][std::to_string(4 * 16 + 9)]), cars);
+  EXPECT_EQ(ids(ex["cell"]["dog"][std::to_string(4 * 16 + 12)]), dogs);
+  EXPECT_EQ(ex["cell"]["dog"].get_object().size(), 2u);
+  EXPECT_EQ(str(ex["class"]["car"].at(0)["time"]), "2023-11-14T22:13:21.900Z");  // kT0 + 1.9 s
+
+  // A budget of 4 cells: the classes and the larger pair; the rest is counted, and said.
+  const CliRun capped = run({"stats", "cam", "--html", out, "--exemplar-cells", "4"});
+  ASSERT_EQ(capped.code, 0) << capped.err;
+  EXPECT_NE(capped.err.find("exemplars of 17 cells not fetched (--exemplar-cells 4)"),
+            std::string::npos)
+      << capped.err;
+  std::ifstream in2(out);
+  std::stringstream ss2;
+  ss2 << in2.rdbuf();
+  std::filesystem::remove(out);
+  const std::string html2 = ss2.str();
+  const size_t b2 = html2.find(open);
+  ASSERT_NE(b2, std::string::npos);
+  const std::string json2 =
+      html2.substr(b2 + open.size(), html2.find("</script>", b2) - b2 - open.size());
+  simdjson::dom::parser parser2;
+  simdjson::dom::element doc2;
+  ASSERT_EQ(parser2.parse(json2).get(doc2), simdjson::SUCCESS);
+  EXPECT_EQ(int64_t(doc2["exemplars"]["cells"]), 4);
+  EXPECT_EQ(int64_t(doc2["exemplars"]["skipped"]), 17);
+  EXPECT_EQ(ids(doc2["exemplars"]["pair"]["car"]["person"]), cars);
+  EXPECT_EQ(doc2["exemplars"]["pair"]["dog"].error(), simdjson::NO_SUCH_FIELD);
+  EXPECT_EQ(doc2["exemplars"]["cell"].get_object().size(), 0u);
 
   // An unwritable OUT fails before the call, naming the path.
   const CliRun bad = run({"stats", "cam", "--html", "/nonexistent-dir/x.html"});

@@ -129,7 +129,7 @@ class Browser:
         an element replaced between finding and clicking is found again."""
         from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.common.action_chains import ActionChains
-        self.js("document.getElementById('exemplars').dataset.state = ''")
+        self.js("const e = document.getElementById('exemplars'); if (e) e.dataset.state = ''")
         for attempt in range(5):
             try:
                 element = self.d.find_element("css selector", css)
@@ -429,11 +429,51 @@ def test_big(b, base, budget_s):
     b.no_errors("1000 classes")
 
 
+def test_window_report(b, base, cli, grpc_addr, out):
+    """`predwatch stats cam -w all --html`: the window's report, opened from file://, lists
+    the exemplars of a matrix cell, a class row and a size bar as the live API does."""
+    report = os.path.abspath(os.path.join(out, "window-report.html"))
+    p = subprocess.run([cli, "stats", "cam", "-w", "all", "--html", report, "--addr", grpc_addr],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, f"predwatch stats --html exited {p.returncode}: {p.stderr}")
+    b.d.get("file://" + report)
+    b.wait("window.predwatchReport && window.predwatchReport.ready", "the window report to render")
+
+    def listed(what):
+        b.wait("document.getElementById('images').dataset.state === 'done'", f"the frames of {what}")
+        return b.js("return [...document.querySelectorAll('#images-list li')].map(li => li.dataset.frameId)")
+
+    c = b.js("return window.predwatchReport.matrix.center('dog', 'umbrella')")
+    b.js("document.getElementById('images').dataset.state = ''")
+    b.click("#matrix", c["x"], c["y"])
+    got, want = listed("dog + umbrella"), exemplars_api(base, "cam", "all", "a=dog&b=umbrella")
+    check(want and got == want, f"report cell dog+umbrella: {got}, the API {want}")
+    b.js("document.getElementById('images').dataset.state = ''")
+    b.click("#balance-table tr[data-cls='bicycle']")
+    got, want = listed("bicycle"), exemplars_api(base, "cam", "all", "class=bicycle")
+    check(want and got == want, f"report row bicycle: {got}, the API {want}")
+    # car's fullest area bar (the sizes section draws the first class of its picker).
+    b.js("const s = document.getElementById('sizes-class'); s.value = 'car';"
+         "s.dispatchEvent(new Event('change'))")
+    tallest = b.js("const h = [...document.querySelectorAll('#area-histogram .col')]"
+                   ".map(c => parseFloat(c.querySelector('.bar-w').style.height));"
+                   "return h.indexOf(Math.max(...h))")
+    b.js("document.getElementById('images').dataset.state = ''")
+    b.click(f"#area-histogram .col:nth-child({tallest + 1})")
+    got = listed("car area bar")
+    want = exemplars_api(base, "cam", "all", f"class=car&histogram=area&bin={tallest}")
+    check(want and got == want, f"report area bar {tallest} of car: {got}, the API {want}")
+    errors = b.js("return window.predwatchReport.errors || []")
+    check(not errors, f"the window report logged errors: {errors}")
+    b.screenshot("window-report")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--server", required=True, help="predwatch_web_test_server binary")
     ap.add_argument("--out", required=True, help="directory for the screenshots")
     ap.add_argument("--budget", type=float, default=5.0, help="seconds for a 1000-class re-render")
+    ap.add_argument("--cli", required=True, help="predwatch binary (stats --html)")
     args = ap.parse_args()
 
     chromium = find_chromium()
@@ -462,6 +502,11 @@ def main():
             print(f"FAIL: the test server printed {line}")
             return 1
         base = f"http://127.0.0.1:{line[1]}"
+        grpc_line = server.stdout.readline().split()
+        if len(grpc_line) != 2 or grpc_line[0] != "grpc":
+            print(f"FAIL: the test server printed {grpc_line}")
+            return 1
+        grpc_addr = f"127.0.0.1:{grpc_line[1]}"
         print(f"server at {base}; chromium {chromium}")
         browser = Browser(chromium, driver, base, args.out)
         test_streams(browser, base)
@@ -471,6 +516,7 @@ def main():
         browser.go("#/stream/cam/window/all")
         test_drift_and_alerts(browser, base)
         test_big(browser, base, args.budget)
+        test_window_report(browser, base, args.cli, grpc_addr, args.out)
         print("PASS")
         return 0
     except Failure as e:

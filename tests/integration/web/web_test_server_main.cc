@@ -20,7 +20,10 @@
 // an hour after the first frame (the window full), so the window holds frames 60.. (the first
 // one-minute pane has just left it): 440 of cam's frames.
 //
-// Prints "web <port>" on stdout, then serves until stdin closes.
+// Serves the web view and, for `predwatch stats --html` (the window report's exemplars), the
+// gRPC API, both on loopback; prints "web <port>" and "grpc <port>" on stdout, then serves
+// until stdin closes.
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -29,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/api/grpc_server.h"
 #include "daemon/engine/monitor_engine.h"
 #include "daemon/web/web_server.h"
 
@@ -163,10 +167,17 @@ int main() {
     return 1;
   }
   web->set_ready(true);
-  std::cout << "web " << web->port() << std::endl;
+  auto grpc = daemon::GrpcServer::Start(engine, {.bind = "127.0.0.1:0"}, error);
+  if (!grpc) {
+    std::cerr << error << "\n";
+    return 1;
+  }
+  grpc->set_ready(true);
+  std::cout << "web " << web->port() << "\ngrpc " << grpc->port() << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
   }
+  grpc->shutdown(std::chrono::milliseconds(500));
   web->shutdown();
   return 0;
 }
