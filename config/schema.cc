@@ -791,8 +791,9 @@ const std::vector<Setting>& table() {
       {.path = "web.bind",
        .kind = Kind::kHostPort,
        .bounds_note = "port differs from `metrics.bind`'s and `grpc.bind`'s (unless 0)",
-       .doc = "Web view listen address; loopback by default, as the view has no access "
-              "control yet.",
+       .doc = "Web view listen address; loopback by default: it speaks plain HTTP (its JSON "
+              "API takes the read token of `grpc.auth`), so serve other hosts through a proxy "
+              "that terminates TLS.",
        .in_settings = PW_FIELD(web, bind)},
 
       // ---- limits ----

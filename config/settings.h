@@ -378,7 +378,8 @@ struct GrpcSettings {
 
 struct WebSettings {
   bool enabled = true;
-  // host:port; port 0 = any. Loopback by default: the view has no access control yet.
+  // host:port; port 0 = any. Loopback by default: plain HTTP (the JSON API takes the read
+  // token of grpc.auth); other hosts go through a TLS-terminating proxy.
   std::string bind = "127.0.0.1:8088";
 
   bool operator==(const WebSettings&) const = default;
