@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 
 namespace predwatch::core {
 
@@ -14,6 +15,16 @@ ExemplarIndex::ExemplarIndex(const StatsLayout& layout, const ExemplarConfig& co
   while (d > 0 && uint64_t(d) * (d - 1) / 2 > config.dense_pair_limit) --d;
   dense_classes_ = d;
   recent_.resize(config.recent_frames);
+  seq_ = config.first_sequence;
+}
+
+void ExemplarIndex::restart() {
+  for (auto* v : {&class_slots_, &cell_slots_, &bucket_slots_, &histogram_slots_,
+                  &dense_pair_slots_, &hashed_pair_slots_}) {
+    std::fill(v->begin(), v->end(), Seq(0));
+  }
+  for (Recent& r : recent_) r.seq = 0;
+  seq_ = 0;
 }
 
 void ExemplarIndex::grow(uint32_t classes) {
@@ -29,8 +40,8 @@ void ExemplarIndex::grow(uint32_t classes) {
 }
 
 // Overwrites the oldest of the key's K slots, unless this frame is already in it.
-void ExemplarIndex::touch(std::vector<uint64_t>& slots, size_t key, uint64_t seq) {
-  uint64_t* s = slots.data() + key * config_.per_key;
+void ExemplarIndex::touch(std::vector<Seq>& slots, size_t key, Seq seq) {
+  Seq* s = slots.data() + key * config_.per_key;
   size_t oldest = 0;
   for (size_t i = 0; i < config_.per_key; ++i) {
     if (s[i] == seq) return;
@@ -43,14 +54,15 @@ void ExemplarIndex::touch(std::vector<uint64_t>& slots, size_t key, uint64_t seq
 static size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() : 0; }
 
 void ExemplarIndex::add(const Frame& frame) {
-  const uint64_t seq = ++seq_;
+  if (seq_ == std::numeric_limits<Seq>::max()) restart();
+  const Seq seq = ++seq_;
   Recent& r = recent_[seq % recent_.size()];
   r.seq = seq;
   r.time_ms = frame.time_ms;
-  string_heap_bytes_ -= heap_bytes(r.frame_id) + heap_bytes(r.image_uri);
-  r.frame_id.assign(frame.frame_id);
-  r.image_uri.assign(frame.image_uri);
-  string_heap_bytes_ += heap_bytes(r.frame_id) + heap_bytes(r.image_uri);
+  string_heap_bytes_ -= heap_bytes(r.text);
+  r.text.assign(frame.frame_id).append(frame.image_uri);
+  r.id_bytes = uint32_t(frame.frame_id.size());
+  string_heap_bytes_ += heap_bytes(r.text);
 
   scratch_.clear();
   uint32_t limit = 0;
@@ -115,15 +127,15 @@ void ExemplarIndex::add(const Frame& frame) {
   }
 }
 
-std::vector<Exemplar> ExemplarIndex::collect(const uint64_t* slots, int64_t window_start_ms) const {
-  std::vector<uint64_t> seqs(slots, slots + config_.per_key);
+std::vector<Exemplar> ExemplarIndex::collect(const Seq* slots, int64_t window_start_ms) const {
+  std::vector<Seq> seqs(slots, slots + config_.per_key);
   std::sort(seqs.rbegin(), seqs.rend());
   std::vector<Exemplar> out;
-  for (uint64_t s : seqs) {
+  for (Seq s : seqs) {
     if (s == 0) break;
     const Recent& r = recent_[s % recent_.size()];
     if (r.seq != s || r.time_ms < window_start_ms) continue;
-    out.push_back({r.frame_id, r.time_ms, r.image_uri});
+    out.push_back({r.text.substr(0, r.id_bytes), r.time_ms, r.text.substr(r.id_bytes)});
   }
   return out;
 }
@@ -182,7 +194,7 @@ size_t ExemplarIndex::bytes() const {
   size_t n = sizeof(*this) + recent_.capacity() * sizeof(Recent) + string_heap_bytes_;
   for (const auto* v : {&class_slots_, &cell_slots_, &bucket_slots_, &histogram_slots_,
                         &dense_pair_slots_, &hashed_pair_slots_}) {
-    n += v->capacity() * sizeof(uint64_t);
+    n += v->capacity() * sizeof(Seq);
   }
   n += hashed_pairs_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
   return n;

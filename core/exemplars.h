@@ -13,14 +13,14 @@
 // frames after they were seen, not for the whole window: size the ring to the window's
 // frame count when memory allows.
 //
-// Memory (bounded by the configuration): recent_frames * (56 bytes + id and image URI
-// lengths) +
-// 8 * K * (C + C * heatmap_cells + C * max_objects_bucket + C * (3 * size_bins +
-// confidence_bins) + tracked pairs). Pairs among
+// Memory (bounded by the configuration): recent_frames * (48 bytes + the id and image URI
+// beyond 15 bytes together) + 4 * K * (C + C * heatmap_cells + C * max_objects_bucket +
+// C * (3 * size_bins + confidence_bins) + tracked pairs). Pairs among
 // classes with id < dense_pair_classes() (1024 by default) are indexed directly, allocated
-// as classes arrive (20 MB at C = 1000, K = 5); other pairs go through a hash map holding
+// as classes arrive (10 MB at C = 1000, K = 5); other pairs go through a hash map holding
 // at most max_hashed_pairs keys (further new pairs are not tracked and are counted in
-// untracked_pair_updates()).
+// untracked_pair_updates()). Frames are numbered by a 32-bit sequence; when it would wrap
+// (after 4.29e9 frames: 4.5 years at 30 fps) the index starts over, empty.
 //
 // Cost per frame: O(objects log objects + pairs of distinct classes); no allocation in
 // steady state except when a new key is first tracked. Thread-compatible.
@@ -41,6 +41,7 @@ struct ExemplarConfig {
   uint32_t recent_frames = 65536;      // ring of frame ids
   uint32_t dense_pair_limit = 524288;  // pairs indexed directly: all pairs of 1024 classes
   uint32_t max_hashed_pairs = 65536;   // further pairs, through a hash map
+  uint32_t first_sequence = 0;         // the first frame's number - 1 (tests reach the wrap)
 };
 
 // The per-object histograms whose bins have exemplars.
@@ -80,15 +81,17 @@ class ExemplarIndex {
   size_t bytes() const;
 
  private:
+  using Seq = uint32_t;  // frame number; 0 = an empty slot
   struct Recent {
-    uint64_t seq = 0;
     int64_t time_ms = 0;
-    std::string frame_id;
-    std::string image_uri;
+    std::string text;  // the frame id, then the image URI (one heap block at most)
+    Seq seq = 0;
+    uint32_t id_bytes = 0;  // length of the frame id in text
   };
   void grow(uint32_t classes);
-  void touch(std::vector<uint64_t>& slots, size_t key, uint64_t seq);
-  std::vector<Exemplar> collect(const uint64_t* slots, int64_t window_start_ms) const;
+  void restart();
+  void touch(std::vector<Seq>& slots, size_t key, Seq seq);
+  std::vector<Exemplar> collect(const Seq* slots, int64_t window_start_ms) const;
   // Key of (class, histogram, bin) in histogram_slots_: per class, the width, height and
   // area bins, then the confidence bins.
   size_t histogram_key(ClassId c, ObjectHistogram h, uint32_t bin) const;
@@ -97,13 +100,12 @@ class ExemplarIndex {
   ExemplarConfig config_;
   uint32_t dense_classes_;
   uint32_t num_classes_ = 0;
-  uint64_t seq_ = 0;
+  Seq seq_ = 0;
   std::vector<Recent> recent_;
   size_t string_heap_bytes_ = 0;  // heap blocks of recent_'s strings, kept up to date by add()
   // Per-key rings of K sequence numbers (0 = empty), key-major.
-  std::vector<uint64_t> class_slots_, cell_slots_, bucket_slots_, histogram_slots_,
-      dense_pair_slots_;
-  std::vector<uint64_t> hashed_pair_slots_;
+  std::vector<Seq> class_slots_, cell_slots_, bucket_slots_, histogram_slots_, dense_pair_slots_;
+  std::vector<Seq> hashed_pair_slots_;
   absl::flat_hash_map<uint64_t, uint32_t> hashed_pairs_;  // (a << 32 | b) -> key index
   uint64_t untracked_pairs_ = 0;
   std::vector<std::pair<ClassId, uint32_t>> scratch_;  // (class, cell) of the frame

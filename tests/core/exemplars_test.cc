@@ -32,10 +32,11 @@ std::vector<std::string> ids(const std::vector<Exemplar>& v) {
 
 using S = std::vector<std::string>;
 
-// bytes() counts the heap blocks of the ring's frame ids and image URIs as they are now
-// (kept up to date as frames replace each other, not recounted): recomputed here by doing
-// the same assignments on fresh strings. A ring of 3: five frames with long ids (the first
-// two replaced), then one short id over a long one (its block stays: assign keeps capacity).
+// bytes() counts the heap blocks of the ring's texts (frame id then image URI, one string
+// per frame) as they are now (kept up to date as frames replace each other, not recounted):
+// recomputed here by doing the same assignments on fresh strings. A ring of 3: five frames
+// with long ids (the first two replaced), then one short id over a long one (its block
+// stays: assign keeps capacity).
 TEST(ExemplarIndex, BytesFollowTheRingsStrings) {
   ExemplarConfig cfg;
   cfg.recent_frames = 3;
@@ -47,25 +48,38 @@ TEST(ExemplarIndex, BytesFollowTheRingsStrings) {
     Frame f = frame(id, int64_t(seq), {});
     f.image_uri = uri;
     x.add(f);
-    ring[seq % 3].assign(id);
+    ring[seq % 3].assign(id).append(uri);
   };
-  std::vector<std::string> uris(3);
   auto expected = [&] {
     size_t n = empty;
-    for (size_t i = 0; i < 3; ++i) n += heap(ring[i]) + heap(uris[i]);
+    for (size_t i = 0; i < 3; ++i) n += heap(ring[i]);
     return n;
   };
   for (uint64_t seq = 1; seq <= 5; ++seq) {
     const std::string id = "camera-17/frame-" + std::string(size_t(20 + 7 * seq), 'x');
     const std::string uri = seq == 4 ? "s3://bucket/" + std::string(60, 'u') : "";
     add(seq, id, uri);
-    uris[seq % 3].assign(uri);
     EXPECT_EQ(x.bytes(), expected()) << "after frame " << seq;
   }
   EXPECT_GT(x.bytes(), empty + 3 * 40);
   add(6, "f6", "");
-  uris[6 % 3].assign("");
   EXPECT_EQ(x.bytes(), expected());
+}
+
+// Frames are numbered in 32 bits; at the wrap the index starts over, empty, and goes on.
+TEST(ExemplarIndex, StartsOverWhenTheSequenceWraps) {
+  ExemplarConfig cfg;
+  cfg.per_key = 5;
+  cfg.recent_frames = 4;
+  cfg.first_sequence = 0xFFFFFFFFu - 3;  // f1, f2, f3 take the last three numbers
+  ExemplarIndex x({}, cfg);
+  const Box b{0, 0, .1f, .1f};
+  for (int i = 1; i <= 3; ++i) x.add(frame("f" + std::to_string(i), 10 * i, {{0, b}}));
+  EXPECT_EQ(ids(x.for_class(0, 0)), (S{"f3", "f2", "f1"}));
+  for (int i = 4; i <= 6; ++i) x.add(frame("f" + std::to_string(i), 10 * i, {{0, b}, {1, b}}));
+  EXPECT_EQ(ids(x.for_class(0, 0)), (S{"f6", "f5", "f4"}));
+  EXPECT_EQ(ids(x.for_pair(0, 1, 0)), (S{"f6", "f5", "f4"}));
+  EXPECT_EQ(ids(x.for_histogram_bin(0, ObjectHistogram::kArea, 2, 0)), (S{"f6", "f5", "f4"}));
 }
 
 TEST(ExemplarIndex, LastKPerKeyNewestFirst) {
