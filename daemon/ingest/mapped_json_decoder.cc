@@ -140,6 +140,13 @@ DecodeResult MappedJsonDecoder::read_text(const FieldSource& source, Element roo
       return {};
     case Kind::kKey:
       if (!meta_.has_key) return required ? fail_missing(name, source) : DecodeResult{};
+      // A key is bytes, where everything else a mapping reads is UTF-8 already (simdjson
+      // validates the payload, the loader the constants): a binary key as the stream or
+      // frame name would make every API answer that lists it unserializable.
+      if (!simdjson::validate_utf8(meta_.key.data(), meta_.key.size())) {
+        return normalizer_.fail(DecodeError::kBadValue,
+                                "{}: the message key is not valid UTF-8 (mapped from @key)", name);
+      }
       out = meta_.key;
       return {};
     case Kind::kTopic:

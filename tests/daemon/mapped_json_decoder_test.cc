@@ -240,6 +240,18 @@ TEST(MappedJsonDecoder, MessageSourcesAndConstants) {
   const DecodeResult keyless = decoder.decode(payload, e);
   EXPECT_EQ(keyless.error, DecodeError::kMissingField);
   EXPECT_THAT(std::string(keyless.message), HasSubstr("stream: the message has no key"));
+  // A binary key is not a name: rejected, never a stream no API answer could carry.
+  const std::string binary_key("gate-\xff\xfe", 7);
+  decoder.set_message({.topic = "cams",
+                       .key = binary_key,
+                       .has_key = true,
+                       .timestamp_ms = 1234,
+                       .partition = 0,
+                       .offset = 1});
+  const DecodeResult binary = decoder.decode(payload, e);
+  EXPECT_EQ(binary.error, DecodeError::kBadValue);
+  EXPECT_THAT(std::string(binary.message),
+              HasSubstr("stream: the message key is not valid UTF-8 (mapped from @key)"));
   decoder.set_message({.topic = "cams", .key = "k", .has_key = true, .partition = 0, .offset = 1});
   const DecodeResult untimed = decoder.decode(payload, e);
   EXPECT_EQ(untimed.error, DecodeError::kMissingField);

@@ -2,8 +2,11 @@
 // core/frame.h), shared by the decoder fuzz targets.
 #pragma once
 
+#include <simdjson.h>
+
 #include <cmath>
 #include <string>
+#include <string_view>
 
 #include "core/event.h"
 #include "daemon/ingest/decode_result.h"
@@ -44,6 +47,14 @@ inline void check_decoded_event(const daemon::DecodeResult& r, const core::Event
   copy.append(e.stream).append(e.model_name).append(e.model_version);
   for (const auto& d : e.detections) copy.append(d.class_name);
   FUZZ_CHECK(copy.size() >= e.frame_id.size() + e.stream.size(), "copy");
+  // Every name is UTF-8: the gRPC API (proto3 strings), the metrics' labels and the web
+  // view's JSON carry them, and one invalid name makes every answer that lists it fail.
+  auto utf8 = [](std::string_view v) { return simdjson::validate_utf8(v.data(), v.size()); };
+  FUZZ_CHECK(utf8(e.frame_id) && utf8(e.stream) && utf8(e.model_name) && utf8(e.model_version) &&
+                 utf8(e.image_uri),
+             "a name or URI that is not UTF-8");
+  for (size_t i = 0; i < e.detections.size(); ++i)
+    FUZZ_CHECK(utf8(e.detections[i].class_name), "detections[%zu].class_name not UTF-8", i);
 }
 
 }  // namespace predwatch::fuzz

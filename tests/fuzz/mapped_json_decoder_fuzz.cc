@@ -2,7 +2,9 @@
 // by five mappings (the presets ultralytics, torchvision, coco_results and kserve_v2 (flat
 // boxes, outputs by name), and one reading the Kafka key and timestamp with a payload that
 // is the list itself, centre boxes in fractions, a constant image size).
-// Checks: no crash or sanitizer report; every result satisfies check_decoded_event;
+// Input: the payload, then optionally a NUL and the Kafka key (any bytes).
+// Checks: no crash or sanitizer report; every result satisfies check_decoded_event (names
+// are UTF-8: a binary key mapped to the stream is rejected);
 // decoding is deterministic; and each decoder is not corrupted by the input: its known-good
 // message decoded right after gives the expected values.
 #include <array>
@@ -76,13 +78,19 @@ std::array<Target, 5>& targets() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view payload(reinterpret_cast<const char*>(data), size);
-  const daemon::MessageMeta meta{.topic = "k",
-                                 .key = "cam",
-                                 .has_key = true,
-                                 .timestamp_ms = 1796119200000,
-                                 .partition = 1,
-                                 .offset = 9};
+  // Input: the payload, then optionally a NUL and the message key (any bytes, as Kafka keys
+  // are; "cam" without one). The known-good message goes with the key "cam".
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const size_t nul = input.find('\0');
+  const std::string_view payload = input.substr(0, nul);
+  const daemon::MessageMeta good_meta{.topic = "k",
+                                      .key = "cam",
+                                      .has_key = true,
+                                      .timestamp_ms = 1796119200000,
+                                      .partition = 1,
+                                      .offset = 9};
+  daemon::MessageMeta meta = good_meta;
+  if (nul != std::string_view::npos) meta.key = input.substr(nul + 1);
   for (Target& t : targets()) {
     t.decoder->set_message(meta);
     core::Event event;
@@ -97,6 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (r2.ok()) FUZZ_CHECK(again.detections.size() == first_detections, "detection count");
 
     core::Event good;
+    t.decoder->set_message(good_meta);
     const daemon::DecodeResult g = t.decoder->decode(t.good, good);
     FUZZ_CHECK(g.ok(), "known-good message rejected after the input: %.*s",
                static_cast<int>(g.message.size()), g.message.data());
