@@ -712,8 +712,16 @@ int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
   const grpc::Status s = stub->GetExemplars(&ctx, req, &resp);
   if (!s.ok()) return fail(o, "exemplars", s);
   if (o.json) return print_json("exemplars", resp);
-  TextTable t({"frame", "time"});
-  for (const auto& e : resp.exemplars()) t.add_row({e.frame_id(), format_time(e.time())});
+  // The image column only when some frame has one (the event's image.uri).
+  const bool images = std::any_of(resp.exemplars().begin(), resp.exemplars().end(),
+                                  [](const v1::Exemplar& e) { return !e.image_uri().empty(); });
+  TextTable t(images ? std::vector<std::string>{"frame", "time", "image"}
+                     : std::vector<std::string>{"frame", "time"});
+  for (const auto& e : resp.exemplars()) {
+    std::vector<std::string> row{e.frame_id(), format_time(e.time())};
+    if (images) row.push_back(e.image_uri());
+    t.add_row(row);
+  }
   std::cout << t.render();
   if (resp.exemplars().empty()) std::cout << "(no exemplars inside the window)\n";
   return 0;

@@ -236,6 +236,32 @@ TEST_F(ClientCommand, StatsHtmlWritesTheWindowAsAReportPage) {
       << bad.err;
 }
 
+// `exemplars` lists frame, time and, when some frame has one, the image URI.
+TEST_F(ClientCommand, ExemplarsShowTheImageColumnWhenFramesHaveImages) {
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = "f" + std::to_string(i);  // the event only views it
+    core::Event e = event_at("cam", id, kT0 + 100 * i);
+    if (i == 1) e.image_uri = "https://img.example/cam/f1.jpg";
+    core::NamedDetection d;
+    d.class_name = i < 2 ? "car" : "dog";
+    d.box = core::Box{0.1f, 0.1f, 0.3f, 0.3f};
+    e.detections.push_back(d);
+    ASSERT_TRUE(engine_->apply(e).applied);
+  }
+  server_->set_ready(true);
+  const CliRun cars = run({"exemplars", "cam", "--class", "car"});
+  ASSERT_EQ(cars.code, 0) << cars.err;
+  const size_t header = cars.out.find("image");
+  ASSERT_NE(header, std::string::npos) << cars.out;
+  EXPECT_LT(header, cars.out.find('\n')) << cars.out;  // a column of the header line
+  EXPECT_NE(cars.out.find("https://img.example/cam/f1.jpg"), std::string::npos) << cars.out;
+  EXPECT_NE(cars.out.find("f0"), std::string::npos) << cars.out;
+  const CliRun dogs = run({"exemplars", "cam", "--class", "dog"});
+  ASSERT_EQ(dogs.code, 0) << dogs.err;
+  EXPECT_EQ(dogs.out.find("image"), std::string::npos) << dogs.out;  // no frame has one
+  EXPECT_NE(dogs.out.find("f2"), std::string::npos) << dogs.out;
+}
+
 // The credentials options against servers that need them: a token (file or PREDWATCH_TOKEN),
 // TLS with the server's CA, mTLS with a client certificate.
 class ClientCredentials : public ::testing::Test {
