@@ -1,6 +1,7 @@
 #include "daemon/dataset/class_mapping.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -31,6 +32,11 @@ std::optional<ClassMapping> ClassMapping::load(const std::filesystem::path& file
 
 std::optional<ClassMapping> ClassMapping::parse(std::string_view yaml, std::string_view source,
                                                 std::string& error) {
+  // Its names become class names (proto3 strings, metric labels): UTF-8 only.
+  if (!simdjson::validate_utf8(yaml.data(), yaml.size())) {
+    error = fmt::format("{}: not valid UTF-8; the file must be UTF-8", source);
+    return std::nullopt;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

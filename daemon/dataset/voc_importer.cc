@@ -1,6 +1,7 @@
 #include "daemon/dataset/voc_importer.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <charconv>
@@ -140,6 +141,14 @@ ImportResult VocImporter::import(const fs::path& path_arg, const ImportOptions& 
       if (cls.empty()) {
         problems.report(ProblemKind::kMissingField, file_name, record, frame_id, "",
                         "missing <name>");
+        ++result.summary.skipped_objects;
+        continue;
+      }
+      // A class name must be UTF-8 (proto3 strings, metric labels); pugixml passes a file's
+      // bytes through when it declares no encoding it converts.
+      if (!simdjson::validate_utf8(cls.data(), cls.size())) {
+        problems.report(ProblemKind::kMalformedRecord, file_name, record, frame_id, "",
+                        "<name> is not valid UTF-8 (save the file as UTF-8)");
         ++result.summary.skipped_objects;
         continue;
       }

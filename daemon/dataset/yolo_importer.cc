@@ -1,6 +1,7 @@
 #include "daemon/dataset/yolo_importer.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -75,6 +76,25 @@ bool parse_double(std::string_view s, double& v) {
 
 }  // namespace
 
+namespace {
+
+// Class names become proto3 strings, metric labels and JSON: a file in another encoding
+// (Latin-1, say) is refused here, naming the entry, rather than breaking every answer
+// that lists the class later.
+bool names_are_utf8(const fs::path& file, const std::vector<std::string>& names,
+                    std::string& error) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!simdjson::validate_utf8(names[i].data(), names[i].size())) {
+      error = fmt::format("{}: class name {} (index {}) is not valid UTF-8; save the file as UTF-8",
+                          file.string(), i + 1, i);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 bool load_yolo_names(const fs::path& file, std::vector<std::string>& names, std::string& error) {
   names.clear();
   std::string ext = file.extension().string();
@@ -121,7 +141,7 @@ bool load_yolo_names(const fs::path& file, std::vector<std::string>& names, std:
                           e.mark.column + 1, e.msg);
       return false;
     }
-    return true;
+    return names_are_utf8(file, names, error);
   }
   std::ifstream in(file);
   if (!in) {
@@ -133,7 +153,7 @@ bool load_yolo_names(const fs::path& file, std::vector<std::string>& names, std:
     std::string_view t = trim(line);
     if (!t.empty()) names.emplace_back(t);
   }
-  return true;
+  return names_are_utf8(file, names, error);
 }
 
 ImportResult YoloImporter::import(const fs::path& path_arg, const ImportOptions& options,

@@ -79,6 +79,8 @@ inline ImportRun run_import(const daemon::DatasetImporter& importer,
                    d.frame_id.c_str(), det.mask_area);
         FUZZ_CHECK(!det.class_name.empty() || det.class_index >= 0, "%s: unnamed class",
                    d.frame_id.c_str());
+        FUZZ_CHECK(simdjson::validate_utf8(det.class_name.data(), det.class_name.size()),
+                   "%s: a class name that is not UTF-8", d.frame_id.c_str());
         d.boxes.push_back({b.x_min, b.y_min, b.x_max, b.y_max});
         d.names.emplace_back(det.class_name);
         d.indices.push_back(det.class_index);

@@ -109,6 +109,7 @@ TEST(ClassMappingErrors, NameFileLineAndColumn) {
   expect_error("map:\n  a: b\n  a: c\n", "m.yaml:3:3", "mapped twice");
   expect_error("map:\n  a: [b]\n", "m.yaml:2:3", "source: target");
   expect_error("- a\n", "m.yaml:1:1", "expected a mapping");
+  expect_error("map: {v\xe9lo: bicycle}\n", "m.yaml", "not valid UTF-8");  // Latin-1 "vélo"
   std::string error;
   EXPECT_FALSE(ClassMapping::load("/nonexistent/classes.yaml", error));
   EXPECT_NE(error.find("/nonexistent/classes.yaml"), std::string::npos);

@@ -125,6 +125,16 @@ TEST(YoloImporter, NamesFileFormats) {
   EXPECT_NE(error.find("c.yaml:2:1"), std::string::npos) << error;
   EXPECT_FALSE(load_yolo_names(t.write("d.yaml", "names: cat\n"), names, error));
   EXPECT_NE(error.find("d.yaml:1:8"), std::string::npos) << error;
+  // A names file in Latin-1 ("\xe9t\xe9" is "été"): refused, naming the entry.
+  EXPECT_FALSE(load_yolo_names(t.write("latin.names", "cat\n\xe9t\xe9\n"), names, error));
+  EXPECT_NE(error.find("latin.names: class name 2 (index 1) is not valid UTF-8"), std::string::npos)
+      << error;
+  EXPECT_FALSE(load_yolo_names(t.write("e.yaml", "names: [cat, \"\xe9t\xe9\"]\n"), names, error));
+  EXPECT_NE(error.find("e.yaml: class name 2 (index 1) is not valid UTF-8"), std::string::npos)
+      << error;
+  ASSERT_TRUE(load_yolo_names(t.write("f.names", "cat\n\xc3\xa9t\xc3\xa9\n"), names, error))
+      << error;  // the same name in UTF-8
+  EXPECT_EQ(names[1], "\xc3\xa9t\xc3\xa9");
 }
 
 TEST(YoloImporterBadInput, BadLinesUnknownClassAndEmptyFolder) {
@@ -309,13 +319,20 @@ TEST(VocImporterBadInput, MalformedXmlMissingSizeAndFields) {
   t.write("c.xml",
           "<annotation>\n  <filename>c.jpg</filename>\n  "
           "<object><name>cat</nam></object>\n</annotation>");
+  // A Latin-1 class name in a file that declares no encoding: the object is skipped.
+  t.write("d.xml",
+          "<annotation><filename>d.jpg</filename><size><width>100</width><height>50</height>"
+          "</size>\n<object><name>v\xe9lo</name><bndbox><xmin>10</xmin><ymin>10</ymin><xmax>20"
+          "</xmax><ymax>20</ymax></bndbox></object>\n</annotation>\n");
   Imported got = import_with("voc", t.path());
   ASSERT_TRUE(got.result.ok()) << got.result.error;
   const auto& s = got.result.summary;
-  EXPECT_EQ(s.images, 1u);
+  EXPECT_EQ(s.images, 2u);
   EXPECT_EQ(s.objects, 1u);
   EXPECT_EQ(s.skipped_images, 2u);
-  EXPECT_EQ(s.problem_count(ProblemKind::kMalformedRecord), 1u);
+  EXPECT_EQ(s.problem_count(ProblemKind::kMalformedRecord), 2u);
+  EXPECT_TRUE(any_message_contains(s, {"d.xml", "object[0] (line 2)", "not valid UTF-8"}))
+      << ::testing::PrintToString(s.messages);
   EXPECT_EQ(s.problem_count(ProblemKind::kNoImageSize), 1u);
   EXPECT_EQ(s.problem_count(ProblemKind::kMissingField), 2u);
   EXPECT_EQ(s.problem_count(ProblemKind::kDegenerateBox), 1u);
