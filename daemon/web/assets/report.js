@@ -75,6 +75,7 @@ const noList = 'This report of a live window has no per-frame list (a window kee
 const exemplarsAt = (path) => (path && D.exemplars
   ? path.reduce((o, k) => (o == null ? undefined : o[k]), D.exemplars) : undefined);
 const isLink = (u) => /^https?:\/\//i.test(u);
+const unit = listed ? 'images' : 'frames';  // what a click lists
 const images = D.image_list || [];
 const classes = D.classes || [];  // images desc, objects desc, name
 const classNames = D.class_names || [];
@@ -209,7 +210,7 @@ function balance() {
     { key: 'avg_count_on_image', label: 'objects per image with it', num: true },
     { key: 'avg_area_pct', label: 'area % (union, per image)', num: true },
     { key: 'bar', label: 'images', value: (c) => c.images, num: true, render: (c) => el('div', { class: 'bar-w', style: `width:${(100 * c.images) / max}%;height:10px` }) },
-  ], classes, { sortKey: 'images', onrow: (c) => panel.show(`images with ${c.name}`, withClass(c.name), ['class', c.name]),
+  ], classes, { sortKey: 'images', onrow: (c) => panel.show(`${unit} with ${c.name}`, withClass(c.name), ['class', c.name]),
     rowData: (c) => ({ cls: c.name }), height: '420px' });
   t.element.classList.add('bars');
   return section('balance', 'Class balance', el('p', { class: 'muted' }, 'Click a row for its images; click a header to sort.'), t.wrap);
@@ -367,8 +368,8 @@ class Matrix {
     tip(evt, text);
   }
   open(a, b) {
-    if (a === b) panel.show(`images with ${a}`, withClass(a), ['class', a]);
-    else panel.show(`images with ${a} + ${b}`, withPair(a, b), exemplarsAt(['pair', b, a]) ? ['pair', b, a] : ['pair', a, b]);
+    if (a === b) panel.show(`${unit} with ${a}`, withClass(a), ['class', a]);
+    else panel.show(`${unit} with ${a} + ${b}`, withPair(a, b), exemplarsAt(['pair', b, a]) ? ['pair', b, a] : ['pair', a, b]);
   }
 }
 
@@ -458,7 +459,7 @@ function objects() {
       const match = (i) => (ge ? (i.counts[cls] || 0) >= n : (i.counts[cls] || 0) === n);
       const label = ge ? `≥${n}` : k;
       return { label, value: v, title: `${fmt(v)} images with ${label} ${cls}`,
-        onclick: () => panel.show(`images with ${label} ${cls}`, images.filter(match), ['count', cls, k]) };
+        onclick: () => panel.show(`${unit} with ${label} ${cls}`, images.filter(match), ['count', cls, k]) };
     });
     perClass.replaceChildren(el('p', { class: 'muted' }, `${cls}: images by the number of ${cls} objects on them (images without it left out). Click a bar for its images.`),
       ...histogram('class-objects-histogram', cols));
@@ -490,7 +491,7 @@ function sizes() {
       const h = t[f] || [];
       const total = h.reduce((a, b) => a + b, 0);
       const cols = h.map((v, k) => ({ label: '', value: v, title: `${edge(k)}–${edge(k + 1)}: ${fmt(v)} boxes (${pct(v / (total || 1))})`,
-        onclick: () => panel.show(`images with a ${cls} box of ${f} ${edge(k)}–${edge(k + 1)}`,
+        onclick: () => panel.show(`${unit} with a ${cls} box of ${f} ${edge(k)}–${edge(k + 1)}`,
           images.filter((i) => i.boxes.some((b) => b[0] === id && bin(measure[f](b)) === k)), [f, cls, String(k)]) }));
       return el('figure', {}, ...histogram(`${f}-histogram`, cols, 70), el('figcaption', {}, `${title}: ${edge(0)} … ${edge(S)} (square-root bins); ${fmt(total)} ${cls} boxes`));
     }));
