@@ -402,31 +402,34 @@ TEST_F(GrpcServerTest, ExemplarsAreFramesOfTheCellInsideTheWindow) {
     if (cls == "k00") box = b;
   const uint32_t row = std::min(15u, uint32_t(box.center_y() * 16)),
                  col = std::min(15u, uint32_t(box.center_x() * 16));
+  // The request `req` answers frames, every one of which satisfies `holds`.
+  auto each_frame = [&](const char* what, auto holds) {
+    resp.Clear();
+    ASSERT_TRUE(get(req, resp).ok()) << what;
+    ASSERT_GT(resp.exemplars_size(), 0) << what;
+    for (const auto& e : resp.exemplars())
+      EXPECT_TRUE(holds(*by_id.at(e.frame_id()))) << what << ": frame " << e.frame_id();
+  };
+  auto k00_box = [](const testing::RecordedFrame& f, auto box_holds) {
+    return std::any_of(f.detections.begin(), f.detections.end(),
+                       [&](const auto& d) { return d.first == "k00" && box_holds(d.second); });
+  };
   req.mutable_heatmap_cell()->set_class_name("k00");
   req.mutable_heatmap_cell()->set_row(row);
   req.mutable_heatmap_cell()->set_col(col);
-  resp.Clear();
-  ASSERT_TRUE(get(req, resp).ok());
-  ASSERT_GT(resp.exemplars_size(), 0);
-  for (const auto& e : resp.exemplars()) {
-    const auto& f = *by_id.at(e.frame_id());
-    EXPECT_TRUE(std::any_of(f.detections.begin(), f.detections.end(), [&](const auto& d) {
-      return d.first == "k00" && std::min(15u, uint32_t(d.second.center_y() * 16)) == row &&
-             std::min(15u, uint32_t(d.second.center_x() * 16)) == col;
-    }));
-  }
+  each_frame("heatmap cell", [&](const testing::RecordedFrame& f) {
+    return k00_box(f, [&](const core::Box& b) {
+      return std::min(15u, uint32_t(b.center_y() * 16)) == row &&
+             std::min(15u, uint32_t(b.center_x() * 16)) == col;
+    });
+  });
   // Count bucket: frames with exactly 2 boxes of k00.
   req.mutable_count_bucket()->set_class_name("k00");
   req.mutable_count_bucket()->set_count(2);
-  resp.Clear();
-  ASSERT_TRUE(get(req, resp).ok());
-  ASSERT_GT(resp.exemplars_size(), 0);
-  for (const auto& e : resp.exemplars()) {
-    const auto& f = *by_id.at(e.frame_id());
-    EXPECT_EQ(std::count_if(f.detections.begin(), f.detections.end(),
-                            [](const auto& d) { return d.first == "k00"; }),
-              2);
-  }
+  each_frame("count bucket 2", [](const testing::RecordedFrame& f) {
+    return std::count_if(f.detections.begin(), f.detections.end(),
+                         [](const auto& d) { return d.first == "k00"; }) == 2;
+  });
   // Histogram bins: frames with a k00 box in the area (then width) bin of the last k00 box,
   // binned by the definition (20 sqrt-scaled bins: floor(20 * sqrt(v)), at most 19).
   auto size_bin = [](float v) { return std::min(19u, uint32_t(20 * std::sqrt(double(v)))); };
@@ -438,16 +441,9 @@ TEST_F(GrpcServerTest, ExemplarsAreFramesOfTheCellInsideTheWindow) {
     req.mutable_histogram_bin()->set_class_name("k00");
     req.mutable_histogram_bin()->set_histogram(histogram);
     req.mutable_histogram_bin()->set_bin(bin);
-    resp.Clear();
-    ASSERT_TRUE(get(req, resp).ok());
-    ASSERT_GT(resp.exemplars_size(), 0);
-    for (const auto& e : resp.exemplars()) {
-      const auto& f = *by_id.at(e.frame_id());
-      EXPECT_TRUE(std::any_of(
-          f.detections.begin(), f.detections.end(),
-          [&](const auto& d) { return d.first == "k00" && size_bin(measure(d.second)) == bin; }))
-          << e.frame_id() << " has no k00 box in bin " << bin;
-    }
+    each_frame("histogram bin", [&](const testing::RecordedFrame& f) {
+      return k00_box(f, [&](const core::Box& b) { return size_bin(measure(b)) == bin; });
+    });
   }
   // Errors.
   req.mutable_histogram_bin()->set_bin(20);  // 20 bins: 0-19
