@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -650,6 +651,18 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+// A non-negative number of a cell option ("--cell car:4:x" -> "--cell: COL 'x' is not a
+// number"); throws std::invalid_argument.
+uint32_t cell_number(std::string_view option, std::string_view part, const std::string& text) {
+  uint32_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    throw std::invalid_argument(std::string(option) + ": " + std::string(part) + " '" + text +
+                                "' is not a non-negative number");
+  }
+  return v;
+}
+
 std::string upper(std::string s) {
   for (char& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -679,14 +692,14 @@ int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
       const auto p = split(a.cell, ':');
       if (p.size() != 3) throw std::invalid_argument("--cell wants CLASS:ROW:COL");
       req.mutable_heatmap_cell()->set_class_name(p[0]);
-      req.mutable_heatmap_cell()->set_row(uint32_t(std::stoul(p[1])));
-      req.mutable_heatmap_cell()->set_col(uint32_t(std::stoul(p[2])));
+      req.mutable_heatmap_cell()->set_row(cell_number("--cell", "ROW", p[1]));
+      req.mutable_heatmap_cell()->set_col(cell_number("--cell", "COL", p[2]));
     }
     if (!a.count.empty()) {
       const auto p = split(a.count, ':');
       if (p.size() != 2) throw std::invalid_argument("--count wants CLASS:N");
       req.mutable_count_bucket()->set_class_name(p[0]);
-      req.mutable_count_bucket()->set_count(uint32_t(std::stoul(p[1])));
+      req.mutable_count_bucket()->set_count(cell_number("--count", "N", p[1]));
     }
     if (!a.bin.empty()) {
       const auto p = split(a.bin, ':');
@@ -699,7 +712,7 @@ int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
       }
       req.mutable_histogram_bin()->set_class_name(p[0]);
       req.mutable_histogram_bin()->set_histogram(h);
-      req.mutable_histogram_bin()->set_bin(uint32_t(std::stoul(p[2])));
+      req.mutable_histogram_bin()->set_bin(cell_number("--bin", "BIN", p[2]));
     }
   } catch (const std::exception& e) {
     std::cerr << "predwatch exemplars: " << e.what() << "\n";

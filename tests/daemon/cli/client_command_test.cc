@@ -256,6 +256,15 @@ TEST_F(ClientCommand, ExemplarsShowTheImageColumnWhenFramesHaveImages) {
   EXPECT_LT(header, cars.out.find('\n')) << cars.out;  // a column of the header line
   EXPECT_NE(cars.out.find("https://img.example/cam/f1.jpg"), std::string::npos) << cars.out;
   EXPECT_NE(cars.out.find("f0"), std::string::npos) << cars.out;
+  // Malformed cells exit 2 naming the part.
+  const CliRun bad_bin = run({"exemplars", "cam", "--bin", "car:area:x"});
+  EXPECT_EQ(bad_bin.code, 2);
+  EXPECT_NE(bad_bin.err.find("--bin: BIN 'x' is not a non-negative number"), std::string::npos)
+      << bad_bin.err;
+  const CliRun bad_cell = run({"exemplars", "cam", "--cell", "car:4:-1"});
+  EXPECT_EQ(bad_cell.code, 2);
+  EXPECT_NE(bad_cell.err.find("--cell: COL '-1' is not a non-negative number"), std::string::npos)
+      << bad_cell.err;
   const CliRun dogs = run({"exemplars", "cam", "--class", "dog"});
   ASSERT_EQ(dogs.code, 0) << dogs.err;
   EXPECT_EQ(dogs.out.find("image"), std::string::npos) << dogs.out;  // no frame has one
