@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -31,6 +32,23 @@ core::Event event_at(std::string_view stream, std::string_view id, int64_t t) {
   e.width = 100;
   e.height = 100;
   return e;
+}
+
+// The whole file at `path`, which is then removed.
+std::string take_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::filesystem::remove(path);
+  return ss.str();
+}
+
+// The report page's inlined JSON (daemon/cli/html_report.h); nullopt without the element.
+std::optional<std::string> report_json(const std::string& html) {
+  const std::string open = "<script type=\"application/json\" id=\"report-data\">";
+  const size_t b = html.find(open);
+  if (b == std::string::npos) return std::nullopt;
+  return html.substr(b + open.size(), html.find("</script>", b) - b - open.size());
 }
 
 class ClientCommand : public ::testing::Test {
@@ -142,21 +160,14 @@ TEST_F(ClientCommand, StatsHtmlWritesTheWindowAsAReportPage) {
   const CliRun r = run({"stats", "cam", "--html", out});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "");
-  std::ifstream in(out);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::filesystem::remove(out);
-  const std::string html = ss.str();
+  const std::string html = take_file(out);
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
-  const std::string open = "<script type=\"application/json\" id=\"report-data\">";
-  const size_t b = html.find(open);
-  ASSERT_NE(b, std::string::npos);
-  const size_t e = html.find("</script>", b);
-  const std::string json = html.substr(b + open.size(), e - b - open.size());
+  const std::optional<std::string> json = report_json(html);
+  ASSERT_TRUE(json.has_value());
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json.substr(0, 200);
+  ASSERT_EQ(parser.parse(*json).get(doc), simdjson::SUCCESS) << json->substr(0, 200);
   EXPECT_EQ(str(doc["report"]["kind"]), "window");
   EXPECT_EQ(str(doc["stream"]), "cam");
   EXPECT_EQ(int64_t(doc["images"]), 30);
@@ -211,18 +222,11 @@ TEST_F(ClientCommand, StatsHtmlWritesTheWindowAsAReportPage) {
   EXPECT_NE(capped.err.find("exemplars of 17 cells not fetched (--exemplar-cells 4)"),
             std::string::npos)
       << capped.err;
-  std::ifstream in2(out);
-  std::stringstream ss2;
-  ss2 << in2.rdbuf();
-  std::filesystem::remove(out);
-  const std::string html2 = ss2.str();
-  const size_t b2 = html2.find(open);
-  ASSERT_NE(b2, std::string::npos);
-  const std::string json2 =
-      html2.substr(b2 + open.size(), html2.find("</script>", b2) - b2 - open.size());
+  const std::optional<std::string> json2 = report_json(take_file(out));
+  ASSERT_TRUE(json2.has_value());
   simdjson::dom::parser parser2;
   simdjson::dom::element doc2;
-  ASSERT_EQ(parser2.parse(json2).get(doc2), simdjson::SUCCESS);
+  ASSERT_EQ(parser2.parse(*json2).get(doc2), simdjson::SUCCESS);
   EXPECT_EQ(int64_t(doc2["exemplars"]["cells"]), 4);
   EXPECT_EQ(int64_t(doc2["exemplars"]["skipped"]), 17);
   EXPECT_EQ(ids(doc2["exemplars"]["pair"]["car"]["person"]), cars);
