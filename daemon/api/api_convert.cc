@@ -215,4 +215,15 @@ void finding_scores(const core::DriftReport& report, const core::DriftFinding& f
   }
 }
 
+std::optional<v1::ObjectHistogram> object_histogram_named(std::string_view name) {
+  static constexpr std::pair<std::string_view, v1::ObjectHistogram> kNames[] = {
+      {"width", v1::OBJECT_HISTOGRAM_WIDTH},
+      {"height", v1::OBJECT_HISTOGRAM_HEIGHT},
+      {"area", v1::OBJECT_HISTOGRAM_AREA},
+      {"confidence", v1::OBJECT_HISTOGRAM_CONFIDENCE}};
+  for (const auto& [n, h] : kNames)
+    if (n == name) return h;
+  return std::nullopt;
+}
+
 }  // namespace predwatch::daemon

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,5 +53,9 @@ void reference_to_proto(std::string_view stream, const ReferenceInfo& info, v1::
 // monitor.proto and core::DistanceVerdict).
 void finding_scores(const core::DriftReport& report, const core::DriftFinding& finding,
                     google::protobuf::RepeatedPtrField<v1::DriftScore>* out);
+
+// The histogram a person names: "width", "height", "area" or "confidence" (the web API's
+// `histogram=`, the CLI's --bin); nullopt for any other name.
+std::optional<v1::ObjectHistogram> object_histogram_named(std::string_view name);
 
 }  // namespace predwatch::daemon

@@ -663,11 +663,6 @@ uint32_t cell_number(std::string_view option, std::string_view part, const std::
   return v;
 }
 
-std::string upper(std::string s) {
-  for (char& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
   v1::GetExemplarsRequest req;
   req.set_stream(a.stream);
@@ -704,14 +699,15 @@ int run_exemplars(const ClientOptions& o, const ExemplarArgs& a) {
     if (!a.bin.empty()) {
       const auto p = split(a.bin, ':');
       if (p.size() != 3) throw std::invalid_argument("--bin wants CLASS:HISTOGRAM:BIN");
-      v1::ObjectHistogram h = v1::OBJECT_HISTOGRAM_UNSPECIFIED;
-      if (!v1::ObjectHistogram_Parse("OBJECT_HISTOGRAM_" + upper(p[1]), &h) ||
-          h == v1::OBJECT_HISTOGRAM_UNSPECIFIED) {
+      std::string name = p[1];  // the CLI takes any case ("Area")
+      for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+      const std::optional<v1::ObjectHistogram> h = object_histogram_named(name);
+      if (!h) {
         throw std::invalid_argument("--bin: histogram '" + p[1] +
                                     "' is not one of width, height, area, confidence");
       }
       req.mutable_histogram_bin()->set_class_name(p[0]);
-      req.mutable_histogram_bin()->set_histogram(h);
+      req.mutable_histogram_bin()->set_histogram(*h);
       req.mutable_histogram_bin()->set_bin(cell_number("--bin", "BIN", p[2]));
     }
   } catch (const std::exception& e) {

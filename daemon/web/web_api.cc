@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/api/api_convert.h"
 #include "daemon/api/monitor_queries.h"
 
 namespace predwatch::daemon {
@@ -409,20 +410,13 @@ WebResponse WebApi::handle(const WebRequest& request) const {
       if (!cls)
         return bad("parameter 'class' is missing; a histogram bin needs class, histogram and bin");
       if (count) return bad(std::string("one cell per request: ") + kCells);
-      static constexpr std::pair<std::string_view, v1::ObjectHistogram> kHistograms[] = {
-          {"width", v1::OBJECT_HISTOGRAM_WIDTH},
-          {"height", v1::OBJECT_HISTOGRAM_HEIGHT},
-          {"area", v1::OBJECT_HISTOGRAM_AREA},
-          {"confidence", v1::OBJECT_HISTOGRAM_CONFIDENCE}};
-      const auto* h = std::find_if(std::begin(kHistograms), std::end(kHistograms),
-                                   [&](const auto& e) { return e.first == *histogram; });
-      if (h == std::end(kHistograms))
-        return bad("parameter 'histogram' must be width, height, area or confidence");
+      const std::optional<v1::ObjectHistogram> h = object_histogram_named(*histogram);
+      if (!h) return bad("parameter 'histogram' must be width, height, area or confidence");
       uint64_t i = 0;
       if (!parse_uint("bin", *bin, 0, 255, i, error)) return bad(error);
       auto* hb = req.mutable_histogram_bin();
       hb->set_class_name(*cls);
-      hb->set_histogram(h->second);
+      hb->set_histogram(*h);
       hb->set_bin(uint32_t(i));
     } else if (count) {
       if (!cls) return bad("parameter 'class' is missing; a count bucket needs class and count");
