@@ -1301,6 +1301,13 @@ void parse_grpc(Parser& p, const MapView& root, Settings& s) {
   MapView m = p.section(root, "grpc", schema_keys("grpc"));
   p.read_scalars(m, s);
   parse_grpc_auth(p, m, s);
+  p.read_string_list(
+      m, "peers", true, "host:port with port in [1, 65535]", "host:port addresses",
+      [](const std::string& v) { return valid_bind(v) && !v.ends_with(":0"); }, g.peers);
+  if (const Field* n = m.get("peer_tls_name"); n && !n->value.IsNull()) {
+    std::string name;
+    if (p.read_string(m, "peer_tls_name", false, name)) g.peer_tls_name = name;
+  }
   if (const Field* h = m.get("health_bind"); h && !h->value.IsNull()) {
     std::string b;
     if (p.read_string(m, "health_bind", false, b)) {

@@ -178,6 +178,7 @@ bool is_unset(std::string_view path, const Settings& s) {
          (path == "grpc.tls" && !s.grpc.tls) ||
          (path == "grpc.auth" && s.grpc.auth == GrpcAuthSettings{}) ||
          (path == "grpc.health_bind" && !s.grpc.health_bind) ||
+         (path == "grpc.peer_tls_name" && !s.grpc.peer_tls_name) ||
          (path == "state.dir" && s.state.dir.empty());
 }
 
@@ -187,6 +188,8 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
                      bool mask_secrets) {
   if (path == "kafka.topics") {
     emit_strings(e, s.kafka.topics);
+  } else if (path == "grpc.peers") {
+    emit_strings(e, s.grpc.peers);
   } else if (path == "kafka.dead_letter_topic") {
     e << *s.kafka.dead_letter_topic;
   } else if (path == "kafka.properties") {
@@ -233,6 +236,8 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
     e << YAML::EndMap;
   } else if (path == "grpc.health_bind") {
     e << *s.grpc.health_bind;
+  } else if (path == "grpc.peer_tls_name") {
+    e << *s.grpc.peer_tls_name;
   } else if (path == "grpc.auth") {
     const GrpcAuthSettings& a = s.grpc.auth;
     e << YAML::BeginMap;

@@ -782,6 +782,30 @@ const std::vector<Setting>& table() {
        .bounds = closed(double(kKiB), double(kGiB)),
        .doc = "Largest gRPC message sent or received.",
        .in_settings = PW_FIELD(grpc, max_message_bytes)},
+      {.path = "grpc.peers",
+       .type = "list of host:port",
+       .default_text = "`[]`",
+       .bounds_note = "unique; the replica's own address may be listed",
+       .doc = "The other replicas of the consumer group: a call about a stream this replica "
+              "does not hold is answered by the replica that holds it, and ListStreams, "
+              "ListAlerts and ListAlertTransitions list every replica's (the web view too), so "
+              "clients need one address (docs/KAFKA.md \"Several replicas\"). A host name "
+              "stands for all its addresses (a Kubernetes headless service). Empty: this "
+              "replica answers alone."},
+      {.path = "grpc.peer_timeout",
+       .kind = Kind::kDuration,
+       .bounds = closed(100, 60'000),
+       .doc = "How long a call forwarded to a peer may take (or the caller's deadline, if "
+              "sooner); a peer slower than this counts as unreachable.",
+       .in_settings = PW_FIELD(grpc, peer_timeout)},
+      {.path = "grpc.peer_tls_name",
+       .type = "string",
+       .default_text = "unset",
+       .bounds_note = "non-empty",
+       .doc = "With `grpc.tls`: the name the peers' certificates carry, when peers are dialled "
+              "by address (a headless service's pod IPs). Peers are verified against "
+              "`grpc.tls.client_ca` (else against `grpc.tls.cert` itself: one certificate "
+              "shared by the replicas) and shown this replica's certificate."},
 
       // ---- web ----
       {.path = "web.enabled",

@@ -370,6 +370,12 @@ struct GrpcSettings {
   std::optional<std::string> health_bind;
   GrpcAuthSettings auth;
   std::int64_t max_message_bytes = 16 * kMiB;
+  // The other replicas of the consumer group (host:port; a name stands for all its
+  // addresses), asked for the streams this replica does not hold (daemon/api/peer_router.h);
+  // empty = this replica answers alone.
+  std::vector<std::string> peers;
+  Millis peer_timeout{3000};
+  std::optional<std::string> peer_tls_name;  // set: the name the peers' certificates carry
 
   bool operator==(const GrpcSettings&) const = default;
 };

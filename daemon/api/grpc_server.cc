@@ -18,6 +18,7 @@
 #include "daemon/api/api_convert.h"
 #include "daemon/api/monitor_commands.h"
 #include "daemon/api/monitor_queries.h"
+#include "daemon/api/routed_queries.h"
 #include "daemon/convert/stats_convert.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
 
@@ -28,6 +29,7 @@ constexpr char kServiceName[] = "predwatch.v1.MonitorService";
 
 using grpc::Status;
 using grpc::StatusCode;
+using Stub = v1::MonitorService::Stub;
 
 Status check_call(grpc::CallbackServerContext* ctx) {
   const bool expired = ctx->deadline() <= std::chrono::system_clock::now();
@@ -104,13 +106,17 @@ class MonitorService final : public v1::MonitorService::CallbackService {
   MonitorService(MonitorEngine& engine, size_t max_message_bytes, size_t max_watchers,
                  size_t max_watch_queue_bytes, ApiAuthorizer auth,
                  std::function<void(const std::string&, const std::string&, const std::string&)>
-                     on_auth_failure)
+                     on_auth_failure,
+                 std::shared_ptr<PeerRouter> router)
       : engine_(engine),
+        queries_(engine, router),
         max_bytes_(max_message_bytes),
         max_watchers_(max_watchers),
         max_watch_queue_bytes_(max_watch_queue_bytes),
         auth_(std::make_shared<const ApiAuthorizer>(std::move(auth))),
         on_auth_failure_(std::move(on_auth_failure)) {}
+
+  PeerRouter* router() const { return queries_.router(); }
 
   std::shared_ptr<const ApiAuthorizer> authorizer() const {
     std::lock_guard lock(auth_mu_);
@@ -136,28 +142,28 @@ class MonitorService final : public v1::MonitorService::CallbackService {
                                         const v1::ListStreamsRequest* req,
                                         v1::ListStreamsResponse* resp) override {
     return unary(ctx, "ListStreams", RpcAccess::kRead, resp,
-                 [&] { return query_list_streams(engine_, *req, resp); });
+                 [&](CallOrigin& o) { return queries_.list_streams(o, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetWindowStats(grpc::CallbackServerContext* ctx,
                                            const v1::GetWindowStatsRequest* req,
                                            v1::GetWindowStatsResponse* resp) override {
     return unary(ctx, "GetWindowStats", RpcAccess::kRead, resp,
-                 [&] { return query_window_stats(engine_, ready, *req, resp); });
+                 [&](CallOrigin& o) { return queries_.window_stats(o, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetDrift(grpc::CallbackServerContext* ctx,
                                      const v1::GetDriftRequest* req,
                                      v1::GetDriftResponse* resp) override {
     return unary(ctx, "GetDrift", RpcAccess::kRead, resp,
-                 [&] { return query_drift(engine_, ready, *req, resp); });
+                 [&](CallOrigin& o) { return queries_.drift(o, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* ctx,
                                        const v1::ListAlertsRequest* req,
                                        v1::ListAlertsResponse* resp) override {
     return unary(ctx, "ListAlerts", RpcAccess::kRead, resp,
-                 [&] { return query_alerts(engine_, *req, resp); });
+                 [&](CallOrigin& o) { return queries_.alerts(o, *req, resp); });
   }
 
   grpc::ServerWriteReactor<v1::WatchAlertsResponse>* WatchAlerts(
@@ -240,43 +246,48 @@ class MonitorService final : public v1::MonitorService::CallbackService {
                                          const v1::GetExemplarsRequest* req,
                                          v1::GetExemplarsResponse* resp) override {
     return unary(ctx, "GetExemplars", RpcAccess::kRead, resp,
-                 [&] { return query_exemplars(engine_, ready, *req, resp); });
+                 [&](CallOrigin& o) { return queries_.exemplars(o, ready, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* GetBaseline(grpc::CallbackServerContext* ctx,
                                         const v1::GetBaselineRequest* req,
                                         v1::GetBaselineResponse* resp) override {
     return unary(ctx, "GetBaseline", RpcAccess::kRead, resp,
-                 [&] { return query_baseline(engine_, *req, resp); });
+                 [&](CallOrigin& o) { return queries_.baseline(o, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* SetBaseline(grpc::CallbackServerContext* ctx,
                                         const v1::SetBaselineRequest* req,
                                         v1::SetBaselineResponse* resp) override {
-    return unary(ctx, "SetBaseline", RpcAccess::kWrite, resp,
-                 [&] { return command_set_baseline(engine_, *req, resp); });
+    return unary(ctx, "SetBaseline", RpcAccess::kWrite, resp, [&](CallOrigin& o) {
+      return write(o, req->stream(), &Stub::SetBaseline, *req, resp,
+                   [&] { return command_set_baseline(engine_, *req, resp); });
+    });
   }
 
   grpc::ServerUnaryReactor* SnapshotBaseline(grpc::CallbackServerContext* ctx,
                                              const v1::SnapshotBaselineRequest* req,
                                              v1::SnapshotBaselineResponse* resp) override {
-    return unary(ctx, "SnapshotBaseline", RpcAccess::kWrite, resp,
-                 [&] { return command_snapshot_baseline(engine_, ready, *req, resp); });
+    return unary(ctx, "SnapshotBaseline", RpcAccess::kWrite, resp, [&](CallOrigin& o) {
+      return write(o, req->stream(), &Stub::SnapshotBaseline, *req, resp,
+                   [&] { return command_snapshot_baseline(engine_, ready, *req, resp); });
+    });
   }
 
   grpc::ServerUnaryReactor* GetReference(grpc::CallbackServerContext* ctx,
                                          const v1::GetReferenceRequest* req,
                                          v1::GetReferenceResponse* resp) override {
-    return unary(ctx, "GetReference", RpcAccess::kRead, resp, [&] {
-      return query_reference(engine_, req->stream(), resp->mutable_reference());
-    });
+    return unary(ctx, "GetReference", RpcAccess::kRead, resp,
+                 [&](CallOrigin& o) { return queries_.reference(o, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* PinReference(grpc::CallbackServerContext* ctx,
                                          const v1::PinReferenceRequest* req,
                                          v1::PinReferenceResponse* resp) override {
-    return unary(ctx, "PinReference", RpcAccess::kWrite, resp, [&] {
-      return command_pin_reference(engine_, ready, *req, resp->mutable_reference());
+    return unary(ctx, "PinReference", RpcAccess::kWrite, resp, [&](CallOrigin& o) {
+      return write(o, req->stream(), &Stub::PinReference, *req, resp, [&] {
+        return command_pin_reference(engine_, ready, *req, resp->mutable_reference());
+      });
     });
   }
 
@@ -284,21 +295,26 @@ class MonitorService final : public v1::MonitorService::CallbackService {
                                                  const v1::ListAlertTransitionsRequest* req,
                                                  v1::ListAlertTransitionsResponse* resp) override {
     return unary(ctx, "ListAlertTransitions", RpcAccess::kRead, resp,
-                 [&] { return query_alert_transitions(engine_, *req, resp); });
+                 [&](CallOrigin& o) { return queries_.alert_transitions(o, *req, resp); });
   }
 
   grpc::ServerUnaryReactor* RevertBaseline(grpc::CallbackServerContext* ctx,
                                            const v1::RevertBaselineRequest* req,
                                            v1::RevertBaselineResponse* resp) override {
-    return unary(ctx, "RevertBaseline", RpcAccess::kWrite, resp,
-                 [&] { return command_revert_baseline(engine_, *req, resp); });
+    return unary(ctx, "RevertBaseline", RpcAccess::kWrite, resp, [&](CallOrigin& o) {
+      return write(o, req->stream(), &Stub::RevertBaseline, *req, resp,
+                   [&] { return command_revert_baseline(engine_, *req, resp); });
+    });
   }
 
   grpc::ServerUnaryReactor* ResetReference(grpc::CallbackServerContext* ctx,
                                            const v1::ResetReferenceRequest* req,
                                            v1::ResetReferenceResponse* resp) override {
-    return unary(ctx, "ResetReference", RpcAccess::kWrite, resp,
-                 [&] { return command_reset_reference(engine_, *req, resp->mutable_reference()); });
+    return unary(ctx, "ResetReference", RpcAccess::kWrite, resp, [&](CallOrigin& o) {
+      return write(o, req->stream(), &Stub::ResetReference, *req, resp, [&] {
+        return command_reset_reference(engine_, *req, resp->mutable_reference());
+      });
+    });
   }
 
  private:
@@ -308,7 +324,12 @@ class MonitorService final : public v1::MonitorService::CallbackService {
     grpc::ServerUnaryReactor* r = ctx->DefaultReactor();
     Status s = authorize(ctx, rpc, access);
     if (s.ok()) s = check_call(ctx);
-    if (s.ok()) s = f();
+    CallOrigin origin = call_origin(*ctx);
+    if (s.ok()) s = f(origin);
+    if (!origin.forwarded_by.empty() && router() != nullptr) {
+      ctx->AddTrailingMetadata(kReplicaTrailer, router()->id());
+      if (origin.absent) ctx->AddTrailingMetadata(kAbsentTrailer, "1");
+    }
     if (s.ok() && resp->ByteSizeLong() > max_bytes_) {
       s = Status(StatusCode::RESOURCE_EXHAUSTED,
                  "response of " + std::to_string(resp->ByteSizeLong()) +
@@ -318,6 +339,27 @@ class MonitorService final : public v1::MonitorService::CallbackService {
     if (!s.ok()) resp->Clear();
     r->Finish(s);
     return r;
+  }
+
+  // A write about one stream: here, or on the replica that holds it.
+  template <class Req, class Resp>
+  Status write(CallOrigin& o, const std::string& stream, PeerRouter::Method<Req, Resp> method,
+               const Req& req, Resp* resp, const std::function<Status()>& local) {
+    if (router() == nullptr || stream.empty()) return local();
+    return router()->route(queries_.holds(stream), stream, o, method, req, resp, local);
+  }
+
+  static CallOrigin call_origin(const grpc::CallbackServerContext& ctx) {
+    CallOrigin o;
+    const auto& md = ctx.client_metadata();
+    if (auto it = md.find("authorization"); it != md.end()) {
+      o.authorization.assign(it->second.data(), it->second.size());
+    }
+    if (auto it = md.find(kForwardedHeader); it != md.end()) {
+      o.forwarded_by.assign(it->second.data(), it->second.size());
+    }
+    o.deadline = ctx.deadline();
+    return o;
   }
 
   // Runs before anything else of a call: a refused call learns nothing about streams.
@@ -341,6 +383,7 @@ class MonitorService final : public v1::MonitorService::CallbackService {
   }
 
   MonitorEngine& engine_;
+  RoutedQueries queries_;
   size_t max_bytes_;
   size_t max_watchers_;
   size_t max_watch_queue_bytes_;
@@ -462,7 +505,7 @@ std::unique_ptr<GrpcServer> GrpcServer::Start(MonitorEngine& engine,
   ApiAuthorizer auth(options.auth, is_loopback_bind(options.bind), verified_clients);
   auto service = std::make_unique<MonitorService>(engine, max_bytes, options.max_watchers,
                                                   options.max_watch_queue_bytes, std::move(auth),
-                                                  options.on_auth_failure);
+                                                  options.on_auth_failure, options.router);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.bind, creds, &port);

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "daemon/api/api_auth.h"
+#include "daemon/api/peer_router.h"
 #include "daemon/engine/monitor_engine.h"
 
 namespace predwatch::daemon {
@@ -47,6 +48,8 @@ struct GrpcServerOptions {
   size_t max_watch_queue_bytes = 4 << 20;
   std::function<void(const std::string& rpc, const std::string& reason, const std::string& peer)>
       on_auth_failure = {};
+  // Set: the replicas answer for each other (daemon/api/peer_router.h); null: this one alone.
+  std::shared_ptr<PeerRouter> router = nullptr;
 };
 
 class GrpcServer {

@@ -1,6 +1,7 @@
 #include "daemon/app/application.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -224,6 +225,25 @@ bool Application::start(std::string& error) {
     return false;
   }
   go.health_bind = settings_.grpc.health_bind.value_or("");
+  if (!settings_.grpc.peers.empty()) {
+    PeerRouterOptions po;
+    po.peers = settings_.grpc.peers;
+    po.timeout = settings_.grpc.peer_timeout;
+    po.max_message_bytes = go.max_message_bytes;
+    if (go.tls) {
+      // Peers are verified against the client CA (else the shared certificate itself) and
+      // shown this replica's certificate, which mTLS peers require.
+      grpc::SslCredentialsOptions so;
+      so.pem_root_certs = go.tls->client_ca_pem.empty() ? go.tls->cert_pem : go.tls->client_ca_pem;
+      so.pem_cert_chain = go.tls->cert_pem;
+      so.pem_private_key = go.tls->key_pem;
+      po.channel_credentials = grpc::SslCredentials(so);
+      po.tls_target_name = settings_.grpc.peer_tls_name.value_or("");
+    }
+    go.router = std::make_shared<PeerRouter>(std::move(po));
+    spdlog::info("predwatchd: replica {} answers with its peers {}", go.router->id(),
+                 fmt::join(settings_.grpc.peers, ", "));
+  }
   go.on_auth_failure = [this](const std::string& rpc, const std::string& reason,
                               const std::string& peer) {
     if (metrics_) metrics_->count_auth_failure(rpc, reason);
@@ -268,6 +288,7 @@ bool Application::start(std::string& error) {
     wo.bind = settings_.web.bind;
     wo.auth = go.auth;  // the gRPC API's tokens: the web API reads what gRPC readers may
     wo.on_auth_failure = go.on_auth_failure;
+    wo.router = go.router;
     web_ = WebServer::Start(*engine_, wo, error);
     if (!web_) return false;
     register_stop("web view", [this] { web_.reset(); });

@@ -282,6 +282,15 @@ std::string reference_cell(const v1::StreamInfo& st) {
   return reference_state_text(r.state());
 }
 
+// A merged answer of several replicas (grpc.peers) that lacks some: says which, on stderr.
+void warn_unreachable(const char* command,
+                      const google::protobuf::RepeatedPtrField<std::string>& replicas) {
+  for (const std::string& r : replicas) {
+    std::cerr << "predwatch " << command << ": a replica did not answer, so what it holds is "
+              << "missing below (" << r << ")\n";
+  }
+}
+
 // ---- commands -------------------------------------------------------------------------
 
 int run_streams(const ClientOptions& o, const std::string& base_stream) {
@@ -293,16 +302,30 @@ int run_streams(const ClientOptions& o, const std::string& base_stream) {
   v1::ListStreamsResponse resp;
   const grpc::Status s = stub->ListStreams(&ctx, req, &resp);
   if (!s.ok()) return fail(o, "streams", s);
+  warn_unreachable("streams", resp.unreachable_replicas());
   if (o.json) return print_json("streams", resp);
-  TextTable t({"stream", "window", "type", "frames", "fill", "late", "classes", "baseline",
-               "reference", "events", "last event"});
+  // Several replicas answered (grpc.peers): say which holds each stream.
+  const bool replicas = std::any_of(resp.streams().begin(), resp.streams().end(),
+                                    [](const v1::StreamInfo& st) { return !st.replica().empty(); });
+  std::vector<std::string> header{"stream",  "window",   "type",      "frames", "fill",      "late",
+                                  "classes", "baseline", "reference", "events", "last event"};
+  if (replicas) header.push_back("replica");
+  TextTable t(header);
   for (const auto& st : resp.streams()) {
     for (const auto& w : st.windows()) {
-      t.add_row({st.stream(), w.name(), w.type() == v1::WindowInfo::TYPE_COUNT ? "count" : "time",
-                 std::to_string(w.frames()), percent(w.fill_ratio()),
-                 std::to_string(w.late_frames()), std::to_string(st.classes()),
-                 st.has_baseline() ? "yes" : "no", reference_cell(st),
-                 std::to_string(st.applied_events()), format_time(st.last_event_time())});
+      std::vector<std::string> row{st.stream(),
+                                   w.name(),
+                                   w.type() == v1::WindowInfo::TYPE_COUNT ? "count" : "time",
+                                   std::to_string(w.frames()),
+                                   percent(w.fill_ratio()),
+                                   std::to_string(w.late_frames()),
+                                   std::to_string(st.classes()),
+                                   st.has_baseline() ? "yes" : "no",
+                                   reference_cell(st),
+                                   std::to_string(st.applied_events()),
+                                   format_time(st.last_event_time())};
+      if (replicas) row.push_back(st.replica().empty() ? "(this one)" : st.replica());
+      t.add_row(row);
     }
   }
   std::cout << t.render();
@@ -570,6 +593,7 @@ int run_alert_history(const ClientOptions& o, const std::string& stream, uint32_
   v1::ListAlertTransitionsResponse resp;
   const grpc::Status s = stub->ListAlertTransitions(&ctx, req, &resp);
   if (!s.ok()) return fail(o, "alerts --history", s);
+  warn_unreachable("alerts --history", resp.unreachable_replicas());
   if (o.json) return print_json("alerts --history", resp);
   TextTable t(
       {"time", "transition", "kind", "stream", "subject", "window", "score", "threshold", "note"});
@@ -597,6 +621,7 @@ int run_alerts(const ClientOptions& o, const std::string& stream, bool watch) {
     v1::ListAlertsResponse resp;
     const grpc::Status s = stub->ListAlerts(&ctx, req, &resp);
     if (!s.ok()) return fail(o, "alerts", s);
+    warn_unreachable("alerts", resp.unreachable_replicas());
     if (o.json) return print_json("alerts", resp);
     TextTable t({"state", "kind", "stream", "subject", "window", "over in", "score", "threshold",
                  "count", "since", "fingerprint"});

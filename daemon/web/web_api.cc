@@ -180,6 +180,9 @@ WebResponse WebApi::handle(const WebRequest& request) const {
   const Params p(std::move(query));
   const size_t max_bytes = limits_.max_response_bytes;
   const bool ready = ready_;
+  // What a call forwarded to the replica that holds a stream carries (grpc.peers).
+  CallOrigin origin;
+  origin.authorization = request.authorization;
   auto not_found = [&] {
     return error_response(404, "NOT_FOUND",
                           "no API endpoint at '" + request.path + "' (docs/WEB.md lists them)");
@@ -208,7 +211,7 @@ WebResponse WebApi::handle(const WebRequest& request) const {
     v1::ListAlertsRequest req;
     if (!stream_filter(*req.mutable_stream())) return bad(error);
     v1::ListAlertsResponse resp;
-    return answer(query_alerts(engine_, req, &resp), resp, max_bytes);
+    return answer(queries_.alerts(origin, req, &resp), resp, max_bytes);
   }
   // /api/v1/alerts/history
   if (seg.size() == 4 && seg[2] == "alerts" && seg[3] == "history") {
@@ -222,13 +225,13 @@ WebResponse WebApi::handle(const WebRequest& request) const {
       return bad(error);
     req.set_limit(uint32_t(n));
     v1::ListAlertTransitionsResponse resp;
-    return answer(query_alert_transitions(engine_, req, &resp), resp, max_bytes);
+    return answer(queries_.alert_transitions(origin, req, &resp), resp, max_bytes);
   }
   // /api/v1/streams
   if (seg.size() == 3 && seg[2] == "streams") {
     if (error = p.unknown({}); !error.empty()) return bad(error);
     v1::ListStreamsResponse resp;
-    return answer(query_list_streams(engine_, {}, &resp), resp, max_bytes);
+    return answer(queries_.list_streams(origin, {}, &resp), resp, max_bytes);
   }
 
   // The per-stream endpoints, in two equivalent forms:
@@ -294,7 +297,7 @@ WebResponse WebApi::handle(const WebRequest& request) const {
     if (!against(a)) return bad(error);
     req.set_against(a);
     v1::GetDriftResponse resp;
-    return answer(query_drift(engine_, ready, req, &resp), resp, max_bytes);
+    return answer(queries_.drift(origin, ready, req, &resp), resp, max_bytes);
   }
   if (what == "baseline") {
     if (has_window && names.empty()) return not_found();
@@ -311,7 +314,7 @@ WebResponse WebApi::handle(const WebRequest& request) const {
     req.set_stream(stream);
     req.set_reference(ref && *ref == "true");
     v1::GetBaselineResponse resp;
-    const grpc::Status s = query_baseline(engine_, req, &resp);
+    const grpc::Status s = queries_.baseline(origin, req, &resp);
     if (s.ok() && !(t && *t == "true")) resp.mutable_baseline()->mutable_stats()->clear_tables();
     return answer(s, resp, max_bytes);
   }
@@ -348,7 +351,7 @@ WebResponse WebApi::handle(const WebRequest& request) const {
       req.set_top_pairs(uint32_t(v));
     }
     v1::GetWindowStatsResponse resp;
-    return answer(query_window_stats(engine_, ready, req, &resp), resp, max_bytes);
+    return answer(queries_.window_stats(origin, ready, req, &resp), resp, max_bytes);
   }
   if (what == "exemplars") {
     if (error = allowed({"class", "a", "b", "row", "col", "count", "histogram", "bin", "limit"});
@@ -434,7 +437,7 @@ WebResponse WebApi::handle(const WebRequest& request) const {
       return bad(error);
     req.set_limit(uint32_t(n));
     v1::GetExemplarsResponse resp;
-    return answer(query_exemplars(engine_, ready, req, &resp), resp, max_bytes);
+    return answer(queries_.exemplars(origin, ready, req, &resp), resp, max_bytes);
   }
   return not_found();
 }

@@ -29,6 +29,7 @@
 #include <atomic>
 #include <cstddef>
 
+#include "daemon/api/routed_queries.h"
 #include "daemon/engine/monitor_engine.h"
 #include "daemon/web/web_request.h"
 
@@ -45,8 +46,10 @@ struct WebApiLimits {
 
 class WebApi {
  public:
-  explicit WebApi(const MonitorEngine& engine, WebApiLimits limits = {})
-      : engine_(engine), limits_(limits) {}
+  // `router`: answer for the other replicas too (grpc.peers, daemon/api/peer_router.h).
+  explicit WebApi(const MonitorEngine& engine, WebApiLimits limits = {},
+                  std::shared_ptr<PeerRouter> router = nullptr)
+      : queries_(engine, std::move(router)), limits_(limits) {}
 
   // Until true, the calls that read windows answer 503 (as gRPC's UNAVAILABLE).
   void set_ready(bool ready) { ready_ = ready; }
@@ -56,7 +59,7 @@ class WebApi {
   WebResponse handle(const WebRequest& request) const;
 
  private:
-  const MonitorEngine& engine_;
+  RoutedQueries queries_;
   WebApiLimits limits_;
   std::atomic<bool> ready_{false};
 };

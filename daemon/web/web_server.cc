@@ -67,7 +67,7 @@ std::string listening_port(const std::string& bind, std::string& error) {
 class WebServerImpl final : public WebServer {
  public:
   WebServerImpl(const MonitorEngine& engine, const WebServerOptions& options)
-      : api_(engine, options.limits),
+      : api_(engine, options.limits, options.router),
         loopback_(is_loopback_bind(options.bind)),
         auth_(std::make_shared<const ApiAuthorizer>(options.auth, loopback_, false)),
         on_auth_failure_(options.on_auth_failure) {}

@@ -34,6 +34,7 @@ struct WebServerOptions {
   ApiAuthOptions auth;  // the gRPC API's tokens: readers need the read (or write) token if set
   // Called on every refused request: ("WebApi", reason, peer).
   std::function<void(const std::string&, const std::string&, const std::string&)> on_auth_failure;
+  std::shared_ptr<PeerRouter> router;  // set: answer for the other replicas too (grpc.peers)
 };
 
 class WebServer {

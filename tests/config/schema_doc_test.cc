@@ -78,6 +78,9 @@ Settings fully_populated() {
   s.drift.per_class["a"].psi = 0.3;
   s.grpc.tls = TlsSettings{.cert = "/c", .key = "/k", .client_ca = "/ca"};
   s.grpc.health_bind = "0.0.0.0:50052";
+  s.grpc.peers = {"predwatch-peers:50051", "10.0.0.7:50051"};
+  s.grpc.peer_timeout = std::chrono::milliseconds(1500);
+  s.grpc.peer_tls_name = "predwatch.example";
   // Every key of grpc.auth (not a loadable combination: both sources of each token).
   s.grpc.auth = {.token_file = "/t",
                  .token_env = "T",

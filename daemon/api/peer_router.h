@@ -1,0 +1,228 @@
+// PeerRouter: the replicas of one consumer group answer for each other (issue 13, fleet
+// scale-out), so that the CLI, the web view and gRPC clients need one address.
+//
+// Ownership follows the Kafka group assignment: a replica holds the streams of the
+// partitions it was assigned (MonitorEngine drops the others), so "who owns stream S" is
+// "which replica holds S". A replica asked about a stream it does not hold asks its peers
+// (`grpc.peers`), the call marked as forwarded so that a peer answers from its own state only
+// and never forwards again; the first peer that holds the stream answers, and is remembered
+// as the stream's owner until it stops holding it. Calls over all streams (ListStreams,
+// ListAlerts, ListAlertTransitions without a stream) gather every peer's own answer; peers
+// that did not answer are named in the response (`unreachable_replicas`), so that a partial
+// list never passes for a complete one.
+//
+// Peers: each entry of `peers` is host:port; a host name is resolved to all its addresses
+// (a Kubernetes headless service names every replica), again at most every
+// `resolve_interval`. The replica's own address may be in the list (one configuration for
+// all replicas): every forwarded answer carries the answering replica's random id in its
+// trailing metadata, and an address that answers with this replica's id is left out from then
+// on (its answer too).
+//
+// Credentials: the caller's `authorization` metadata goes with the forwarded call, so the
+// peer authorises the caller as it would directly (same tokens on every replica). With TLS
+// the peer channel presents `channel_credentials` (the replica's own certificate for mTLS).
+//
+// Thread-safety: every method from any thread. Forwarded calls block the calling thread
+// for at most `timeout` (or the caller's deadline, if sooner); peers are called in parallel.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "predwatch/v1/monitor.grpc.pb.h"
+
+namespace predwatch::daemon {
+
+// Metadata of forwarded calls: the request header marking a call as forwarded (its value is
+// the forwarding replica's id) and the trailing header naming the replica that answered.
+inline constexpr char kForwardedHeader[] = "predwatch-forwarded-by";
+inline constexpr char kReplicaTrailer[] = "predwatch-replica";
+// Trailing header of a forwarded call's NOT_FOUND when the peer does not hold the stream
+// (as opposed to a window or class the stream lacks).
+inline constexpr char kAbsentTrailer[] = "predwatch-stream-absent";
+
+struct PeerRouterOptions {
+  std::vector<std::string> peers;  // host:port; empty = no routing
+  std::chrono::milliseconds timeout{3000};
+  std::chrono::milliseconds resolve_interval{30000};
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials =
+      grpc::InsecureChannelCredentials();
+  std::string tls_target_name = "";  // non-empty: the name a peer's certificate must carry
+  int max_message_bytes = 16 << 20;
+};
+
+// What a call brings that a forwarded copy must carry, and what the server must answer with.
+struct CallOrigin {
+  std::string authorization;  // the caller's `authorization` metadata ("" = none)
+  std::string forwarded_by;   // non-empty: a peer forwarded this call (answer locally only)
+  std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
+  // Set by PeerRouter::route for a forwarded call about a stream this replica does not hold
+  // (the server adds kAbsentTrailer).
+  bool absent = false;
+};
+
+template <class Resp>
+struct PeerAnswer {
+  std::string address;
+  Resp response;
+};
+
+template <class Resp>
+struct Gathered {
+  std::vector<PeerAnswer<Resp>> answers;  // peers that answered OK, in peer order
+  std::vector<std::string> unreachable;   // "address: reason" of the others
+};
+
+class PeerRouter {
+ public:
+  template <class Req, class Resp>
+  using Method = grpc::Status (v1::MonitorService::Stub::*)(grpc::ClientContext*, const Req&,
+                                                            Resp*);
+
+  explicit PeerRouter(PeerRouterOptions options);
+
+  const std::string& id() const { return id_; }
+  bool enabled() const { return !options_.peers.empty(); }
+
+  // One stream's call. `held_here`: the engine holds `stream`. Answers with `local()` when
+  // it does, when the call was forwarded (then, for a stream not held, NOT_FOUND with
+  // origin.absent set), when routing is off, or when no peer holds the stream (a peer that
+  // could not be asked makes that UNAVAILABLE instead, naming it). Otherwise the owner's
+  // answer, status and all; `*answered_by` receives its address.
+  template <class Req, class Resp>
+  grpc::Status route(bool held_here, const std::string& stream, CallOrigin& origin,
+                     Method<Req, Resp> method, const Req& req, Resp* resp,
+                     const std::function<grpc::Status()>& local,
+                     std::string* answered_by = nullptr);
+
+  // Every peer's own answer to `req` (empty when routing is off or the call was forwarded).
+  template <class Req, class Resp>
+  Gathered<Resp> gather(const CallOrigin& origin, Method<Req, Resp> method, const Req& req);
+
+ private:
+  struct Peer {
+    std::string address;
+    std::unique_ptr<v1::MonitorService::Stub> stub;
+  };
+  struct Reply {
+    grpc::Status status;
+    bool absent = false;  // NOT_FOUND because the peer does not hold the stream
+    bool self = false;    // the answer came from this replica
+  };
+
+  // The peers to ask now (resolving again when due), this replica left out.
+  std::vector<std::shared_ptr<Peer>> peers();
+  void mark_self(const std::string& address);
+  std::string owner_of(const std::string& stream);
+  void set_owner(const std::string& stream, const std::string& address);
+  void prepare(grpc::ClientContext& ctx, const CallOrigin& origin) const;
+  Reply finish(const grpc::ClientContext& ctx, grpc::Status status);
+
+  template <class Req, class Resp>
+  Reply call(Peer& peer, const CallOrigin& origin, Method<Req, Resp> method, const Req& req,
+             Resp* resp) {
+    grpc::ClientContext ctx;
+    prepare(ctx, origin);
+    grpc::Status s = ((*peer.stub).*method)(&ctx, req, resp);
+    return finish(ctx, std::move(s));
+  }
+
+  PeerRouterOptions options_;
+  std::string id_;
+  std::mutex mu_;
+  std::vector<std::shared_ptr<Peer>> resolved_;
+  std::chrono::steady_clock::time_point resolved_at_{};
+  std::vector<std::string> self_addresses_;
+  absl::flat_hash_map<std::string, std::string> owners_;  // stream -> peer address
+};
+
+template <class Req, class Resp>
+grpc::Status PeerRouter::route(bool held_here, const std::string& stream, CallOrigin& origin,
+                               Method<Req, Resp> method, const Req& req, Resp* resp,
+                               const std::function<grpc::Status()>& local,
+                               std::string* answered_by) {
+  if (held_here || !enabled()) return local();
+  if (!origin.forwarded_by.empty()) {
+    origin.absent = true;
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "unknown stream '" + stream + "' (not held by this replica)");
+  }
+  const std::vector<std::shared_ptr<Peer>> all = peers();
+  // The remembered owner first: one call instead of a round over every peer.
+  const std::string known = owner_of(stream);
+  for (const auto& p : all) {
+    if (p->address != known) continue;
+    Resp r;
+    const Reply reply = call(*p, origin, method, req, &r);
+    if (!reply.self && !reply.absent && reply.status.error_code() != grpc::UNAVAILABLE) {
+      *resp = std::move(r);
+      if (answered_by) *answered_by = p->address;
+      return reply.status;
+    }
+    break;
+  }
+  std::vector<Resp> answers(all.size());
+  std::vector<std::future<Reply>> pending;
+  for (size_t i = 0; i < all.size(); ++i) {
+    pending.push_back(std::async(
+        std::launch::async, [&, i] { return call(*all[i], origin, method, req, &answers[i]); }));
+  }
+  std::vector<Reply> replies;
+  for (auto& f : pending) replies.push_back(f.get());
+  std::string unreachable;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Reply& r = replies[i];
+    if (r.self) {
+      mark_self(all[i]->address);
+    } else if (!r.absent && r.status.error_code() == grpc::UNAVAILABLE) {
+      unreachable += (unreachable.empty() ? "" : ", ") + all[i]->address;
+    } else if (!r.absent) {
+      set_owner(stream, all[i]->address);
+      *resp = std::move(answers[i]);
+      if (answered_by) *answered_by = all[i]->address;
+      return r.status;
+    }
+  }
+  if (!unreachable.empty()) {
+    return grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        "stream '" + stream +
+            "' is not held by this replica and these replicas did not answer: " + unreachable);
+  }
+  return local();
+}
+
+template <class Req, class Resp>
+Gathered<Resp> PeerRouter::gather(const CallOrigin& origin, Method<Req, Resp> method,
+                                  const Req& req) {
+  Gathered<Resp> out;
+  if (!enabled() || !origin.forwarded_by.empty()) return out;
+  const std::vector<std::shared_ptr<Peer>> all = peers();
+  std::vector<Resp> answers(all.size());
+  std::vector<std::future<Reply>> pending;
+  for (size_t i = 0; i < all.size(); ++i) {
+    pending.push_back(std::async(
+        std::launch::async, [&, i] { return call(*all[i], origin, method, req, &answers[i]); }));
+  }
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Reply r = pending[i].get();
+    if (r.self) {
+      mark_self(all[i]->address);
+    } else if (r.status.ok()) {
+      out.answers.push_back({all[i]->address, std::move(answers[i])});
+    } else {
+      out.unreachable.push_back(all[i]->address + ": " + r.status.error_message());
+    }
+  }
+  return out;
+}
+
+}  // namespace predwatch::daemon
