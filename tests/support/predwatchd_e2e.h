@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -156,9 +157,12 @@ class Daemon {
     ports_ = dir.path() / (name + ".ports");
     std::filesystem::remove(ports_);
     std::vector<std::string> args{PredwatchdPath(), "--config",     config.string(),
-                                  "--metrics-bind", "127.0.0.1:0",  "--grpc-bind",
-                                  "127.0.0.1:0",    "--web-bind",   "127.0.0.1:0",
-                                  "--ports-file",   ports_.string()};
+                                  "--metrics-bind", "127.0.0.1:0",  "--web-bind",
+                                  "127.0.0.1:0",    "--ports-file", ports_.string()};
+    // Any free gRPC port unless the caller gives one.
+    if (std::find(extra_args.begin(), extra_args.end(), "--grpc-bind") == extra_args.end()) {
+      args.insert(args.end(), {"--grpc-bind", "127.0.0.1:0"});
+    }
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     child_ =
         std::make_unique<Child>(args, dir.path() / (name + ".out"), dir.path() / (name + ".err"));

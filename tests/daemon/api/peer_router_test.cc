@@ -5,39 +5,20 @@
 // what the holder answers when asked directly.
 #include "daemon/api/peer_router.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <set>
 
 #include "daemon/api/grpc_server.h"
 #include "daemon/web/web_api.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
+#include "tests/support/free_port.h"
 #include "tests/support/traffic_env.h"
 
 namespace predwatch::daemon {
 namespace {
 
 using grpc::StatusCode;
-
-// A loopback port nothing listens on right now.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string addr(int port) { return "127.0.0.1:" + std::to_string(port); }
 
@@ -69,8 +50,8 @@ class PeerRouterTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    pa_ = free_port();
-    pb_ = free_port();
+    pa_ = testing::free_loopback_port();
+    pb_ = testing::free_loopback_port();
     ASSERT_NE(pa_, 0);
     ASSERT_NE(pb_, 0);
   }

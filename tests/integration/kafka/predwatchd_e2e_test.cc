@@ -9,7 +9,10 @@
 // window state and rejects an invalid file. Issue 14: an event stamped in microseconds is
 // rejected as clock_skew without disturbing the windows, a backlog older than a window fills
 // the windows on catch-up, and when a second replica takes
-// partitions over, the first stops listing and exporting the moved streams' alerts.
+// partitions over, the first stops listing and exporting the moved streams' alerts. Issue 13:
+// with grpc.peers, either replica answers for every stream (forwarded to its owner) and
+// lists every replica's streams and alerts; a replica that died is named, and its streams
+// come back exact on the survivor.
 #include "tests/support/predwatchd_e2e.h"
 
 #include <gmock/gmock.h>
@@ -32,6 +35,7 @@
 #include "daemon/dataset/class_mapping.h"
 #include "predwatch/v1/event.pb.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
+#include "tests/support/free_port.h"
 #include "tests/support/http_get.h"
 #include "tests/support/kafka_broker.h"
 #include "tests/support/kafka_committed.h"
@@ -605,6 +609,123 @@ TEST_F(PredwatchdE2E, TwoDaemonsInOneGroupSplitThePartitionsAndEachStreamIsExact
   b.child().signal(SIGTERM);
   EXPECT_EQ(a.child().wait(15s), std::optional<int>(0)) << a.log();
   EXPECT_EQ(b.child().wait(15s), std::optional<int>(0)) << b.log();
+}
+
+TEST_F(PredwatchdE2E, ReplicasWithPeersAnswerForEveryStreamAtEitherAddress) {
+  std::mt19937 rng(11);
+  std::vector<Ev> events;
+  const int64_t t0 = NowMs() - 55'000;
+  for (int i = 0; i < 100; ++i) {
+    for (int s = 0; s < 12; ++s) {
+      events.push_back(MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + i * 500));
+    }
+  }
+  {
+    Producer p(bootstrap_);
+    for (size_t i = 0; i < events.size(); ++i) SendEvent(p, topic_, events[i], int(i));
+    p.flush();
+  }
+  const std::filesystem::path baseline = dir_.path() / "coco128.pb";
+  WriteCoco128Baseline(baseline);
+  const int pa = free_loopback_port(), pb = free_loopback_port();
+  ASSERT_NE(pa, 0);
+  ASSERT_NE(pb, 0);
+  const std::string a_addr = "127.0.0.1:" + std::to_string(pa);
+  const std::string b_addr = "127.0.0.1:" + std::to_string(pb);
+  // One configuration for both replicas, each listed (a replica recognises itself).
+  const auto config =
+      WriteConfig("c.yaml",
+                  "streams:\n  entries:\n    - key: '*'\n      baseline: " + baseline.string() +
+                      "\nalerting:\n  confirm_share: 0\ngrpc:\n  peers: [" + a_addr + ", " +
+                      b_addr + "]\n  peer_timeout: 1s\n",
+                  "  thresholds:\n    min_frames: 50\n    min_window_fill: 0\n");
+  const auto expected = Recompute(events);
+  std::set<std::string> streams;
+  for (const auto& [st, x] : expected) streams.insert(st);
+  auto list = [](Daemon& d) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+    v1::ListStreamsResponse resp;
+    if (!d.stub().ListStreams(&ctx, {}, &resp).ok()) resp.Clear();
+    return resp;
+  };
+  // Stream -> the replica field of a's ListStreams ("" = a itself).
+  auto holders = [&](Daemon& d) {
+    std::map<std::string, std::string> out;
+    const v1::ListStreamsResponse resp = list(d);
+    for (const v1::StreamInfo& i : resp.streams()) out[i.stream()] = i.replica();
+    return out;
+  };
+  auto firing = [](Daemon& d) {
+    std::set<std::string> out;
+    if (auto alerts = d.alerts()) {
+      for (const v1::Alert& al : *alerts)
+        if (al.state() == v1::Alert::STATE_FIRING) out.insert(al.stream());
+    }
+    return out;
+  };
+
+  Daemon a(dir_, "a", config, {"--grpc-bind", a_addr});
+  ASSERT_TRUE(a.connect()) << a.log();
+  ASSERT_TRUE(a.wait_frames(expected, "10m")) << a.log();
+  Daemon b(dir_, "b", config, {"--grpc-bind", b_addr});
+  ASSERT_TRUE(b.connect()) << b.log();
+
+  // Settled: a lists all twelve streams, some held by b, each with all its frames.
+  std::map<std::string, std::string> held;
+  bool settled = false;
+  for (int i = 0; i < 300 && !settled; ++i) {
+    std::this_thread::sleep_for(200ms);
+    held = holders(a);
+    size_t on_a = 0, on_b = 0;
+    for (const auto& [st, r] : held) (r.empty() ? on_a : on_b) += (r.empty() || r == b_addr);
+    settled = held.size() == streams.size() && on_a > 0 && on_b > 0 && on_a + on_b == 12 &&
+              a.wait_frames(expected, "10m", 1s);
+  }
+  ASSERT_TRUE(settled) << "a lists " << held.size() << " streams\n" << a.log() << b.log();
+  // b sees the same split from its side.
+  for (const auto& [st, r] : holders(b)) {
+    EXPECT_EQ(r, held.at(st).empty() ? a_addr : "") << st;
+  }
+  // Every stream's windows exact through either address, whichever replica holds it.
+  for (Daemon* d : {&a, &b}) {
+    for (const std::string window : {"10m", "last100k"}) {
+      auto got = d->stats(streams, window);
+      ASSERT_EQ(got.size(), streams.size()) << window;
+      for (const auto& [st, x] : expected) ExpectStatsEqual(got[st], x, st);
+    }
+  }
+  // The alerts of all twelve streams from either address.
+  for (Daemon* d : {&a, &b}) {
+    std::set<std::string> f;
+    for (int i = 0; i < 150 && f != streams; ++i) {
+      f = firing(*d);
+      if (f != streams) std::this_thread::sleep_for(200ms);
+    }
+    EXPECT_EQ(f, streams) << a.log() << b.log();
+  }
+
+  // b dies: a names it at once instead of listing fewer streams silently, then takes its
+  // partitions over (session timeout) and holds all twelve streams, rebuilt exactly.
+  b.child().signal(SIGKILL);
+  b.child().wait(15s);
+  const v1::ListStreamsResponse partial = list(a);
+  ASSERT_EQ(partial.unreachable_replicas_size(), 1) << partial.DebugString();
+  EXPECT_EQ(partial.unreachable_replicas(0).rfind(b_addr, 0), 0u)
+      << partial.unreachable_replicas(0);
+  bool alone = false;
+  for (int i = 0; i < 300 && !alone; ++i) {
+    std::this_thread::sleep_for(200ms);
+    held = holders(a);
+    alone = held.size() == streams.size() &&
+            std::all_of(held.begin(), held.end(), [](const auto& h) { return h.second.empty(); });
+  }
+  ASSERT_TRUE(alone) << a.log();
+  ASSERT_TRUE(a.wait_frames(expected, "10m")) << a.log();
+  auto got = a.stats(streams, "10m");
+  for (const auto& [st, x] : expected) ExpectStatsEqual(got[st], x, st);
+  a.child().signal(SIGTERM);
+  EXPECT_EQ(a.child().wait(15s), std::optional<int>(0)) << a.log();
 }
 
 }  // namespace
