@@ -246,6 +246,29 @@ def check(docs, rendered, required, k8s_dir):
                 b = e.get("baseline")
                 if b and not any(b.startswith(mp.rstrip("/") + "/") for mp in mounts):
                     problems.append(f"config: baseline {b} is not under a mounted volume")
+            # grpc.peers: the replicas find each other through the headless Service (its name,
+            # short or <name>.<namespace>.svc[...], at its gRPC port), and the NetworkPolicy
+            # lets them call each other.
+            for peer in (cfg.get("grpc") or {}).get("peers", []):
+                host, _, port = str(peer).rpartition(":")
+                svc_name = svc["metadata"]["name"]
+                if host.split(".")[0] != svc_name or (host.count(".") and ".svc" not in host):
+                    problems.append(f"config: grpc.peers {peer} is not the Service {svc_name}")
+                if svc["spec"].get("clusterIP") != "None":
+                    problems.append("config: grpc.peers needs a headless Service (clusterIP: None)")
+                if port not in {str(p["port"]) for p in svc["spec"]["ports"] if p["name"] == "grpc"}:
+                    problems.append(f"config: grpc.peers {peer} is not the Service's grpc port")
+                if netpol:
+                    peers_in = any(
+                        f.get("podSelector", {}).get("matchLabels")
+                        and all(pod_labels.get(k) == v
+                                for k, v in f["podSelector"]["matchLabels"].items())
+                        for r in netpol["spec"].get("ingress", []) for f in r.get("from", [])
+                        if any(pp.get("port") in ("grpc", ports.get("grpc"))
+                               for pp in r.get("ports", [])))
+                    if not peers_in:
+                        problems.append("NetworkPolicy does not let the replicas call each "
+                                        "other's grpc port (grpc.peers)")
             # The root filesystem is read-only: state.dir must be a writable mounted volume.
             state_dir = (cfg.get("state") or {}).get("dir")
             if state_dir:
@@ -353,9 +376,19 @@ def same_as(docs, ref_docs):
     if svc and ref_svc and svc["spec"].get("clusterIP") != ref_svc["spec"].get("clusterIP"):
         problems.append("same-as: Service clusterIP (headless) differs from deploy/k8s")
     np_, ref_np = one(docs, "NetworkPolicy"), one(ref_docs, "NetworkPolicy")
+
+    def without_release(x):
+        # The chart's pod selectors also name the release (app.kubernetes.io/instance); the
+        # plain manifests have no release.
+        if isinstance(x, dict):
+            return {k: without_release(v) for k, v in x.items() if k != "app.kubernetes.io/instance"}
+        if isinstance(x, list):
+            return [without_release(v) for v in x]
+        return x
+
     if np_ and ref_np:
         for key in ("policyTypes", "ingress"):
-            if np_["spec"].get(key) != ref_np["spec"].get(key):
+            if without_release(np_["spec"].get(key)) != without_release(ref_np["spec"].get(key)):
                 problems.append(f"same-as: NetworkPolicy {key} differs from deploy/k8s")
     return problems
 

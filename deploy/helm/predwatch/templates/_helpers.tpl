@@ -120,6 +120,11 @@ in from the structured values. Literal secrets in kafka.properties are refused. 
 {{- end -}}
 {{- $_ := set $auth "token_file" (printf "%s/grpc-token" (include "predwatch.secretsDir" .)) -}}
 {{- $_ := set $grpc "auth" $auth -}}
+{{- /* The replicas answer for each other (docs/KAFKA.md "Several replicas"): the headless
+Service's name (short: the pods' own namespace) stands for every pod's address. */ -}}
+{{- if and .Values.service.headless (not (hasKey $grpc "peers")) -}}
+{{- $_ := set $grpc "peers" (list (printf "%s:%d" (include "predwatch.fullname" .) (int .Values.ports.grpc))) -}}
+{{- end -}}
 {{- $_ := set $cfg "grpc" $grpc -}}
 {{- if hasKey $cfg "state" -}}
 {{- fail "config.state: set the state.* values instead (the chart mounts and names the state directory)" -}}
