@@ -170,13 +170,19 @@ class MonitorService final : public v1::MonitorService::CallbackService {
       grpc::CallbackServerContext* ctx, const v1::WatchAlertsRequest* req) override {
     class Reactor final : public grpc::ServerWriteReactor<v1::WatchAlertsResponse> {
      public:
-      Reactor(MonitorService& svc, const std::string& stream)
-          : svc_(svc), state_(std::make_shared<WatchState>()) {
-        state_->stream = stream;
+      Reactor(MonitorService& svc, const v1::WatchAlertsRequest& req)
+          : svc_(svc), req_(req), state_(std::make_shared<WatchState>()) {
+        state_->stream = req.stream();
       }
       void Begin(grpc::CallbackServerContext* ctx) {
+        const CallOrigin origin = call_origin(*ctx);
+        // A peer's forwarded watch learns who answers before anything is written.
+        if (!origin.forwarded_by.empty() && svc_.router() != nullptr) {
+          ctx->AddInitialMetadata(kReplicaTrailer, svc_.router()->id());
+        }
         std::unique_lock lock(state_->mu);
         state_->reactor = this;
+        if (!origin.forwarded_by.empty() && svc_.router() != nullptr) StartSendInitialMetadata();
         Status s = svc_.authorize(ctx, "WatchAlerts", RpcAccess::kRead);
         if (s.ok()) s = check_call(ctx);
         state_->max_queue_bytes = svc_.max_watch_queue_bytes_;
@@ -209,6 +215,18 @@ class MonitorService final : public v1::MonitorService::CallbackService {
             state_->queued_bytes += m.ByteSizeLong();
             state_->queue.push_back(std::move(m));
           }
+          // The other replicas' alerts (grpc.peers): their snapshots and transitions join
+          // this stream; losing one ends the call (the client reconnects).
+          if (PeerRouter* router = svc_.router()) {
+            peers_ = router->watch(
+                origin, req_,
+                [weak](v1::WatchAlertsResponse m) {
+                  if (auto st = weak.lock()) st->push(std::move(m));
+                },
+                [weak](Status lost) {
+                  if (auto st = weak.lock()) st->request_finish(std::move(lost));
+                });
+          }
         }
         state_->advance(lock);
       }
@@ -228,16 +246,19 @@ class MonitorService final : public v1::MonitorService::CallbackService {
           state_->reactor = nullptr;
         }
         if (id_) svc_.engine_.unsubscribe(id_);
+        peers_.reset();
         svc_.remove_watch(state_);
         delete this;
       }
 
      private:
       MonitorService& svc_;
+      v1::WatchAlertsRequest req_;
       std::shared_ptr<WatchState> state_;
       uint64_t id_ = 0;
+      std::unique_ptr<PeerWatch> peers_;
     };
-    auto* r = new Reactor(*this, req->stream());
+    auto* r = new Reactor(*this, *req);
     r->Begin(ctx);
     return r;
   }

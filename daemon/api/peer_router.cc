@@ -140,4 +140,68 @@ PeerRouter::Reply PeerRouter::finish(const grpc::ClientContext& ctx, grpc::Statu
   return r;
 }
 
+PeerWatch::~PeerWatch() {
+  for (auto& c : calls_) {
+    std::lock_guard lock(c->mu);
+    c->stopped = true;
+    if (c->ctx) c->ctx->TryCancel();
+  }
+  for (auto& c : calls_) {
+    if (!c->thread.joinable()) continue;
+    // Destroyed from a call's own thread (its on_lost ended the server call at once): that
+    // thread is about to return.
+    if (c->thread.get_id() == std::this_thread::get_id()) {
+      c->thread.detach();
+    } else {
+      c->thread.join();
+    }
+  }
+}
+
+std::unique_ptr<PeerWatch> PeerRouter::watch(const CallOrigin& origin,
+                                             const v1::WatchAlertsRequest& req,
+                                             PeerWatch::Sink sink, PeerWatch::Lost on_lost) {
+  if (!enabled() || !origin.forwarded_by.empty()) return nullptr;
+  auto w = std::unique_ptr<PeerWatch>(new PeerWatch);
+  for (const std::shared_ptr<Peer>& peer : peers()) {
+    auto call = std::make_unique<PeerWatch::Call>();
+    PeerWatch::Call* c = call.get();
+    c->thread = std::thread([this, c, peer, origin, req, sink, on_lost] {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata(kForwardedHeader, id_);
+      if (!origin.authorization.empty()) ctx.AddMetadata("authorization", origin.authorization);
+      {
+        std::lock_guard lock(c->mu);
+        if (c->stopped) return;
+        c->ctx = &ctx;
+      }
+      auto reader = peer->stub->WatchAlerts(&ctx, req);
+      // A forwarded watch sends its initial metadata (the answering replica's id) at once.
+      reader->WaitForInitialMetadata();
+      const auto& md = ctx.GetServerInitialMetadata();
+      auto it = md.find(kReplicaTrailer);
+      const bool self =
+          it != md.end() && std::string_view(it->second.data(), it->second.size()) == id_;
+      if (self) {
+        mark_self(peer->address);
+        ctx.TryCancel();
+      }
+      v1::WatchAlertsResponse m;
+      while (!self && reader->Read(&m)) sink(std::move(m));
+      const grpc::Status s = reader->Finish();
+      {
+        std::lock_guard lock(c->mu);
+        c->ctx = nullptr;
+        if (c->stopped || self) return;
+      }
+      on_lost(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                           "replica " + peer->address + " stopped streaming its alerts (" +
+                               (s.ok() ? std::string("it ended the stream") : s.error_message()) +
+                               "); reconnect"));
+    });
+    w->calls_.push_back(std::move(call));
+  }
+  return w;
+}
+
 }  // namespace predwatch::daemon

@@ -9,7 +9,7 @@
 // as the stream's owner until it stops holding it. Calls over all streams (ListStreams,
 // ListAlerts, ListAlertTransitions without a stream) gather every peer's own answer; peers
 // that did not answer are named in the response (`unreachable_replicas`), so that a partial
-// list never passes for a complete one.
+// list never passes for a complete one. WatchAlerts joins every peer's watch (PeerWatch).
 //
 // Peers: each entry of `peers` is host:port; a host name is resolved to all its addresses
 // (a Kubernetes headless service names every replica), again at most every
@@ -34,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -67,6 +68,28 @@ struct CallOrigin {
   // Set by PeerRouter::route for a forwarded call about a stream this replica does not hold
   // (the server adds kAbsentTrailer).
   bool absent = false;
+};
+
+// The WatchAlerts streams of every peer, forwarded (each replica streams its own alerts),
+// feeding one sink: started by PeerRouter::watch, ended by its destructor (which cancels the
+// calls and waits for their threads). A peer whose stream cannot start or ends calls
+// `on_lost` once with UNAVAILABLE naming it (the watcher no longer sees all alerts; the
+// caller ends its call so that the client reconnects and gets a fresh snapshot).
+class PeerWatch {
+ public:
+  using Sink = std::function<void(v1::WatchAlertsResponse)>;
+  using Lost = std::function<void(grpc::Status)>;
+  ~PeerWatch();
+
+ private:
+  friend class PeerRouter;
+  struct Call {
+    std::mutex mu;
+    grpc::ClientContext* ctx = nullptr;  // while a call is running
+    bool stopped = false;
+    std::thread thread;
+  };
+  std::vector<std::unique_ptr<Call>> calls_;
 };
 
 template <class Resp>
@@ -106,6 +129,12 @@ class PeerRouter {
   // Every peer's own answer to `req` (empty when routing is off or the call was forwarded).
   template <class Req, class Resp>
   Gathered<Resp> gather(const CallOrigin& origin, Method<Req, Resp> method, const Req& req);
+
+  // Every peer's WatchAlerts (snapshot, then transitions) into `sink`, from threads of its
+  // own, until the returned object is destroyed; null when routing is off or the call was
+  // forwarded. `sink` and `on_lost` must stay callable until then.
+  std::unique_ptr<PeerWatch> watch(const CallOrigin& origin, const v1::WatchAlertsRequest& req,
+                                   PeerWatch::Sink sink, PeerWatch::Lost on_lost);
 
  private:
   struct Peer {

@@ -16,6 +16,7 @@
 #include "daemon/api/api_convert.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
+#include "tests/support/alert_watcher.h"
 #include "tests/support/traffic_env.h"
 
 namespace predwatch::daemon {
@@ -23,6 +24,7 @@ namespace {
 
 using grpc::StatusCode;
 using testing::TrafficEnv;
+using testing::Watcher;
 
 int64_t testing_timestamp_ms(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000 + t.nanos() / 1'000'000;
@@ -604,7 +606,6 @@ TEST_F(GrpcServerTest, BaselinesGetSetSnapshot) {
   EXPECT_EQ(revert("", &rr).error_code(), StatusCode::INVALID_ARGUMENT);
 }
 
-// Reads WatchAlerts on a thread into a vector.
 // The reference RPCs, with the ReferenceInfo unwrapped from their responses.
 grpc::Status get_reference(v1::MonitorService::Stub& stub, grpc::ClientContext* ctx,
                            const v1::GetReferenceRequest& req, v1::ReferenceInfo* info) {
@@ -627,44 +628,6 @@ grpc::Status reset_reference(v1::MonitorService::Stub& stub, grpc::ClientContext
   *info = resp.reference();
   return s;
 }
-
-struct Watcher {
-  grpc::ClientContext ctx;
-  std::unique_ptr<grpc::ClientReader<v1::WatchAlertsResponse>> reader;
-  std::mutex mu;
-  std::vector<v1::AlertTransition> seen;
-  grpc::Status status;
-  std::thread thread;
-
-  Watcher(v1::MonitorService::Stub& stub, const std::string& stream) {
-    v1::WatchAlertsRequest req;
-    req.set_stream(stream);
-    reader = stub.WatchAlerts(&ctx, req);
-    thread = std::thread([this] {
-      v1::WatchAlertsResponse t;
-      while (reader->Read(&t)) {
-        std::lock_guard lock(mu);
-        seen.push_back(t.transition());
-      }
-      status = reader->Finish();
-    });
-  }
-  ~Watcher() {
-    if (thread.joinable()) {
-      ctx.TryCancel();
-      thread.join();
-    }
-  }
-  size_t size() {
-    std::lock_guard lock(mu);
-    return seen.size();
-  }
-  bool wait_for(size_t n) {
-    for (int i = 0; i < 500 && size() < n; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return size() >= n;
-  }
-};
 
 TEST_F(GrpcServerTest, WatchAlertsSeesTransitionsThenSnapshotThenEndsOkOnShutdown) {
   Watcher w(*stub_, "cam");

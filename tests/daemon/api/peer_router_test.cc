@@ -12,6 +12,7 @@
 #include "daemon/api/grpc_server.h"
 #include "daemon/web/web_api.h"
 #include "predwatch/v1/monitor.grpc.pb.h"
+#include "tests/support/alert_watcher.h"
 #include "tests/support/free_port.h"
 #include "tests/support/traffic_env.h"
 
@@ -23,6 +24,7 @@ using grpc::StatusCode;
 std::string addr(int port) { return "127.0.0.1:" + std::to_string(port); }
 
 struct Replica {
+  std::unique_ptr<testing::TrafficEnv> env;  // set: the engine is env->engine
   std::unique_ptr<MonitorEngine> engine;
   std::shared_ptr<PeerRouter> router;
   std::unique_ptr<GrpcServer> server;
@@ -32,16 +34,23 @@ struct Replica {
 class PeerRouterTest : public ::testing::Test {
  protected:
   // Replica holding `stream` (600 frames) on `port`, asking `peers`.
+  // Replica holding `stream` (600 frames) on `port`, asking `peers`; with `env`, the
+  // TrafficEnv's engine instead (streams "cam", against a baseline, and "ref").
   Replica start(const std::string& stream, int port, std::vector<std::string> peers,
-                ApiAuthOptions auth = {}) {
+                ApiAuthOptions auth = {}, std::unique_ptr<testing::TrafficEnv> env = nullptr) {
     Replica r;
-    r.engine = std::make_unique<MonitorEngine>(testing::engine_options());
-    core::ScenarioGenerator gen(pool_, stream, stream.size());
-    for (int i = 0; i < 600; ++i) r.engine->apply(gen.next(testing::TrafficEnv::kT0 + i * 100));
+    if (env) {
+      r.env = std::move(env);
+    } else {
+      r.engine = std::make_unique<MonitorEngine>(testing::engine_options());
+      core::ScenarioGenerator gen(pool_, stream, stream.size());
+      for (int i = 0; i < 600; ++i) r.engine->apply(gen.next(testing::TrafficEnv::kT0 + i * 100));
+    }
+    MonitorEngine& engine = r.env ? *r.env->engine : *r.engine;
     r.router = std::make_shared<PeerRouter>(PeerRouterOptions{.peers = std::move(peers)});
     std::string error;
     r.server =
-        GrpcServer::Start(*r.engine, {.bind = addr(port), .auth = auth, .router = r.router}, error);
+        GrpcServer::Start(engine, {.bind = addr(port), .auth = auth, .router = r.router}, error);
     EXPECT_TRUE(r.server) << error;
     if (r.server) r.server->set_ready(true);
     r.stub = v1::MonitorService::NewStub(
@@ -184,6 +193,52 @@ TEST_F(PeerRouterTest, TheCallersTokenTravelsWithTheForwardedCall) {
   EXPECT_EQ(stats(a, "south", "last2k", resp).error_code(), StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(stats(a, "south", "last2k", resp, read).ok());
   EXPECT_EQ(resp.stats().frames(), 600u);
+}
+
+TEST_F(PeerRouterTest, WatchingAlertsOnOneReplicaShowsTheOthersToo) {
+  Replica a = start("north", pa_, {addr(pa_), addr(pb_)});
+  Replica b = start("", pb_, {addr(pa_), addr(pb_)}, {}, std::make_unique<testing::TrafficEnv>());
+  testing::TrafficEnv& env = *b.env;
+  testing::Watcher w(*a.stub, "");
+  // Novel pair giraffe + toilet on b's stream "cam": its transitions reach a's watcher.
+  core::Episode e;
+  e.kind = core::Episode::Kind::kInjectPair;
+  e.a = "giraffe";
+  e.b = "toilet";
+  e.rate = 0.3;
+  e.start_ms = env.now_ms;
+  e.end_ms = env.now_ms + 200'000;
+  ASSERT_EQ(env.cam->add_episode(e), "");
+  env.feed(2000);
+  env.engine->evaluate(env.now_ms);
+  ASSERT_FALSE(env.engine->alerts("cam").empty());
+  ASSERT_TRUE(w.wait_for(1));
+  bool novel = false;
+  {
+    std::lock_guard lock(w.mu);
+    for (const v1::AlertTransition& t : w.seen) {
+      EXPECT_EQ(t.alert().stream(), "cam");
+      novel |= t.alert().kind() == "novel_pair";
+    }
+  }
+  EXPECT_TRUE(novel);
+  // A new watcher gets b's alerts as a snapshot, each once: a's own address, also in its
+  // peer list, is recognised and not watched twice.
+  {
+    testing::Watcher again(*a.stub, "cam");
+    const size_t n = env.engine->alerts("cam").size();
+    ASSERT_TRUE(again.wait_for(n));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::lock_guard lock(again.mu);
+    EXPECT_EQ(again.seen.size(), n);
+    for (const v1::AlertTransition& t : again.seen) EXPECT_TRUE(t.snapshot());
+  }
+  // b goes away: a's watch ends UNAVAILABLE naming it, so the client knows it sees less.
+  b.server->shutdown(std::chrono::milliseconds(100));
+  w.thread.join();
+  EXPECT_EQ(w.status.error_code(), StatusCode::UNAVAILABLE);
+  EXPECT_NE(w.status.error_message().find(addr(pb_)), std::string::npos)
+      << w.status.error_message();
 }
 
 }  // namespace
