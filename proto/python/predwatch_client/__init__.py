@@ -1,4 +1,4 @@
 """Helpers over predwatchd's gRPC API (predwatch.v1.MonitorService): see README.md."""
-from predwatch_client.client import Client
+from predwatch_client.client import Client, PartialAnswerWarning
 
-__all__ = ["Client"]
+__all__ = ["Client", "PartialAnswerWarning"]

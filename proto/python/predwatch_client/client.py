@@ -3,10 +3,26 @@
 Each method is one RPC with a deadline (`timeout`, seconds); the messages are the generated
 ones of predwatch.v1 (predwatch/v1/monitor_pb2.py). A bearer token (docs/SECURITY.md) goes
 into every call's metadata; `root_certificates` (PEM bytes) switches to TLS.
+
+With several replicas answering for each other (grpc.peers, docs/KAFKA.md "Several
+replicas") any one address serves every stream; lists that lack a replica which did not
+answer raise a `PartialAnswerWarning` naming it.
 """
+import warnings
+
 import grpc
 
 from predwatch.v1 import monitor_pb2, monitor_pb2_grpc
+
+
+class PartialAnswerWarning(UserWarning):
+    """A list misses what a replica holds: it did not answer (grpc.peers)."""
+
+
+def _warn_unreachable(response):
+    for r in response.unreachable_replicas:
+        warnings.warn(f"replica did not answer, its part is missing: {r}", PartialAnswerWarning,
+                      stacklevel=3)
 
 
 class Client:
@@ -35,10 +51,11 @@ class Client:
     # ---- streams and windows ----
 
     def streams(self, of=""):
-        """The streams this replica owns (StreamInfo: windows, fill, baseline, reference,
-        model_version); `of`: only that configured stream and its model versions."""
-        req = monitor_pb2.ListStreamsRequest(base_stream=of)
-        return list(self._call(self.stub.ListStreams, req).streams)
+        """The streams (StreamInfo: windows, fill, baseline, reference, model_version, the
+        replica holding it); `of`: only that configured stream and its model versions."""
+        resp = self._call(self.stub.ListStreams, monitor_pb2.ListStreamsRequest(base_stream=of))
+        _warn_unreachable(resp)
+        return list(resp.streams)
 
     def window_stats(self, stream, window="", classes=(), dense=False, top_pairs=0,
                      sections=()):
@@ -74,8 +91,9 @@ class Client:
 
     def alerts(self, stream="", firing_only=False):
         """Pending and firing alerts (one per stream, kind and subject)."""
-        alerts = self._call(self.stub.ListAlerts,
-                            monitor_pb2.ListAlertsRequest(stream=stream)).alerts
+        resp = self._call(self.stub.ListAlerts, monitor_pb2.ListAlertsRequest(stream=stream))
+        _warn_unreachable(resp)
+        alerts = resp.alerts
         firing = monitor_pb2.Alert.STATE_FIRING
         return [a for a in alerts if a.state == firing or not firing_only]
 

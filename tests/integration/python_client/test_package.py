@@ -61,6 +61,19 @@ with Client(sys.argv[1]) as c:
             check(False, "unknown stream raised nothing")
         except grpc.RpcError as e:
             check(e.code() == grpc.StatusCode.NOT_FOUND, "unknown stream: NOT_FOUND, got %r" % e)
+# A merged list that lacks a replica (grpc.peers) warns, naming it; a complete one does not.
+import warnings
+from predwatch_client import PartialAnswerWarning
+from predwatch_client.client import _warn_unreachable
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    with Client(sys.argv[1]) as c:
+        c.streams()
+        c.alerts()
+    check(not caught, "no replica missing, no warning: %s" % [str(w.message) for w in caught])
+    _warn_unreachable(monitor_pb2.ListStreamsResponse(unreachable_replicas=["10.0.0.7:50051: x"]))
+    check(len(caught) == 1 and caught[0].category is PartialAnswerWarning
+          and "10.0.0.7:50051" in str(caught[0].message), "PartialAnswerWarning names the replica")
 print("client helpers: %d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)
 '''
