@@ -126,6 +126,22 @@ struct TrafficEnv {
     }
   }
 
+  // giraffe + toilet (a pair the baseline never shows) on 30% of the next 2,000 frames of
+  // "cam", fed, then one evaluation: a novel_pair alert fires. "" or add_episode's error.
+  std::string inject_novel_pair() {
+    core::Episode e;
+    e.kind = core::Episode::Kind::kInjectPair;
+    e.a = "giraffe";
+    e.b = "toilet";
+    e.rate = 0.3;
+    e.start_ms = now_ms;
+    e.end_ms = now_ms + 200'000;
+    if (std::string error = cam->add_episode(e); !error.empty()) return error;
+    feed(2000);
+    engine->evaluate(now_ms);
+    return "";
+  }
+
   // The last n recorded frames of "cam".
   std::vector<const RecordedFrame*> last(size_t n) const {
     std::vector<const RecordedFrame*> out;

@@ -635,16 +635,7 @@ TEST_F(GrpcServerTest, WatchAlertsSeesTransitionsThenSnapshotThenEndsOkOnShutdow
   const size_t quiet = env_.engine->alerts("cam").size();
 
   // Novel pair giraffe + toilet on 30% of the frames for the next 2000 frames.
-  core::Episode e;
-  e.kind = core::Episode::Kind::kInjectPair;
-  e.a = "giraffe";
-  e.b = "toilet";
-  e.rate = 0.3;
-  e.start_ms = env_.now_ms;
-  e.end_ms = env_.now_ms + 200'000;
-  ASSERT_EQ(env_.cam->add_episode(e), "");
-  env_.feed(2000);
-  env_.engine->evaluate(env_.now_ms);
+  ASSERT_EQ(env_.inject_novel_pair(), "");
   const auto alerts = env_.engine->alerts("cam");
   ASSERT_GT(alerts.size(), quiet);
   ASSERT_TRUE(w.wait_for(1));

@@ -201,16 +201,7 @@ TEST_F(PeerRouterTest, WatchingAlertsOnOneReplicaShowsTheOthersToo) {
   testing::TrafficEnv& env = *b.env;
   testing::Watcher w(*a.stub, "");
   // Novel pair giraffe + toilet on b's stream "cam": its transitions reach a's watcher.
-  core::Episode e;
-  e.kind = core::Episode::Kind::kInjectPair;
-  e.a = "giraffe";
-  e.b = "toilet";
-  e.rate = 0.3;
-  e.start_ms = env.now_ms;
-  e.end_ms = env.now_ms + 200'000;
-  ASSERT_EQ(env.cam->add_episode(e), "");
-  env.feed(2000);
-  env.engine->evaluate(env.now_ms);
+  ASSERT_EQ(env.inject_novel_pair(), "");
   ASSERT_FALSE(env.engine->alerts("cam").empty());
   ASSERT_TRUE(w.wait_for(1));
   bool novel = false;

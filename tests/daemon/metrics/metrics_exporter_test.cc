@@ -205,26 +205,11 @@ TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
   EXPECT_EQ(parse(b2).at("predwatch_ready"), 1);
 }
 
-// giraffe+toilet (a pair the baseline never shows) on 30% of 2,000 frames, then one
-// evaluation: a novel_pair alert fires.
-void inject_novel_pair(testing::TrafficEnv& env) {
-  core::Episode e;
-  e.kind = core::Episode::Kind::kInjectPair;
-  e.a = "giraffe";
-  e.b = "toilet";
-  e.rate = 0.3;
-  e.start_ms = env.now_ms;
-  e.end_ms = env.now_ms + 200'000;
-  ASSERT_EQ(env.cam->add_episode(e), "");
-  env.feed(2000);
-  env.engine->evaluate(env.now_ms);
-}
-
 // Alerts: one series per (stream, kind, subject), whatever number of windows agree; no window
 // label (the windows are details of the alert, in the gRPC API).
 TEST(MetricsExporter, OneAlertSeriesPerStreamKindAndSubject) {
   testing::TrafficEnv env(8, 3000);
-  ASSERT_NO_FATAL_FAILURE(inject_novel_pair(env));
+  ASSERT_EQ(env.inject_novel_pair(), "");
   const std::vector<core::Alert> alerts = env.engine->alerts();
   ASSERT_FALSE(alerts.empty());
   size_t windows = 0;
@@ -292,7 +277,7 @@ TEST(MetricsExporter, RestoredAlertsAreCountedWithAStateDirectory) {
   size_t active = 0;
   {
     testing::TrafficEnv env(8, 3000, o);
-    ASSERT_NO_FATAL_FAILURE(inject_novel_pair(env));
+    ASSERT_EQ(env.inject_novel_pair(), "");
     active = env.engine->alerts().size();
     ASSERT_GT(active, 0u);
     env.engine->save_state(env.now_ms);
@@ -552,7 +537,7 @@ TEST(MetricsExporter, AlertsOfAStreamWhosePartitionWasRevokedAreNoLongerExported
   testing::TrafficEnv env(8, 3000);
   env.engine->apply(env.cam->next(env.now_ms), EventOrigin{"events", 2, 0, -1, false});
   env.now_ms += 100;
-  ASSERT_NO_FATAL_FAILURE(inject_novel_pair(env));
+  ASSERT_EQ(env.inject_novel_pair(), "");
   ASSERT_FALSE(env.engine->alerts("cam").empty());
 
   auto exporter = loopback_exporter(*env.engine);

@@ -44,16 +44,7 @@ class WebServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // A novel pair for the last 2000 frames, so that drift findings and alerts exist.
-    core::Episode e;
-    e.kind = core::Episode::Kind::kInjectPair;
-    e.a = "giraffe";
-    e.b = "toilet";
-    e.rate = 0.3;
-    e.start_ms = env_.now_ms;
-    e.end_ms = env_.now_ms + 200'000;
-    ASSERT_TRUE(env_.cam->add_episode(e).empty());
-    env_.feed(2000);
-    env_.engine->evaluate(env_.now_ms);
+    ASSERT_EQ(env_.inject_novel_pair(), "");
 
     std::string error;
     grpc_ = GrpcServer::Start(*env_.engine, {.bind = "127.0.0.1:0"}, error);

@@ -115,6 +115,23 @@ class PredwatchdE2E : public ::testing::Test {
     }
   }
 
+  // 100 events each of twelve streams (so the three partitions all carry some) over 50 s
+  // (five 10 s panes, enough parts for the drift tests' dependence check), produced.
+  std::vector<Ev> ProduceTwelveStreams(uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::vector<Ev> events;
+    const int64_t t0 = NowMs() - 55'000;
+    for (int i = 0; i < 100; ++i) {
+      for (int s = 0; s < 12; ++s) {
+        events.push_back(MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + i * 500));
+      }
+    }
+    Producer p(bootstrap_);
+    for (size_t i = 0; i < events.size(); ++i) SendEvent(p, topic_, events[i], int(i));
+    p.flush();
+    return events;
+  }
+
   // Committed offsets of the group on the topic's partitions (-1001 when none).
   std::vector<int64_t> Committed() { return CommittedOffsets(bootstrap_, group_, topic_, 3); }
 
@@ -509,21 +526,7 @@ TEST_F(PredwatchdE2E, SighupReloadsThresholdsKeepsWindowsAndRejectsInvalidConfig
 }
 
 TEST_F(PredwatchdE2E, TwoDaemonsInOneGroupSplitThePartitionsAndEachStreamIsExactOnItsOwner) {
-  // Twelve streams, so the three partitions all carry some.
-  std::mt19937 rng(5);
-  std::vector<Ev> events;
-  // Over 50 s: five 10 s panes, enough parts for the drift tests' dependence check.
-  const int64_t t0 = NowMs() - 55'000;
-  for (int i = 0; i < 100; ++i) {
-    for (int s = 0; s < 12; ++s) {
-      events.push_back(MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + i * 500));
-    }
-  }
-  {
-    Producer p(bootstrap_);
-    for (size_t i = 0; i < events.size(); ++i) SendEvent(p, topic_, events[i], int(i));
-    p.flush();
-  }
+  const std::vector<Ev> events = ProduceTwelveStreams(5);
   // Every stream against the COCO128 annotations: the random five-class traffic drifts, so
   // each stream has firing alerts on its owner (judged on partial windows of 50+ frames).
   const std::filesystem::path baseline = dir_.path() / "coco128.pb";
@@ -612,19 +615,7 @@ TEST_F(PredwatchdE2E, TwoDaemonsInOneGroupSplitThePartitionsAndEachStreamIsExact
 }
 
 TEST_F(PredwatchdE2E, ReplicasWithPeersAnswerForEveryStreamAtEitherAddress) {
-  std::mt19937 rng(11);
-  std::vector<Ev> events;
-  const int64_t t0 = NowMs() - 55'000;
-  for (int i = 0; i < 100; ++i) {
-    for (int s = 0; s < 12; ++s) {
-      events.push_back(MakeEvent(rng, "cam-" + std::to_string(s), i, t0 + i * 500));
-    }
-  }
-  {
-    Producer p(bootstrap_);
-    for (size_t i = 0; i < events.size(); ++i) SendEvent(p, topic_, events[i], int(i));
-    p.flush();
-  }
+  const std::vector<Ev> events = ProduceTwelveStreams(11);
   const std::filesystem::path baseline = dir_.path() / "coco128.pb";
   WriteCoco128Baseline(baseline);
   const int pa = free_loopback_port(), pb = free_loopback_port();
