@@ -1029,6 +1029,13 @@ void parse_streams(Parser& p, const MapView& root, Settings& settings) {
   StreamsSettings& s = settings.streams;
   MapView m = p.section(root, "streams", schema_keys("streams"));
   p.read_scalars(m, settings);
+  if (const Field* mm = m.get("max_memory"); mm && !mm->value.IsNull()) {
+    if (mm->value.IsScalar() && mm->value.Scalar() == "auto") {
+      s.max_memory = StreamsSettings::kAutoMemoryBudget;
+    } else {
+      p.read_bytes(m, setting("streams.max_memory"), s.max_memory);
+    }
+  }
   const Field* f = m.get("entries");
   if (!f || f->value.IsNull()) return;
   if (!f->value.IsSequence()) {

@@ -188,6 +188,12 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
                      bool mask_secrets) {
   if (path == "kafka.topics") {
     emit_strings(e, s.kafka.topics);
+  } else if (path == "streams.max_memory") {
+    if (s.streams.max_memory == StreamsSettings::kAutoMemoryBudget) {
+      e << "auto";
+    } else {
+      e << value_text(setting("streams.max_memory"), Value(s.streams.max_memory));
+    }
   } else if (path == "grpc.peers") {
     emit_strings(e, s.grpc.peers);
   } else if (path == "kafka.dead_letter_topic") {

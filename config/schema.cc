@@ -305,13 +305,17 @@ const std::vector<Setting>& table() {
       {.path = "streams.max_memory",
        .kind = Kind::kBytes,
        .bounds = closed(0, double(1024) * double(kGiB)),
+       .type = "bytes or `auto`",
+       .default_text = "`auto`",
        .bounds_note = "; 0 = no budget",
        .doc = "Memory budget of the streams' state (windows, exemplars, learned references, "
               "measured at each evaluation): a new stream is refused (`memory_budget`, "
               "counted and dead-lettered) while admitting it would exceed the budget; "
-              "existing streams go on. `predwatch_state_bytes` shows the measure; size it "
-              "with docs/BENCHMARKS.md \"Memory per stream\".",
-       .in_settings = PW_FIELD(streams, max_memory)},
+              "existing streams go on. `auto`: 70 % of the memory the process may use (its "
+              "cgroup's memory.max, else the machine's memory), read at start and logged, so "
+              "that more streams than fit are refused instead of the daemon being killed "
+              "out of memory. `predwatch_state_bytes` shows the measure; size it with "
+              "docs/BENCHMARKS.md \"Memory per stream\"."},
       {.path = "streams.idle_expiry",
        .kind = Kind::kDuration,
        .bounds = closed(0, 365 * kDay),

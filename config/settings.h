@@ -173,8 +173,10 @@ struct StreamsSettings {
   // (and counted)
   std::int64_t max_streams = 10000;
   // Admission by memory: new streams are refused while the streams' state would exceed this
-  // many bytes (0 = no budget).
-  std::int64_t max_memory = 0;
+  // many bytes (0 = no budget; kAutoMemoryBudget: decided at start from the memory the
+  // process may use, daemon/app/memory_budget.h).
+  static constexpr std::int64_t kAutoMemoryBudget = -1;
+  std::int64_t max_memory = kAutoMemoryBudget;
   // A stream without events for this long is dropped with its state and alerts (0 = never).
   Millis idle_expiry{86'400'000};
   // Each model version of a stream is a stream of its own, "<stream>@<version>"; a new

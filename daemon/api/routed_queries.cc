@@ -52,6 +52,12 @@ Status RoutedQueries::list_streams(CallOrigin& o, const v1::ListStreamsRequest& 
       *resp->add_streams() = std::move(i);
     }
   }
+  if (!g.answers.empty()) {
+    auto* all = resp->mutable_streams();
+    std::stable_sort(
+        all->begin(), all->end(),
+        [](const v1::StreamInfo& a, const v1::StreamInfo& b) { return a.stream() < b.stream(); });
+  }
   add_unreachable(g, resp->mutable_unreachable_replicas());
   return s;
 }

@@ -4,11 +4,11 @@
 // does not, or gathered from every replica for the calls over all streams. Without a router
 // (no grpc.peers) every call is the local query function, unchanged.
 //
-// Merged answers: ListStreams lists this replica's streams, then each peer's (StreamInfo.
-// replica naming the peer), a stream listed by two replicas (a partition moving right now)
-// once; ListAlerts the alerts of all, by fingerprint; ListAlertTransitions the latest
-// `limit` transitions of all, oldest first. Peers that could not be asked are listed in the
-// response's unreachable_replicas.
+// Merged answers: ListStreams lists every replica's streams by name (StreamInfo.replica
+// naming the peer that holds it), a stream listed by two replicas (a partition moving right
+// now) once, as this replica sees it; ListAlerts the alerts of all, by fingerprint;
+// ListAlertTransitions the latest `limit` transitions of all, oldest first. Peers that could not be
+// asked are listed in the response's unreachable_replicas.
 //
 // Thread-safety: as the query functions (any thread).
 #pragma once

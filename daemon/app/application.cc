@@ -17,6 +17,7 @@
 #include "daemon/app/alert_log.h"
 #include "daemon/app/engine_config.h"
 #include "daemon/app/logging.h"
+#include "daemon/app/memory_budget.h"
 #include "daemon/app/secret_ref.h"
 #include "daemon/common/clock.h"
 #include "daemon/engine/event_time_evaluator.h"
@@ -183,6 +184,18 @@ bool Application::start(std::string& error) {
                config::render_yaml(settings_, /*mask_secrets=*/true));
   auto engine_config = make_engine_config(settings_, error);
   if (!engine_config) return false;
+  if (settings_.streams.max_memory == config::StreamsSettings::kAutoMemoryBudget) {
+    const UsableMemory usable = usable_memory();
+    if (usable.bytes == 0) {
+      spdlog::warn("streams.max_memory auto: the usable memory could not be read; no budget");
+    } else {
+      spdlog::info(
+          "streams.max_memory auto: {:.1f} MiB for the streams' state ({:.0f}% of the "
+          "{:.1f} MiB of {})",
+          double(engine_config->options.max_state_bytes) / 1048576.0, 100 * kAutoMemoryShare,
+          double(usable.bytes) / 1048576.0, usable.source);
+    }
+  }
   engine_ = std::make_unique<MonitorEngine>(std::move(engine_config->options));
   register_stop("engine", [this] { engine_.reset(); });
   if (!options_.alerts_log.empty()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "daemon/app/memory_budget.h"
 #include "daemon/dataset/class_mapping.h"
 
 namespace predwatch::daemon {
@@ -130,7 +131,9 @@ std::optional<EngineConfig> make_engine_config(const config::Settings& settings,
   o.stream.min_confidence = static_cast<float>(settings.statistics.min_confidence);
   o.stream.exemplars.per_key = static_cast<uint32_t>(settings.statistics.exemplars_per_key);
   o.max_streams = static_cast<size_t>(settings.streams.max_streams);
-  o.max_state_bytes = static_cast<size_t>(settings.streams.max_memory);
+  o.max_state_bytes = settings.streams.max_memory == config::StreamsSettings::kAutoMemoryBudget
+                          ? static_cast<size_t>(auto_memory_budget(usable_memory()))
+                          : static_cast<size_t>(settings.streams.max_memory);
   // On the wall clock, windows follow their stream's events; at event-time ticks they
   // follow the ticks (EngineOptions::advance_windows).
   o.advance_windows = settings.drift.evaluation_clock == config::EvaluationClock::kEvent;

@@ -5,6 +5,7 @@
 //   statistics.heatmap_grid    -> StatsLayout::heatmap_grid (other bins keep their defaults)
 //   statistics.exemplars_per_key, .max_classes, .max_detections_per_event -> StreamMonitorOptions
 //   limits.max_detections_per_event -> EngineOptions (events with more are rejected)
+//   streams.max_memory         -> max_state_bytes (`auto`: daemon/app/memory_budget.h)
 //   streams.entries[]          -> stream_config(key): class_map (ClassMapping -> ClassNaming),
 //                                 classes (index names), windows, baseline (load_baseline)
 //   drift.thresholds / per_stream / per_class -> config::resolve_thresholds -> core thresholds

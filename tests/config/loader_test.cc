@@ -263,6 +263,10 @@ const InvalidCase kInvalid[] = {
      R"(kafka.mappings[0].image_width: a constant image size must be a pixel count in [1, 4294967295]; got "0")"},
     {"unknown mapping key", "kafka:\n  mappings:\n    - topic: predictions\n      scores: score\n",
      "kafka.mappings[0].scores"},
+    {"memory budget neither bytes nor auto", "streams:\n  max_memory: lots\n",
+     R"(streams.max_memory: must be a byte size like 1048576, 512KiB, 16MiB (got "lots"))"},
+    {"peer without a port", "grpc:\n  peers: [replica-1]\n",
+     R"(grpc.peers[0]: must be host:port with port in [1, 65535] (got "replica-1"))"},
 };
 
 TEST(LoadConfigInvalid, EachCaseFailsWithItsMessage) {
@@ -426,6 +430,20 @@ TEST(LoadConfigValid, ReadsTheReferenceAndStateSections) {
   EXPECT_EQ(defaults.reference.min_frames, 2'000);
   EXPECT_EQ(defaults.reference.kinds.size(), 4u);
   EXPECT_TRUE(defaults.state.dir.empty());
+}
+
+TEST(LoadConfigValid, MemoryBudgetIsAutoBytesOrNone) {
+  EXPECT_EQ(Settings{}.streams.max_memory, StreamsSettings::kAutoMemoryBudget);
+  for (auto [text, want] :
+       {std::pair<const char*, int64_t>{"auto", -1}, {"2GiB", int64_t(2) << 30}, {"0", 0}}) {
+    const LoadResult r = load(std::string("streams:\n  max_memory: ") + text + "\n");
+    ASSERT_TRUE(r.ok()) << text << ": " << r.error_text();
+    EXPECT_EQ(r.settings->streams.max_memory, want) << text;
+    // Rendered and loaded back: the same value.
+    const LoadResult back = load(render_yaml(*r.settings, false));
+    ASSERT_TRUE(back.ok()) << back.error_text();
+    EXPECT_EQ(back.settings->streams.max_memory, want) << text;
+  }
 }
 
 TEST(LoadConfigValid, RenderedConfigLoadsBackEqual) {

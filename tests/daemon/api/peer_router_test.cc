@@ -137,7 +137,10 @@ TEST_F(PeerRouterTest, EachReplicaAnswersForTheStreamsOfTheOther) {
   // The web API of a answers for b's stream too.
   WebApi web(*a.engine, {}, a.router);
   web.set_ready(true);
-  WebRequest get{.method = "GET", .path = "/api/v1/stats", .query = "stream=south&window=last2k"};
+  WebRequest get;
+  get.method = "GET";
+  get.path = "/api/v1/stats";
+  get.query = "stream=south&window=last2k";
   const WebResponse w = web.handle(get);
   EXPECT_EQ(w.status, 200) << w.body;
   EXPECT_NE(w.body.find("\"frames\":\"600\""), std::string::npos) << w.body.substr(0, 400);
