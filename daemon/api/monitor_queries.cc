@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -102,6 +103,11 @@ Status query_window_stats(const MonitorEngine& engine, bool ready,
   sec.top_pairs = req.top_pairs();
   if (!ready) return rebuilding();
   Status st;
+  // Under the engine's lock only the copy of the window's totals and names (a memcpy of the
+  // tables); the answer, which for many classes takes far longer, is built outside it, so
+  // that a large read does not hold up ingestion (tests/bench/reader_stall_bench.cc).
+  std::optional<core::Stats> stats;
+  std::vector<std::string> names;
   const bool found = engine.with_stream(req.stream(), [&](const StreamView& v) {
     const core::StreamMonitor& m = v.monitor;
     const int w = resolve_window(m, req.window(), st);
@@ -112,28 +118,31 @@ Status query_window_stats(const MonitorEngine& engine, bool ready,
         return;
       }
     }
-    const core::Stats& stats = m.window(size_t(w)).totals();
-    if (req.dense_cooccurrence() && stats.num_classes() > kMaxDenseCooccurrenceClasses) {
+    const core::Stats& totals = m.window(size_t(w)).totals();
+    if (req.dense_cooccurrence() && totals.num_classes() > kMaxDenseCooccurrenceClasses) {
       st = Status(StatusCode::FAILED_PRECONDITION,
                   "dense_cooccurrence: stream '" + m.stream() + "' has " +
-                      std::to_string(stats.num_classes()) + " classes, more than the " +
+                      std::to_string(totals.num_classes()) + " classes, more than the " +
                       std::to_string(kMaxDenseCooccurrenceClasses) +
                       " the dense matrix is given for; read the pairs (top_pairs) instead");
       return;
     }
     resp->set_stream(m.stream());
     window_info(m, size_t(w), resp->mutable_window());
-    stats_to_proto(stats, m.classes().names(), sec, resp->mutable_stats());
-    if (req.dense_cooccurrence()) {
-      const size_t C = stats.num_classes();
-      auto* dense = resp->mutable_dense_cooccurrence();
-      dense->Resize(int(C * C), 0);
-      for (size_t a = 0; a < C; ++a)
-        for (size_t b = 0; b < C; ++b)
-          dense->Set(int(a * C + b), uint64_t(stats.pair_images(uint32_t(a), uint32_t(b))));
-    }
+    stats.emplace(totals);
+    names = m.classes().names();
   });
   if (!found) return unknown_stream(req.stream());
+  if (!st.ok() || !stats) return st;
+  stats_to_proto(*stats, names, sec, resp->mutable_stats());
+  if (req.dense_cooccurrence()) {
+    const size_t C = stats->num_classes();
+    auto* dense = resp->mutable_dense_cooccurrence();
+    dense->Resize(int(C * C), 0);
+    for (size_t a = 0; a < C; ++a)
+      for (size_t b = 0; b < C; ++b)
+        dense->Set(int(a * C + b), uint64_t(stats->pair_images(uint32_t(a), uint32_t(b))));
+  }
   return st;
 }
 
