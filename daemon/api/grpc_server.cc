@@ -347,8 +347,9 @@ class MonitorService final : public v1::MonitorService::CallbackService {
     if (s.ok()) s = check_call(ctx);
     CallOrigin origin = call_origin(*ctx);
     if (s.ok()) s = f(origin);
-    if (!origin.forwarded_by.empty() && router() != nullptr) {
-      ctx->AddTrailingMetadata(kReplicaTrailer, router()->id());
+    if (!origin.forwarded_by.empty()) {
+      // The asker learns that this replica's service answered, and which replica it is.
+      ctx->AddTrailingMetadata(kReplicaTrailer, router() != nullptr ? router()->id() : "-");
       if (origin.absent) ctx->AddTrailingMetadata(kAbsentTrailer, "1");
     }
     if (s.ok() && resp->ByteSizeLong() > max_bytes_) {
@@ -366,8 +367,11 @@ class MonitorService final : public v1::MonitorService::CallbackService {
   template <class Req, class Resp>
   Status write(CallOrigin& o, const std::string& stream, PeerRouter::Method<Req, Resp> method,
                const Req& req, Resp* resp, const std::function<Status()>& local) {
-    if (router() == nullptr || stream.empty()) return local();
-    return router()->route(queries_.holds(stream), stream, o, method, req, resp, local);
+    if (stream.empty()) return local();
+    const bool held = queries_.holds(stream);
+    if (!held && !o.forwarded_by.empty()) return not_held_here(stream, o);
+    if (router() == nullptr) return local();
+    return router()->route(held, stream, o, method, req, resp, local);
   }
 
   static CallOrigin call_origin(const grpc::CallbackServerContext& ctx) {

@@ -128,10 +128,11 @@ PeerRouter::Reply PeerRouter::finish(const grpc::ClientContext& ctx, grpc::Statu
   Reply r;
   const auto& trailers = ctx.GetServerTrailingMetadata();
   if (auto it = trailers.find(kReplicaTrailer); it != trailers.end()) {
+    r.answered = true;
     r.self = std::string_view(it->second.data(), it->second.size()) == id_;
   }
   r.absent = status.error_code() == grpc::NOT_FOUND && trailers.count(kAbsentTrailer) > 0;
-  // A peer that is down, refuses the connection or does not answer in time counts as
+  // Without the trailer the call never reached the peer's service (down, refused, too slow):
   // unreachable, whatever gRPC called it.
   if (status.error_code() == grpc::DEADLINE_EXCEEDED) {
     status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no answer within the peer timeout");

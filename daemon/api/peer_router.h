@@ -92,6 +92,14 @@ class PeerWatch {
   std::vector<std::unique_ptr<Call>> calls_;
 };
 
+// The answer to a forwarded call about a stream this replica does not hold: NOT_FOUND, with
+// origin.absent set (the server then adds kAbsentTrailer, so the asker knows to look on).
+inline grpc::Status not_held_here(const std::string& stream, CallOrigin& origin) {
+  origin.absent = true;
+  return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                      "unknown stream '" + stream + "' (not held by this replica)");
+}
+
 template <class Resp>
 struct PeerAnswer {
   std::string address;
@@ -115,11 +123,12 @@ class PeerRouter {
   const std::string& id() const { return id_; }
   bool enabled() const { return !options_.peers.empty(); }
 
-  // One stream's call. `held_here`: the engine holds `stream`. Answers with `local()` when
-  // it does, when the call was forwarded (then, for a stream not held, NOT_FOUND with
-  // origin.absent set), when routing is off, or when no peer holds the stream (a peer that
-  // could not be asked makes that UNAVAILABLE instead, naming it). Otherwise the owner's
-  // answer, status and all; `*answered_by` receives its address.
+  // One stream's call. `held_here`: the engine holds `stream`. A forwarded call about a
+  // stream not held here is not_held_here(). Otherwise answers with `local()` when the
+  // stream is held here, when routing is off, or when no peer holds the stream (a peer that
+  // could not be asked makes that UNAVAILABLE instead, naming it); else with the owner's
+  // answer, status and all (a holder that is rebuilding answers UNAVAILABLE itself);
+  // `*answered_by` receives its address.
   template <class Req, class Resp>
   grpc::Status route(bool held_here, const std::string& stream, CallOrigin& origin,
                      Method<Req, Resp> method, const Req& req, Resp* resp,
@@ -143,8 +152,9 @@ class PeerRouter {
   };
   struct Reply {
     grpc::Status status;
-    bool absent = false;  // NOT_FOUND because the peer does not hold the stream
-    bool self = false;    // the answer came from this replica
+    bool answered = false;  // the peer's service answered (not a transport failure)
+    bool absent = false;    // NOT_FOUND because the peer does not hold the stream
+    bool self = false;      // the answer came from this replica
   };
 
   // The peers to ask now (resolving again when due), this replica left out.
@@ -178,12 +188,8 @@ grpc::Status PeerRouter::route(bool held_here, const std::string& stream, CallOr
                                Method<Req, Resp> method, const Req& req, Resp* resp,
                                const std::function<grpc::Status()>& local,
                                std::string* answered_by) {
+  if (!held_here && !origin.forwarded_by.empty()) return not_held_here(stream, origin);
   if (held_here || !enabled()) return local();
-  if (!origin.forwarded_by.empty()) {
-    origin.absent = true;
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "unknown stream '" + stream + "' (not held by this replica)");
-  }
   const std::vector<std::shared_ptr<Peer>> all = peers();
   // The remembered owner first: one call instead of a round over every peer.
   const std::string known = owner_of(stream);
@@ -191,7 +197,7 @@ grpc::Status PeerRouter::route(bool held_here, const std::string& stream, CallOr
     if (p->address != known) continue;
     Resp r;
     const Reply reply = call(*p, origin, method, req, &r);
-    if (!reply.self && !reply.absent && reply.status.error_code() != grpc::UNAVAILABLE) {
+    if (reply.answered && !reply.self && !reply.absent) {
       *resp = std::move(r);
       if (answered_by) *answered_by = p->address;
       return reply.status;
@@ -211,8 +217,9 @@ grpc::Status PeerRouter::route(bool held_here, const std::string& stream, CallOr
     const Reply& r = replies[i];
     if (r.self) {
       mark_self(all[i]->address);
-    } else if (!r.absent && r.status.error_code() == grpc::UNAVAILABLE) {
-      unreachable += (unreachable.empty() ? "" : ", ") + all[i]->address;
+    } else if (!r.answered) {
+      unreachable += (unreachable.empty() ? "" : ", ") + all[i]->address + " (" +
+                     r.status.error_message() + ")";
     } else if (!r.absent) {
       set_owner(stream, all[i]->address);
       *resp = std::move(answers[i]);

@@ -17,8 +17,12 @@ template <class Req, class Resp>
 Status one_stream(const RoutedQueries& q, CallOrigin& o, const std::string& stream,
                   PeerRouter::Method<Req, Resp> method, const Req& req, Resp* resp,
                   const std::function<Status()>& local) {
-  if (q.router() == nullptr || stream.empty()) return local();
-  return q.router()->route(q.holds(stream), stream, o, method, req, resp, local);
+  if (stream.empty()) return local();
+  const bool held = q.holds(stream);
+  // Forwarded here by a peer (even one configured with peers when this replica is not).
+  if (!held && !o.forwarded_by.empty()) return not_held_here(stream, o);
+  if (q.router() == nullptr) return local();
+  return q.router()->route(held, stream, o, method, req, resp, local);
 }
 
 template <class Resp>

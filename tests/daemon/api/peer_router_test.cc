@@ -187,6 +187,22 @@ TEST_F(PeerRouterTest, APeerThatDoesNotAnswerIsNamedNotHidden) {
   EXPECT_NE(s.error_message().find(addr(pb_)), std::string::npos) << s.error_message();
 }
 
+TEST_F(PeerRouterTest, AHolderThatIsRebuildingAnswersForItselfAndAPeerWithoutPeersIsAsked) {
+  // b lists no peers itself (a partial configuration): asked by a, it still says whether it
+  // holds the stream. While rebuilding it answers UNAVAILABLE for its own stream, and that
+  // answer, not "did not answer", reaches the caller.
+  Replica a = start("north", pa_, {addr(pb_)});
+  Replica b = start("south", pb_, {});
+  v1::GetWindowStatsResponse resp;
+  ASSERT_TRUE(stats(a, "south", "last2k", resp).ok());
+  b.server->set_ready(false);
+  const grpc::Status s = stats(a, "south", "last2k", resp);
+  EXPECT_EQ(s.error_code(), StatusCode::UNAVAILABLE);
+  EXPECT_NE(s.error_message().find("rebuil"), std::string::npos) << s.error_message();
+  EXPECT_EQ(s.error_message().find("did not answer"), std::string::npos) << s.error_message();
+  EXPECT_EQ(stats(a, "east", "last2k", resp).error_code(), StatusCode::NOT_FOUND);
+}
+
 TEST_F(PeerRouterTest, TheCallersTokenTravelsWithTheForwardedCall) {
   // b wants a read token, a none: a caller without it is refused by b, through a.
   const std::string write = "write-token-0123456789", read = "read-token-0123456789";
