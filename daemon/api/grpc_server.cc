@@ -176,13 +176,15 @@ class MonitorService final : public v1::MonitorService::CallbackService {
       }
       void Begin(grpc::CallbackServerContext* ctx) {
         const CallOrigin origin = call_origin(*ctx);
-        // A peer's forwarded watch learns who answers before anything is written.
-        if (!origin.forwarded_by.empty() && svc_.router() != nullptr) {
-          ctx->AddInitialMetadata(kReplicaTrailer, svc_.router()->id());
+        // A peer's forwarded watch learns at once that this replica answers, and which one
+        // it is (also from a replica that lists no peers itself).
+        if (!origin.forwarded_by.empty()) {
+          ctx->AddInitialMetadata(kReplicaTrailer,
+                                  svc_.router() != nullptr ? svc_.router()->id() : "-");
         }
         std::unique_lock lock(state_->mu);
         state_->reactor = this;
-        if (!origin.forwarded_by.empty() && svc_.router() != nullptr) StartSendInitialMetadata();
+        if (!origin.forwarded_by.empty()) StartSendInitialMetadata();
         Status s = svc_.authorize(ctx, "WatchAlerts", RpcAccess::kRead);
         if (s.ok()) s = check_call(ctx);
         state_->max_queue_bytes = svc_.max_watch_queue_bytes_;

@@ -58,13 +58,24 @@ PeerRouter::PeerRouter(PeerRouterOptions options)
     : options_(std::move(options)), id_(random_id()) {}
 
 std::vector<std::shared_ptr<PeerRouter::Peer>> PeerRouter::peers() {
-  std::lock_guard lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  if (resolved_.empty() || now - resolved_at_ >= options_.resolve_interval) {
+  // Name resolution can take seconds: it runs outside the lock, by one caller at a time
+  // (the others go on with the current list), except while there is no list yet.
+  bool resolve_now = false;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (resolved_.empty() || (!resolving_ && now - resolved_at_ >= options_.resolve_interval)) {
+      resolve_now = true;
+      resolving_ = true;
+      resolved_at_ = now;
+    }
+  }
+  if (resolve_now) {
     std::set<std::string> addresses;
     for (const std::string& p : options_.peers) {
       for (std::string& a : resolve(p)) addresses.insert(std::move(a));
     }
+    std::lock_guard lock(mu_);
     std::vector<std::shared_ptr<Peer>> next;
     for (const std::string& a : addresses) {
       auto same = std::find_if(resolved_.begin(), resolved_.end(),
@@ -86,8 +97,9 @@ std::vector<std::shared_ptr<PeerRouter::Peer>> PeerRouter::peers() {
       next.push_back(std::move(peer));
     }
     resolved_ = std::move(next);
-    resolved_at_ = now;
+    resolving_ = false;
   }
+  std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<Peer>> out;
   for (const auto& p : resolved_) {
     if (std::find(self_addresses_.begin(), self_addresses_.end(), p->address) ==

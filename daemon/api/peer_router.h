@@ -179,6 +179,7 @@ class PeerRouter {
   std::mutex mu_;
   std::vector<std::shared_ptr<Peer>> resolved_;
   std::chrono::steady_clock::time_point resolved_at_{};
+  bool resolving_ = false;  // a caller is resolving the peers' names (outside the lock)
   std::vector<std::string> self_addresses_;
   absl::flat_hash_map<std::string, std::string> owners_;  // stream -> peer address
 };
