@@ -136,7 +136,8 @@ void PeerRouter::prepare(grpc::ClientContext& ctx, const CallOrigin& origin) con
   if (!origin.authorization.empty()) ctx.AddMetadata("authorization", origin.authorization);
 }
 
-PeerRouter::Reply PeerRouter::finish(const grpc::ClientContext& ctx, grpc::Status status) {
+PeerRouter::Reply PeerRouter::finish(const Peer& peer, const grpc::ClientContext& ctx,
+                                     grpc::Status status) {
   Reply r;
   const auto& trailers = ctx.GetServerTrailingMetadata();
   if (auto it = trailers.find(kReplicaTrailer); it != trailers.end()) {
@@ -144,10 +145,18 @@ PeerRouter::Reply PeerRouter::finish(const grpc::ClientContext& ctx, grpc::Statu
     r.self = std::string_view(it->second.data(), it->second.size()) == id_;
   }
   r.absent = status.error_code() == grpc::NOT_FOUND && trailers.count(kAbsentTrailer) > 0;
+  if (r.self) mark_self(peer.address);
   // Without the trailer the call never reached the peer's service (down, refused, too slow):
   // unreachable, whatever gRPC called it.
-  if (status.error_code() == grpc::DEADLINE_EXCEEDED) {
-    status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no answer within the peer timeout");
+  if (!r.answered) {
+    const bool timed_out = status.error_code() == grpc::DEADLINE_EXCEEDED;
+    if (options_.on_failure) {
+      options_.on_failure(peer.address, timed_out ? "timeout" : "unavailable",
+                          status.error_message());
+    }
+    if (timed_out) {
+      status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no answer within the peer timeout");
+    }
   }
   r.status = std::move(status);
   return r;
@@ -207,10 +216,11 @@ std::unique_ptr<PeerWatch> PeerRouter::watch(const CallOrigin& origin,
         c->ctx = nullptr;
         if (c->stopped || self) return;
       }
-      on_lost(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                           "replica " + peer->address + " stopped streaming its alerts (" +
-                               (s.ok() ? std::string("it ended the stream") : s.error_message()) +
-                               "); reconnect"));
+      const std::string why = s.ok() ? std::string("it ended the stream") : s.error_message();
+      if (options_.on_failure) options_.on_failure(peer->address, "watch_lost", why);
+      on_lost(grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          "replica " + peer->address + " stopped streaming its alerts (" + why + "); reconnect"));
     });
     w->calls_.push_back(std::move(call));
   }

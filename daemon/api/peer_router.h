@@ -58,6 +58,13 @@ struct PeerRouterOptions {
       grpc::InsecureChannelCredentials();
   std::string tls_target_name = "";  // non-empty: the name a peer's certificate must carry
   int max_message_bytes = 16 << 20;
+  // Called for each forwarded call a peer did not answer, from the thread that called it:
+  // `reason` is "timeout" (no answer within the timeout), "unavailable" (refused, down, TLS
+  // or transport failure) or "watch_lost" (a forwarded WatchAlerts could not start or
+  // ended), `detail` what gRPC said. Set: count and log it.
+  std::function<void(const std::string& address, const std::string& reason,
+                     const std::string& detail)>
+      on_failure;
 };
 
 // What a call brings that a forwarded copy must carry, and what the server must answer with.
@@ -163,7 +170,9 @@ class PeerRouter {
   std::string owner_of(const std::string& stream);
   void set_owner(const std::string& stream, const std::string& address);
   void prepare(grpc::ClientContext& ctx, const CallOrigin& origin) const;
-  Reply finish(const grpc::ClientContext& ctx, grpc::Status status);
+  // The reply of `peer` to a call that ended with `status`: recognises this replica (marked,
+  // left out from then on) and reports a peer that did not answer (options_.on_failure).
+  Reply finish(const Peer& peer, const grpc::ClientContext& ctx, grpc::Status status);
 
   template <class Req, class Resp>
   Reply call(Peer& peer, const CallOrigin& origin, Method<Req, Resp> method, const Req& req,
@@ -171,7 +180,23 @@ class PeerRouter {
     grpc::ClientContext ctx;
     prepare(ctx, origin);
     grpc::Status s = ((*peer.stub).*method)(&ctx, req, resp);
-    return finish(ctx, std::move(s));
+    return finish(peer, ctx, std::move(s));
+  }
+
+  // `req` to every peer of `all` at once; replies[i] and answers[i] are all[i]'s.
+  template <class Req, class Resp>
+  std::vector<Reply> call_all(const std::vector<std::shared_ptr<Peer>>& all,
+                              const CallOrigin& origin, Method<Req, Resp> method, const Req& req,
+                              std::vector<Resp>& answers) {
+    answers.assign(all.size(), Resp());
+    std::vector<std::future<Reply>> pending;
+    for (size_t i = 0; i < all.size(); ++i) {
+      pending.push_back(std::async(
+          std::launch::async, [&, i] { return call(*all[i], origin, method, req, &answers[i]); }));
+    }
+    std::vector<Reply> replies;
+    for (auto& f : pending) replies.push_back(f.get());
+    return replies;
   }
 
   PeerRouterOptions options_;
@@ -205,20 +230,13 @@ grpc::Status PeerRouter::route(bool held_here, const std::string& stream, CallOr
     }
     break;
   }
-  std::vector<Resp> answers(all.size());
-  std::vector<std::future<Reply>> pending;
-  for (size_t i = 0; i < all.size(); ++i) {
-    pending.push_back(std::async(
-        std::launch::async, [&, i] { return call(*all[i], origin, method, req, &answers[i]); }));
-  }
-  std::vector<Reply> replies;
-  for (auto& f : pending) replies.push_back(f.get());
+  std::vector<Resp> answers;
+  const std::vector<Reply> replies = call_all(all, origin, method, req, answers);
   std::string unreachable;
   for (size_t i = 0; i < all.size(); ++i) {
     const Reply& r = replies[i];
-    if (r.self) {
-      mark_self(all[i]->address);
-    } else if (!r.answered) {
+    if (r.self) continue;
+    if (!r.answered) {
       unreachable += (unreachable.empty() ? "" : ", ") + all[i]->address + " (" +
                      r.status.error_message() + ")";
     } else if (!r.absent) {
@@ -243,17 +261,12 @@ Gathered<Resp> PeerRouter::gather(const CallOrigin& origin, Method<Req, Resp> me
   Gathered<Resp> out;
   if (!enabled() || !origin.forwarded_by.empty()) return out;
   const std::vector<std::shared_ptr<Peer>> all = peers();
-  std::vector<Resp> answers(all.size());
-  std::vector<std::future<Reply>> pending;
+  std::vector<Resp> answers;
+  const std::vector<Reply> replies = call_all(all, origin, method, req, answers);
   for (size_t i = 0; i < all.size(); ++i) {
-    pending.push_back(std::async(
-        std::launch::async, [&, i] { return call(*all[i], origin, method, req, &answers[i]); }));
-  }
-  for (size_t i = 0; i < all.size(); ++i) {
-    const Reply r = pending[i].get();
-    if (r.self) {
-      mark_self(all[i]->address);
-    } else if (r.status.ok()) {
+    const Reply& r = replies[i];
+    if (r.self) continue;
+    if (r.status.ok()) {
       out.answers.push_back({all[i]->address, std::move(answers[i])});
     } else {
       out.unreachable.push_back(all[i]->address + ": " + r.status.error_message());

@@ -253,6 +253,17 @@ bool Application::start(std::string& error) {
       po.channel_credentials = grpc::SslCredentials(so);
       po.tls_target_name = settings_.grpc.peer_tls_name.value_or("");
     }
+    po.on_failure = [this](const std::string& address, const std::string& reason,
+                           const std::string& detail) {
+      if (metrics_) metrics_->count_peer_failure(address, reason);
+      const auto suppressed =
+          log_throttle_.admit("peer/" + address + "/" + reason, std::chrono::steady_clock::now());
+      if (!suppressed) return;
+      spdlog::warn(
+          "grpc: peer replica {} did not answer a forwarded call ({}: {}){}", address, reason,
+          detail,
+          *suppressed ? fmt::format(" ({} more since the last such line)", *suppressed) : "");
+    };
     go.router = std::make_shared<PeerRouter>(std::move(po));
     spdlog::info("predwatchd: replica {} answers with its peers {}", go.router->id(),
                  fmt::join(settings_.grpc.peers, ", "));
@@ -262,20 +273,12 @@ bool Application::start(std::string& error) {
     if (metrics_) metrics_->count_auth_failure(rpc, reason);
     // Who called, for the investigation the alert asks for; at most one line per
     // (rpc, reason) a minute, so a flood of refusals cannot flood the log.
-    const auto now = std::chrono::steady_clock::now();
-    size_t suppressed = 0;
-    {
-      std::lock_guard lock(auth_log_mu_);
-      AuthLogEntry& e = auth_log_[rpc + "/" + reason];
-      if (e.last.time_since_epoch().count() != 0 && now - e.last < std::chrono::minutes(1)) {
-        ++e.suppressed;
-        return;
-      }
-      suppressed = e.suppressed;
-      e = {now, 0};
-    }
-    spdlog::warn("grpc: {} from {} refused ({}){}", rpc, peer, reason,
-                 suppressed ? fmt::format(" ({} more since the last such line)", suppressed) : "");
+    const auto suppressed =
+        log_throttle_.admit("auth/" + rpc + "/" + reason, std::chrono::steady_clock::now());
+    if (!suppressed) return;
+    spdlog::warn(
+        "grpc: {} from {} refused ({}){}", rpc, peer, reason,
+        *suppressed ? fmt::format(" ({} more since the last such line)", *suppressed) : "");
   };
   grpc_ = GrpcServer::Start(*engine_, go, error);
   if (!grpc_) return false;

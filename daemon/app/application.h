@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "config/settings.h"
+#include "daemon/app/log_throttle.h"
 
 namespace predwatch::daemon {
 
@@ -136,13 +137,8 @@ class Application {
 
   std::vector<std::pair<std::string, std::function<void()>>> stops_;
 
-  // Refusals of gRPC calls logged per "rpc/reason": the last line's time, refusals since.
-  struct AuthLogEntry {
-    std::chrono::steady_clock::time_point last{};
-    size_t suppressed = 0;
-  };
-  std::mutex auth_log_mu_;
-  std::map<std::string, AuthLogEntry> auth_log_;
+  // Refused gRPC calls and failed forwarded calls: one log line a minute per kind.
+  LogThrottle log_throttle_{std::chrono::minutes(1)};
 
   std::mutex mu_;  // guards the request flags below
   std::condition_variable cv_;

@@ -128,8 +128,13 @@ class Collector final : public prometheus::Collectable {
   std::atomic<bool> ready{false};
 
   void count_auth_failure(const std::string& rpc, const std::string& reason) {
-    std::lock_guard lock(auth_mu_);
+    std::lock_guard lock(api_mu_);
     ++auth_failures_[{rpc, reason}];
+  }
+
+  void count_peer_failure(const std::string& peer, const std::string& reason) {
+    std::lock_guard lock(api_mu_);
+    ++peer_failures_[{peer, reason}];
   }
 
   void set_stream_labels(MetricsOptions::StreamLabels labels) {
@@ -150,9 +155,13 @@ class Collector final : public prometheus::Collectable {
             {{"version", PREDWATCH_VERSION}, {"librdkafka", KafkaSource::librdkafka_version()}}, 1);
     out.add("predwatch_ready", {}, ready ? 1 : 0);
     {
-      std::lock_guard auth_lock(auth_mu_);
+      std::lock_guard api_lock(api_mu_);
       for (const auto& [key, n] : auth_failures_) {
         out.add("predwatch_api_auth_failures_total", {{"rpc", key.first}, {"reason", key.second}},
+                double(n));
+      }
+      for (const auto& [key, n] : peer_failures_) {
+        out.add("predwatch_peer_calls_failed_total", {{"peer", key.first}, {"reason", key.second}},
                 double(n));
       }
     }
@@ -313,6 +322,10 @@ class Collector final : public prometheus::Collectable {
                 "stream evaluations left out while the stream's partition was being rebuilt", C);
     out.declare("predwatch_api_auth_failures_total",
                 "gRPC calls refused by access control, by RPC and reason", C);
+    out.declare("predwatch_peer_calls_failed_total",
+                "calls forwarded to another replica (grpc.peers) that it did not answer, by peer "
+                "address and reason",
+                C);
     out.declare("predwatch_alerts", "alerts by state (pending, firing)", G);
     out.declare("predwatch_events_consumed_total", "Kafka messages read", C);
     out.declare("predwatch_events_invalid_total", "events rejected, by reason", C);
@@ -583,9 +596,11 @@ class Collector final : public prometheus::Collectable {
   MetricsOptions options_;
   size_t reserved_;
   mutable std::mutex mu_;
-  // predwatch_api_auth_failures_total by (rpc, reason): a small fixed set of keys.
-  mutable std::mutex auth_mu_;
+  // predwatch_api_auth_failures_total by (rpc, reason) and predwatch_peer_calls_failed_total
+  // by (peer, reason): small sets of keys (RPC names, the configured peers' addresses).
+  mutable std::mutex api_mu_;
   std::map<std::pair<std::string, std::string>, uint64_t> auth_failures_;
+  std::map<std::pair<std::string, std::string>, uint64_t> peer_failures_;
   mutable std::map<std::string, double> dropped_total_;
 };
 
@@ -610,6 +625,9 @@ class MetricsExporterImpl final : public MetricsExporter {
   void observe_decode(std::chrono::nanoseconds d) override { decode_.Observe(seconds(d)); }
   void count_auth_failure(const std::string& rpc, const std::string& reason) override {
     collector_->count_auth_failure(rpc, reason);
+  }
+  void count_peer_failure(const std::string& peer, const std::string& reason) override {
+    collector_->count_peer_failure(peer, reason);
   }
   void set_stream_labels(MetricsOptions::StreamLabels labels) override {
     collector_->set_stream_labels(std::move(labels));

@@ -60,6 +60,9 @@ class MetricsExporter {
   // One gRPC call refused by access control (predwatch_api_auth_failures_total{rpc,reason};
   // the caller keeps both labels to a small fixed set: RPC names, ApiAuthorizer reasons).
   virtual void count_auth_failure(const std::string& rpc, const std::string& reason) = 0;
+  // One call forwarded to a peer replica that it did not answer
+  // (predwatch_peer_calls_failed_total{peer,reason}; PeerRouterOptions::on_failure's labels).
+  virtual void count_peer_failure(const std::string& peer, const std::string& reason) = 0;
   // Replaces the routing labels of the alert series (configuration reload).
   virtual void set_stream_labels(MetricsOptions::StreamLabels labels) = 0;
 };

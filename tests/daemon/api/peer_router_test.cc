@@ -5,8 +5,16 @@
 // what the holder answers when asked directly.
 #include "daemon/api/peer_router.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
 #include <set>
 
 #include "daemon/api/grpc_server.h"
@@ -33,7 +41,6 @@ struct Replica {
 
 class PeerRouterTest : public ::testing::Test {
  protected:
-  // Replica holding `stream` (600 frames) on `port`, asking `peers`.
   // Replica holding `stream` (600 frames) on `port`, asking `peers`; with `env`, the
   // TrafficEnv's engine instead (streams "cam", against a baseline, and "ref").
   Replica start(const std::string& stream, int port, std::vector<std::string> peers,
@@ -47,7 +54,15 @@ class PeerRouterTest : public ::testing::Test {
       for (int i = 0; i < 600; ++i) r.engine->apply(gen.next(testing::TrafficEnv::kT0 + i * 100));
     }
     MonitorEngine& engine = r.env ? *r.env->engine : *r.engine;
-    r.router = std::make_shared<PeerRouter>(PeerRouterOptions{.peers = std::move(peers)});
+    PeerRouterOptions po;
+    po.peers = std::move(peers);
+    po.timeout = timeout_;
+    po.on_failure = [this](const std::string& address, const std::string& reason,
+                           const std::string&) {
+      std::lock_guard lock(failures_mu_);
+      failures_.push_back(address + " " + reason);
+    };
+    r.router = std::make_shared<PeerRouter>(std::move(po));
     std::string error;
     r.server =
         GrpcServer::Start(engine, {.bind = addr(port), .auth = auth, .router = r.router}, error);
@@ -76,8 +91,16 @@ class PeerRouterTest : public ::testing::Test {
     return r.stub->GetWindowStats(&ctx, req, &resp);
   }
 
+  std::vector<std::string> failures() {
+    std::lock_guard lock(failures_mu_);
+    return failures_;
+  }
+
   std::vector<core::PoolFrame> pool_ = testing::make_pool(8, 7);
   int pa_ = 0, pb_ = 0;
+  std::chrono::milliseconds timeout_{3000};
+  std::mutex failures_mu_;
+  std::vector<std::string> failures_;  // "address reason" of each on_failure
 };
 
 TEST_F(PeerRouterTest, EachReplicaAnswersForTheStreamsOfTheOther) {
@@ -185,6 +208,36 @@ TEST_F(PeerRouterTest, APeerThatDoesNotAnswerIsNamedNotHidden) {
   const grpc::Status s = stats(a, "south", "last2k", resp);
   EXPECT_EQ(s.error_code(), StatusCode::UNAVAILABLE);
   EXPECT_NE(s.error_message().find(addr(pb_)), std::string::npos) << s.error_message();
+  // Both failed calls reported (counted and logged by predwatchd); a's call to itself is not
+  // a failure.
+  const std::string refused = addr(pb_) + " unavailable";
+  EXPECT_EQ(failures(), std::vector<std::string>({refused, refused}));
+}
+
+TEST_F(PeerRouterTest, APeerThatAcceptsButNeverAnswersTimesOut) {
+  // b's port is a TCP socket that listens but speaks no HTTP/2: connections hang.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons(static_cast<uint16_t>(pb_));
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0) << std::strerror(errno);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  timeout_ = std::chrono::milliseconds(300);
+  Replica a = start("north", pa_, {addr(pb_)});
+  const auto t0 = std::chrono::steady_clock::now();
+  v1::GetWindowStatsResponse resp;
+  const grpc::Status s = stats(a, "south", "last2k", resp);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ::close(fd);
+  EXPECT_EQ(s.error_code(), StatusCode::UNAVAILABLE);
+  EXPECT_NE(s.error_message().find("no answer within the peer timeout"), std::string::npos)
+      << s.error_message();
+  EXPECT_EQ(failures(), std::vector<std::string>({addr(pb_) + " timeout"}));
+  // Bounded by the peer timeout (not gRPC's 20 s connection back-off); generous for a
+  // loaded machine.
+  EXPECT_LT(took, std::chrono::seconds(10));
 }
 
 TEST_F(PeerRouterTest, AHolderThatIsRebuildingAnswersForItselfAndAPeerWithoutPeersIsAsked) {
@@ -252,6 +305,9 @@ TEST_F(PeerRouterTest, WatchingAlertsOnOneReplicaShowsTheOthersToo) {
   EXPECT_EQ(w.status.error_code(), StatusCode::UNAVAILABLE);
   EXPECT_NE(w.status.error_message().find(addr(pb_)), std::string::npos)
       << w.status.error_message();
+  // ... and reported (b's own forwarded watch of a ended with b too; only a's count here).
+  const std::vector<std::string> f = failures();
+  EXPECT_EQ(std::count(f.begin(), f.end(), addr(pb_) + " watch_lost"), 1) << f.size();
 }
 
 }  // namespace

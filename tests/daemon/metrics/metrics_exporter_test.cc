@@ -531,6 +531,32 @@ TEST(MetricsExporter, BindFailureIsAnError) {
   EXPECT_NE(error.find("cannot listen"), std::string::npos);
 }
 
+// Refused calls and calls a peer replica did not answer are counted per their labels, each
+// series from its first occurrence.
+TEST(MetricsExporter, RefusedCallsAndFailedPeerCallsAreCountedByLabel) {
+  testing::TrafficEnv env(4, 10);
+  auto exporter = loopback_exporter(*env.engine);
+  ASSERT_TRUE(exporter);
+  auto before = parse(testing::http_get(exporter->port(), "/metrics").second);
+  EXPECT_EQ(before.count(series("predwatch_peer_calls_failed_total",
+                                {{"peer", "10.0.0.2:50051"}, {"reason", "timeout"}})),
+            0u);
+  exporter->count_peer_failure("10.0.0.2:50051", "timeout");
+  exporter->count_peer_failure("10.0.0.2:50051", "timeout");
+  exporter->count_peer_failure("10.0.0.3:50051", "unavailable");
+  exporter->count_auth_failure("SetBaseline", "missing");
+  auto after = parse(testing::http_get(exporter->port(), "/metrics").second);
+  EXPECT_EQ(after[series("predwatch_peer_calls_failed_total",
+                         {{"peer", "10.0.0.2:50051"}, {"reason", "timeout"}})],
+            2);
+  EXPECT_EQ(after[series("predwatch_peer_calls_failed_total",
+                         {{"peer", "10.0.0.3:50051"}, {"reason", "unavailable"}})],
+            1);
+  EXPECT_EQ(after[series("predwatch_api_auth_failures_total",
+                         {{"rpc", "SetBaseline"}, {"reason", "missing"}})],
+            1);
+}
+
 // Issue 14: after the stream's partition moved to another replica, its alerts leave the
 // exposition (they used to stay at predwatch_alert_firing 1 forever).
 TEST(MetricsExporter, AlertsOfAStreamWhosePartitionWasRevokedAreNoLongerExported) {
