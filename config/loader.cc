@@ -15,6 +15,7 @@
 
 #include "config/duration.h"
 #include "config/schema.h"
+#include "config/utf8.h"
 #include "config/yaml_documents.h"
 
 namespace predwatch::config {
@@ -1426,52 +1427,12 @@ std::string LoadResult::error_text() const {
   return out;
 }
 
-namespace {
-
-// Offset of the first byte of `text` that is not well-formed UTF-8 (RFC 3629: no overlong
-// forms, no surrogates, nothing above U+10FFFF), or npos. YAML documents are Unicode; a
-// string with stray bytes would be rewritten by render_yaml's emitter (to U+FFFD) and so
-// would not load back into the same Settings.
-size_t first_invalid_utf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-      return i;
-    }
-    if (i + len > n || s[i + 1] < lo || s[i + 1] > hi) return i;
-    for (size_t k = 2; k < len; ++k) {
-      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
-
 LoadResult load_config_string(std::string_view text, std::string_view name,
                               const LoadOptions& options) {
   Parser p{std::string(name), options};
   LoadResult result;
+  // YAML documents are Unicode; a string with stray bytes would be rewritten by
+  // render_yaml's emitter (to U+FFFD) and so would not load back into the same Settings.
   if (const size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
     const std::string_view before = text.substr(0, bad);
     const size_t line_start = before.rfind('\n');

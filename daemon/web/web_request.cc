@@ -1,5 +1,6 @@
 #include "daemon/web/web_request.h"
 
+#include "config/utf8.h"
 #include "daemon/common/json_writer.h"
 
 namespace predwatch::daemon {
@@ -73,50 +74,12 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
-std::string valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-    if (c < 0x80) {
-      len = 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // no overlong forms
-      if (c == 0xED) hi = 0x9F;  // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-    }
-    bool ok = len > 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      const unsigned char lo_k = k == 1 ? lo : 0x80, hi_k = k == 1 ? hi : 0xBF;
-      ok = b(i + k) >= lo_k && b(i + k) <= hi_k;
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
 WebResponse error_response(int status, std::string_view code, std::string_view message) {
   WebResponse r;
   r.status = status;
   r.body = "{\"error\": {\"status\": " + std::to_string(status) +
-           ", \"code\": " + json_quote(code) + ", \"message\": " + json_quote(valid_utf8(message)) +
-           "}}\n";
+           ", \"code\": " + json_quote(code) +
+           ", \"message\": " + json_quote(config::replace_invalid_utf8(message)) + "}}\n";
   return r;
 }
 

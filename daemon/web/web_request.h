@@ -43,11 +43,6 @@ bool parse_query(std::string_view query, std::vector<std::pair<std::string, std:
 // Splits a decoded path "/a/b/" into segments {"a", "b"} (empty segments dropped).
 std::vector<std::string> split_path(std::string_view path);
 
-// `s` with every byte that is not part of a well-formed UTF-8 sequence (RFC 3629: no
-// overlong forms, no surrogates, nothing above U+10FFFF) replaced by U+FFFD, so that text a
-// client sent (a path, a name) can be echoed in JSON.
-std::string valid_utf8(std::string_view s);
-
 // A JSON error body: {"error": {"status": 400, "code": "INVALID_ARGUMENT", "message": "..."}};
 // the message is made valid UTF-8 first.
 WebResponse error_response(int status, std::string_view code, std::string_view message);

@@ -43,20 +43,6 @@ TEST(WebRequest, SplitPathDropsEmptySegments) {
   EXPECT_EQ(split_path("a b/c%2F"), (std::vector<std::string>{"a b", "c%2F"}));  // no decoding
 }
 
-TEST(WebRequest, ValidUtf8ReplacesEveryIllFormedByte) {
-  EXPECT_EQ(valid_utf8("plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
-            "plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-  const std::string r = "\xef\xbf\xbd";
-  EXPECT_EQ(valid_utf8("a\xff"
-                       "b"),
-            "a" + r + "b");
-  EXPECT_EQ(valid_utf8("\xc0\xaf"), r + r);                  // overlong '/'
-  EXPECT_EQ(valid_utf8("\xed\xa0\x80"), r + r + r);          // a surrogate
-  EXPECT_EQ(valid_utf8("\xf4\x90\x80\x80"), r + r + r + r);  // above U+10FFFF
-  EXPECT_EQ(valid_utf8("\xe2\x82"), r + r);                  // truncated
-  EXPECT_EQ(valid_utf8("x\xc3"), "x" + r);
-}
-
 TEST(WebRequest, ErrorResponsesAreJsonWithEscapedMessages) {
   EXPECT_NE(error_response(404, "NOT_FOUND", "no '\xff'").body.find("no '\xef\xbf\xbd'"),
             std::string::npos);
