@@ -388,4 +388,11 @@ const Alert* AlertTracker::find(uint64_t fingerprint) const {
   return it == alerts_.end() ? nullptr : &it->second.alert;
 }
 
+bool AlertTracker::tracks_stream(std::string_view stream) const {
+  for (const auto& [fingerprint, entry] : alerts_) {
+    if (entry.alert.last.key.stream == stream) return true;
+  }
+  return false;
+}
+
 }  // namespace predwatch::core

@@ -243,6 +243,10 @@ class AlertTracker {
   size_t active_count() const { return alerts_.size(); }
   // The alert with this fingerprint if it is pending or firing.
   const Alert* find(uint64_t fingerprint) const;
+  // Whether some alert of `stream` is pending or firing. O(active alerts). Without one, a
+  // pass that repeats the stream's previous observations changes nothing (they started no
+  // alert), so the caller may leave it out.
+  bool tracks_stream(std::string_view stream) const;
 
   const AlertTrackerOptions& options() const { return options_; }
   // Replaces the options (configuration reload); tracked alerts and their streaks are kept

@@ -241,7 +241,9 @@ struct EngineCounters {
 
 struct EvaluationSummary {
   size_t streams = 0;
-  size_t reports = 0;
+  size_t reports = 0;    // drift reports held after the pass (judged now or standing)
+  size_t judgments = 0;  // (stream, window) pairs judged by this pass
+  size_t unchanged = 0;  // streams left out: nothing judged anew, no alert pending or firing
   size_t transitions = 0;
 };
 
@@ -348,6 +350,9 @@ class MonitorEngine : public EventSink {
     uint64_t reference_version = 0;   // bumped by every change of the reference
     bool reference_unsaved = false;   // complete (learned or pinned) and not saved yet
     std::vector<core::DriftReport> drift;
+    // The alert tracker has seen `drift` as it is (an evaluation pass that judges no window
+    // of a stream without pending or firing alerts then leaves the stream out).
+    bool drift_observed = false;
     int64_t evaluated_at_ms = 0;
     // Per window: its position (StreamMonitor::window_position) at its last judgment; NaN:
     // judge it at the next evaluation. The judgments compared with judged_baseline and the

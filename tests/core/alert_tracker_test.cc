@@ -164,6 +164,26 @@ TEST(AlertTracker, PendingDropsBackWhenItGoesUnder) {
   EXPECT_EQ(targets(step(0.2, 6)), (std::vector<S>{S::kFiring}));
 }
 
+// tracks_stream, and the premise of leaving streams out (MonitorEngine::evaluate): a stream
+// none of whose alerts is pending or firing gets nothing from the same pass again.
+TEST(AlertTracker, TracksAStreamWhileOneOfItsAlertsIsPendingOrFiring) {
+  AlertTracker tracker({.for_evaluations = 2, .resolve_evaluations = 1, .resolve_ratio = 0.8});
+  const std::vector<AlertObservation> calm{obs("dog", 0.05), obs("cat", 0.01)};
+  EXPECT_TRUE(tracker.evaluate("cam", calm, 1).empty());
+  EXPECT_FALSE(tracker.tracks_stream("cam"));
+  EXPECT_TRUE(tracker.evaluate("cam", calm, 2).empty());  // the same pass: nothing
+  const std::vector<AlertObservation> over{obs("dog", 0.3), obs("cat", 0.01)};
+  EXPECT_EQ(targets(tracker.evaluate("cam", over, 3)), (std::vector<S>{S::kPending}));
+  EXPECT_TRUE(tracker.tracks_stream("cam"));
+  EXPECT_FALSE(tracker.tracks_stream("cam-2"));
+  EXPECT_FALSE(tracker.tracks_stream("ca"));
+  EXPECT_EQ(targets(tracker.evaluate("cam", over, 4)), (std::vector<S>{S::kFiring}));
+  EXPECT_TRUE(tracker.tracks_stream("cam"));
+  EXPECT_EQ(targets(tracker.evaluate("cam", calm, 5)), (std::vector<S>{S::kResolved}));
+  EXPECT_FALSE(tracker.tracks_stream("cam"));
+  EXPECT_TRUE(tracker.evaluate("cam", calm, 6).empty());
+}
+
 // One observation of subject "car" with window details: each (name, over, p, position) of a
 // window of length 300'000 (a 5-minute time window, positions in event-time ms).
 struct Detail {

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/traffic_env.h"
+
 namespace predwatch::daemon {
 namespace {
 
@@ -619,6 +621,51 @@ TEST(MonitorEngine, AWindowIsJudgedAgainOnlyOnceAShareOfItRenewed) {
   engine.evaluate(t);
   EXPECT_EQ(judged("1m").first, t);
   EXPECT_EQ(judged("last1200").first, t);
+}
+
+// Issue 13 (evaluation of a fleet): a pass that judges no window of a stream anew, when the
+// stream has no pending or firing alert, leaves the stream out (the tracker saw those very
+// reports and they started nothing); with an alert, the stream is observed as before, so the
+// alert's evaluations go on counting.
+TEST(MonitorEngine, APassThatJudgesNothingNewLeavesOutAStreamWithoutAlerts) {
+  EngineOptions o = testing::engine_options();
+  o.judgments_per_window = 30;          // the configuration's default
+  testing::TrafficEnv env(8, 3000, o);  // "cam" against a baseline; "ref" has none
+  EvaluationSummary first = env.engine->evaluate(env.now_ms);
+  EXPECT_GT(first.judgments, 0u);
+  EXPECT_EQ(first.unchanged, 0u);
+  ASSERT_TRUE(env.engine->alerts("cam").empty());
+  int64_t evaluated_at = 0;
+  auto reports = [&] {
+    std::vector<std::string> out;
+    env.engine->with_stream("cam", [&](const StreamView& v) {
+      evaluated_at = v.evaluated_at_ms;
+      for (const core::DriftReport& r : v.drift) out.push_back(r.window);
+    });
+    return out;
+  };
+  const std::vector<std::string> before = reports();
+  ASSERT_FALSE(before.empty());
+  // No new events: nothing to judge, nothing tracked.
+  EvaluationSummary quiet = env.engine->evaluate(env.now_ms + 1000);
+  EXPECT_EQ(quiet.judgments, 0u);
+  EXPECT_EQ(quiet.unchanged, 1u);
+  EXPECT_EQ(quiet.reports, first.reports);  // its reports stand
+  EXPECT_EQ(reports(), before);
+  EXPECT_EQ(evaluated_at, env.now_ms + 1000);
+  // New events: judged again.
+  env.feed(300);
+  EvaluationSummary fed = env.engine->evaluate(env.now_ms);
+  EXPECT_GT(fed.judgments, 0u);
+  EXPECT_EQ(fed.unchanged, 0u);
+  // A firing alert: the stream stays observed in passes that judge nothing.
+  ASSERT_EQ(env.inject_novel_pair(), "");
+  ASSERT_FALSE(env.engine->alerts("cam").empty());
+  EvaluationSummary alerting = env.engine->evaluate(env.now_ms);
+  EXPECT_EQ(alerting.judgments, 0u);
+  EXPECT_EQ(alerting.unchanged, 0u);
+  EXPECT_EQ(alerting.transitions, 0u);
+  EXPECT_FALSE(env.engine->alerts("cam").empty());
 }
 
 // Issue 16: a stream entry's min_confidence replaces the global one for that stream only.
