@@ -14,7 +14,7 @@ ExemplarIndex::ExemplarIndex(const StatsLayout& layout, const ExemplarConfig& co
   uint32_t d = uint32_t(std::sqrt(2.0 * config.dense_pair_limit)) + 2;
   while (d > 0 && uint64_t(d) * (d - 1) / 2 > config.dense_pair_limit) --d;
   dense_classes_ = d;
-  recent_.resize(config.recent_frames);
+  newest_ms_ = std::numeric_limits<int64_t>::min();
   seq_ = config.first_sequence;
 }
 
@@ -24,6 +24,7 @@ void ExemplarIndex::restart() {
     std::fill(v->begin(), v->end(), Seq(0));
   }
   for (Recent& r : recent_) r.seq = 0;
+  recent_head_ = recent_count_ = 0;
   seq_ = 0;
 }
 
@@ -53,10 +54,52 @@ void ExemplarIndex::touch(std::vector<Seq>& slots, size_t key, Seq seq) {
 // The heap block of a string (none while it fits libstdc++'s 15-character inline buffer).
 static size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() : 0; }
 
+void ExemplarIndex::drop_stale(Seq seq, int64_t time_ms) {
+  newest_ms_ = std::max(newest_ms_, time_ms);
+  const bool horizon = config_.horizon_ms > 0 || config_.horizon_frames > 0;
+  while (recent_count_ > 0) {
+    const Recent& oldest = recent_[recent_head_];
+    bool drop = recent_count_ >= config_.recent_frames;
+    if (!drop && horizon) {
+      // newest_ms_ - oldest.time_ms <= horizon_ms, without overflow.
+      const bool in_time =
+          config_.horizon_ms > 0 &&
+          (oldest.time_ms >= newest_ms_ ||
+           uint64_t(newest_ms_) - uint64_t(oldest.time_ms) <= uint64_t(config_.horizon_ms));
+      const bool in_count = seq - oldest.seq < config_.horizon_frames;
+      drop = !in_time && !in_count;
+    }
+    if (!drop) return;
+    recent_head_ = recent_head_ + 1 == recent_.size() ? 0 : recent_head_ + 1;
+    --recent_count_;
+  }
+}
+
+const ExemplarIndex::Recent* ExemplarIndex::held(Seq s) const {
+  if (s == 0 || s > seq_ || seq_ - s >= recent_count_) return nullptr;
+  const size_t i = (recent_head_ + recent_count_ - 1 - (seq_ - s)) % recent_.size();
+  return recent_[i].seq == s ? &recent_[i] : nullptr;
+}
+
 void ExemplarIndex::add(const Frame& frame) {
   if (seq_ == std::numeric_limits<Seq>::max()) restart();
   const Seq seq = ++seq_;
-  Recent& r = recent_[seq % recent_.size()];
+  drop_stale(seq, frame.time_ms);
+  if (recent_count_ == recent_.size()) {
+    // Full: a quarter more room (at most recent_frames; a doubling would overshoot what a
+    // window holds by up to 2x), the held frames moved to the front in order. Moving the
+    // strings keeps their heap blocks.
+    const size_t room = std::min<size_t>(config_.recent_frames,
+                                         std::max<size_t>(16, recent_.size() + recent_.size() / 4));
+    std::vector<Recent> grown(room);
+    for (size_t k = 0; k < recent_count_; ++k) {
+      grown[k] = std::move(recent_[(recent_head_ + k) % recent_.size()]);
+    }
+    recent_.swap(grown);
+    recent_head_ = 0;
+  }
+  Recent& r = recent_[(recent_head_ + recent_count_) % recent_.size()];
+  ++recent_count_;
   r.seq = seq;
   r.time_ms = frame.time_ms;
   string_heap_bytes_ -= heap_bytes(r.text);
@@ -133,9 +176,9 @@ std::vector<Exemplar> ExemplarIndex::collect(const Seq* slots, int64_t window_st
   std::vector<Exemplar> out;
   for (Seq s : seqs) {
     if (s == 0) break;
-    const Recent& r = recent_[s % recent_.size()];
-    if (r.seq != s || r.time_ms < window_start_ms) continue;
-    out.push_back({r.text.substr(0, r.id_bytes), r.time_ms, r.text.substr(r.id_bytes)});
+    const Recent* r = held(s);
+    if (!r || r->time_ms < window_start_ms) continue;
+    out.push_back({r->text.substr(0, r->id_bytes), r->time_ms, r->text.substr(r->id_bytes)});
   }
   return out;
 }

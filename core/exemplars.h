@@ -7,18 +7,24 @@
 // confidence (confidence bins; detections without a confidence touch none), binned exactly
 // as the statistics bin them (StatsLayout).
 // For every key the index keeps the sequence numbers of the last K frames that touched it
-// (K = per_key). Frame ids live once, in a ring of the last `recent_frames` frames; an
-// exemplar whose frame has left that ring is gone. Queries also skip frames older than the
-// window start they are given. So exemplars of a rare key survive for `recent_frames`
-// frames after they were seen, not for the whole window: size the ring to the window's
-// frame count when memory allows.
+// (K = per_key). Frame ids live once, in a FIFO of the latest frames; an exemplar whose
+// frame has left it is gone. Queries also skip frames older than the window start they are
+// given. The FIFO holds at most `recent_frames` frames, and with a horizon (the stream's
+// windows: horizon_ms, horizon_frames) it lets a frame go as soon as no window can hold it
+// any more: when the frame is more than horizon_ms older than the newest frame added and
+// more than horizon_frames frames back (a bound of 0 keeps no frame, unless both are 0: no
+// horizon). So exemplars of
+// a rare key survive as long as some window can show them, up to `recent_frames` frames.
+// The FIFO's buffer grows as frames stay (by a quarter, up to recent_frames entries) and is
+// not shrunk: a stream at 10 fps with a 1 h window holds ~36,000 entries, one at 1 fps with
+// a 10,000-frame window 10,000, a new stream a few.
 //
-// Memory (bounded by the configuration): recent_frames * (48 bytes + the id and image URI
-// beyond 15 bytes together) + 4 * K * (C + C * heatmap_cells + C * max_objects_bucket +
-// C * (3 * size_bins + confidence_bins) + tracked pairs). Pairs among
-// classes with id < dense_pair_classes() (1024 by default) are indexed directly, allocated
-// as classes arrive (10 MB at C = 1000, K = 5); other pairs go through a hash map holding
-// at most max_hashed_pairs keys (further new pairs are not tracked and are counted in
+// Memory (bounded by the configuration): the frames held (at most recent_frames) * (48 bytes
+// + the id and image URI beyond 15 bytes together) + 4 * K * (C + C * heatmap_cells + C *
+// max_objects_bucket + C * (3 * size_bins + confidence_bins) + tracked pairs). Pairs among classes
+// with id < dense_pair_classes() (1024 by default) are indexed directly, allocated as classes
+// arrive (10 MB at C = 1000, K = 5); other pairs go through a hash map holding at most
+// max_hashed_pairs keys (further new pairs are not tracked and are counted in
 // untracked_pair_updates()). Frames are numbered by a 32-bit sequence; when it would wrap
 // (after 4.29e9 frames: 4.5 years at 30 fps) the index starts over, empty.
 //
@@ -37,8 +43,12 @@
 namespace predwatch::core {
 
 struct ExemplarConfig {
-  uint32_t per_key = 5;                // K
-  uint32_t recent_frames = 65536;      // ring of frame ids
+  uint32_t per_key = 5;            // K
+  uint32_t recent_frames = 65536;  // most frames whose ids are kept
+  // The windows' reach (see above); both 0: no horizon, every frame stays for
+  // recent_frames frames.
+  int64_t horizon_ms = 0;              // the longest time window's length plus a pane
+  uint64_t horizon_frames = 0;         // the largest count window's frames
   uint32_t dense_pair_limit = 524288;  // pairs indexed directly: all pairs of 1024 classes
   uint32_t max_hashed_pairs = 65536;   // further pairs, through a hash map
   uint32_t first_sequence = 0;         // the first frame's number - 1 (tests reach the wrap)
@@ -90,6 +100,10 @@ class ExemplarIndex {
   };
   void grow(uint32_t classes);
   void restart();
+  // Drops the frames no window can hold once frame `seq` at time_ms is added (see above).
+  void drop_stale(Seq seq, int64_t time_ms);
+  // The held frame numbered `s`, or null.
+  const Recent* held(Seq s) const;
   void touch(std::vector<Seq>& slots, size_t key, Seq seq);
   std::vector<Exemplar> collect(const Seq* slots, int64_t window_start_ms) const;
   // Key of (class, histogram, bin) in histogram_slots_: per class, the width, height and
@@ -101,7 +115,11 @@ class ExemplarIndex {
   uint32_t dense_classes_;
   uint32_t num_classes_ = 0;
   Seq seq_ = 0;
+  // The held frames, oldest first, in a circular buffer: recent_count_ entries from
+  // recent_head_, numbered seq_ - recent_count_ + 1 ... seq_.
   std::vector<Recent> recent_;
+  size_t recent_head_ = 0, recent_count_ = 0;
+  int64_t newest_ms_;
   size_t string_heap_bytes_ = 0;  // heap blocks of recent_'s strings, kept up to date by add()
   // Per-key rings of K sequence numbers (0 = empty), key-major.
   std::vector<Seq> class_slots_, cell_slots_, bucket_slots_, histogram_slots_, dense_pair_slots_;

@@ -13,6 +13,20 @@ size_t longest_count_window(const std::vector<WindowSpec>& specs) {
   return n;
 }
 
+// The exemplar index's horizon: the reach of the stream's windows (core/exemplars.h).
+ExemplarConfig with_window_horizon(ExemplarConfig config, const std::vector<WindowSpec>& specs) {
+  config.horizon_ms = 0;
+  config.horizon_frames = 0;
+  for (const auto& s : specs) {
+    if (s.type == WindowSpec::Type::kCount) {
+      config.horizon_frames = std::max<uint64_t>(config.horizon_frames, s.frames);
+    } else {
+      config.horizon_ms = std::max(config.horizon_ms, s.length_ms + s.pane_ms);
+    }
+  }
+  return config;
+}
+
 }  // namespace
 
 StreamMonitor::StreamMonitor(std::string stream, StreamMonitorOptions options,
@@ -20,7 +34,7 @@ StreamMonitor::StreamMonitor(std::string stream, StreamMonitorOptions options,
     : stream_(std::move(stream)),
       options_(std::move(options)),
       registry_(options_.max_classes, seed_classes),
-      exemplars_(options_.layout, options_.exemplars),
+      exemplars_(options_.layout, with_window_horizon(options_.exemplars, options_.windows)),
       builder_(options_.naming, registry_),
       times_(longest_count_window(options_.windows), 0),
       last_event_ms_(std::numeric_limits<int64_t>::min()),

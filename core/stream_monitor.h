@@ -53,6 +53,8 @@ struct StreamMonitorOptions {
   // those without a confidence (kNoConfidence) are kept. 0: all kept.
   float min_confidence = 0;
   std::vector<WindowSpec> windows;  // REQUIRES non-empty, unique names
+  // The exemplar index; its horizon is set from `windows` (frames no window can hold are let
+  // go, core/exemplars.h), whatever is given here.
   ExemplarConfig exemplars;
   ClassNaming naming;  // class map and index names (core/frame_builder.h)
   // The learned reference's completion rule; nullopt: the stream learns no reference.

@@ -13,6 +13,8 @@
 //                      (cpu_ms_per_stream * 10,000 / 10,000 ms)
 //   judged_per_stream  (stream, window) judgments per stream and period (the 5m window each
 //                      time; 1h every 2 min; last10k every 333 frames)
+//   state_MB_per_stream  the engine's measure of the streams' state (windows, exemplars,
+//                      learned reference; StreamMonitor::bytes) per stream
 // Arg 0 = active streams; Arg 1 = 1 for an idle period (no new events: what an evaluation
 // of streams that went quiet costs).
 //
@@ -156,6 +158,8 @@ void BM_FleetEvaluation(benchmark::State& state) {
   state.counters["cpu_ms_per_stream"] = per_stream;
   state.counters["share_10k_streams"] = per_stream * 10000 / double(kPeriodMs);
   state.counters["judged_per_stream"] = double(judged) / double(periods) / count;
+  state.counters["state_MB_per_stream"] =
+      double(fleet->engine->counters().state_bytes) / 1e6 / count;
 }
 BENCHMARK(BM_FleetEvaluation)
     ->ArgsProduct({{100}, {0, 1}})

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <deque>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -41,7 +43,7 @@ TEST(ExemplarIndex, BytesFollowTheRingsStrings) {
   ExemplarConfig cfg;
   cfg.recent_frames = 3;
   ExemplarIndex x({}, cfg);
-  const size_t empty = x.bytes();
+  const size_t created = x.bytes();
   auto heap = [](const std::string& s) -> size_t { return s.capacity() > 15 ? s.capacity() : 0; };
   std::vector<std::string> ring(3);  // what the index's slots should hold
   auto add = [&](uint64_t seq, const std::string& id, const std::string& uri) {
@@ -50,19 +52,23 @@ TEST(ExemplarIndex, BytesFollowTheRingsStrings) {
     x.add(f);
     ring[seq % 3].assign(id).append(uri);
   };
+  // The ring's room is taken with the first frame (recent_frames = 3 < 16 entries).
+  add(1, "f1", "");
+  const size_t empty = x.bytes();
+  EXPECT_GT(empty, created);
   auto expected = [&] {
     size_t n = empty;
     for (size_t i = 0; i < 3; ++i) n += heap(ring[i]);
     return n;
   };
-  for (uint64_t seq = 1; seq <= 5; ++seq) {
+  for (uint64_t seq = 2; seq <= 6; ++seq) {
     const std::string id = "camera-17/frame-" + std::string(size_t(20 + 7 * seq), 'x');
     const std::string uri = seq == 4 ? "s3://bucket/" + std::string(60, 'u') : "";
     add(seq, id, uri);
     EXPECT_EQ(x.bytes(), expected()) << "after frame " << seq;
   }
   EXPECT_GT(x.bytes(), empty + 3 * 40);
-  add(6, "f6", "");
+  add(7, "f7", "");
   EXPECT_EQ(x.bytes(), expected());
 }
 
@@ -150,8 +156,34 @@ TEST(ExemplarIndex, ImageUrisRideWithTheirFrames) {
 constexpr float kSides[] = {.1f, .3f, .5f};
 constexpr float kConfidences[] = {-1.f, .1f, .5f, .95f, 1.f};
 
+// With a horizon, frames no window can hold are let go and the ring's room follows what is
+// held: 1,000 frames 100 ms apart, a 1 s horizon, against the same index without one.
+TEST(ExemplarIndex, AHorizonKeepsOnlyWhatAWindowCanHold) {
+  ExemplarConfig bounded;
+  bounded.horizon_ms = 1000;
+  ExemplarIndex with({}, bounded), without({}, ExemplarConfig{});
+  for (int n = 0; n < 1000; ++n) {
+    const Frame f = frame("f" + std::to_string(n), n * 100, {{0, Box{.1f, .1f, .3f, .3f}}});
+    with.add(f);
+    without.add(f);
+  }
+  EXPECT_EQ(ids(with.for_class(0, 0)), (S{"f999", "f998", "f997", "f996", "f995"}));
+  EXPECT_EQ(ids(with.for_class(0, 0)), ids(without.for_class(0, 0)));
+  // 11 frames held (times 98,900 ... 99,900) in a 16-entry ring, against 1,000 held in
+  // over 1,000 entries of at least 40 bytes each (time, number, id).
+  EXPECT_GT(without.bytes(), with.bytes() + 1000 * 40);
+  // A frame of a rare class ages out of the horizon with the time, not after 65,536 frames.
+  with.add(frame("rare", 100'000, {{1, Box{.1f, .1f, .3f, .3f}}}));
+  EXPECT_EQ(ids(with.for_class(1, 0)), (S{"rare"}));
+  for (int n = 1; n <= 10; ++n) with.add(frame("g" + std::to_string(n), 100'000 + n * 100, {}));
+  EXPECT_EQ(ids(with.for_class(1, 0)), (S{"rare"}));  // 1,000 ms back: still held
+  with.add(frame("g11", 101'100, {}));
+  EXPECT_TRUE(with.for_class(1, 0).empty());
+}
+
 // Against a naive model: every key's full history of frames, last K taken at query time,
-// filtered by the recent-frames ring and the window start.
+// filtered by the frames still held (a deque: at most recent_frames, the oldest let go once
+// it is outside both horizons) and the window start.
 TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
   for (int seed = 0; seed < 200; ++seed) {
     std::mt19937 rng(seed);
@@ -165,6 +197,13 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
     cfg.recent_frames = 1 + rng() % 40;
     cfg.dense_pair_limit = rng() % 20;  // some pairs dense, some hashed
     cfg.max_hashed_pairs = rng() % 30;
+    if (seed % 3 != 0) {  // a third without horizon
+      cfg.horizon_ms = rng() % 2 ? 0 : 50 + int64_t(rng() % 400);
+      cfg.horizon_frames = rng() % 2 ? 0 : 1 + rng() % 30;
+    }
+    const bool horizon = cfg.horizon_ms > 0 || cfg.horizon_frames > 0;
+    std::deque<int> held;
+    int64_t newest = std::numeric_limits<int64_t>::min();
     ExemplarIndex x(layout, cfg);
     using Key = std::tuple<int, ClassId, ClassId>;  // kind, a, b
     std::map<Key, std::vector<int>> history;        // key -> frame numbers
@@ -186,6 +225,19 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
       for (int i = 0; i < k; ++i) f.detections[size_t(i)].confidence = confidences[size_t(i)];
       x.add(f);
       times.push_back(t);
+      newest = std::max(newest, t);
+      while (!held.empty()) {
+        const int o = held.front();
+        bool drop = held.size() >= cfg.recent_frames;
+        if (!drop && horizon) {
+          const bool in_time = cfg.horizon_ms > 0 && times[size_t(o)] >= newest - cfg.horizon_ms;
+          const bool in_count = uint64_t(n - o) < cfg.horizon_frames;
+          drop = !in_time && !in_count;
+        }
+        if (!drop) break;
+        held.pop_front();
+      }
+      held.push_back(n);
       std::map<ClassId, int> count;
       std::set<std::pair<ClassId, uint32_t>> cells;
       for (auto& [c, b] : objs) {
@@ -222,7 +274,7 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
         }
       }
     }
-    const int last = 119;
+    const std::set<int> kept(held.begin(), held.end());
     for (int64_t start : {int64_t(0), int64_t(600), int64_t(1100)}) {
       for (ClassId a = 0; a < classes; ++a) {
         for (ClassId b = 0; b < std::max<ClassId>(classes, 4); ++b) {
@@ -239,8 +291,7 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
               const auto& h = it->second;
               for (size_t i = h.size(); i > 0 && i + cfg.per_key > h.size(); --i) {
                 const int n = h[i - 1];
-                if (last - n < int(cfg.recent_frames) && times[n] >= start)
-                  want.push_back("f" + std::to_string(n));
+                if (kept.count(n) && times[n] >= start) want.push_back("f" + std::to_string(n));
               }
             }
             std::vector<Exemplar> got = kind == 0   ? x.for_class(a, start)
