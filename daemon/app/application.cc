@@ -256,13 +256,11 @@ bool Application::start(std::string& error) {
     po.on_failure = [this](const std::string& address, const std::string& reason,
                            const std::string& detail) {
       if (metrics_) metrics_->count_peer_failure(address, reason);
-      const auto suppressed =
-          log_throttle_.admit("peer/" + address + "/" + reason, std::chrono::steady_clock::now());
-      if (!suppressed) return;
-      spdlog::warn(
-          "grpc: peer replica {} did not answer a forwarded call ({}: {}){}", address, reason,
-          detail,
-          *suppressed ? fmt::format(" ({} more since the last such line)", *suppressed) : "");
+      const auto now = std::chrono::steady_clock::now();
+      if (auto note = log_throttle_.admit("peer/" + address + "/" + reason, now)) {
+        spdlog::warn("grpc: peer replica {} did not answer a forwarded call ({}: {}){}", address,
+                     reason, detail, *note);
+      }
     };
     go.router = std::make_shared<PeerRouter>(std::move(po));
     spdlog::info("predwatchd: replica {} answers with its peers {}", go.router->id(),
@@ -273,12 +271,10 @@ bool Application::start(std::string& error) {
     if (metrics_) metrics_->count_auth_failure(rpc, reason);
     // Who called, for the investigation the alert asks for; at most one line per
     // (rpc, reason) a minute, so a flood of refusals cannot flood the log.
-    const auto suppressed =
-        log_throttle_.admit("auth/" + rpc + "/" + reason, std::chrono::steady_clock::now());
-    if (!suppressed) return;
-    spdlog::warn(
-        "grpc: {} from {} refused ({}){}", rpc, peer, reason,
-        *suppressed ? fmt::format(" ({} more since the last such line)", *suppressed) : "");
+    const auto now = std::chrono::steady_clock::now();
+    if (auto note = log_throttle_.admit("auth/" + rpc + "/" + reason, now)) {
+      spdlog::warn("grpc: {} from {} refused ({}){}", rpc, peer, reason, *note);
+    }
   };
   grpc_ = GrpcServer::Start(*engine_, go, error);
   if (!grpc_) return false;

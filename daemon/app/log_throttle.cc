@@ -2,7 +2,7 @@
 
 namespace predwatch::daemon {
 
-std::optional<size_t> LogThrottle::admit(const std::string& key, Clock::time_point now) {
+std::optional<std::string> LogThrottle::admit(const std::string& key, Clock::time_point now) {
   std::lock_guard lock(mu_);
   Entry& e = entries_[key];
   if (e.logged && now - e.last < period_) {
@@ -11,7 +11,8 @@ std::optional<size_t> LogThrottle::admit(const std::string& key, Clock::time_poi
   }
   const size_t suppressed = e.suppressed;
   e = {now, true, 0};
-  return suppressed;
+  if (suppressed == 0) return std::string();
+  return " (" + std::to_string(suppressed) + " more since the last such line)";
 }
 
 }  // namespace predwatch::daemon

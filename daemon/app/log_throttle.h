@@ -22,9 +22,10 @@ class LogThrottle {
   using Clock = std::chrono::steady_clock;
   explicit LogThrottle(Clock::duration period) : period_(period) {}
 
-  // One occurrence of `key` at `now`. Write a line: the number of occurrences left out since
-  // the last line of this key (0 for the first). Leave it out: nullopt.
-  std::optional<size_t> admit(const std::string& key, Clock::time_point now);
+  // One occurrence of `key` at `now`. Leave it out: nullopt. Write a line: what to append
+  // to it, "" or, when occurrences were left out since the last line of this key,
+  // " (N more since the last such line)".
+  std::optional<std::string> admit(const std::string& key, Clock::time_point now);
 
  private:
   struct Entry {

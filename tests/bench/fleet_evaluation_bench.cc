@@ -29,13 +29,10 @@
 #include <vector>
 
 #include "config/settings.h"
-#include "core/class_registry.h"
 #include "core/scenario.h"
-#include "core/stats.h"
 #include "daemon/app/engine_config.h"
-#include "daemon/baseline/baseline_file.h"
-#include "daemon/dataset/dataset_importer.h"
 #include "daemon/engine/monitor_engine.h"
+#include "tests/support/coco_pool.h"
 
 namespace {
 
@@ -52,39 +49,6 @@ double process_cpu_ms() {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-// The COCO val2017 frames of tests/data as a pool, and their baseline written to `file`.
-std::vector<core::PoolFrame> coco_pool_and_baseline(const std::filesystem::path& file) {
-  core::ClassRegistry registry(1000);
-  core::Stats stats;
-  core::Frame frame;
-  std::vector<core::PoolFrame> pool;
-  const auto imported = daemon::make_importer("coco")->import(
-      std::filesystem::path(PREDWATCH_TEST_DATA) / "coco_val2017/instances_val2017_boxes.json", {},
-      [&](const core::Event& e) {
-        core::PoolFrame p;
-        p.frame_id = std::string(e.frame_id);
-        frame.clear();
-        for (const core::NamedDetection& d : e.detections) {
-          p.detections.push_back({std::string(d.class_name), d.confidence, d.box});
-          frame.detections.push_back({registry.resolve(d.class_name), d.confidence, d.box, -1});
-        }
-        stats.add(frame);
-        pool.push_back(std::move(p));
-      });
-  if (!imported.ok()) {
-    std::fprintf(stderr, "%s\n", imported.error.c_str());
-    std::exit(1);
-  }
-  const std::string error = daemon::save_baseline(
-      file,
-      daemon::make_baseline(stats, registry.names(), core::BaselineKind::kTrainingAnnotations));
-  if (!error.empty()) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    std::exit(1);
-  }
-  return pool;
-}
-
 struct Fleet {
   std::vector<core::PoolFrame> pool;
   std::unique_ptr<daemon::MonitorEngine> engine;
@@ -94,7 +58,13 @@ struct Fleet {
   explicit Fleet(int count) {
     const std::filesystem::path file =
         std::filesystem::temp_directory_path() / "fleet_evaluation_bench_coco.pwb";
-    pool = coco_pool_and_baseline(file);
+    const std::string loaded = testing::load_coco_pool_and_baseline(
+        std::filesystem::path(PREDWATCH_TEST_DATA) / "coco_val2017/instances_val2017_boxes.json",
+        file, pool);
+    if (!loaded.empty()) {
+      std::fprintf(stderr, "%s\n", loaded.c_str());
+      std::exit(1);
+    }
     config::Settings settings;
     settings.streams.max_memory = 0;
     settings.streams.entries.push_back({.key = "*", .baseline = file.string()});
