@@ -151,6 +151,10 @@ Status query_drift(const MonitorEngine& engine, bool ready, const v1::GetDriftRe
   if (req.stream().empty()) return Status(StatusCode::INVALID_ARGUMENT, "stream is required");
   if (!ready) return rebuilding();
   Status st;
+  // The reports asked for are copied under the engine's lock and converted after it
+  // (issue 13, goal 5: readers must not hold up ingestion for the conversion).
+  std::vector<core::DriftReport> reports;
+  int64_t evaluated_at_ms = 0;
   const bool found = engine.with_stream(req.stream(), [&](const StreamView& v) {
     if (!req.window().empty() && resolve_window(v.monitor, req.window(), st) < 0) return;
     const core::ReferenceLearner* l = v.monitor.reference();
@@ -162,18 +166,21 @@ Status query_drift(const MonitorEngine& engine, bool ready, const v1::GetDriftRe
                       "push`, or wait for the reference: `predwatch reference show`)");
       return;
     }
-    resp->set_stream(req.stream());
-    if (v.evaluated_at_ms > 0) ms_to_timestamp(v.evaluated_at_ms, resp->mutable_evaluated_at());
+    evaluated_at_ms = v.evaluated_at_ms;
     for (const core::DriftReport& r : v.drift) {
       if (!req.window().empty() && r.window != req.window()) continue;
       if (req.against() != v1::AGAINST_UNSPECIFIED && against_to_proto(r.against) != req.against())
         continue;
-      for (const core::DriftFinding& f : r.findings) {
-        finding_scores(r, f, resp->mutable_scores());
-      }
+      reports.push_back(r);
     }
   });
   if (!found) return unknown_stream(req.stream());
+  if (!st.ok()) return st;
+  resp->set_stream(req.stream());
+  if (evaluated_at_ms > 0) ms_to_timestamp(evaluated_at_ms, resp->mutable_evaluated_at());
+  for (const core::DriftReport& r : reports) {
+    for (const core::DriftFinding& f : r.findings) finding_scores(r, f, resp->mutable_scores());
+  }
   return st;
 }
 
@@ -232,7 +239,8 @@ Status query_exemplars(const MonitorEngine& engine, bool ready, const v1::GetExe
   }
   if (!ready) return rebuilding();
   Status st;
-  const bool found = engine.with_stream(req.stream(), [&](const StreamView& v) {
+  std::vector<core::Exemplar> found;  // looked up under the engine's lock, converted after it
+  const bool held = engine.with_stream(req.stream(), [&](const StreamView& v) {
     const core::StreamMonitor& m = v.monitor;
     const int w = resolve_window(m, req.window(), st);
     if (w < 0) return;
@@ -247,7 +255,6 @@ Status query_exemplars(const MonitorEngine& engine, bool ready, const v1::GetExe
     const int64_t start = m.window_start_ms(size_t(w));
     const core::ExemplarIndex& ex = m.exemplars();
     const core::StatsLayout& layout = m.options().layout;
-    std::vector<core::Exemplar> found;
     switch (req.cell_case()) {
       case v1::GetExemplarsRequest::kClassName: {
         const core::ClassId c = cls(req.class_name());
@@ -316,15 +323,16 @@ Status query_exemplars(const MonitorEngine& engine, bool ready, const v1::GetExe
       default:
         break;
     }
-    if (req.limit() > 0 && found.size() > req.limit()) found.resize(req.limit());
-    for (const auto& e : found) {
-      v1::Exemplar* out = resp->add_exemplars();
-      out->set_frame_id(e.frame_id);
-      out->set_image_uri(e.image_uri);
-      ms_to_timestamp(e.time_ms, out->mutable_time());
-    }
   });
-  if (!found) return unknown_stream(req.stream());
+  if (!held) return unknown_stream(req.stream());
+  if (!st.ok()) return st;
+  if (req.limit() > 0 && found.size() > req.limit()) found.resize(req.limit());
+  for (const auto& e : found) {
+    v1::Exemplar* out = resp->add_exemplars();
+    out->set_frame_id(e.frame_id);
+    out->set_image_uri(e.image_uri);
+    ms_to_timestamp(e.time_ms, out->mutable_time());
+  }
   return st;
 }
 
