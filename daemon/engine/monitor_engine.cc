@@ -482,7 +482,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   EvaluationSummary summary;
   // Reused from stream to stream in this pass: a Job's copies (totals, packed parts) are
   // assigned into the buffers the previous stream's left, instead of ~10 allocations per
-  // part and stream (a tenth of an evaluation's time went to malloc and free).
+  // part and stream.
   std::vector<Job> job_pool;
   size_t job_count = 0;
   std::vector<const core::PackedPart*> part_view;
