@@ -305,9 +305,11 @@ TEST_F(PeerRouterTest, WatchingAlertsOnOneReplicaShowsTheOthersToo) {
   EXPECT_EQ(w.status.error_code(), StatusCode::UNAVAILABLE);
   EXPECT_NE(w.status.error_message().find(addr(pb_)), std::string::npos)
       << w.status.error_message();
-  // ... and reported (b's own forwarded watch of a ended with b too; only a's count here).
+  // ... and reported. At least once: the second watcher's call may still be winding down on
+  // a (its client cancelled it, the server has not yet destroyed its forwarded watch) when b
+  // goes, and then reports b too (seen under ThreadSanitizer's timing).
   const std::vector<std::string> f = failures();
-  EXPECT_EQ(std::count(f.begin(), f.end(), addr(pb_) + " watch_lost"), 1) << f.size();
+  EXPECT_GE(std::count(f.begin(), f.end(), addr(pb_) + " watch_lost"), 1) << f.size();
 }
 
 }  // namespace
