@@ -23,8 +23,7 @@ void ExemplarIndex::restart() {
                   &dense_pair_slots_, &hashed_pair_slots_}) {
     std::fill(v->begin(), v->end(), Seq(0));
   }
-  for (Recent& r : recent_) r.seq = 0;
-  recent_head_ = recent_count_ = 0;
+  recent_head_ = recent_count_ = 0;  // nothing held: held() finds no frame
   seq_ = 0;
 }
 

@@ -631,11 +631,11 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       s.evaluated_at_ms = now_ms;
       summary.reports += s.drift.size();
       summary.judgments += jobs.size();
-      s.drift_observed = false;
       // Restored alerts: the earlier run judged them up to alerts_judged_until_ms; replayed
-      // (partly rebuilt) windows up to then must not resolve or re-judge them.
-      if (now_ms <= s.alerts_judged_until_ms) continue;
-      s.drift_observed = true;  // by the tracker, below, still under mu_
+      // (partly rebuilt) windows up to then must not resolve or re-judge them. Otherwise the
+      // tracker observes these reports, below, still under mu_.
+      s.drift_observed = now_ms > s.alerts_judged_until_ms;
+      if (!s.drift_observed) continue;
       observations = core::stream_observations(*s.monitor, s.drift);
       // Still under mu_: a rebalance cannot drop the stream (and forget its alerts) between
       // the check above and the tracker's update.
