@@ -130,10 +130,14 @@ void PeerRouter::set_owner(const std::string& stream, const std::string& address
   owners_[stream] = address;
 }
 
-void PeerRouter::prepare(grpc::ClientContext& ctx, const CallOrigin& origin) const {
-  ctx.set_deadline(std::min(origin.deadline, std::chrono::system_clock::now() + options_.timeout));
+void PeerRouter::mark_forwarded(grpc::ClientContext& ctx, const CallOrigin& origin) const {
   ctx.AddMetadata(kForwardedHeader, id_);
   if (!origin.authorization.empty()) ctx.AddMetadata("authorization", origin.authorization);
+}
+
+void PeerRouter::prepare(grpc::ClientContext& ctx, const CallOrigin& origin) const {
+  ctx.set_deadline(std::min(origin.deadline, std::chrono::system_clock::now() + options_.timeout));
+  mark_forwarded(ctx, origin);
 }
 
 PeerRouter::Reply PeerRouter::finish(const Peer& peer, const grpc::ClientContext& ctx,
@@ -190,8 +194,7 @@ std::unique_ptr<PeerWatch> PeerRouter::watch(const CallOrigin& origin,
     PeerWatch::Call* c = call.get();
     c->thread = std::thread([this, c, peer, origin, req, sink, on_lost] {
       grpc::ClientContext ctx;
-      ctx.AddMetadata(kForwardedHeader, id_);
-      if (!origin.authorization.empty()) ctx.AddMetadata("authorization", origin.authorization);
+      mark_forwarded(ctx, origin);  // no deadline: a watch lasts
       {
         std::lock_guard lock(c->mu);
         if (c->stopped) return;

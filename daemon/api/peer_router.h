@@ -169,6 +169,9 @@ class PeerRouter {
   void mark_self(const std::string& address);
   std::string owner_of(const std::string& stream);
   void set_owner(const std::string& stream, const std::string& address);
+  // The forwarded mark and the caller's token on a call to a peer; prepare() adds the
+  // deadline of a unary call.
+  void mark_forwarded(grpc::ClientContext& ctx, const CallOrigin& origin) const;
   void prepare(grpc::ClientContext& ctx, const CallOrigin& origin) const;
   // The reply of `peer` to a call that ended with `status`: recognises this replica (marked,
   // left out from then on) and reports a peer that did not answer (options_.on_failure).
