@@ -18,6 +18,13 @@ double chi_square_upper_tail(double statistic, int dof) {
   return boost::math::cdf(boost::math::complement(dist, statistic));
 }
 
+ChiSquareResult empty_chi_square() {
+  ChiSquareResult r;
+  r.status = ChiSquareResult::Status::kEmpty;
+  r.statistic = r.p_value = r.cramers_v = kNaN;
+  return r;
+}
+
 template <typename T>
 ChiSquareResult chi_square(std::span<const T> baseline, std::span<const T> window,
                            double baseline_total, double window_total,
@@ -85,8 +92,7 @@ DistributionDrift compare(std::span<const T> baseline, std::span<const T> window
     d.status = d.baseline_total <= 0 ? DistributionDrift::Status::kEmptyBaseline
                                      : DistributionDrift::Status::kEmptyWindow;
     d.js_distance = d.psi = d.hellinger = d.l_infinity = d.total_variation = kNaN;
-    d.chi_square.status = ChiSquareResult::Status::kEmpty;
-    d.chi_square.statistic = d.chi_square.p_value = d.chi_square.cramers_v = kNaN;
+    d.chi_square = empty_chi_square();
     return d;
   }
 
@@ -141,7 +147,9 @@ DistributionDrift compare(std::span<const T> baseline, std::span<const T> window
   d.hellinger = std::sqrt(std::clamp(0.5 * hellinger_sq, 0.0, 1.0));
   d.l_infinity = linf;
   d.total_variation = std::min(1.0, 0.5 * tv);
-  d.chi_square = chi_square(baseline, window, d.baseline_total, d.window_total, options.chi_square);
+  d.chi_square = options.test_homogeneity ? chi_square(baseline, window, d.baseline_total,
+                                                       d.window_total, options.chi_square)
+                                          : empty_chi_square();
   return d;
 }
 
@@ -233,6 +241,19 @@ DistributionDrift compare_distributions(std::span<const double> baseline,
                                         std::span<const double> window,
                                         const DivergenceOptions& options) {
   return compare(baseline, window, options);
+}
+
+ChiSquareResult chi_square_homogeneity(std::span<const uint64_t> baseline,
+                                       std::span<const uint64_t> window,
+                                       const ChiSquareOptions& options) {
+  assert(baseline.size() == window.size() && !baseline.empty());
+  double baseline_total = 0, window_total = 0;
+  for (size_t i = 0; i < baseline.size(); ++i) {
+    baseline_total += static_cast<double>(baseline[i]);
+    window_total += static_cast<double>(window[i]);
+  }
+  if (baseline_total <= 0 || window_total <= 0) return empty_chi_square();
+  return chi_square(baseline, window, baseline_total, window_total, options);
 }
 
 std::string_view chi_square_status_name(ChiSquareResult::Status status) {

@@ -82,6 +82,10 @@ struct DivergenceOptions {
   Smoothing smoothing;
   bool smooth_bounded_measures = false;
   ChiSquareOptions chi_square;
+  // false: the distances only; `chi_square` of the result is left unset (status kEmpty, NaN
+  // values), which saves its survival function (for a caller that tests other bins, e.g.
+  // merged ones, with chi_square_homogeneity).
+  bool test_homogeneity = true;
 };
 
 struct ChiSquareResult {
@@ -128,6 +132,13 @@ DistributionDrift compare_distributions(std::span<const uint64_t> baseline,
 DistributionDrift compare_distributions(std::span<const double> baseline,
                                         std::span<const double> window,
                                         const DivergenceOptions& options = {});
+
+// The chi-square test of compare_distributions alone (the same result, without the
+// distances' logarithms). A side with total 0 gives status kEmpty and NaN values.
+// REQUIRES: baseline.size() == window.size() >= 1; weights finite and >= 0.
+ChiSquareResult chi_square_homogeneity(std::span<const uint64_t> baseline,
+                                       std::span<const uint64_t> window,
+                                       const ChiSquareOptions& options = {});
 
 // "ok", "empty", "too_few_bins", "sparse", "large_sample".
 std::string_view chi_square_status_name(ChiSquareResult::Status status);

@@ -245,6 +245,7 @@ class Evaluator {
     opt.smoothing.epsilon = th.smoothing_epsilon;
     opt.chi_square.max_sample = 0;  // the chi-square is the evidence at every size
     opt.chi_square.design_effect = 1.0;
+    opt.test_homogeneity = false;  // the test runs on merged bins below
     const DistributionDrift raw =
         compare_distributions(std::span<const uint64_t>(bl_), std::span<const uint64_t>(wl_), opt);
     f.measure = measure_name(th);
@@ -289,12 +290,12 @@ class Evaluator {
     const double frame_phi = dependent ? std::max(1.0, stream_phi_) : 1.0;
     BinMerge merge = merge_for(raw.window_total / frame_phi, dependent ? grid : 0);
     opt.chi_square.design_effect = dependent ? 1.0 : std::max({1.0, window_deff, baseline_deff});
-    DistributionDrift merged = merge_and_compare(merge, opt);
+    ChiSquareResult chi = merge_and_test(merge, opt.chi_square);
     // kSparse arises when the baseline side is the smaller one, or when the window is too
     // small for even one group of 5 expected observations; the merge gives every group >= 5
     // expected window observations otherwise. Its p-value is kept (a test with few
     // observations rarely reaches a corrected alpha anyway).
-    if (merged.chi_square.status == ChiSquareResult::Status::kEmpty) {
+    if (chi.status == ChiSquareResult::Status::kEmpty) {
       f.note = "chi-square: empty side";
       return;
     }
@@ -306,9 +307,9 @@ class Evaluator {
     // Minimum effect (docs/DRIFT.md): the null is Pearson's divergence <= `tolerance`.
     const double tolerance = th.minimum_effect ? th.effect_tolerance() : 0.0;
     if (!dependent) {
-      const double lambda = minimum_effect_noncentrality(merged.window_total, merged.baseline_total,
+      // (Merging keeps both sides' totals.)
+      const double lambda = minimum_effect_noncentrality(raw.window_total, raw.baseline_total,
                                                          tolerance, opt.chi_square.design_effect);
-      const ChiSquareResult& chi = merged.chi_square;
       const double p =
           chi.dof > 0 ? f_upper_tail(chi.statistic / chi.dof, chi.dof, kInf, lambda) : chi.p_value;
       hypothesis(p, f.score >= f.threshold, chi.p_value);
@@ -349,12 +350,11 @@ class Evaluator {
       // each still expects >= 5 of them. (On independent frames the bins stay as they
       // were: the design effect divides the statistic only.)
       merge = merge_for(raw.window_total / disp.phi, grid);
-      merged = merge_and_compare(merge, opt);
+      chi = merge_and_test(merge, opt.chi_square);
     }
     // Plain variables, not a structured binding: the lambda below captures them (clang 14,
     // which the fuzz build uses, cannot capture structured bindings).
     const double phi = disp.phi, nu = disp.nu, below = disp.below;
-    const ChiSquareResult& chi = merged.chi_square;
     const bool too_few = chi.status == ChiSquareResult::Status::kTooFewBins;
     const double baseline_phi =
         dispersion_.baseline_same_stream ? kNaN : std::max(1.0, baseline_deff);
@@ -405,12 +405,12 @@ class Evaluator {
     return merge;
   }
 
-  // bl_ and wl_ merged by `merge` (into bm_, wm_) and compared.
-  DistributionDrift merge_and_compare(const BinMerge& merge, const DivergenceOptions& opt) {
+  // bl_ and wl_ merged by `merge` (into bm_, wm_) and tested.
+  ChiSquareResult merge_and_test(const BinMerge& merge, const ChiSquareOptions& opt) {
     merge_counts(std::span<const uint64_t>(bl_), merge, bm_);
     merge_counts(std::span<const uint64_t>(wl_), merge, wm_);
-    return compare_distributions(std::span<const uint64_t>(bm_), std::span<const uint64_t>(wm_),
-                                 opt);
+    return chi_square_homogeneity(std::span<const uint64_t>(bm_), std::span<const uint64_t>(wm_),
+                                  opt);
   }
 
   // The window's dispersion for a test. The floor is `known` (the Kish design effect for
@@ -511,10 +511,17 @@ class Evaluator {
   // ratio 1 tests any change; a minimum-effect test uses min_rate_ratio. Both amount to
   // the baseline-frame share of the conditional binomial with the window's frames counted
   // `ratio` times (upper) or 1 / `ratio` times (lower).
+  // `estimate()` gives the subject's own dispersion (DispersionEstimate); it is asked only
+  // when the screen does not decide: a test whose p-value is >= kRateScreen already with
+  // independent frames (phi = 1, the least any dispersion gives) returns that p-value and
+  // leaves f.dispersion unset. (A larger phi only raises it: with the dispersion the
+  // answer would be p at the window's phi, >= kRateScreen too, and no alpha in use comes
+  // near; most pairs of a healthy window end here, before their parts are read.)
+  template <class Estimate>
   double rate_p(bool upper, uint64_t k, uint64_t n, uint64_t K, uint64_t N, double ratio,
-                const DispersionEstimate* est, DriftFinding& f) {
+                Estimate&& estimate, DriftFinding& f) {
     const double n_null = upper ? double(n) * ratio : double(n) / ratio;
-    if (parts_.empty() || est == nullptr) {
+    if (parts_.empty()) {
       if (ratio == 1.0)
         return upper ? conditional_upper_p(k, n, K, N) : conditional_lower_p(k, n, K, N);
       return upper ? scaled_conditional_upper_p(double(k), n_null, double(K), double(N), 1.0)
@@ -525,10 +532,6 @@ class Evaluator {
       f.note = unmeasurable_;
       return 1.0;
     }
-    const WindowDispersion disp = window_dispersion(*est, 1.0);
-    const double phi_w = disp.phi, nu = disp.nu;
-    f.dispersion = phi_w;
-    f.dispersion_df = phi_w > 1 ? nu : std::numeric_limits<double>::infinity();
     const double dk = double(k), dn = n_null, dK = double(K), dN = double(N);
     // A reference from the same stream is as dependent as the window: its counts shrink
     // by the same phi.
@@ -538,6 +541,12 @@ class Evaluator {
       return upper ? scaled_conditional_upper_p(dk, dn, dK, dN, phi, phi_b)
                    : scaled_conditional_lower_p(dk, dn, dK, dN, phi, phi_b);
     };
+    const double independent = p(1.0);
+    if (independent >= kRateScreen) return std::min(1.0, independent);
+    const WindowDispersion disp = window_dispersion(estimate(), 1.0);
+    const double phi_w = disp.phi, nu = disp.nu;
+    f.dispersion = phi_w;
+    f.dispersion_df = phi_w > 1 ? nu : std::numeric_limits<double>::infinity();
     return average_over_dispersion(p, phi_w, nu, 1.0, kRateScreen);
   }
 
@@ -764,12 +773,15 @@ class Evaluator {
       double p = 1.0;
       if (r.tested) {
         const ClassId aw = a.w, bw = b.w;
-        DispersionEstimate est;
-        if (!parts_.empty())
-          est = frame_rate_dispersion([&](const PackedPart& q) { return part_pair(q, aw, bw); });
         // A novel pair's effect is its presence (min_pair_count): its null is "no change".
-        p = rate_p(true, c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()),
-                   novel ? 1.0 : null_ratio(th), &est, f);
+        p = rate_p(
+            true, c.k, uint64_t(w_.frames()), K, uint64_t(b_.frames()),
+            novel ? 1.0 : null_ratio(th),
+            [&] {
+              return frame_rate_dispersion(
+                  [&](const PackedPart& q) { return part_pair(q, aw, bw); });
+            },
+            f);
       }
       hypothesis(p, novel ? true : r.lift >= th.min_rate_ratio);
     }
@@ -798,11 +810,13 @@ class Evaluator {
         double p = 1.0;
         if (r.tested) {
           const ClassId cw = s.w;
-          DispersionEstimate est;
-          if (!parts_.empty())
-            est =
-                frame_rate_dispersion([&](const PackedPart& q) { return part_images_with(q, cw); });
-          p = rate_p(true, k, wf, 0, bf, 1.0, &est, f);
+          p = rate_p(
+              true, k, wf, 0, bf, 1.0,
+              [&] {
+                return frame_rate_dispersion(
+                    [&](const PackedPart& q) { return part_images_with(q, cw); });
+              },
+              f);
         }
         hypothesis(p, true);
       } else if (K > 0 && k == 0 && th.is_enabled(AlertKind::kClassVanished)) {
@@ -819,8 +833,8 @@ class Evaluator {
         }
         double p = 1.0;
         if (r.tested) {
-          const DispersionEstimate* est = parts_.empty() ? nullptr : &presence_dispersion();
-          p = rate_p(false, 0, wf, K, bf, 1.0, est, f);
+          p = rate_p(
+              false, 0, wf, K, bf, 1.0, [&] { return presence_dispersion(); }, f);
         }
         hypothesis(p, true);
       }

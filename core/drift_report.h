@@ -157,7 +157,9 @@ struct DriftFinding {
   // dispersion phi the test used (>= 1; counts were worth 1 / phi independent observations)
   // and the degrees of freedom of its estimate (+inf when the floor was used: 1, or the
   // Kish design effect for measures over objects). NaN when the window had no parts to
-  // measure it from (frames taken as independent) or no test ran.
+  // measure it from (frames taken as independent), when no test ran, or for a rate test
+  // whose p-value is >= 1/4 already with independent frames (any dispersion would only
+  // raise it; its p_value is then that of phi = 1).
   double dispersion = std::numeric_limits<double>::quiet_NaN();
   double dispersion_df = std::numeric_limits<double>::quiet_NaN();
   std::string note;  // why it was not tested ("min support: 12 < 30 images", ...)

@@ -58,6 +58,22 @@ void expect_matches(const std::vector<uint64_t>& b, const std::vector<uint64_t>&
   EXPECT_EQ(d.chi_square.dof, ref.dof);
   expect_rel(d.chi_square.cramers_v, ref.cramers_v);
 
+  // The test alone gives SciPy's numbers too; the distances alone leave it unset.
+  const ChiSquareResult alone = chi_square_homogeneity(b, w);
+  expect_rel(alone.statistic, ref.chi2);
+  expect_rel(alone.p_value, ref.p_value, 1e-8);
+  EXPECT_EQ(alone.dof, ref.dof);
+  expect_rel(alone.cramers_v, ref.cramers_v);
+  EXPECT_EQ(alone.status, d.chi_square.status);
+  DivergenceOptions untested;
+  untested.test_homogeneity = false;
+  const DistributionDrift distances = compare_distributions(b, w, untested);
+  expect_rel(distances.js_distance, ref.js);
+  expect_rel(distances.psi, ref.psi_floor);
+  expect_rel(distances.hellinger, ref.hellinger);
+  EXPECT_EQ(distances.chi_square.status, ChiSquareResult::Status::kEmpty);
+  EXPECT_TRUE(std::isnan(distances.chi_square.p_value));
+
   DivergenceOptions additive;
   additive.smoothing.method = Smoothing::Method::kAdditive;
   const DistributionDrift a = compare_distributions(b, w, additive);
@@ -172,6 +188,11 @@ TEST(Divergence, EmptySidesAreInvalidAndNaN) {
   EXPECT_EQ(empty_baseline.status, DistributionDrift::Status::kEmptyBaseline);
   EXPECT_TRUE(std::isnan(empty_baseline.psi));
   EXPECT_EQ(compare_distributions(none, none).status, DistributionDrift::Status::kEmptyBaseline);
+  for (const ChiSquareResult& alone :
+       {chi_square_homogeneity(some, none), chi_square_homogeneity(none, some)}) {
+    EXPECT_EQ(alone.status, ChiSquareResult::Status::kEmpty);
+    EXPECT_TRUE(std::isnan(alone.p_value));
+  }
 }
 
 TEST(Divergence, SingleBinAndAllMassInOneBin) {

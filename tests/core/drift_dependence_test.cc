@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -396,6 +397,41 @@ TEST(DriftDependence, InjectedDriftsFlagOnSceneHeldVideo) {
       EXPECT_GE(o.new_target, least) << drift_name(d) << " hold " << hold;
     }
   }
+}
+
+// The rate tests' screen (core/drift_evaluator.cc, rate_p): a pair whose p-value is >= 1/4
+// already with independent frames (phi = 1, the least dispersion there is) is reported
+// without measuring its dispersion; every other tested pair has it measured. Checked with
+// the same conditional binomial at phi = 1 computed here from the finding's counts, on a
+// scene-held window (hold 1 s) with a rare pair ten times as frequent as in the baseline.
+TEST(DriftDependence, RateTestsMeasureTheDispersionOnlyBelowTheScreen) {
+  Generator g(77, Drift::kRarePair);
+  SceneStream stream(g, 10);
+  TimeWindow w(300'000, 10'000, 0);
+  int64_t t = 0;
+  add_five_minutes(w, stream, t);
+  const DriftReport r = evaluate_drift("cam", "5m", w, names(), baseline(), kAnyChange, t);
+  int screened = 0, measured = 0;
+  for (const DriftFinding& f : r.findings) {
+    if (f.kind != AlertKind::kPairRate || !f.tested) continue;
+    const double independent = scaled_conditional_upper_p(
+        double(f.counts.window_count), double(f.counts.window_total),
+        double(f.counts.baseline_count), double(f.counts.baseline_total), 1.0);
+    if (std::isnan(f.dispersion)) {
+      ++screened;
+      EXPECT_GE(independent, 0.25) << f.subject();
+    } else {
+      ++measured;
+      EXPECT_LT(independent, 0.25) << f.subject();
+      EXPECT_GE(f.dispersion, 1.0) << f.subject();
+    }
+    if (f.subject() == "c4|c5") {
+      EXPECT_FALSE(std::isnan(f.dispersion));
+      EXPECT_TRUE(f.flagged);
+    }
+  }
+  EXPECT_GT(screened, 0);
+  EXPECT_GT(measured, 0);
 }
 
 // Crowds (docs/DRIFT.md, "Correlated frames", "The floor of measures over objects"). Class
