@@ -7,6 +7,7 @@
 #include <boost/math/distributions/non_central_f.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -42,7 +43,68 @@ double chi_square_quantile(double nu, double confidence) {
   return q;
 }
 
+// quantile(ChiSquared(nu), confidence) lies between its values at the integers around nu
+// (a chi-square grows stochastically with its df), each remembered by chi_square_quantile:
+// the bracket [at floor(nu), at ceil(nu)], widened by kBracketSlack for rounding. A point
+// (the quantile itself) when nu is an integer or outside [1, 1e6].
+constexpr double kBracketSlack = 1e-12;
+struct QuantileBracket {
+  double lo, hi;
+};
+QuantileBracket quantile_bracket(double nu, double confidence) {
+  if (!(nu >= 1 && nu <= 1e6) || nu == std::floor(nu)) {
+    const double q = chi_square_quantile(nu, confidence);
+    return {q, q};
+  }
+  return {chi_square_quantile(std::floor(nu), confidence) * (1 - kBracketSlack),
+          chi_square_quantile(std::ceil(nu), confidence) * (1 + kBracketSlack)};
+}
+
+double estimate_df(const DispersionEstimate& e) {
+  return e.effective_df > 0 ? e.effective_df : e.df;
+}
+
+// phi * nu / q, 0 when q <= 0.
+double scaled_bound(double phi, double nu, double q) { return q > 0 ? phi * nu / q : 0.0; }
+
 }  // namespace
+
+size_t largest_scaled_bound(std::span<const DispersionEstimate> levels, double confidence) {
+  // The brackets first; the exact bound only of the levels whose bracket reaches the largest
+  // lower end (the others are below the largest bound for sure).
+  thread_local std::vector<double> high;  // NaN: not valid, never a candidate
+  high.assign(levels.size(), std::numeric_limits<double>::quiet_NaN());
+  double best_low = -1;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    const DispersionEstimate& e = levels[i];
+    if (!e.valid()) continue;
+    const double nu = estimate_df(e);
+    const QuantileBracket q = quantile_bracket(nu, confidence);
+    const double low = scaled_bound(e.phi, nu, q.hi);
+    high[i] = q.lo > 0 ? scaled_bound(e.phi, nu, q.lo) : std::numeric_limits<double>::infinity();
+    if (low > best_low) best_low = low;
+  }
+  size_t candidates = 0, only = levels.size();
+  for (size_t i = 0; i < levels.size(); ++i) {
+    if (high[i] >= best_low) {
+      ++candidates;
+      only = i;
+    }
+  }
+  if (candidates <= 1) return only;
+  size_t best = levels.size();
+  double best_bound = -1;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    if (!(high[i] >= best_low)) continue;
+    const double nu = estimate_df(levels[i]);
+    const double bound = scaled_bound(levels[i].phi, nu, chi_square_quantile(nu, confidence));
+    if (bound > best_bound) {
+      best_bound = bound;
+      best = i;
+    }
+  }
+  return best;
+}
 
 DispersionEstimate pearson_dispersion(std::span<const double> table, size_t rows, size_t cols) {
   DispersionEstimate e;
@@ -137,19 +199,8 @@ void dispersion_levels(std::span<const double> table, size_t parts, size_t bins,
 
 DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
                                      const DispersionOptions& options) {
-  DispersionEstimate best;
-  double best_bound = -1;
-  for (const DispersionEstimate& e : levels) {
-    if (!e.valid()) continue;
-    const double nu = e.effective_df > 0 ? e.effective_df : e.df;
-    const double q = chi_square_quantile(nu, options.confidence);
-    const double bound = q > 0 ? e.phi * nu / q : 0.0;
-    if (bound > best_bound) {
-      best_bound = bound;
-      best = e;
-    }
-  }
-  return best;
+  const size_t i = largest_scaled_bound(levels, options.confidence);
+  return i < levels.size() ? levels[i] : DispersionEstimate{};
 }
 
 DispersionEstimate blocked_dispersion(std::span<const double> table, size_t parts, size_t bins,
@@ -161,13 +212,17 @@ DispersionEstimate blocked_dispersion(std::span<const double> table, size_t part
 
 bool exceeds_dispersion(const DispersionEstimate& own, double floor, double confidence) {
   if (!own.valid() || !(own.phi > floor)) return false;
-  const double nu = own.effective_df > 0 ? own.effective_df : own.df;
-  return own.phi / floor * nu > chi_square_quantile(nu, confidence);
+  const double nu = estimate_df(own);
+  const double x = own.phi / floor * nu;
+  const QuantileBracket q = quantile_bracket(nu, confidence);
+  if (x > q.hi) return true;
+  if (!(x > q.lo)) return false;
+  return x > chi_square_quantile(nu, confidence);
 }
 
 double dispersion_upper_bound(const DispersionEstimate& own, double confidence) {
   if (!own.valid() || !(own.phi >= 0)) return std::numeric_limits<double>::infinity();
-  const double nu = own.effective_df > 0 ? own.effective_df : own.df;
+  const double nu = estimate_df(own);
   return own.phi * nu / chi_square_quantile(nu, 1 - confidence);
 }
 

@@ -97,6 +97,14 @@ void dispersion_levels(std::span<const double> table, size_t parts, size_t bins,
 DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
                                      const DispersionOptions& options = {});
 
+// Of the valid entries, the index of the one with the largest phi * nu /
+// chi2_quantile(nu, confidence), nu = effective_df (else df); the first of equal ones;
+// levels.size() when none is valid. choose_dispersion at `confidence` is the largest lower
+// bound, at 1 - confidence the largest upper bound (dispersion_upper_bound). Exact: an
+// entry's quantile at a non-integer nu is computed only when the quantiles at the integers
+// around nu (remembered across calls) cannot tell that the entry is not the largest.
+size_t largest_scaled_bound(std::span<const DispersionEstimate> levels, double confidence);
+
 // Is `own` significantly (one-sided, level 1 - confidence) more dispersed than `floor`?
 // (own.phi / floor) * effective_df > chi2_quantile(effective_df, confidence).
 bool exceeds_dispersion(const DispersionEstimate& own, double floor, double confidence = 0.95);

@@ -480,15 +480,12 @@ class Evaluator {
       if (e.block_parts == stream.block_parts && e.blocks < kMinBlocksBelowFloor) return *out;
       if (e.block_parts >= stream.block_parts && e.valid() && !(e.phi < ceiling)) return *out;
     }
-    double most = 0;
-    for (const DispersionEstimate& e : levels) {
-      if (e.block_parts < stream.block_parts || !e.valid()) continue;
-      const double upper = dispersion_upper_bound(e);
-      if (upper > most) {
-        most = upper;
-        out = &e;
-      }
-    }
+    // Levels come in growing block sizes: those at the stream's size and longer are a suffix.
+    size_t first = 0;
+    while (first < levels.size() && levels[first].block_parts < stream.block_parts) ++first;
+    const std::span<const DispersionEstimate> longer = levels.subspan(first);
+    const size_t i = largest_scaled_bound(longer, 1 - 0.95);  // dispersion_upper_bound's
+    if (i < longer.size() && dispersion_upper_bound(longer[i]) > 0) out = &longer[i];
     return *out;
   }
 

@@ -86,6 +86,76 @@ TEST(Dispersion, UpperBoundIsTheChiSquareBound) {
 // Only 8 / 4 = 2 blocks of 4 remain: below min_blocks = 4, not computed.
 // Lower bounds at 0.8: 30.4 / chi2_0.8(7) = 30.4 / 9.803 = 3.10; 28.8 / chi2_0.8(3) =
 // 28.8 / 4.642 = 6.20: blocks of 2 are chosen.
+// choose_dispersion, largest_scaled_bound and exceeds_dispersion skip the quantile where the
+// integers around the df decide: they must answer exactly as the plain definitions, which
+// are written here with Boost's quantile at every entry (no bracket, no cache). Random
+// levels with integer and fractional df (some below 1), equal entries (the first must win)
+// and invalid ones; confidences as the evaluator uses them (0.8 to choose, 0.05 for upper
+// bounds, 0.95 to test).
+TEST(Dispersion, BracketedQuantilesChooseAsThePlainDefinition) {
+  std::mt19937_64 rng(2026);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto plain_bound = [](const DispersionEstimate& e, double c) {
+    const double nu = e.effective_df > 0 ? e.effective_df : e.df;
+    const double q = boost::math::quantile(boost::math::chi_squared_distribution<double>(nu), c);
+    return q > 0 ? e.phi * nu / q : 0.0;
+  };
+  auto plain_largest = [&](const std::vector<DispersionEstimate>& levels, double c) {
+    size_t best = levels.size();
+    double most = -1;
+    for (size_t i = 0; i < levels.size(); ++i) {
+      if (!levels[i].valid()) continue;
+      const double b = plain_bound(levels[i], c);
+      if (b > most) {
+        most = b;
+        best = i;
+      }
+    }
+    return best;
+  };
+  int decided_by_fraction = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::vector<DispersionEstimate> levels(1 + rng() % 6);
+    for (DispersionEstimate& e : levels) {
+      const int shape = int(rng() % 10);
+      if (shape == 0) continue;  // invalid
+      e.df = double(1 + rng() % 120);
+      // Integer effective df, fractional, below 1, or none (df is used).
+      e.effective_df = shape < 3   ? double(1 + rng() % 120)
+                       : shape < 7 ? 1 + 150 * u(rng)
+                       : shape < 8 ? u(rng)
+                                   : 0;
+      e.phi = shape == 9 ? 0.0 : 0.3 + 4 * u(rng);
+    }
+    if (levels.size() > 2 && rng() % 4 == 0) levels[2] = levels[0];  // a tie
+    for (double c : {0.8, 0.05}) {
+      const size_t want = plain_largest(levels, c);
+      ASSERT_EQ(largest_scaled_bound(levels, c), want) << "trial " << trial << " c " << c;
+      decided_by_fraction += want < levels.size() && levels[want].effective_df > 1 &&
+                             levels[want].effective_df != std::floor(levels[want].effective_df);
+    }
+    DispersionOptions options;
+    const DispersionEstimate chosen = choose_dispersion(levels, options);
+    const size_t want = plain_largest(levels, options.confidence);
+    if (want == levels.size()) {
+      EXPECT_FALSE(chosen.valid());
+    } else {
+      EXPECT_EQ(chosen.phi, levels[want].phi);
+      EXPECT_EQ(chosen.effective_df, levels[want].effective_df);
+    }
+    for (const DispersionEstimate& e : levels) {
+      const double floor = 0.5 + 2 * u(rng);
+      const double nu = e.effective_df > 0 ? e.effective_df : e.df;
+      const bool plain =
+          e.valid() && e.phi > floor &&
+          e.phi / floor * nu >
+              boost::math::quantile(boost::math::chi_squared_distribution<double>(nu), 0.95);
+      EXPECT_EQ(exceeds_dispersion(e, floor), plain) << "phi " << e.phi << " nu " << nu;
+    }
+  }
+  EXPECT_GT(decided_by_fraction, 100);  // the fractional-df path was exercised
+}
+
 TEST(Dispersion, BlockedChoosesLongerBlocksWhenScenesSpanParts) {
   const std::vector<double> t = {9, 1, 7, 3, 1, 9, 3, 7, 8, 2, 8, 2, 2, 8, 2, 8};
   std::vector<DispersionEstimate> levels;
