@@ -395,4 +395,12 @@ bool AlertTracker::tracks_stream(std::string_view stream) const {
   return false;
 }
 
+std::vector<AlertKey> AlertTracker::tracked_keys(std::string_view stream) const {
+  std::vector<AlertKey> out;
+  for (const auto& [fingerprint, entry] : alerts_) {
+    if (entry.alert.last.key.stream == stream) out.push_back(entry.alert.last.key);
+  }
+  return out;
+}
+
 }  // namespace predwatch::core

@@ -247,6 +247,10 @@ class AlertTracker {
   // pass that repeats the stream's previous observations changes nothing (they started no
   // alert), so the caller may leave it out.
   bool tracks_stream(std::string_view stream) const;
+  // The keys of `stream`'s pending and firing alerts. O(active alerts). An observation of
+  // any other key that is not over threshold changes nothing (evaluate() starts no alert
+  // from it), so the caller may leave it out (stream_observations' `tracked`).
+  std::vector<AlertKey> tracked_keys(std::string_view stream) const;
 
   const AlertTrackerOptions& options() const { return options_; }
   // Replaces the options (configuration reload); tracked alerts and their streaks are kept

@@ -93,13 +93,33 @@ double decision_ratio(double score, double threshold) {
   return threshold > 0 ? score / threshold : score;
 }
 
-std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
-                                                  std::span<const DriftReport> reports) {
+namespace {
+
+// Whether two findings have the same kind and subject.
+bool same_key(const DriftFinding& x, const DriftFinding& y) {
+  return x.kind == y.kind && ((x.subject_a == y.subject_a && x.subject_b == y.subject_b) ||
+                              (x.subject_a == y.subject_b && x.subject_b == y.subject_a));
+}
+
+// Observations of all keys (`keep` null), or of those flagged somewhere or in `*keep`.
+std::vector<AlertObservation> observe(const StreamMonitor& m, std::span<const DriftReport> reports,
+                                      const std::span<const AlertKey>* keep) {
   // Classes absent from the baseline (they have a class_appeared finding somewhere).
   std::set<std::string, std::less<>> appeared;
+  std::vector<const DriftFinding*> flagged;  // with `keep`: findings flagged in some window
   for (const DriftReport& r : reports)
-    for (const DriftFinding& f : r.findings)
+    for (const DriftFinding& f : r.findings) {
       if (f.kind == AlertKind::kClassAppeared) appeared.insert(f.subject_a);
+      if (keep && f.flagged) flagged.push_back(&f);
+    }
+  auto kept = [&](const DriftFinding& f) {
+    if (!keep || f.flagged) return true;
+    for (const DriftFinding* k : flagged)
+      if (same_key(*k, f)) return true;
+    for (const AlertKey& k : *keep)
+      if (k.kind == f.kind && f.has_subject(k.subject)) return true;
+    return false;
+  };
 
   struct Judged {
     size_t window;
@@ -131,6 +151,7 @@ std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
           continue;
         }
       }
+      if (!kept(f)) continue;
       std::string subject = f.subject();
       auto [it, added] = index.try_emplace({f.kind, subject}, merged.size());
       if (added) merged.push_back({f.kind, std::move(subject), {}});
@@ -173,6 +194,19 @@ std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
     out.push_back(std::move(o));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
+                                                  std::span<const DriftReport> reports) {
+  return observe(m, reports, nullptr);
+}
+
+std::vector<AlertObservation> stream_observations(const StreamMonitor& m,
+                                                  std::span<const DriftReport> reports,
+                                                  std::span<const AlertKey> tracked) {
+  return observe(m, reports, &tracked);
 }
 
 }  // namespace predwatch::core

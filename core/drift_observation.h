@@ -55,6 +55,14 @@ AlertObservation to_observation(const DriftFinding& finding, const StreamMonitor
 // Order: keys by their first finding, reports taken in the given order.
 std::vector<AlertObservation> stream_observations(const StreamMonitor& monitor,
                                                   std::span<const DriftReport> reports);
+// The same, of the keys that some window flagged or that are in `tracked` (the tracker's
+// keys of the stream, AlertTracker::tracked_keys) only: the others would be observations
+// that are not over threshold of keys without an alert, which the tracker passes over.
+// The tracker's transitions are the same as with every observation; a healthy stream's
+// evaluation then builds none of its ~thousand tested pairs' observations.
+std::vector<AlertObservation> stream_observations(const StreamMonitor& monitor,
+                                                  std::span<const DriftReport> reports,
+                                                  std::span<const AlertKey> tracked);
 
 // The ratio that picks the deciding window: score / threshold (score when threshold <= 0);
 // -infinity for a NaN score.

@@ -168,6 +168,14 @@ struct DriftFinding {
   std::string subject() const {
     return subject_b.empty() ? subject_a : pair_subject(subject_a, subject_b);
   }
+  // subject() == s, without building subject().
+  bool has_subject(std::string_view s) const {
+    if (subject_b.empty()) return s == subject_a;
+    const std::string_view a = std::min<std::string_view>(subject_a, subject_b);
+    const std::string_view b = std::max<std::string_view>(subject_a, subject_b);
+    return s.size() == a.size() + 1 + b.size() && s.starts_with(a) && s[a.size()] == '|' &&
+           s.ends_with(b);
+  }
 };
 
 struct DriftReport {

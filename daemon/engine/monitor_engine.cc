@@ -636,10 +636,13 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
       // tracker observes these reports, below, still under mu_.
       s.drift_observed = now_ms > s.alerts_judged_until_ms;
       if (!s.drift_observed) continue;
-      observations = core::stream_observations(*s.monitor, s.drift);
       // Still under mu_: a rebalance cannot drop the stream (and forget its alerts) between
       // the check above and the tracker's update.
-      std::lock_guard alerts_lock(alerts_mu_);
+      std::unique_lock alerts_lock(alerts_mu_);
+      const std::vector<core::AlertKey> tracked = tracker_.tracked_keys(stream);
+      alerts_lock.unlock();
+      observations = core::stream_observations(*s.monitor, s.drift, tracked);
+      alerts_lock.lock();
       auto t = tracker_.evaluate(stream, observations, now_ms);
       summary.transitions += t.size();
       queue(std::move(t));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 namespace predwatch::core {
 namespace {
@@ -283,6 +284,63 @@ TEST_F(DriftObservationTest, PairsOfAnAppearedClassFoldIntoItsAlert) {
   const std::vector<AlertObservation> pair = stream_observations(monitor_, alone);
   ASSERT_EQ(pair.size(), 1u);
   EXPECT_EQ(pair[0].key.subject, "person|zebra");
+}
+
+// stream_observations with the tracker's keys leaves out observations of keys that no
+// window flagged and that have no alert; the tracker must make exactly the same
+// transitions as when it gets every observation. Random evaluations of a few subjects of
+// several kinds (pairs in both orders, classes that appear), flagged now and then, with
+// scores drifting around the threshold (so alerts go pending, fire, hover, settle and
+// resolve): two trackers, one fed every observation, one the kept ones.
+TEST_F(DriftObservationTest, LeavingOutUntrackedCalmKeysChangesNoTransition) {
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  AlertTrackerOptions options;
+  options.confirm_share = 0;
+  AlertTracker every(options), kept(options);
+  const std::vector<std::pair<std::string, std::string>> subjects{
+      {"dog", ""}, {"cat", ""}, {"cat", "dog"}, {"dog", "cat"}, {"zebra", ""}, {"dog", "zebra"}};
+  const std::vector<AlertKind> kinds{AlertKind::kSpatial, AlertKind::kPairRate,
+                                     AlertKind::kNovelPair, AlertKind::kClassAppeared};
+  size_t transitions = 0, left_out = 0;
+  for (int pass = 0; pass < 400; ++pass) {
+    std::vector<DriftReport> reports;
+    for (const char* w : {"1m", "1h", "last100"}) {
+      std::vector<DriftFinding> findings;
+      for (const auto& [a, b] : subjects) {
+        for (AlertKind k : kinds) {
+          const bool pair = k == AlertKind::kPairRate || k == AlertKind::kNovelPair;
+          if (pair != !b.empty() || u(rng) < 0.3) continue;
+          // Flagged in runs: each subject's chance moves slowly with the pass.
+          const double level = 0.5 + 0.5 * std::sin(pass / 15.0 + double(a.size() + int(k)));
+          const bool flagged = u(rng) < 0.4 * level;
+          const double score = flagged ? 1.2 + u(rng) : 1.3 * level * u(rng) + 0.5;
+          findings.push_back(finding(k, a, b, score, 1.0, flagged));
+        }
+      }
+      reports.push_back(report(w, std::move(findings)));
+    }
+    const int64_t now = 1000 * int64_t(pass);
+    const std::vector<AlertObservation> all = stream_observations(monitor_, reports);
+    const std::vector<AlertKey> tracked = kept.tracked_keys("cam");
+    const std::vector<AlertObservation> some = stream_observations(monitor_, reports, tracked);
+    left_out += all.size() - some.size();
+    const std::vector<AlertTransition> a = every.evaluate("cam", all, now);
+    const std::vector<AlertTransition> b = kept.evaluate("cam", some, now);
+    ASSERT_EQ(a.size(), b.size()) << "pass " << pass;
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].from, b[i].from);
+      EXPECT_EQ(a[i].to, b[i].to);
+      EXPECT_EQ(a[i].alert.fingerprint, b[i].alert.fingerprint);
+      EXPECT_EQ(a[i].alert.last.key, b[i].alert.last.key);
+      EXPECT_EQ(a[i].alert.last.related_subjects, b[i].alert.last.related_subjects);
+      EXPECT_EQ(a[i].alert.last.windows.size(), b[i].alert.last.windows.size());
+    }
+    transitions += a.size();
+    ASSERT_EQ(every.active().size(), kept.active().size());
+  }
+  EXPECT_GT(transitions, 50u);  // alerts came and went
+  EXPECT_GT(left_out, 300u);    // and observations were left out
 }
 
 }  // namespace
