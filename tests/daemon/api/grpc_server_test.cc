@@ -313,7 +313,9 @@ TEST_F(GrpcServerTest, DriftListsEveryScoreOfTheLatestReports) {
       EXPECT_DOUBLE_EQ(s.threshold(), 0.4);
       EXPECT_DOUBLE_EQ(s.warn_threshold(), 0.15);
     }
-    if (s.measure() == "js_distance") EXPECT_FALSE(s.has_warn_threshold());
+    if (s.measure() == "js_distance") {
+      EXPECT_FALSE(s.has_warn_threshold());
+    }
     // A watch is a significant change below the threshold: never flagged, never over it.
     if (s.watch()) {
       EXPECT_FALSE(s.flagged());

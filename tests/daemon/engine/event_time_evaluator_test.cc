@@ -40,7 +40,7 @@ struct Recorder {
 
 TEST(EventTimeEvaluator, EvaluatesAtEveryIntervalMultipleBeforeTheEventThatPassesIt) {
   MonitorEngine engine(options());
-  Recorder rec{engine};
+  Recorder rec{engine, {}, {}};
   EventTimeEvaluator ev(engine, 10'000, [&](int64_t t, const EvaluationSummary&, auto) { rec(t); });
   // First event at 12.5 s: first tick 20 s. Events at 15 s, 19.999 s stay before it; the
   // event at 20 s passes it (evaluated without that event); 41 s passes 30 s and 40 s.
@@ -60,7 +60,7 @@ TEST(EventTimeEvaluator, EvaluatesAtEveryIntervalMultipleBeforeTheEventThatPasse
 
 TEST(EventTimeEvaluator, NegativeTimesFloorDownward) {
   MonitorEngine engine(options());
-  Recorder rec{engine};
+  Recorder rec{engine, {}, {}};
   EventTimeEvaluator ev(engine, 1'000, [&](int64_t t, const EvaluationSummary&, auto) { rec(t); });
   ev.apply(event_at(-1'500, "a"));  // floor(-1.5 s) = -2 s: first tick -1 s
   ev.apply(event_at(-500, "b"));
@@ -69,7 +69,7 @@ TEST(EventTimeEvaluator, NegativeTimesFloorDownward) {
 
 TEST(EventTimeEvaluator, AJumpEvaluatesOnlyTheLastCatchupTicks) {
   MonitorEngine engine(options());
-  Recorder rec{engine};
+  Recorder rec{engine, {}, {}};
   EventTimeEvaluator ev(
       engine, 1'000, [&](int64_t t, const EvaluationSummary&, auto) { rec(t); },
       /*max_catchup_ticks=*/3);
@@ -137,7 +137,7 @@ TEST(EventTimeEvaluator, AnEventRejectedForClockSkewMovesNoTick) {
   EngineOptions o = options();
   o.max_future_skew_ms = 300'000;
   MonitorEngine engine(o);
-  Recorder rec{engine};
+  Recorder rec{engine, {}, {}};
   EventTimeEvaluator ev(engine, 10'000, [&](int64_t t, const EvaluationSummary&, auto) { rec(t); });
   EXPECT_TRUE(ev.apply(event_at(12'500, "a")).applied);
   EXPECT_EQ(ev.apply(event_at(15'000'000, "b")).reason, "clock_skew");  // 15 s in microseconds

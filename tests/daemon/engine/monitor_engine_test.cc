@@ -289,7 +289,9 @@ void apply_with_one_microsecond_event(MonitorEngine& engine, bool broker_time) {
     const SinkResult r =
         broker_time ? engine.apply(e, EventOrigin{"events", 0, i, t, false}) : engine.apply(e);
     EXPECT_EQ(r.applied, i != 2000) << i;
-    if (i == 2000) EXPECT_EQ(r.reason, "clock_skew");
+    if (i == 2000) {
+      EXPECT_EQ(r.reason, "clock_skew");
+    }
   }
 }
 

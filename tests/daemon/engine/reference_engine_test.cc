@@ -219,7 +219,9 @@ TEST(ReferenceEngine, ANewModelVersionStartsWithThePreviousVersionsReference) {
     for (const v1::StreamInfo& st : resp.streams()) {
       EXPECT_EQ(st.base_stream(), "cam");
       versions[st.stream()] = st.model_version();
-      if (st.stream() == "cam@v2") EXPECT_EQ(st.reference().inherited_from(), "cam@v1");
+      if (st.stream() == "cam@v2") {
+        EXPECT_EQ(st.reference().inherited_from(), "cam@v1");
+      }
     }
     EXPECT_EQ(versions, (std::map<std::string, std::string>{
                             {"cam", ""}, {"cam@v1", "v1"}, {"cam@v2", "v2"}}));

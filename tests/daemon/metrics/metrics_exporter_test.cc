@@ -117,7 +117,9 @@ TEST(MetricsExporter, EightyClassesWithDefaultCaps) {
   // The dropped counters exist from the start, all at 0: the caps cut nothing here.
   EXPECT_GT(count_prefix(m, "predwatch_series_dropped_total"), 0u);
   for (const auto& [name, v] : m) {
-    if (name.rfind("predwatch_series_dropped_total", 0) == 0) EXPECT_EQ(v, 0) << name;
+    if (name.rfind("predwatch_series_dropped_total", 0) == 0) {
+      EXPECT_EQ(v, 0) << name;
+    }
   }
   EXPECT_EQ(m.at("predwatch_ready"), 0);
   EXPECT_EQ(m.at("predwatch_evaluations_total"), 1);
@@ -447,7 +449,9 @@ TEST(MetricsExporter, DefaultSettingsFitAHundredStreamsOfEightyClasses) {
   const std::string body = testing::http_get(exporter->port(), "/metrics").second;
   const auto m = parse(body);
   for (const auto& [k, v] : m) {
-    if (k.rfind("predwatch_series_dropped_total", 0) == 0) EXPECT_EQ(v, 0) << k;
+    if (k.rfind("predwatch_series_dropped_total", 0) == 0) {
+      EXPECT_EQ(v, 0) << k;
+    }
   }
   EXPECT_LE(m.size(), size_t(settings.metrics.max_series));
   EXPECT_EQ(m.at(series("predwatch_streams_dropped_total", {{"reason", "idle"}})), 0);
