@@ -6,6 +6,41 @@
 
 namespace predwatch::core {
 
+namespace {
+
+// `dense`, packed into a new shared part.
+SharedPart pack_new(const PartData& dense) {
+  auto p = std::make_shared<PackedPart>();
+  p->pack(dense);
+  p->shrink_to_fit();
+  return p;
+}
+
+}  // namespace
+
+// ---- Window -------------------------------------------------------------------------------
+
+void Window::parts(std::vector<const PackedPart*>& out) const {
+  shared_parts(held_);
+  out.clear();
+  for (const SharedPart& p : held_) out.push_back(p.get());
+}
+
+size_t Window::held_bytes() const {
+  size_t n = held_.capacity() * sizeof(SharedPart);
+  // A part only parts()'s list holds is a dense pane or block packed for it.
+  for (const SharedPart& p : held_)
+    if (p.use_count() == 1) n += sizeof(PackedPart) + p->bytes();
+  return n;
+}
+
+SharedPart Window::empty_part(const StatsLayout& layout) {
+  auto p = std::make_shared<PackedPart>();
+  p->clear(layout);
+  p->shrink_to_fit();
+  return p;
+}
+
 // ---- TimeWindow ---------------------------------------------------------------------------
 
 TimeWindow::TimeWindow(int64_t length_ms, int64_t pane_ms, int64_t allowed_lateness_ms,
@@ -13,11 +48,12 @@ TimeWindow::TimeWindow(int64_t length_ms, int64_t pane_ms, int64_t allowed_laten
     : length_ms_(length_ms),
       pane_ms_(pane_ms),
       lateness_ms_(allowed_lateness_ms),
+      empty_(empty_part(layout)),
       sum_(layout),
       watermark_(std::numeric_limits<int64_t>::min()) {
   assert(pane_ms > 0 && length_ms > 0 && length_ms % pane_ms == 0 && allowed_lateness_ms >= 0);
   slots_.resize(size_t(length_ms / pane_ms));
-  for (Slot& s : slots_) s.packed.clear(layout);
+  for (Slot& s : slots_) s.packed = empty_;
   // The head pane is always dense (before the first frame, head_ = 0).
   slots_[0].dense = std::make_unique<Pane>();
   slots_[0].dense->layout = layout;
@@ -58,9 +94,8 @@ TimeWindow::Pane& TimeWindow::dense_old(int64_t index) {
   Slot& s = slot_at(index);
   if (!s.dense) {
     s.dense = std::make_unique<Pane>();
-    s.packed.unpack(*s.dense);
-    s.packed.clear(sum_.layout());
-    s.packed.shrink_to_fit();
+    s.packed->unpack(*s.dense);
+    s.packed = empty_;  // a reader may still hold the packed pane: it stays as it was
     dense_old_.push_back(index);
   }
   return *s.dense;
@@ -78,8 +113,7 @@ void TimeWindow::pack_unreachable() {
       continue;
     }
     Slot& s = slot_at(dense_old_[i]);
-    s.packed.pack(*s.dense);
-    s.packed.shrink_to_fit();
+    s.packed = pack_new(*s.dense);
     s.dense.reset();
     dense_old_[i] = dense_old_.back();
     dense_old_.pop_back();
@@ -129,8 +163,7 @@ void TimeWindow::move_head(int64_t p) {
     std::unique_ptr<Pane> head = std::move(slot_at(head_).dense);
     for (Slot& s : slots_) {
       s.dense.reset();
-      s.packed.clear(sum_.layout());
-      s.packed.shrink_to_fit();
+      s.packed = empty_;
     }
     dense_old_.clear();
     head->zero();
@@ -143,8 +176,7 @@ void TimeWindow::move_head(int64_t p) {
   while (head_ < p) {
     // The head closes: packed (it is in `sum` already); its dense buffer becomes the new head.
     Slot& closing = slot_at(head_);
-    closing.packed.pack(*closing.dense);
-    closing.packed.shrink_to_fit();
+    closing.packed = pack_new(*closing.dense);
     std::unique_ptr<Pane> head = std::move(closing.dense);
     ++head_;
     Slot& leaving = slot_at(head_);  // holds pane head_ - n
@@ -153,10 +185,9 @@ void TimeWindow::move_head(int64_t p) {
       leaving.dense.reset();
       std::erase(dense_old_, head_ - panes());
     } else {
-      leaving.packed.add_to(sum_.d_, -1);
+      leaving.packed->add_to(sum_.d_, -1);
     }
-    leaving.packed.clear(sum_.layout());
-    leaving.packed.shrink_to_fit();
+    leaving.packed = empty_;
     head->zero();
     leaving.dense = std::move(head);
     ++rotations_;
@@ -172,7 +203,7 @@ const Stats& TimeWindow::totals() const {
       if (s.dense) {
         v.combine_min_max(*s.dense);
       } else {
-        s.packed.combine_min_max_into(v);
+        s.packed->combine_min_max_into(v);
       }
     }
     dirty_ = false;
@@ -180,20 +211,12 @@ const Stats& TimeWindow::totals() const {
   return sum_;
 }
 
-void TimeWindow::parts(std::vector<const PackedPart*>& out) const {
+void TimeWindow::shared_parts(std::vector<SharedPart>& out) const {
   out.clear();
   if (!started_) return;
-  // Sized before taking pointers into it.
-  if (scratch_.size() < dense_old_.size() + 1) scratch_.resize(dense_old_.size() + 1);
-  size_t k = 0;
   for (int64_t i = head_ - panes() + 1; i <= head_; ++i) {
     const Slot& s = slot_at(i);
-    if (s.dense) {
-      scratch_[k].pack(*s.dense);
-      out.push_back(&scratch_[k++]);
-    } else {
-      out.push_back(&s.packed);
-    }
+    out.push_back(s.dense ? pack_new(*s.dense) : s.packed);
   }
 }
 
@@ -201,21 +224,23 @@ int64_t TimeWindow::frames_in_window() const { return sum_.frames(); }
 
 size_t TimeWindow::bytes() const {
   size_t n = sizeof(*this) + sum_.bytes() + slots_.capacity() * sizeof(Slot) +
-             dense_old_.capacity() * sizeof(int64_t) + scratch_.capacity() * sizeof(PackedPart);
+             dense_old_.capacity() * sizeof(int64_t) + empty_->bytes() + held_bytes();
   for (const Slot& s : slots_) {
-    n += s.packed.bytes();
+    if (s.packed != empty_) n += sizeof(PackedPart) + s.packed->bytes();
     if (s.dense) n += sizeof(Pane) + s.dense->bytes();
   }
-  for (const PackedPart& p : scratch_) n += p.bytes();
   return n;
 }
 
 // ---- CountWindow --------------------------------------------------------------------------
 
 CountWindow::CountWindow(size_t capacity, const StatsLayout& layout, size_t blocks)
-    : ring_(capacity), blocks_(std::min(blocks, capacity)), totals_(layout) {
+    : ring_(capacity),
+      blocks_(std::min(blocks, capacity)),
+      empty_(empty_part(layout)),
+      totals_(layout) {
   assert(capacity >= 1);
-  for (PackedPart& b : blocks_) b.clear(layout);
+  for (SharedPart& b : blocks_) b = empty_;
   current_.layout = layout;
   current_.init();
 }
@@ -262,11 +287,9 @@ AddResult CountWindow::add_digest(int64_t, const FrameDigest& digest) {
     const size_t b = block_of(next_);
     if (b != current_block_) {
       // The write position enters block b: the block it leaves is packed, b unpacked.
-      blocks_[current_block_].pack(current_);
-      blocks_[current_block_].shrink_to_fit();
-      blocks_[b].unpack(current_);
-      blocks_[b].clear(totals_.layout());
-      blocks_[b].shrink_to_fit();
+      blocks_[current_block_] = pack_new(current_);
+      blocks_[b]->unpack(current_);
+      blocks_[b] = empty_;  // a reader may still hold the packed block
       current_block_ = b;
     }
     block = &current_;
@@ -308,7 +331,7 @@ const Stats& CountWindow::totals() const {
   return totals_;
 }
 
-void CountWindow::parts(std::vector<const PackedPart*>& out) const {
+void CountWindow::shared_parts(std::vector<SharedPart>& out) const {
   out.clear();
   if (blocks_.empty()) return;
   // Before the ring is full, slot 0 holds the oldest frame; after, slot next_ does (and its
@@ -316,12 +339,7 @@ void CountWindow::parts(std::vector<const PackedPart*>& out) const {
   const size_t first = count_ == ring_.size() ? block_of(next_) : 0;
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const size_t b = (first + i) % blocks_.size();
-    if (b == current_block_) {
-      scratch_.pack(current_);
-      out.push_back(&scratch_);
-    } else {
-      out.push_back(&blocks_[b]);
-    }
+    out.push_back(b == current_block_ ? pack_new(current_) : blocks_[b]);
   }
 }
 
@@ -332,9 +350,10 @@ size_t CountWindow::ring_bytes() const {
 }
 
 size_t CountWindow::bytes() const {
-  size_t n = sizeof(*this) + totals_.bytes() + ring_bytes() + current_.bytes() + scratch_.bytes() +
-             blocks_.capacity() * sizeof(PackedPart);
-  for (const PackedPart& b : blocks_) n += b.bytes();
+  size_t n = sizeof(*this) + totals_.bytes() + ring_bytes() + current_.bytes() +
+             blocks_.capacity() * sizeof(SharedPart) + empty_->bytes() + held_bytes();
+  for (const SharedPart& b : blocks_)
+    if (b != empty_) n += sizeof(PackedPart) + b->bytes();
   return n;
 }
 

@@ -48,17 +48,20 @@
 //
 // Parts (both kinds): parts() lists the window's panes or blocks in time order, oldest
 // first, as PackedParts; their counts sum to totals()'s. The dense head pane (or current
-// block) is packed on the fly into a scratch PackedPart held by the window: one part type
-// for the evaluator (a view type reading either form would put a branch in every read of
-// the evaluator's inner loops), and an evaluation packs at most one or two dense parts per
-// window, O(dense part state) each, far below the evaluation itself. The evaluator copies
-// packed parts, not dense ones (daemon/engine/monitor_engine.cc). The drift evaluator
-// measures the dependence between frames from how much the parts differ (core/dispersion.h,
-// docs/DRIFT.md "Correlated frames").
+// block) is packed on the fly into a new PackedPart: one part type for the evaluator (a
+// view type reading either form would put a branch in every read of the evaluator's inner
+// loops), and an evaluation packs at most one or two dense parts per window, O(dense part
+// state) each, far below the evaluation itself. Packed parts are immutable and shared
+// (SharedPart): a pane that takes a late frame is unpacked into a new dense pane, and a
+// pane or block that closes is packed into a new part, never into the one a reader may
+// hold. So shared_parts() hands them out without copying, and a reader keeps them as long
+// as it likes (the engine evaluates outside its lock, daemon/engine/monitor_engine.cc).
+// The drift evaluator measures the dependence between frames from how much the parts
+// differ (core/dispersion.h, docs/DRIFT.md "Correlated frames").
 //
-// Thread-compatible: one thread drives a window; totals() is const but fills a cache, so
-// it must not run concurrently with anything else on the same window. The returned
-// reference stays valid (and changes) until the window is destroyed.
+// Thread-compatible: one thread drives a window; totals() and parts() are const but fill a cache,
+// so they must not run concurrently with anything else on the same window. The reference totals()
+// returns stays valid (and changes) until the window is destroyed.
 #pragma once
 
 #include <cstdint>
@@ -75,6 +78,9 @@ namespace predwatch::core {
 
 enum class AddResult { kAccepted, kLate };
 
+// A packed part as a window holds it: immutable, shared with readers.
+using SharedPart = std::shared_ptr<const PackedPart>;
+
 // What callers need from any window.
 class Window {
  public:
@@ -87,14 +93,27 @@ class Window {
   virtual void advance(int64_t now_ms) = 0;
   virtual const Stats& totals() const = 0;
   // The window's parts in time order, oldest first (see the file comment); `out` is
-  // replaced. The pointers stay valid until the next non-const call or the next parts()
-  // call (dense parts are packed into a scratch owned by the window). Parts may be empty.
-  virtual void parts(std::vector<const PackedPart*>& out) const = 0;
+  // replaced. Parts may be empty. The caller shares them: they stay as they are whatever
+  // the window does next.
+  virtual void shared_parts(std::vector<SharedPart>& out) const = 0;
+  // The same as pointers, valid until the next parts() call or the window's destruction
+  // (the window holds the parts meanwhile).
+  void parts(std::vector<const PackedPart*>& out) const;
   virtual int64_t frames_in_window() const = 0;
   virtual uint64_t late_frames() const = 0;
   // Bytes of state held (sizeof the window plus vector capacities: dense and packed parts,
   // sums, caches, scratch).
   virtual size_t bytes() const = 0;
+
+ protected:
+  // Bytes of parts()'s list and of the parts in it the window does not hold (the dense
+  // ones, packed).
+  size_t held_bytes() const;
+  // An empty part of `layout`, for panes and blocks that hold nothing.
+  static SharedPart empty_part(const StatsLayout& layout);
+
+ private:
+  mutable std::vector<SharedPart> held_;  // parts(): what the pointers point to
 };
 
 class TimeWindow final : public Window {
@@ -108,7 +127,7 @@ class TimeWindow final : public Window {
   AddResult add_digest(int64_t time_ms, const FrameDigest& digest) override;
   void advance(int64_t now_ms) override;
   const Stats& totals() const override;
-  void parts(std::vector<const PackedPart*>& out) const override;
+  void shared_parts(std::vector<SharedPart>& out) const override;
   int64_t frames_in_window() const override;
   uint64_t late_frames() const override { return late_; }
   size_t bytes() const override;
@@ -126,9 +145,9 @@ class TimeWindow final : public Window {
 
  private:
   using Pane = BasicStatsData<uint32_t>;
-  // A pane: packed, or dense while `dense` is set (then `packed` is empty).
+  // A pane: packed, or dense while `dense` is set (then `packed` is empty_).
   struct Slot {
-    PackedPart packed;
+    SharedPart packed;
     std::unique_ptr<Pane> dense;
   };
   int64_t panes() const { return int64_t(slots_.size()); }
@@ -147,8 +166,8 @@ class TimeWindow final : public Window {
 
   int64_t length_ms_, pane_ms_, lateness_ms_;
   std::vector<Slot> slots_;
-  std::vector<int64_t> dense_old_;           // indices of the dense panes other than the head
-  mutable std::vector<PackedPart> scratch_;  // parts(): the dense panes, packed
+  std::vector<int64_t> dense_old_;  // indices of the dense panes other than the head
+  SharedPart empty_;                // what a pane that holds nothing points to
   // Every pane of the window summed; mutable for its box-size min/max only, which totals()
   // recomputes (see the file comment).
   mutable Stats sum_;
@@ -173,7 +192,7 @@ class CountWindow final : public Window {
   AddResult add_digest(int64_t time_ms, const FrameDigest& digest) override;
   void advance(int64_t) override {}
   const Stats& totals() const override;
-  void parts(std::vector<const PackedPart*>& out) const override;
+  void shared_parts(std::vector<SharedPart>& out) const override;
   int64_t frames_in_window() const override { return int64_t(count_); }
   uint64_t late_frames() const override { return 0; }
   size_t bytes() const override;
@@ -214,10 +233,10 @@ class CountWindow final : public Window {
   Fifo<FrameDigest::Object> objects_;
   Fifo<FrameDigest::Class> classes_;
   FrameDigest leaving_;             // scratch: the frame that drops out
-  std::vector<PackedPart> blocks_;  // blocks_[current_block_] is empty: current_ holds it
+  std::vector<SharedPart> blocks_;  // blocks_[current_block_] is empty_: current_ holds it
   PartData current_;                // the block the write position is in, dense
   size_t current_block_ = 0;
-  mutable PackedPart scratch_;  // parts(): current_, packed
+  SharedPart empty_;  // what a block that holds nothing points to
   size_t next_ = 0, count_ = 0;
   FrameDigester digester_;
   FrameDigest digest_;  // scratch for add(frame)

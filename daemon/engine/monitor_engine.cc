@@ -432,15 +432,16 @@ void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partit
 }
 
 EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
-  // One stream at a time: its windows' totals and parts (panes, count-window blocks) are
-  // copied under the lock, evaluated outside it, and the results stored back under it, so
-  // the copies in flight are one stream's, whatever the number of streams.
+  // One stream at a time: its windows' totals are copied and their parts (panes,
+  // count-window blocks; immutable once packed) shared under the lock, evaluated outside
+  // it, and the results stored back under it, so the copies in flight are one stream's,
+  // whatever the number of streams.
   struct Job {
     size_t window = 0;
     double position = 0;  // StreamMonitor::window_position when copied
     std::string window_name;
     core::Stats stats;
-    std::vector<core::PackedPart> parts;  // small: packed copies
+    std::vector<core::SharedPart> parts;  // shared with the window: packed parts never change
     double fill = 1.0;
     core::DriftReport report;
     core::DriftReport reference_report;
@@ -480,12 +481,10 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
   }
 
   EvaluationSummary summary;
-  // Reused from stream to stream in this pass: a Job's copies (totals, packed parts) are
-  // assigned into the buffers the previous stream's left, instead of ~10 allocations per
-  // part and stream.
+  // Reused from stream to stream in this pass: a Job's copy of the totals is assigned into
+  // the buffers the previous stream's left, instead of ~10 allocations per stream.
   std::vector<Job> job_pool;
   size_t job_count = 0;
-  std::vector<const core::PackedPart*> part_view;
   std::vector<const core::PackedPart*> part_ptrs;
   for (const std::string& stream : names) {
     std::shared_ptr<const LoadedBaseline> baseline;
@@ -525,10 +524,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
         job.window_name = s.monitor->spec(w).name;
         job.stats = s.monitor->window(w).totals();
         job.fill = s.monitor->fill_ratio(w);
-        part_view.clear();
-        s.monitor->window(w).parts(part_view);
-        job.parts.resize(part_view.size());
-        for (size_t i = 0; i < part_view.size(); ++i) job.parts[i] = *part_view[i];
+        s.monitor->window(w).shared_parts(job.parts);
       }
       // No window judged anew and no alert of the stream pending or firing: the tracker got
       // these very reports last time, they started nothing, and they would start nothing
@@ -577,7 +573,7 @@ EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
     const std::span<Job> jobs(job_pool.data(), job_count);
     for (Job& job : jobs) {
       part_ptrs.clear();
-      for (const core::PackedPart& p : job.parts) part_ptrs.push_back(&p);
+      for (const core::SharedPart& p : job.parts) part_ptrs.push_back(p.get());
       if (baseline) {
         job.report =
             core::evaluate_drift(stream, job.window_name, job.stats, class_names, baseline->stats,

@@ -222,6 +222,60 @@ TEST(TimeWindow, LateFrameIntoPackedPane) {
   EXPECT_TRUE(std::isnan(w.totals().width_summary(3).max));
 }
 
+// Shared parts stay as they were whatever the window does next: a late frame into the pane
+// a reader holds (unpacked into a new dense pane), the pane closing and leaving the window,
+// the head pane taking more frames (the reader got a packed copy). Each held part's counts
+// are compared with what it showed when taken.
+TEST(TimeWindow, SharedPartsDoNotChangeUnderTheReader) {
+  TimeWindow w(40, 10, 15);
+  w.add(at(1, {det(0, {0, 0, .5f, .5f})}));
+  w.add(at(12, {det(1, {0, 0, .25f, .25f})}));
+  w.add(at(21, {det(2, {0, 0, .5f, .25f})}));  // panes 0 and 1 closed; pane 2 the head
+  std::vector<SharedPart> held;
+  w.shared_parts(held);
+  ASSERT_EQ(held.size(), 4u);  // panes -1..2
+  auto frames_of = [](const std::vector<SharedPart>& v) {
+    std::vector<uint32_t> out;
+    for (const SharedPart& p : v) out.push_back(p->frames());
+    return out;
+  };
+  const std::vector<uint32_t> before = frames_of(held);
+  EXPECT_EQ(before, (std::vector<uint32_t>{0, 1, 1, 1}));
+  EXPECT_EQ(w.add(at(14, {det(3, {0, 0, .1f, .1f})})), AddResult::kAccepted);  // into pane 1
+  w.add(at(23, {det(2, {0, 0, .5f, .25f})}));                                  // the head
+  EXPECT_EQ(held[2]->objects_of(3), 0u);
+  EXPECT_EQ(frames_of(held), before);
+  std::vector<SharedPart> now;
+  w.shared_parts(now);
+  EXPECT_EQ(frames_of(now), (std::vector<uint32_t>{0, 1, 2, 2}));
+  EXPECT_EQ(now[2]->objects_of(3), 1u);
+  w.advance(75);  // every pane leaves
+  EXPECT_EQ(w.frames_in_window(), 0);
+  EXPECT_EQ(frames_of(held), before);
+  EXPECT_EQ(frames_of(now), (std::vector<uint32_t>{0, 1, 2, 2}));
+  EXPECT_EQ(held[1]->objects_of(0), 1u);
+  EXPECT_EQ(held[2]->objects_of(1), 1u);
+}
+
+TEST(CountWindow, SharedBlocksDoNotChangeUnderTheReader) {
+  CountWindow w(8, {}, 4);  // blocks of slots {0,1}, {2,3}, {4,5}, {6,7}
+  for (int i = 0; i < 8; ++i) w.add(at(i, {det(ClassId(i), {0, 0, .5f, .5f})}));
+  std::vector<SharedPart> held;
+  w.shared_parts(held);
+  ASSERT_EQ(held.size(), 4u);
+  // Twice round the ring: every block is unpacked, rewritten and packed again.
+  for (int i = 8; i < 24; ++i) w.add(at(i, {det(ClassId(i), {0, 0, .5f, .5f})}));
+  for (int b = 0; b < 4; ++b) {
+    EXPECT_EQ(held[size_t(b)]->frames(), 2u) << b;
+    EXPECT_EQ(held[size_t(b)]->objects_of(ClassId(2 * b)), 1u) << b;
+    EXPECT_EQ(held[size_t(b)]->objects_of(ClassId(2 * b + 1)), 1u) << b;
+    EXPECT_EQ(held[size_t(b)]->objects_of(ClassId(2 * b + 16)), 0u) << b;
+  }
+  std::vector<SharedPart> now;
+  w.shared_parts(now);
+  EXPECT_EQ(now[0]->objects_of(16), 1u);  // frames 16..23 now
+}
+
 TEST(TimeWindow, MemoryAtThousandClassesAndSixtyPanes) {
   TimeWindow w(60'000, 1000, 0);
   for (int p = 0; p < 60; ++p) w.add(at(p * 1000, {det(999, {0, 0, .5f, .5f})}));
