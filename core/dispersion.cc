@@ -266,12 +266,11 @@ double quasi_chi_square_p(double x2, double df, double n, double N, double phi_h
 }
 
 double average_over_dispersion(const std::function<double(double phi)>& p, double phi_hat,
-                               double nu, double floor, double screen) {
+                               double nu, double floor) {
   if (std::isnan(phi_hat)) return clamp_p(p(floor));
   const double phi0 = std::max(floor, phi_hat);
   if (!(nu > 0) || !(nu < 1e4)) return clamp_p(p(phi0));
   const double p_floor = clamp_p(p(floor));
-  if (p_floor >= screen) return phi0 == floor ? p_floor : clamp_p(p(phi0));
   const ChiSquared dist(nu);
   const double lo = boost::math::quantile(dist, 1e-12) / nu;
   const double hi = boost::math::quantile(boost::math::complement(dist, 1e-12)) / nu;

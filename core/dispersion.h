@@ -105,13 +105,18 @@ DispersionEstimate choose_dispersion(std::span<const DispersionEstimate> levels,
 // around nu (remembered across calls) cannot tell that the entry is not the largest.
 size_t largest_scaled_bound(std::span<const DispersionEstimate> levels, double confidence);
 
+// The default confidence of exceeds_dispersion and dispersion_upper_bound.
+inline constexpr double kDispersionBoundConfidence = 0.95;
+
 // Is `own` significantly (one-sided, level 1 - confidence) more dispersed than `floor`?
 // (own.phi / floor) * effective_df > chi2_quantile(effective_df, confidence).
-bool exceeds_dispersion(const DispersionEstimate& own, double floor, double confidence = 0.95);
+bool exceeds_dispersion(const DispersionEstimate& own, double floor,
+                        double confidence = kDispersionBoundConfidence);
 // The upper confidence bound of the dispersion at level `confidence`:
 // own.phi * effective_df / chi2_quantile(effective_df, 1 - confidence); +inf when `own` is
 // not valid.
-double dispersion_upper_bound(const DispersionEstimate& own, double confidence = 0.95);
+double dispersion_upper_bound(const DispersionEstimate& own,
+                              double confidence = kDispersionBoundConfidence);
 
 // Upper tail of F(d1, d2) at x; d2 = +inf gives the chi-square limit P(chi2(d1) >= d1 x).
 // With noncentrality lambda > 0, the noncentral F(d1, d2, lambda) (noncentral chi-square
@@ -142,11 +147,11 @@ double quasi_chi_square_p(double x2, double df, double n, double N, double phi_h
 // E_u[p(max(floor, phi_hat / u))], u ~ chi2(nu) / nu: a p-value p(phi) computed with a
 // known dispersion phi (non-decreasing in phi), averaged over the uncertainty of phi_hat.
 // Returns p(max(floor, phi_hat)) when nu is infinite or >= 10000, p(floor) when phi_hat is
-// NaN. `screen`: when p(floor) >= screen, p(max(floor, phi_hat)) is returned without
-// integrating (the average is >= p(floor) anyway). Uses 48-point trapezoid quadrature in
-// log u over the central 1 - 2e-12 of chi2(nu).
+// NaN. Uses 48-point trapezoid quadrature in log u over the central 1 - 2e-12 of chi2(nu).
+// (A caller that needs no average when p(floor) is large screens before asking for
+// phi_hat, as the drift evaluator's rate tests do.)
 double average_over_dispersion(const std::function<double(double phi)>& p, double phi_hat,
-                               double nu, double floor, double screen = 1.0);
+                               double nu, double floor);
 
 // Conditional binomial tests on real-valued counts (core/rate_test.h's conditional test with
 // the window scaled by phi and the baseline by phi_b): window k of n frames, baseline K of N;

@@ -88,9 +88,8 @@ void add_part_slice(const PackedPart& p, PackedPart::Table table, ClassId c, siz
   }
 }
 
-// Screen for averaging a rate test's p-value over the dispersion's uncertainty: a test
-// whose p-value is >= this already with phi = 1 is not averaged (see
-// average_over_dispersion); no alpha in use comes near it.
+// Screen of the rate tests: a test whose p-value is >= this already with phi = 1 neither
+// measures its dispersion nor averages over it (see rate_p); no alpha in use comes near it.
 constexpr double kRateScreen = 0.25;
 
 std::string format_note(const char* fmt, double a, double b) {
@@ -484,7 +483,7 @@ class Evaluator {
     size_t first = 0;
     while (first < levels.size() && levels[first].block_parts < stream.block_parts) ++first;
     const std::span<const DispersionEstimate> longer = levels.subspan(first);
-    const size_t i = largest_scaled_bound(longer, 1 - 0.95);  // dispersion_upper_bound's
+    const size_t i = largest_scaled_bound(longer, 1 - kDispersionBoundConfidence);
     if (i < longer.size() && dispersion_upper_bound(longer[i]) > 0) out = &longer[i];
     return *out;
   }
@@ -533,18 +532,20 @@ class Evaluator {
     // A reference from the same stream is as dependent as the window: its counts shrink
     // by the same phi.
     const bool shared = dispersion_.baseline_same_stream;
-    auto p = [&](double phi) {
+    auto p_at = [&](double phi) {
       const double phi_b = shared ? phi : 1.0;
       return upper ? scaled_conditional_upper_p(dk, dn, dK, dN, phi, phi_b)
                    : scaled_conditional_lower_p(dk, dn, dK, dN, phi, phi_b);
     };
-    const double independent = p(1.0);
-    if (independent >= kRateScreen) return std::min(1.0, independent);
+    // phi = 1 once: the screen, and the floor the average starts from.
+    const double independent = p_at(1.0);
+    if (independent >= kRateScreen) return independent;
     const WindowDispersion disp = window_dispersion(estimate(), 1.0);
     const double phi_w = disp.phi, nu = disp.nu;
     f.dispersion = phi_w;
     f.dispersion_df = phi_w > 1 ? nu : std::numeric_limits<double>::infinity();
-    return average_over_dispersion(p, phi_w, nu, 1.0, kRateScreen);
+    auto p = [&](double phi) { return phi == 1.0 ? independent : p_at(phi); };
+    return average_over_dispersion(p, phi_w, nu, 1.0);
   }
 
   // The rate ratio of pair_rate's null hypothesis (see rate_p). The other rate kinds have
