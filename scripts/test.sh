@@ -10,10 +10,10 @@ cd "${BUILD_DIR:-build}"
 # No retries: a test that fails, fails the run (a flaky test is fixed, not repeated).
 ctest --output-on-failure -j2 --timeout 900 "$@"
 )
-# Sanitizers (scripts/sanitizers.sh, docs/SANITIZERS.md): the core and config unit tests
-# built with AddressSanitizer + UBSan (build-asan), the daemon's threaded parts (engine, gRPC
-# API, web view, metrics, Kafka source) with ThreadSanitizer (build-tsan); any report fails
-# the run. PREDWATCH_SKIP_SANITIZERS=1 skips them.
+# Sanitizers (scripts/sanitizers.sh, docs/SANITIZERS.md): the core and config unit tests and
+# the daemon's threaded parts (engine, gRPC API, web view, metrics, Kafka source) built with
+# AddressSanitizer + UBSan (build-asan), the threaded parts with ThreadSanitizer (build-tsan);
+# any report fails the run. PREDWATCH_SKIP_SANITIZERS=1 skips them.
 if [ "${PREDWATCH_SKIP_SANITIZERS:-0}" != 1 ]; then
   bash scripts/sanitizers.sh
 fi
