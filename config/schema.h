@@ -62,23 +62,24 @@ struct Access {
   explicit operator bool() const { return get != nullptr; }
 };
 
+// Every member has an initializer, so designated initializers may leave any out.
 struct Setting {
-  std::string_view path;  // "kafka.commit_interval_ms", "windows[].pane"
+  std::string_view path{};  // "kafka.commit_interval_ms", "windows[].pane"
   Kind kind = Kind::kOther;
-  std::optional<Interval> bounds;           // kInteger, kNumber, kBytes, kDuration
-  std::span<const std::string_view> names;  // kEnum, kEnumList: spellings, by enum value
+  std::optional<Interval> bounds{};           // kInteger, kNumber, kBytes, kDuration
+  std::span<const std::string_view> names{};  // kEnum, kEnumList: spellings, by enum value
   // docs/CONFIG.md columns. type: empty = the kind's name. default_text: empty = the
   // default value from Settings{} in backquotes. bounds_note follows the interval or the
   // enum names (with its own leading ", " or "; ") or stands alone.
-  std::string_view type;
-  std::string_view default_text;
-  std::string_view bounds_note;
-  std::string_view doc;
+  std::string_view type{};
+  std::string_view default_text{};
+  std::string_view bounds_note{};
+  std::string_view doc{};
   // Where the value lives: a section-level scalar of Settings (read and rendered
   // generically), or a field of the drift thresholds and their overrides.
-  Access<Settings> in_settings;
-  Access<DriftThresholds> in_thresholds;
-  Access<ThresholdOverrides> in_overrides;
+  Access<Settings> in_settings{};
+  Access<DriftThresholds> in_thresholds{};
+  Access<ThresholdOverrides> in_overrides{};
 };
 
 // Every setting, in the order of docs/CONFIG.md (which is also the YAML's key order).

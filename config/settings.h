@@ -86,20 +86,21 @@ std::string_view to_string(DriftKind v);
 // detection (layout rows) or paths of parallel arrays (layout columns). An empty source or
 // an unset option takes the preset's (daemon/ingest/event_mapping.h); preset none is
 // PredictionEvent's own field names.
+// Every member has an initializer, so designated initializers may leave any out.
 struct EventMappingSettings {
-  std::string topic;  // one of kafka.topics; unique
+  std::string topic{};  // one of kafka.topics; unique
   MappingPreset preset = MappingPreset::kNone;
-  std::string stream, frame_id, timestamp, detections;
-  std::string class_name, class_id, confidence, box;
-  std::string image_width, image_height, image_uri, model_name, model_version;
-  std::optional<TimestampUnit> timestamp_unit;
-  std::optional<DetectionLayout> layout;
-  std::optional<BoxFormat> box_format;
-  std::optional<BoxUnits> box_units;
-  std::vector<std::string> box_keys;  // an object box's 4 keys, in box_format's order
+  std::string stream{}, frame_id{}, timestamp{}, detections{};
+  std::string class_name{}, class_id{}, confidence{}, box{};
+  std::string image_width{}, image_height{}, image_uri{}, model_name{}, model_version{};
+  std::optional<TimestampUnit> timestamp_unit{};
+  std::optional<DetectionLayout> layout{};
+  std::optional<BoxFormat> box_format{};
+  std::optional<BoxUnits> box_units{};
+  std::vector<std::string> box_keys{};  // an object box's 4 keys, in box_format's order
   // Index -> name: a YOLO data.yaml (`names`), a text file of one name per line, or a COCO
   // JSON file (`categories` id -> name); resolved against the config file's directory.
-  std::optional<std::string> class_names;
+  std::optional<std::string> class_names{};
 
   bool operator==(const EventMappingSettings&) const = default;
 };
@@ -146,24 +147,25 @@ inline constexpr std::string_view kReservedAlertLabels[] = {
 inline constexpr std::size_t kMaxStreamLabels = 8;
 inline constexpr std::size_t kMaxStreamLabelValueBytes = 128;
 
+// Every member has an initializer, so designated initializers may leave any out.
 struct StreamSettings {
   // Stream key as carried by events, or "*": the template for every unlisted stream.
-  std::string key;
+  std::string key{};
   // Expected class names; empty means "auto" (learn the classes from the data).
-  std::vector<std::string> classes;
+  std::vector<std::string> classes{};
   // Path of a YAML file mapping raw labels to class names; resolved against the config
   // file's directory by load_config_file.
-  std::optional<std::string> class_map;
+  std::optional<std::string> class_map{};
   // Path of the baseline file drift is measured against (resolved like class_map).
-  std::optional<std::string> baseline;
+  std::optional<std::string> baseline{};
   // Names of windows (from Settings::windows) kept for this stream; empty means all.
-  std::vector<std::string> windows;
+  std::vector<std::string> windows{};
   // Overrides statistics.min_confidence for this stream.
-  std::optional<double> min_confidence;
+  std::optional<double> min_confidence{};
   // Routing context (team, site, model...) put on this stream's alert series, so that
   // Prometheus alerts and Alertmanager routes carry it; names are Prometheus label names
   // other than predwatch's own (kReservedAlertLabels).
-  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> labels{};
 
   bool operator==(const StreamSettings&) const = default;
 };

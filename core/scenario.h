@@ -52,13 +52,13 @@ struct Episode {
   Kind kind = Kind::kVanish;
   int64_t start_ms = 0;
   int64_t end_ms = 0;
-  std::string a;        // the class the episode is about
-  std::string b;        // kInjectPair: the class added next to `a`
+  std::string a{};      // the class the episode is about
+  std::string b{};      // kInjectPair: the class added next to `a`
   double rate = 0.01;   // kInjectPair: share of frames replaced
   uint32_t count = 4;   // kCollapseCount
-  Box region;           // kShiftRegion: where the centres go (normalised)
+  Box region{};         // kShiftRegion: where the centres go (normalised)
   float factor = 0.5f;  // kConfidenceDrop
-  std::string label;    // a name for people ("novel pair giraffe+toilet")
+  std::string label{};  // a name for people ("novel pair giraffe+toilet")
 
   bool active_at(int64_t t) const { return t >= start_ms && t < end_ms; }
 };

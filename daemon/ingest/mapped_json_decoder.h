@@ -49,9 +49,9 @@ namespace predwatch::daemon {
 
 // What a Kafka message carries beside its payload (mapping sources @key, @timestamp,
 // @topic, @offset). Files have none of them: key empty, timestamp and offset -1.
-struct MessageMeta {
-  std::string_view topic;
-  std::string_view key;
+struct MessageMeta {  // members initialized: designated initializers may leave any out
+  std::string_view topic{};
+  std::string_view key{};
   bool has_key = false;
   int64_t timestamp_ms = -1;  // -1: none
   int32_t partition = -1;

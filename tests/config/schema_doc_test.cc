@@ -179,7 +179,9 @@ TEST(Schema, LoaderEnforcesTheTablesBounds) {
     };
     if (b.lo >= 0 && !(s.kind == Kind::kNumber && b.lo == 0 && !b.lo_open)) {
       EXPECT_EQ(problems(b.lo), b.lo_open) << path << " at " << b.lo;
-      if (!b.lo_open && b.lo > 0) EXPECT_TRUE(problems(outside(s, b.lo, true))) << path;
+      if (!b.lo_open && b.lo > 0) {
+        EXPECT_TRUE(problems(outside(s, b.lo, true))) << path;
+      }
     }
     EXPECT_EQ(problems(b.hi), b.hi_open) << path << " at " << b.hi;
     EXPECT_TRUE(problems(outside(s, b.hi, false))) << path;

@@ -96,25 +96,41 @@ TEST(Scenario, InjectPairPutsBOnAFramesOnly) {
 TEST(Scenario, CollapseShiftVanishAndConfidenceDrop) {
   auto pool = small_pool();
   ScenarioGenerator g(pool, "s", 5);
-  Episode collapse{Episode::Kind::kCollapseCount, 0, 100, "person"};
-  collapse.count = 4;
-  Episode shift{Episode::Kind::kShiftRegion, 100, 200, "horse"};
-  shift.region = {0.0f, 0.0f, 1.0f, 0.25f};
-  Episode vanish{Episode::Kind::kVanish, 200, 300, "person"};
-  Episode drop{Episode::Kind::kConfidenceDrop, 300, 400, "chair"};
-  drop.factor = 0.5f;
+  const Episode collapse{.kind = Episode::Kind::kCollapseCount,
+                         .start_ms = 0,
+                         .end_ms = 100,
+                         .a = "person",
+                         .count = 4};
+  const Episode shift{.kind = Episode::Kind::kShiftRegion,
+                      .start_ms = 100,
+                      .end_ms = 200,
+                      .a = "horse",
+                      .region = {0.0f, 0.0f, 1.0f, 0.25f}};
+  const Episode vanish{
+      .kind = Episode::Kind::kVanish, .start_ms = 200, .end_ms = 300, .a = "person"};
+  const Episode drop{.kind = Episode::Kind::kConfidenceDrop,
+                     .start_ms = 300,
+                     .end_ms = 400,
+                     .a = "chair",
+                     .factor = 0.5f};
   for (const auto& e : {collapse, shift, vanish, drop}) ASSERT_EQ(g.add_episode(e), "");
   for (int t = 0; t < 400; ++t) {
     const Event& e = g.next(t);
     auto c = classes_of(e);
-    if (t < 100 && c.count("person")) EXPECT_EQ(c["person"], 4);
-    if (t >= 200 && t < 300) EXPECT_EQ(c.count("person"), 0u);
+    if (t < 100 && c.count("person")) {
+      EXPECT_EQ(c["person"], 4);
+    }
+    if (t >= 200 && t < 300) {
+      EXPECT_EQ(c.count("person"), 0u);
+    }
     for (const auto& d : e.detections) {
       if (t >= 100 && t < 200 && d.class_name == "horse") {
         EXPECT_LE(d.box.center_y(), 0.25f + 1e-6f);
         EXPECT_NEAR(d.box.height(), 0.4f, 1e-6f);  // size kept
       }
-      if (t >= 300 && d.class_name == "chair") EXPECT_FLOAT_EQ(d.confidence, 0.35f);
+      if (t >= 300 && d.class_name == "chair") {
+        EXPECT_FLOAT_EQ(d.confidence, 0.35f);
+      }
     }
   }
 }

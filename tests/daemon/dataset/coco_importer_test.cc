@@ -198,7 +198,9 @@ TEST(CocoResultsImporter, Yolov5sPredictionsOnCoco128WithTheIndexForm) {
   // Index 0 is person.
   for (const auto& e : got.events)
     for (const auto& d : e.detections)
-      if (d.class_index == 0) EXPECT_EQ(d.class_name, "person");
+      if (d.class_index == 0) {
+        EXPECT_EQ(d.class_name, "person");
+      }
 }
 
 TEST(CocoResultsImporter, CocoapiFakeBboxResultsAgainstVal2014Sample) {
