@@ -6,6 +6,7 @@
 // kFuzzEngineStart, and "cam" has a baseline snapshot of "ref" and one evaluation behind it.
 #pragma once
 
+#include <google/protobuf/message.h>
 #include <grpcpp/support/status.h>
 
 #include <cstdint>
@@ -87,6 +88,16 @@ inline void check_rpc_error(const grpc::Status& s, const char* call) {
              "%s: unexpected code %d (%s)", call, static_cast<int>(c), s.error_message().c_str());
   FUZZ_CHECK(!s.error_message().empty(), "%s: error %d without a message", call,
              static_cast<int>(c));
+}
+
+// The answer a client receives: serialized under `max_bytes`, and it parses back (a proto3
+// string that is not UTF-8 serializes with only a logged error, then fails the client's parse).
+inline void check_answer(const google::protobuf::Message& m, const char* call,
+                         size_t max_bytes = size_t{1} << 20) {
+  const std::string wire = m.SerializeAsString();
+  FUZZ_CHECK(wire.size() < max_bytes, "%s: response of %zu bytes", call, wire.size());
+  std::unique_ptr<google::protobuf::Message> back(m.New());
+  FUZZ_CHECK(back->ParseFromString(wire), "%s: the response does not parse back", call);
 }
 
 }  // namespace predwatch::fuzz

@@ -3,7 +3,8 @@
 // RevertBaseline, GetReference, PinReference, ResetReference), each on a fresh engine
 // (tests/fuzz/fuzz_engine.h: streams "ref" and "cam"), followed by an evaluation and a read.
 //
-// Input: byte 0 picks the call (bits 0-2) and `ready` (bit 3 clear: windows rebuilt); the
+// Input (parsed before the engine is built; inputs that are no request cost nothing):
+// byte 0 picks the call (bits 0-2) and `ready` (bit 3 clear: windows rebuilt); the
 // rest is the binary request message. For SetBaseline with bit 4 set, the request starts as a
 // valid baseline of the engine's layout (a snapshot of "ref") and the rest is *merged* into
 // it (protobuf merge: scalars replaced, repeated fields appended), so that most inputs are
@@ -16,7 +17,8 @@
 //   - after a successful SetBaseline, GetBaseline of the stream answers a baseline with the
 //     frames and classes SetBaseline reported; after PinReference, the reference is pinned;
 //     after ResetReference, learning;
-//   - an evaluation after the call, and GetWindowStats and GetDrift of "cam", still answer.
+//   - an evaluation after the call, and GetWindowStats and GetDrift of "cam", still answer;
+//   - every answer parses back from its wire form (fuzz::check_answer).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,6 +34,18 @@ namespace {
 using namespace predwatch;
 using grpc::StatusCode;
 
+// The valid baseline SetBaseline inputs with bit 4 merge into: a snapshot of "ref"'s "1m"
+// window, the same on every fresh engine, so taken once.
+const v1::Baseline& ref_snapshot() {
+  static const v1::Baseline snapshot = [] {
+    std::string error;
+    auto s = fuzz::make_query_engine(5)->snapshot_baseline("ref", "1m", false, error);
+    FUZZ_CHECK(s.has_value(), "snapshot: %s", error.c_str());
+    return std::move(*s);
+  }();
+  return snapshot;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -41,24 +55,51 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool merge = (data[0] & 16) != 0;
   const uint8_t* body = data + 1;
   const int len = static_cast<int>(size - 1);
+  if (call > 5) return 0;
+  // Requests are parsed before the fresh engine is built: most random bodies are not messages.
+  v1::SetBaselineRequest set_req;
+  v1::SnapshotBaselineRequest snapshot_req;
+  v1::RevertBaselineRequest revert_req;
+  v1::GetReferenceRequest get_reference_req;
+  v1::PinReferenceRequest pin_req;
+  v1::ResetReferenceRequest reset_req;
+  bool parsed = false;
+  switch (call) {
+    case 0:
+      if (merge) {
+        set_req.set_stream("cam");
+        *set_req.mutable_baseline() = ref_snapshot();
+        parsed = set_req.MergeFromString(std::string(reinterpret_cast<const char*>(body), len));
+      } else {
+        parsed = set_req.ParseFromArray(body, len);
+      }
+      break;
+    case 1:
+      parsed = snapshot_req.ParseFromArray(body, len);
+      break;
+    case 2:
+      parsed = revert_req.ParseFromArray(body, len);
+      break;
+    case 3:
+      parsed = get_reference_req.ParseFromArray(body, len);
+      break;
+    case 4:
+      parsed = pin_req.ParseFromArray(body, len);
+      break;
+    case 5:
+      parsed = reset_req.ParseFromArray(body, len);
+      break;
+  }
+  if (!parsed) return 0;
   std::unique_ptr<daemon::MonitorEngine> engine = fuzz::make_query_engine(5);
   daemon::MonitorEngine& e = *engine;
   switch (call) {
     case 0: {
-      v1::SetBaselineRequest req;
-      if (merge) {
-        std::string error;
-        auto snapshot = e.snapshot_baseline("ref", "1m", false, error);
-        FUZZ_CHECK(snapshot.has_value(), "snapshot: %s", error.c_str());
-        req.set_stream("cam");
-        *req.mutable_baseline() = std::move(*snapshot);
-        if (!req.MergeFromString(std::string(reinterpret_cast<const char*>(body), len))) return 0;
-      } else if (!req.ParseFromArray(body, len)) {
-        return 0;
-      }
+      const v1::SetBaselineRequest& req = set_req;
       v1::SetBaselineResponse resp;
       const grpc::Status s = daemon::command_set_baseline(e, req, &resp);
       fuzz::check_rpc_error(s, "SetBaseline");
+      if (s.ok()) fuzz::check_answer(resp, "SetBaseline");
       if (!s.ok()) break;
       v1::GetBaselineRequest get;
       get.set_stream(req.stream());
@@ -72,36 +113,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 1: {
-      v1::SnapshotBaselineRequest req;
-      if (!req.ParseFromArray(body, len)) return 0;
+      const v1::SnapshotBaselineRequest& req = snapshot_req;
       v1::SnapshotBaselineResponse resp;
       const grpc::Status s = daemon::command_snapshot_baseline(e, ready, req, &resp);
       fuzz::check_rpc_error(s, "SnapshotBaseline");
+      if (s.ok()) fuzz::check_answer(resp, "SnapshotBaseline");
       if (s.ok()) FUZZ_CHECK(ready, "SnapshotBaseline answered while not ready");
       break;
     }
     case 2: {
-      v1::RevertBaselineRequest req;
-      if (!req.ParseFromArray(body, len)) return 0;
+      const v1::RevertBaselineRequest& req = revert_req;
       v1::RevertBaselineResponse resp;
-      fuzz::check_rpc_error(daemon::command_revert_baseline(e, req, &resp), "RevertBaseline");
+      const grpc::Status s = daemon::command_revert_baseline(e, req, &resp);
+      fuzz::check_rpc_error(s, "RevertBaseline");
+      if (s.ok()) fuzz::check_answer(resp, "RevertBaseline");
       break;
     }
     case 3: {
-      v1::GetReferenceRequest req;
-      if (!req.ParseFromArray(body, len)) return 0;
+      const v1::GetReferenceRequest& req = get_reference_req;
       v1::ReferenceInfo resp;
       const grpc::Status s = daemon::query_reference(e, req.stream(), &resp);
       fuzz::check_rpc_error(s, "GetReference");
+      if (s.ok()) fuzz::check_answer(resp, "GetReference");
       if (s.ok()) FUZZ_CHECK(resp.stream() == req.stream(), "reference of another stream");
       break;
     }
     case 4: {
-      v1::PinReferenceRequest req;
-      if (!req.ParseFromArray(body, len)) return 0;
+      const v1::PinReferenceRequest& req = pin_req;
       v1::ReferenceInfo resp;
       const grpc::Status s = daemon::command_pin_reference(e, ready, req, &resp);
       fuzz::check_rpc_error(s, "PinReference");
+      if (s.ok()) fuzz::check_answer(resp, "PinReference");
       if (!s.ok()) break;
       FUZZ_CHECK(ready, "PinReference answered while not ready");
       FUZZ_CHECK(resp.state() == v1::ReferenceInfo::STATE_PINNED, "pinned reference in state %d",
@@ -109,19 +151,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 5: {
-      v1::ResetReferenceRequest req;
-      if (!req.ParseFromArray(body, len)) return 0;
+      const v1::ResetReferenceRequest& req = reset_req;
       v1::ReferenceInfo resp;
       const grpc::Status s = daemon::command_reset_reference(e, req, &resp);
       fuzz::check_rpc_error(s, "ResetReference");
+      if (s.ok()) fuzz::check_answer(resp, "ResetReference");
       if (s.ok()) {
         FUZZ_CHECK(resp.state() == v1::ReferenceInfo::STATE_LEARNING, "reset reference in state %d",
                    static_cast<int>(resp.state()));
       }
       break;
     }
-    default:
-      return 0;
   }
   // What the call left behind is still judged and read.
   e.evaluate(fuzz::kFuzzEngineStart + fuzz::kFuzzEngineFrames * 1000 + 10'000);
@@ -133,9 +173,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v1::GetWindowStatsResponse stats;
   const grpc::Status st = daemon::query_window_stats(e, true, stats_req, &stats);
   FUZZ_CHECK(st.ok(), "GetWindowStats of cam after the call: %s", st.error_message().c_str());
+  fuzz::check_answer(stats, "GetWindowStats");
   v1::GetDriftRequest drift_req;
   drift_req.set_stream("cam");
   v1::GetDriftResponse drift;
-  fuzz::check_rpc_error(daemon::query_drift(e, true, drift_req, &drift), "GetDrift");
+  const grpc::Status sd = daemon::query_drift(e, true, drift_req, &drift);
+  fuzz::check_rpc_error(sd, "GetDrift");
+  if (sd.ok()) fuzz::check_answer(drift, "GetDrift");
   return 0;
 }

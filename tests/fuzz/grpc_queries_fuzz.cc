@@ -18,7 +18,8 @@
 //   - GetExemplars: at most `limit` (when set) and at most ExemplarConfig::per_key exemplars;
 //   - GetDrift: scores only of the requested window (when set);
 //   - ListAlerts: alerts only of the requested stream (when set);
-//   - every response stays under 1 MB with these 16 classes (the server's cap is 16 MB).
+//   - every response stays under 1 MB with these 16 classes (the server's cap is 16 MB) and
+//     parses back from its wire form (fuzz::check_answer).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -38,11 +39,6 @@ constexpr uint32_t kPerKey = 5;
 daemon::MonitorEngine& engine() {
   static daemon::MonitorEngine* e = fuzz::make_query_engine(kPerKey).release();
   return *e;
-}
-
-void check_size(const google::protobuf::Message& m, const char* call) {
-  FUZZ_CHECK(m.ByteSizeLong() < (size_t{1} << 20), "%s: response of %zu bytes", call,
-             m.ByteSizeLong());
 }
 
 bool has(const google::protobuf::RepeatedPtrField<std::string>& list, const std::string& s) {
@@ -68,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const grpc::Status s = daemon::query_list_streams(e, req, &resp);
       FUZZ_CHECK(s.ok(), "ListStreams failed: %s", s.error_message().c_str());
       FUZZ_CHECK(resp.streams_size() == 2, "%d streams", resp.streams_size());
-      check_size(resp, "ListStreams");
+      fuzz::check_answer(resp, "ListStreams");
       break;
     }
     case 1: {
@@ -106,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(cs.heatmap_size() == g * g, "heatmap of %d cells, grid %d", cs.heatmap_size(),
                    g);
       }
-      check_size(resp, "GetWindowStats");
+      fuzz::check_answer(resp, "GetWindowStats");
       break;
     }
     case 2: {
@@ -122,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(req.window().empty() || sc.window() == req.window(), "score of window %s",
                    sc.window().c_str());
       }
-      check_size(resp, "GetDrift");
+      fuzz::check_answer(resp, "GetDrift");
       break;
     }
     case 3: {
@@ -136,7 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(req.stream().empty() || a.stream() == req.stream(), "alert of stream %s",
                    a.stream().c_str());
       }
-      check_size(resp, "ListAlerts");
+      fuzz::check_answer(resp, "ListAlerts");
       break;
     }
     case 4: {
@@ -154,7 +150,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const auto& x : resp.exemplars()) {
         FUZZ_CHECK(!x.frame_id().empty(), "exemplar without frame id");
       }
-      check_size(resp, "GetExemplars");
+      fuzz::check_answer(resp, "GetExemplars");
       break;
     }
     case 5: {
@@ -166,7 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!s.ok()) break;
       FUZZ_CHECK(req.stream() == "cam", "baseline of stream %s", req.stream().c_str());
       FUZZ_CHECK(resp.baseline().stats().frames() > 0, "empty baseline");
-      check_size(resp, "GetBaseline");
+      fuzz::check_answer(resp, "GetBaseline");
       break;
     }
     default:
