@@ -21,6 +21,7 @@
 //   - every answer parses back from its wire form (fuzz::check_answer).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -46,9 +47,23 @@ const v1::Baseline& ref_snapshot() {
   return snapshot;
 }
 
+// Inputs seen and inputs that were a request (and so ran the engine), printed at exit for
+// docs/FUZZING.md: libFuzzer counts both kinds as executions.
+struct InputCounts {
+  uint64_t inputs = 0;
+  uint64_t requests = 0;
+  ~InputCounts() {
+    if (inputs == 0) return;
+    std::fprintf(stderr, "grpc_commands: %llu of %llu inputs were requests (engine built)\n",
+                 static_cast<unsigned long long>(requests),
+                 static_cast<unsigned long long>(inputs));
+  }
+} counts;
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  ++counts.inputs;
   if (size < 1) return 0;
   const int call = data[0] & 7;
   const bool ready = (data[0] & 8) == 0;
@@ -91,6 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
   }
   if (!parsed) return 0;
+  ++counts.requests;
   std::unique_ptr<daemon::MonitorEngine> engine = fuzz::make_query_engine(5);
   daemon::MonitorEngine& e = *engine;
   switch (call) {
