@@ -53,4 +53,64 @@ double union_area(std::span<const Box> boxes) {
   return total;
 }
 
+namespace {
+
+// Adds `delta` to the cover of the y intervals [a, b) below `node`, which spans intervals
+// [l, r) (interval i runs from ys[i] to ys[i + 1]), and recomputes the covered lengths on the
+// way back up. Depth O(log n); each call visits O(log n) nodes.
+void cover_range(UnionAreaScratch& s, size_t node, uint32_t l, uint32_t r, uint32_t a, uint32_t b,
+                 int32_t delta) {
+  if (b <= l || r <= a) return;
+  if (a <= l && r <= b) {
+    s.cover[node] = uint32_t(int64_t(s.cover[node]) + delta);
+  } else {
+    const uint32_t mid = l + (r - l) / 2;
+    cover_range(s, 2 * node, l, mid, a, b, delta);
+    cover_range(s, 2 * node + 1, mid, r, a, b, delta);
+  }
+  if (s.cover[node] > 0) {
+    s.covered[node] = double(s.ys[r]) - s.ys[l];
+  } else {
+    s.covered[node] = r - l == 1 ? 0.0 : s.covered[2 * node] + s.covered[2 * node + 1];
+  }
+}
+
+}  // namespace
+
+double union_area_swept(std::span<const Box> boxes, UnionAreaScratch& s) {
+  s.ys.clear();
+  s.edges.clear();
+  for (const Box& b : boxes) {
+    if (!(b.x_max > b.x_min && b.y_max > b.y_min)) continue;  // no area (union_area skips it)
+    s.ys.push_back(b.y_min);
+    s.ys.push_back(b.y_max);
+  }
+  if (s.ys.empty()) return 0.0;
+  std::sort(s.ys.begin(), s.ys.end());
+  s.ys.erase(std::unique(s.ys.begin(), s.ys.end()), s.ys.end());
+  const auto index = [&](float y) {
+    return uint32_t(std::lower_bound(s.ys.begin(), s.ys.end(), y) - s.ys.begin());
+  };
+  for (const Box& b : boxes) {
+    if (!(b.x_max > b.x_min && b.y_max > b.y_min)) continue;
+    const uint32_t lo = index(b.y_min), hi = index(b.y_max);
+    s.edges.push_back({b.x_min, +1, lo, hi});
+    s.edges.push_back({b.x_max, -1, lo, hi});
+  }
+  std::sort(
+      s.edges.begin(), s.edges.end(),
+      [](const UnionAreaScratch::Edge& a, const UnionAreaScratch::Edge& b) { return a.x < b.x; });
+  const uint32_t intervals = uint32_t(s.ys.size() - 1);
+  s.cover.assign(4 * size_t(intervals), 0);
+  s.covered.assign(4 * size_t(intervals), 0.0);
+  double total = 0.0;
+  float x = s.edges.front().x;
+  for (const UnionAreaScratch::Edge& e : s.edges) {
+    total += s.covered[1] * (double(e.x) - x);
+    x = e.x;
+    cover_range(s, 1, 0, intervals, e.lo, e.hi, e.delta);
+  }
+  return total;
+}
+
 }  // namespace predwatch::core

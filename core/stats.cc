@@ -163,11 +163,14 @@ void rank_edges(std::vector<uint64_t>& keys, std::vector<float>& values, std::ve
 // covers, and the covered length is summed over the runs of set bits. These are the slabs
 // and merged runs of core::union_area's sweep, with the same floating-point operations in
 // the same order, hence bit-identical results (the tests rely on it), but without
-// allocating and without the sweep's O(k) branchy scan and sort per slab.
+// allocating and without the sweep's O(k) branchy scan and sort per slab. The bitmasks cost
+// O(n^3 / 16) word operations and n^2 / 4 bytes, so above kSlabBoxes boxes the segment-tree
+// sweep takes over (O(n log n); equal up to rounding).
 double FrameDigester::union_area(std::span<const Box> boxes) {
   const size_t n = boxes.size();
   if (n == 0) return 0.0;
   if (n == 1) return std::max(0.0, double(boxes[0].area()));
+  if (n > kSlabBoxes) return union_area_swept(boxes, swept_);
   xkeys_.clear();
   ykeys_.clear();
   for (size_t i = 0; i < n; ++i) {

@@ -20,7 +20,8 @@
 //  - objects distribution: per class, histogram of the number of c's detections on a frame
 //    (StatsLayout::count_bucket with max_objects_bucket); bucket 0 = frames without c.
 //  - area: per frame containing c, u = union_area(boxes of c) as a fraction of the image
-//    (core/box_geometry.h); avg_area_pct(c) = 100 * sum(u) / images_with(c).
+//    (core/box_geometry.h; union_area_swept above FrameDigester::kSlabBoxes boxes, equal up
+//    to rounding); avg_area_pct(c) = 100 * sum(u) / images_with(c).
 //  - per detection: heatmap cell of the box centre; confidence bin and sum when scored;
 //    width = box.width(), height = box.height(), area = box.area() (floats, fractions),
 //    each binned with StatsLayout::size_bin and summed.
@@ -48,6 +49,7 @@
 #include <span>
 #include <vector>
 
+#include "core/box_geometry.h"
 #include "core/frame.h"
 #include "core/stats_layout.h"
 
@@ -142,6 +144,9 @@ struct FrameDigest {
 class FrameDigester {
  public:
   static constexpr int kRaster = 64;  // covered-area raster, kRaster x kRaster cells
+  // Boxes of one class on a frame up to which their union uses the slab bitmasks (exactly
+  // core::union_area's result); more use core::union_area_swept (O(n log n)).
+  static constexpr size_t kSlabBoxes = 64;
 
   // REQUIRES: layout.check() is empty; size bins <= 255, heatmap cells <= 65536.
   void digest(const Frame& frame, const StatsLayout& layout, FrameDigest& out);
@@ -155,6 +160,7 @@ class FrameDigester {
   std::vector<float> xs_, ys_;
   std::vector<uint64_t> xkeys_, ykeys_, cols_;
   std::vector<uint32_t> x0_, x1_, y0_, y1_;
+  UnionAreaScratch swept_;
   uint64_t raster_[kRaster] = {};
 };
 

@@ -63,7 +63,7 @@ void ReportImages::add(const core::Event& event) {
     img.boxes.push_back(ReportBox{it->second, layout_.heatmap_cell(d.box), d.box, d.confidence});
     scratch_.push_back(clip(d.box));
   }
-  img.covered = scratch_.empty() ? 0.0 : core::union_area(scratch_);
+  img.covered = core::union_area_swept(scratch_, union_scratch_);  // any number of boxes
 }
 
 void write_report_members(JsonWriter& w, const core::Stats& stats,

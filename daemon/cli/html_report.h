@@ -34,6 +34,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/box_geometry.h"
 #include "core/event.h"
 #include "core/stats.h"
 #include "core/stats_layout.h"
@@ -72,6 +73,7 @@ class ReportImages {
   std::vector<std::string> names_;
   std::unordered_map<std::string, uint32_t> ids_;
   std::vector<core::Box> scratch_;
+  core::UnionAreaScratch union_scratch_;
 };
 
 // Writes "layout", "class_names", "class_tables" and "image_list" (see above) into the

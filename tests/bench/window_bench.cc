@@ -56,7 +56,7 @@ std::vector<Frame> make_frames(int objects, uint32_t classes, size_t count = 409
 // after), so that this file builds against either to compare them.
 template <class Part>
 const Part* parts_element_of(void (Window::*)(std::vector<const Part*>&) const);
-inline auto parts_element(const Window&) -> decltype(parts_element_of(&Window::parts));
+using PartElement = decltype(parts_element_of(&Window::parts));
 
 constexpr int64_t kPaneMs = 1000, kPanes = 60, kFrameStepUs = 10;
 
@@ -193,7 +193,7 @@ void BM_StreamMemory(benchmark::State& state) {
     FrameDigest digest;
     // Before the compact ring (85487a2): a copy of last10k's ring of digests, for its share.
     std::vector<FrameDigest> ring(10'000);
-    std::vector<decltype(parts_element(w5m))> parts;
+    std::vector<PartElement> parts;
     for (size_t i = 0; i < kFrames; ++i) {
       const int64_t t = int64_t(i) * 100;
       digester.digest(frames[i % frames.size()], StatsLayout{}, digest);
@@ -262,6 +262,39 @@ BENCHMARK(BM_ExemplarAdd)
     ->Args({5, 80})
     ->Args({20, 80})
     ->Args({20, 1000});
+
+// FrameDigester::digest of one frame of n nested boxes of one class (the worst case of the
+// per-class union area): up to FrameDigester::kSlabBoxes boxes the slab bitmasks, above it
+// union_area_swept. layout: the default one.
+void BM_DigestNestedBoxes(benchmark::State& state) {
+  const int n = int(state.range(0));
+  Frame f;
+  for (int i = 0; i < n; ++i) {
+    const float r = i == n - 1 ? 0.5f : 0.5f * float(i + 1) / float(n);
+    Detection d;
+    d.class_id = 0;
+    d.box = {0.5f - r, 0.5f - r, 0.5f + r, 0.5f + r};
+    d.confidence = 0.5f;
+    f.detections.push_back(d);
+  }
+  const StatsLayout layout;
+  FrameDigester digester;
+  FrameDigest digest;
+  for (auto _ : state) {
+    digester.digest(f, layout, digest);
+    benchmark::DoNotOptimize(digest.classes.data());
+  }
+  state.counters["boxes/s"] =
+      benchmark::Counter(double(state.iterations()) * n, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_DigestNestedBoxes)
+    ->ArgName("boxes")
+    ->Arg(16)
+    ->Arg(64)
+    ->Arg(65)
+    ->Arg(256)
+    ->Arg(4096)
+    ->Arg(100000);
 
 }  // namespace
 }  // namespace predwatch::core
