@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@ struct Watcher {
   std::mutex mu;
   std::vector<v1::AlertTransition> seen;
   grpc::Status status;
+  std::atomic<bool> ended{false};  // the call finished; `status` holds how
   std::thread thread;
 
   Watcher(v1::MonitorService::Stub& stub, const std::string& stream) {
@@ -33,6 +35,7 @@ struct Watcher {
         seen.push_back(t.transition());
       }
       status = reader->Finish();
+      ended = true;
     });
   }
   ~Watcher() {
@@ -44,6 +47,15 @@ struct Watcher {
   size_t size() {
     std::lock_guard lock(mu);
     return seen.size();
+  }
+  // Whether the call ended within `timeout` (joins the thread if so).
+  bool wait_end(std::chrono::milliseconds timeout) {
+    for (auto t = std::chrono::milliseconds(0); t < timeout && !ended;
+         t += std::chrono::milliseconds(10))
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!ended) return false;
+    thread.join();
+    return true;
   }
   bool wait_for(size_t n) {
     for (int i = 0; i < 500 && size() < n; ++i)

@@ -722,8 +722,7 @@ TEST_F(GrpcServerTest, WatchAlertsCancelledByTheClient) {
 
 // Issue 14 bounds: WatchAlerts calls are capped (a further one ends at once with
 // RESOURCE_EXHAUSTED, and a slot frees when a watcher leaves). (The byte bound of a slow
-// reader's queue is not driven here: HTTP/2 flow control buffers ~64 KB per call before the
-// queue grows, more alert transitions than this fixture makes.)
+// reader's queue: next test.)
 TEST(GrpcServerBounds, WatchersAreCapped) {
   TrafficEnv env;
   std::string error;
@@ -756,6 +755,40 @@ TEST(GrpcServerBounds, WatchersAreCapped) {
     admitted = d.status.error_code() == StatusCode::CANCELLED;
   }
   EXPECT_TRUE(admitted);
+  server->shutdown(std::chrono::milliseconds(500));
+}
+
+// Issue 14 bounds: a watcher's queue of unsent transitions is bounded in bytes; past the
+// bound the call ends with RESOURCE_EXHAUSTED and "reconnect", and nothing else is
+// disturbed. A slow reader needs more transitions than HTTP/2 flow control buffers (~64 KB)
+// before its queue grows, more than this fixture makes, so the bound here is 1 byte: the
+// first transition already exceeds it (GrpcServerOptions::max_watch_queue_bytes).
+TEST(GrpcServerBounds, AWatchersQueueIsBoundedInBytes) {
+  TrafficEnv env;
+  std::string error;
+  auto server =
+      GrpcServer::Start(*env.engine, {.bind = "127.0.0.1:0", .max_watch_queue_bytes = 1}, error);
+  ASSERT_TRUE(server) << error;
+  server->set_ready(true);
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::MonitorService::NewStub(channel);
+  Watcher w(*stub, "cam");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // subscribed
+  ASSERT_EQ(env.inject_novel_pair(), "");                       // alert transitions on "cam"
+  ASSERT_FALSE(env.engine->alerts("cam").empty());
+  ASSERT_TRUE(w.wait_end(std::chrono::seconds(10))) << "the watcher's call was not ended";
+  EXPECT_EQ(w.status.error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(w.status.error_message().find("reads alert transitions too slowly"), std::string::npos)
+      << w.status.error_message();
+  EXPECT_NE(w.status.error_message().find("reconnect"), std::string::npos);
+  EXPECT_EQ(w.size(), 0u);
+  grpc::ClientContext ctx;
+  v1::ListAlertsRequest req;
+  req.set_stream("cam");
+  v1::ListAlertsResponse resp;
+  ASSERT_TRUE(stub->ListAlerts(&ctx, req, &resp).ok());
+  EXPECT_EQ(size_t(resp.alerts_size()), env.engine->alerts("cam").size());
   server->shutdown(std::chrono::milliseconds(500));
 }
 
