@@ -1360,7 +1360,8 @@ void cross_checks(Parser& p, const Settings& s) {
   if (s.kafka.rebuild_horizon.count() > 0 && s.kafka.rebuild_horizon < covered) {
     p.error(p.pos_at("kafka.rebuild_horizon"), "kafka.rebuild_horizon",
             "(" + format_duration(s.kafka.rebuild_horizon) +
-                ") must be 0 (automatic) or at least the longest time window plus its lateness (" +
+                ") must be 0 (automatic) or at least the longest time window plus its lateness "
+                "and limits.max_future_skew (" +
                 format_duration(covered) + ")");
   }
   if (longest && s.streams.idle_expiry.count() > 0 && s.streams.idle_expiry < longest->length) {

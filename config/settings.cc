@@ -165,6 +165,9 @@ Millis automatic_rebuild_horizon(const Settings& settings) {
   for (const WindowSettings& w : settings.windows) {
     if (w.type == WindowType::kTime) h = std::max(h, w.length + w.allowed_lateness);
   }
+  // An accepted event may be up to limits.max_future_skew ahead of its message timestamp, so
+  // its message may be that much older than the window's start (0, unbounded: nothing added).
+  if (h.count() > 0) h += settings.limits.max_future_skew;
   return h;
 }
 

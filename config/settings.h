@@ -447,8 +447,9 @@ DriftThresholds resolve_thresholds(const Settings& settings, std::string_view st
 // windows). The result's key is stream.
 StreamSettings stream_settings(const Settings& settings, std::string_view stream);
 
-// The automatic Kafka rebuild horizon: the longest time window plus its allowed lateness
-// (0 without time windows). kafka.rebuild_horizon, when set, must be at least this.
+// The automatic Kafka rebuild horizon: the longest time window plus its allowed lateness plus
+// limits.max_future_skew (0 without time windows). kafka.rebuild_horizon, when set, must be
+// at least this.
 Millis automatic_rebuild_horizon(const Settings& settings);
 
 }  // namespace predwatch::config

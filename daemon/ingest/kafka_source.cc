@@ -92,6 +92,10 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
   // copy acknowledged) by an earlier owner: below the group's committed offset at
   // assignment. A rebuild replays such events; they are not copied again.
   bool copied_before(std::string_view topic, int32_t partition, int64_t offset) const;
+  // Counts (and logs) the messages between a partition's committed offset and the offset its
+  // rebuild starts from: a consumer further behind than the horizon skips them.
+  void count_skipped_backlog(RdKafka::KafkaConsumer* c,
+                             const std::vector<RdKafka::TopicPartition*>& parts, int timeout);
   // Dead letters in flight: a copy keeps what it takes to produce it again.
   struct DeadLetterCopy {
     TopicPartition source;
@@ -388,7 +392,9 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
     }
   }
 
-  if (dead_letter_producer && !parts.empty()) {
+  // The committed offsets: for the dead-letter copies (copied_before) and for what a rebuild
+  // skips (count_skipped_backlog).
+  if ((dead_letter_producer || options.rebuild_horizon_ms > 0) && !parts.empty()) {
     PartitionVector committed;
     for (auto* p : parts)
       committed.v.push_back(RdKafka::TopicPartition::create(p->topic(), p->partition()));
@@ -398,6 +404,8 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
           ok && p->err() == RdKafka::ERR_NO_ERROR ? p->offset() : -1;
     }
   }
+
+  if (options.rebuild_horizon_ms > 0) count_skipped_backlog(c, parts, timeout);
 
   std::vector<PartitionRebuild> added;
   for (auto* p : parts) {
@@ -735,6 +743,33 @@ void KafkaSource::Impl::count_unknown_fields(std::string_view topic) {
         "(docs/EVENTS.md; logged once)",
         topic, field, decoders.ignored_phrase(topic), hint.empty() ? "" : "; did you mean ", hint,
         hint.empty() ? "" : "?");
+  }
+}
+
+void KafkaSource::Impl::count_skipped_backlog(RdKafka::KafkaConsumer* c,
+                                              const std::vector<RdKafka::TopicPartition*>& parts,
+                                              int timeout) {
+  for (const auto* p : parts) {
+    auto it = committed_at_assignment.find({p->topic(), p->partition()});
+    if (it == committed_at_assignment.end() || it->second < 0) continue;  // nothing committed
+    int64_t from = p->offset();
+    if (from == RdKafka::Topic::OFFSET_END) {
+      int64_t lo = -1;
+      if (c->query_watermark_offsets(p->topic(), p->partition(), &lo, &from, timeout) !=
+          RdKafka::ERR_NO_ERROR)
+        continue;
+    }
+    if (from <= it->second) continue;  // OFFSET_STORED (lookup failed) is negative too
+    const uint64_t skipped = uint64_t(from - it->second);
+    {
+      std::lock_guard lock(mu);
+      counters.rebuild_skipped_messages += skipped;
+    }
+    spdlog::warn(
+        "kafka: {}/{}: the rebuild starts at offset {}, after the committed offset {}: {} "
+        "messages older than the rebuild horizon are skipped (the consumer was further behind "
+        "than the horizon; their events could no longer reach a time window)",
+        p->topic(), p->partition(), from, it->second, skipped);
   }
 }
 

@@ -118,6 +118,10 @@ struct KafkaSourceCounters {
   // failed kRebuildLookupAttempts times): they resumed from the committed offset, so their
   // windows start incomplete.
   uint64_t rebuild_lookup_errors = 0;
+  // Messages a rebuild skipped: between a partition's committed offset and the horizon's
+  // offset, when the consumer was further behind than the horizon (never applied; their
+  // events are older than any time window reaches).
+  uint64_t rebuild_skipped_messages = 0;
   uint64_t partitions_assigned = 0;
   uint64_t partitions_revoked = 0;
   // JSON events carrying fields that are not part of a PredictionEvent (ignored): per

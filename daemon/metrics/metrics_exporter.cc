@@ -346,6 +346,10 @@ class Collector final : public prometheus::Collectable {
     out.declare("predwatch_consumer_lag_messages", "high watermark minus committed offset", G);
     out.declare("predwatch_rebuild_remaining_messages",
                 "messages left to replay before the partition's windows are rebuilt", G);
+    out.declare("predwatch_rebuild_skipped_messages_total",
+                "messages between a partition's committed offset and its rebuild's start, "
+                "skipped because the consumer was further behind than the rebuild horizon",
+                C);
     out.declare("predwatch_events_applied_total", "events applied to the windows", C);
     out.declare("predwatch_objects_limited_total",
                 "detections folded into __other__ (limit max_classes) or left out "
@@ -420,6 +424,7 @@ class Collector final : public prometheus::Collectable {
               double(k.dead_letter_errors));
       out.add("predwatch_kafka_errors_total", {{"operation", "rebuild_lookup"}},
               double(k.rebuild_lookup_errors));
+      out.add("predwatch_rebuild_skipped_messages_total", {}, double(k.rebuild_skipped_messages));
       out.add("predwatch_stream_moved_total", {{"stream", "*"}}, double(k.stream_moved));
       for (const auto& [key, n] : k.unknown_fields) {
         out.add("predwatch_events_unknown_fields_total",

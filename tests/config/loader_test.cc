@@ -190,10 +190,11 @@ const InvalidCase kInvalid[] = {
     {"exported classes above tracked classes", "metrics:\n  max_classes_exported: 2000\n",
      "t.yaml:2:25: metrics.max_classes_exported: (2000) must not exceed statistics.max_classes "
      "(1000)"},
-    // Default windows: 5m (lateness 10s), 1h (lateness 1m), last10k: 1h 1m is covered.
+    // Default windows: 5m (lateness 10s), 1h (lateness 1m), last10k, and max_future_skew 5m:
+    // 1h 6m is covered.
     {"rebuild horizon shorter than the time windows", "kafka:\n  rebuild_horizon: 1h\n",
      "t.yaml:2:20: kafka.rebuild_horizon: (1h) must be 0 (automatic) or at least the longest "
-     "time window plus its lateness (1h1m)"},
+     "time window plus its lateness and limits.max_future_skew (1h6m)"},
     {"idle expiry shorter than a window", "streams:\n  idle_expiry: 30m\n",
      "t.yaml:2:16: streams.idle_expiry: (30m) must be 0 or at least the longest time window "
      "(1h: 1h)"},

@@ -70,14 +70,17 @@ core::Event Event(std::string_view id, std::vector<core::NamedDetection> detecti
 // statistics.max_detections_per_event: only the most confident detections of an event
 // enter the statistics; limits.max_detections_per_event rejects the whole event.
 // The rebuild horizon: the longest time window plus its lateness (count windows do not
-// count), or kafka.rebuild_horizon when set.
+// count) plus limits.max_future_skew (default 5m: an accepted event's message may be that much
+// older than the event), or kafka.rebuild_horizon when set.
 TEST(EngineConfig, RebuildHorizonCoversTheTimeWindowsOrIsSet) {
   const std::string windows =
       "windows:\n"
       "  - {name: 5m, type: time, length: 5m, pane: 10s, allowed_lateness: 2m}\n"
       "  - {name: 1h, type: time, length: 1h, pane: 1m, allowed_lateness: 30s}\n"
       "  - {name: last10k, type: count, frames: 10000}\n";
-  EXPECT_EQ(rebuild_horizon_ms(Load(windows)), 3'600'000 + 30'000);
+  EXPECT_EQ(rebuild_horizon_ms(Load(windows)), 3'600'000 + 30'000 + 300'000);
+  EXPECT_EQ(rebuild_horizon_ms(Load(windows + "limits:\n  max_future_skew: 0s\n")),
+            3'600'000 + 30'000);
   EXPECT_EQ(rebuild_horizon_ms(Load(windows + "kafka:\n  rebuild_horizon: 3h\n")), 10'800'000);
   EXPECT_EQ(rebuild_horizon_ms(Load("windows:\n  - {name: n, type: count, frames: 100}\n")), 0);
 }
