@@ -158,7 +158,8 @@ const std::vector<Setting>& table() {
        .bounds_note = "; 0 = automatic; else ≥ the automatic horizon",
        .doc = "How far back the rebuild replays (message timestamps). Automatic: the longest "
               "time window plus its allowed lateness plus limits.max_future_skew (an accepted "
-              "event's message may be that much older than the event). A count window (last N frames) of a "
+              "event's message may be that much older than the event). A count window (last N "
+              "frames) of a "
               "stream slower than N frames per horizon restarts with only the horizon's "
               "frames (not judged until refilled); set this to N / the slowest stream's "
               "frame rate to rebuild it too (docs/KAFKA.md \"Delivery semantics\"), within "
