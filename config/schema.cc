@@ -843,10 +843,11 @@ const std::vector<Setting>& table() {
        .kind = Kind::kDuration,
        .bounds = closed(0, 30 * kDay),
        .bounds_note = "; 0 = unbounded",
-       .doc = "Events whose time is further ahead of the Kafka message timestamp are rejected "
-              "(counted as `clock_skew`, logged): a timestamp in the wrong unit must not move a "
-              "stream's windows into the future. Without a message timestamp (`predwatch "
-              "replay`) the reference is the stream's newest event time, and a "
+       .doc = "Events whose time is further ahead of the Kafka message timestamp (or of "
+              "predwatchd's wall clock, when earlier) are rejected (counted as `clock_skew`, "
+              "logged): a timestamp in the wrong unit must not move a stream's windows into "
+              "the future. In `predwatch replay` the reference is the stream's newest event time, "
+              "and a "
               "jump is accepted from its third consecutive event on (a gap in a recording). "
               "Events in the past are not bounded: beyond `windows[].allowed_lateness` they are "
               "counted late and change nothing.",

@@ -234,7 +234,8 @@ SinkResult MonitorEngine::apply_locked(const core::Event& event, int32_t partiti
             "stream {}: event {} rejected (clock_skew): its time {} ms is more than {} ms ahead "
             "of the {} {} ms; {} such events so far",
             s->monitor->stream(), event.frame_id, event.time_ms, options_.max_future_skew_ms,
-            skew.broker ? "Kafka message timestamp" : "stream's newest event time",
+            skew.broker ? "Kafka message timestamp (or the wall clock, when earlier)"
+                        : "stream's newest event time",
             skew.reference_ms, s->skew_rejected);
       }
       s = nullptr;

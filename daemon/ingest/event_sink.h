@@ -42,8 +42,10 @@ struct EventOrigin {
   std::string_view topic;
   int32_t partition = 0;
   int64_t offset = 0;
-  int64_t message_time_ms = -1;  // the Kafka message timestamp, -1 when it has none
-  bool rebuilding = false;       // the partition has not yet caught up with its rebuild target
+  // What the event time's skew is bounded against: the Kafka message timestamp, or the wall
+  // clock at consumption when that is earlier or the message has none; -1: neither (replay).
+  int64_t message_time_ms = -1;
+  bool rebuilding = false;  // the partition has not yet caught up with its rebuild target
 };
 
 // The sink's verdict on one event. `reason` is a short static label ("late",

@@ -652,7 +652,12 @@ void KafkaSource::Impl::handle_message(RdKafka::Message& msg) {
       moved = true;
       it->second = TopicPartition{std::string(topic), raw->partition};
     }
-    const EventOrigin origin{topic, raw->partition, raw->offset, message_time_ms, rebuilding};
+    // The skew bound's reference: the message timestamp, or the wall clock when that is
+    // earlier (or the message has none), so that a producer copying a wrong event time into
+    // the message timestamp does not carry it past limits.max_future_skew.
+    const int64_t now = options.now_ms();
+    const int64_t reference_ms = message_time_ms >= 0 ? std::min(message_time_ms, now) : now;
+    const EventOrigin origin{topic, raw->partition, raw->offset, reference_ms, rebuilding};
     const SinkResult verdict = sink.apply(event, origin);
     {
       std::lock_guard lock(mu);

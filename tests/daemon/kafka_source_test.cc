@@ -413,6 +413,37 @@ TEST(KafkaSourceMock, ARebuildPastTheCommittedOffsetCountsTheSkippedMessages) {
   EXPECT_EQ(run(3'600'000, 0).rebuild_skipped_messages, 7u);
 }
 
+// Issue 14: the skew bound's reference is the message timestamp or the wall clock, whichever
+// is earlier, so a producer that copies a timestamp in microseconds into the message
+// timestamp as well does not carry it past limits.max_future_skew. Three messages: an
+// ordinary one (timestamp a minute ago: its own), one stamped far in the future (the wall
+// clock instead), one without a timestamp set by the producer (librdkafka stamps it now).
+TEST(KafkaSourceMock, TheSkewReferenceIsTheMessageTimestampOrTheWallClockWhenEarlier) {
+  MockCluster cluster;
+  cluster.create_topic("ts", 1);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  cluster.produce_at("ts", 0, JsonEvent("cam1", "past", now - 60'000), now - 60'000);
+  cluster.produce_at("ts", 0, JsonEvent("cam1", "us", now * 1000), now * 1000);
+  cluster.produce("ts", 0, JsonEvent("cam1", "unset", now));
+  cluster.flush();
+  KafkaSourceOptions o = MockOptions(cluster, "g-ts", "ts");
+  o.now_ms = [now] { return now; };
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(o, sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() == 3; }));
+  source->stop();
+  const auto got = sink.all();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].message_time_ms, now - 60'000);
+  EXPECT_EQ(got[1].message_time_ms, now);
+  EXPECT_EQ(got[2].message_time_ms, now);  // stamped by the producer after `now`: the clock
+}
+
 // A bad event larger than the dead-letter producer accepts (message.max.bytes, 1 MB by
 // default) would be refused forever and stall its partition; its copy goes without the
 // payload instead (header predwatch-payload-omitted: the size), and the offset moves on.

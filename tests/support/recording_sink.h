@@ -23,6 +23,7 @@ struct Record {
   int32_t partition = 0;
   int64_t offset = 0;
   bool rebuilding = false;
+  int64_t message_time_ms = -1;  // EventOrigin::message_time_ms
 };
 
 // Thread-safe: the source calls it on its thread, the test reads from another.
@@ -37,7 +38,8 @@ class RecordingSink : public daemon::EventSink {
              std::string(origin.topic),
              origin.partition,
              origin.offset,
-             origin.rebuilding};
+             origin.rebuilding,
+             origin.message_time_ms};
     std::string_view reason;
     if (on_apply) reason = on_apply(r);
     std::lock_guard lock(mu_);
