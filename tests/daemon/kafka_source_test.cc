@@ -444,6 +444,39 @@ TEST(KafkaSourceMock, TheSkewReferenceIsTheMessageTimestampOrTheWallClockWhenEar
   EXPECT_EQ(got[2].message_time_ms, now);  // stamped by the producer after `now`: the clock
 }
 
+// Issue 14: broker errors the consumer sees are counted (predwatch_kafka_errors_total
+// {operation="consume"}), and the source carries on when the broker is back: events before,
+// while (produced after it is up again) and after are each applied once.
+TEST(KafkaSourceMock, ABrokerDownIsCountedAsConsumerErrorsAndNothingIsLost) {
+  MockCluster cluster;
+  cluster.create_topic("down", 1);
+  for (int i = 0; i < 2; ++i)
+    cluster.produce("down", 0, JsonEvent("cam1", "a" + std::to_string(i), i));
+  cluster.flush();
+  KafkaSourceOptions o = MockOptions(cluster, "g-down", "down");
+  o.properties["reconnect.backoff.ms"] = "100";
+  o.properties["reconnect.backoff.max.ms"] = "500";
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(o, sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() == 2; }));
+  EXPECT_EQ(source->counters().consumer_errors, 0u);
+  rd_kafka_mock_broker_set_down(cluster.mock(), 1);
+  EXPECT_TRUE(WaitFor([&] { return source->counters().consumer_errors > 0; }));
+  rd_kafka_mock_broker_set_up(cluster.mock(), 1);
+  for (int i = 0; i < 2; ++i)
+    cluster.produce("down", 0, JsonEvent("cam1", "b" + std::to_string(i), 10 + i));
+  cluster.flush();
+  EXPECT_TRUE(WaitFor([&] { return sink.size() == 4; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // nothing more arrives
+  source->stop();
+  std::vector<std::string> frames;
+  for (const Record& r : sink.all()) frames.push_back(r.frame_id);
+  EXPECT_THAT(frames, ::testing::ElementsAre("a0", "a1", "b0", "b1"));
+}
+
 // A bad event larger than the dead-letter producer accepts (message.max.bytes, 1 MB by
 // default) would be refused forever and stall its partition; its copy goes without the
 // payload instead (header predwatch-payload-omitted: the size), and the offset moves on.
