@@ -117,6 +117,13 @@ class MockCluster {
   std::string bootstraps_;
 };
 
+// The wall clock in ms since the epoch (message timestamps are on it).
+int64_t WallNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 KafkaSourceOptions MockOptions(const MockCluster& cluster, const std::string& group,
                                const std::string& topic) {
   KafkaSourceOptions o;
@@ -382,9 +389,7 @@ TEST(KafkaSourceMock, ARebuildLookupRefusedOnceIsTriedAgain) {
 TEST(KafkaSourceMock, ARebuildPastTheCommittedOffsetCountsTheSkippedMessages) {
   MockCluster cluster;
   cluster.create_topic("sk", 1);
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = WallNowMs();
   for (int i = 0; i < 5; ++i)
     cluster.produce_at("sk", 0, JsonEvent("cam1", "a" + std::to_string(i), i), now - 10'800'000);
   cluster.flush();
@@ -421,9 +426,7 @@ TEST(KafkaSourceMock, ARebuildPastTheCommittedOffsetCountsTheSkippedMessages) {
 TEST(KafkaSourceMock, TheSkewReferenceIsTheMessageTimestampOrTheWallClockWhenEarlier) {
   MockCluster cluster;
   cluster.create_topic("ts", 1);
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = WallNowMs();
   cluster.produce_at("ts", 0, JsonEvent("cam1", "past", now - 60'000), now - 60'000);
   cluster.produce_at("ts", 0, JsonEvent("cam1", "us", now * 1000), now * 1000);
   cluster.produce("ts", 0, JsonEvent("cam1", "unset", now));
@@ -445,8 +448,8 @@ TEST(KafkaSourceMock, TheSkewReferenceIsTheMessageTimestampOrTheWallClockWhenEar
 }
 
 // Issue 14: broker errors the consumer sees are counted (predwatch_kafka_errors_total
-// {operation="consume"}), and the source carries on when the broker is back: events before,
-// while (produced after it is up again) and after are each applied once.
+// {operation="consume"}), and the source carries on when the broker is back: the events
+// produced before the outage and those produced after it are each applied once.
 TEST(KafkaSourceMock, ABrokerDownIsCountedAsConsumerErrorsAndNothingIsLost) {
   MockCluster cluster;
   cluster.create_topic("down", 1);
