@@ -92,10 +92,10 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
   // copy acknowledged) by an earlier owner: below the group's committed offset at
   // assignment. A rebuild replays such events; they are not copied again.
   bool copied_before(std::string_view topic, int32_t partition, int64_t offset) const;
-  // Counts (and logs) the messages between a partition's committed offset and the offset its
-  // rebuild starts from: a consumer further behind than the horizon skips them.
-  void count_skipped_backlog(RdKafka::KafkaConsumer* c,
-                             const std::vector<RdKafka::TopicPartition*>& parts, int timeout);
+  // Counts (and logs) the messages between the partition's committed offset and the offset
+  // its rebuild starts from (r.start_offset): a consumer further behind than the horizon
+  // skips them.
+  void count_skipped_backlog(const PartitionRebuild& r);
   // Dead letters in flight: a copy keeps what it takes to produce it again.
   struct DeadLetterCopy {
     TopicPartition source;
@@ -393,7 +393,7 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
   }
 
   // The committed offsets: for the dead-letter copies (copied_before) and for what a rebuild
-  // skips (count_skipped_backlog).
+  // skips (count_skipped_backlog, below).
   if ((dead_letter_producer || options.rebuild_horizon_ms > 0) && !parts.empty()) {
     PartitionVector committed;
     for (auto* p : parts)
@@ -404,8 +404,6 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
           ok && p->err() == RdKafka::ERR_NO_ERROR ? p->offset() : -1;
     }
   }
-
-  if (options.rebuild_horizon_ms > 0) count_skipped_backlog(c, parts, timeout);
 
   std::vector<PartitionRebuild> added;
   for (auto* p : parts) {
@@ -420,6 +418,7 @@ void KafkaSource::Impl::assign(RdKafka::KafkaConsumer* c,
     if (p->offset() == RdKafka::Topic::OFFSET_END) r.start_offset = r.target_offset;
     r.next_offset = r.start_offset;
     r.caught_up = r.target_offset >= 0 && r.start_offset >= r.target_offset;
+    if (options.rebuild_horizon_ms > 0) count_skipped_backlog(r);
     spdlog::info("kafka: assigned {}/{}: replay from offset {} to {}", p->topic(), p->partition(),
                  r.start_offset, r.target_offset);
     added.push_back(std::move(r));
@@ -751,31 +750,22 @@ void KafkaSource::Impl::count_unknown_fields(std::string_view topic) {
   }
 }
 
-void KafkaSource::Impl::count_skipped_backlog(RdKafka::KafkaConsumer* c,
-                                              const std::vector<RdKafka::TopicPartition*>& parts,
-                                              int timeout) {
-  for (const auto* p : parts) {
-    auto it = committed_at_assignment.find({p->topic(), p->partition()});
-    if (it == committed_at_assignment.end() || it->second < 0) continue;  // nothing committed
-    int64_t from = p->offset();
-    if (from == RdKafka::Topic::OFFSET_END) {
-      int64_t lo = -1;
-      if (c->query_watermark_offsets(p->topic(), p->partition(), &lo, &from, timeout) !=
-          RdKafka::ERR_NO_ERROR)
-        continue;
-    }
-    if (from <= it->second) continue;  // OFFSET_STORED (lookup failed) is negative too
-    const uint64_t skipped = uint64_t(from - it->second);
-    {
-      std::lock_guard lock(mu);
-      counters.rebuild_skipped_messages += skipped;
-    }
-    spdlog::warn(
-        "kafka: {}/{}: the rebuild starts at offset {}, after the committed offset {}: {} "
-        "messages older than the rebuild horizon are skipped (the consumer was further behind "
-        "than the horizon; their events could no longer reach a time window)",
-        p->topic(), p->partition(), from, it->second, skipped);
+void KafkaSource::Impl::count_skipped_backlog(const PartitionRebuild& r) {
+  auto it = committed_at_assignment.find(r.partition);
+  if (it == committed_at_assignment.end() || it->second < 0) return;  // nothing committed
+  // start_offset is -1 when the horizon's offset was not found (resumed from the committed
+  // offset) or the end offset unknown.
+  if (r.start_offset <= it->second) return;
+  const uint64_t skipped = uint64_t(r.start_offset - it->second);
+  {
+    std::lock_guard lock(mu);
+    counters.rebuild_skipped_messages += skipped;
   }
+  spdlog::warn(
+      "kafka: {}/{}: the rebuild starts at offset {}, after the committed offset {}: {} "
+      "messages older than the rebuild horizon are skipped (the consumer was further behind "
+      "than the horizon; their events could no longer reach a time window)",
+      r.partition.topic, r.partition.partition, r.start_offset, it->second, skipped);
 }
 
 bool KafkaSource::Impl::copied_before(std::string_view topic, int32_t partition,
