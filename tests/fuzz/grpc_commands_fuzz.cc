@@ -70,57 +70,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool merge = (data[0] & 16) != 0;
   const uint8_t* body = data + 1;
   const int len = static_cast<int>(size - 1);
-  if (call > 5) return 0;
-  // Requests are parsed before the fresh engine is built: most random bodies are not messages.
-  v1::SetBaselineRequest set_req;
-  v1::SnapshotBaselineRequest snapshot_req;
-  v1::RevertBaselineRequest revert_req;
-  v1::GetReferenceRequest get_reference_req;
-  v1::PinReferenceRequest pin_req;
-  v1::ResetReferenceRequest reset_req;
-  bool parsed = false;
-  switch (call) {
-    case 0:
-      if (merge) {
-        set_req.set_stream("cam");
-        *set_req.mutable_baseline() = ref_snapshot();
-        parsed = set_req.MergeFromString(std::string(reinterpret_cast<const char*>(body), len));
-      } else {
-        parsed = set_req.ParseFromArray(body, len);
-      }
-      break;
-    case 1:
-      parsed = snapshot_req.ParseFromArray(body, len);
-      break;
-    case 2:
-      parsed = revert_req.ParseFromArray(body, len);
-      break;
-    case 3:
-      parsed = get_reference_req.ParseFromArray(body, len);
-      break;
-    case 4:
-      parsed = pin_req.ParseFromArray(body, len);
-      break;
-    case 5:
-      parsed = reset_req.ParseFromArray(body, len);
-      break;
-  }
-  if (!parsed) return 0;
-  ++counts.requests;
-  std::unique_ptr<daemon::MonitorEngine> engine = fuzz::make_query_engine(5);
-  daemon::MonitorEngine& e = *engine;
+  // Each call parses its request before the fresh engine is built: most random bodies are not
+  // messages, and they cost no engine.
+  std::unique_ptr<daemon::MonitorEngine> engine;
+  const auto built = [&](bool parsed) {
+    if (!parsed) return false;
+    ++counts.requests;
+    engine = fuzz::make_query_engine(5);
+    return true;
+  };
   switch (call) {
     case 0: {
-      const v1::SetBaselineRequest& req = set_req;
+      v1::SetBaselineRequest req;
+      bool parsed;
+      if (merge) {
+        req.set_stream("cam");
+        *req.mutable_baseline() = ref_snapshot();
+        parsed = req.MergeFromString(std::string(reinterpret_cast<const char*>(body), len));
+      } else {
+        parsed = req.ParseFromArray(body, len);
+      }
+      if (!built(parsed)) return 0;
       v1::SetBaselineResponse resp;
-      const grpc::Status s = daemon::command_set_baseline(e, req, &resp);
+      const grpc::Status s = daemon::command_set_baseline(*engine, req, &resp);
       fuzz::check_rpc_error(s, "SetBaseline");
-      if (s.ok()) fuzz::check_answer(resp, "SetBaseline");
       if (!s.ok()) break;
+      fuzz::check_answer(resp, "SetBaseline");
       v1::GetBaselineRequest get;
       get.set_stream(req.stream());
       v1::GetBaselineResponse got;
-      const grpc::Status g = daemon::query_baseline(e, get, &got);
+      const grpc::Status g = daemon::query_baseline(*engine, get, &got);
       FUZZ_CHECK(g.ok(), "GetBaseline after SetBaseline: %s", g.error_message().c_str());
       FUZZ_CHECK(uint64_t(got.baseline().stats().frames()) == resp.frames(),
                  "GetBaseline: %lld frames, SetBaseline said %llu",
@@ -129,56 +108,65 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 1: {
-      const v1::SnapshotBaselineRequest& req = snapshot_req;
+      v1::SnapshotBaselineRequest req;
+      if (!built(req.ParseFromArray(body, len))) return 0;
       v1::SnapshotBaselineResponse resp;
-      const grpc::Status s = daemon::command_snapshot_baseline(e, ready, req, &resp);
+      const grpc::Status s = daemon::command_snapshot_baseline(*engine, ready, req, &resp);
       fuzz::check_rpc_error(s, "SnapshotBaseline");
-      if (s.ok()) fuzz::check_answer(resp, "SnapshotBaseline");
-      if (s.ok()) FUZZ_CHECK(ready, "SnapshotBaseline answered while not ready");
+      if (!s.ok()) break;
+      fuzz::check_answer(resp, "SnapshotBaseline");
+      FUZZ_CHECK(ready, "SnapshotBaseline answered while not ready");
       break;
     }
     case 2: {
-      const v1::RevertBaselineRequest& req = revert_req;
+      v1::RevertBaselineRequest req;
+      if (!built(req.ParseFromArray(body, len))) return 0;
       v1::RevertBaselineResponse resp;
-      const grpc::Status s = daemon::command_revert_baseline(e, req, &resp);
+      const grpc::Status s = daemon::command_revert_baseline(*engine, req, &resp);
       fuzz::check_rpc_error(s, "RevertBaseline");
       if (s.ok()) fuzz::check_answer(resp, "RevertBaseline");
       break;
     }
     case 3: {
-      const v1::GetReferenceRequest& req = get_reference_req;
+      v1::GetReferenceRequest req;
+      if (!built(req.ParseFromArray(body, len))) return 0;
       v1::ReferenceInfo resp;
-      const grpc::Status s = daemon::query_reference(e, req.stream(), &resp);
+      const grpc::Status s = daemon::query_reference(*engine, req.stream(), &resp);
       fuzz::check_rpc_error(s, "GetReference");
-      if (s.ok()) fuzz::check_answer(resp, "GetReference");
-      if (s.ok()) FUZZ_CHECK(resp.stream() == req.stream(), "reference of another stream");
+      if (!s.ok()) break;
+      fuzz::check_answer(resp, "GetReference");
+      FUZZ_CHECK(resp.stream() == req.stream(), "reference of another stream");
       break;
     }
     case 4: {
-      const v1::PinReferenceRequest& req = pin_req;
+      v1::PinReferenceRequest req;
+      if (!built(req.ParseFromArray(body, len))) return 0;
       v1::ReferenceInfo resp;
-      const grpc::Status s = daemon::command_pin_reference(e, ready, req, &resp);
+      const grpc::Status s = daemon::command_pin_reference(*engine, ready, req, &resp);
       fuzz::check_rpc_error(s, "PinReference");
-      if (s.ok()) fuzz::check_answer(resp, "PinReference");
       if (!s.ok()) break;
+      fuzz::check_answer(resp, "PinReference");
       FUZZ_CHECK(ready, "PinReference answered while not ready");
       FUZZ_CHECK(resp.state() == v1::ReferenceInfo::STATE_PINNED, "pinned reference in state %d",
                  static_cast<int>(resp.state()));
       break;
     }
     case 5: {
-      const v1::ResetReferenceRequest& req = reset_req;
+      v1::ResetReferenceRequest req;
+      if (!built(req.ParseFromArray(body, len))) return 0;
       v1::ReferenceInfo resp;
-      const grpc::Status s = daemon::command_reset_reference(e, req, &resp);
+      const grpc::Status s = daemon::command_reset_reference(*engine, req, &resp);
       fuzz::check_rpc_error(s, "ResetReference");
-      if (s.ok()) fuzz::check_answer(resp, "ResetReference");
-      if (s.ok()) {
-        FUZZ_CHECK(resp.state() == v1::ReferenceInfo::STATE_LEARNING, "reset reference in state %d",
-                   static_cast<int>(resp.state()));
-      }
+      if (!s.ok()) break;
+      fuzz::check_answer(resp, "ResetReference");
+      FUZZ_CHECK(resp.state() == v1::ReferenceInfo::STATE_LEARNING, "reset reference in state %d",
+                 static_cast<int>(resp.state()));
       break;
     }
+    default:
+      return 0;
   }
+  daemon::MonitorEngine& e = *engine;
   // What the call left behind is still judged and read.
   e.evaluate(fuzz::kFuzzEngineStart + fuzz::kFuzzEngineFrames * 1000 + 10'000);
   v1::ListStreamsResponse streams;
