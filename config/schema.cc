@@ -161,7 +161,8 @@ const std::vector<Setting>& table() {
               "event's message may be that much older than the event). A count window (last N "
               "frames) of a "
               "stream slower than N frames per horizon restarts with only the horizon's "
-              "frames (not judged until refilled); set this to N / the slowest stream's "
+              "frames (not judged until refilled), and with only count windows nothing is "
+              "replayed (a warning at start); set this to N / the slowest stream's "
               "frame rate to rebuild it too (docs/KAFKA.md \"Delivery semantics\"), within "
               "the topic's retention.",
        .in_settings = PW_FIELD(kafka, rebuild_horizon)},

@@ -357,6 +357,7 @@ bool Application::start(std::string& error) {
   } else {
     ko.bootstrap_servers = settings_.kafka.brokers;
     ko.rebuild_horizon_ms = settings_.kafka.rebuild ? rebuild_horizon_ms(settings_) : 0;
+    if (const std::string w = rebuild_horizon_warning(settings_); !w.empty()) spdlog::warn("{}", w);
   }
   // With the event clock, evaluations happen on the consumer thread at event-time ticks,
   // exactly as `predwatch replay` does; else the evaluation loop (6.) ticks on the clock.

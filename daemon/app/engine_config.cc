@@ -88,6 +88,14 @@ int64_t rebuild_horizon_ms(const config::Settings& s) {
   return config::automatic_rebuild_horizon(s).count();
 }
 
+std::string rebuild_horizon_warning(const config::Settings& s) {
+  if (!s.kafka.rebuild || s.kafka.embedded || s.windows.empty() || rebuild_horizon_ms(s) > 0)
+    return {};
+  return "kafka.rebuild_horizon: only count windows and no horizon set, so nothing is "
+         "replayed and every restart starts the windows empty; set it to the time the "
+         "largest count window spans on the slowest stream (frames / frame rate)";
+}
+
 MetricsOptions metrics_options(const config::Settings& settings) {
   const config::MetricsSettings& m = settings.metrics;
   MetricsOptions o;

@@ -52,6 +52,9 @@ struct EngineConfig {
 // How far back the Kafka rebuild replays, in ms: kafka.rebuild_horizon, or when it is 0 the
 // longest time window plus its allowed lateness (0 without time windows).
 int64_t rebuild_horizon_ms(const config::Settings& settings);
+// "" or the startup warning for a rebuild that replays nothing: kafka.rebuild on, only count
+// windows and no kafka.rebuild_horizon, so a restart starts every window empty.
+std::string rebuild_horizon_warning(const config::Settings& settings);
 
 // The routing labels of each stream's alert series (streams.entries[].labels: its own
 // entry's, else the "*" entry's); null when no entry has labels.

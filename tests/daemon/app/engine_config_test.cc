@@ -82,7 +82,14 @@ TEST(EngineConfig, RebuildHorizonCoversTheTimeWindowsOrIsSet) {
   EXPECT_EQ(rebuild_horizon_ms(Load(windows + "limits:\n  max_future_skew: 0s\n")),
             3'600'000 + 30'000);
   EXPECT_EQ(rebuild_horizon_ms(Load(windows + "kafka:\n  rebuild_horizon: 3h\n")), 10'800'000);
-  EXPECT_EQ(rebuild_horizon_ms(Load("windows:\n  - {name: n, type: count, frames: 100}\n")), 0);
+  const std::string count_only = "windows:\n  - {name: n, type: count, frames: 100}\n";
+  EXPECT_EQ(rebuild_horizon_ms(Load(count_only)), 0);
+  // Only count windows and no horizon: nothing would be replayed, which startup warns about.
+  EXPECT_EQ(rebuild_horizon_warning(Load(windows)), "");
+  EXPECT_NE(rebuild_horizon_warning(Load(count_only)).find("kafka.rebuild_horizon"),
+            std::string::npos);
+  EXPECT_EQ(rebuild_horizon_warning(Load(count_only + "kafka:\n  rebuild_horizon: 2h\n")), "");
+  EXPECT_EQ(rebuild_horizon_warning(Load(count_only + "kafka:\n  rebuild: false\n")), "");
 }
 
 // Routing labels: a stream's own entry, else the "*" entry; a listed stream without labels
