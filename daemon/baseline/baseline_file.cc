@@ -1,6 +1,7 @@
 #include "daemon/baseline/baseline_file.h"
 
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -90,7 +91,7 @@ std::optional<LoadedBaseline> load_baseline(const fs::path& file, std::string& e
 }
 
 std::string write_message(const fs::path& file, const google::protobuf::Message& message) {
-  const fs::path tmp = file.string() + ".tmp";
+  const fs::path tmp = file.string() + ".tmp" + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out || !message.SerializeToOstream(&out)) return file.string() + ": cannot write";

@@ -33,7 +33,9 @@ std::optional<LoadedBaseline> load_baseline(const std::filesystem::path& file, s
 // Validates an in-memory Baseline message (e.g. received by SetBaseline) the same way.
 std::optional<LoadedBaseline> baseline_from_proto(const v1::Baseline& proto, std::string& error);
 
-// Writes `baseline` atomically (temporary file + rename). Returns an error message or "".
+// Writes `baseline` atomically: a temporary file named after the file and this process (two
+// processes writing one file on a shared directory never share a temporary file), renamed
+// over it. Returns an error message or "".
 std::string save_baseline(const std::filesystem::path& file, const v1::Baseline& baseline);
 // The same for any message (binary protobuf).
 std::string write_message(const std::filesystem::path& file,

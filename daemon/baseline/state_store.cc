@@ -60,6 +60,8 @@ std::string remove_file(const fs::path& file) {
 
 StateStore::StateStore(fs::path directory) : directory_(std::move(directory)) {}
 
+std::string StateStore::escaped_key(std::string_view stream) { return escaped(stream); }
+
 std::string StateStore::reference_file_name(std::string_view stream) {
   return "ref_" + escaped(stream) + ".pwref";
 }

@@ -54,6 +54,8 @@ class StateStore {
   // `directory` is created on the first save when missing.
   explicit StateStore(std::filesystem::path directory);
 
+  // The escaped key (above): a file-name-safe, injective form of `stream`.
+  static std::string escaped_key(std::string_view stream);
   // "ref_<escaped>.pwref"; "baseline_<escaped>.pwb".
   static std::string reference_file_name(std::string_view stream);
   static std::string baseline_file_name(std::string_view stream);

@@ -1,9 +1,12 @@
 #include "daemon/engine/alert_store.h"
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <system_error>
 
 #include "daemon/baseline/baseline_file.h"
+#include "daemon/baseline/state_store.h"
 #include "predwatch/v1/state.pb.h"
 
 namespace predwatch::daemon {
@@ -110,45 +113,112 @@ std::string from_proto(const v1::SavedAlert& p, SavedAlert& saved) {
   return {};
 }
 
-}  // namespace
-
-AlertStore::AlertStore(fs::path directory) : directory_(std::move(directory)) {}
-
-std::string AlertStore::save(std::span<const SavedAlert> alerts, int64_t saved_at_ms) const {
-  if (std::string error = ensure_directory(directory_); !error.empty()) return error;
-  v1::SavedAlerts file;
-  file.set_format_version(1);
-  file.set_saved_at_ms(saved_at_ms);
-  for (const SavedAlert& a : alerts) to_proto(a, file.add_alerts());
-  return write_message(path(), file);
-}
-
-std::vector<SavedAlert> AlertStore::load(std::string& error) const {
-  error.clear();
+// The alerts of one file; `error` gets what was left out. `stream_file`: a per-stream file,
+// whose alerts must be of the stream its name escapes.
+std::vector<SavedAlert> read_file(const fs::path& file, bool stream_file, std::string& error) {
   std::vector<SavedAlert> out;
-  const fs::path file = path();
-  std::error_code ec;
-  if (!fs::exists(file, ec)) return out;
+  const auto add_error = [&](const std::string& what) {
+    error += (error.empty() ? "" : "; ") + file.string() + ": " + what;
+  };
   std::ifstream in(file, std::ios::binary);
   v1::SavedAlerts saved;
   if (!in || !saved.ParseFromIstream(&in)) {
-    error = file.string() + ": not a predwatch alert state (cannot read or parse it)";
+    // Moved aside, kept for a look, instead of being reported at every load.
+    in.close();
+    const fs::path aside = file.string() + ".unreadable";
+    std::error_code ec;
+    fs::rename(file, aside, ec);
+    add_error("not a predwatch alert state (cannot read or parse it); " +
+              (ec ? "cannot move it aside: " + ec.message() : "moved to " + aside.string()));
     return out;
   }
   if (saved.format_version() != 1) {
-    error = file.string() + ": unknown format_version " + std::to_string(saved.format_version());
+    add_error("unknown format_version " + std::to_string(saved.format_version()));
     return out;
   }
   for (int i = 0; i < saved.alerts_size(); ++i) {
+    const v1::SavedAlert& p = saved.alerts(i);
     SavedAlert a;
-    if (std::string why = from_proto(saved.alerts(i), a); !why.empty()) {
-      error += (error.empty() ? file.string() + ": " : "; ") + "alert " + std::to_string(i) + " (" +
-               saved.alerts(i).stream() + ") left out: " + why;
+    std::string why = from_proto(p, a);
+    if (why.empty() && stream_file && AlertStore::file_name(p.stream()) != file.filename())
+      why = "its stream's alerts belong in " + AlertStore::file_name(p.stream());
+    if (!why.empty()) {
+      add_error("alert " + std::to_string(i) + " (" + p.stream() + ") left out: " + why);
       continue;
     }
     out.push_back(std::move(a));
   }
   return out;
+}
+
+constexpr std::string_view kPrefix = "alerts_";
+constexpr std::string_view kSuffix = ".pwstate";
+
+}  // namespace
+
+AlertStore::AlertStore(fs::path directory) : directory_(std::move(directory)) {}
+
+std::string AlertStore::file_name(std::string_view stream) {
+  return std::string(kPrefix) + StateStore::escaped_key(stream) + std::string(kSuffix);
+}
+
+std::string AlertStore::save(std::string_view stream, std::span<const SavedAlert> alerts,
+                             int64_t saved_at_ms) const {
+  const fs::path file = path(stream);
+  if (alerts.empty()) {
+    std::error_code ec;
+    fs::remove(file, ec);
+    return ec ? file.string() + ": cannot delete: " + ec.message() : std::string();
+  }
+  if (std::string error = ensure_directory(directory_); !error.empty()) return error;
+  v1::SavedAlerts out;
+  out.set_format_version(1);
+  out.set_saved_at_ms(saved_at_ms);
+  for (const SavedAlert& a : alerts) to_proto(a, out.add_alerts());
+  return write_message(file, out);
+}
+
+std::vector<SavedAlert> AlertStore::load(std::string& error) const {
+  error.clear();
+  std::vector<SavedAlert> out;
+  std::error_code ec;
+  if (!fs::is_directory(directory_, ec)) return out;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(directory_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() > kPrefix.size() + kSuffix.size() && name.starts_with(kPrefix) &&
+        name.ends_with(kSuffix))
+      files.push_back(it->path());
+  }
+  if (ec) error = directory_.string() + ": cannot list the directory: " + ec.message();
+  std::sort(files.begin(), files.end());
+  for (const fs::path& file : files) {
+    std::vector<SavedAlert> alerts = read_file(file, /*stream_file=*/true, error);
+    out.insert(out.end(), std::make_move_iterator(alerts.begin()),
+               std::make_move_iterator(alerts.end()));
+  }
+  return out;
+}
+
+std::string AlertStore::split_legacy_file() const {
+  const fs::path legacy = legacy_path();
+  std::error_code ec;
+  if (!fs::exists(legacy, ec)) return {};
+  std::string error;
+  std::map<std::string, std::vector<SavedAlert>, std::less<>> by_stream;
+  for (SavedAlert& a : read_file(legacy, /*stream_file=*/false, error))
+    by_stream[a.alert.last.key.stream].push_back(std::move(a));
+  for (const auto& [stream, alerts] : by_stream) {
+    if (fs::exists(path(stream), ec)) continue;  // written by this version: newer
+    if (std::string e = save(stream, alerts, 0); !e.empty()) {
+      error += (error.empty() ? "" : "; ") + e;
+      return error;  // keep the old file: nothing is lost
+    }
+  }
+  fs::remove(legacy, ec);
+  if (ec)
+    error += (error.empty() ? "" : "; ") + legacy.string() + ": cannot delete: " + ec.message();
+  return error;
 }
 
 }  // namespace predwatch::daemon

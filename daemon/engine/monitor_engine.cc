@@ -50,26 +50,48 @@ MonitorEngine::MonitorEngine(EngineOptions options)
   if (options_.state_dir.empty()) return;
   store_ = std::make_unique<StateStore>(options_.state_dir);
   alert_store_ = std::make_unique<AlertStore>(options_.state_dir);
+  if (std::string error = alert_store_->split_legacy_file(); !error.empty()) {
+    ++counters_.state_load_errors;
+    spdlog::warn("alert state: {}", error);
+  }
+  // The alerts of streams not read from Kafka now; the others when their partition is
+  // assigned (on_partitions_assigned).
+  restore_alerts({}, [](const SavedAlert& a) { return a.partitions.empty(); });
+}
+
+void MonitorEngine::restore_alerts(std::span<const TopicPartition> assigned,
+                                   const std::function<bool(const SavedAlert&)>& wanted) {
   std::string error;
-  std::vector<SavedAlert> saved = alert_store_->load(error);
+  std::vector<SavedAlert> saved = alert_store_->load(error);  // file reads: no lock held
+  std::lock_guard lock(mu_);
   if (!error.empty()) {
     ++counters_.state_load_errors;
     spdlog::warn("alert state: {}", error);
   }
   std::vector<core::Alert> alerts;
+  std::set<std::string> streams;
   for (SavedAlert& a : saved) {
-    Unclaimed& u = unclaimed_[a.alert.last.key.stream];
+    const std::string& stream = a.alert.last.key.stream;
+    if (!wanted(a) || streams_.contains(stream)) continue;  // a live stream has its own
+    Unclaimed& u = unclaimed_[stream];
     for (TopicPartition& tp : a.partitions) {
       if (std::find(u.partitions.begin(), u.partitions.end(), tp) == u.partitions.end())
         u.partitions.push_back(std::move(tp));
     }
     u.last_evaluated_ms = std::max(u.last_evaluated_ms, a.alert.last_evaluated_ms);
+    streams.insert(stream);
     alerts.push_back(std::move(a.alert));
   }
-  counters_.alerts_restored = tracker_.restore(alerts);
-  if (!alerts.empty()) {
-    spdlog::info("alert state: {} pending or firing alerts of {} streams restored from {}",
-                 counters_.alerts_restored, unclaimed_.size(), alert_store_->path().string());
+  size_t restored = 0;
+  {
+    std::lock_guard alerts_lock(alerts_mu_);
+    restored = tracker_.restore(alerts);
+  }
+  counters_.alerts_restored += restored;
+  if (restored > 0) {
+    spdlog::info("alert state: {} pending or firing alerts of {} streams restored from {}{}",
+                 restored, streams.size(), alert_store_->directory().string(),
+                 assigned.empty() ? "" : " with their partitions");
   }
 }
 
@@ -282,42 +304,35 @@ SinkResult MonitorEngine::apply(const core::Event& event) {
   return apply_locked(event, -1, {}, -1, false);
 }
 
-void MonitorEngine::drop_streams_of(std::span<const TopicPartition> partitions,
-                                    std::string_view note) {
-  {
-    std::lock_guard lock(mu_);
-    for (auto it = streams_.begin(); it != streams_.end();) {
-      const StreamState& s = it->second;
-      const bool hit = std::any_of(s.seen_on.begin(), s.seen_on.end(), [&](const auto& tp) {
-        return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
-      });
-      if (hit && s.seen_on.size() > 1) {
-        std::string others;  // partitions of the stream that are not replayed with these
-        for (const TopicPartition& tp : s.seen_on) {
-          if (std::find(partitions.begin(), partitions.end(), tp) != partitions.end()) continue;
-          others += (others.empty() ? "" : ", ") + tp.topic + "/" + std::to_string(tp.partition);
-        }
-        if (!others.empty()) {
-          ++counters_.split_streams_dropped;
-          spdlog::warn(
-              "stream {}: dropped with its partition, but its events also came from {}; those "
-              "are not replayed, so its windows restart without them (key events by stream)",
-              it->first, others);
-        }
-      }
-      if (hit) {
-        {
-          std::lock_guard alerts_lock(alerts_mu_);
-          queue(tracker_.forget_stream(it->first, s.evaluated_at_ms, note));
-        }
-        it = streams_.erase(it);
-        ++counters_.streams_dropped;
-      } else {
-        ++it;
-      }
+std::vector<MonitorEngine::TakenStream> MonitorEngine::take_streams_of(
+    std::span<const TopicPartition> partitions) {
+  std::vector<TakenStream> taken;
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    const StreamState& s = it->second;
+    const bool hit = std::any_of(s.seen_on.begin(), s.seen_on.end(), [&](const auto& tp) {
+      return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
+    });
+    if (!hit) {
+      ++it;
+      continue;
     }
+    std::string others;  // partitions of the stream that are not replayed with these
+    for (const TopicPartition& tp : s.seen_on) {
+      if (std::find(partitions.begin(), partitions.end(), tp) != partitions.end()) continue;
+      others += (others.empty() ? "" : ", ") + tp.topic + "/" + std::to_string(tp.partition);
+    }
+    if (!others.empty()) {
+      ++counters_.split_streams_dropped;
+      spdlog::warn(
+          "stream {}: dropped with its partition, but its events also came from {}; those "
+          "are not replayed, so its windows restart without them (key events by stream)",
+          it->first, others);
+    }
+    taken.push_back({it->first, s.seen_on, s.evaluated_at_ms});
+    it = streams_.erase(it);
+    ++counters_.streams_dropped;
   }
-  deliver();
+  return taken;
 }
 
 void MonitorEngine::expire_idle_streams(int64_t now_ms) {
@@ -352,24 +367,17 @@ void MonitorEngine::expire_idle_streams(int64_t now_ms) {
   }
 }
 
-void MonitorEngine::queue(std::vector<core::AlertTransition> t) {
+void MonitorEngine::queue(std::vector<core::AlertTransition> t, bool handed_over) {
   if (t.empty()) return;
-  alerts_changed_ = true;
+  for (const core::AlertTransition& x : t) {
+    if (handed_over) {
+      unsaved_alert_streams_.erase(x.alert.last.key.stream);
+    } else {
+      unsaved_alert_streams_.insert(x.alert.last.key.stream);
+    }
+  }
   undelivered_.insert(undelivered_.end(), std::make_move_iterator(t.begin()),
                       std::make_move_iterator(t.end()));
-}
-
-void MonitorEngine::drop_unclaimed(std::span<const TopicPartition> partitions, bool in,
-                                   std::string_view note) {
-  std::vector<std::pair<std::string, int64_t>> gone;
-  for (const auto& [stream, u] : unclaimed_) {
-    if (u.partitions.empty()) continue;  // not read from Kafka: idle expiry decides
-    const bool hit = std::any_of(u.partitions.begin(), u.partitions.end(), [&](auto& tp) {
-      return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
-    });
-    if (hit == in) gone.emplace_back(stream, u.last_evaluated_ms);
-  }
-  for (const auto& [stream, at] : gone) forget_unclaimed(stream, at, note);
 }
 
 void MonitorEngine::forget_unclaimed(const std::string& stream, int64_t now_ms,
@@ -399,17 +407,22 @@ void MonitorEngine::deliver() {
 }
 
 void MonitorEngine::on_partitions_assigned(std::span<const TopicPartition> partitions) {
+  std::lock_guard store_lock(store_mu_);  // a save in flight finishes first
   {
+    // Streams already here are rebuilt from the horizon; their alerts stay, as restored ones.
     std::lock_guard lock(mu_);
-    if (!assigned_) {
-      // The first assignment says which restored alerts' streams this replica still owns.
-      assigned_ = true;
-      drop_unclaimed(partitions, /*in=*/false,
-                     "restored alert dropped: its stream's partition is owned by another "
-                     "replica");
+    for (TakenStream& t : take_streams_of(partitions)) {
+      Unclaimed& u = unclaimed_[t.name];
+      u.partitions = std::move(t.seen_on);
+      u.last_evaluated_ms = t.evaluated_at_ms;
     }
   }
-  drop_streams_of(partitions, "stream dropped to be rebuilt (its partition was assigned)");
+  if (!alert_store_) return;
+  restore_alerts(partitions, [&](const SavedAlert& a) {
+    return std::any_of(a.partitions.begin(), a.partitions.end(), [&](const auto& tp) {
+      return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
+    });
+  });
 }
 
 void MonitorEngine::on_partition_rebuilt(const TopicPartition& partition) {
@@ -423,13 +436,54 @@ void MonitorEngine::on_partition_rebuilt(const TopicPartition& partition) {
 }
 
 void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partitions) {
+  std::lock_guard store_lock(store_mu_);
+  constexpr std::string_view kNote = "stream moved to another replica (its partition was revoked)";
+  // The streams leave with their alerts, which are written first for the next owner (also
+  // when there are none: a file this replica left must not bring back a resolved alert).
+  struct Handed {
+    std::vector<TopicPartition> partitions;
+    std::vector<SavedAlert> alerts;
+  };
+  std::map<std::string, Handed, std::less<>> handed;
+  int64_t now_ms = 0;
   {
     std::lock_guard lock(mu_);
-    drop_unclaimed(partitions, /*in=*/true,
-                   "restored alert dropped: its stream moved to another replica (its "
-                   "partition was revoked)");
+    std::vector<std::pair<std::string, int64_t>> leaving;  // stream, its last evaluation
+    for (TakenStream& t : take_streams_of(partitions)) {
+      handed[t.name].partitions = std::move(t.seen_on);
+      leaving.emplace_back(t.name, t.evaluated_at_ms);
+    }
+    for (auto it = unclaimed_.begin(); it != unclaimed_.end();) {
+      const auto& ps = it->second.partitions;
+      if (std::none_of(ps.begin(), ps.end(), [&](const auto& tp) {
+            return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
+          })) {
+        ++it;
+        continue;
+      }
+      handed[it->first].partitions = ps;
+      leaving.emplace_back(it->first, it->second.last_evaluated_ms);
+      it = unclaimed_.erase(it);
+    }
+    std::lock_guard alerts_lock(alerts_mu_);
+    for (core::Alert& a : tracker_.active()) {
+      auto h = handed.find(a.last.key.stream);
+      if (h == handed.end()) continue;
+      now_ms = std::max(now_ms, a.last_evaluated_ms);
+      h->second.alerts.push_back({std::move(a), h->second.partitions});
+    }
+    for (const auto& [stream, at] : leaving)
+      queue(tracker_.forget_stream(stream, at, kNote), /*handed_over=*/true);
   }
-  drop_streams_of(partitions, "stream moved to another replica (its partition was revoked)");
+  for (const auto& [stream, h] : handed) {
+    if (!alert_store_) break;
+    if (std::string error = alert_store_->save(stream, h.alerts, now_ms); !error.empty()) {
+      spdlog::warn("alert state of stream {} not handed over: {}", stream, error);
+      std::lock_guard lock(mu_);
+      ++counters_.state_save_errors;
+    }
+  }
+  deliver();
 }
 
 EvaluationSummary MonitorEngine::evaluate(int64_t now_ms) {
@@ -928,18 +982,26 @@ void MonitorEngine::save_alerts(int64_t now_ms, bool force) {
   if (!alert_store_) return;
   constexpr int64_t kRefreshMs = 60'000;  // payloads of active alerts move every evaluation
   std::lock_guard store_lock(store_mu_);
-  std::vector<SavedAlert> saved;
+  std::map<std::string, std::vector<SavedAlert>, std::less<>> saved;  // stream: its file
   {
     std::lock_guard lock(mu_);
     std::lock_guard alerts_lock(alerts_mu_);
     const bool stale = tracker_.active_count() > 0 &&
                        (alerts_saved_ms_ == INT64_MIN || now_ms - alerts_saved_ms_ >= kRefreshMs);
-    if (!(force || alerts_changed_ || stale)) return;
-    alerts_changed_ = false;
-    alerts_saved_ms_ = now_ms;
+    if (!(force || stale || !unsaved_alert_streams_.empty())) return;
+    // Streams whose alerts changed (with none left, the file goes); forced or stale: also
+    // every stream with active alerts.
+    for (const std::string& stream : unsaved_alert_streams_) saved[stream];
+    unsaved_alert_streams_.clear();
+    if (force || stale) alerts_saved_ms_ = now_ms;
     for (core::Alert& a : tracker_.active()) {
-      SavedAlert& out = saved.emplace_back();
       const std::string& stream = a.last.key.stream;
+      auto file = saved.find(stream);
+      if (file == saved.end()) {
+        if (!(force || stale)) continue;
+        file = saved.emplace(stream, std::vector<SavedAlert>{}).first;
+      }
+      SavedAlert& out = file->second.emplace_back();
       if (auto it = streams_.find(stream); it != streams_.end()) {
         out.partitions = it->second.seen_on;
       } else if (auto u = unclaimed_.find(stream); u != unclaimed_.end()) {
@@ -948,10 +1010,18 @@ void MonitorEngine::save_alerts(int64_t now_ms, bool force) {
       out.alert = std::move(a);
     }
   }
-  if (std::string error = alert_store_->save(saved, now_ms); !error.empty()) {
-    spdlog::warn("alert state not saved: {}", error);
+  std::vector<std::string> failed;
+  for (const auto& [stream, alerts] : saved) {
+    if (std::string error = alert_store_->save(stream, alerts, now_ms); !error.empty()) {
+      spdlog::warn("alert state not saved: {}", error);
+      failed.push_back(stream);
+    }
+  }
+  if (!failed.empty()) {
     std::lock_guard lock(mu_);
-    ++counters_.state_save_errors;
+    std::lock_guard alerts_lock(alerts_mu_);
+    counters_.state_save_errors += failed.size();
+    unsaved_alert_streams_.insert(failed.begin(), failed.end());  // tried again next time
   }
 }
 

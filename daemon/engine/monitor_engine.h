@@ -37,18 +37,21 @@
 //     (it was installed later), until revert_baseline(). A configuration reload does not
 //     replace it (apply_configured_baseline). Unusable file: logged, counted
 //     (EngineCounters::state_load_errors), the configured baseline applies.
-//   - alerts (daemon/engine/alert_store.h): every pending and firing alert, with the Kafka
-//     partitions of its stream, is saved by evaluate() when some alert changed state and at
-//     least once a minute of evaluation time while any is active (their payload moves), and
-//     by save_state() at shutdown. The constructor restores them into the tracker
-//     (core::AlertTracker::restore: listed at once, no transition, the episode continues:
-//     a restart does not page again); evaluations of the stream at times up to the alerts'
-//     last evaluation (the rebuild replaying what the earlier run judged, windows filling
-//     again) leave them as they are. A restored alert whose stream has not come back yet
-//     is "unclaimed": the first assignment of partitions drops it (transition to inactive
-//     with a note) unless it includes one of the stream's partitions; a revocation of one of
-//     them drops it too; without partitions (no Kafka) it is dropped after idle_expiry_ms
-//     since its last evaluation, like an idle stream.
+//   - alerts (daemon/engine/alert_store.h): one file per stream with pending or firing
+//     alerts, holding them with the Kafka partitions of the stream. evaluate() rewrites the
+//     files of the streams whose alerts changed state (a stream left with none: its file is
+//     deleted), and every stream's at least once a minute of evaluation time while any is
+//     active (their payload moves); save_state() at shutdown writes every stream's. Restored
+//     (core::AlertTracker::restore: listed at once, no transition, the episode continues: a
+//     restart or a partition move does not page again): at construction, the alerts of
+//     streams not read from Kafka; at each assignment, those whose stream came from one of
+//     the assigned partitions (so replicas sharing the directory each take only their own).
+//     Evaluations of the stream at times up to the alerts' last evaluation (the rebuild
+//     replaying what the earlier owner judged, windows filling again) leave them as they
+//     are. A restored alert whose stream has not come back yet is "unclaimed": a revocation
+//     of one of its partitions hands it over like a live stream's (below); without
+//     partitions (no Kafka) it is dropped after idle_expiry_ms since its last evaluation,
+//     like an idle stream.
 // Reading a stream's reference and installed baseline happens in find_or_create, under the
 // state lock, once per stream creation: the only file I/O under it; every write and delete
 // is outside it.
@@ -71,10 +74,13 @@
 // replica owns them now). A stream that arrived on several partitions (producers that do not
 // key by stream, a changed partition count) is dropped with any of them, so a replay never
 // counts an event twice; its events on the other partitions are not replayed, so its windows
-// restart incomplete (counted as split_streams_dropped, logged). A dropped stream's pending
-// and firing alerts leave the tracker with
-// it: listeners get a transition to inactive ("dropped") whose note says why, timed at the
-// stream's last evaluation, and alerts() no longer lists them.
+// restart incomplete (counted as split_streams_dropped, logged). A stream dropped by an
+// assignment keeps its alerts (unclaimed, as if restored). A stream dropped by a revocation
+// hands its alerts over: its alert file is written with them (or deleted when it has none),
+// before the revocation returns and so before the next owner is assigned the partition;
+// then they leave the tracker: listeners get a transition to inactive ("dropped") whose note
+// says why, timed at the stream's last evaluation, and alerts() no longer lists them; the
+// next save leaves the file alone.
 //
 // Thread-safety: every public method may be called from any thread. State is guarded by
 // one mutex (held per event for O(objects + pairs), and while a reader copies what it
@@ -93,6 +99,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -229,7 +236,7 @@ struct EngineCounters {
   // deleted.
   uint64_t state_load_errors = 0;
   uint64_t state_save_errors = 0;
-  uint64_t alerts_restored = 0;  // alerts taken over from the state directory at start
+  uint64_t alerts_restored = 0;  // alerts taken over from the state directory
   // Dropped streams that had arrived on more than one partition (see "Kafka" above).
   uint64_t split_streams_dropped = 0;
   // Stream evaluations left out because the stream's partition was still being rebuilt.
@@ -396,22 +403,34 @@ class MonitorEngine : public EventSink {
   SkewCheck check_skew(const StreamState* s, int64_t time_ms, int64_t message_time_ms) const;
   SinkResult apply_locked(const core::Event& event, int32_t partition, std::string_view topic,
                           int64_t message_time_ms, bool rebuilding);
-  // Drops the streams of `partitions` and forgets their alerts (transitions with `note`).
-  void drop_streams_of(std::span<const TopicPartition> partitions, std::string_view note);
+  // A stream taken out by take_streams_of.
+  struct TakenStream {
+    std::string name;
+    std::vector<TopicPartition> seen_on;
+    int64_t evaluated_at_ms = 0;
+  };
+  // Erases the streams that came from one of `partitions` (a stream also seen on others is
+  // counted and logged: those events are lost to it); their alerts stay with the caller to
+  // decide. REQUIRES mu_.
+  std::vector<TakenStream> take_streams_of(std::span<const TopicPartition> partitions);
+  // Restores the saved alerts `wanted` picks whose stream is not live, as unclaimed (see the
+  // top of this file); `assigned`: the partitions that made the call, for the log. Reads the
+  // files before taking mu_; REQUIRES store_mu_ or the constructor.
+  void restore_alerts(std::span<const TopicPartition> assigned,
+                      const std::function<bool(const SavedAlert&)>& wanted);
   // Drops the streams idle for longer than idle_expiry_ms, with their alerts. REQUIRES mu_.
   void expire_idle_streams(int64_t now_ms);
   // Calls the listeners with every undelivered transition, in order.
   void deliver();
-  // Moves `t` to undelivered_. REQUIRES alerts_mu_.
-  void queue(std::vector<core::AlertTransition> t);
-  // Drops the unclaimed restored alerts (see the top of this file) whose stream came from one
-  // of `partitions` (in) or from none of them (!in); those without partitions stay.
-  // REQUIRES mu_.
-  void drop_unclaimed(std::span<const TopicPartition> partitions, bool in, std::string_view note);
+  // Moves `t` to undelivered_ and marks their streams' alert files for the next save, unless
+  // `handed_over` (the streams left for another replica, which owns their files now).
+  // REQUIRES alerts_mu_.
+  void queue(std::vector<core::AlertTransition> t, bool handed_over = false);
   // Drops the unclaimed restored alerts of `stream` (see the top of this file). REQUIRES mu_.
   void forget_unclaimed(const std::string& stream, int64_t now_ms, std::string_view note);
-  // Saves the alerts when forced, when some changed state, or when the last save is a minute
-  // of evaluation time old (see the top of this file).
+  // Saves the alert files of the streams whose alerts changed state; forced, or when the last
+  // full save is a minute of evaluation time old, those of every stream with active alerts
+  // (see the top of this file).
   void save_alerts(int64_t now_ms, bool force);
   // Makes `baseline` (null: none) the stream's; its windows are judged afresh. REQUIRES mu_.
   void install_baseline(StreamState& s, std::shared_ptr<const LoadedBaseline> baseline);
@@ -440,11 +459,11 @@ class MonitorEngine : public EventSink {
     int64_t last_evaluated_ms = 0;
   };
   std::map<std::string, Unclaimed, std::less<>> unclaimed_;
-  bool assigned_ = false;  // partitions were assigned at least once
 
   // Lock order: mu_, then alerts_mu_. delivery_mu_ is taken before alerts_mu_ and never
   // while holding mu_ or alerts_mu_.
-  // guards tracker_, undelivered_, listeners_, history_, alerts_changed_, alerts_saved_ms_
+  // guards tracker_, undelivered_, listeners_, history_, unsaved_alert_streams_,
+  // alerts_saved_ms_
   mutable std::mutex alerts_mu_;
   core::AlertTracker tracker_;
   std::vector<core::AlertTransition> undelivered_;  // made by the tracker, not yet delivered
@@ -452,8 +471,9 @@ class MonitorEngine : public EventSink {
   std::map<uint64_t, AlertListener> listeners_;
   uint64_t next_listener_ = 1;
   std::deque<core::AlertTransition> history_;  // the latest kTransitionHistory delivered
-  bool alerts_changed_ = false;                // some alert changed state since the last save
-  int64_t alerts_saved_ms_ = INT64_MIN;        // evaluation time of the last save
+  // Streams some of whose alerts changed state since their file was last written.
+  std::set<std::string, std::less<>> unsaved_alert_streams_;
+  int64_t alerts_saved_ms_ = INT64_MIN;  // evaluation time of the last save of every file
 };
 
 }  // namespace predwatch::daemon

@@ -106,9 +106,10 @@ const core::Alert* confidence_alert(const std::vector<core::Alert>& alerts,
 }
 
 // A confidence drop (0.8 -> 0.4) against the learned reference fires once; the restarted
-// engine lists the alert as firing before any event, and the same drift after the restart
-// makes no transition: no second page. Two streams on partitions 0 and 1: the first
-// assignment (partition 0 only) keeps cam-0's alert and drops cam-1's, with a note.
+// engine lists the alert as firing once its partition is assigned, and the same drift after
+// the restart makes no transition: no second page. Two streams on partitions 0 and 1: an
+// assignment of partition 0 only restores cam-0's alerts, silently; cam-1's stay on disk
+// for the replica that owns partition 1.
 TEST(StateRestart, AFiringAlertContinuesAcrossARestartWithoutASecondPage) {
   const fs::path dir = fresh_dir("alerts");
   std::mt19937 rng(7);
@@ -121,16 +122,23 @@ TEST(StateRestart, AFiringAlertContinuesAcrossARestartWithoutASecondPage) {
     run(engine, {{"cam-0", 0}, {"cam-1", 1}}, 600, 1200, 0.4f, rng);
     // One confidence alert per stream and class.
     ASSERT_EQ(rec.count(AlertState::kFiring), 4u);
-    before = engine.alerts();
+    for (const core::Alert& a : engine.alerts())
+      if (a.last.key.stream == "cam-0") before.push_back(a);
+    ASSERT_EQ(before.size(), 2u);
     ASSERT_NE(confidence_alert(before, "cam-0"), nullptr);
     ASSERT_EQ(confidence_alert(before, "cam-0")->state, AlertState::kFiring);
     engine.save_state(kT0 + 1200 * 100);
   }
-  ASSERT_TRUE(fs::exists(AlertStore(dir).path()));
+  ASSERT_TRUE(fs::exists(AlertStore(dir).path("cam-0")));
+  ASSERT_TRUE(fs::exists(AlertStore(dir).path("cam-1")));
 
   MonitorEngine engine(options(dir));
   Recorder rec(engine);
   EXPECT_EQ(engine.counters().state_load_errors, 0u);
+  EXPECT_TRUE(engine.alerts().empty());  // Kafka streams: restored with their partition
+  const TopicPartition p0{"events", 0};
+  engine.on_partitions_assigned(std::span(&p0, 1));
+  EXPECT_TRUE(rec.transitions.empty());
   EXPECT_EQ(engine.counters().alerts_restored, before.size());
   const std::vector<core::Alert> restored = engine.alerts();
   ASSERT_EQ(restored.size(), before.size());
@@ -141,20 +149,10 @@ TEST(StateRestart, AFiringAlertContinuesAcrossARestartWithoutASecondPage) {
     EXPECT_EQ(restored[i].last.score, before[i].last.score);
     EXPECT_EQ(restored[i].last.windows.size(), before[i].last.windows.size());
   }
-  const TopicPartition p0{"events", 0};
-  engine.on_partitions_assigned(std::span(&p0, 1));
-  ASSERT_EQ(rec.transitions.size(), 2u);  // cam-1's alerts: not this replica's any more
-  for (const core::AlertTransition& t : rec.transitions) {
-    EXPECT_EQ(t.to, AlertState::kInactive);
-    EXPECT_EQ(t.alert.last.key.stream, "cam-1");
-    EXPECT_NE(t.note.find("owned by another replica"), std::string::npos);
-  }
-  ASSERT_NE(confidence_alert(engine.alerts(), "cam-0"), nullptr);
   EXPECT_EQ(confidence_alert(engine.alerts(), "cam-1"), nullptr);
 
   // The rebuild replays the last window's frames (the rebuild horizon) and the drift goes
   // on, judged against the saved reference: no transition at all.
-  rec.transitions.clear();
   run(engine, {{"cam-0", 0}}, 900, 1500, 0.4f, rng);
   for (const auto& t : rec.transitions) {
     EXPECT_NE(t.alert.last.key.kind, core::AlertKind::kConfidence)
@@ -165,6 +163,14 @@ TEST(StateRestart, AFiringAlertContinuesAcrossARestartWithoutASecondPage) {
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->state, AlertState::kFiring);
   EXPECT_EQ(a->firing_since_ms, confidence_alert(before, "cam-0")->firing_since_ms);
+  // This replica's saves never touched cam-1's file.
+  engine.save_state(kT0 + 1500 * 100);
+  std::string error;
+  const std::vector<SavedAlert> on_disk = AlertStore(dir).load(error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(std::count_if(on_disk.begin(), on_disk.end(),
+                          [](const SavedAlert& s) { return s.alert.last.key.stream == "cam-1"; }),
+            2);
 }
 
 // The control for the test above: the same restart without the alert file (the references
@@ -179,16 +185,77 @@ TEST(StateRestart, WithoutTheAlertFileTheRestartPagesAgain) {
     run(engine, {{"cam-0", 0}}, 600, 1200, 0.4f, rng);
     EXPECT_EQ(rec.count(AlertState::kFiring), 2u);  // persons and cars
   }
-  ASSERT_TRUE(fs::remove(AlertStore(dir).path()));
+  ASSERT_TRUE(fs::remove(AlertStore(dir).path("cam-0")));
   MonitorEngine engine(options(dir));
   Recorder rec(engine);
+  const TopicPartition p0{"events", 0};
+  engine.on_partitions_assigned(std::span(&p0, 1));
   run(engine, {{"cam-0", 0}}, 900, 1500, 0.4f, rng);
   EXPECT_EQ(rec.count(AlertState::kFiring), 2u);
 }
 
+// Two replicas on one state directory (the Helm chart's shared claim). Replica A owns
+// partitions 0 and 1 and pages for cam-0 and cam-1; partition 1 moves to replica B: A's
+// revocation writes cam-1's alerts for B and drops them (a transition saying so), B's
+// assignment lists them as firing since the same time, and the drift going on at B does not
+// page again. A's later saves leave cam-1's file alone; when the drift ends at B, B's alert
+// resolves and the file goes, so a third replica taking partition 1 restores nothing.
+TEST(StateRestart, APartitionMoveHandsTheAlertsToTheNextReplicaOnASharedDirectory) {
+  const fs::path dir = fresh_dir("handover");
+  std::mt19937 rng(11);
+  const TopicPartition p0{"events", 0}, p1{"events", 1};
+  const std::vector<TopicPartition> both{p0, p1};
+  MonitorEngine a(options(dir));
+  Recorder rec_a(a);
+  a.on_partitions_assigned(both);
+  run(a, {{"cam-0", 0}, {"cam-1", 1}}, 0, 600, 0.8f, rng);
+  run(a, {{"cam-0", 0}, {"cam-1", 1}}, 600, 1200, 0.4f, rng);
+  ASSERT_EQ(rec_a.count(AlertState::kFiring), 4u);
+  const std::vector<core::Alert> at_a = a.alerts();
+  const int64_t firing_since = confidence_alert(at_a, "cam-1")->firing_since_ms;
+
+  rec_a.transitions.clear();
+  a.on_partitions_revoked(std::span(&p1, 1));
+  ASSERT_EQ(rec_a.transitions.size(), 2u);
+  for (const core::AlertTransition& t : rec_a.transitions) {
+    EXPECT_EQ(t.alert.last.key.stream, "cam-1");
+    EXPECT_EQ(t.to, AlertState::kInactive);
+    EXPECT_NE(t.note.find("moved to another replica"), std::string::npos) << t.note;
+  }
+  EXPECT_EQ(confidence_alert(a.alerts(), "cam-1"), nullptr);
+  ASSERT_TRUE(fs::exists(AlertStore(dir).path("cam-1")));
+
+  MonitorEngine b(options(dir));
+  Recorder rec_b(b);
+  b.on_partitions_assigned(std::span(&p1, 1));
+  const std::vector<core::Alert> at_b = b.alerts();
+  ASSERT_EQ(at_b.size(), 2u);  // cam-1's two, not cam-0's
+  ASSERT_NE(confidence_alert(at_b, "cam-1"), nullptr);
+  EXPECT_EQ(confidence_alert(at_b, "cam-1")->state, AlertState::kFiring);
+  EXPECT_EQ(confidence_alert(at_b, "cam-1")->firing_since_ms, firing_since);
+
+  // A goes on with cam-0 and saves (a forced save, and one a minute later); B takes over
+  // cam-1's drift from the rebuild on: no page.
+  run(a, {{"cam-0", 0}}, 1200, 1800, 0.4f, rng);
+  a.save_state(kT0 + 1800 * 100);
+  ASSERT_TRUE(fs::exists(AlertStore(dir).path("cam-1")));
+  run(b, {{"cam-1", 1}}, 900, 1800, 0.4f, rng);
+  EXPECT_EQ(rec_b.count(AlertState::kFiring), 0u);
+  EXPECT_EQ(rec_b.count(AlertState::kPending), 0u);
+
+  // Back to normal at B: its alerts resolve and their file is deleted by the next save.
+  run(b, {{"cam-1", 1}}, 1800, 3600, 0.8f, rng);
+  ASSERT_EQ(confidence_alert(b.alerts(), "cam-1"), nullptr);
+  ASSERT_EQ(rec_b.count(AlertState::kResolved), 2u);
+  EXPECT_FALSE(fs::exists(AlertStore(dir).path("cam-1")));
+  MonitorEngine c(options(dir));
+  c.on_partitions_assigned(std::span(&p1, 1));
+  EXPECT_TRUE(c.alerts().empty());
+}
+
 // A restored alert whose stream never comes back and is not read from Kafka is dropped
-// after idle_expiry since its last evaluation; a revocation drops the restored alerts of
-// its partitions.
+// after idle_expiry since its last evaluation; a revocation hands the restored alerts of
+// its partitions on, as it does a live stream's.
 TEST(StateRestart, UnclaimedRestoredAlertsExpireOrLeaveWithTheirPartition) {
   const fs::path dir = fresh_dir("unclaimed");
   std::mt19937 rng(3);
@@ -206,7 +273,10 @@ TEST(StateRestart, UnclaimedRestoredAlertsExpireOrLeaveWithTheirPartition) {
   o.idle_expiry_ms = 3'600'000;
   MonitorEngine engine(o);
   Recorder rec(engine);
+  ASSERT_NE(confidence_alert(engine.alerts(), "local"), nullptr);  // no Kafka: at once
   const TopicPartition p1{"events", 1};
+  engine.on_partitions_assigned(std::span(&p1, 1));
+  ASSERT_NE(confidence_alert(engine.alerts(), "cam-1"), nullptr);
   engine.on_partitions_revoked(std::span(&p1, 1));
   EXPECT_EQ(confidence_alert(engine.alerts(), "cam-1"), nullptr);
   ASSERT_NE(confidence_alert(engine.alerts(), "local"), nullptr);
@@ -216,9 +286,40 @@ TEST(StateRestart, UnclaimedRestoredAlertsExpireOrLeaveWithTheirPartition) {
   EXPECT_EQ(confidence_alert(engine.alerts(), "local"), nullptr);
   ASSERT_FALSE(rec.transitions.empty());
   EXPECT_NE(rec.transitions.back().note.find("streams.idle_expiry"), std::string::npos);
-  // The file follows: a third start restores nothing.
+  // The files follow: a third start restores nothing of "local", and cam-1's alerts wait for
+  // partition 1's next owner.
   MonitorEngine third(options(dir));
   EXPECT_TRUE(third.alerts().empty());
+  third.on_partitions_assigned(std::span(&p1, 1));
+  EXPECT_NE(confidence_alert(third.alerts(), "cam-1"), nullptr);
+}
+
+// The single "alerts.pwstate" of earlier versions is split into per-stream files at start
+// and deleted; its alerts come back as before (here: a stream read from partition 2 and one
+// not read from Kafka).
+TEST(StateRestart, TheSingleAlertFileOfEarlierVersionsIsSplitByStream) {
+  const fs::path dir = fresh_dir("legacy");
+  std::vector<SavedAlert> old(2);
+  old[0].alert.state = AlertState::kFiring;
+  old[0].alert.last.key = {core::AlertKind::kConfidence, "cam-2", "person"};
+  old[0].partitions = {{"events", 2}};
+  old[1].alert.state = AlertState::kPending;
+  old[1].alert.last.key = {core::AlertKind::kClassVanished, "local", "dog"};
+  // Written in the earlier format: both streams in one file, under the earlier name.
+  AlertStore store(dir);
+  ASSERT_EQ(store.save("cam-2", old, 5), "");
+  fs::rename(store.path("cam-2"), store.legacy_path());
+  MonitorEngine engine(options(dir));
+  EXPECT_EQ(engine.counters().state_load_errors, 0u);
+  EXPECT_FALSE(fs::exists(store.legacy_path()));
+  EXPECT_TRUE(fs::exists(store.path("cam-2")));
+  EXPECT_TRUE(fs::exists(store.path("local")));
+  ASSERT_EQ(engine.alerts().size(), 1u);
+  EXPECT_EQ(engine.alerts()[0].last.key.stream, "local");
+  const TopicPartition p2{"events", 2};
+  engine.on_partitions_assigned(std::span(&p2, 1));
+  EXPECT_EQ(engine.alerts().size(), 2u);
+  EXPECT_EQ(engine.counters().alerts_restored, 2u);
 }
 
 // Every field of a saved alert comes back as it was (values set by hand, NaN included).
@@ -259,7 +360,7 @@ TEST(AlertStore, RoundTripsEveryField) {
   s.partitions = {{"events", 3}, {"other", 0}};
   const std::vector<SavedAlert> saved{s};
   AlertStore store(dir);
-  ASSERT_EQ(store.save(saved, 99), "");
+  ASSERT_EQ(store.save("cam/1", saved, 99), "");
   std::string error;
   const std::vector<SavedAlert> back = store.load(error);
   EXPECT_EQ(error, "");
@@ -292,21 +393,36 @@ TEST(AlertStore, RoundTripsEveryField) {
   EXPECT_EQ(back[0].partitions, s.partitions);
 }
 
-// A corrupt alert file: the engine starts without it, names the file, counts it, and the
-// next save replaces it.
-TEST(StateRestart, ACorruptAlertFileIsCountedAndReplaced) {
+// A corrupt alert file: the engine starts without it, names the file, counts it once and
+// moves it aside; an alert in another stream's file is left out, named, and the others kept.
+TEST(StateRestart, ACorruptAlertFileIsCountedOnceAndMovedAside) {
   const fs::path dir = fresh_dir("corrupt");
   fs::create_directories(dir);
-  { std::ofstream(AlertStore(dir).path(), std::ios::binary) << "not a protobuf"; }
+  AlertStore store(dir);
+  { std::ofstream(store.path("cam-0"), std::ios::binary) << "not a protobuf"; }
   std::string error;
-  EXPECT_TRUE(AlertStore(dir).load(error).empty());
-  EXPECT_NE(error.find(AlertStore(dir).path().string()), std::string::npos) << error;
+  EXPECT_TRUE(store.load(error).empty());
+  EXPECT_NE(error.find(store.path("cam-0").string()), std::string::npos) << error;
+  EXPECT_NE(error.find(".unreadable"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(store.path("cam-0")));
+  EXPECT_TRUE(fs::exists(store.path("cam-0").string() + ".unreadable"));
+  { std::ofstream(store.path("cam-0"), std::ios::binary) << "not a protobuf"; }
   MonitorEngine engine(options(dir));
   EXPECT_EQ(engine.counters().state_load_errors, 1u);
   EXPECT_TRUE(engine.alerts().empty());
-  engine.save_state(kT0);
-  EXPECT_TRUE(AlertStore(dir).load(error).empty());
-  EXPECT_EQ(error, "");
+  const TopicPartition p0{"events", 0};
+  engine.on_partitions_assigned(std::span(&p0, 1));
+  EXPECT_EQ(engine.counters().state_load_errors, 1u);  // reported once
+
+  std::vector<SavedAlert> mixed(2);
+  mixed[0].alert.state = mixed[1].alert.state = AlertState::kFiring;
+  mixed[0].alert.last.key = {core::AlertKind::kConfidence, "cam-0", "person"};
+  mixed[1].alert.last.key = {core::AlertKind::kConfidence, "cam-9", "person"};
+  ASSERT_EQ(store.save("cam-0", mixed, 1), "");
+  const std::vector<SavedAlert> back = store.load(error);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].alert.last.key.stream, "cam-0");
+  EXPECT_NE(error.find("(cam-9) left out"), std::string::npos) << error;
 }
 
 // A baseline installed over gRPC (set_baseline) is saved and wins over the configured one
