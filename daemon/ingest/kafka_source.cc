@@ -128,6 +128,11 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
   void store_offset(rd_kafka_message_t* raw, std::string_view topic);
   void store_held(const TopicPartition& tp, int64_t offset);
   void maybe_commit(bool force);
+  // The result of an asynchronous commit (served by consume() on the consumer thread).
+  static void async_commit_done(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* offsets, void* opaque);
+  // Counts a commit that failed, logs it at a limited rate, and has the next one retry.
+  void commit_failed(RdKafka::ErrorCode e);
   bool check_compatibility();
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
@@ -154,6 +159,7 @@ struct KafkaSource::Impl final : public RdKafka::RebalanceCb,
   const SteadyClock::time_point created = SteadyClock::now();
   bool warned_not_joined = false;
   bool stored_since_commit = false;
+  SteadyClock::time_point last_commit_warning{};
   std::map<TopicPartition, HeldOffsets> held;                 // consumer thread only
   std::map<TopicPartition, int64_t> committed_at_assignment;  // consumer thread only
   uint64_t next_epoch = 1;
@@ -270,6 +276,7 @@ bool KafkaSource::Impl::configure(std::string& error) {
       }
     }
     pprops["linger.ms"] = "5";
+    for (const auto& [k, v] : options.dead_letter_properties) pprops[k] = v;
     for (const auto& [k, v] : pprops) {
       if (pconf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
         error = "kafka: dead-letter producer property " + k + ": " + without_value(err, v);
@@ -909,15 +916,53 @@ void KafkaSource::Impl::maybe_commit(bool force) {
   if (!force && now - last_commit < options.commit_interval) return;
   last_commit = now;
   if (!stored_since_commit) return;
-  const RdKafka::ErrorCode e = force ? consumer->commitSync() : consumer->commitAsync();
-  std::lock_guard lock(mu);
+  if (!force) {
+    // Its result comes to async_commit_done from a later consume() on this thread.
+    stored_since_commit = false;
+    rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer->c_ptr());
+    const rd_kafka_resp_err_t e =
+        rd_kafka_commit_queue(consumer->c_ptr(), nullptr, queue, &Impl::async_commit_done, this);
+    rd_kafka_queue_destroy(queue);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) commit_failed(RdKafka::ErrorCode(e));
+    return;
+  }
+  const RdKafka::ErrorCode e = consumer->commitSync();
   if (e == RdKafka::ERR_NO_ERROR) {
     stored_since_commit = false;
+    std::lock_guard lock(mu);
     ++counters.commits;
   } else if (e != RdKafka::ERR__NO_OFFSET) {
-    ++counters.commit_errors;
-    spdlog::warn("kafka: commit: {}", RdKafka::err2str(e));
+    commit_failed(e);
   }
+}
+
+void KafkaSource::Impl::async_commit_done(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                          rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+  auto* self = static_cast<Impl*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && offsets) {
+    for (int i = 0; i < offsets->cnt; ++i) {  // the request went through, a partition failed
+      if (offsets->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) err = offsets->elems[i].err;
+    }
+  }
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::lock_guard lock(self->mu);
+    ++self->counters.commits;
+  } else if (err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    self->commit_failed(RdKafka::ErrorCode(err));
+  }
+}
+
+void KafkaSource::Impl::commit_failed(RdKafka::ErrorCode e) {
+  stored_since_commit = true;  // tried again at the next interval (and at stop)
+  {
+    std::lock_guard lock(mu);
+    ++counters.commit_errors;
+  }
+  const auto now = SteadyClock::now();
+  if (now - last_commit_warning < options.bad_event_log_interval) return;
+  last_commit_warning = now;
+  spdlog::warn("kafka: commit failed: {}; retrying at the next commit interval",
+               RdKafka::err2str(e));
 }
 
 void KafkaSource::Impl::run() {

@@ -81,6 +81,10 @@ struct KafkaSourceOptions {
   int64_t rebuild_horizon_ms = 0;
 
   std::string dead_letter_topic;  // empty: bad events are only counted and logged
+  // The dead-letter producer's own librdkafka settings, applied after the connection settings
+  // it takes from `properties` (security.*, sasl.*, ssl.*, client.id) and its linger.ms 5:
+  // e.g. queue.buffering.max.messages (a full queue makes the source wait, never drop).
+  std::map<std::string, std::string> dead_letter_properties;
 
   // Payloads larger than this are bad events (message_too_large) without being decoded;
   // events with more detections than max_detections_per_event are bad events

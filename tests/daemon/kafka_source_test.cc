@@ -307,6 +307,70 @@ TEST(KafkaSourceMock, ABadEventsOffsetWaitsForItsDeadLetterCopy) {
   EXPECT_THAT(cluster.committed("g6", "dl", 1), ::testing::ElementsAre(3));
 }
 
+// Issue 14: a dead-letter producer whose queue is full made the copy vanish (QUEUE_FULL was
+// not retried). With a queue of one message and 40 bad events in a row, nearly every copy
+// meets a full queue (the producer lingers 5 ms): the source waits instead, so every copy
+// arrives, in order, and the committed offset covers all 41 messages.
+TEST(KafkaSourceMock, AFullDeadLetterQueueMakesTheSourceWaitAndLosesNoCopy) {
+  MockCluster cluster;
+  cluster.create_topic("qf", 1);
+  cluster.create_topic("qf-dlq", 1);
+  for (int i = 0; i < 40; ++i)
+    cluster.produce("qf", 0, "{\"frame_id\":\"broken-" + std::to_string(i));
+  cluster.produce("qf", 0, JsonEvent("cam1", "f40", 1040));
+  cluster.flush();
+  KafkaSourceOptions o = MockOptions(cluster, "g-qf", "qf");
+  o.dead_letter_topic = "qf-dlq";
+  o.dead_letter_properties = {{"queue.buffering.max.messages", "1"}};
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(o, sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() == 1 && source->counters().dead_lettered == 40; }))
+      << "dead_lettered " << source->counters().dead_lettered;
+  source->stop();
+  EXPECT_EQ(source->counters().dead_letter_errors, 0u);
+  EXPECT_THAT(cluster.committed("g-qf", "qf", 1), ::testing::ElementsAre(41));
+  const auto copies = cluster.read("qf-dlq", 40);
+  ASSERT_EQ(copies.size(), 40u);
+  for (int i = 0; i < 40; ++i)
+    EXPECT_EQ(copies[i].payload, "{\"frame_id\":\"broken-" + std::to_string(i)) << i;
+}
+
+// Issue 14: failed commits went uncounted: an asynchronous commit only queues the request,
+// and its result went nowhere. The mock broker refuses the next three OffsetCommit requests:
+// each failure is counted (commit_errors) and the commit is tried again at the next
+// interval, so once the broker accepts, the committed offset covers every applied event
+// although no new event arrived (the source used to wait for one before committing again).
+TEST(KafkaSourceMock, AFailedCommitIsCountedAndTriedAgain) {
+  MockCluster cluster;
+  cluster.create_topic("ce", 1);
+  for (int i = 0; i < 5; ++i)
+    cluster.produce("ce", 0, JsonEvent("cam1", "f" + std::to_string(i), 1000 + i));
+  cluster.flush();
+  constexpr int16_t kOffsetCommit = 8;  // Kafka protocol ApiKey
+  const std::vector<rd_kafka_resp_err_t> refusals(3, RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE);
+  rd_kafka_mock_push_request_errors_array(cluster.mock(), kOffsetCommit, refusals.size(),
+                                          refusals.data());
+  KafkaSourceOptions o = MockOptions(cluster, "g-ce", "ce");
+  o.commit_interval = std::chrono::milliseconds(100);
+  RecordingSink sink;
+  std::string error;
+  auto source = KafkaSource::Create(o, sink, error);
+  ASSERT_TRUE(source) << error;
+  source->start();
+  ASSERT_TRUE(WaitFor([&] { return sink.size() == 5 && source->counters().commit_errors >= 3; }))
+      << "commit_errors " << source->counters().commit_errors;
+  ASSERT_TRUE(WaitFor([&] {
+    return cluster.committed("g-ce", "ce", 1) == std::vector<int64_t>{5};
+  })) << "committed "
+      << cluster.committed("g-ce", "ce", 1)[0];
+  EXPECT_EQ(source->counters().commit_errors, 3u);
+  EXPECT_GE(source->counters().commits, 1u);
+  source->stop();
+}
+
 // Issue 16: JSON events with fields PredictionEvent does not have are counted per (topic,
 // field): a producer sending `score` instead of `confidence` shows up in the counters (and
 // once in the log) instead of silently turning predictions into ground truth.

@@ -332,6 +332,38 @@ TEST_F(PredwatchdE2E, CatchingUpABacklogOlderThanAWindowFillsTheWindows) {
   EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
 }
 
+// Issue 14: a consumer further behind than the rebuild horizon skips what is older than
+// the horizon (those events could no longer reach a time window); the skipped messages are
+// counted and logged. The group committed offset 0 (a member that stopped there), then 300
+// messages stamped 3 h ago and 200 of the last minute arrived on one partition: the rebuild
+// starts at the first recent message, offset 300, in the middle of the partition (not at
+// its end), so exactly 300 are counted skipped and the windows hold exactly the 200.
+TEST_F(PredwatchdE2E, ARebuildPastTheCommittedOffsetCountsTheMessagesItSkips) {
+  ASSERT_TRUE(CommitOffsets(bootstrap_, group_, topic_, {0, 0, 0}));
+  std::mt19937 rng(43);
+  std::vector<Ev> old_events, recent;
+  const int64_t old_t0 = NowMs() - 3 * 3'600'000, t0 = NowMs() - 60'000;
+  for (int i = 0; i < 300; ++i) old_events.push_back(MakeEvent(rng, "cam-behind", i, old_t0 + i));
+  for (int i = 0; i < 200; ++i) recent.push_back(MakeEvent(rng, "cam-behind", 300 + i, t0 + i));
+  {
+    Producer p(bootstrap_);
+    for (const Ev& e : old_events)
+      p.send(topic_, e.stream, ToJson(e), "application/json", e.time_ms);
+    for (const Ev& e : recent) p.send(topic_, e.stream, ToJson(e), "application/json", e.time_ms);
+    p.flush();
+  }
+  Daemon d(dir_, "behind", WriteConfig("c.yaml"));
+  ASSERT_TRUE(d.connect()) << d.log();
+  ExpectExact(d, recent);
+  auto [status, body] = http_get(d.metrics_port(), "/metrics");
+  ASSERT_EQ(status, 200);
+  EXPECT_THAT(body, ::testing::HasSubstr("predwatch_rebuild_skipped_messages_total 300\n"));
+  EXPECT_THAT(d.log(), ::testing::HasSubstr("the rebuild starts at offset 300, after the "
+                                            "committed offset 0: 300 messages older than"));
+  d.child().signal(SIGTERM);
+  EXPECT_EQ(d.child().wait(15s), std::optional<int>(0)) << d.log();
+}
+
 TEST_F(PredwatchdE2E, SigtermMidStreamExitsZeroCommitsAndRestartRebuildsExactly) {
   InterruptAndRestart(SIGTERM, MakeEvents(1000, 2));
 }
