@@ -12,15 +12,21 @@
 
 namespace predwatch::testing {
 
-// One entry per partition 0..partitions-1: the committed offset, or -1001
-// (RdKafka::Topic::OFFSET_INVALID) when the group has none.
-inline std::vector<int64_t> CommittedOffsets(const std::string& bootstrap, const std::string& group,
-                                             const std::string& topic, int partitions) {
+// A client of `group` that never joins it: it reads and commits offsets only.
+inline std::unique_ptr<RdKafka::KafkaConsumer> GroupClient(const std::string& bootstrap,
+                                                           const std::string& group) {
   std::string err;
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   conf->set("bootstrap.servers", bootstrap, err);
   conf->set("group.id", group, err);
-  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
+  return std::unique_ptr<RdKafka::KafkaConsumer>(RdKafka::KafkaConsumer::create(conf.get(), err));
+}
+
+// One entry per partition 0..partitions-1: the committed offset, or -1001
+// (RdKafka::Topic::OFFSET_INVALID) when the group has none.
+inline std::vector<int64_t> CommittedOffsets(const std::string& bootstrap, const std::string& group,
+                                             const std::string& topic, int partitions) {
+  auto c = GroupClient(bootstrap, group);
   std::vector<RdKafka::TopicPartition*> parts;
   for (int p = 0; p < partitions; ++p) parts.push_back(RdKafka::TopicPartition::create(topic, p));
   c->committed(parts, 10000);
@@ -35,11 +41,7 @@ inline std::vector<int64_t> CommittedOffsets(const std::string& bootstrap, const
 // would have; true when the broker accepted it.
 inline bool CommitOffsets(const std::string& bootstrap, const std::string& group,
                           const std::string& topic, const std::vector<int64_t>& offsets) {
-  std::string err;
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  conf->set("bootstrap.servers", bootstrap, err);
-  conf->set("group.id", group, err);
-  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
+  auto c = GroupClient(bootstrap, group);
   std::vector<RdKafka::TopicPartition*> parts;
   for (size_t p = 0; p < offsets.size(); ++p) {
     parts.push_back(RdKafka::TopicPartition::create(topic, int(p)));
