@@ -28,6 +28,13 @@ bool ahead_by_more(int64_t t, int64_t ref, int64_t bound) {
   return t > ref && uint64_t(t) - uint64_t(ref) > uint64_t(bound);
 }
 
+// Whether some partition of `of` is one of `in`.
+bool any_in(std::span<const TopicPartition> of, std::span<const TopicPartition> in) {
+  return std::any_of(of.begin(), of.end(), [&](const TopicPartition& tp) {
+    return std::find(in.begin(), in.end(), tp) != in.end();
+  });
+}
+
 core::StreamMonitorOptions monitor_options(const EngineOptions& o, const StreamConfig& c) {
   core::StreamMonitorOptions m = o.stream;
   m.naming = c.naming;
@@ -309,10 +316,7 @@ std::vector<MonitorEngine::TakenStream> MonitorEngine::take_streams_of(
   std::vector<TakenStream> taken;
   for (auto it = streams_.begin(); it != streams_.end();) {
     const StreamState& s = it->second;
-    const bool hit = std::any_of(s.seen_on.begin(), s.seen_on.end(), [&](const auto& tp) {
-      return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
-    });
-    if (!hit) {
+    if (!any_in(s.seen_on, partitions)) {
       ++it;
       continue;
     }
@@ -418,11 +422,7 @@ void MonitorEngine::on_partitions_assigned(std::span<const TopicPartition> parti
     }
   }
   if (!alert_store_) return;
-  restore_alerts(partitions, [&](const SavedAlert& a) {
-    return std::any_of(a.partitions.begin(), a.partitions.end(), [&](const auto& tp) {
-      return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
-    });
-  });
+  restore_alerts(partitions, [&](const SavedAlert& a) { return any_in(a.partitions, partitions); });
 }
 
 void MonitorEngine::on_partition_rebuilt(const TopicPartition& partition) {
@@ -454,14 +454,11 @@ void MonitorEngine::on_partitions_revoked(std::span<const TopicPartition> partit
       leaving.emplace_back(t.name, t.evaluated_at_ms);
     }
     for (auto it = unclaimed_.begin(); it != unclaimed_.end();) {
-      const auto& ps = it->second.partitions;
-      if (std::none_of(ps.begin(), ps.end(), [&](const auto& tp) {
-            return std::find(partitions.begin(), partitions.end(), tp) != partitions.end();
-          })) {
+      if (!any_in(it->second.partitions, partitions)) {
         ++it;
         continue;
       }
-      handed[it->first].partitions = ps;
+      handed[it->first].partitions = it->second.partitions;
       leaving.emplace_back(it->first, it->second.last_evaluated_ms);
       it = unclaimed_.erase(it);
     }
