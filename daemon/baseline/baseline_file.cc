@@ -109,6 +109,13 @@ std::string ensure_directory(const fs::path& directory) {
   return {};
 }
 
+std::string remove_file(const fs::path& file) {
+  std::error_code ec;
+  fs::remove(file, ec);
+  if (ec) return file.string() + ": cannot delete: " + ec.message();
+  return {};
+}
+
 std::string save_baseline(const fs::path& file, const v1::Baseline& baseline) {
   return write_message(file, baseline);
 }

@@ -42,6 +42,8 @@ std::string write_message(const std::filesystem::path& file,
                           const google::protobuf::Message& message);
 // Creates `directory` (and its parents) when missing; "" or an error naming it.
 std::string ensure_directory(const std::filesystem::path& directory);
+// Deletes `file` (a missing one is fine); "" or an error naming it.
+std::string remove_file(const std::filesystem::path& file);
 
 // A Baseline message for `stats` (class_names[i] names ClassId i).
 v1::Baseline make_baseline(const core::Stats& stats, const std::vector<std::string>& class_names,

@@ -49,13 +49,6 @@ std::string escaped(std::string_view stream) {
   return out;
 }
 
-std::string remove_file(const fs::path& file) {
-  std::error_code ec;
-  fs::remove(file, ec);
-  if (ec) return file.string() + ": cannot delete: " + ec.message();
-  return {};
-}
-
 }  // namespace
 
 StateStore::StateStore(fs::path directory) : directory_(std::move(directory)) {}

@@ -165,11 +165,7 @@ std::string AlertStore::file_name(std::string_view stream) {
 std::string AlertStore::save(std::string_view stream, std::span<const SavedAlert> alerts,
                              int64_t saved_at_ms) const {
   const fs::path file = path(stream);
-  if (alerts.empty()) {
-    std::error_code ec;
-    fs::remove(file, ec);
-    return ec ? file.string() + ": cannot delete: " + ec.message() : std::string();
-  }
+  if (alerts.empty()) return remove_file(file);
   if (std::string error = ensure_directory(directory_); !error.empty()) return error;
   v1::SavedAlerts out;
   out.set_format_version(1);
@@ -215,9 +211,7 @@ std::string AlertStore::split_legacy_file() const {
       return error;  // keep the old file: nothing is lost
     }
   }
-  fs::remove(legacy, ec);
-  if (ec)
-    error += (error.empty() ? "" : "; ") + legacy.string() + ": cannot delete: " + ec.message();
+  if (std::string e = remove_file(legacy); !e.empty()) error += (error.empty() ? "" : "; ") + e;
   return error;
 }
 
