@@ -641,6 +641,35 @@ const std::map<std::string_view, std::string_view> kManagedProperties = {
     {"enable.auto.commit", "kafka.commit_interval_ms"},
 };
 
+// The same for the dead-letter producer (it takes the brokers from kafka.brokers).
+const std::map<std::string_view, std::string_view> kManagedProducerProperties = {
+    {"bootstrap.servers", "kafka.brokers"},
+    {"metadata.broker.list", "kafka.brokers"},
+};
+
+// A map of librdkafka properties at `path` (kafka.properties, kafka.dead_letter_properties):
+// string values, none of the `managed` keys, secret references checked (kept as written).
+void read_librdkafka_properties(Parser& p, const Field& f, const std::string& path,
+                                const std::map<std::string_view, std::string_view>& managed,
+                                std::map<std::string, std::string>& out) {
+  MapView props = p.free_map(f.value, f.pos(), path, "librdkafka properties");
+  for (const auto& [key, field] : props.fields) {
+    const std::string entry = map_entry(path, key);
+    if (auto it = managed.find(key); it != managed.end()) {
+      p.error(pos_of(field.key), entry,
+              "is set by predwatch; use " + std::string(it->second) + " instead");
+      continue;
+    }
+    if (!field.value.IsScalar()) {
+      p.error(field.pos(), entry, "must be a string value (got " + describe(field.value) + ")");
+      continue;
+    }
+    std::string value = field.value.Scalar();
+    if (value.starts_with("${") && !p.secret_reference(field, entry, value)) continue;
+    out[key] = value;
+  }
+}
+
 bool non_empty(const std::string& s) { return !s.empty(); }
 
 // What a mapping's field may be read from (EventMappingSettings).
@@ -862,21 +891,14 @@ void parse_kafka(Parser& p, const MapView& root, Settings& s) {
     }
   }
   if (const Field* f = m.get("properties")) {
-    MapView props = p.free_map(f->value, f->pos(), "kafka.properties", "librdkafka properties");
-    for (const auto& [key, field] : props.fields) {
-      const std::string path = map_entry("kafka.properties", key);
-      if (auto it = kManagedProperties.find(key); it != kManagedProperties.end()) {
-        p.error(pos_of(field.key), path,
-                "is set by predwatch; use " + std::string(it->second) + " instead");
-        continue;
-      }
-      if (!field.value.IsScalar()) {
-        p.error(field.pos(), path, "must be a string value (got " + describe(field.value) + ")");
-        continue;
-      }
-      std::string value = field.value.Scalar();
-      if (value.starts_with("${") && !p.secret_reference(field, path, value)) continue;
-      k.properties[key] = value;
+    read_librdkafka_properties(p, *f, "kafka.properties", kManagedProperties, k.properties);
+  }
+  if (const Field* f = m.get("dead_letter_properties")) {
+    read_librdkafka_properties(p, *f, "kafka.dead_letter_properties", kManagedProducerProperties,
+                               k.dead_letter_properties);
+    if (!k.dead_letter_properties.empty() && !k.dead_letter_topic) {
+      p.error(f->pos(), "kafka.dead_letter_properties",
+              "configures the dead-letter producer, but kafka.dead_letter_topic is not set");
     }
   }
   parse_mappings(p, m, s);

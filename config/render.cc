@@ -172,6 +172,19 @@ void emit_overrides_map(YAML::Emitter& e, const std::map<std::string, ThresholdO
   e << YAML::EndMap;
 }
 
+// librdkafka properties; literal secret values masked when asked.
+void emit_properties(YAML::Emitter& e, const std::map<std::string, std::string>& properties,
+                     bool mask_secrets) {
+  e << YAML::BeginMap;
+  for (const auto& [key, value] : properties) {
+    e << YAML::Key << key << YAML::Value
+      << (mask_secrets && is_secret_property(key) && !is_secret_reference(value)
+              ? std::string("*****")
+              : value);
+  }
+  e << YAML::EndMap;
+}
+
 // Optional structured values that are left out when unset.
 bool is_unset(std::string_view path, const Settings& s) {
   return (path == "kafka.dead_letter_topic" && !s.kafka.dead_letter_topic) ||
@@ -199,14 +212,9 @@ void emit_structured(YAML::Emitter& e, std::string_view path, const Settings& s,
   } else if (path == "kafka.dead_letter_topic") {
     e << *s.kafka.dead_letter_topic;
   } else if (path == "kafka.properties") {
-    e << YAML::BeginMap;
-    for (const auto& [key, value] : s.kafka.properties) {
-      e << YAML::Key << key << YAML::Value
-        << (mask_secrets && is_secret_property(key) && !is_secret_reference(value)
-                ? std::string("*****")
-                : value);
-    }
-    e << YAML::EndMap;
+    emit_properties(e, s.kafka.properties, mask_secrets);
+  } else if (path == "kafka.dead_letter_properties") {
+    emit_properties(e, s.kafka.dead_letter_properties, mask_secrets);
   } else if (path == "kafka.mappings") {
     emit_mappings(e, s.kafka.mappings);
   } else if (path == "streams.entries") {

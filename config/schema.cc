@@ -141,6 +141,16 @@ const std::vector<Setting>& table() {
               "removed) when it starts, and neither the value nor the file's content is ever "
               "logged. Literal values of keys containing password, secret, jaas, token, "
               "credentials or ssl.key.pem are masked when logged (docs/SECURITY.md)."},
+      {.path = "kafka.dead_letter_properties",
+       .type = "map string → string",
+       .default_text = "`{}`",
+       .bounds_note = "only with `dead_letter_topic`; not `bootstrap.servers`, "
+                      "`metadata.broker.list`",
+       .doc = "The dead-letter producer's own librdkafka properties (e.g. `acks`, "
+              "`compression.type`, `queue.buffering.max.messages`), applied after what it "
+              "shares with the consumer from `properties` (`security.*`, `sasl.*`, `ssl.*`, "
+              "`client.id`) and its `linger.ms` 5. Secret references and masking as in "
+              "`properties`. A full producer queue makes the consumer wait, never drop."},
       {.path = "kafka.commit_interval_ms",
        .kind = Kind::kInteger,
        .bounds = closed(100, 3'600'000),

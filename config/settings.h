@@ -122,6 +122,11 @@ struct KafkaSettings {
   // written here (the loader has checked its form and made PATH absolute) and resolved by
   // predwatchd when it configures the client (daemon/app/secret_ref.h).
   std::map<std::string, std::string> properties;
+  // The dead-letter producer's own librdkafka properties (e.g. acks, compression.type,
+  // queue.buffering.max.messages), applied after the connection settings it shares with the
+  // consumer from `properties` (security.*, sasl.*, ssl.*, client.id). Secret references as
+  // in `properties`. Only with dead_letter_topic.
+  std::map<std::string, std::string> dead_letter_properties;
   // Per-topic event mappings (JSON only); a topic without one takes PredictionEvents.
   std::vector<EventMappingSettings> mappings;
   // How often consumed offsets are committed, in milliseconds

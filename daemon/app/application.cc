@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -66,6 +67,21 @@ std::optional<ApiAuthOptions> api_auth(const config::GrpcAuthSettings& a, std::s
   o.read_token = std::move(*read);
   o.allow_unauthenticated_writes = a.allow_unauthenticated_mutations;
   return o;
+}
+
+// librdkafka properties with their secret references resolved (a missing variable or file
+// fails, naming the entry).
+bool resolve_properties(const std::map<std::string, std::string>& in, const std::string& path,
+                        std::map<std::string, std::string>& out, std::string& error) {
+  for (const auto& [key, value] : in) {
+    std::optional<std::string> v = resolve_secret_value(value, error);
+    if (!v) {
+      error = path + "[\"" + key + "\"]: " + error;
+      return false;
+    }
+    out[key] = std::move(*v);
+  }
+  return true;
 }
 
 Encoding default_encoding(config::Decoder d) {
@@ -322,13 +338,10 @@ bool Application::start(std::string& error) {
   KafkaSourceOptions ko;
   ko.group_id = settings_.kafka.group_id;
   ko.topics = settings_.kafka.topics;
-  for (const auto& [key, value] : settings_.kafka.properties) {
-    std::optional<std::string> v = resolve_secret_value(value, error);
-    if (!v) {
-      error = "kafka.properties[\"" + key + "\"]: " + error;
-      return false;
-    }
-    ko.properties[key] = std::move(*v);
+  if (!resolve_properties(settings_.kafka.properties, "kafka.properties", ko.properties, error) ||
+      !resolve_properties(settings_.kafka.dead_letter_properties, "kafka.dead_letter_properties",
+                          ko.dead_letter_properties, error)) {
+    return false;
   }
   ko.default_encoding = default_encoding(settings_.kafka.decoder);
   for (size_t i = 0; i < settings_.kafka.mappings.size(); ++i) {

@@ -173,6 +173,19 @@ const InvalidCase kInvalid[] = {
      R"(t.yaml:3:22: kafka.dead_letter_topic: must differ from the consumed kafka.topics (got "p"))"},
     {"managed librdkafka property", "kafka:\n  properties:\n    group.id: x\n",
      R"(t.yaml:3:5: kafka.properties["group.id"]: is set by predwatch; use kafka.group_id instead)"},
+    {"producer property predwatch sets",
+     "kafka:\n  dead_letter_topic: d\n  dead_letter_properties:\n    bootstrap.servers: x:1\n",
+     R"(t.yaml:4:5: kafka.dead_letter_properties["bootstrap.servers"]: is set by predwatch; use kafka.brokers instead)"},
+    {"producer properties without a dead-letter topic",
+     "kafka:\n  dead_letter_properties:\n    acks: all\n",
+     "t.yaml:3:5: kafka.dead_letter_properties: configures the dead-letter producer, but "
+     "kafka.dead_letter_topic is not set"},
+    {"producer property that is a list",
+     "kafka:\n  dead_letter_topic: d\n  dead_letter_properties:\n    acks: [all]\n",
+     R"(t.yaml:4:11: kafka.dead_letter_properties["acks"]: must be a string value (got a list))"},
+    {"producer secret reference of an unknown kind",
+     "kafka:\n  dead_letter_topic: d\n  dead_letter_properties:\n    sasl.password: ${x:y}\n",
+     R"(kafka.dead_letter_properties["sasl.password"]: a secret reference is written ${env:NAME} or ${file:PATH})"},
     {"byte size unit", "grpc:\n  max_message_bytes: 16MB\n",
      R"(t.yaml:2:22: grpc.max_message_bytes: must be a byte size like 1048576, 512KiB, 16MiB (got "16MB"))"},
     {"byte size out of range", "limits:\n  max_message_bytes: 1GiB\n",
@@ -454,6 +467,7 @@ TEST(LoadConfigValid, RenderedConfigLoadsBackEqual) {
   custom.kafka.topics = {"x", "y"};
   custom.kafka.dead_letter_topic = "x.dead";
   custom.kafka.properties = {{"ssl.key.password", "pw"}, {"client.id", "*"}, {"n", "007"}};
+  custom.kafka.dead_letter_properties = {{"acks", "all"}, {"sasl.password", "${file:/pw}"}};
   custom.streams.entries = {
       {.key = "*", .classes = {}, .class_map = {}, .baseline = {}, .windows = {}},
       {.key = "true",
@@ -496,6 +510,14 @@ TEST(LoadConfigValid, RenderMasksSecrets) {
   EXPECT_NE(masked.find("visible"), std::string::npos) << masked;
   EXPECT_NE(masked.find("sasl.password: \"*****\""), std::string::npos) << masked;
   EXPECT_NE(render_yaml(*r.settings, false).find("hunter2"), std::string::npos);
+  const LoadResult dlq = load(
+      "kafka:\n  dead_letter_topic: d\n  dead_letter_properties:\n"
+      "    sasl.password: dlq-hunter2\n    acks: all\n");
+  ASSERT_TRUE(dlq.ok()) << dlq.error_text();
+  EXPECT_EQ(dlq.settings->kafka.dead_letter_properties.at("sasl.password"), "dlq-hunter2");
+  const std::string dlq_masked = render_yaml(*dlq.settings);
+  EXPECT_EQ(dlq_masked.find("dlq-hunter2"), std::string::npos) << dlq_masked;
+  EXPECT_NE(dlq_masked.find("acks: all"), std::string::npos) << dlq_masked;
   EXPECT_TRUE(is_secret_property("SSL.KEYSTORE.PASSWORD"));
   EXPECT_TRUE(is_secret_property("sasl.oauthbearer.client.secret"));
   EXPECT_FALSE(is_secret_property("ssl.key.location"));

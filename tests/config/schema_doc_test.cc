@@ -29,8 +29,9 @@ std::string read(const std::string& path) {
 
 // Leaf key paths: list elements become "[]"; maps with user-chosen keys are leaves.
 void collect(const YAML::Node& n, const std::string& path, std::set<std::string>& out) {
-  static const std::set<std::string> kUserKeyed = {"kafka.properties", "streams.entries[].labels",
-                                                   "drift.per_stream", "drift.per_class"};
+  static const std::set<std::string> kUserKeyed = {
+      "kafka.properties", "kafka.dead_letter_properties", "streams.entries[].labels",
+      "drift.per_stream", "drift.per_class"};
   if (n.IsMap() && !kUserKeyed.count(path)) {
     for (auto it = n.begin(); it != n.end(); ++it) {
       collect(it->second, path.empty() ? it->first.Scalar() : path + "." + it->first.Scalar(), out);
@@ -46,6 +47,7 @@ Settings fully_populated() {
   Settings s;
   s.kafka.dead_letter_topic = "dlq";
   s.kafka.properties["client.id"] = "x";
+  s.kafka.dead_letter_properties["acks"] = "all";
   s.kafka.mappings = {{.topic = "predictions",
                        .preset = MappingPreset::kTorchvision,
                        .stream = "@key",

@@ -98,6 +98,29 @@ TEST(PredwatchdSecrets, SecretReferencesAreResolvedAndNeverLogged) {
   EXPECT_THAT(unset, HasSubstr("environment variable PREDWATCH_TEST_KAFKA_PASSWORD is unset"));
 }
 
+// kafka.dead_letter_properties reach the dead-letter producer with their references
+// resolved: librdkafka's refusal of a misspelt key names the key (so the property got
+// there), never the value; an unset variable stops the start naming the entry.
+TEST(PredwatchdSecrets, DeadLetterProducerPropertiesAreResolvedAndNeverLogged) {
+  TempDir dir;
+  const std::string config =
+      "kafka:\n  brokers: 127.0.0.1:1\n  topics: [events]\n  rebuild: false\n"
+      "  dead_letter_topic: events.dead\n"
+      "  dead_letter_properties:\n    sasl.passwrd: ${env:PREDWATCH_TEST_DLQ_PASSWORD}\n"
+      "web:\n  bind: 127.0.0.1:0\nmetrics:\n  bind: 127.0.0.1:0\ngrpc:\n  bind: 127.0.0.1:0\n"
+      "logging:\n  level: debug\n";
+  ASSERT_EQ(setenv("PREDWATCH_TEST_DLQ_PASSWORD", kSecret, 1), 0);
+  const std::string bad = RunDaemon(dir, config);
+  EXPECT_THAT(bad, HasSubstr("dead-letter producer property sasl.passwrd"));
+  EXPECT_THAT(bad, HasSubstr("cannot start"));
+  EXPECT_THAT(bad, Not(HasSubstr(kSecret)));
+
+  ASSERT_EQ(unsetenv("PREDWATCH_TEST_DLQ_PASSWORD"), 0);
+  const std::string unset = RunDaemon(dir, config);
+  EXPECT_THAT(unset, HasSubstr("kafka.dead_letter_properties[\"sasl.passwrd\"]"));
+  EXPECT_THAT(unset, HasSubstr("environment variable PREDWATCH_TEST_DLQ_PASSWORD is unset"));
+}
+
 TEST(PredwatchdSecrets, ATooShortTokenStopsTheStart) {
   TempDir dir;
   dir.write("token", "short\n");
