@@ -487,10 +487,24 @@ TEST_F(PredwatchdE2E, ARestartWithAStateDirectoryKeepsFiringAlertsWithoutASecond
 
   Daemon d2(dir_, "second", config, {"--alerts-log", log2.string()});
   ASSERT_TRUE(d2.connect()) << d2.log();
-  auto restored = d2.alerts();
+  // A Kafka stream's saved alerts come back when the group assigns its partition
+  // (MonitorEngine::on_partitions_assigned), a few seconds after the gRPC port opens; the
+  // ports file is written before the consumer joins, so the first ListAlerts may precede it.
+  auto all_listed = [&](const std::vector<v1::Alert>& alerts) {
+    const auto now = firing(alerts);
+    return std::all_of(before.begin(), before.end(),
+                       [&](const auto& b) { return now.count(b.first) == 1; });
+  };
+  std::optional<std::vector<v1::Alert>> restored;
+  const auto assigned_by = std::chrono::steady_clock::now() + 60s;
+  do {
+    restored = d2.alerts();
+    if (restored && all_listed(*restored)) break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < assigned_by);
   ASSERT_TRUE(restored);
   for (const auto& [fp, since] : before) {
-    EXPECT_EQ(firing(*restored).count(fp), 1u) << fp << " not listed at start";
+    EXPECT_EQ(firing(*restored).count(fp), 1u) << fp << " not listed after the assignment";
   }
   ASSERT_EQ(window_before.size(), 3u);
   ASSERT_TRUE(d2.wait_frames(window_before, "10m")) << d2.log();  // rebuilt
