@@ -61,7 +61,8 @@ constexpr Access<ThresholdOverrides> override_of() {
 constexpr std::array<std::string_view, 3> kDecoders = {"json", "protobuf", "auto"};
 constexpr std::array<std::string_view, 2> kWindowTypes = {"time", "count"};
 constexpr std::array<std::string_view, 3> kMeasures = {"js_distance", "psi", "hellinger"};
-constexpr std::array<std::string_view, 3> kCorrections = {"bh", "bonferroni", "bh_kinds"};
+constexpr std::array<std::string_view, 4> kCorrections = {"bh", "bonferroni", "bh_kinds",
+                                                          "bh_presence"};
 constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
 constexpr std::array<std::string_view, 2> kEvaluationClocks = {"wall", "event"};
@@ -560,11 +561,13 @@ const std::vector<Setting>& table() {
       {.path = "drift.thresholds.correction",
        .kind = Kind::kEnum,
        .names = kCorrections,
-       .doc = "Multiple-testing correction of each evaluation's family of tests: `bh` "
+       .doc = "Multiple-testing correction of each evaluation's family of tests: "
+              "`bh_presence` (weighted Benjamini–Hochberg: `class_appeared` and `class_vanished` "
+              "are corrected as if the family held none of the thousands of pair tests, and the "
+              "other tests pay for it, none judged more leniently than under `bh`), `bh` "
               "(Benjamini–Hochberg), `bonferroni`, or `bh_kinds` (weighted Benjamini–Hochberg: "
               "every kind, the two pair kinds together, gets an equal share of the alpha "
-              "budget, so a per-class test is not drowned by the thousands of pair tests; "
-              "docs/DRIFT.md \"One family, shared by kind\").",
+              "budget). docs/DRIFT.md \"One family, shared by kind\".",
        PW_THRESHOLD(correction)},
       {.path = "drift.thresholds.smoothing_epsilon",
        .kind = Kind::kNumber,

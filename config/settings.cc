@@ -47,6 +47,8 @@ std::string_view to_string(Correction v) {
       return "bonferroni";
     case Correction::kBenjaminiHochbergByKind:
       return "bh_kinds";
+    case Correction::kBenjaminiHochbergPresence:
+      return "bh_presence";
     default:
       return "bh";
   }

@@ -32,8 +32,13 @@ inline constexpr std::int64_t kGiB = 1024 * kMiB;
 
 enum class Decoder { kJson, kProtobuf, kAuto };  // json | protobuf | auto
 enum class WindowType { kTime, kCount };         // time | count
-// bh | bonferroni | bh_kinds
-enum class Correction { kBenjaminiHochberg, kBonferroni, kBenjaminiHochbergByKind };
+// bh | bonferroni | bh_kinds | bh_presence (the order of config/schema.cc's names)
+enum class Correction {
+  kBenjaminiHochberg,
+  kBonferroni,
+  kBenjaminiHochbergByKind,
+  kBenjaminiHochbergPresence
+};
 enum class DriftMeasure { kJsDistance, kPsi, kHellinger };     // js_distance | psi | hellinger
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };  // trace|debug|info|warn|error
 enum class LogFormat { kText, kJson };                         // text | json
@@ -243,10 +248,10 @@ struct DriftThresholds {
   std::int64_t min_class_images = 30;  // per-class tests: images with the class, each side
   std::int64_t min_pair_count = 5;     // pair/appeared: minimum window frames; vanished: expected
   double min_rate_ratio = 2.0;         // pair_rate: window rate / smoothed baseline rate
-  Correction correction = Correction::kBenjaminiHochberg;  // multiple-testing correction
-  double smoothing_epsilon = 1e-4;                         // added to empty bins before PSI/JS
-  double min_window_fill = 1.0;  // share of a window's length/capacity covered before judging
-  bool minimum_effect = true;    // tests' null: "within the threshold", not "no change"
+  Correction correction = Correction::kBenjaminiHochbergPresence;  // multiple-testing correction
+  double smoothing_epsilon = 1e-4;  // added to empty bins before PSI/JS
+  double min_window_fill = 1.0;     // share of a window's length/capacity covered before judging
+  bool minimum_effect = true;       // tests' null: "within the threshold", not "no change"
 
   bool operator==(const DriftThresholds&) const = default;
 };

@@ -858,8 +858,10 @@ class Evaluator {
         adjusted = bonferroni_adjust(family_p_, family);
         adjusted_change = bonferroni_adjust(family_p_change_, family);
         break;
-      case DriftThresholds::Correction::kBenjaminiHochbergByKind: {
-        const std::vector<double> weights = kind_weights(family);
+      case DriftThresholds::Correction::kBenjaminiHochbergByKind:
+      case DriftThresholds::Correction::kBenjaminiHochbergPresence: {
+        const std::vector<double> weights = kind_weights(
+            family, stream_->correction == DriftThresholds::Correction::kBenjaminiHochbergPresence);
         adjusted = weighted_benjamini_hochberg_adjust(family_p_, weights, family);
         adjusted_change = weighted_benjamini_hochberg_adjust(family_p_change_, weights, family);
         break;
@@ -880,26 +882,54 @@ class Evaluator {
     for (size_t i = 0; i < report_.findings.size(); ++i) judge_distances(report_.findings[i], i);
   }
 
-  // Weights of kBenjaminiHochbergByKind, one per family_p_ entry: every group of the family
-  // with a hypothesis gets an equal share of the `family` hypotheses' total weight, spread
-  // evenly over its own. Groups: each kind alone, pair_rate and novel_pair together (they
-  // share the untested pairs, which belong to that group with p = 1). The weights sum to
-  // `family`: weighted BH's false discovery rate stays at alpha, and a class that vanished
-  // is no longer judged against the ~3,000 pairs a COCO-like window tests.
-  std::vector<double> kind_weights(size_t family) const {
+  // Weights of the weighted corrections, one per family_p_ entry; they sum to `family`, so
+  // weighted BH's false discovery rate stays at alpha. Groups: each kind alone, pair_rate and
+  // novel_pair together (they share the untested pairs, which belong to that group with
+  // p = 1).
+  //  - kBenjaminiHochbergByKind: each of the G groups with a hypothesis gets an equal share,
+  //    family / G, spread evenly over its members.
+  //  - kBenjaminiHochbergPresence (`presence_only`): class_appeared and class_vanished are
+  //    judged as if the family held no pair hypothesis: weight family / n for n = family
+  //    less the pair group. Every other hypothesis, pairs included, gets an equal part of
+  //    the rest: (family - n_p family / n) / (family - n_p) for n_p presence hypotheses,
+  //    which is at most 1 because n <= family, so none is judged more leniently than under
+  //    plain BH. Without pair hypotheses every weight is 1.
+  //  Either way a class that vanished is not drowned by the ~3,000 pair candidates a
+  //  COCO-like window has.
+  std::vector<double> kind_weights(size_t family, bool presence_only) const {
     auto group_of = [](AlertKind k) {
       return k == AlertKind::kNovelPair ? size_t(AlertKind::kPairRate) : size_t(k);
+    };
+    auto presence = [](size_t group) {
+      return group == size_t(AlertKind::kClassAppeared) ||
+             group == size_t(AlertKind::kClassVanished);
     };
     std::array<size_t, kAlertKindCount> members{};
     for (const size_t i : family_index_) ++members[group_of(report_.findings[i].kind)];
     members[size_t(AlertKind::kPairRate)] += untested_hypotheses_;
-    const double groups =
-        double(std::count_if(members.begin(), members.end(), [](size_t n) { return n > 0; }));
+    const double m = double(family);
     std::vector<double> weights;
     weights.reserve(family_index_.size());
+    if (presence_only) {
+      const double class_level = m - double(members[size_t(AlertKind::kPairRate)]);
+      const double presence_members = double(members[size_t(AlertKind::kClassAppeared)] +
+                                             members[size_t(AlertKind::kClassVanished)]);
+      // presence_members > 0 implies class_level >= presence_members > 0; with no presence
+      // member the other weight is 1.
+      const double presence_weight = presence_members > 0 ? m / class_level : 1.0;
+      const double other_weight =
+          m > presence_members ? (m - presence_members * presence_weight) / (m - presence_members)
+                               : 0.0;
+      for (const size_t i : family_index_)
+        weights.push_back(presence(group_of(report_.findings[i].kind)) ? presence_weight
+                                                                       : other_weight);
+      return weights;
+    }
+    const double groups =
+        double(std::count_if(members.begin(), members.end(), [](size_t n) { return n > 0; }));
     for (const size_t i : family_index_) {
       const size_t n = members[group_of(report_.findings[i].kind)];
-      weights.push_back(double(family) / (groups * double(n)));
+      weights.push_back(m / (groups * double(n)));
     }
     return weights;
   }

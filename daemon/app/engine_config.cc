@@ -64,6 +64,9 @@ core::DriftThresholds to_core_thresholds(const config::DriftThresholds& t,
     case config::Correction::kBenjaminiHochbergByKind:
       c.correction = core::DriftThresholds::Correction::kBenjaminiHochbergByKind;
       break;
+    case config::Correction::kBenjaminiHochbergPresence:
+      c.correction = core::DriftThresholds::Correction::kBenjaminiHochbergPresence;
+      break;
     default:
       c.correction = core::DriftThresholds::Correction::kBenjaminiHochberg;
   }

@@ -126,7 +126,7 @@ const InvalidCase kInvalid[] = {
     {"per-class unknown key suggests", "drift:\n  per_class:\n    person: {psi_wrn: 0.1}\n",
      R"(t.yaml:3:14: drift.per_class["person"].psi_wrn: unknown key "psi_wrn" (did you mean "psi_warn"?))"},
     {"correction enum", "drift:\n  thresholds:\n    correction: holm\n",
-     R"(t.yaml:3:17: drift.thresholds.correction: must be one of: bh, bonferroni, bh_kinds (got "holm"))"},
+     R"(t.yaml:3:17: drift.thresholds.correction: must be one of: bh, bonferroni, bh_kinds, bh_presence (got "holm"))"},
     {"alpha out of range", "drift:\n  thresholds:\n    alpha: 0.9\n",
      R"(t.yaml:3:12: drift.thresholds.alpha: must be a number in (0, 0.5] (got "0.9"))"},
     {"unknown drift kind suggests", "drift:\n  kinds: [class_distribution, spacial]\n",

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -379,6 +380,92 @@ TEST(DriftEvaluator, BhByKindSharesTheAlphaBudgetEquallyBetweenKinds) {
   ASSERT_EQ(pairs_plain.findings.size(), 6u);
   for (size_t i = 0; i < 6; ++i)
     EXPECT_EQ(pairs_only.findings[i].p_value, pairs_plain.findings[i].p_value);
+}
+
+// Benjamini-Hochberg from its definition, for checking the weighted corrections: the
+// adjusted p-value of hypothesis i is min over j with s_j >= s_i of m s_j / rank_j, where
+// s = p / w and rank_j = #{k : s_k <= s_j} (ties share the largest rank), capped at 1.
+// The raw p-values come from a Bonferroni run of the same evaluation (adjusted = m p below 1).
+void expect_weighted_bh(const DriftReport& weighted, const DriftReport& bonferroni,
+                        const std::function<double(const DriftFinding&)>& weight) {
+  ASSERT_EQ(weighted.findings.size(), bonferroni.findings.size());
+  const double m = double(bonferroni.findings.size());
+  std::vector<double> s;
+  for (const DriftFinding& f : bonferroni.findings) {
+    ASSERT_TRUE(f.tested) << f.subject();
+    ASSERT_LT(f.p_value, 1.0) << f.subject();
+    s.push_back(f.p_value / m / weight(f));
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    double q = 1;
+    for (size_t j = 0; j < s.size(); ++j) {
+      if (s[j] < s[i]) continue;
+      const double rank =
+          double(std::count_if(s.begin(), s.end(), [&](double v) { return v <= s[j]; }));
+      q = std::min(q, m * s[j] / rank);
+    }
+    const DriftFinding& f = weighted.findings[i];
+    ASSERT_EQ(f.kind, bonferroni.findings[i].kind);
+    ASSERT_EQ(f.subject(), bonferroni.findings[i].subject());
+    EXPECT_NEAR(f.p_value, q, 1e-9 * q) << f.subject();
+  }
+}
+
+// correction bh_presence: class_appeared and class_vanished are weighed as if the family
+// held no pair hypotheses; every other hypothesis gets an equal part of the rest.
+// Case 1, the streams of the test above plus the class distribution (one stream-wide
+// hypothesis): m = 8 (pairs 6, class_vanished 1, class_distribution 1). Without the pairs
+// the family would be n = 8 - 6 = 2: the dog's weight is m / n = 4; the rest of the budget,
+// 8 - 4 = 4, over the 7 other hypotheses: 4/7 each (below 1). They sum to 8.
+// Case 2, no pairs in the family (class_vanished a..d, class_appeared e, the class
+// distribution): n = m, every weight is 1 and the adjusted p-values are plain BH's.
+TEST(DriftEvaluator, BhPresenceWeighsOnlyThePresenceKindsUp) {
+  Fixture fx;
+  auto run = [&](DriftThresholds::Correction c, const Stats& window,
+                 const std::vector<std::string>& names, const BaselineStats& base) {
+    fx.th.correction = c;
+    return evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
+  };
+  using C = DriftThresholds::Correction;
+  {
+    fx.only({AlertKind::kClassVanished, AlertKind::kNovelPair, AlertKind::kPairRate,
+             AlertKind::kClassDistribution});
+    BaselineStats base;
+    base.class_names = {"cat", "dog"};
+    add_n(base.stats, 100, make_frame({{1, kTopLeft}}));
+    add_n(base.stats, 900, make_frame({{0, kTopLeft}}));
+    Stats window;
+    const std::vector<std::string> names = {"cat", "x", "y", "z"};
+    add_n(window, 200, make_frame({{0, kTopLeft}, {1, kTopLeft}, {2, kTopLeft}, {3, kTopLeft}}));
+    const DriftReport presence = run(C::kBenjaminiHochbergPresence, window, names, base);
+    ASSERT_EQ(presence.findings.size(), 8u);
+    expect_weighted_bh(
+        presence, run(C::kBonferroni, window, names, base),
+        [](const DriftFinding& f) { return f.kind == AlertKind::kClassVanished ? 4.0 : 4.0 / 7; });
+    // Against bh_kinds (weight 8/3): the class distribution is judged more strictly.
+    const DriftReport by_kind = run(C::kBenjaminiHochbergByKind, window, names, base);
+    const DriftFinding* mix = find(presence, AlertKind::kClassDistribution);
+    const DriftFinding* mix_by_kind = find(by_kind, AlertKind::kClassDistribution);
+    ASSERT_NE(mix, nullptr);
+    ASSERT_NE(mix_by_kind, nullptr);
+    EXPECT_GT(mix->p_value, mix_by_kind->p_value);
+  }
+  {
+    fx.only({AlertKind::kClassVanished, AlertKind::kClassAppeared, AlertKind::kClassDistribution});
+    BaselineStats base;
+    base.class_names = {"a", "b", "c", "d"};
+    for (ClassId c = 0; c < 4; ++c) add_n(base.stats, 250, make_frame({{c, kTopLeft}}));
+    Stats window;
+    const std::vector<std::string> names = {"a", "b", "c", "d", "e"};
+    add_n(window, 200, make_frame({{4, kTopLeft}}));
+    const DriftReport presence = run(C::kBenjaminiHochbergPresence, window, names, base);
+    ASSERT_EQ(presence.findings.size(), 6u);
+    expect_weighted_bh(presence, run(C::kBonferroni, window, names, base),
+                       [](const DriftFinding&) { return 1.0; });
+    const DriftReport plain = run(C::kBenjaminiHochberg, window, names, base);
+    for (size_t i = 0; i < plain.findings.size(); ++i)
+      EXPECT_EQ(presence.findings[i].p_value, plain.findings[i].p_value);
+  }
 }
 
 // Pairs: baseline 1000 frames, 5 with both a and b; window 500 frames, 20 with both.
