@@ -280,6 +280,47 @@ void CountWindow::Fifo<T>::pop(size_t n, std::vector<T>& out) {
   size_ -= n;
 }
 
+FrameDigest::Object CountWindow::restore(const StoredObject& s, ClassId c) {
+  return {.class_id = c,
+          .cell = s.cell,
+          .confidence_bin = s.confidence_bin,
+          .width_bin = s.width_bin,
+          .height_bin = s.height_bin,
+          .area_bin = s.area_bin,
+          .confidence = s.confidence,
+          .width = s.width,
+          .height = s.height,
+          .area = s.width * s.height};
+}
+
+void CountWindow::push_objects(const FrameDigest& digest) {
+  const std::vector<FrameDigest::Class>& classes = digest.classes;  // ascending class ids
+  next_slot_.resize(classes.size());
+  uint32_t start = 0;
+  for (size_t k = 0; k < classes.size(); ++k) {
+    next_slot_[k] = start;
+    start += classes[k].count;
+  }
+  stored_.resize(digest.objects.size());
+  for (const FrameDigest::Object& o : digest.objects) {
+    const auto it =
+        std::lower_bound(classes.begin(), classes.end(), o.class_id,
+                         [](const FrameDigest::Class& cl, ClassId id) { return cl.class_id < id; });
+    stored_[next_slot_[size_t(it - classes.begin())]++] = {
+        o.cell,     o.confidence_bin, o.width_bin, o.height_bin,
+        o.area_bin, o.confidence,     o.width,     o.height};
+  }
+  objects_.push(stored_);
+}
+
+template <class F>
+void CountWindow::for_each_object(F f) const {
+  size_t k = 0;
+  classes_.for_each([&](const FrameDigest::Class& cl) {
+    for (uint32_t j = 0; j < cl.count; ++j) f(restore(objects_.at(k++), cl.class_id));
+  });
+}
+
 AddResult CountWindow::add_digest(int64_t, const FrameDigest& digest) {
   Entry& slot = ring_[next_];
   PartData* block = nullptr;
@@ -296,8 +337,13 @@ AddResult CountWindow::add_digest(int64_t, const FrameDigest& digest) {
   }
   if (count_ == ring_.size()) {
     // Slot next_ holds the oldest frame: its objects and classes are the FIFOs' first.
-    objects_.pop(slot.objects, leaving_.objects);
+    objects_.pop(slot.objects, stored_);
     classes_.pop(slot.classes, leaving_.classes);
+    leaving_.objects.clear();
+    size_t k = 0;
+    for (const FrameDigest::Class& cl : leaving_.classes)
+      for (uint32_t j = 0; j < cl.count; ++j)
+        leaving_.objects.push_back(restore(stored_[k++], cl.class_id));
     leaving_.objects_bucket = slot.objects_bucket;
     leaving_.classes_bucket = slot.classes_bucket;
     leaving_.covered_bin = slot.covered_bin;
@@ -305,7 +351,7 @@ AddResult CountWindow::add_digest(int64_t, const FrameDigest& digest) {
     totals_.apply(leaving_, -1, false);
     if (block) apply_digest(*block, leaving_, -1, false);
   }
-  objects_.push(digest.objects);
+  push_objects(digest);
   classes_.push(digest.classes);
   slot.objects = uint32_t(digest.objects.size());
   slot.classes = uint32_t(digest.classes.size());
@@ -325,7 +371,7 @@ const Stats& CountWindow::totals() const {
   if (dirty_) {
     StatsData& d = totals_.d_;
     d.reset_min_max();
-    objects_.for_each([&d](const FrameDigest::Object& o) { fold_min_max(d, o); });
+    for_each_object([&d](const FrameDigest::Object& o) { fold_min_max(d, o); });
     dirty_ = false;
   }
   return totals_;
@@ -345,6 +391,7 @@ void CountWindow::shared_parts(std::vector<SharedPart>& out) const {
 
 size_t CountWindow::ring_bytes() const {
   return ring_.capacity() * sizeof(Entry) + objects_.bytes() + classes_.bytes() +
+         stored_.capacity() * sizeof(StoredObject) + next_slot_.capacity() * sizeof(uint32_t) +
          leaving_.objects.capacity() * sizeof(FrameDigest::Object) +
          leaving_.classes.capacity() * sizeof(FrameDigest::Class);
 }
