@@ -24,6 +24,7 @@ void ExemplarIndex::restart() {
     std::fill(v->begin(), v->end(), Seq(0));
   }
   recent_head_ = recent_count_ = 0;  // nothing held: held() finds no frame
+  text_head_ = text_used_ = 0;
   seq_ = 0;
 }
 
@@ -50,8 +51,52 @@ void ExemplarIndex::touch(std::vector<Seq>& slots, size_t key, Seq seq) {
   s[oldest] = seq;
 }
 
-// The heap block of a string (none while it fits libstdc++'s 15-character inline buffer).
-static size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() : 0; }
+uint32_t ExemplarIndex::store_text(std::string_view id, std::string_view uri) {
+  const size_t need = id.size() + uri.size();
+  if (text_used_ == 0) text_head_ = 0;
+  const size_t cap = text_.size();
+  size_t tail = text_head_ + text_used_;
+  if (tail >= cap) tail -= cap;
+  if (need == 0) return uint32_t(tail);  // nothing to store (free_oldest_text skips 0 bytes)
+  size_t at = tail, skip = 0;
+  const bool wrapped = text_used_ > 0 && tail <= text_head_;  // free space: [tail, head)
+  if (wrapped ? need <= text_head_ - tail : need <= cap - tail) {
+    // fits at the tail
+  } else if (!wrapped && need <= text_head_) {
+    skip = cap - tail;  // the end is too short: start again at 0
+    at = 0;
+  } else {
+    // Grow by a quarter (or to what is needed), the held texts moved to the front in order.
+    std::vector<char> grown(std::max({text_used_ + need, cap + cap / 4, size_t(256)}));
+    size_t k = 0;
+    for (size_t i = 0; i < recent_count_; ++i) {
+      Recent& r = recent_[(recent_head_ + i) % recent_.size()];
+      std::copy_n(text_.data() + r.text_at, r.text_bytes, grown.data() + k);
+      r.text_at = uint32_t(k);
+      k += r.text_bytes;
+    }
+    text_.swap(grown);
+    text_head_ = 0;
+    text_used_ = k;
+    at = k;
+  }
+  std::copy(id.begin(), id.end(), text_.data() + at);
+  std::copy(uri.begin(), uri.end(), text_.data() + at + id.size());
+  text_used_ += skip + need;
+  return uint32_t(at);
+}
+
+void ExemplarIndex::free_oldest_text() {
+  const Recent& r = recent_[recent_head_];
+  const size_t cap = text_.size();
+  if (cap == 0) return;
+  // The bytes from the head to the end of the oldest text: a skipped end, then its text.
+  const size_t skip = r.text_at >= text_head_ ? r.text_at - text_head_ : cap - text_head_;
+  assert(skip + r.text_bytes <= text_used_);
+  text_used_ -= std::min(text_used_, skip + r.text_bytes);
+  text_head_ = r.text_at + r.text_bytes;
+  if (text_head_ >= cap) text_head_ -= cap;
+}
 
 void ExemplarIndex::drop_stale(Seq seq, int64_t time_ms) {
   newest_ms_ = std::max(newest_ms_, time_ms);
@@ -69,6 +114,7 @@ void ExemplarIndex::drop_stale(Seq seq, int64_t time_ms) {
       drop = !in_time && !in_count;
     }
     if (!drop) return;
+    free_oldest_text();
     recent_head_ = recent_head_ + 1 == recent_.size() ? 0 : recent_head_ + 1;
     --recent_count_;
   }
@@ -86,8 +132,7 @@ void ExemplarIndex::add(const Frame& frame) {
   drop_stale(seq, frame.time_ms);
   if (recent_count_ == recent_.size()) {
     // Full: a quarter more room (at most recent_frames; a doubling would overshoot what a
-    // window holds by up to 2x), the held frames moved to the front in order. Moving the
-    // strings keeps their heap blocks.
+    // window holds by up to 2x), the held frames moved to the front in order.
     const size_t room = std::min<size_t>(config_.recent_frames,
                                          std::max<size_t>(16, recent_.size() + recent_.size() / 4));
     std::vector<Recent> grown(room);
@@ -97,14 +142,14 @@ void ExemplarIndex::add(const Frame& frame) {
     recent_.swap(grown);
     recent_head_ = 0;
   }
+  const uint32_t text_at = store_text(frame.frame_id, frame.image_uri);
   Recent& r = recent_[(recent_head_ + recent_count_) % recent_.size()];
   ++recent_count_;
   r.seq = seq;
   r.time_ms = frame.time_ms;
-  string_heap_bytes_ -= heap_bytes(r.text);
-  r.text.assign(frame.frame_id).append(frame.image_uri);
+  r.text_at = text_at;
+  r.text_bytes = uint32_t(frame.frame_id.size() + frame.image_uri.size());
   r.id_bytes = uint32_t(frame.frame_id.size());
-  string_heap_bytes_ += heap_bytes(r.text);
 
   scratch_.clear();
   uint32_t limit = 0;
@@ -177,7 +222,11 @@ std::vector<Exemplar> ExemplarIndex::collect(const Seq* slots, int64_t window_st
     if (s == 0) break;
     const Recent* r = held(s);
     if (!r || r->time_ms < window_start_ms) continue;
-    out.push_back({r->text.substr(0, r->id_bytes), r->time_ms, r->text.substr(r->id_bytes)});
+    const std::string_view text = r->text_bytes > 0
+                                      ? std::string_view(text_.data() + r->text_at, r->text_bytes)
+                                      : std::string_view();
+    out.push_back({std::string(text.substr(0, r->id_bytes)), r->time_ms,
+                   std::string(text.substr(r->id_bytes))});
   }
   return out;
 }
@@ -233,7 +282,7 @@ std::vector<Exemplar> ExemplarIndex::for_histogram_bin(ClassId c, ObjectHistogra
 }
 
 size_t ExemplarIndex::bytes() const {
-  size_t n = sizeof(*this) + recent_.capacity() * sizeof(Recent) + string_heap_bytes_;
+  size_t n = sizeof(*this) + recent_.capacity() * sizeof(Recent) + text_.capacity();
   for (const auto* v : {&class_slots_, &cell_slots_, &bucket_slots_, &histogram_slots_,
                         &dense_pair_slots_, &hashed_pair_slots_}) {
     n += v->capacity() * sizeof(Seq);

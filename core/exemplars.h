@@ -19,8 +19,9 @@
 // not shrunk: a stream at 10 fps with a 1 h window holds ~36,000 entries, one at 1 fps with
 // a 10,000-frame window 10,000, a new stream a few.
 //
-// Memory (bounded by the configuration): the frames held (at most recent_frames) * (48 bytes
-// + the id and image URI beyond 15 bytes together) + 4 * K * (C + C * heatmap_cells + C *
+// Memory (bounded by the configuration): the frames held (at most recent_frames) * (24 bytes
+// + the bytes of the id and image URI, kept one after the other in one buffer; up to 1.25x
+// that while the buffers grow) + 4 * K * (C + C * heatmap_cells + C *
 // max_objects_bucket + C * (3 * size_bins + confidence_bins) + tracked pairs). Pairs among classes
 // with id < dense_pair_classes() (1024 by default) are indexed directly, allocated as classes
 // arrive (10 MB at C = 1000, K = 5); other pairs go through a hash map holding at most
@@ -34,6 +35,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -92,11 +94,13 @@ class ExemplarIndex {
 
  private:
   using Seq = uint32_t;  // frame number; 0 = an empty slot
+  // A held frame. Its frame id, then its image URI, are text_bytes bytes of text_ from
+  // text_at (contiguous, never across the buffer's end).
   struct Recent {
     int64_t time_ms = 0;
-    std::string text;  // the frame id, then the image URI (one heap block at most)
     Seq seq = 0;
-    uint32_t id_bytes = 0;  // length of the frame id in text
+    uint32_t text_at = 0, text_bytes = 0;
+    uint32_t id_bytes = 0;  // length of the frame id
   };
   void grow(uint32_t classes);
   void restart();
@@ -104,6 +108,11 @@ class ExemplarIndex {
   void drop_stale(Seq seq, int64_t time_ms);
   // The held frame numbered `s`, or null.
   const Recent* held(Seq s) const;
+  // Copies id + uri into text_ after the newest frame's text, growing text_ when it does
+  // not fit; returns the offset.
+  uint32_t store_text(std::string_view id, std::string_view uri);
+  // Frees the oldest held frame's text (call before dropping it from recent_).
+  void free_oldest_text();
   void touch(std::vector<Seq>& slots, size_t key, Seq seq);
   std::vector<Exemplar> collect(const Seq* slots, int64_t window_start_ms) const;
   // Key of (class, histogram, bin) in histogram_slots_: per class, the width, height and
@@ -120,7 +129,10 @@ class ExemplarIndex {
   std::vector<Recent> recent_;
   size_t recent_head_ = 0, recent_count_ = 0;
   int64_t newest_ms_;
-  size_t string_heap_bytes_ = 0;  // heap blocks of recent_'s strings, kept up to date by add()
+  // The held frames' texts, oldest first, in a circular buffer: text_used_ bytes from
+  // text_head_ (with the unused end a text skipped to start again at 0).
+  std::vector<char> text_;
+  size_t text_head_ = 0, text_used_ = 0;
   // Per-key rings of K sequence numbers (0 = empty), key-major.
   std::vector<Seq> class_slots_, cell_slots_, bucket_slots_, histogram_slots_, dense_pair_slots_;
   std::vector<Seq> hashed_pair_slots_;

@@ -7,6 +7,7 @@
 // 1 s panes the time-window numbers include one pane rotation per 100 k frames.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -262,6 +263,42 @@ BENCHMARK(BM_ExemplarAdd)
     ->Args({5, 80})
     ->Args({20, 80})
     ->Args({20, 1000});
+
+// ExemplarIndex memory of one stream with the default windows' horizon (1 h + a 1 min
+// pane, 10,000 frames: core/exemplars.h) after 40,000 frames at 10 fps (the ring holds
+// ~36,600), 5 objects per frame at C = 80. Arg: 0 = COCO-like file names as ids
+// ("000000397133.jpg", 16 bytes) without image URI; 1 = a camera's ids and URIs
+// ("cam-17/2026-12-08T01:44:14.100Z", 31 bytes; "s3://predwatch-frames/cam-17/2026/12/08/
+// 000123.jpg", ~50 bytes). Reports state_MB (ExemplarIndex::bytes()).
+void BM_ExemplarMemory(benchmark::State& state) {
+  const std::vector<Frame> shapes = make_frames(5, 80);
+  const bool camera = state.range(0) != 0;
+  ExemplarConfig cfg;
+  cfg.horizon_ms = 3'660'000;
+  cfg.horizon_frames = 10'000;
+  for (auto _ : state) {
+    ExemplarIndex x({}, cfg);
+    Frame f;
+    for (int n = 0; n < 40'000; ++n) {
+      f = shapes[size_t(n) & (shapes.size() - 1)];
+      f.time_ms = int64_t(n) * 100;
+      char id[64], uri[96];
+      if (camera) {
+        std::snprintf(id, sizeof id, "cam-17/2026-12-08T%02d:%02d:%02d.%03dZ", n / 36000,
+                      n / 600 % 60, n / 10 % 60, n % 10 * 100);
+        std::snprintf(uri, sizeof uri, "s3://predwatch-frames/cam-17/2026/12/08/%06d.jpg", n);
+      } else {
+        std::snprintf(id, sizeof id, "%012d.jpg", 397133 + n);
+        uri[0] = 0;
+      }
+      f.frame_id = id;
+      f.image_uri = uri;
+      x.add(f);
+    }
+    state.counters["state_MB"] = double(x.bytes()) / 1e6;
+  }
+}
+BENCHMARK(BM_ExemplarMemory)->ArgNames({"camera_ids"})->Arg(0)->Arg(1)->Iterations(1);
 
 // FrameDigester::digest of one frame of n nested boxes of one class (the worst case of the
 // per-class union area): up to FrameDigester::kSlabBoxes boxes the slab bitmasks, above it

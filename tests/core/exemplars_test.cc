@@ -34,42 +34,39 @@ std::vector<std::string> ids(const std::vector<Exemplar>& v) {
 
 using S = std::vector<std::string>;
 
-// bytes() counts the heap blocks of the ring's texts (frame id then image URI, one string
-// per frame) as they are now (kept up to date as frames replace each other, not recounted):
-// recomputed here by doing the same assignments on fresh strings. A ring of 3: five frames
-// with long ids (the first two replaced), then one short id over a long one (its block
-// stays: assign keeps capacity).
-TEST(ExemplarIndex, BytesFollowTheRingsStrings) {
+// bytes() counts the held frames' ids and image URIs: a ring of 3 frames (recent_frames =
+// 3) fed ids of 34 to 69 bytes, one with a 72-byte URI, then short ones. At every step the
+// measure is at least the ring's fixed part plus the bytes of the 3 held texts, and at most
+// that plus what the text buffer's growth rule allows (a quarter more than the most it had
+// to hold, a skipped end included, or 256 bytes).
+TEST(ExemplarIndex, BytesFollowTheHeldTexts) {
   ExemplarConfig cfg;
   cfg.recent_frames = 3;
   ExemplarIndex x({}, cfg);
-  const size_t created = x.bytes();
-  auto heap = [](const std::string& s) -> size_t { return s.capacity() > 15 ? s.capacity() : 0; };
-  std::vector<std::string> ring(3);  // what the index's slots should hold
+  std::deque<size_t> held;  // the held texts' sizes
+  size_t fixed = 0, peak = 0;
   auto add = [&](uint64_t seq, const std::string& id, const std::string& uri) {
     Frame f = frame(id, int64_t(seq), {});
     f.image_uri = uri;
     x.add(f);
-    ring[seq % 3].assign(id).append(uri);
+    if (held.size() == 3) held.pop_front();
+    held.push_back(id.size() + uri.size());
+    if (seq == 1) fixed = x.bytes() - 256;  // the first text takes the 256-byte minimum
+    size_t sum = 0;
+    for (size_t n : held) sum += n;
+    peak = std::max(peak, sum + *std::max_element(held.begin(), held.end()));
+    EXPECT_GE(x.bytes(), fixed + sum) << "after frame " << seq;
+    EXPECT_LE(x.bytes(), fixed + std::max<size_t>(256, peak + peak / 4 + 1))
+        << "after frame " << seq;
   };
-  // The ring's room is taken with the first frame (recent_frames = 3 < 16 entries).
   add(1, "f1", "");
-  const size_t empty = x.bytes();
-  EXPECT_GT(empty, created);
-  auto expected = [&] {
-    size_t n = empty;
-    for (size_t i = 0; i < 3; ++i) n += heap(ring[i]);
-    return n;
-  };
-  for (uint64_t seq = 2; seq <= 6; ++seq) {
-    const std::string id = "camera-17/frame-" + std::string(size_t(20 + 7 * seq), 'x');
+  for (uint64_t seq = 2; seq <= 12; ++seq) {
+    const std::string id = "camera-17/frame-" + std::string(size_t(18 + 7 * (seq % 6)), 'x');
     const std::string uri = seq == 4 ? "s3://bucket/" + std::string(60, 'u') : "";
     add(seq, id, uri);
-    EXPECT_EQ(x.bytes(), expected()) << "after frame " << seq;
   }
-  EXPECT_GT(x.bytes(), empty + 3 * 40);
-  add(7, "f7", "");
-  EXPECT_EQ(x.bytes(), expected());
+  for (uint64_t seq = 13; seq <= 20; ++seq) add(seq, "f" + std::to_string(seq), "");
+  EXPECT_EQ(ids(x.for_class(0, 0)), S{});  // the frames have no objects
 }
 
 // Frames are numbered in 32 bits; at the wrap the index starts over, empty, and goes on.
@@ -170,8 +167,9 @@ TEST(ExemplarIndex, AHorizonKeepsOnlyWhatAWindowCanHold) {
   EXPECT_EQ(ids(with.for_class(0, 0)), (S{"f999", "f998", "f997", "f996", "f995"}));
   EXPECT_EQ(ids(with.for_class(0, 0)), ids(without.for_class(0, 0)));
   // 11 frames held (times 98,900 ... 99,900) in a 16-entry ring, against 1,000 held in
-  // over 1,000 entries of at least 40 bytes each (time, number, id).
-  EXPECT_GT(without.bytes(), with.bytes() + 1000 * 40);
+  // over 1,000 entries of at least 24 bytes each (time, number, text position and sizes)
+  // and their ids.
+  EXPECT_GT(without.bytes(), with.bytes() + 1000 * 24);
   // A frame of a rare class ages out of the horizon with the time, not after 65,536 frames.
   with.add(frame("rare", 100'000, {{1, Box{.1f, .1f, .3f, .3f}}}));
   EXPECT_EQ(ids(with.for_class(1, 0)), (S{"rare"}));
@@ -209,6 +207,9 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
     std::map<Key, std::vector<int>> history;        // key -> frame numbers
     std::set<std::pair<ClassId, ClassId>> hashed;
     std::vector<int64_t> times;
+    // Ids and image URIs of every length from none to longer than an inline std::string,
+    // so that the held texts wrap around and grow their buffer.
+    std::vector<std::string> id_of, uri_of;
     const uint32_t classes = 2 + rng() % 12;
     for (int n = 0; n < 120; ++n) {
       const int64_t t = n * 10 + int64_t(rng() % 30);
@@ -221,7 +222,10 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
         objs.push_back({ClassId(rng() % classes), Box{x0, y0, x0 + w, y0 + h}});
         confidences.push_back(kConfidences[rng() % 5]);
       }
-      Frame f = frame("f" + std::to_string(n), t, objs);
+      id_of.push_back("f" + std::to_string(n) + std::string(rng() % 3 ? 0 : rng() % 40, 'x'));
+      uri_of.push_back(rng() % 2 ? "" : "s3://b/" + std::string(rng() % 60, 'u') + id_of.back());
+      Frame f = frame(id_of.back(), t, objs);
+      f.image_uri = uri_of.back();
       for (int i = 0; i < k; ++i) f.detections[size_t(i)].confidence = confidences[size_t(i)];
       x.add(f);
       times.push_back(t);
@@ -291,7 +295,7 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
               const auto& h = it->second;
               for (size_t i = h.size(); i > 0 && i + cfg.per_key > h.size(); --i) {
                 const int n = h[i - 1];
-                if (kept.count(n) && times[n] >= start) want.push_back("f" + std::to_string(n));
+                if (kept.count(n) && times[n] >= start) want.push_back(id_of[size_t(n)]);
               }
             }
             std::vector<Exemplar> got = kind == 0   ? x.for_class(a, start)
@@ -301,6 +305,13 @@ TEST(ExemplarIndex, RandomMatchesNaiveHistory) {
                                                     : x.for_histogram_bin(a, histogram, b, start);
             ASSERT_EQ(ids(got), want) << "seed " << seed << " kind " << kind << " a " << a << " b "
                                       << b << " start " << start;
+            for (const Exemplar& e : got) {
+              const size_t n =
+                  size_t(std::find(id_of.begin(), id_of.end(), e.frame_id) - id_of.begin());
+              ASSERT_LT(n, id_of.size());
+              EXPECT_EQ(e.image_uri, uri_of[n]) << "seed " << seed << " frame " << n;
+              EXPECT_EQ(e.time_ms, times[n]);
+            }
           }
         }
       }
