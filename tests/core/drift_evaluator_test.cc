@@ -349,16 +349,28 @@ TEST(DriftEvaluator, ObjectsPerImageCollapse) {
 // 7/2 for the dog. Weighted BH on p / w: the dog ranks 7th of 7, so its adjusted p is
 // 7 (5/6)^100 / 3.5 / 7 = (5/6)^100 / 3.5; plain BH gives 7 (5/6)^100 / 7 = (5/6)^100.
 // With one group every weight is 1 and the two corrections agree.
+// The sides of the weighted-correction tests: baseline 100 dog frames and 900 cat frames;
+// window 200 frames each showing cat, x, y and z (the dog vanished, the window's 6 pairs are
+// novel).
+struct VanishedDogSides {
+  BaselineStats base;
+  Stats window;
+  std::vector<std::string> names = {"cat", "x", "y", "z"};
+  VanishedDogSides() {
+    base.class_names = {"cat", "dog"};
+    add_n(base.stats, 100, make_frame({{1, kTopLeft}}));
+    add_n(base.stats, 900, make_frame({{0, kTopLeft}}));
+    add_n(window, 200, make_frame({{0, kTopLeft}, {1, kTopLeft}, {2, kTopLeft}, {3, kTopLeft}}));
+  }
+};
+
 TEST(DriftEvaluator, BhByKindSharesTheAlphaBudgetEquallyBetweenKinds) {
   Fixture fx;
   fx.only({AlertKind::kClassVanished, AlertKind::kNovelPair, AlertKind::kPairRate});
-  BaselineStats base;
-  base.class_names = {"cat", "dog"};
-  add_n(base.stats, 100, make_frame({{1, kTopLeft}}));
-  add_n(base.stats, 900, make_frame({{0, kTopLeft}}));
-  Stats window;
-  const std::vector<std::string> names = {"cat", "x", "y", "z"};
-  add_n(window, 200, make_frame({{0, kTopLeft}, {1, kTopLeft}, {2, kTopLeft}, {3, kTopLeft}}));
+  const VanishedDogSides sides;
+  const BaselineStats& base = sides.base;
+  const Stats& window = sides.window;
+  const std::vector<std::string>& names = sides.names;
   const double raw = std::pow(5.0 / 6.0, 100);
   const DriftReport plain = evaluate_drift("s", "5m", window, names, base, fx.resolver(), 0);
   fx.th.correction = DriftThresholds::Correction::kBenjaminiHochbergByKind;
@@ -430,13 +442,10 @@ TEST(DriftEvaluator, BhPresenceWeighsOnlyThePresenceKindsUp) {
   {
     fx.only({AlertKind::kClassVanished, AlertKind::kNovelPair, AlertKind::kPairRate,
              AlertKind::kClassDistribution});
-    BaselineStats base;
-    base.class_names = {"cat", "dog"};
-    add_n(base.stats, 100, make_frame({{1, kTopLeft}}));
-    add_n(base.stats, 900, make_frame({{0, kTopLeft}}));
-    Stats window;
-    const std::vector<std::string> names = {"cat", "x", "y", "z"};
-    add_n(window, 200, make_frame({{0, kTopLeft}, {1, kTopLeft}, {2, kTopLeft}, {3, kTopLeft}}));
+    const VanishedDogSides sides;
+    const BaselineStats& base = sides.base;
+    const Stats& window = sides.window;
+    const std::vector<std::string>& names = sides.names;
     const DriftReport presence = run(C::kBenjaminiHochbergPresence, window, names, base);
     ASSERT_EQ(presence.findings.size(), 8u);
     expect_weighted_bh(
