@@ -51,13 +51,14 @@ void ExemplarIndex::touch(std::vector<Seq>& slots, size_t key, Seq seq) {
   s[oldest] = seq;
 }
 
-uint32_t ExemplarIndex::store_text(std::string_view id, std::string_view uri) {
+bool ExemplarIndex::store_text(std::string_view id, std::string_view uri, uint32_t& text_at) {
   const size_t need = id.size() + uri.size();
   if (text_used_ == 0) text_head_ = 0;
   const size_t cap = text_.size();
   size_t tail = text_head_ + text_used_;
   if (tail >= cap) tail -= cap;
-  if (need == 0) return uint32_t(tail);  // nothing to store (free_oldest_text skips 0 bytes)
+  text_at = uint32_t(tail);
+  if (need == 0) return true;  // nothing to store (free_oldest_text skips 0 bytes)
   size_t at = tail, skip = 0;
   const bool wrapped = text_used_ > 0 && tail <= text_head_;  // free space: [tail, head)
   if (wrapped ? need <= text_head_ - tail : need <= cap - tail) {
@@ -66,8 +67,12 @@ uint32_t ExemplarIndex::store_text(std::string_view id, std::string_view uri) {
     skip = cap - tail;  // the end is too short: start again at 0
     at = 0;
   } else {
-    // Grow by a quarter (or to what is needed), the held texts moved to the front in order.
-    std::vector<char> grown(std::max({text_used_ + need, cap + cap / 4, size_t(256)}));
+    // Grow by a quarter (or to what is needed), the held texts moved to the front in order;
+    // offsets are 32-bit, so never past 4 GiB.
+    constexpr size_t kMaxText = std::numeric_limits<uint32_t>::max();
+    if (text_used_ + need > kMaxText) return false;
+    std::vector<char> grown(
+        std::min(kMaxText, std::max({text_used_ + need, cap + cap / 4, size_t(256)})));
     size_t k = 0;
     for (size_t i = 0; i < recent_count_; ++i) {
       Recent& r = recent_[(recent_head_ + i) % recent_.size()];
@@ -83,7 +88,8 @@ uint32_t ExemplarIndex::store_text(std::string_view id, std::string_view uri) {
   std::copy(id.begin(), id.end(), text_.data() + at);
   std::copy(uri.begin(), uri.end(), text_.data() + at + id.size());
   text_used_ += skip + need;
-  return uint32_t(at);
+  text_at = uint32_t(at);
+  return true;
 }
 
 void ExemplarIndex::free_oldest_text() {
@@ -142,14 +148,15 @@ void ExemplarIndex::add(const Frame& frame) {
     recent_.swap(grown);
     recent_head_ = 0;
   }
-  const uint32_t text_at = store_text(frame.frame_id, frame.image_uri);
+  uint32_t text_at = 0;
+  const bool stored = store_text(frame.frame_id, frame.image_uri, text_at);
   Recent& r = recent_[(recent_head_ + recent_count_) % recent_.size()];
   ++recent_count_;
   r.seq = seq;
   r.time_ms = frame.time_ms;
   r.text_at = text_at;
-  r.text_bytes = uint32_t(frame.frame_id.size() + frame.image_uri.size());
-  r.id_bytes = uint32_t(frame.frame_id.size());
+  r.text_bytes = stored ? uint32_t(frame.frame_id.size() + frame.image_uri.size()) : 0;
+  r.id_bytes = stored ? uint32_t(frame.frame_id.size()) : 0;
 
   scratch_.clear();
   uint32_t limit = 0;

@@ -20,7 +20,8 @@
 // a 10,000-frame window 10,000, a new stream a few.
 //
 // Memory (bounded by the configuration): the frames held (at most recent_frames) * (24 bytes
-// + the bytes of the id and image URI, kept one after the other in one buffer; up to 1.25x
+// + the bytes of the id and image URI, kept one after the other in one buffer of at most
+// 4 GiB (a frame whose text does not fit is held with an empty id and URI); up to 1.25x
 // that while the buffers grow) + 4 * K * (C + C * heatmap_cells + C *
 // max_objects_bucket + C * (3 * size_bins + confidence_bins) + tracked pairs). Pairs among classes
 // with id < dense_pair_classes() (1024 by default) are indexed directly, allocated as classes
@@ -109,8 +110,9 @@ class ExemplarIndex {
   // The held frame numbered `s`, or null.
   const Recent* held(Seq s) const;
   // Copies id + uri into text_ after the newest frame's text, growing text_ when it does
-  // not fit; returns the offset.
-  uint32_t store_text(std::string_view id, std::string_view uri);
+  // not fit, and sets text_at to its offset. False (nothing stored) when the held texts
+  // would pass 4 GiB: the frame is then held with an empty id and URI.
+  bool store_text(std::string_view id, std::string_view uri, uint32_t& text_at);
   // Frees the oldest held frame's text (call before dropping it from recent_).
   void free_oldest_text();
   void touch(std::vector<Seq>& slots, size_t key, Seq seq);
